@@ -1,0 +1,110 @@
+# relaywatch - one non-recursive Makefile.
+#   make            build build/relaywatch and build/relaywatch-lab
+#   make check      build and run every test; last line "N passed, N failed"
+#   make asan       the same with ASan+UBSan (build-asan/)
+#   make fuzz       libFuzzer targets (build-fuzz/); make fuzz-run FUZZTIME=600
+#   make demo       install missing packages, build, run the lab and test it
+#   make deps       install missing Debian packages (root) or print the line
+#   VALGRIND=1 make check   run unit and lab tests under valgrind
+
+CC ?= cc
+PKGS := libevent libevent_openssl openssl jansson inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+B ?= build-asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+B ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	  -MMD -MP $(SANFLAGS) $(PKG_CFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+LIB_SRC := $(sort $(wildcard src/core/*.c src/smtp/*.c src/net/*.c src/sink/*.c src/lab/*.c))
+CMD_SRC := $(sort $(wildcard src/cmd/*.c))
+LAB_SRC := $(sort $(wildcard lab/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
+LAB_OBJ := $(LAB_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+LIBRW := $(B)/librw.a
+
+.PHONY: all check asan fuzz fuzz-run demo deps clean format unit
+
+all: $(B)/relaywatch $(B)/relaywatch-lab
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBRW): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/relaywatch: $(CMD_OBJ) $(LIBRW)
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRW) $(LDLIBS)
+
+$(B)/relaywatch-lab: $(LAB_OBJ) $(LIBRW)
+	$(CC) $(LDFLAGS) -o $@ $(LAB_OBJ) $(LIBRW) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIBRW)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIBRW) \
+		$(shell pkg-config --libs cmocka) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+check: all $(UNIT_BIN)
+	@RW_BUILD=$(abspath $(B)) VALGRIND=$(VALGRIND) sh tests/run.sh
+
+asan:
+	$(MAKE) SANITIZE=1 CC=$(CC) check
+
+# libFuzzer needs clang; every library source is compiled again with coverage
+FUZZ_B := build-fuzz
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_B)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_B)/%)
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+FUZZTIME ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f); mkdir -p $(FUZZ_B)/corpus/$$n; \
+		echo "fuzz $$n for $(FUZZTIME)s"; \
+		$$f -max_total_time=$(FUZZTIME) -max_len=8192 $(FUZZ_B)/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | tail -3 || exit 1; \
+	done
+
+deps:
+	@sh contrib/deps.sh
+
+demo: deps all
+	@RW_BUILD=$(abspath $(B)) sh tests/integration/lab_verdicts.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CMD_SRC) $(LAB_SRC) $(UNIT_SRC) $(FUZZ_SRC)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LAB_OBJ:.o=.d)

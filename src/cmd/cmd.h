@@ -1,0 +1,29 @@
+/*
+ * cmd.h - subcommands of the relaywatch program
+ *
+ * Each subcommand parses its own flags (getopt_long, from argv[0] = the
+ * subcommand name), may override cfg, and returns an exit status.
+ */
+#ifndef RW_CMD_H
+#define RW_CMD_H
+
+#include "../core/config.h"
+
+/* Exit statuses (relaywatch(1)). */
+enum {
+	EXIT_CLEAN = 0,    /* no open or suspect relay found / success */
+	EXIT_FOUND = 1,    /* at least one open or suspect relay */
+	EXIT_USAGE = 2,    /* usage or configuration error */
+	EXIT_RUNTIME = 3,  /* could not run (bind failed, key unreadable ...) */
+};
+
+struct cmd_ctx {
+	struct rw_config *cfg;
+	const char *config_path; /* NULL: default path, silently optional */
+	int verbose;
+};
+
+int cmd_test(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
+
+#endif

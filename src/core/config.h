@@ -1,0 +1,47 @@
+/*
+ * config.h - relaywatch.conf (INI, read with inih) and its defaults
+ *
+ * Keys (section [relaywatch] or none):
+ *   canary_domain, sink_listen, operator_name, abuse_contact, token_key,
+ *   helo_name, source_address, connect_timeout, banner_timeout,
+ *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
+ *   token_max_age
+ * Command-line flags override these after loading.
+ */
+#ifndef RW_CONFIG_H
+#define RW_CONFIG_H
+
+#include <stddef.h>
+
+#define RW_CONFIG_DEFAULT_PATH "/etc/relaywatch/relaywatch.conf"
+
+struct rw_config {
+	char *canary;          /* NULL: "[own address]" chosen per run */
+	char *sink_listen;     /* NULL: own address, port 25 */
+	char *operator_name;
+	char *abuse_contact;
+	char *token_key;       /* path of the key file */
+	char *helo_name;       /* NULL: gethostname() */
+	char *source;          /* source address for probes, NULL: any */
+	char *tls;             /* "auto", "require", "never" */
+	char *battery;         /* "quick", "full" */
+	int connect_timeout, banner_timeout, reply_timeout, session_timeout;
+	int wait;              /* seconds to wait for arrivals */
+	int greylist_delay;    /* seconds before retrying a 4xx */
+	long long token_max_age;
+	char *loaded_from;     /* path actually read, or NULL */
+};
+
+void config_defaults(struct rw_config *c);
+/* config_load - read path into c (over the defaults already there).
+ * Returns 0, or -1 with "path:line: problem" in err. */
+int config_load(const char *path, struct rw_config *c, char *err, size_t errlen);
+/* config_set - one key=value, as from the file; used for flags too.
+ * Returns NULL or a static text explaining the problem. */
+const char *config_set(struct rw_config *c, const char *key, const char *value);
+void config_free(struct rw_config *c);
+/* config_default_key_path - /var/lib/relaywatch/token.key when writable,
+ * else $HOME/.relaywatch/token.key; owned */
+char *config_default_key_path(void);
+
+#endif

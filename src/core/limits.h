@@ -1,0 +1,57 @@
+/*
+ * limits.h - every limit relaywatch enforces, named once
+ *
+ * Each constant says which standard it bends or follows. Config keys that
+ * override a limit name the constant they default to.
+ */
+#ifndef RW_LIMITS_H
+#define RW_LIMITS_H
+
+/* SMTP replies read by the client (RFC 5321 4.5.3.1.5 says 512 octets per
+ * reply line; real servers exceed it, so we allow 4 KiB and no more). */
+#define RW_REPLY_LINE_MAX 4096
+/* Lines in one multi-line reply (EHLO answers have ~15 in practice). */
+#define RW_REPLY_LINES_MAX 64
+
+/* Commands read by the sink and the lab (RFC 5321 4.5.3.1.4: 512). */
+#define RW_CMD_LINE_MAX 4096
+/* Text lines of a message read by the sink (RFC 5321 4.5.3.1.6: 1000). */
+#define RW_DATA_LINE_MAX 4096
+/* Whole message accepted by the sink; our test messages are ~1 KiB. */
+#define RW_SINK_MSG_MAX (256 * 1024)
+/* Recipients per transaction at the sink (RFC 5321 4.5.3.1.8: 100). */
+#define RW_SINK_RCPT_MAX 100
+/* Received: header fields kept per arrival. */
+#define RW_RECEIVED_MAX 32
+/* Concurrent sink connections. */
+#define RW_SINK_CONN_MAX 1024
+/* Sink idle timeout per command, seconds (RFC 5321 4.5.3.2.7: 5 min). */
+#define RW_SINK_IDLE_SEC 300
+
+/* Transcript kept per tested target. */
+#define RW_TRANSCRIPT_MAX (64 * 1024)
+/* Path (address) length (RFC 5321 4.5.3.1.3: 256). */
+#define RW_PATH_MAX 256
+/* Domain length (RFC 5321 4.5.3.1.2: 255). */
+#define RW_DOMAIN_MAX 255
+/* Tests in one battery. */
+#define RW_BATTERY_MAX 64
+/* Reconnects after 421 or a dropped connection mid-battery. */
+#define RW_RECONNECT_MAX 3
+/* Greylisting retry rounds for tests answered 4xx. */
+#define RW_GREYLIST_ROUNDS_MAX 4
+/* Token string length (fits a header line easily). */
+#define RW_TOKEN_MAX 256
+/* Client bufferevent read high-watermark. */
+#define RW_READ_HIGHWAT (16 * 1024)
+
+/* Default timeouts, seconds (RFC 5321 4.5.3.2 gives 5 min per reply, but
+ * a tester must not wait that long per host; config keys override). */
+#define RW_CONNECT_TIMEOUT 10
+#define RW_BANNER_TIMEOUT 30
+#define RW_REPLY_TIMEOUT 30
+#define RW_SESSION_TIMEOUT 600
+#define RW_ARRIVAL_WAIT 30
+#define RW_GREYLIST_DELAY 65
+
+#endif

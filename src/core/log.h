@@ -1,0 +1,22 @@
+/*
+ * log.h - one-line key=value logging to stderr or syslog
+ */
+#ifndef RW_LOG_H
+#define RW_LOG_H
+
+#include <syslog.h>
+
+enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG };
+
+void log_init(const char *ident, enum log_dest dest, int verbose);
+/* log_verbose - nonzero when debug lines are wanted (test before formatting) */
+int log_verbose(void);
+void rw_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define rw_debug(...)                         \
+	do {                                  \
+		if (log_verbose())            \
+			rw_log(LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * arrival.h - what the sink saw of one message: the proof of relaying
+ */
+#ifndef RW_ARRIVAL_H
+#define RW_ARRIVAL_H
+
+#include "../core/limits.h"
+#include "token.h"
+
+struct arrival {
+	long long time;                 /* unix seconds at end of DATA */
+	char peer[64];                  /* address of the client that delivered */
+	unsigned peer_port;
+	char helo[RW_DOMAIN_MAX + 1];   /* its HELO/EHLO argument */
+	char mail_from[RW_PATH_MAX + 1];
+	char rcpt_to[RW_PATH_MAX + 1];  /* first recipient */
+	size_t size;                    /* message octets */
+	char token[RW_TOKEN_MAX];       /* as found, "" when none */
+	enum token_status token_status;
+	int replayed;                   /* this token arrived before */
+	struct token_fields fields;     /* valid when token_status is VALID */
+	int nreceived;
+	char *received[RW_RECEIVED_MAX]; /* Received: values, unfolded, top
+	                                    (newest) first; owned */
+};
+
+/* arrival_free_fields - free received[]; the struct itself is the caller's */
+void arrival_clear(struct arrival *a);
+/* arrival_copy - deep copy into dst (dst must be clear) */
+void arrival_copy(struct arrival *dst, const struct arrival *src);
+
+#endif
