@@ -1,0 +1,577 @@
+/*
+ * NAME
+ *	cmd_test - relaywatch test: run the battery against targets, prove
+ *	relaying with the embedded sink, report verdicts
+ * SUMMARY
+ *	relaywatch test [options] TARGET...
+ * DESCRIPTION
+ *	Targets are resolved (evdns for names, A and AAAA; every address is
+ *	tested), the canary is chosen (configured domain, or an address
+ *	literal of this machine's own address facing the first target, with
+ *	the sink listening there), the sink starts in the same event loop,
+ *	every target runs its session concurrently, and when the sessions
+ *	are over the program waits up to --wait seconds for the arrivals of
+ *	messages that were accepted. Arrivals are tied to tests by their
+ *	token; forged, expired, replayed or unknown tokens never count.
+ * DIAGNOSTICS
+ *	Exit 0 nothing open or suspect, 1 at least one, 2 usage or config
+ *	error, 3 runtime error (key, bind, resolution of every target).
+ * LIMITS
+ *	RW_TEST_TARGETS_MAX targets per run (scan is for more).
+ */
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/netaddr.h"
+#include "../core/xalloc.h"
+#include "../net/probe.h"
+#include "../sink/sink.h"
+#include "../smtp/battery.h"
+#include "../smtp/sess.h"
+#include "../smtp/verdict.h"
+#include "cmd.h"
+#include "output.h"
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <getopt.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define RW_TEST_TARGETS_MAX 256
+#define RW_ADDRS_PER_NAME 8
+
+struct target {
+	char given[RW_DOMAIN_MAX + 1];
+	char host[RW_DOMAIN_MAX + 1];
+	unsigned port;
+	int is_name;
+	struct run *run;
+	int naddr;
+	struct sockaddr_storage addr[RW_ADDRS_PER_NAME];
+	socklen_t addrlen[RW_ADDRS_PER_NAME];
+	char error[128];
+};
+
+struct job {
+	struct run *run;
+	struct target_result r;
+	struct sess *sess;
+	struct probe *probe;
+	struct sess_config sc;  /* the run's, with implicit TLS for port 465 */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int done;
+};
+
+struct run {
+	struct event_base *base;
+	struct evdns_base *dns;
+	struct rw_config *cfg;
+	struct target *targets;
+	size_t ntargets;
+	int resolving;
+	struct job *jobs;
+	size_t njobs, jobs_done;
+	struct sess_config sc;
+	struct probe_env env;
+	struct token_key key;
+	char canary[RW_DOMAIN_MAX + 1];
+	char myname[RW_DOMAIN_MAX + 1];
+	struct sink *sink;
+	struct event *wait_timer;
+	int waiting;
+	int json, verbose, color;
+	struct arrival foreign[16];
+	size_t nforeign;
+	unsigned long foreign_total;
+};
+
+static long long now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: relaywatch test [options] TARGET...\n\n"
+		"Test SMTP servers for open relaying. TARGET is host, host:port, address,\n"
+		"address:port or [IPv6]:port (port 25 by default; 465 means implicit TLS).\n\n"
+		"options:\n"
+		"      --canary DOMAIN       canary domain or [address] the sink accepts\n"
+		"      --sink-listen A:P     where the embedded sink listens\n"
+		"      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
+		"      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
+		"      --source ADDR         source address for the probes\n"
+		"      --timeout SECONDS     deadline for connect, banner and each reply\n"
+		"      --session-timeout S   budget for a whole session (default %d)\n"
+		"      --greylist-delay S    first retry delay after 4xx answers (default %d)\n"
+		"      --tls MODE            auto, require or never (default auto)\n"
+		"      --battery NAME        quick or full (default full)\n"
+		"      --helo NAME           our HELO name\n"
+		"      --token-key PATH      key file for test tokens (created if missing)\n"
+		"      --json                JSON Lines on stdout, one object per target\n"
+		"  -v, --verbose             transcripts (and per-test replies)\n"
+		"  -h, --help                this help\n\n"
+		"exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
+		"configuration error, 3 runtime error.\n",
+		RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
+}
+
+/* ---- arrivals -------------------------------------------------------- */
+
+static int all_arrived(const struct run *run)
+{
+	for (size_t i = 0; i < run->njobs; i++)
+		if (sess_accepted(run->jobs[i].sess) > 0)
+			return 0;
+	return 1;
+}
+
+static void on_arrival(const struct arrival *a, void *arg)
+{
+	struct run *run = arg;
+
+	if (a->token_status == TOKEN_VALID && !a->replayed) {
+		for (size_t i = 0; i < run->njobs; i++) {
+			struct target_result *r = &run->jobs[i].r;
+
+			for (size_t k = 0; k < r->ntests; k++) {
+				struct test_result *t = &r->tests[k];
+
+				if (strcmp(t->token, a->token) != 0 || t->has_arrival)
+					continue;
+				arrival_copy(&t->arrival, a);
+				t->has_arrival = 1;
+				t->stage = STAGE_DELIVERED;
+				rw_log(LOG_INFO, "test target=%s port=%u event=arrival test=%s peer=%s",
+				       r->addr, r->port, t->test->id, a->peer);
+				if (run->waiting && all_arrived(run))
+					event_base_loopexit(run->base, NULL);
+				return;
+			}
+		}
+	}
+	run->foreign_total++;
+	rw_log(LOG_NOTICE, "test event=foreign-arrival peer=%s token_status=%s replayed=%d", a->peer,
+	       a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
+	if (run->nforeign < sizeof(run->foreign) / sizeof(run->foreign[0]))
+		arrival_copy(&run->foreign[run->nforeign++], a);
+}
+
+static void on_wait_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *run = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopexit(run->base, NULL);
+}
+
+/* ---- probes ---------------------------------------------------------- */
+
+static void on_probe_done(struct probe *p, void *arg)
+{
+	struct job *j = arg;
+	struct run *run = j->run;
+
+	j->probe = probe_free(p);
+	j->done = 1;
+	j->r.finished = now_ms();
+	rw_debug("test target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
+		 sess_end_name(j->r.end));
+	if (++run->jobs_done < run->njobs)
+		return;
+	if (run->sink && run->cfg->wait > 0 && !all_arrived(run)) {
+		struct timeval tv = { .tv_sec = run->cfg->wait, .tv_usec = 0 };
+
+		run->waiting = 1;
+		if (!run->json)
+			fprintf(stderr, "relaywatch: waiting up to %d s for arrivals at the sink\n",
+				run->cfg->wait);
+		run->wait_timer = evtimer_new(run->base, on_wait_over, run);
+		evtimer_add(run->wait_timer, &tv);
+		return;
+	}
+	event_base_loopexit(run->base, NULL);
+}
+
+static void start_jobs(struct run *run)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->ntargets; i++)
+		n += (size_t)run->targets[i].naddr;
+	run->jobs = xcalloc(n ? n : 1, sizeof(*run->jobs));
+	for (size_t i = 0; i < run->ntargets; i++) {
+		struct target *t = &run->targets[i];
+
+		for (int k = 0; k < t->naddr; k++) {
+			struct job *j = &run->jobs[run->njobs++];
+
+			j->run = run;
+			result_init(&j->r);
+			snprintf(j->r.target, sizeof(j->r.target), "%s", t->given);
+			netaddr_text((struct sockaddr *)&t->addr[k], j->r.addr, sizeof(j->r.addr));
+			j->r.port = t->port;
+			if (t->is_name)
+				snprintf(j->r.host, sizeof(j->r.host), "%s", t->host);
+			j->addr = t->addr[k];
+			j->addrlen = t->addrlen[k];
+		}
+	}
+	/* sessions are created first so early arrivals always find their tests;
+	 * port 465 speaks TLS from the first byte (RFC 8314) */
+	for (size_t i = 0; i < run->njobs; i++) {
+		struct job *j = &run->jobs[i];
+
+		j->sc = run->sc;
+		j->sc.implicit_tls = j->r.port == 465;
+		j->sess = sess_new(&j->sc, &j->r, now_ms());
+	}
+	for (size_t i = 0; i < run->njobs; i++) {
+		struct job *j = &run->jobs[i];
+
+		j->probe = probe_start(&run->env, j->sess, (struct sockaddr *)&j->addr, j->addrlen,
+				       on_probe_done, j);
+	}
+	if (run->njobs == 0)
+		event_base_loopexit(run->base, NULL);
+}
+
+/* ---- resolution ------------------------------------------------------ */
+
+static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
+{
+	struct target *t = arg;
+	struct run *run = t->run;
+
+	if (err) {
+		snprintf(t->error, sizeof(t->error), "cannot resolve %s: %s", t->host,
+			 evutil_gai_strerror(err));
+	} else {
+		for (struct evutil_addrinfo *p = ai; p && t->naddr < RW_ADDRS_PER_NAME; p = p->ai_next) {
+			if (p->ai_family != AF_INET && p->ai_family != AF_INET6)
+				continue;
+			memcpy(&t->addr[t->naddr], p->ai_addr, p->ai_addrlen);
+			t->addrlen[t->naddr] = (socklen_t)p->ai_addrlen;
+			if (p->ai_family == AF_INET)
+				((struct sockaddr_in *)&t->addr[t->naddr])->sin_port = htons((unsigned short)t->port);
+			else
+				((struct sockaddr_in6 *)&t->addr[t->naddr])->sin6_port = htons((unsigned short)t->port);
+			t->naddr++;
+		}
+		evutil_freeaddrinfo(ai);
+	}
+	if (--run->resolving == 0)
+		event_base_loopexit(run->base, NULL);
+}
+
+static int parse_targets(struct run *run, int argc, char **argv)
+{
+	run->targets = xcalloc((size_t)argc, sizeof(*run->targets));
+	for (int i = 0; i < argc; i++) {
+		struct target *t = &run->targets[run->ntargets];
+		const char *e;
+
+		t->run = run;
+		snprintf(t->given, sizeof(t->given), "%s", argv[i]);
+		e = netaddr_split(argv[i], t->host, sizeof(t->host), &t->port, 25);
+		if (e) {
+			fprintf(stderr, "relaywatch test: %s: %s\n", argv[i], e);
+			return -1;
+		}
+		if (netaddr_numeric(t->host, t->port, &t->addr[0], &t->addrlen[0]) == 0)
+			t->naddr = 1;
+		else
+			t->is_name = 1;
+		run->ntargets++;
+	}
+	return 0;
+}
+
+static int resolve_names(struct run *run)
+{
+	struct evutil_addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	for (size_t i = 0; i < run->ntargets; i++) {
+		struct target *t = &run->targets[i];
+
+		if (!t->is_name)
+			continue;
+		if (run->dns == NULL)
+			run->dns = evdns_base_new(run->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+								 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (run->dns == NULL) {
+			snprintf(t->error, sizeof(t->error), "no DNS resolver configured");
+			continue;
+		}
+		run->resolving++;
+		evdns_getaddrinfo(run->dns, t->host, NULL, &hints, on_resolved, t);
+	}
+	if (run->resolving > 0)
+		event_base_dispatch(run->base);
+	int any = 0;
+	for (size_t i = 0; i < run->ntargets; i++) {
+		if (run->targets[i].error[0])
+			fprintf(stderr, "relaywatch test: %s\n", run->targets[i].error);
+		any |= run->targets[i].naddr > 0;
+	}
+	return any ? 0 : -1;
+}
+
+/* ---- set-up ---------------------------------------------------------- */
+
+/* choose_identity - canary, sink address and HELO name when not configured */
+static int choose_identity(struct run *run)
+{
+	struct rw_config *cfg = run->cfg;
+	char me[64] = "";
+	char host[256];
+
+	for (size_t i = 0; i < run->ntargets && !me[0]; i++)
+		if (run->targets[i].naddr > 0 &&
+		    netaddr_route_source((struct sockaddr *)&run->targets[i].addr[0],
+					 run->targets[i].addrlen[0], me, sizeof(me)) < 0)
+			me[0] = '\0';
+	if (cfg->source)
+		snprintf(me, sizeof(me), "%s", cfg->source);
+	if (cfg->canary) {
+		snprintf(run->canary, sizeof(run->canary), "%s", cfg->canary);
+	} else {
+		if (!me[0]) {
+			fprintf(stderr, "relaywatch test: cannot tell this machine's address; "
+					"set canary_domain or --canary\n");
+			return -1;
+		}
+		snprintf(run->canary, sizeof(run->canary), strchr(me, ':') ? "[IPv6:%s]" : "[%s]", me);
+		if (!cfg->sink_listen) {
+			char *l = xasprintf(strchr(me, ':') ? "[%s]:25" : "%s:25", me);
+			config_set(cfg, "sink_listen", l);
+			free(l);
+		}
+		fprintf(stderr,
+			"relaywatch: no canary_domain configured: using the address literal %s "
+			"(this machine), sink on %s\n",
+			run->canary, cfg->sink_listen);
+	}
+	if (cfg->helo_name) {
+		snprintf(run->myname, sizeof(run->myname), "%s", cfg->helo_name);
+	} else if (gethostname(host, sizeof(host)) == 0 && strchr(host, '.')) {
+		host[sizeof(host) - 1] = '\0';
+		snprintf(run->myname, sizeof(run->myname), "%s", host);
+	} else if (me[0]) {
+		snprintf(run->myname, sizeof(run->myname), strchr(me, ':') ? "[IPv6:%s]" : "[%s]", me);
+	} else {
+		snprintf(run->myname, sizeof(run->myname), "relaywatch.invalid");
+	}
+	if (!cfg->sink_listen) {
+		fprintf(stderr, "relaywatch test: sink_listen is not set (or use --no-sink)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static enum tls_mode tls_mode(const char *s)
+{
+	return strcmp(s, "require") == 0 ? TLS_REQUIRE : strcmp(s, "never") == 0 ? TLS_NEVER
+										   : TLS_AUTO;
+}
+
+int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
+	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON };
+	static const struct option opts[] = {
+		{ "canary", required_argument, NULL, O_CANARY },
+		{ "sink-listen", required_argument, NULL, O_SINK },
+		{ "no-sink", no_argument, NULL, O_NOSINK },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "source", required_argument, NULL, O_SOURCE },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "session-timeout", required_argument, NULL, O_STIMEOUT },
+		{ "greylist-delay", required_argument, NULL, O_GREY },
+		{ "tls", required_argument, NULL, O_TLS },
+		{ "battery", required_argument, NULL, O_BATTERY },
+		{ "helo", required_argument, NULL, O_HELO },
+		{ "token-key", required_argument, NULL, O_KEY },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keys[] = {
+		[O_CANARY - 256] = "canary_domain", [O_SINK - 256] = "sink_listen",
+		[O_WAIT - 256] = "wait", [O_SOURCE - 256] = "source_address",
+		[O_STIMEOUT - 256] = "session_timeout", [O_GREY - 256] = "greylist_delay",
+		[O_TLS - 256] = "tls", [O_BATTERY - 256] = "battery", [O_HELO - 256] = "helo_name",
+		[O_KEY - 256] = "token_key",
+	};
+	struct rw_config *cfg = ctx->cfg;
+	struct run run = { .cfg = cfg, .verbose = ctx->verbose };
+	int c, no_sink = 0, rc = EXIT_CLEAN;
+	const char *e;
+	char err[512];
+	const struct battery_test *const *bat;
+	size_t nbat;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			run.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		case O_NOSINK:
+			no_sink = 1;
+			break;
+		case O_JSON:
+			run.json = 1;
+			break;
+		case O_TIMEOUT:
+			if ((e = config_set(cfg, "reply_timeout", optarg)) == NULL &&
+			    (e = config_set(cfg, "banner_timeout", optarg)) == NULL)
+				e = config_set(cfg, "connect_timeout", optarg);
+			if (e) {
+				fprintf(stderr, "relaywatch test: --timeout %s: %s\n", optarg, e);
+				return EXIT_USAGE;
+			}
+			break;
+		case '?':
+			usage(stderr);
+			return EXIT_USAGE;
+		default:
+			if (c >= 256 && c - 256 < (int)(sizeof(keys) / sizeof(keys[0])) && keys[c - 256]) {
+				if ((e = config_set(cfg, keys[c - 256], optarg)) != NULL) {
+					fprintf(stderr, "relaywatch test: --%s %s: %s\n",
+						opts[c - 256].name, optarg, e);
+					return EXIT_USAGE;
+				}
+				break;
+			}
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "relaywatch test: no target given\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind > RW_TEST_TARGETS_MAX) {
+		fprintf(stderr, "relaywatch test: at most %d targets (use scan for more)\n",
+			RW_TEST_TARGETS_MAX);
+		return EXIT_USAGE;
+	}
+	if ((bat = battery_get(cfg->battery, &nbat)) == NULL) {
+		fprintf(stderr, "relaywatch test: unknown battery '%s'\n", cfg->battery);
+		return EXIT_USAGE;
+	}
+	run.color = !run.json && isatty(STDOUT_FILENO);
+	if (parse_targets(&run, argc - optind, argv + optind) < 0) {
+		free(run.targets);
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	run.base = event_base_new();
+	if (resolve_names(&run) < 0) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (choose_identity(&run) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (token_key_load(cfg->token_key, 1, &run.key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relaywatch test: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (!no_sink) {
+		struct sink_config skc = {
+			.listen = cfg->sink_listen, .canary = run.canary, .myname = run.myname,
+			.key = &run.key, .token_max_age = cfg->token_max_age,
+		};
+
+		run.sink = sink_new(run.base, &skc, on_arrival, &run, err, sizeof(err));
+		if (run.sink == NULL) {
+			fprintf(stderr, "relaywatch test: sink: %s\n", err);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	struct sockaddr_storage src;
+	socklen_t srclen = 0;
+	if (cfg->source && netaddr_numeric(cfg->source, 0, &src, &srclen) < 0) {
+		fprintf(stderr, "relaywatch test: --source %s: not a numeric address\n", cfg->source);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	run.sc = (struct sess_config){
+		.canary = run.canary, .myname = run.myname, .operator_name = cfg->operator_name,
+		.abuse_contact = cfg->abuse_contact, .scan_id = "0", .key = &run.key,
+		.tls = tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
+		.connect_timeout_ms = cfg->connect_timeout * 1000,
+		.banner_timeout_ms = cfg->banner_timeout * 1000,
+		.reply_timeout_ms = cfg->reply_timeout * 1000,
+		.session_timeout_ms = cfg->session_timeout * 1000,
+		.greylist_delay_ms = cfg->greylist_delay * 1000,
+		.greylist_rounds = RW_GREYLIST_ROUNDS_MAX, .reconnect_max = RW_RECONNECT_MAX,
+	};
+	run.env = (struct probe_env){
+		.base = run.base, .ssl_ctx = probe_ssl_ctx(),
+		.source = srclen ? (struct sockaddr *)&src : NULL, .source_len = srclen,
+		.session_timeout_ms = cfg->session_timeout * 1000,
+	};
+	start_jobs(&run);
+	event_base_dispatch(run.base);
+	for (size_t i = 0; i < run.njobs; i++) {
+		struct target_result *r = &run.jobs[i].r;
+
+		verdict_decide(r);
+		if (run.json)
+			output_json(stdout, r, run.canary, run.verbose);
+		else
+			output_human(stdout, r, run.verbose, run.color);
+		if (r->verdict == V_OPEN || r->verdict == V_SUSPECT)
+			rc = EXIT_FOUND;
+	}
+	if (run.foreign_total && !run.json)
+		fprintf(stderr, "relaywatch: %lu arrival(s) at the sink did not match a test "
+				"(forged, replayed or foreign tokens; not counted)\n",
+			run.foreign_total);
+	fflush(stdout);
+	SSL_CTX_free(run.env.ssl_ctx);
+out:
+	for (size_t i = 0; i < run.njobs; i++) {
+		struct job *j = &run.jobs[i];
+		j->probe = probe_free(j->probe);
+		j->sess = sess_free(j->sess);
+		result_clear(&j->r);
+	}
+	for (size_t i = 0; i < run.nforeign; i++)
+		arrival_clear(&run.foreign[i]);
+	free(run.jobs);
+	free(run.targets);
+	run.sink = sink_free(run.sink);
+	if (run.wait_timer)
+		event_free(run.wait_timer);
+	if (run.dns)
+		evdns_base_free(run.dns, 0);
+	event_base_free(run.base);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * NAME
+ *	main - the relaywatch program: global options and subcommands
+ * SUMMARY
+ *	relaywatch [--config FILE] [-v] SUBCOMMAND [options] [args]
+ * DESCRIPTION
+ *	Loads the configuration (the default path is optional, an explicit
+ *	--config is not), then runs the subcommand from the table. Only
+ *	src/cmd exits the process.
+ * DIAGNOSTICS
+ *	Exit 2 for usage and configuration errors (the message names the
+ *	file and line), else the subcommand's status.
+ */
+#include "cmd.h"
+#include "../core/log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RW_VERSION "0.1.0"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cmd_ctx *ctx);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "test", cmd_test, "test SMTP servers for open relaying, with proof at the sink" },
+	{ "sink", cmd_sink, "run the canary SMTP receiver on its own" },
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: relaywatch [--config FILE] [-v] COMMAND [options] [args]\n\n"
+		    "Find and prove open mail relays on your own network.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(fp, "\nglobal options:\n"
+		    "  -c, --config FILE  configuration file (default %s, optional)\n"
+		    "  -v, --verbose      more detail (twice: debug log)\n"
+		    "  -h, --help         this help; COMMAND --help for a command's options\n"
+		    "  -V, --version      print the version\n\n"
+		    "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
+		    "configuration error, 3 runtime error.\n",
+		RW_CONFIG_DEFAULT_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rw_config cfg;
+	struct cmd_ctx ctx = { .cfg = &cfg };
+	char err[512];
+	int c, rc;
+
+	/* '+' stops at the subcommand so its flags stay its own */
+	while ((c = getopt_long(argc, argv, "+c:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'v':
+			ctx.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		case 'V':
+			printf("relaywatch %s\n", RW_VERSION);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_init("relaywatch", LOG_DEST_STDERR, ctx.verbose);
+	config_defaults(&cfg);
+	if (ctx.config_path) {
+		if (config_load(ctx.config_path, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relaywatch: %s\n", err);
+			config_free(&cfg);
+			return EXIT_USAGE;
+		}
+	} else if (access(RW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
+		if (config_load(RW_CONFIG_DEFAULT_PATH, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relaywatch: %s\n", err);
+			config_free(&cfg);
+			return EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(subcommands[i].name, argv[optind]) == 0) {
+			char **sub = argv + optind;
+			int subc = argc - optind;
+
+			optind = 0; /* reset getopt for the subcommand (GNU: 0 reinitialises) */
+			rc = subcommands[i].fn(subc, sub, &ctx);
+			config_free(&cfg);
+			return rc;
+		}
+	}
+	fprintf(stderr, "relaywatch: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	config_free(&cfg);
+	return EXIT_USAGE;
+}

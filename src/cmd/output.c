@@ -1,0 +1,246 @@
+/*
+ * NAME
+ *	output - terminal and JSON Lines reports of a target's result
+ * SUMMARY
+ *	stable field names (doc/cli.md), colour only on a terminal
+ * SYNOPSIS
+ *	void output_json(FILE *fp, const struct target_result *r,
+ *		const char *canary, int verbose);
+ *	void output_human(FILE *fp, const struct target_result *r, int verbose,
+ *		int color);
+ *	char *output_arrival_json(const struct arrival *a);
+ * DESCRIPTION
+ *	JSON is built with jansson, one object per line, so every byte a
+ *	peer sent is escaped. The human report prints control bytes as \xNN.
+ */
+#include "output.h"
+#include "../core/xalloc.h"
+#include "../smtp/arrival.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const verdict_colour[V__COUNT] = {
+	[V_OPEN] = "\033[1;31m", [V_SUSPECT] = "\033[1;33m", [V_CLOSED] = "\033[1;32m",
+	[V_AUTH_REQUIRED] = "\033[1;32m", [V_TEMPFAIL] = "\033[1;35m",
+	[V_UNREACHABLE] = "\033[2m", [V_NOT_SMTP] = "\033[2m", [V_ERROR] = "\033[1;35m",
+};
+
+/* jstr - a JSON string from bytes that may be anything */
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	char *clean;
+	size_t n;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* not UTF-8: escape the high bytes */
+	n = strlen(s);
+	clean = xmalloc(n * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80)
+			clean[o++] = (char)c;
+		else
+			o += (size_t)sprintf(clean + o, "\\x%02x", c);
+	}
+	clean[o] = '\0';
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
+static json_t *arrival_obj(const struct arrival *a, const char *test_id)
+{
+	json_t *o = json_object();
+	json_t *rec = json_array();
+
+	if (test_id)
+		json_object_set_new(o, "test", jstr(test_id));
+	json_object_set_new(o, "time", json_integer(a->time));
+	json_object_set_new(o, "peer", jstr(a->peer));
+	json_object_set_new(o, "helo", jstr(a->helo));
+	json_object_set_new(o, "mail_from", jstr(a->mail_from));
+	json_object_set_new(o, "rcpt_to", jstr(a->rcpt_to));
+	json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+	json_object_set_new(o, "token", jstr(a->token));
+	json_object_set_new(o, "token_status", jstr(a->token[0] ? token_status_name(a->token_status)
+							       : "none"));
+	json_object_set_new(o, "replayed", json_boolean(a->replayed));
+	if (a->token[0] && a->token_status != TOKEN_MALFORMED) {
+		json_t *f = json_object();
+		json_object_set_new(f, "scan", jstr(a->fields.scan));
+		json_object_set_new(f, "target", jstr(a->fields.target));
+		json_object_set_new(f, "port", json_integer(a->fields.port));
+		json_object_set_new(f, "test", jstr(a->fields.test));
+		json_object_set_new(f, "time", json_integer(a->fields.time));
+		json_object_set_new(o, "token_fields", f);
+	}
+	for (int i = 0; i < a->nreceived && i < RW_RECEIVED_MAX; i++)
+		json_array_append_new(rec, jstr(a->received[i]));
+	json_object_set_new(o, "received", rec);
+	return o;
+}
+
+char *output_arrival_json(const struct arrival *a)
+{
+	json_t *o = arrival_obj(a, NULL);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return s;
+}
+
+void output_json(FILE *fp, const struct target_result *r, const char *canary, int verbose)
+{
+	json_t *o = json_object();
+	json_t *tests = json_array(), *arrivals = json_array();
+	char *s;
+
+	json_object_set_new(o, "target", jstr(r->target));
+	json_object_set_new(o, "addr", jstr(r->addr));
+	json_object_set_new(o, "port", json_integer(r->port));
+	json_object_set_new(o, "verdict", jstr(verdict_name(r->verdict)));
+	json_object_set_new(o, "reason", jstr(r->reason));
+	json_object_set_new(o, "end", jstr(sess_end_name(r->end)));
+	json_object_set_new(o, "mta", r->mta[0] ? jstr(r->mta) : json_null());
+	json_object_set_new(o, "banner", jstr(r->banner));
+	json_object_set_new(o, "host", jstr(r->host));
+	json_object_set_new(o, "esmtp", json_boolean(r->esmtp));
+	json_object_set_new(o, "tls", json_boolean(r->tls));
+	if (r->tls)
+		json_object_set_new(o, "tls_version", jstr(r->tls_version));
+	json_object_set_new(o, "canary", jstr(canary));
+	json_object_set_new(o, "connections", json_integer(r->connects));
+	json_object_set_new(o, "greylist_rounds", json_integer(r->greylist_rounds));
+	for (size_t i = 0; i < r->ntests; i++) {
+		const struct test_result *t = &r->tests[i];
+		json_t *jt = json_object();
+
+		json_object_set_new(jt, "id", jstr(t->test->id));
+		json_object_set_new(jt, "trick", jstr(t->test->trick));
+		json_object_set_new(jt, "helo", jstr(t->helo));
+		json_object_set_new(jt, "mail_from", jstr(t->mail_from));
+		json_object_set_new(jt, "rcpt_to", jstr(t->rcpt_to));
+		json_object_set_new(jt, "stage", jstr(stage_name(t->stage)));
+		json_object_set_new(jt, "code", t->code ? json_integer(t->code) : json_null());
+		json_object_set_new(jt, "esc", t->esc[0] ? jstr(t->esc) : json_null());
+		json_object_set_new(jt, "text", jstr(t->text));
+		json_object_set_new(jt, "attempts", json_integer(t->attempts));
+		json_object_set_new(jt, "tempfail", json_boolean(t->tempfail));
+		json_object_set_new(jt, "token", jstr(t->token));
+		json_array_append_new(tests, jt);
+		if (t->has_arrival)
+			json_array_append_new(arrivals, arrival_obj(&t->arrival, t->test->id));
+	}
+	json_object_set_new(o, "tests", tests);
+	json_object_set_new(o, "arrivals", arrivals);
+	if (verbose) {
+		json_t *tr = json_array();
+		const char *p = dbuf_str(&r->transcript);
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			char *line = xstrndup(p, n);
+
+			json_array_append_new(tr, jstr(line));
+			free(line);
+			p += n + (nl != NULL);
+		}
+		json_object_set_new(o, "transcript", tr);
+		json_object_set_new(o, "transcript_truncated", json_boolean(r->transcript.dropped > 0));
+	}
+	json_object_set_new(o, "started", json_integer(r->started / 1000));
+	json_object_set_new(o, "elapsed_ms", json_integer(r->finished - r->started));
+	s = json_dumps(o, JSON_COMPACT);
+	fprintf(fp, "%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+/* put_clean - text with control bytes shown as \xNN and newlines as " / " */
+static void put_clean(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs(" / ", fp);
+		else if (c >= 0x20 && c < 0x7f)
+			fputc(c, fp);
+		else
+			fprintf(fp, "\\x%02x", c);
+	}
+}
+
+void output_human(FILE *fp, const struct target_result *r, int verbose, int color)
+{
+	const char *on = color ? verdict_colour[r->verdict] : "";
+	const char *off = color ? "\033[0m" : "";
+	int shown = 0;
+
+	fprintf(fp, "%s port %u (%s): %s%s%s\n", r->target, r->port, r->addr, on,
+		verdict_name(r->verdict), off);
+	fputs("  reason: ", fp);
+	put_clean(fp, r->reason);
+	fputc('\n', fp);
+	if (r->banner) {
+		fputs("  banner: ", fp);
+		put_clean(fp, r->banner);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "  mta: %s  esmtp: %s  tls: %s%s%s  connections: %d  greylist rounds: %d\n",
+		r->mta[0] ? r->mta : "unknown", r->esmtp ? "yes" : "no", r->tls ? "yes " : "no",
+		r->tls ? r->tls_version : "", "", r->connects, r->greylist_rounds);
+	for (size_t i = 0; i < r->ntests; i++) {
+		const struct test_result *t = &r->tests[i];
+
+		if (t->stage < STAGE_ACCEPTED)
+			continue;
+		if (!shown++)
+			fputs("  tests that worked:\n", fp);
+		fprintf(fp, "    %-18s %-9s MAIL FROM:<", t->test->id, stage_name(t->stage));
+		put_clean(fp, t->mail_from);
+		fputs("> RCPT TO:<", fp);
+		put_clean(fp, t->rcpt_to);
+		fprintf(fp, ">  (%s)\n", t->test->trick);
+		if (t->has_arrival) {
+			char when[32];
+			time_t tt = (time_t)t->arrival.time;
+			struct tm tm;
+
+			gmtime_r(&tt, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			fprintf(fp, "      arrived %s from %s, token %s\n", when, t->arrival.peer,
+				token_status_name(t->arrival.token_status));
+			for (int k = 0; k < t->arrival.nreceived; k++) {
+				fputs("      Received: ", fp);
+				put_clean(fp, t->arrival.received[k]);
+				fputc('\n', fp);
+			}
+		}
+	}
+	if (verbose) {
+		fputs("  tests:\n", fp);
+		for (size_t i = 0; i < r->ntests; i++) {
+			const struct test_result *t = &r->tests[i];
+			fprintf(fp, "    %-18s %-9s %3d ", t->test->id, stage_name(t->stage), t->code);
+			put_clean(fp, t->text);
+			fputc('\n', fp);
+		}
+		fputs("  transcript:\n", fp);
+		const char *p = dbuf_str(&r->transcript);
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			fprintf(fp, "    %.*s\n", (int)n, p);
+			p += n + (nl != NULL);
+		}
+	}
+}

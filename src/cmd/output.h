@@ -1,0 +1,22 @@
+/*
+ * output.h - reports of test results: terminal text and JSON Lines
+ */
+#ifndef RW_OUTPUT_H
+#define RW_OUTPUT_H
+
+#include <stdio.h>
+
+#include "../smtp/result.h"
+
+struct arrival;
+
+/* output_json - one JSON object on one line (doc/cli.md); verbose adds
+ * the transcript */
+void output_json(FILE *fp, const struct target_result *r, const char *canary, int verbose);
+/* output_human - a readable report; colour only when `color` */
+void output_human(FILE *fp, const struct target_result *r, int verbose, int color);
+/* output_arrival_json - an arrival as a JSON object string (owned), for
+ * the standalone sink and foreign arrivals */
+char *output_arrival_json(const struct arrival *a);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * NAME
+ *	config - relaywatch.conf: defaults, the INI file, per-key setters
+ * SUMMARY
+ *	one table of keys; the file (inih) and the command line share it
+ * SYNOPSIS
+ *	void config_defaults(struct rw_config *c);
+ *	int config_load(const char *path, struct rw_config *c, char *err, size_t errlen);
+ *	const char *config_set(struct rw_config *c, const char *key, const char *value);
+ *	void config_free(struct rw_config *c);
+ * DESCRIPTION
+ *	config_defaults() fills safe defaults (no canary: the caller picks an
+ *	address literal of this machine). config_load() reads an INI file
+ *	with inih; keys outside [relaywatch] sections are errors, as are
+ *	unknown keys and bad values, reported with the line number.
+ *	config_set() validates one value; strings are copied (owned by c).
+ * DIAGNOSTICS
+ *	config_load: -1 and "path:line: text" in err; "path: cannot open: ...".
+ * LIMITS
+ *	timeouts 1..86400 s; strings up to RW_DOMAIN_MAX.
+ */
+#include "config.h"
+#include "limits.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum key_kind { K_STR, K_INT, K_LL, K_ENUM };
+
+struct key_def {
+	const char *name;
+	enum key_kind kind;
+	size_t off;
+	long long min, max;     /* K_INT, K_LL */
+	const char *choices[4]; /* K_ENUM */
+};
+
+#define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
+#define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
+
+static const struct key_def keys[] = {
+	{ .name = "canary_domain", STR(canary) },
+	{ .name = "sink_listen", STR(sink_listen) },
+	{ .name = "operator_name", STR(operator_name) },
+	{ .name = "abuse_contact", STR(abuse_contact) },
+	{ .name = "token_key", STR(token_key) },
+	{ .name = "helo_name", STR(helo_name) },
+	{ .name = "source_address", STR(source) },
+	{ .name = "tls", .kind = K_ENUM, .off = offsetof(struct rw_config, tls),
+	  .choices = { "auto", "require", "never" } },
+	{ .name = "battery", .kind = K_ENUM, .off = offsetof(struct rw_config, battery),
+	  .choices = { "quick", "full" } },
+	{ .name = "connect_timeout", INT(connect_timeout, 1, 86400) },
+	{ .name = "banner_timeout", INT(banner_timeout, 1, 86400) },
+	{ .name = "reply_timeout", INT(reply_timeout, 1, 86400) },
+	{ .name = "session_timeout", INT(session_timeout, 1, 86400) },
+	{ .name = "wait", INT(wait, 0, 86400) },
+	{ .name = "greylist_delay", INT(greylist_delay, 1, 86400) },
+	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
+	  .min = 60, .max = 366LL * 86400 },
+};
+
+void config_defaults(struct rw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->operator_name = xstrdup("the network operator");
+	c->abuse_contact = xstrdup("abuse@localhost");
+	c->token_key = config_default_key_path();
+	c->tls = xstrdup("auto");
+	c->battery = xstrdup("full");
+	c->connect_timeout = RW_CONNECT_TIMEOUT;
+	c->banner_timeout = RW_BANNER_TIMEOUT;
+	c->reply_timeout = RW_REPLY_TIMEOUT;
+	c->session_timeout = RW_SESSION_TIMEOUT;
+	c->wait = RW_ARRIVAL_WAIT;
+	c->greylist_delay = RW_GREYLIST_DELAY;
+	c->token_max_age = 30LL * 86400;
+}
+
+/* parse_ll - whole-string integer in [min, max] */
+static const char *parse_ll(const char *v, long long min, long long max, long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end != '\0')
+		return "not a number";
+	if (n < min || n > max)
+		return "out of range";
+	*out = n;
+	return NULL;
+}
+
+const char *config_set(struct rw_config *c, const char *key, const char *value)
+{
+	const struct key_def *k = NULL;
+	char **sp;
+	long long n;
+	const char *e;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, key) == 0)
+			k = &keys[i];
+	if (k == NULL)
+		return "unknown key";
+	if (strlen(value) > RW_DOMAIN_MAX)
+		return "value too long";
+	switch (k->kind) {
+	case K_ENUM: {
+		int ok = 0;
+		for (int i = 0; i < 4 && k->choices[i]; i++)
+			ok |= strcmp(k->choices[i], value) == 0;
+		if (!ok)
+			return "not one of the allowed values";
+	}
+		/* fall through */
+	case K_STR:
+		sp = (char **)((char *)c + k->off);
+		free(*sp);
+		*sp = *value ? xstrdup(value) : NULL;
+		return NULL;
+	case K_INT:
+		if ((e = parse_ll(value, k->min, k->max, &n)) != NULL)
+			return e;
+		*(int *)((char *)c + k->off) = (int)n;
+		return NULL;
+	case K_LL:
+		if ((e = parse_ll(value, k->min, k->max, &n)) != NULL)
+			return e;
+		*(long long *)((char *)c + k->off) = n;
+		return NULL;
+	}
+	return "bad key kind";
+}
+
+struct load_ctx {
+	struct rw_config *c;
+	char *err;
+	size_t errlen;
+	const char *path;
+	int failed;
+};
+
+/* on_pair - inih callback: 1 to continue, 0 to stop at this line */
+static int on_pair(void *arg, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *lc = arg;
+	const char *e;
+
+	if (*section && strcmp(section, "relaywatch") != 0) {
+		snprintf(lc->err, lc->errlen, "unknown section [%s] (key %s)", section, name);
+		lc->failed = 1;
+		return 0;
+	}
+	if ((e = config_set(lc->c, name, value)) != NULL) {
+		snprintf(lc->err, lc->errlen, "%s = %s: %s", name, value, e);
+		lc->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
+{
+	struct load_ctx lc = { .c = c, .err = err, .errlen = errlen, .path = path };
+	char msg[384] = "";
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	lc.err = msg;
+	lc.errlen = sizeof(msg);
+	rc = ini_parse_file(fp, on_pair, &lc);
+	fclose(fp);
+	if (rc != 0) {
+		if (!lc.failed)
+			snprintf(msg, sizeof(msg), "syntax error");
+		snprintf(err, errlen, "%s:%d: %s", path, rc > 0 ? rc : 0, msg);
+		return -1;
+	}
+	free(c->loaded_from);
+	c->loaded_from = xstrdup(path);
+	return 0;
+}
+
+void config_free(struct rw_config *c)
+{
+	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
+			  &c->token_key, &c->helo_name, &c->source, &c->tls, &c->battery,
+			  &c->loaded_from };
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}
+
+char *config_default_key_path(void)
+{
+	const char *home = getenv("HOME");
+
+	if (access("/var/lib/relaywatch", W_OK) == 0)
+		return xstrdup("/var/lib/relaywatch/token.key");
+	return xasprintf("%s/.relaywatch/token.key", home && *home ? home : "/tmp");
+}

@@ -1,0 +1,141 @@
+/*
+ * NAME
+ *	netaddr - host:port parsing and socket addresses as text
+ * SUMMARY
+ *	the forms users type (nmap-like) into hosts, ports and sockaddrs
+ * SYNOPSIS
+ *	const char *netaddr_split(const char *s, char *host, size_t hostlen,
+ *		unsigned *port, unsigned defport);
+ *	int netaddr_numeric(host, port, ss, len);
+ *	const char *netaddr_parse(s, defport, ss, len);
+ *	const char *netaddr_text(sa, buf, len); unsigned netaddr_port(sa);
+ *	int netaddr_route_source(sa, len, buf, buflen);
+ * DESCRIPTION
+ *	A bare IPv6 address has several colons and no port; a port needs
+ *	brackets around an IPv6 address. Ports are 1..65535.
+ *	netaddr_route_source() connects a UDP socket (no packet is sent) to
+ *	learn which of this machine's addresses faces the target: the
+ *	default canary is that address as a literal.
+ * DIAGNOSTICS
+ *	Error texts are static and say what is wrong with the input.
+ */
+#include "netaddr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *netaddr_split(const char *s, char *host, size_t hostlen, unsigned *port,
+			  unsigned defport)
+{
+	const char *colon, *hs = s, *he;
+	char *end;
+	unsigned long p = defport;
+
+	if (*s == '\0')
+		return "empty target";
+	if (*s == '[') {
+		he = strchr(s, ']');
+		if (he == NULL)
+			return "missing ']'";
+		hs = s + 1;
+		if (he[1] == ':') {
+			colon = he + 1;
+		} else if (he[1] == '\0') {
+			colon = NULL;
+		} else {
+			return "junk after ']'";
+		}
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* bare IPv6 */
+		he = colon ? colon : s + strlen(s);
+	}
+	if (colon) {
+		errno = 0;
+		p = strtoul(colon + 1, &end, 10);
+		if (errno || end == colon + 1 || *end || p < 1 || p > 65535)
+			return "bad port";
+	}
+	if ((size_t)(he - hs) >= hostlen || he == hs)
+		return he == hs ? "empty host" : "host name too long";
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*port = (unsigned)p;
+	return NULL;
+}
+
+int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
+		    socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	return -1;
+}
+
+const char *netaddr_parse(const char *s, unsigned defport, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	char host[256];
+	unsigned port;
+	const char *e = netaddr_split(s, host, sizeof(host), &port, defport);
+
+	if (e)
+		return e;
+	if (netaddr_numeric(host, port, ss, len) < 0)
+		return "not a numeric address";
+	return NULL;
+}
+
+const char *netaddr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a = sa->sa_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+unsigned netaddr_port(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+					 : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+int netaddr_route_source(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
+{
+	struct sockaddr_storage me;
+	socklen_t melen = sizeof(me);
+	int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, sa, len) == 0 && getsockname(fd, (struct sockaddr *)&me, &melen) == 0) {
+		netaddr_text((struct sockaddr *)&me, buf, buflen);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * NAME
+ *	result - the per-target result record and the names of its enums
+ * SUMMARY
+ *	init/clear of struct target_result; verdict, stage and end names
+ * SYNOPSIS
+ *	void result_init(struct target_result *r);
+ *	void result_clear(struct target_result *r);
+ *	const char *verdict_name(enum verdict v);
+ *	const char *stage_name(enum stage s);
+ *	const char *sess_end_name(enum sess_end e);
+ * DESCRIPTION
+ *	The names are the stable strings of the JSON output (doc/cli.md).
+ * LIMITS
+ *	transcript capped at RW_TRANSCRIPT_MAX.
+ */
+#include "result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const verdict_names[V__COUNT] = {
+	[V_OPEN] = "open",
+	[V_SUSPECT] = "suspect",
+	[V_CLOSED] = "closed",
+	[V_AUTH_REQUIRED] = "auth-required",
+	[V_TEMPFAIL] = "tempfail",
+	[V_UNREACHABLE] = "unreachable",
+	[V_NOT_SMTP] = "not-smtp",
+	[V_ERROR] = "error",
+};
+
+static const char *const stage_names[STAGE__COUNT] = {
+	[STAGE_NOTRUN] = "notrun",
+	[STAGE_HELO] = "helo",
+	[STAGE_CONNECT] = "connect",
+	[STAGE_MAIL] = "mail",
+	[STAGE_RCPT] = "rcpt",
+	[STAGE_DATA] = "data",
+	[STAGE_ACCEPTED] = "accepted",
+	[STAGE_DELIVERED] = "delivered",
+};
+
+static const char *const end_names[END__COUNT] = {
+	[END_NONE] = "running",
+	[END_DONE] = "done",
+	[END_CONNECT_FAILED] = "connect-failed",
+	[END_CLOSED_EARLY] = "closed-before-banner",
+	[END_BANNER_TIMEOUT] = "banner-timeout",
+	[END_BANNER_REFUSED] = "banner-refused",
+	[END_BANNER_TEMPFAIL] = "banner-tempfail",
+	[END_NOT_SMTP] = "not-smtp",
+	[END_PROTOCOL] = "protocol-error",
+	[END_TIMEOUT] = "reply-timeout",
+	[END_SESSION_TIMEOUT] = "session-timeout",
+	[END_DROPPED] = "dropped",
+	[END_TLS_FAILED] = "tls-failed",
+	[END_TLS_REQUIRED] = "tls-not-offered",
+	[END_HELO_REFUSED] = "helo-refused",
+};
+
+void result_init(struct target_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	dbuf_init(&r->transcript, RW_TRANSCRIPT_MAX);
+	r->verdict = V_ERROR;
+}
+
+void result_clear(struct target_result *r)
+{
+	for (size_t i = 0; i < r->ntests; i++) {
+		free(r->tests[i].text);
+		r->tests[i].text = NULL;
+		if (r->tests[i].has_arrival)
+			arrival_clear(&r->tests[i].arrival);
+		r->tests[i].has_arrival = 0;
+	}
+	free(r->banner);
+	r->banner = NULL;
+	dbuf_free(&r->transcript);
+}
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned)v < V__COUNT ? verdict_names[v] : "?";
+}
+
+const char *stage_name(enum stage s)
+{
+	return (unsigned)s < STAGE__COUNT ? stage_names[s] : "?";
+}
+
+const char *sess_end_name(enum sess_end e)
+{
+	return (unsigned)e < END__COUNT ? end_names[e] : "?";
+}
