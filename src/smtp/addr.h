@@ -13,6 +13,8 @@
 #ifndef RW_ADDR_H
 #define RW_ADDR_H
 
+#include <stddef.h>
+
 #include "../core/limits.h"
 
 enum addr_trick {
