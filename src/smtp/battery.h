@@ -48,7 +48,11 @@ const struct battery_test *battery_by_id(const char *id);
 const struct battery_test *battery_all(size_t *n);
 
 /* battery_expand - expand a template into out; 0, or -1 when it does not
- * fit or names an unknown placeholder (out is then "") */
+ * fit or names an unknown placeholder (out is then ""). Also -1 when a
+ * variable it uses is NULL or out of its syntax, so banner text cannot add
+ * a hop or a line: canary, ip, host, me are [A-Za-z0-9._-] names or
+ * "[...]" literals of [A-Za-z0-9.:]; user is [A-Za-z0-9._+-]; rawip is
+ * [0-9A-Fa-f.:]. */
 int battery_expand(const char *tmpl, const struct battery_vars *v, char *out, size_t outlen);
 
 #endif
