@@ -1,0 +1,445 @@
+/*
+ * test_sess - the client session state machine driven by scripted servers
+ *
+ * Each case is a conversation: what the session must write (a prefix of
+ * each command) and what the "server" answers, with the step expected.
+ * No sockets, no clock: time is passed in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/smtp/reply.h"
+#include "../../src/smtp/sess.h"
+#include "../../src/smtp/verdict.h"
+
+static const struct battery_test t_plain = {
+	.id = "plain", .trick = "plain", .mail_from = "{user}@{canary}",
+	.rcpt_to = "{user}@{canary}", .sets = BATTERY_QUICK,
+};
+static const struct battery_test t_percent = {
+	.id = "percent-ip", .trick = "percent", .mail_from = "{user}@{canary}",
+	.rcpt_to = "{user}%{canary}@{ip}", .sets = BATTERY_QUICK,
+};
+static const struct battery_test t_helo = {
+	.id = "helo-ip", .trick = "helo as target", .helo = "{ip}", .mail_from = "",
+	.rcpt_to = "{user}@{canary}", .sets = BATTERY_QUICK,
+};
+static const struct battery_test *const two[] = { &t_plain, &t_percent };
+static const struct battery_test *const three[] = { &t_plain, &t_percent, &t_helo };
+
+static struct token_key key;
+
+struct fx {
+	struct sess_config cfg;
+	struct target_result r;
+	struct sess *s;
+	struct reply_parser *rp;
+	long long now;
+};
+
+static void fx_init(struct fx *f, const struct battery_test *const *bat, size_t n)
+{
+	memset(f, 0, sizeof(*f));
+	f->cfg = (struct sess_config){
+		.canary = "canary.test", .myname = "tester.test", .operator_name = "op",
+		.abuse_contact = "abuse@op.test", .scan_id = "0", .key = &key, .tls = TLS_AUTO,
+		.battery = bat, .nbattery = n, .connect_timeout_ms = 1000,
+		.banner_timeout_ms = 2000, .reply_timeout_ms = 3000, .session_timeout_ms = 600000,
+		.greylist_delay_ms = 5000, .greylist_rounds = 3, .reconnect_max = 3,
+	};
+	result_init(&f->r);
+	snprintf(f->r.addr, sizeof(f->r.addr), "127.0.0.5");
+	snprintf(f->r.target, sizeof(f->r.target), "127.0.0.5");
+	f->r.port = 25;
+	f->now = 1000000;
+	f->s = sess_new(&f->cfg, &f->r, f->now);
+	f->rp = reply_parser_new();
+}
+
+static void fx_free(struct fx *f)
+{
+	f->s = sess_free(f->s);
+	f->rp = reply_parser_free(f->rp);
+	result_clear(&f->r);
+}
+
+/* answer - feed a server reply; check the step and (when want_out) that
+ * what the session writes starts with want_out */
+static struct sess_step answer(struct fx *f, const char *text, enum sess_action want,
+			       const char *want_out)
+{
+	size_t used = 0;
+	struct sess_step st;
+
+	reply_reset(f->rp);
+	assert_int_equal(reply_feed(f->rp, text, strlen(text), &used), REPLY_DONE);
+	f->now += 10;
+	st = sess_on_reply(f->s, reply_get(f->rp), f->now);
+	if (st.act != want)
+		fail_msg("after %s: got action %d, want %d (state %s)", text, st.act, want,
+			 sess_state_name(f->s));
+	if (want_out) {
+		const char *got = dbuf_str(sess_output(f->s));
+		if (strncmp(got, want_out, strlen(want_out)) != 0)
+			fail_msg("after %s: got output '%s', want prefix '%s'", text, got, want_out);
+	}
+	dbuf_reset(sess_output(f->s));
+	return st;
+}
+
+static void connect_ok(struct fx *f)
+{
+	struct sess_step st = sess_on_connect(f->s, f->now);
+	assert_int_equal(st.act, SA_READ);
+}
+
+/* an open relay without PIPELINING: every command alone */
+static void test_open_no_pipelining(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx.lab.test ESMTP Postfix\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250-mx.lab.test\r\n250 8BITMIME\r\n", SA_SEND,
+	       "MAIL FROM:<rw-plain@canary.test>\r\n");
+	answer(&f, "250 2.1.0 Ok\r\n", SA_SEND, "RCPT TO:<rw-plain@canary.test>\r\n");
+	answer(&f, "250 2.1.5 Ok\r\n", SA_SEND, "DATA\r\n");
+	answer(&f, "354 go ahead\r\n", SA_SEND, NULL);
+	answer(&f, "250 2.0.0 queued\r\n", SA_SEND, "RSET\r\n");
+	answer(&f, "250 2.0.0 Ok\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip@canary.test>\r\n");
+	answer(&f, "250 2.1.0 Ok\r\n", SA_SEND,
+	       "RCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\n");
+	answer(&f, "554 5.7.1 Relay access denied\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 Bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_ACCEPTED);
+	assert_int_equal(f.r.tests[1].stage, STAGE_MAIL);
+	assert_int_equal(f.r.tests[1].code, 554);
+	assert_string_equal(f.r.tests[1].esc, "5.7.1");
+	assert_string_equal(f.r.mta, "postfix");
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_SUSPECT);
+	/* the arrival upgrades suspect to open */
+	f.r.tests[0].stage = STAGE_DELIVERED;
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_OPEN);
+	fx_free(&f);
+}
+
+/* the message carries the token and ends with the terminator */
+static void test_message_has_token(void **state)
+{
+	struct fx f;
+	const char *out;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 x\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 x\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
+	size_t used;
+	reply_reset(f.rp);
+	reply_feed(f.rp, "354 go\r\n", 8, &used);
+	sess_on_reply(f.s, reply_get(f.rp), f.now);
+	out = dbuf_str(sess_output(f.s));
+	assert_non_null(strstr(out, f.r.tests[0].token));
+	assert_int_equal(strcmp(out + strlen(out) - 5, "\r\n.\r\n"), 0);
+	fx_free(&f);
+}
+
+/* PIPELINING: MAIL, RCPT and DATA in one write; RSET joins the next group */
+static void test_pipelining(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx ESMTP\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n", SA_SEND,
+	       "MAIL FROM:<rw-plain@canary.test>\r\nRCPT TO:<rw-plain@canary.test>\r\nDATA\r\n");
+	answer(&f, "250 ok\r\n", SA_READ, NULL);
+	answer(&f, "554 5.7.1 denied\r\n", SA_READ, NULL);
+	answer(&f, "554 5.5.1 no valid recipients\r\n", SA_SEND,
+	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
+	answer(&f, "250 ok\r\n", SA_READ, NULL);
+	answer(&f, "550 5.1.1 no\r\n", SA_READ, NULL);
+	answer(&f, "550 5.1.1 no\r\n", SA_READ, NULL);
+	answer(&f, "503 5.5.1 no\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_MAIL);
+	assert_int_equal(f.r.tests[0].code, 554);
+	assert_int_equal(f.r.tests[1].stage, STAGE_CONNECT); /* MAIL refused */
+	assert_int_equal(f.r.tests[1].code, 550);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* greylisting: 451 in round 0, QUIT, reconnect after the delay, accepted */
+static void test_greylist_round(void **state)
+{
+	struct fx f;
+	struct sess_step st;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "451 4.7.1 Greylisted, try later\r\n", SA_SEND, "QUIT");
+	st = answer(&f, "221 bye\r\n", SA_RECONNECT, NULL);
+	assert_int_equal(st.delay_ms, 5000);
+	assert_int_equal(f.r.tests[0].tempfail, 1);
+	f.now += 5000;
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL FROM:<rw-plain@canary.test>");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT TO:<rw-plain@canary.test>");
+	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
+	answer(&f, "354 go\r\n", SA_SEND, NULL);
+	answer(&f, "250 queued\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_ACCEPTED);
+	assert_int_equal(f.r.tests[0].attempts, 2);
+	assert_int_equal(f.r.greylist_rounds, 1);
+	fx_free(&f);
+}
+
+/* greylisting that never ends: tempfail after the rounds, doubling delays */
+static void test_greylist_forever(void **state)
+{
+	struct fx f;
+	struct sess_step st;
+	int delays[3];
+
+	(void)state;
+	fx_init(&f, two, 1);
+	for (int round = 0; round <= 3; round++) {
+		connect_ok(&f);
+		answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+		answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+		answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+		answer(&f, "450 4.2.0 Greylisted\r\n", SA_SEND, "QUIT");
+		st = answer(&f, "221 bye\r\n", round < 3 ? SA_RECONNECT : SA_FINISH, NULL);
+		if (round < 3)
+			delays[round] = st.delay_ms;
+		f.now += st.delay_ms;
+	}
+	assert_int_equal(delays[0], 5000);
+	assert_int_equal(delays[1], 10000);
+	assert_int_equal(delays[2], 20000);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_TEMPFAIL);
+	fx_free(&f);
+}
+
+/* 421 mid-battery: reconnect and rerun the test that was cut off */
+static void test_421_reconnect(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 5.7.1 no\r\n", SA_SEND, "RSET");
+	answer(&f, "250 ok\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip");
+	answer(&f, "421 4.7.0 too many errors\r\n", SA_RECONNECT, NULL);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 5.7.1 no\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[1].attempts, 1);
+	assert_int_equal(f.r.connects, 2);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* EHLO refused: HELO; a test with its own HELO re-greets */
+static void test_helo_fallback_and_test_helo(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, three, 3);
+	connect_ok(&f);
+	answer(&f, "220 old\r\n", SA_SEND, "EHLO");
+	answer(&f, "502 5.5.2 what\r\n", SA_SEND, "HELO tester.test\r\n");
+	answer(&f, "250 old\r\n", SA_SEND, "MAIL");
+	answer(&f, "550 no\r\n", SA_SEND, "RSET");
+	answer(&f, "250 ok\r\n", SA_SEND, "MAIL");
+	answer(&f, "550 no\r\n", SA_SEND, "RSET");
+	answer(&f, "250 ok\r\n", SA_SEND, "HELO [127.0.0.5]\r\n");
+	answer(&f, "250 old\r\n", SA_SEND, "MAIL FROM:<>\r\n");
+	answer(&f, "550 no\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.esmtp, 0);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* STARTTLS offered: upgrade, greet again, then the battery */
+static void test_starttls(void **state)
+{
+	struct fx f;
+	struct sess_step st;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-mx\r\n250 STARTTLS\r\n", SA_SEND, "STARTTLS\r\n");
+	answer(&f, "220 go ahead\r\n", SA_STARTTLS, NULL);
+	st = sess_on_tls(f.s, 1, "TLSv1.3", f.now);
+	assert_int_equal(st.act, SA_SEND);
+	assert_string_equal(dbuf_str(sess_output(f.s)), "EHLO tester.test\r\n");
+	dbuf_reset(sess_output(f.s));
+	answer(&f, "250-mx\r\n250 STARTTLS\r\n", SA_SEND, "MAIL");
+	answer(&f, "530 5.7.0 Authentication required\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tls, 1);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_AUTH_REQUIRED);
+	fx_free(&f);
+}
+
+/* --tls require with no STARTTLS offered: an error, no mail sent */
+static void test_tls_required_missing(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	f.cfg.tls = TLS_REQUIRE;
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.end, END_TLS_REQUIRED);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_ERROR);
+	fx_free(&f);
+}
+
+/* failures before and after the banner */
+static void test_failures(void **state)
+{
+	static const struct {
+		const char *name;
+		int after_banner;
+		enum sess_failure f;
+		enum verdict want;
+	} cases[] = {
+		{ "connect refused", 0, FAIL_CONNECT, V_UNREACHABLE },
+		{ "banner timeout", 0, FAIL_TIMEOUT, V_UNREACHABLE },
+		{ "closed on connect", 0, FAIL_EOF, V_UNREACHABLE },
+		{ "junk banner", 0, FAIL_PROTOCOL, V_NOT_SMTP },
+		{ "junk after banner", 1, FAIL_PROTOCOL, V_ERROR },
+		{ "timeout after banner", 1, FAIL_TIMEOUT, V_ERROR },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx f;
+		struct sess_step st;
+
+		fx_init(&f, two, 2);
+		if (cases[i].f != FAIL_CONNECT)
+			connect_ok(&f);
+		if (cases[i].after_banner)
+			answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+		st = sess_on_failure(f.s, cases[i].f, "detail", f.now);
+		if (st.act != SA_FINISH)
+			fail_msg("%s: got action %d, want finish", cases[i].name, st.act);
+		verdict_decide(&f.r);
+		if (f.r.verdict != cases[i].want)
+			fail_msg("%s: got %s, want %s", cases[i].name, verdict_name(f.r.verdict),
+				 verdict_name(cases[i].want));
+		fx_free(&f);
+	}
+}
+
+/* banners: 421 is retried once after the greylist delay, 554 refuses */
+static void test_banners(void **state)
+{
+	struct fx f;
+	struct sess_step st;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	st = answer(&f, "421 4.3.2 busy\r\n", SA_RECONNECT, NULL);
+	assert_int_equal(st.delay_ms, 5000);
+	connect_ok(&f);
+	answer(&f, "421 4.3.2 busy\r\n", SA_FINISH, NULL);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_TEMPFAIL);
+	fx_free(&f);
+
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "554 5.7.1 go away\r\n", SA_FINISH, NULL);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* the connection drops mid-battery more often than allowed: error */
+static void test_drops_exhaust(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sess_on_failure(f.s, FAIL_EOF, "reset", f.now).act, SA_RECONNECT);
+		connect_ok(&f);
+		answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+		answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	}
+	assert_int_equal(sess_on_failure(f.s, FAIL_EOF, "reset", f.now).act, SA_FINISH);
+	assert_int_equal(f.r.end, END_DROPPED);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_ERROR);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_no_pipelining),
+		cmocka_unit_test(test_message_has_token),
+		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_greylist_round),
+		cmocka_unit_test(test_greylist_forever),
+		cmocka_unit_test(test_421_reconnect),
+		cmocka_unit_test(test_helo_fallback_and_test_helo),
+		cmocka_unit_test(test_starttls),
+		cmocka_unit_test(test_tls_required_missing),
+		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_banners),
+		cmocka_unit_test(test_drops_exhaust),
+	};
+
+	memset(&key, 7, sizeof(key));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
