@@ -131,7 +131,7 @@ static int decide_no_tests(struct target_result *r)
 	return 0;
 }
 
-void verdict_decide(struct target_result *r)
+static void decide(struct target_result *r)
 {
 	size_t run = 0, refused = 0, auth = 0, starttls = 0, temp = 0, policy4 = 0, accepted = 0;
 	const struct test_result *last_refusal = NULL, *last_temp = NULL;
@@ -210,4 +210,13 @@ void verdict_decide(struct target_result *r)
 			 "all %zu relay attempts refused with persistent 4.7.x: %d %s", run,
 			 last_temp ? last_temp->code : 0,
 			 last_temp && last_temp->text ? last_temp->text : "");
+}
+
+void verdict_decide(struct target_result *r)
+{
+	decide(r);
+	/* reply texts may span lines and carry any byte: one clean line */
+	for (char *p = r->reason; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = ' ';
 }
