@@ -128,9 +128,12 @@ static void d_drop_conn(struct delivery *d)
 /* d_finish - log the outcome, unlink, free when the loop unwinds */
 static void d_finish(struct delivery *d, const char *status, const char *why)
 {
+	if (d->sent && d->lab->cfg->quiet)
+		goto unlink;
 	rw_log(d->sent ? LOG_INFO : LOG_WARNING,
 	       "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu accepted=%zu tries=%d event=%s reason=\"%s\"",
 	       d->id, d->host, d->qid, d->to_text, d->nrcpt, d->rok, d->tries, status, why);
+unlink:
 	d_drop_conn(d);
 	event_del(d->timer);
 	d->state = D_DONE;
@@ -154,7 +157,7 @@ static void d_fail(struct delivery *d, int temporary, const char *why)
 	if (temporary && d->tries < LAB_DELIVER_TRIES) {
 		struct timeval tv = {LAB_DELIVER_RETRY_SEC, 0};
 
-		rw_log(LOG_INFO, "lab deliver=%lu host=%s qid=%s to=%s state=%s event=retry reason=\"%s\"",
+		lab_info(d->lab, "lab deliver=%lu host=%s qid=%s to=%s state=%s event=retry reason=\"%s\"",
 		       d->id, d->host, d->qid, d->to_text, dstate_names[d->state], why);
 		d_drop_conn(d);
 		d->state = D_WAIT;
@@ -422,7 +425,7 @@ int deliver_submit(struct lab *lab, const struct deliver_job *job)
 		lab->deliveries->prev = d;
 	lab->deliveries = d;
 	lab->ndeliver++;
-	rw_log(LOG_INFO, "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu delay=%d event=queued", d->id,
+	lab_info(lab, "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu delay=%d event=queued", d->id,
 	       d->host, d->qid, d->to_text, d->nrcpt, job->delay_sec);
 	evtimer_add(d->timer, &tv);
 	return 0;

@@ -335,6 +335,9 @@ struct lab *lab_free(struct lab *lab)
 		if (h->listener != NULL)
 			evconnlistener_free(h->listener);
 		h->listener = NULL;
+		if (h->resume_ev != NULL)
+			event_free(h->resume_ev);
+		h->resume_ev = NULL;
 	}
 	server_close_all(lab);
 	deliver_close_all(lab);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "../src/core/limits.h"
+#include "../src/core/log.h"
 #include "../src/smtp/addr.h"
 #include "profile.h"
 
@@ -31,6 +32,8 @@ struct greylist;
 #define LAB_MSG_MAX (256 * 1024)     /* message accepted (advertised SIZE) */
 #define LAB_RCPT_MAX 100             /* RFC 5321 4.5.3.1.8 */
 #define LAB_READ_HIGHWAT (16 * 1024) /* per connection input */
+#define LAB_WRITE_HIGHWAT (64 * 1024) /* unread replies: stop reading commands */
+#define LAB_ACCEPT_PAUSE_MS 1000     /* after EMFILE and friends */
 #define LAB_IDLE_SEC 120             /* per command; Postfix says 300 */
 #define LAB_ERRORS_MAX 20            /* Postfix smtpd_hard_error_limit */
 #define LAB_TARPIT_MS 2000           /* one byte per this */
@@ -56,7 +59,15 @@ struct lab_config {
 	int delay;             /* seconds, delayed profile */
 	int greylist;          /* seconds, greylist profile */
 	int verbose;
+	int quiet;             /* warnings only (benchmarks) */
 };
+
+/* lab_info - an INFO log line unless --quiet */
+#define lab_info(lab, ...)                              \
+	do {                                            \
+		if (!(lab)->cfg->quiet)                 \
+			rw_log(LOG_INFO, __VA_ARGS__);  \
+	} while (0)
 
 struct lab_host {
 	struct lab *lab;
@@ -70,6 +81,7 @@ struct lab_host {
 	struct sockaddr_storage addr; /* ip:port */
 	socklen_t addrlen;
 	struct evconnlistener *listener;
+	struct event *resume_ev;     /* re-enables the listener after EMFILE */
 	const struct lab_host *next_hop; /* relay there, not to the sink */
 	char trusted[64];            /* relay only for this client ("" none) */
 	struct greylist *grey;

@@ -6,7 +6,7 @@
  * SYNOPSIS
  *	relaywatch-lab --sink ADDR:PORT [--canary DOMAIN] [--base ADDR]
  *	    [--port N] [--latency MS] [--truth FILE] [--profiles a,b,c]
- *	    [--delay SECONDS] [--greylist SECONDS] [-v] [--list]
+ *	    [--delay SECONDS] [--greylist SECONDS] [-v] [-q] [--list]
  * DESCRIPTION
  *	Starts one host per selected profile (lab/profile.c) on
  *	consecutive 127/8 addresses from --base, all on --port, writes the
@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"  --profiles a,b,c     only these profiles (see --list)\n"
 	"  --delay SECONDS      the delayed profile's delay (default 3)\n"
 	"  --greylist SECONDS   the greylist profile's delay (default 2)\n"
-	"  -v, --verbose        more logging (twice: debug)\n"
+	"  -v, --verbose        debug logging\n"
+	"  -q, --quiet          warnings only (benchmarks)\n"
 	"  --list               print the profiles and exit\n";
 
 static const struct option options[] = {
@@ -55,6 +56,7 @@ static const struct option options[] = {
 	{"latency", required_argument, NULL, 'l'}, {"truth", required_argument, NULL, 't'},
 	{"profiles", required_argument, NULL, 'P'}, {"delay", required_argument, NULL, 'd'},
 	{"greylist", required_argument, NULL, 'g'}, {"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
 	{"list", no_argument, NULL, 'L'},        {"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 	long v;
 	int ch, rc = EXIT_OK;
 
-	while ((ch = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vqh", options, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			cfg.sink = optarg;
@@ -154,6 +156,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			cfg.verbose++;
+			break;
+		case 'q':
+			cfg.quiet = 1;
 			break;
 		case 'L':
 			list();

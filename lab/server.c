@@ -84,7 +84,7 @@ static void conn_kill(struct server_conn *c, const char *why)
 {
 	if (c->state == CS_DEAD)
 		return;
-	rw_log(LOG_INFO, "lab host=%s conn=%lu event=close peer=%s reason=%s", c->host->name,
+	lab_info(c->lab, "lab host=%s conn=%lu event=close peer=%s reason=%s", c->host->name,
 	       c->id, c->peer, why);
 	conn_enter(c, CS_DEAD);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -180,6 +180,7 @@ static void conn_starttls(struct server_conn *c)
 	struct bufferevent *tls;
 
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, LAB_WRITE_HIGHWAT);
 	tls = tls_accept(c->lab->base, c->lab->tls, c->bev);
 	if (tls == NULL) {
 		conn_kill(c, "tls-setup-failed");
@@ -272,11 +273,20 @@ static void drip_cb(evutil_socket_t fd, short what, void *arg)
 	if (evbuffer_get_length(c->drip) > 0) {
 		struct timeval tv = {LAB_TARPIT_MS / 1000, (LAB_TARPIT_MS % 1000) * 1000};
 		evtimer_add(c->drip_ev, &tv);
+	} else if (c->blocked) {
+		conn_process(c);
 	}
 }
 
-/* conn_process - feed buffered input to the parser while not waiting */
-static void conn_process(struct server_conn *c)
+/* conn_unsent - reply bytes we hold that the peer has not taken */
+static size_t conn_unsent(const struct server_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) + evbuffer_get_length(c->drip);
+}
+
+/* process_input - feed buffered input to the parser while not waiting;
+ * a peer that does not read its replies is not read either */
+static void process_input(struct server_conn *c)
 {
 	while (!c->paused && (c->state == CS_COMMAND || c->state == CS_DATA)) {
 		struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -284,6 +294,9 @@ static void conn_process(struct server_conn *c)
 		enum smtpcmd_event ev;
 		size_t used = 0;
 
+		c->blocked = conn_unsent(c) > LAB_WRITE_HIGHWAT;
+		if (c->blocked)
+			return;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			return;
 		ev = smtpcmd_feed(c->cp, v.iov_base, v.iov_len, &used);
@@ -296,6 +309,17 @@ static void conn_process(struct server_conn *c)
 		smtpd_event(c, ev);
 		if (evbuffer_get_length(c->out) > 0 || c->act != ACT_NONE)
 			conn_send(c);
+	}
+}
+
+/* conn_process - read on; after the peer's EOF, close once all is answered */
+static void conn_process(struct server_conn *c)
+{
+	process_input(c);
+	if (c->eof && !c->paused && !c->blocked && (c->state == CS_COMMAND || c->state == CS_DATA)) {
+		conn_enter(c, CS_CLOSING);
+		c->closing_since = lab_now_ms(c->lab);
+		conn_done_if_flushed(c);
 	}
 }
 
@@ -316,6 +340,8 @@ static void write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->state == CS_ENDLESS)
 		endless_fill(c);
+	else if (c->blocked)
+		conn_process(c);
 	conn_done_if_flushed(c);
 }
 
@@ -324,7 +350,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	struct server_conn *c = arg;
 
 	if (what & BEV_EVENT_CONNECTED) { /* the TLS handshake is done */
-		rw_log(LOG_INFO, "lab host=%s conn=%lu event=tls version=%s", c->host->name, c->id,
+		lab_info(c->lab, "lab host=%s conn=%lu event=tls version=%s", c->host->name, c->id,
 		       tls_version(bev));
 		return;
 	}
@@ -334,6 +360,14 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		c->act = ACT_CLOSE;
 		bufferevent_enable(bev, EV_READ);
 		conn_emit(c);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && (c->state == CS_COMMAND || c->state == CS_DATA) &&
+	    c->host->prof->mode != MODE_TARPIT) {
+		/* a half-close after pipelined commands: they still get answers */
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		conn_process(c);
 		return;
 	}
 	conn_kill(c, (what & BEV_EVENT_EOF) ? "eof" : (what & BEV_EVENT_TIMEOUT) ? "timeout" : "error");
@@ -361,7 +395,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	peer_text(sa, peer, sizeof(peer));
 	h->conns++;
 	if (h->prof->mode == MODE_CLOSE || lab->nconn >= LAB_CONN_MAX) {
-		rw_log(LOG_INFO, "lab host=%s event=connect peer=%s action=close%s", h->name, peer,
+		lab_info(lab, "lab host=%s event=connect peer=%s action=close%s", h->name, peer,
 		       h->prof->mode == MODE_CLOSE ? "" : " reason=too-many-connections");
 		evutil_closesocket(fd);
 		return;
@@ -388,20 +422,32 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	lab->nconn++;
 	h->nconn++;
 	conn_setup_bev(c);
-	rw_log(LOG_INFO, "lab host=%s conn=%lu event=connect peer=%s profile=%s", h->name, c->id,
+	lab_info(lab, "lab host=%s conn=%lu event=connect peer=%s profile=%s", h->name, c->id,
 	       peer, h->prof->name);
 	smtpd_greet(c);
 	conn_send(c);
 }
 
-/* accept_error_cb - EMFILE and friends: log, keep listening */
+/* resume_cb - listen again after a pause */
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lab_host *h = arg;
+
+	evconnlistener_enable(h->listener);
+}
+
+/* accept_error_cb - EMFILE and friends: pause the listener rather than
+ * spin on a socket that stays readable */
 static void accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct lab_host *h = arg;
+	struct timeval tv = {LAB_ACCEPT_PAUSE_MS / 1000, (LAB_ACCEPT_PAUSE_MS % 1000) * 1000};
 	int e = EVUTIL_SOCKET_ERROR();
 
-	rw_log(LOG_WARNING, "lab host=%s event=accept-error error=\"%s\"", h->name,
-	       evutil_socket_error_to_string(e));
+	rw_log(LOG_WARNING, "lab host=%s event=accept-error error=\"%s\" action=pause pause_ms=%d",
+	       h->name, evutil_socket_error_to_string(e), LAB_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	evtimer_add(h->resume_ev, &tv);
 }
 
 /* server_listen - bind ip:port of the host */
@@ -416,6 +462,7 @@ int server_listen(struct lab_host *h, char *err, size_t errlen)
 		return -1;
 	}
 	evconnlistener_set_error_cb(h->listener, accept_error_cb);
+	h->resume_ev = evtimer_new(h->lab->base, resume_cb, h);
 	return 0;
 }
 

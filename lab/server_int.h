@@ -56,6 +56,8 @@ struct server_conn {
 	struct evbuffer *out;      /* reply being built */
 	enum conn_act act;
 	int paused;                /* a reply waits for --latency */
+	int blocked;               /* LAB_WRITE_HIGHWAT unread: not reading */
+	int eof;                   /* the peer stopped sending: answer, close */
 	struct event *latency_ev;
 	struct evbuffer *drip;     /* tarpit bytes still to send */
 	struct event *drip_ev;

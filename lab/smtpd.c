@@ -282,7 +282,7 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	if (p->greylist && !greylist_check(c->host->grey, c->peer, c->sender, cmd->path,
 					   lab_now_ms(c->lab), c->lab->cfg->greylist * 1000LL,
 					   &wait_ms)) {
-		rw_log(LOG_INFO, "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
+		lab_info(c->lab, "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
 		       c->host->name, c->id, cmd->path, wait_ms);
 		conn_reply(c, "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again in %lld seconds",
 		      cmd->path, (wait_ms + 999) / 1000);
@@ -297,7 +297,7 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 		what = !relay ? (p->refuse_at == REFUSE_AT_RCPT ? "refuse" : "refuse-at-data")
 		       : addr_domain_eq(r.domain, canary) ? "relay" : "drop";
 	}
-	rw_log(LOG_INFO, "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
+	lab_info(c->lab, "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
 	       c->host->name, c->id, c->sender, cmd->path, r.local ? "(local)" : r.domain,
 	       tricks[0] ? tricks : "none", what);
 	if (!relay && p->refuse_at == REFUSE_AT_RCPT) {
@@ -358,7 +358,7 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	if (c->refuse_data) {
 		lab_expand(profile_flavor(h->prof->flavor)->data_denied, h->name, c->helo, c->peer,
 			   NULL, line, sizeof(line));
-		rw_log(LOG_INFO, "lab host=%s conn=%lu event=message decision=refuse", h->name, c->id);
+		lab_info(c->lab, "lab host=%s conn=%lu event=message decision=refuse", h->name, c->id);
 		conn_reply(c, "%s", line);
 		smtpd_reset(c);
 		return;
@@ -395,7 +395,7 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 		}
 		c->host->relayed++;
 	}
-	rw_log(LOG_INFO, "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
+	lab_info(c->lab, "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
 	       h->name, c->id, qid, len, c->nrelay,
 	       c->nrelay == 0 ? "drop" : h->prof->discard ? "discard" : "deliver");
 	conn_reply(c, "250 2.0.0 Ok: queued as %s", qid);
