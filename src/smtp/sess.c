@@ -42,7 +42,6 @@
 #include "verdict.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,19 +171,6 @@ static struct sess_step finish(struct sess *s, enum sess_end end, const char *de
 	s->nexpect = 0;
 	sess_enter(s, SS_IDLE);
 	return step(SA_FINISH, 0);
-}
-
-/* looks_like_host - a plausible DNS name for {host} */
-static int looks_like_host(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n < 3 || n > RW_DOMAIN_MAX || strchr(d, '.') == NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)d[i]) && d[i] != '.' && d[i] != '-')
-			return 0;
-	return 1;
 }
 
 int sess_expand_tests(struct sess *s, const char *host)
@@ -464,15 +450,13 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 
 	if (rep->code / 100 == 2) {
 		if (!s->banner_seen_once) {
-			struct ehlo_info gi;
-
+			/* the name in the banner is NOT used for {host}: a banner
+			 * may name a third party's host, and host-routed tricks
+			 * would then send our mail through it. Only a name the
+			 * operator gave is used; else the IP literal. */
 			s->banner_seen_once = 1;
 			free(r->banner);
 			r->banner = xstrdup(rep->text);
-			memset(&gi, 0, sizeof(gi));
-			ehlo_parse(rep, &gi);
-			if (!r->host[0] && looks_like_host(gi.domain))
-				sess_expand_tests(s, gi.domain);
 		}
 		s->esmtp = 1; /* try EHLO first; HELO if it is refused */
 		send_helo(s, SS_EHLO, s->cfg->myname);
