@@ -467,6 +467,8 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
+	if (run.verbose >= 2)
+		log_init("relaywatch", LOG_DEST_STDERR, 2);
 	if (optind >= argc) {
 		fprintf(stderr, "relaywatch test: no target given\n");
 		usage(stderr);

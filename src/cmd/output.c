@@ -185,8 +185,12 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 	const char *off = color ? "\033[0m" : "";
 	int shown = 0;
 
-	fprintf(fp, "%s port %u (%s): %s%s%s\n", r->target, r->port, r->addr, on,
-		verdict_name(r->verdict), off);
+	if (r->host[0] && r->host[0] != '[')
+		fprintf(fp, "%s (%s) port %u: %s%s%s\n", r->host, r->addr, r->port, on,
+			verdict_name(r->verdict), off);
+	else
+		fprintf(fp, "%s port %u: %s%s%s\n", r->addr, r->port, on, verdict_name(r->verdict),
+			off);
 	fputs("  reason: ", fp);
 	put_clean(fp, r->reason);
 	fputc('\n', fp);
@@ -209,21 +213,25 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 		put_clean(fp, t->mail_from);
 		fputs("> RCPT TO:<", fp);
 		put_clean(fp, t->rcpt_to);
-		fprintf(fp, ">  (%s)\n", t->test->trick);
-		if (t->has_arrival) {
-			char when[32];
-			time_t tt = (time_t)t->arrival.time;
-			struct tm tm;
+		fputs(">\n", fp);
+	}
+	for (size_t i = 0, n = 0; i < r->ntests; i++) {
+		const struct test_result *t = &r->tests[i];
+		char when[32];
+		time_t tt;
+		struct tm tm;
 
-			gmtime_r(&tt, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			fprintf(fp, "      arrived %s from %s, token %s\n", when, t->arrival.peer,
-				token_status_name(t->arrival.token_status));
-			for (int k = 0; k < t->arrival.nreceived; k++) {
-				fputs("      Received: ", fp);
-				put_clean(fp, t->arrival.received[k]);
-				fputc('\n', fp);
-			}
+		if (!t->has_arrival || (n++ > 0 && !verbose))
+			continue;
+		tt = (time_t)t->arrival.time;
+		gmtime_r(&tt, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(fp, "  evidence (%s): arrived %s from %s, token %s\n", t->test->id, when,
+			t->arrival.peer, token_status_name(t->arrival.token_status));
+		for (int k = 0; k < t->arrival.nreceived; k++) {
+			fputs("    Received: ", fp);
+			put_clean(fp, t->arrival.received[k]);
+			fputc('\n', fp);
 		}
 	}
 	if (verbose) {

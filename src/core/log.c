@@ -7,9 +7,10 @@
  *	void log_init(const char *ident, enum log_dest dest, int verbose);
  *	int log_verbose(void); void rw_log(int prio, const char *fmt, ...);
  * DESCRIPTION
- *	Process-wide settings, written once at start-up by src/cmd. Debug
- *	lines are dropped unless verbose; callers use rw_debug() so that
- *	formatting is skipped too.
+ *	Process-wide settings, written once at start-up by src/cmd.
+ *	verbose 0 keeps NOTICE and worse, 1 adds INFO, 2 adds DEBUG. Callers
+ *	use rw_debug() so that debug formatting is skipped too. Daemons
+ *	(the standalone sink, the lab) start at 1.
  */
 #include "log.h"
 
@@ -38,7 +39,7 @@ void rw_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (prio == LOG_DEBUG && !log_verbose())
+	if ((prio == LOG_DEBUG && log_verbosity < 2) || (prio == LOG_INFO && log_verbosity < 1))
 		return;
 	va_start(ap, fmt);
 	if (log_dest == LOG_DEST_SYSLOG) {

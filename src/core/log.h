@@ -8,6 +8,7 @@
 
 enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG };
 
+/* verbose: 0 NOTICE and worse, 1 adds INFO, 2 adds DEBUG */
 void log_init(const char *ident, enum log_dest dest, int verbose);
 /* log_verbose - nonzero when debug lines are wanted (test before formatting) */
 int log_verbose(void);

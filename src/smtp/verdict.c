@@ -63,17 +63,25 @@ static int is_persistent_policy_4xx(const struct test_result *t)
 	return t->code / 100 == 4 && strncmp(t->esc, "4.7.", 4) == 0;
 }
 
-/* list_ids - "id1, id2" of tests at `stage` into buf */
+/* list_ids - "N of M tests: id1, id2, ..." of tests at `stage` into buf */
 static void list_ids(const struct target_result *r, enum stage stage, char *buf, size_t len)
 {
-	size_t used = 0;
+	size_t used, count = 0;
+	int n;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < r->ntests && used + 1 < len; i++) {
+	for (size_t i = 0; i < r->ntests; i++)
+		count += r->tests[i].stage == stage;
+	n = snprintf(buf, len, "%zu of %zu tests: ", count, r->ntests);
+	used = n > 0 && (size_t)n < len ? (size_t)n : 0;
+	for (size_t i = 0, shown = 0; i < r->ntests && used + 1 < len; i++) {
 		if (r->tests[i].stage != stage)
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-				 r->tests[i].test ? r->tests[i].test->id : "?");
+		if (used + 40 > len) {
+			snprintf(buf + used, len - used, ", ...");
+			break;
+		}
+		n = snprintf(buf + used, len - used, "%s%s", shown++ ? ", " : "",
+			     r->tests[i].test ? r->tests[i].test->id : "?");
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
