@@ -131,7 +131,8 @@ static void d_finish(struct delivery *d, const char *status, const char *why)
 	if (d->sent && d->lab->cfg->quiet)
 		goto unlink;
 	rw_log(d->sent ? LOG_INFO : LOG_WARNING,
-	       "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu accepted=%zu tries=%d event=%s reason=\"%s\"",
+	       "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu accepted=%zu tries=%d event=%s "
+	       "reason=\"%s\"",
 	       d->id, d->host, d->qid, d->to_text, d->nrcpt, d->rok, d->tries, status, why);
 unlink:
 	d_drop_conn(d);
@@ -285,6 +286,7 @@ static void d_on_reply(struct delivery *d, const struct reply *r)
 	}
 }
 
+/* d_read_cb - feed the reply parser; one complete reply at a time */
 static void d_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct delivery *d = arg;
@@ -310,6 +312,7 @@ static void d_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* d_event_cb - connected, or a failure worth a retry */
 static void d_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct delivery *d = arg;

@@ -101,6 +101,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(base);
 }
 
+/* main - flags, the lab, "ready", the loop, a clean stop */
 int main(int argc, char **argv)
 {
 	struct lab_config cfg = {

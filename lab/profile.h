@@ -50,7 +50,8 @@ enum profile_flavor {
 /* relay mask: TRICK_* bits from addr.h that relay, plus RELAY_PLAIN for a
  * recipient in the canary domain written plainly (no essential trick) */
 #define RELAY_PLAIN (1u << 16)
-#define RELAY_ESSENTIAL (TRICK_SRCROUTE | TRICK_PERCENT | TRICK_BANG | TRICK_QUOTED | TRICK_DOUBLE_AT)
+#define RELAY_ESSENTIAL \
+	(TRICK_SRCROUTE | TRICK_PERCENT | TRICK_BANG | TRICK_QUOTED | TRICK_DOUBLE_AT)
 #define RELAY_ALL (RELAY_PLAIN | RELAY_ESSENTIAL)
 
 struct profile {

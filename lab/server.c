@@ -323,6 +323,7 @@ static void conn_process(struct server_conn *c)
 	}
 }
 
+/* read_cb - commands in; ignored once silent, endless or closing */
 static void read_cb(struct bufferevent *bev, void *arg)
 {
 	struct server_conn *c = arg;
@@ -334,6 +335,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/* write_cb - output drained: refill, resume reading, or finish closing */
 static void write_cb(struct bufferevent *bev, void *arg)
 {
 	struct server_conn *c = arg;
@@ -345,6 +347,7 @@ static void write_cb(struct bufferevent *bev, void *arg)
 	conn_done_if_flushed(c);
 }
 
+/* event_cb - TLS up, idle timeout (421), EOF (answer, then close), error */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct server_conn *c = arg;
@@ -376,8 +379,12 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 /* peer_text - the client's address without port */
 static void peer_text(const struct sockaddr *sa, char *out, size_t len)
 {
-	const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-						  : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	const void *a;
+
+	if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
 
 	if (evutil_inet_ntop(sa->sa_family, a, out, len) == NULL)
 		snprintf(out, len, "unknown");

@@ -61,8 +61,10 @@ void smtpd_reset(struct server_conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nrelay; i++)
-		c->relay[i] = (free(c->relay[i]), NULL);
+	for (i = 0; i < c->nrelay; i++) {
+		free(c->relay[i]);
+		c->relay[i] = NULL;
+	}
 	c->nrelay = 0;
 	c->nrcpt = 0;
 	c->has_mail = 0;
@@ -297,8 +299,9 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 		what = !relay ? (p->refuse_at == REFUSE_AT_RCPT ? "refuse" : "refuse-at-data")
 		       : addr_domain_eq(r.domain, canary) ? "relay" : "drop";
 	}
-	lab_info(c->lab, "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
-	       c->host->name, c->id, c->sender, cmd->path, r.local ? "(local)" : r.domain,
+	lab_info(c->lab,
+		 "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
+		 c->host->name, c->id, c->sender, cmd->path, r.local ? "(local)" : r.domain,
 	       tricks[0] ? tricks : "none", what);
 	if (!relay && p->refuse_at == REFUSE_AT_RCPT) {
 		lab_expand(profile_flavor(p->flavor)->relay_denied, c->host->name, c->helo, c->peer,
@@ -402,23 +405,27 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	smtpd_reset(c);
 }
 
+/* on_rset - forget the transaction */
 static void on_rset(struct server_conn *c, const struct smtpcmd *cmd)
 {
 	smtpd_reset(c);
 	conn_reply(c, "250 2.0.0 Ok");
 }
 
+/* on_noop - nothing */
 static void on_noop(struct server_conn *c, const struct smtpcmd *cmd)
 {
 	conn_reply(c, "250 2.0.0 Ok");
 }
 
+/* on_quit - goodbye, then close */
 static void on_quit(struct server_conn *c, const struct smtpcmd *cmd)
 {
 	conn_reply(c, "221 2.0.0 Bye");
 	c->act = ACT_CLOSE;
 }
 
+/* on_vrfy - cannot verify, will accept (252, like Postfix) */
 static void on_vrfy(struct server_conn *c, const struct smtpcmd *cmd)
 {
 	if (cmd->arg[0] == '\0')

@@ -1,21 +1,23 @@
 #!/bin/sh
 # lab_verdicts.sh - every relaywatch-lab host earns the verdict its ground
 # truth names. Peers: relaywatch-lab (all profiles, canary.lab.test,
-# --greylist 2 --delay 2) on 127.10.<lane>.x:<port>; each host is tested by
-# `relaywatch test --battery full` with its embedded sink, to which the lab
-# delivers. The lab delivers to one sink address while every tester runs its
-# own sink, so the profiles are dealt into LAB_LANES lanes (default 4): one
-# lab and one sink port per lane, the lanes in parallel, the hosts of a lane
-# one after another. The chain profiles share a lane (the entry relays
-# through the smarthost). Prints "addr profile expected got PASS/FAIL";
-# fails if any verdict differs. VALGRIND=1 runs the labs under valgrind and
-# fails on its errors. Also run by `make demo`.
+# --greylist 2 --delay 2) on 127.10.0.0/24, one free port; each host is
+# tested by `relaywatch test --battery full` with its embedded sink, to
+# which the lab delivers. The lab delivers to one sink address while every
+# tester runs its own sink, so the profiles are dealt into LAB_LANES lanes
+# (default 4, at most 8): one lab (from 127.10.0.(1+32*lane)) and one sink
+# port per lane, the lanes in parallel, the hosts of a lane one after
+# another. The chain profiles share a lane (the entry relays through the
+# smarthost). Prints "addr profile expected got PASS/FAIL"; fails if any
+# verdict differs. VALGRIND=1 runs the labs under valgrind and fails on its
+# errors. Also run by `make demo`.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 
 [ -x "$RW" ] || skip "no $RW"
 [ -x "$RWLAB" ] || skip "no $RWLAB"
 lanes=${LAB_LANES:-4}
+[ "$lanes" -ge 1 ] 2>/dev/null && [ "$lanes" -le 8 ] || fail "LAB_LANES=$lanes: want 1 to 8"
 port=$(free_port)
 key_file "$T/key"
 ready_wait=15
@@ -46,7 +48,7 @@ while [ $l -lt $lanes ]; do
 		sink=$(free_port)
 		echo "$sink" >"$T/sink.$l"
 		rw_bg $RW_VG "$RWLAB" --sink "127.0.0.1:$sink" --canary canary.lab.test \
-			--base "127.10.$((l + 1)).1" --port "$port" --greylist 2 --delay 2 \
+			--base "127.10.0.$((1 + l * 32))" --port "$port" --greylist 2 --delay 2 \
 			--truth "$T/truth.$l" --profiles "$list" >"$T/lab.$l.out" 2>"$T/lab.$l.log"
 		labpids="$labpids $RW_LASTPID"
 		echo "$RW_LASTPID" >"$T/labpid.$l"
