@@ -459,10 +459,34 @@ static void test_ehlo_truncates(void **state)
 	assert_true(info.caps & EHLO_AUTH);
 }
 
+/* test_big_reply_released - text memory past a big reply is given back */
+static void test_big_reply_released(void **state)
+{
+	struct reply_parser *rp = reply_parser_new();
+	char line[4100];
+	size_t used;
+
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "250-", 4);
+	memcpy(line + 4000, "\r\n", 2);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(reply_feed(rp, line, 4002, &used), REPLY_MORE);
+		assert_int_equal(used, 4002);
+	}
+	assert_int_equal(reply_feed(rp, "250 end\r\n250 2.0.0 ok\r\n", 23, &used), REPLY_DONE);
+	assert_int_equal(used, 9);
+	assert_int_equal(reply_get(rp)->nlines, 4);
+	assert_int_equal(reply_get(rp)->len, 3 * 3996 + 3 + 3);
+	assert_int_equal(reply_feed(rp, "250 2.0.0 ok\r\n", 14, &used), REPLY_DONE);
+	assert_string_equal(reply_get(rp)->text, "2.0.0 ok");
+	assert_string_equal(reply_get(rp)->esc, "2.0.0");
+	reply_parser_free(rp);
+}
+
 int main(void)
 {
 	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NCASES + 4];
+	struct CMUnitTest tests[NCASES + 5];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NCASES; i++) {
@@ -474,5 +498,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reset_drops_partial);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_get_before_reply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ehlo_truncates);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_big_reply_released);
 	return _cmocka_run_group_tests("reply", tests, n, NULL, NULL);
 }
