@@ -9,8 +9,10 @@
  *	void deliver_close_all(struct lab *lab);
  * DESCRIPTION
  *	deliver_submit() copies the job (and takes job->msg), waits
- *	job->delay_sec, then connects from the relaying host's own address
- *	(so the next hop sees who relayed) to job->to, which the caller
+ *	job->delay_sec, queues for one of LAB_DELIVER_CONC connection
+ *	slots (first due, first served), then connects from the relaying
+ *	host's own address (so the next hop sees who relayed) to job->to,
+ *	which the caller
  *	takes only from the lab's --sink or another lab host: nothing else
  *	is ever contacted. Replies are read with src/smtp/reply.h; the
  *	dialogue is a state per command (d_enter writes it, d_on_reply
@@ -22,8 +24,9 @@
  * DIAGNOSTICS
  *	deliver_submit() returns -1 when LAB_DELIVER_MAX jobs are pending.
  * LIMITS
- *	LAB_DELIVER_MAX jobs, LAB_DELIVER_TIMEOUT per reply, RW_READ_HIGHWAT
- *	input, replies bounded by the reply parser.
+ *	LAB_DELIVER_MAX jobs, LAB_DELIVER_CONC connections at once,
+ *	LAB_DELIVER_TIMEOUT per reply, RW_READ_HIGHWAT input, replies
+ *	bounded by the reply parser.
  * STANDARDS
  *	RFC 5321 3.3 (mail transaction), 4.5.2 (dot stuffing), 4.5.3.2
  *	(timeouts), 4.5.4.1 (retry).
@@ -46,6 +49,7 @@
 
 enum dstate {
 	D_WAIT,    /* delay or retry timer */
+	D_QUEUED,  /* due, waiting for a connection slot */
 	D_CONNECT, /* connecting */
 	D_BANNER,  /* waiting for 220 */
 	D_EHLO,
@@ -60,9 +64,10 @@ enum dstate {
 };
 
 static const char *const dstate_names[D__COUNT] = {
-	[D_WAIT] = "wait", [D_CONNECT] = "connect", [D_BANNER] = "banner", [D_EHLO] = "ehlo",
-	[D_HELO] = "helo", [D_MAIL] = "mail",       [D_RCPT] = "rcpt",     [D_DATA] = "data",
-	[D_BODY] = "body", [D_QUIT] = "quit",       [D_DONE] = "done",
+	[D_WAIT] = "wait",     [D_QUEUED] = "queued", [D_CONNECT] = "connect",
+	[D_BANNER] = "banner", [D_EHLO] = "ehlo",     [D_HELO] = "helo",
+	[D_MAIL] = "mail",     [D_RCPT] = "rcpt",     [D_DATA] = "data",
+	[D_BODY] = "body",     [D_QUIT] = "quit",     [D_DONE] = "done",
 };
 
 struct delivery {
@@ -82,6 +87,8 @@ struct delivery {
 	size_t msglen;
 	int tries;
 	int sent;             /* 250 after the message */
+	int running;          /* holds a connection slot */
+	struct delivery *rq_next; /* in lab->runq */
 	struct bufferevent *bev;
 	struct reply_parser *rp;
 	struct event *timer;
@@ -114,9 +121,53 @@ static void bev_free(void *arg)
 	bufferevent_free(arg);
 }
 
-/* d_drop_conn - stop the connection's I/O; free it later */
+/* pump_later - start due deliveries once the loop unwinds */
+static void pump_later(struct lab *lab)
+{
+	if (lab->deliver_pump != NULL)
+		event_active(lab->deliver_pump, EV_TIMEOUT, 0);
+}
+
+/* pump_cb - connect due deliveries while slots are free */
+static void pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lab *lab = arg;
+
+	while (lab->runq != NULL && lab->nrunning < LAB_DELIVER_CONC) {
+		struct delivery *d = lab->runq;
+
+		lab->runq = d->rq_next;
+		if (lab->runq == NULL)
+			lab->runq_tail = NULL;
+		d->rq_next = NULL;
+		d_connect(d);
+	}
+}
+
+/* d_unqueue - take d out of the run queue (shutdown only: linear) */
+static void d_unqueue(struct delivery *d)
+{
+	struct delivery **pp = &d->lab->runq, *prev = NULL;
+
+	for (; *pp != NULL; prev = *pp, pp = &(*pp)->rq_next) {
+		if (*pp != d)
+			continue;
+		*pp = d->rq_next;
+		if (d->lab->runq_tail == d)
+			d->lab->runq_tail = prev;
+		d->rq_next = NULL;
+		return;
+	}
+}
+
+/* d_drop_conn - stop the connection's I/O, give its slot back; free later */
 static void d_drop_conn(struct delivery *d)
 {
+	if (d->running) {
+		d->running = 0;
+		d->lab->nrunning--;
+		pump_later(d->lab);
+	}
 	if (d->bev == NULL)
 		return;
 	bufferevent_disable(d->bev, EV_READ | EV_WRITE);
@@ -135,6 +186,8 @@ static void d_finish(struct delivery *d, const char *status, const char *why)
 	       "reason=\"%s\"",
 	       d->id, d->host, d->qid, d->to_text, d->nrcpt, d->rok, d->tries, status, why);
 unlink:
+	if (d->state == D_QUEUED)
+		d_unqueue(d);
 	d_drop_conn(d);
 	event_del(d->timer);
 	d->state = D_DONE;
@@ -335,6 +388,8 @@ static void d_connect(struct delivery *d)
 
 	d->tries++;
 	d->state = D_CONNECT;
+	d->running = 1;
+	d->lab->nrunning++;
 	reply_reset(d->rp);
 	fd = socket(d->to.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
@@ -360,10 +415,19 @@ static void d_connect(struct delivery *d)
 		d_fail(d, 1, "connect failed");
 }
 
-/* d_timer_cb - the delay (or the retry pause) is over */
+/* d_timer_cb - the delay (or the retry pause) is over: queue for a slot */
 static void d_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	d_connect(arg);
+	struct delivery *d = arg;
+	struct lab *lab = d->lab;
+
+	d->state = D_QUEUED;
+	if (lab->runq_tail != NULL)
+		lab->runq_tail->rq_next = d;
+	else
+		lab->runq = d;
+	lab->runq_tail = d;
+	pump_later(lab);
 }
 
 /* sockaddr_text - "addr:port" / "[addr]:port" */
@@ -404,6 +468,8 @@ int deliver_submit(struct lab *lab, const struct deliver_job *job)
 		free(job->msg);
 		return -1;
 	}
+	if (lab->deliver_pump == NULL)
+		lab->deliver_pump = event_new(lab->base, -1, 0, pump_cb, lab);
 	d = xcalloc(1, sizeof(*d));
 	d->lab = lab;
 	d->id = ++lab->next_id;
@@ -439,4 +505,7 @@ void deliver_close_all(struct lab *lab)
 {
 	while (lab->deliveries != NULL)
 		d_finish(lab->deliveries, "abandoned", "shutdown");
+	if (lab->deliver_pump != NULL)
+		event_free(lab->deliver_pump);
+	lab->deliver_pump = NULL;
 }

@@ -13,9 +13,10 @@
  *	const char *lab_date(char *buf, size_t len);
  * DESCRIPTION
  *	lab_new() assigns the selected profiles consecutive IPv4 addresses
- *	from cfg->base (in table order), names host N "lab-N.lab.test", and
- *	resolves the chain knobs (trust, next_hop) to hosts; a chain whose
- *	partner is not selected relays to the sink / trusts nobody. The
+ *	from cfg->base (in table order, the whole selection cfg->repeat
+ *	times), names host N "lab-N.lab.test", and resolves the chain knobs
+ *	(trust, next_hop) to hosts of the same copy; a chain whose partner
+ *	is not selected relays to the sink / trusts nobody. The
  *	lab borrows cfg and base. lab_start() binds every listener, so the
  *	caller may print "ready" when it returns 0. lab_free() ends every
  *	connection and delivery and frees them at once.
@@ -177,15 +178,53 @@ static int check_list(const char *list, char *err, size_t errlen)
 	return 0;
 }
 
-/* host_by_profile - the host running a profile, or NULL */
-static struct lab_host *host_by_profile(struct lab *lab, const char *name)
+/* host_by_profile - the host running a profile in the same copy, or NULL */
+static struct lab_host *host_by_profile(struct lab *lab, const char *name, int copy)
 {
 	size_t i;
 
 	for (i = 0; name != NULL && i < lab->nhosts; i++)
-		if (strcmp(lab->hosts[i].prof->name, name) == 0)
+		if (lab->hosts[i].copy == copy && strcmp(lab->hosts[i].prof->name, name) == 0)
 			return &lab->hosts[i];
 	return NULL;
+}
+
+/* host_add - the next host: address, names, identity for addr_route */
+static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t first, char *err,
+		    size_t errlen)
+{
+	struct lab_host *h;
+	struct sockaddr_in *sin;
+
+	if (lab->nhosts >= LAB_HOSTS_MAX) {
+		snprintf(err, errlen, "more than %d hosts", LAB_HOSTS_MAX);
+		return -1;
+	}
+	h = &lab->hosts[lab->nhosts];
+	h->lab = lab;
+	h->prof = p;
+	h->copy = copy;
+	h->index = (int)lab->nhosts + 1;
+	snprintf(h->name, sizeof(h->name), "lab-%d.lab.test", h->index);
+	sin = (struct sockaddr_in *)&h->addr;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)lab->cfg->port);
+	sin->sin_addr.s_addr = htonl(first + (uint32_t)lab->nhosts);
+	h->addrlen = sizeof(*sin);
+	inet_ntop(AF_INET, &sin->sin_addr, h->ip, sizeof(h->ip));
+	if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127) {
+		snprintf(err, errlen, "lab address %s is not on loopback (127/8)", h->ip);
+		return -1;
+	}
+	h->names[0] = h->name;
+	h->names[1] = "localhost";
+	h->names[2] = NULL;
+	h->ips[0] = h->ip;
+	h->ips[1] = NULL;
+	h->self.names = h->names;
+	h->self.ips = h->ips;
+	lab->nhosts++;
+	return 0;
 }
 
 /* lab_new - hosts, addresses, chain partners */
@@ -197,7 +236,7 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 	struct lab *lab;
 	size_t n, i;
 	uint32_t first;
-	int sinklen;
+	int sinklen, copy;
 
 	if (check_list(cfg->profiles, err, errlen) < 0)
 		return NULL;
@@ -217,42 +256,20 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 	}
 	lab->sinklen = (socklen_t)sinklen;
 	all = profile_all(&n);
-	lab->hosts = xcalloc(n, sizeof(*lab->hosts));
-	first = ntohl(a.s_addr);
-	for (i = 0; i < n; i++) {
-		struct lab_host *h;
-		struct sockaddr_in *sin;
-
-		if (!selected(cfg->profiles, all[i].name))
-			continue;
-		if (lab->nhosts >= LAB_HOSTS_MAX) {
-			snprintf(err, errlen, "more than %d hosts", LAB_HOSTS_MAX);
-			return lab_free(lab);
-		}
-		h = &lab->hosts[lab->nhosts];
-		h->lab = lab;
-		h->prof = &all[i];
-		h->index = (int)lab->nhosts + 1;
-		snprintf(h->name, sizeof(h->name), "lab-%d.lab.test", h->index);
-		sin = (struct sockaddr_in *)&h->addr;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)cfg->port);
-		sin->sin_addr.s_addr = htonl(first + (uint32_t)lab->nhosts);
-		h->addrlen = sizeof(*sin);
-		inet_ntop(AF_INET, &sin->sin_addr, h->ip, sizeof(h->ip));
-		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127) {
-			snprintf(err, errlen, "lab address %s is not on loopback (127/8)", h->ip);
-			return lab_free(lab);
-		}
-		h->names[0] = h->name;
-		h->names[1] = "localhost";
-		h->names[2] = NULL;
-		h->ips[0] = h->ip;
-		h->ips[1] = NULL;
-		h->self.names = h->names;
-		h->self.ips = h->ips;
-		lab->nhosts++;
+	if (cfg->repeat < 1 || cfg->repeat > LAB_HOSTS_MAX) {
+		snprintf(err, errlen, "--repeat %d: want 1 to %d", cfg->repeat, LAB_HOSTS_MAX);
+		return lab_free(lab);
 	}
+	/* the loop below stops at LAB_HOSTS_MAX hosts with an error */
+	lab->hosts = xcalloc(n * (size_t)cfg->repeat < LAB_HOSTS_MAX ? n * (size_t)cfg->repeat
+								    : LAB_HOSTS_MAX,
+			     sizeof(*lab->hosts));
+	first = ntohl(a.s_addr);
+	for (copy = 0; copy < cfg->repeat; copy++)
+		for (i = 0; i < n; i++)
+			if (selected(cfg->profiles, all[i].name) &&
+			    host_add(lab, &all[i], copy, first, err, errlen) < 0)
+				return lab_free(lab);
 	if (lab->nhosts == 0) {
 		snprintf(err, errlen, "no profile selected");
 		return lab_free(lab);
@@ -261,14 +278,14 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 		struct lab_host *h = &lab->hosts[i], *p;
 
 		if (h->prof->next_hop != NULL) {
-			h->next_hop = host_by_profile(lab, h->prof->next_hop);
+			h->next_hop = host_by_profile(lab, h->prof->next_hop, h->copy);
 			if (h->next_hop == NULL)
 				rw_log(LOG_WARNING, "lab host=%s profile=%s event=config next_hop=%s "
 				       "problem=not-selected action=sink", h->name, h->prof->name,
 				       h->prof->next_hop);
 		}
 		if (h->prof->trust != NULL) {
-			p = host_by_profile(lab, h->prof->trust);
+			p = host_by_profile(lab, h->prof->trust, h->copy);
 			if (p != NULL)
 				snprintf(h->trusted, sizeof(h->trusted), "%s", p->ip);
 			else

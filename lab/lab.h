@@ -42,7 +42,8 @@ struct greylist;
 #define LAB_ENDLESS_CHUNK (16 * 1024) /* refill when output drops below */
 #define LAB_ENDLESS_MAX (64L * 1024 * 1024) /* then close anyway */
 #define LAB_BINARY_LEN 512           /* junk banner */
-#define LAB_DELIVER_MAX 512          /* deliveries waiting or running */
+#define LAB_DELIVER_MAX 4096         /* deliveries waiting or running */
+#define LAB_DELIVER_CONC 128         /* of them connected at once */
 #define LAB_DELIVER_TIMEOUT 30       /* per reply, seconds */
 #define LAB_DELIVER_TRIES 3          /* for a temporary failure */
 #define LAB_DELIVER_RETRY_SEC 1
@@ -56,6 +57,7 @@ struct lab_config {
 	int latency_ms;
 	const char *truth;     /* ground-truth file or NULL */
 	const char *profiles;  /* comma list or NULL: all */
+	int repeat;            /* hosts per profile (benchmarks) */
 	int delay;             /* seconds, delayed profile */
 	int greylist;          /* seconds, greylist profile */
 	int verbose;
@@ -73,6 +75,7 @@ struct lab_host {
 	struct lab *lab;
 	const struct profile *prof;
 	int index;                   /* 1-based, names it */
+	int copy;                    /* 0-based, of --repeat */
 	char name[64];               /* "lab-3.lab.test" */
 	char ip[64];                 /* "127.10.0.3" */
 	const char *names[4];        /* addr_self.names */
@@ -107,6 +110,9 @@ struct lab {
 	unsigned nconn;
 	struct delivery *deliveries; /* waiting or running */
 	unsigned ndeliver;
+	struct delivery *runq, *runq_tail; /* due, waiting for a connection slot */
+	unsigned nrunning;           /* connected (<= LAB_DELIVER_CONC) */
+	struct event *deliver_pump;  /* starts due deliveries */
 	unsigned long next_id;
 };
 

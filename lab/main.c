@@ -6,13 +6,16 @@
  * SYNOPSIS
  *	relaywatch-lab --sink ADDR:PORT [--canary DOMAIN] [--base ADDR]
  *	    [--port N] [--latency MS] [--truth FILE] [--profiles a,b,c]
- *	    [--delay SECONDS] [--greylist SECONDS] [-v] [-q] [--list]
+ *	    [--repeat N] [--delay SECONDS] [--greylist SECONDS] [-v] [-q]
+ *	    [--list]
  * DESCRIPTION
  *	Starts one host per selected profile (lab/profile.c) on
  *	consecutive 127/8 addresses from --base, all on --port, writes the
  *	ground truth (`addr port profile expected-verdict` per line) when
  *	asked, prints "ready" on stdout once every host listens, and runs
  *	until SIGTERM or SIGINT, then frees everything and exits 0.
+ *	--repeat N runs the selection N times over (benchmarks want many
+ *	hosts); each copy's chain-entry relays through its own smarthost.
  *	--list prints the profile table and exits.
  * DIAGNOSTICS
  *	Exit 2 for a usage error, 3 when a listener cannot be bound or the
@@ -44,6 +47,7 @@ static const char usage_text[] =
 	"  --latency MS         delay every reply\n"
 	"  --truth FILE         write `addr port profile expected-verdict` lines\n"
 	"  --profiles a,b,c     only these profiles (see --list)\n"
+	"  --repeat N           run every selected profile on N hosts (default 1)\n"
 	"  --delay SECONDS      the delayed profile's delay (default 3)\n"
 	"  --greylist SECONDS   the greylist profile's delay (default 2)\n"
 	"  -v, --verbose        debug logging\n"
@@ -54,7 +58,8 @@ static const struct option options[] = {
 	{"sink", required_argument, NULL, 's'},  {"canary", required_argument, NULL, 'c'},
 	{"base", required_argument, NULL, 'b'},  {"port", required_argument, NULL, 'p'},
 	{"latency", required_argument, NULL, 'l'}, {"truth", required_argument, NULL, 't'},
-	{"profiles", required_argument, NULL, 'P'}, {"delay", required_argument, NULL, 'd'},
+	{"profiles", required_argument, NULL, 'P'},
+	{"repeat", required_argument, NULL, 'r'}, {"delay", required_argument, NULL, 'd'},
 	{"greylist", required_argument, NULL, 'g'}, {"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"list", no_argument, NULL, 'L'},        {"help", no_argument, NULL, 'h'},
@@ -110,6 +115,7 @@ int main(int argc, char **argv)
 		.port = 2525,
 		.delay = 3,
 		.greylist = 2,
+		.repeat = 1,
 	};
 	struct event_base *base;
 	struct event *sigterm, *sigint;
@@ -144,6 +150,11 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			cfg.profiles = optarg;
+			break;
+		case 'r':
+			if ((v = number(optarg, 1, LAB_HOSTS_MAX)) < 0)
+				goto bad;
+			cfg.repeat = (int)v;
 			break;
 		case 'd':
 			if ((v = number(optarg, 0, 86400)) < 0)
@@ -213,6 +224,11 @@ int main(int argc, char **argv)
 	return rc;
 bad:
 	fprintf(stderr, "relaywatch-lab: --%s %s: bad number\n",
-		ch == 'p' ? "port" : ch == 'l' ? "latency" : ch == 'd' ? "delay" : "greylist", optarg);
+		ch == 'p'   ? "port"
+		: ch == 'l' ? "latency"
+		: ch == 'd' ? "delay"
+		: ch == 'r' ? "repeat"
+			    : "greylist",
+		optarg);
 	return EXIT_USAGE;
 }
