@@ -308,7 +308,7 @@ int lab_start(struct lab *lab, char *err, size_t errlen)
 		if (h->prof->greylist)
 			h->grey = greylist_new(LAB_GREYLIST_MAX);
 		if (h->prof->starttls && lab->tls == NULL) {
-			lab->tls = tls_server_new("lab.test", err, errlen);
+			lab->tls = starttls_ctx_new("lab.test", err, errlen);
 			if (lab->tls == NULL)
 				return -1;
 		}
@@ -361,7 +361,7 @@ struct lab *lab_free(struct lab *lab)
 	reap(-1, 0, lab);
 	for (i = 0; i < lab->nhosts; i++)
 		lab->hosts[i].grey = greylist_free(lab->hosts[i].grey);
-	tls_server_free(lab->tls);
+	starttls_ctx_free(lab->tls);
 	if (lab->reaper != NULL)
 		event_free(lab->reaper);
 	free(lab->hosts);

@@ -1,7 +1,7 @@
 /*
  * lab.h - relaywatch-lab internals: the lab, its hosts, and the modules
- *	that serve (server.c), deliver (deliver.c), greylist (greylist.c)
- *	and encrypt (tls.c) for them
+ *	that serve (server.c, smtpd.c), deliver (deliver.c), greylist
+ *	(greylist.c) and encrypt (starttls.c) for them
  *
  * One process, one libevent loop, one listener per simulated host. The
  * lab owns everything; a connection or delivery that ends is handed to
@@ -169,16 +169,16 @@ struct greylist *greylist_free(struct greylist *g);
 int greylist_check(struct greylist *g, const char *client, const char *sender, const char *rcpt,
 		   long long now_ms, long long delay_ms, long long *wait_ms);
 
-/* tls.c */
-/* tls_server_new - a server context with a fresh self-signed certificate
+/* starttls.c */
+/* starttls_ctx_new - a server context with a fresh self-signed certificate
  * for cn; NULL with err */
-struct ssl_ctx_st *tls_server_new(const char *cn, char *err, size_t errlen);
-void tls_server_free(struct ssl_ctx_st *ctx);
-/* tls_accept - wrap `under` in a TLS server filter; the result owns
+struct ssl_ctx_st *starttls_ctx_new(const char *cn, char *err, size_t errlen);
+void starttls_ctx_free(struct ssl_ctx_st *ctx);
+/* starttls_accept - wrap `under` in a TLS server filter; the result owns
  * `under`; NULL on failure (under untouched) */
-struct bufferevent *tls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
+struct bufferevent *starttls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
 			       struct bufferevent *under);
-/* tls_version - protocol of an upgraded connection, "" if none */
-const char *tls_version(struct bufferevent *bev);
+/* starttls_version - protocol of an upgraded connection, "" if none */
+const char *starttls_version(struct bufferevent *bev);
 
 #endif

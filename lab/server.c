@@ -6,7 +6,7 @@
  * SYNOPSIS
  *	int server_listen(struct lab_host *h, char *err, size_t errlen);
  *	void server_close_all(struct lab *lab);
- *	void conn_enter(c, state); void conn_reply(c, fmt, ...);
+ *	void server_enter(c, state); void server_reply(c, fmt, ...);
  * DESCRIPTION
  *	server_listen() binds the host's address; every connection is fed
  *	to smtpcmd and smtpd.c answers it. Commands are answered in order,
@@ -55,8 +55,8 @@ static const char *const state_names[CS__COUNT] = {
 
 static void conn_process(struct server_conn *c);
 
-/* conn_enter - the one place the state changes */
-void conn_enter(struct server_conn *c, enum conn_state st)
+/* server_enter - the one place the state changes */
+void server_enter(struct server_conn *c, enum conn_state st)
 {
 	rw_debug("lab host=%s conn=%lu state=%s -> %s", c->host->name, c->id,
 		 state_names[c->state], state_names[st]);
@@ -86,7 +86,7 @@ static void conn_kill(struct server_conn *c, const char *why)
 		return;
 	lab_info(c->lab, "lab host=%s conn=%lu event=close peer=%s reason=%s", c->host->name,
 	       c->id, c->peer, why);
-	conn_enter(c, CS_DEAD);
+	server_enter(c, CS_DEAD);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	event_del(c->latency_ev);
@@ -103,8 +103,8 @@ static void conn_kill(struct server_conn *c, const char *why)
 	lab_defer(c->lab, conn_free, c);
 }
 
-/* conn_reply - append one reply line (CRLF added) to the reply being built */
-void conn_reply(struct server_conn *c, const char *fmt, ...)
+/* server_reply - append one reply line (CRLF added) to the reply being built */
+void server_reply(struct server_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -152,7 +152,7 @@ static void endless_fill(struct server_conn *c)
 		c->endless_sent += n > 0 ? n : 1;
 	}
 	if (c->endless_sent >= LAB_ENDLESS_MAX) {
-		conn_enter(c, CS_CLOSING);
+		server_enter(c, CS_CLOSING);
 		c->closing_since = lab_now_ms(c->lab);
 	}
 }
@@ -181,7 +181,7 @@ static void conn_starttls(struct server_conn *c)
 
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, LAB_WRITE_HIGHWAT);
-	tls = tls_accept(c->lab->base, c->lab->tls, c->bev);
+	tls = starttls_accept(c->lab->base, c->lab->tls, c->bev);
 	if (tls == NULL) {
 		conn_kill(c, "tls-setup-failed");
 		return;
@@ -218,7 +218,7 @@ static void conn_emit(struct server_conn *c)
 	case ACT_NONE:
 		break;
 	case ACT_CLOSE:
-		conn_enter(c, CS_CLOSING);
+		server_enter(c, CS_CLOSING);
 		c->closing_since = lab_now_ms(c->lab);
 		conn_done_if_flushed(c);
 		break;
@@ -226,12 +226,12 @@ static void conn_emit(struct server_conn *c)
 		conn_starttls(c);
 		break;
 	case ACT_ENDLESS:
-		conn_enter(c, CS_ENDLESS);
+		server_enter(c, CS_ENDLESS);
 		bufferevent_setwatermark(c->bev, EV_WRITE, LAB_ENDLESS_CHUNK, 0);
 		endless_fill(c);
 		break;
 	case ACT_SILENT:
-		conn_enter(c, CS_SILENT);
+		server_enter(c, CS_SILENT);
 		break;
 	}
 }
@@ -317,7 +317,7 @@ static void conn_process(struct server_conn *c)
 {
 	process_input(c);
 	if (c->eof && !c->paused && !c->blocked && (c->state == CS_COMMAND || c->state == CS_DATA)) {
-		conn_enter(c, CS_CLOSING);
+		server_enter(c, CS_CLOSING);
 		c->closing_since = lab_now_ms(c->lab);
 		conn_done_if_flushed(c);
 	}
@@ -354,12 +354,12 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) { /* the TLS handshake is done */
 		lab_info(c->lab, "lab host=%s conn=%lu event=tls version=%s", c->host->name, c->id,
-		       tls_version(bev));
+		       starttls_version(bev));
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
 	    (c->state == CS_COMMAND || c->state == CS_DATA) && !c->paused) {
-		conn_reply(c, "421 4.4.2 %s Error: timeout exceeded", c->host->name);
+		server_reply(c, "421 4.4.2 %s Error: timeout exceeded", c->host->name);
 		c->act = ACT_CLOSE;
 		bufferevent_enable(bev, EV_READ);
 		conn_emit(c);

@@ -69,10 +69,11 @@ struct server_conn {
 };
 
 /* server.c */
-/* conn_enter - the one place c->state changes (logs old -> new) */
-void conn_enter(struct server_conn *c, enum conn_state st);
-/* conn_reply - append one reply line to c->out, CRLF added */
-void conn_reply(struct server_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* server_enter - the one place c->state changes (logs old -> new) */
+void server_enter(struct server_conn *c, enum conn_state st);
+/* server_reply - append one reply line to c->out, CRLF added */
+void server_reply(struct server_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* smtpd.c */
 /* smtpd_greet - the first words of a new connection into c->out */

@@ -49,11 +49,11 @@
 static void proto_error(struct server_conn *c, const char *text)
 {
 	if (++c->errors >= LAB_ERRORS_MAX) {
-		conn_reply(c, "421 4.7.0 %s Error: too many errors", c->host->name);
+		server_reply(c, "421 4.7.0 %s Error: too many errors", c->host->name);
 		c->act = ACT_CLOSE;
 		return;
 	}
-	conn_reply(c, "%s", text);
+	server_reply(c, "%s", text);
 }
 
 /* smtpd_reset - forget the mail transaction (RSET, EHLO, after DATA) */
@@ -98,7 +98,7 @@ static int hostile_helo(struct server_conn *c)
 		return 1;
 	}
 	case MODE_CONTINUATION:
-		conn_reply(c, "250-%s", c->host->name);
+		server_reply(c, "250-%s", c->host->name);
 		c->act = ACT_ENDLESS;
 		return 1;
 	default:
@@ -149,12 +149,12 @@ static void on_ehlo(struct server_conn *c, const struct smtpcmd *cmd)
 	}
 	lab_expand(profile_flavor(p->flavor)->ehlo, c->host->name, c->helo, c->peer, NULL, line,
 		   sizeof(line));
-	conn_reply(c, "250-%s", line);
+	server_reply(c, "250-%s", line);
 	for (i = 0; i < n; i++) {
 		if (strcmp(keep[i], "SIZE") == 0)
-			conn_reply(c, "250%cSIZE %d", i + 1 == n ? ' ' : '-', LAB_MSG_MAX);
+			server_reply(c, "250%cSIZE %d", i + 1 == n ? ' ' : '-', LAB_MSG_MAX);
 		else
-			conn_reply(c, "250%c%s", i + 1 == n ? ' ' : '-', keep[i]);
+			server_reply(c, "250%c%s", i + 1 == n ? ' ' : '-', keep[i]);
 	}
 }
 
@@ -170,7 +170,7 @@ static void on_helo(struct server_conn *c, const struct smtpcmd *cmd)
 	c->esmtp = 0;
 	smtpd_reset(c);
 	if (!hostile_helo(c))
-		conn_reply(c, "250 %s", c->host->name);
+		server_reply(c, "250 %s", c->host->name);
 }
 
 /* on_mail - the sender; where auth or TLS is required, refuse here */
@@ -188,11 +188,11 @@ static void on_mail(struct server_conn *c, const struct smtpcmd *cmd)
 		return;
 	}
 	if (p->starttls && !c->tls) {
-		conn_reply(c, "530 5.7.0 Must issue a STARTTLS command first");
+		server_reply(c, "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}
 	if (p->auth) {
-		conn_reply(c, "530 5.7.0 Authentication required");
+		server_reply(c, "530 5.7.0 Authentication required");
 		return;
 	}
 	if (strlen(cmd->path) > RW_PATH_MAX) {
@@ -203,7 +203,7 @@ static void on_mail(struct server_conn *c, const struct smtpcmd *cmd)
 	snprintf(c->sender, sizeof(c->sender), "%s", cmd->path);
 	c->sender_own = c->sender[0] != '\0' && addr_route(c->sender, &c->host->self, &r) == NULL &&
 			r.local;
-	conn_reply(c, "250 2.1.0 Ok");
+	server_reply(c, "250 2.1.0 Ok");
 }
 
 /* mailbox - localpart@domain, the local part quoted unless a dot-atom
@@ -274,7 +274,7 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 		return;
 	}
 	if (c->nrcpt >= LAB_RCPT_MAX) {
-		conn_reply(c, "452 4.5.3 Error: too many recipients");
+		server_reply(c, "452 4.5.3 Error: too many recipients");
 		return;
 	}
 	if (strlen(cmd->path) > RW_PATH_MAX || addr_route(cmd->path, &c->host->self, &r) != NULL) {
@@ -284,10 +284,13 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	if (p->greylist && !greylist_check(c->host->grey, c->peer, c->sender, cmd->path,
 					   lab_now_ms(c->lab), c->lab->cfg->greylist * 1000LL,
 					   &wait_ms)) {
-		lab_info(c->lab, "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
-		       c->host->name, c->id, cmd->path, wait_ms);
-		conn_reply(c, "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again in %lld seconds",
-		      cmd->path, (wait_ms + 999) / 1000);
+		lab_info(c->lab,
+			 "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
+			 c->host->name, c->id, cmd->path, wait_ms);
+		server_reply(c,
+			     "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again in "
+			     "%lld seconds",
+			     cmd->path, (wait_ms + 999) / 1000);
 		return;
 	}
 	addr_trick_names(r.tricks, tricks, sizeof(tricks));
@@ -306,7 +309,7 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	if (!relay && p->refuse_at == REFUSE_AT_RCPT) {
 		lab_expand(profile_flavor(p->flavor)->relay_denied, c->host->name, c->helo, c->peer,
 			   cmd->path, line, sizeof(line));
-		conn_reply(c, "%s", line);
+		server_reply(c, "%s", line);
 		return;
 	}
 	if (!relay)
@@ -314,7 +317,7 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	else if (!r.local && addr_domain_eq(r.domain, canary))
 		c->relay[c->nrelay++] = mailbox(r.localpart, canary);
 	c->nrcpt++;
-	conn_reply(c, "250 2.1.5 Ok");
+	server_reply(c, "250 2.1.5 Ok");
 }
 
 /* on_data - 354 when there is someone to deliver to */
@@ -333,12 +336,12 @@ static void on_data(struct server_conn *c, const struct smtpcmd *cmd)
 		return;
 	}
 	if (c->nrelay > 0 && !c->refuse_data && !c->host->prof->discard && !deliver_room(c->lab)) {
-		conn_reply(c, "452 4.3.1 Insufficient system storage");
+		server_reply(c, "452 4.3.1 Insufficient system storage");
 		return;
 	}
-	conn_reply(c, "354 End data with <CR><LF>.<CR><LF>");
+	server_reply(c, "354 End data with <CR><LF>.<CR><LF>");
 	smtpcmd_begin_data(c->cp);
-	conn_enter(c, CS_DATA);
+	server_enter(c, CS_DATA);
 }
 
 /* make_qid - a Postfix-looking queue id */
@@ -362,7 +365,7 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 		lab_expand(profile_flavor(h->prof->flavor)->data_denied, h->name, c->helo, c->peer,
 			   NULL, line, sizeof(line));
 		lab_info(c->lab, "lab host=%s conn=%lu event=message decision=refuse", h->name, c->id);
-		conn_reply(c, "%s", line);
+		server_reply(c, "%s", line);
 		smtpd_reset(c);
 		return;
 	}
@@ -392,7 +395,7 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 		job.delay_sec = h->prof->delayed ? c->lab->cfg->delay : 0;
 		job.qid = qid;
 		if (deliver_submit(c->lab, &job) < 0) {
-			conn_reply(c, "451 4.3.0 Error: queue file write error");
+			server_reply(c, "451 4.3.0 Error: queue file write error");
 			smtpd_reset(c);
 			return;
 		}
@@ -401,7 +404,7 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	lab_info(c->lab, "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
 	       h->name, c->id, qid, len, c->nrelay,
 	       c->nrelay == 0 ? "drop" : h->prof->discard ? "discard" : "deliver");
-	conn_reply(c, "250 2.0.0 Ok: queued as %s", qid);
+	server_reply(c, "250 2.0.0 Ok: queued as %s", qid);
 	smtpd_reset(c);
 }
 
@@ -409,19 +412,19 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 static void on_rset(struct server_conn *c, const struct smtpcmd *cmd)
 {
 	smtpd_reset(c);
-	conn_reply(c, "250 2.0.0 Ok");
+	server_reply(c, "250 2.0.0 Ok");
 }
 
 /* on_noop - nothing */
 static void on_noop(struct server_conn *c, const struct smtpcmd *cmd)
 {
-	conn_reply(c, "250 2.0.0 Ok");
+	server_reply(c, "250 2.0.0 Ok");
 }
 
 /* on_quit - goodbye, then close */
 static void on_quit(struct server_conn *c, const struct smtpcmd *cmd)
 {
-	conn_reply(c, "221 2.0.0 Bye");
+	server_reply(c, "221 2.0.0 Bye");
 	c->act = ACT_CLOSE;
 }
 
@@ -431,7 +434,7 @@ static void on_vrfy(struct server_conn *c, const struct smtpcmd *cmd)
 	if (cmd->arg[0] == '\0')
 		proto_error(c, "501 5.5.4 Syntax: VRFY address");
 	else
-		conn_reply(c, "252 2.0.0 %s", cmd->arg);
+		server_reply(c, "252 2.0.0 %s", cmd->arg);
 }
 
 /* on_starttls - only where the profile offers it, once */
@@ -444,7 +447,7 @@ static void on_starttls(struct server_conn *c, const struct smtpcmd *cmd)
 	else if (cmd->arg[0] != '\0')
 		proto_error(c, "501 5.5.4 Syntax: STARTTLS");
 	else {
-		conn_reply(c, "220 2.0.0 Ready to start TLS");
+		server_reply(c, "220 2.0.0 Ready to start TLS");
 		c->act = ACT_STARTTLS;
 	}
 }
@@ -457,7 +460,7 @@ static void on_auth(struct server_conn *c, const struct smtpcmd *cmd)
 	else if (c->has_mail)
 		proto_error(c, "503 5.5.1 Error: MAIL transaction in progress");
 	else
-		conn_reply(c, "535 5.7.8 Error: authentication failed: authentication failure");
+		server_reply(c, "535 5.7.8 Error: authentication failed: authentication failure");
 }
 
 static void (*const handlers[CMD__COUNT])(struct server_conn *, const struct smtpcmd *) = {
@@ -481,12 +484,12 @@ void smtpd_event(struct server_conn *c, enum smtpcmd_event ev)
 		proto_error(c, "500 5.5.2 Error: line too long");
 		break;
 	case SMTPCMD_MSG_TOOBIG:
-		conn_enter(c, CS_COMMAND);
-		conn_reply(c, "552 5.3.4 Error: message file too big");
+		server_enter(c, CS_COMMAND);
+		server_reply(c, "552 5.3.4 Error: message file too big");
 		smtpd_reset(c);
 		break;
 	case SMTPCMD_MESSAGE:
-		conn_enter(c, CS_COMMAND);
+		server_enter(c, CS_COMMAND);
 		msg = smtpcmd_message(c->cp, &len);
 		on_message(c, msg, len);
 		break;
@@ -535,16 +538,16 @@ void smtpd_greet(struct server_conn *c)
 
 	switch (p->mode) {
 	case MODE_BUSY:
-		conn_reply(c, "421 4.3.2 All server ports are busy");
+		server_reply(c, "421 4.3.2 All server ports are busy");
 		c->act = ACT_CLOSE;
 		break;
 	case MODE_NOT_SMTP:
-		conn_reply(c, "HTTP/1.1 400 Bad Request");
-		conn_reply(c, "Server: nginx");
-		conn_reply(c, "Content-Type: text/html");
-		conn_reply(c, "Content-Length: %zu", strlen(http_body));
-		conn_reply(c, "Connection: close");
-		conn_reply(c, "%s", "");
+		server_reply(c, "HTTP/1.1 400 Bad Request");
+		server_reply(c, "Server: nginx");
+		server_reply(c, "Content-Type: text/html");
+		server_reply(c, "Content-Length: %zu", strlen(http_body));
+		server_reply(c, "Connection: close");
+		server_reply(c, "%s", "");
 		evbuffer_add(c->out, http_body, strlen(http_body));
 		c->act = ACT_CLOSE;
 		break;
@@ -555,7 +558,7 @@ void smtpd_greet(struct server_conn *c)
 	default:
 		lab_expand(p->banner ? p->banner : profile_flavor(p->flavor)->banner, c->host->name,
 			   NULL, c->peer, NULL, line, sizeof(line));
-		conn_reply(c, "220 %s", line);
+		server_reply(c, "220 %s", line);
 		break;
 	}
 }

@@ -1,19 +1,19 @@
 /*
  * NAME
- *	tls - STARTTLS for lab hosts: a throw-away certificate and a filter
+ *	starttls - STARTTLS for lab hosts: a throw-away certificate and a filter
  * SUMMARY
  *	self-signed certificate made in memory, bufferevent_openssl upgrade
  * SYNOPSIS
- *	SSL_CTX *tls_server_new(const char *cn, char *err, size_t errlen);
- *	void tls_server_free(SSL_CTX *ctx);
- *	struct bufferevent *tls_accept(base, ctx, under);
- *	const char *tls_version(struct bufferevent *bev);
+ *	SSL_CTX *starttls_ctx_new(const char *cn, char *err, size_t errlen);
+ *	void starttls_ctx_free(SSL_CTX *ctx);
+ *	struct bufferevent *starttls_accept(base, ctx, under);
+ *	const char *starttls_version(struct bufferevent *bev);
  * DESCRIPTION
- *	tls_server_new() generates a key and a certificate for cn (and
+ *	starttls_ctx_new() generates a key and a certificate for cn (and
  *	*.cn) valid for 30 days; nothing touches the disk. The key is ECDSA
  *	P-256: RSA 2048 generation takes tens of seconds under valgrind,
  *	longer than a tester waits for the lab to come up. The context is
- *	owned by the caller (tls_server_free, NULL ok). tls_accept() puts a
+ *	owned by the caller (starttls_ctx_free, NULL ok). starttls_accept() puts a
  *	server-side TLS filter over `under` right after the 220 to STARTTLS
  *	was queued on it; the filter owns `under` and its SSL, and tolerates
  *	a peer that closes without close_notify.
@@ -82,8 +82,8 @@ static X509 *self_signed(EVP_PKEY *pkey, const char *cn)
 	return x;
 }
 
-/* tls_server_new - a context serving a fresh self-signed certificate */
-struct ssl_ctx_st *tls_server_new(const char *cn, char *err, size_t errlen)
+/* starttls_ctx_new - a context serving a fresh self-signed certificate */
+struct ssl_ctx_st *starttls_ctx_new(const char *cn, char *err, size_t errlen)
 {
 	EVP_PKEY *pkey = EVP_EC_gen(TLS_CURVE);
 	SSL_CTX *ctx = NULL;
@@ -111,14 +111,14 @@ out:
 	return ctx;
 }
 
-/* tls_server_free - NULL ok */
-void tls_server_free(struct ssl_ctx_st *ctx)
+/* starttls_ctx_free - NULL ok */
+void starttls_ctx_free(struct ssl_ctx_st *ctx)
 {
 	SSL_CTX_free(ctx);
 }
 
-/* tls_accept - server-side TLS over an accepted connection */
-struct bufferevent *tls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
+/* starttls_accept - server-side TLS over an accepted connection */
+struct bufferevent *starttls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
 			       struct bufferevent *under)
 {
 	struct bufferevent *bev;
@@ -136,8 +136,8 @@ struct bufferevent *tls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
 	return bev;
 }
 
-/* tls_version - "TLSv1.3" and the like */
-const char *tls_version(struct bufferevent *bev)
+/* starttls_version - "TLSv1.3" and the like */
+const char *starttls_version(struct bufferevent *bev)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 
