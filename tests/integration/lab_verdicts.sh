@@ -20,8 +20,11 @@ lanes=${LAB_LANES:-4}
 [ "$lanes" -ge 1 ] 2>/dev/null && [ "$lanes" -le 8 ] || fail "LAB_LANES=$lanes: want 1 to 8"
 port=$(free_port)
 key_file "$T/key"
-ready_wait=15
-[ -n "$RW_VG" ] && ready_wait=90
+ready_wait=15 stop_wait=10
+[ -n "$RW_VG" ] && { ready_wait=90; stop_wait=60; }
+# a tester that hangs must not hold the run: its own budget, and a kill
+limit=""
+command -v timeout >/dev/null 2>&1 && limit="timeout -k 5 120"
 
 # deal the profiles into lanes, the chain-* profiles all into chain-entry's
 profiles=$("$RWLAB" --list | awk 'NR > 1 { print $1 }')
@@ -71,9 +74,10 @@ run_lane() {
 	sink=$(cat "$T/sink.$1")
 	while read -r addr p profile want; do
 		out="$T/out.$profile.json"
-		"$RW" test --json --token-key "$T/key" --canary canary.lab.test \
+		$limit "$RW" test --json --token-key "$T/key" --canary canary.lab.test \
 			--sink-listen "127.0.0.1:$sink" --timeout 4 --greylist-delay 3 --wait 8 \
-			--battery full "$addr:$p" >"$out" 2>"$T/rw.$profile.log"
+			--session-timeout 60 --battery full "$addr:$p" \
+			>"$out" 2>"$T/rw.$profile.log"
 		rc=$?
 		got=$(json_get "$out" 'o["verdict"]' 2>/dev/null | head -1)
 		[ -n "$got" ] || got="none(rc=$rc)"
@@ -96,6 +100,14 @@ for l in $(seq 0 $((lanes - 1))); do
 	[ -f "$T/labpid.$l" ] || continue
 	pid=$(cat "$T/labpid.$l")
 	kill -TERM "$pid" 2>/dev/null
+	n=0
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt $((stop_wait * 10)) ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "lab lane $l still running ${stop_wait}s after SIGTERM"
+		kill -KILL "$pid" 2>/dev/null
+	fi
 	wait "$pid"
 	rc=$?
 	if [ $rc -ne 0 ]; then
