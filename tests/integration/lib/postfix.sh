@@ -25,10 +25,11 @@
 #   pf_relaywatch OUT SINKPORT TARGET...
 #                         run `relaywatch test --json` against the instance,
 #                         JSON Lines in OUT, exit status in $PF_RW_RC
-#   pf_expect OUT PORT VERDICTS ARRIVALS
+#   pf_expect OUT PORT VERDICTS ARRIVALS [REASON]
 #                         the object for 127.0.0.1:PORT has a verdict in
-#                         VERDICTS (a|b), and ARRIVALS is "valid" (a valid
-#                         token arrived through pf.lab.test) or "none"
+#                         VERDICTS (a|b), ARRIVALS is "valid" (a valid token
+#                         arrived through pf.lab.test) or "none", and its
+#                         reason matches the regex REASON (case-insensitive)
 #
 # LIMITS: start-up waits at most PF_START_WAIT seconds (20) per port; stop
 # waits at most 5 seconds before postfix-script kills the process group.
@@ -284,11 +285,12 @@ sys.exit(0 if n else 1)
 PY
 }
 
-# pf_expect OUT PORT VERDICTS ARRIVALS - judge one target's JSON object
+# pf_expect OUT PORT VERDICTS ARRIVALS [REASON] - judge one target's JSON object
 pf_expect() {
 	python3 - "$@" <<'PY' || { echo "---- relaywatch stderr"; tail -40 "$1.err"; pf_dump; fail "127.0.0.1:$2: unexpected result"; }
-import json, sys
+import json, re, sys
 out, port, verdicts, arrivals = sys.argv[1], int(sys.argv[2]), sys.argv[3].split("|"), sys.argv[4]
+want_reason = sys.argv[5] if len(sys.argv) > 5 else ""
 objs = [json.loads(l) for l in open(out) if l.strip()]
 objs = [o for o in objs if o.get("port") == port and o.get("addr") == "127.0.0.1"]
 bad = []
@@ -300,6 +302,8 @@ if o.get("verdict") not in verdicts:
     bad.append("verdict: got %r, want %s" % (o.get("verdict"), " or ".join(verdicts)))
 if not o.get("reason"):
     bad.append("reason: got empty, want the evidence")
+elif want_reason and not re.search(want_reason, o["reason"], re.I):
+    bad.append("reason: got %r, want it to match /%s/" % (o["reason"], want_reason))
 if o.get("mta") != "postfix":
     bad.append("mta: got %r, want 'postfix'" % o.get("mta"))
 arr = o.get("arrivals") or []
