@@ -15,7 +15,7 @@ only="${TESTS:-}"
 run_one() { # name, command...
 	name=$1; shift
 	if [ -n "$only" ] && ! echo "$name" | grep -Eq "$only"; then return; fi
-	log="$logdir/$name.log"
+	log="$logdir/$(echo "$name" | tr / _).log"
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?

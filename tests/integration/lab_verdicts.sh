@@ -9,8 +9,8 @@
 # port per lane, the lanes in parallel, the hosts of a lane one after
 # another. The chain profiles share a lane (the entry relays through the
 # smarthost). Prints "addr profile expected got PASS/FAIL"; fails if any
-# verdict differs. VALGRIND=1 runs the labs under valgrind and fails on its
-# errors. Also run by `make demo`.
+# verdict differs. VALGRIND=1 runs the labs and every tester under valgrind
+# and fails on their errors. Also run by `make demo`.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 
@@ -74,13 +74,15 @@ run_lane() {
 	sink=$(cat "$T/sink.$1")
 	while read -r addr p profile want; do
 		out="$T/out.$profile.json"
-		$limit "$RW" test --json --token-key "$T/key" --canary canary.lab.test \
+		$limit $RW_VG "$RW" test --json --token-key "$T/key" --canary canary.lab.test \
 			--sink-listen "127.0.0.1:$sink" --timeout 4 --greylist-delay 3 --wait 8 \
 			--session-timeout 60 --battery full "$addr:$p" \
 			>"$out" 2>"$T/rw.$profile.log"
 		rc=$?
 		got=$(json_get "$out" 'o["verdict"]' 2>/dev/null | head -1)
 		[ -n "$got" ] || got="none(rc=$rc)"
+		# valgrind's exit status: the tester leaked or touched bad memory
+		[ $rc -eq 99 ] && got="valgrind-errors"
 		echo "$addr $profile $want $got" >>"$T/result.$1"
 	done <"$T/truth.$1"
 }
