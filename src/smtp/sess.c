@@ -21,8 +21,11 @@
  *	result. 4xx answers leave the test pending: after the round the
  *	session QUITs and reconnects after the greylist delay (doubling each
  *	round) to rerun only those tests, while the session budget allows.
+ *	A 4xx whose text says relaying is denied (Postfix's default
+ *	defer_unauth_destination) is a refusal and is not retried.
  *	421 or a dropped connection mid-battery reconnect and continue with
- *	the test that was cut off, at most cfg->reconnect_max times.
+ *	the test that was cut off, at most cfg->reconnect_max times in a row
+ *	without an answer in between (Postfix drops a client after 20 errors).
  *	The result r is borrowed and must outlive the session.
  * DIAGNOSTICS
  *	Peer failures end the session with r->end and r->end_detail set;
@@ -302,7 +305,8 @@ static void record(struct sess *s, enum stage stage, const struct reply *rep)
 	free(t->text);
 	t->text = xstrdup(rep->text);
 	s->last_round[s->cur] = s->round;
-	if (rep->code / 100 == 4) {
+	s->reconnects = 0; /* progress: only reconnects without progress count */
+	if (rep->code / 100 == 4 && !verdict_is_relay_denial(rep->code, rep->esc, rep->text)) {
 		t->tempfail = 1;
 		t->done = 0;
 	} else {

@@ -57,6 +57,24 @@ int verdict_is_auth(int code, const char *esc, const char *text)
 	return esc && strcmp(esc, "5.7.0") == 0 && has_word(text, "auth");
 }
 
+int verdict_is_relay_denial(int code, const char *esc, const char *text)
+{
+	static const char *const words[] = {
+		"relay access denied", "relaying denied", "relay not permitted",
+		"relaying not permitted", "unable to relay", "relaying not allowed",
+		"relay denied", "not allowed to relay", "relaying disallowed",
+		"we do not relay", "no relaying", "relay prohibited",
+	};
+
+	(void)esc;
+	if (code < 400 || code > 599)
+		return 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (has_word(text, words[i]))
+			return 1;
+	return 0;
+}
+
 /* is_persistent_policy_4xx - a 4.7.x answer that outlived every retry */
 static int is_persistent_policy_4xx(const struct test_result *t)
 {
@@ -162,7 +180,7 @@ static void decide(struct target_result *r)
 			last_temp = t;
 			if (is_persistent_policy_4xx(t))
 				policy4++;
-		} else if (t->done && t->code >= 500) {
+		} else if (t->done && t->code >= 400) {
 			refused++;
 			last_refusal = t;
 			if (verdict_is_auth(t->code, t->esc, t->text))

@@ -244,6 +244,25 @@ static void test_greylist_forever(void **state)
 	fx_free(&f);
 }
 
+/* Postfix's default 454 4.7.1 Relay access denied is final: no retry round */
+static void test_454_relay_denied_final(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "454 4.7.1 <rw-plain@canary.test>: Relay access denied\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].done, 1);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
 /* 421 mid-battery: reconnect and rerun the test that was cut off */
 static void test_421_reconnect(void **state)
 {
@@ -432,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_greylist_round),
 		cmocka_unit_test(test_greylist_forever),
 		cmocka_unit_test(test_421_reconnect),
+		cmocka_unit_test(test_454_relay_denied_final),
 		cmocka_unit_test(test_helo_fallback_and_test_helo),
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_tls_required_missing),

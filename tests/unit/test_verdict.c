@@ -43,6 +43,9 @@ static const struct {
 	{ "all refused at RCPT", END_DONE, 2,
 	  { { STAGE_MAIL, 554, "5.7.1", "Relay access denied", 0, 1 },
 	    { STAGE_MAIL, 550, "5.7.1", "relay not permitted", 0, 1 } }, V_CLOSED, "refused" },
+	{ "postfix default: 454 4.7.1 relay access denied", END_DONE, 2,
+	  { { STAGE_MAIL, 454, "4.7.1", "<x@y>: Relay access denied", 0, 1 },
+	    { STAGE_MAIL, 454, "4.7.1", "<x@y>: Relay access denied", 0, 1 } }, V_CLOSED, "454" },
 	{ "refused at end of DATA", END_DONE, 1,
 	  { { STAGE_DATA, 554, "5.7.1", "rejected after DATA", 0, 1 } }, V_CLOSED, NULL },
 	{ "auth demanded everywhere", END_DONE, 2,
@@ -139,6 +142,9 @@ static void test_auth_texts(void **state)
 	assert_false(verdict_is_auth(530, "5.7.0", "Must issue a STARTTLS command first"));
 	assert_true(verdict_is_starttls(530, "5.7.0", "Must issue a STARTTLS command first"));
 	assert_false(verdict_is_auth(554, "5.7.1", "Relay access denied"));
+	assert_true(verdict_is_relay_denial(454, "4.7.1", "<a@b>: Relay access denied"));
+	assert_true(verdict_is_relay_denial(550, "", "relay not permitted"));
+	assert_false(verdict_is_relay_denial(451, "4.7.1", "Greylisted, see http://postgrey"));
 }
 
 int main(void)
