@@ -1,0 +1,301 @@
+/*
+ * NAME
+ *	cmd_sink - relaywatch sink: run the canary receiver in the foreground
+ * SUMMARY
+ *	relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]
+ * SYNOPSIS
+ *	int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
+ * DESCRIPTION
+ *	Flags override the configuration (sink_listen, canary_domain). With
+ *	no listen address the sink takes this machine's address (the one its
+ *	default route leaves from) on port 25; with no canary it accepts the
+ *	address literal of the address it listens on, as relaywatch test
+ *	does. The token key (token_key) is created when missing. Every
+ *	accepted message is printed on stdout as it arrives: one JSON object
+ *	per line with --json (doc/cli.md "arrivals" fields plus token and
+ *	token_fields), else one human line; stdout is flushed per arrival so
+ *	a pipe sees it at once. Logs go to stderr. SIGINT or SIGTERM stop the
+ *	loop; everything is freed before returning.
+ * DIAGNOSTICS
+ *	EXIT_USAGE for bad flags, a malformed listen address or no canary;
+ *	EXIT_RUNTIME when the key cannot be read or created or the address
+ *	cannot be bound; EXIT_CLEAN after a signal.
+ * LIMITS
+ *	Those of the sink (sink.c); SINK_DEFAULT_PORT when none is given.
+ * STANDARDS
+ *	RFC 5321 2.3.5 / 4.1.3 (address literals as the canary).
+ */
+#include "cmd.h"
+#include "output.h"
+#include "../core/limits.h"
+#include "../core/log.h"
+#include "../core/netaddr.h"
+#include "../core/xalloc.h"
+#include "../sink/sink.h"
+
+#include <event2/event.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* relays deliver on SMTP's well-known port */
+#define SINK_DEFAULT_PORT 25
+
+struct sink_run {
+	int json;
+	unsigned long arrivals;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]\n\n"
+		"Run the canary SMTP receiver until SIGINT or SIGTERM. It accepts mail for the\n"
+		"canary domain only (plain local parts), so it is never a relay itself, and\n"
+		"prints every message it accepts with its token and Received chain.\n\n"
+		"options:\n"
+		"  -l, --listen ADDR:PORT  where to listen (config sink_listen; default this\n"
+		"                          machine's address, port %d); [v6]:port for IPv6\n"
+		"  -c, --canary DOMAIN     the domain or [address] to accept (config\n"
+		"                          canary_domain; default the listen address literal)\n"
+		"  -j, --json              one JSON object per arrival (JSON Lines)\n"
+		"  -h, --help              this help\n\n"
+		"exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
+		"3 cannot bind or cannot read the token key.\n",
+		SINK_DEFAULT_PORT);
+}
+
+/* put_clean - peer text on a terminal line: control bytes as \xNN */
+static void put_clean(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f)
+			fputc(c, fp);
+		else
+			fprintf(fp, "\\x%02x", c);
+	}
+}
+
+/* print_arrival - one line per accepted message on stdout */
+static void print_arrival(const struct arrival *a, void *arg)
+{
+	struct sink_run *run = arg;
+	char when[32];
+	time_t t = (time_t)a->time;
+	struct tm tm;
+
+	run->arrivals++;
+	if (run->json) {
+		char *s = output_arrival_json(a);
+
+		if (s) {
+			fprintf(stdout, "%s\n", s);
+			free(s);
+		}
+		fflush(stdout);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stdout, "%s arrival from %s port %u helo=", when, a->peer, a->peer_port);
+	put_clean(stdout, a->helo);
+	fputs(" mail_from=<", stdout);
+	put_clean(stdout, a->mail_from);
+	fputs("> rcpt_to=<", stdout);
+	put_clean(stdout, a->rcpt_to);
+	fprintf(stdout, "> size=%zu token=%s%s", a->size,
+		a->token[0] ? token_status_name(a->token_status) : "none",
+		a->replayed ? ",replayed" : "");
+	if (a->token[0] && a->token_status != TOKEN_MALFORMED) {
+		fputs(" test=", stdout);
+		put_clean(stdout, a->fields.test);
+		fputs(" target=", stdout);
+		put_clean(stdout, a->fields.target);
+		fprintf(stdout, ":%u", a->fields.port);
+	}
+	fprintf(stdout, " hops=%d\n", a->nreceived);
+	fflush(stdout);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	rw_log(LOG_INFO, "sink event=stop signal=%d", (int)sig);
+	event_base_loopbreak(base);
+}
+
+/* default_listen - this machine's address (default route) on port 25; owned */
+static char *default_listen(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char me[64];
+
+	/* a documentation address: only the route lookup matters, nothing is sent */
+	if (netaddr_numeric("192.0.2.1", 25, &ss, &len) < 0 ||
+	    netaddr_route_source((struct sockaddr *)&ss, len, me, sizeof(me)) < 0)
+		return NULL;
+	return xasprintf(strchr(me, ':') ? "[%s]:%d" : "%s:%d", me, SINK_DEFAULT_PORT);
+}
+
+/* listen_check - a numeric ADDR:PORT or [ADDR]:PORT; fills host */
+static const char *listen_check(const char *listen, char *host, size_t hostlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	unsigned port = 0;
+	const char *e, *colon = strchr(listen, ':');
+
+	if (listen[0] != '[' && (!colon || strchr(colon + 1, ':')))
+		return "want ADDR:PORT, or [ADDR]:PORT for IPv6";
+	if (listen[0] == '[' && !strstr(listen, "]:"))
+		return "want [ADDR]:PORT";
+	if ((e = netaddr_split(listen, host, hostlen, &port, 0)) != NULL)
+		return e;
+	if (netaddr_numeric(host, port, &ss, &len) < 0)
+		return "not a numeric address";
+	return NULL;
+}
+
+/* is_wildcard - an address that names no one machine */
+static int is_wildcard(const char *host)
+{
+	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "canary", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rw_config *cfg = ctx->cfg;
+	struct sink_run run = { 0 };
+	const char *listen_arg = NULL, *canary_arg = NULL, *e;
+	char *listen = NULL, *canary = NULL;
+	char host[RW_DOMAIN_MAX + 1], err[512];
+	struct token_key key;
+	struct event_base *base = NULL;
+	struct event *sigint = NULL, *sigterm = NULL;
+	struct sink *sink = NULL;
+	unsigned long conns = 0, msgs = 0, refused = 0;
+	int c, rc = EXIT_CLEAN;
+
+	while ((c = getopt_long(argc, argv, "l:c:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen_arg = optarg;
+			break;
+		case 'c':
+			canary_arg = optarg;
+			break;
+		case 'j':
+			run.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "relaywatch sink: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (listen_arg)
+		listen = xstrdup(listen_arg);
+	else if (cfg->sink_listen)
+		listen = xstrdup(cfg->sink_listen);
+	else if ((listen = default_listen()) == NULL) {
+		fprintf(stderr, "relaywatch sink: cannot tell this machine's address; "
+				"set sink_listen or --listen\n");
+		return EXIT_USAGE;
+	}
+	if ((e = listen_check(listen, host, sizeof(host))) != NULL) {
+		fprintf(stderr, "relaywatch sink: listen address '%s': %s\n", listen, e);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (canary_arg)
+		canary = xstrdup(canary_arg);
+	else if (cfg->canary)
+		canary = xstrdup(cfg->canary);
+	else if (!is_wildcard(host))
+		canary = xasprintf(strchr(host, ':') ? "[IPv6:%s]" : "[%s]", host);
+	if (!canary || !canary[0] || strlen(canary) > RW_DOMAIN_MAX || strpbrk(canary, " \t<>@")) {
+		fprintf(stderr, "relaywatch sink: %s; set canary_domain or --canary\n",
+			canary ? "bad canary domain" : "no canary domain (listening on a wildcard)");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!cfg->token_key) {
+		fprintf(stderr, "relaywatch sink: token_key is not set\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (token_key_load(cfg->token_key, 1, &key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relaywatch sink: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (!base) {
+		fprintf(stderr, "relaywatch sink: cannot create the event loop\n");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	{
+		struct sink_config skc = {
+			.listen = listen, .canary = canary, .myname = cfg->helo_name, .key = &key,
+			.token_max_age = cfg->token_max_age,
+		};
+
+		sink = sink_new(base, &skc, print_arrival, &run, err, sizeof(err));
+	}
+	if (!sink) {
+		fprintf(stderr, "relaywatch sink: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	if (!sigint || !sigterm || evsignal_add(sigint, NULL) < 0 || evsignal_add(sigterm, NULL) < 0) {
+		fprintf(stderr, "relaywatch sink: cannot catch signals\n");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	fprintf(stderr, "relaywatch sink: listening on %s for mail to @%s\n", listen, canary);
+	event_base_dispatch(base);
+	sink_stats(sink, &conns, &msgs, &refused);
+	rw_log(LOG_INFO, "sink event=stopped conns=%lu msgs=%lu refused_rcpts=%lu", conns, msgs,
+	       refused);
+out:
+	sink = sink_free(sink);
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	if (base)
+		event_base_free(base);
+	memset(&key, 0, sizeof(key));
+	free(listen);
+	free(canary);
+	fflush(stdout);
+	return rc;
+}
