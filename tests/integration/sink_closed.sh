@@ -124,8 +124,9 @@ if ! "$RW" test --help >/dev/null 2>&1; then
 	fail "this relaywatch has no 'test' subcommand: cannot check the sink's verdict"
 fi
 lit=$(free_port)
-rw_bg $RW_VG "$RW" --config "$T/rw.conf" sink --json --listen "127.0.0.1:$lit" \
+rw_bg $RW_VG "$RW" -v --config "$T/rw.conf" sink --json --listen "127.0.0.1:$lit" \
 	--canary "[127.0.0.1]" >"$T/sink-lit.out" 2>"$T/sink-lit.err"
+litpid=$RW_LASTPID
 wait_port 127.0.0.1 "$lit" 30 || { cat "$T/sink-lit.err"; fail "literal sink did not listen"; }
 for target in "$port" "$lit"; do
 	port2=$(free_port)
@@ -142,11 +143,14 @@ done
 [ "$(wc -l <"$T/sink.out")" -eq 3 ] || { cat "$T/sink.out"; fail "the battery delivered to the sink"; }
 [ -s "$T/sink-lit.out" ] && { cat "$T/sink-lit.out"; fail "the battery delivered to the literal sink"; }
 
-# a clean stop: SIGTERM, exit 0 (valgrind: no errors, no definite leaks)
-kill -TERM "$sinkpid"
-wait "$sinkpid"
-rc=$?
-_rw_pids=""
-[ $rc -eq 0 ] || { cat "$T/sink.err"; fail "sink exit after SIGTERM: $rc, want 0"; }
-grep -q "event=stopped" "$T/sink.err" || { cat "$T/sink.err"; fail "sink did not log its stop"; }
+# a clean stop for both: SIGTERM, exit 0 (valgrind: no errors, no definite
+# leaks); rw_cleanup still kills whatever a failure leaves behind
+for pair in "$sinkpid:$T/sink.err" "$litpid:$T/sink-lit.err"; do
+	pid=${pair%%:*} log=${pair#*:}
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$log"; fail "sink exit after SIGTERM: $rc, want 0"; }
+	grep -q "event=stopped" "$log" || { cat "$log"; fail "sink did not log its stop"; }
+done
 echo "PASS: the sink is closed for other canaries and records tokens"
