@@ -91,6 +91,15 @@ static const struct profile profiles[] = {
 		.discard = 1,
 	},
 	{
+		.name = "bounce",
+		.expect = "suspect",
+		.about = "250 after DATA, then bounces the message to its sender (backscatter)",
+		.flavor = FLAVOR_POSTFIX,
+		.relay = RELAY_ALL,
+		.discard = 1,
+		.bounce = 1,
+	},
+	{
 		.name = "delayed",
 		.expect = "open",
 		.about = "open, delivers after --delay seconds",

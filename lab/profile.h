@@ -68,6 +68,9 @@ struct profile {
 	const char *next_hop;   /* forward relayed mail to this profile's host
 	                           instead of the sink; NULL: the sink */
 	unsigned discard : 1;   /* 250 after DATA, never deliver */
+	unsigned bounce : 1;    /* 250 after DATA, then a DSN to the sender
+	                           (when it is at the canary) quoting the
+	                           message: backscatter, not relaying */
 	unsigned delayed : 1;   /* deliver after --delay seconds */
 	unsigned greylist : 1;  /* 451 for a triplet younger than --greylist */
 	unsigned auth : 1;      /* advertise AUTH, 530 to MAIL */

@@ -352,6 +352,53 @@ static void make_qid(struct server_conn *c, char *out, size_t len)
 	snprintf(out, len, "%05lX%06lX", (unsigned long)time(NULL) & 0xFFFFFUL, n & 0xFFFFFFUL);
 }
 
+/* send_bounce - a Postfix-style DSN to the envelope sender, only when the
+ * sender is at the canary (the lab never sends anywhere else) */
+static void send_bounce(struct server_conn *c, const char *msg, size_t len, const char *qid)
+{
+	const struct lab_host *h = c->host;
+	const char *at = strrchr(c->sender, '@');
+	const char *rcpts[1] = { c->sender };
+	struct deliver_job job;
+	struct dbuf b;
+	char date[64];
+
+	if (at == NULL || !addr_domain_eq(at + 1, c->lab->cfg->canary))
+		return;
+	dbuf_init(&b, 0);
+	dbuf_printf(&b,
+		    "Received: by %s ([%s]); %s\r\n"
+		    "Date: %s\r\nFrom: MAILER-DAEMON@%s (Mail Delivery System)\r\n"
+		    "Subject: Undelivered Mail Returned to Sender\r\nTo: %s\r\n"
+		    "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+		    "\tboundary=\"%s.lab\"\r\n\r\n"
+		    "--%s.lab\r\nContent-Type: text/plain\r\n\r\n"
+		    "This is the mail system at host %s.\r\n"
+		    "Your message could not be delivered.\r\n\r\n"
+		    "--%s.lab\r\nContent-Type: message/delivery-status\r\n\r\n"
+		    "Reporting-MTA: dns; %s\r\nX-Postfix-Queue-ID: %s\r\n\r\n"
+		    "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+		    "--%s.lab\r\nContent-Type: message/rfc822\r\n\r\n",
+		    h->name, h->ip, lab_date(date, sizeof(date)), date, h->name, c->sender, qid, qid,
+		    h->name, qid, h->name, qid, c->relay[0], qid);
+	dbuf_add(&b, msg, len);
+	dbuf_printf(&b, "\r\n--%s.lab--\r\n", qid);
+	memset(&job, 0, sizeof(job));
+	job.from = h;
+	job.to = (const struct sockaddr *)&c->lab->sink;
+	job.tolen = c->lab->sinklen;
+	job.sender = "";
+	job.rcpts = rcpts;
+	job.nrcpt = 1;
+	job.msglen = b.len;
+	job.msg = dbuf_steal(&b);
+	job.qid = qid;
+	if (deliver_submit(c->lab, &job) == 0)
+		lab_info(c->lab, "lab host=%s conn=%lu event=bounce qid=%s to=%s", h->name, c->id, qid,
+			 c->sender);
+}
+
 /* on_message - end of DATA: refuse, discard, or relay with a Received */
 static void on_message(struct server_conn *c, const char *msg, size_t len)
 {
@@ -401,6 +448,8 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 		}
 		c->host->relayed++;
 	}
+	if (c->nrelay > 0 && h->prof->bounce)
+		send_bounce(c, msg, len, qid);
 	lab_info(c->lab, "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
 	       h->name, c->id, qid, len, c->nrelay,
 	       c->nrelay == 0 ? "drop" : h->prof->discard ? "discard" : "deliver");

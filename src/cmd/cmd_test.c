@@ -141,7 +141,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 {
 	struct run *run = arg;
 
-	if (a->token_status == TOKEN_VALID && !a->replayed) {
+	if (a->token_status == TOKEN_VALID && (!a->replayed || a->quoted)) {
 		for (size_t i = 0; i < run->njobs; i++) {
 			struct target_result *r = &run->jobs[i].r;
 
@@ -150,6 +150,15 @@ static void on_arrival(const struct arrival *a, void *arg)
 
 				if (strcmp(t->token, a->token) != 0 || t->has_arrival)
 					continue;
+				if (a->quoted) {
+					/* backscatter: accepted, then bounced to the canary */
+					t->bounced = 1;
+					rw_log(LOG_INFO, "test target=%s port=%u event=bounce test=%s peer=%s",
+					       r->addr, r->port, t->test->id, a->peer);
+					if (run->waiting && all_arrived(run))
+						event_base_loopexit(run->base, NULL);
+					return;
+				}
 				arrival_copy(&t->arrival, a);
 				t->has_arrival = 1;
 				t->stage = STAGE_DELIVERED;

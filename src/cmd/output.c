@@ -73,6 +73,7 @@ static json_t *arrival_obj(const struct arrival *a, const char *test_id)
 	json_object_set_new(o, "token_status", jstr(a->token[0] ? token_status_name(a->token_status)
 							       : "none"));
 	json_object_set_new(o, "replayed", json_boolean(a->replayed));
+	json_object_set_new(o, "quoted", json_boolean(a->quoted));
 	if (a->token[0] && a->token_status != TOKEN_MALFORMED) {
 		json_t *f = json_object();
 		json_object_set_new(f, "scan", jstr(a->fields.scan));
@@ -134,6 +135,7 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 		json_object_set_new(jt, "text", jstr(t->text));
 		json_object_set_new(jt, "attempts", json_integer(t->attempts));
 		json_object_set_new(jt, "tempfail", json_boolean(t->tempfail));
+		json_object_set_new(jt, "bounced", json_boolean(t->bounced));
 		json_object_set_new(jt, "token", jstr(t->token));
 		json_array_append_new(tests, jt);
 		if (t->has_arrival)

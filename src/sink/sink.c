@@ -43,6 +43,7 @@
  *	RFC 3848 (ESMTP/SMTP in "with"); RFC 5322 3.3 (date).
  */
 #include "sink.h"
+#include "quoted.h"
 #include "received.h"
 #include "smtpcmd.h"
 #include "../core/limits.h"
@@ -569,6 +570,7 @@ static void on_message(struct sess *s)
 		a.token_status = token_verify(&k->key, a.token, a.time, k->max_age, &a.fields);
 		if (a.token_status != TOKEN_MALFORMED)
 			a.replayed = seen_add(&k->seen, &k->key, a.token);
+		a.quoted = quoted_is_bounce(msg, len, tok);
 	}
 	snprintf(id, sizeof(id), "%08llX%05lX", (unsigned long long)a.time & 0xffffffffULL,
 		 (k->n_msgs + 1) & 0xfffff);
@@ -583,10 +585,11 @@ static void on_message(struct sess *s)
 	reply(s, "250 2.0.0 Ok: queued as %s", id);
 	rw_log(LOG_INFO,
 	       "sess=%lx sink event=arrival id=%s peer=%s size=%zu token_status=%s replayed=%d "
-	       "test=%s target=%s hops=%d bare_lf=%u",
+	       "test=%s target=%s hops=%d bare_lf=%u quoted=%d",
 	       s->id, id, a.peer, a.size, a.token[0] ? token_status_name(a.token_status) : "none",
 	       a.replayed, a.fields.test[0] ? a.fields.test : "-",
-	       a.fields.target[0] ? a.fields.target : "-", a.nreceived, smtpcmd_bare_lf(s->parser));
+	       a.fields.target[0] ? a.fields.target : "-", a.nreceived, smtpcmd_bare_lf(s->parser),
+	       a.quoted);
 	txn_reset(s);
 	if (k->fn)
 		k->fn(&a, k->arg);

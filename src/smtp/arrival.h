@@ -18,6 +18,8 @@ struct arrival {
 	char token[RW_TOKEN_MAX];       /* as found, "" when none */
 	enum token_status token_status;
 	int replayed;                   /* this token arrived before */
+	int quoted;                     /* the token came back only quoted in a
+	                                   bounce or auto-reply: not relaying */
 	struct token_fields fields;     /* valid when token_status is VALID */
 	int nreceived;
 	char *received[RW_RECEIVED_MAX]; /* Received: values, unfolded, top

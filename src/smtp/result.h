@@ -70,6 +70,7 @@ struct test_result {
 	int done;            /* a final answer was obtained */
 	int has_arrival;
 	struct arrival arrival;
+	int bounced;         /* came back only quoted in a bounce/auto-reply */
 };
 
 struct target_result {

@@ -258,7 +258,7 @@ size_t sess_accepted(const struct sess *s)
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->r->ntests; i++)
-		n += s->r->tests[i].stage == STAGE_ACCEPTED;
+		n += s->r->tests[i].stage == STAGE_ACCEPTED && !s->r->tests[i].bounced;
 	return n;
 }
 

@@ -82,7 +82,7 @@ struct dbuf *sess_output(struct sess *s);
 int sess_deadline_ms(const struct sess *s);
 /* sess_wants_tls_first - implicit TLS: handshake before the banner */
 int sess_wants_tls_first(const struct sess *s);
-/* sess_accepted - tests accepted at end of DATA and not yet delivered */
+/* sess_accepted - tests accepted at end of DATA, not yet delivered or bounced */
 size_t sess_accepted(const struct sess *s);
 /* sess_state_name - for logs */
 const char *sess_state_name(const struct sess *s);

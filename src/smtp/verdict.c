@@ -190,10 +190,21 @@ static void decide(struct target_result *r)
 		}
 	}
 	if (accepted) {
+		size_t bounced = 0;
+
+		for (size_t i = 0; i < r->ntests; i++)
+			bounced += r->tests[i].stage == STAGE_ACCEPTED && r->tests[i].bounced;
 		list_ids(r, STAGE_ACCEPTED, ids, sizeof(ids));
 		r->verdict = V_SUSPECT;
-		snprintf(r->reason, sizeof(r->reason),
-			 "accepted for delivery at end of DATA but no arrival at the sink: %s", ids);
+		if (bounced)
+			snprintf(r->reason, sizeof(r->reason),
+				 "accepted for delivery at end of DATA, no relayed arrival; %zu "
+				 "came back only as bounces (backscatter, not relaying): %s",
+				 bounced, ids);
+		else
+			snprintf(r->reason, sizeof(r->reason),
+				 "accepted for delivery at end of DATA but no arrival at the sink: %s",
+				 ids);
 		return;
 	}
 	if (run == 0 && decide_no_tests(r))
