@@ -38,6 +38,10 @@
 #define RW_BATTERY_MAX 64
 /* Reconnects after 421 or a dropped connection mid-battery. */
 #define RW_RECONNECT_MAX 3
+/* Refusals (4xx/5xx) taken on one connection before the next test starts
+ * on a fresh one: Postfix sleeps 1 s per reply after smtpd_soft_error_limit
+ * (10) errors and drops the client at smtpd_hard_error_limit (20). */
+#define RW_CONN_ERRORS_MAX 8
 /* Greylisting retry rounds for tests answered 4xx. */
 #define RW_GREYLIST_ROUNDS_MAX 4
 /* Token string length (fits a header line easily). */

@@ -21,6 +21,9 @@
  *	result. 4xx answers leave the test pending: after the round the
  *	session QUITs and reconnects after the greylist delay (doubling each
  *	round) to rerun only those tests, while the session budget allows.
+ *	After RW_CONN_ERRORS_MAX refusals on one connection the next test
+ *	starts on a fresh one, below the error limits that make Postfix
+ *	sleep between replies and then disconnect.
  *	A 4xx whose text says relaying is denied (Postfix's default
  *	defer_unauth_destination) is a refusal and is not retried.
  *	421 or a dropped connection mid-battery reconnect and continue with
@@ -85,6 +88,7 @@ struct sess {
 	int in_test;            /* a test's transaction is under way */
 	int mail_ok, rcpt_ok;
 	int reconnects, banner_retries;
+	int conn_errors;        /* 4xx/5xx replies on this connection */
 	int quitting_for;       /* 0 finish, 1 reconnect after QUIT */
 	int retry_delay_ms;
 };
@@ -389,6 +393,13 @@ static struct sess_step next_test(struct sess *s, int rset_first, long long now_
 		if (n >= s->r->ntests)
 			return round_end(s, now_ms);
 	}
+	if (s->conn_errors >= RW_CONN_ERRORS_MAX) {
+		/* leave before the server's error limits slow us down or cut us
+		 * off; the next test starts on a fresh connection */
+		s->cur = n;
+		s->retry_delay_ms = 0;
+		return send_quit(s, 1);
+	}
 	if (rset_first) {
 		send_cmd(s, SS_RSET, "RSET");
 		if (!s->pipelining || strcmp(s->r->tests[n].helo, s->cur_helo) != 0) {
@@ -432,6 +443,7 @@ struct sess_step sess_on_connect(struct sess *s, long long now_ms)
 {
 	(void)now_ms;
 	s->r->connects++;
+	s->conn_errors = 0;
 	s->esmtp = s->pipelining = s->tls_on = 0;
 	s->cur_helo[0] = '\0';
 	s->nexpect = 0;
@@ -558,6 +570,8 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 	struct test_result *t = &s->r->tests[s->cur];
 	int ok = rep->code / 100 == 2 || (k == SS_DATA && rep->code == 354);
 
+	if (rep->code >= 400)
+		s->conn_errors++;
 	switch (k) {
 	case SS_RSET:
 		/* a test is queued behind RSET only when not pipelining */

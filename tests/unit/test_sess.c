@@ -244,6 +244,44 @@ static void test_greylist_forever(void **state)
 	fx_free(&f);
 }
 
+/* after RW_CONN_ERRORS_MAX refusals the next test gets a fresh connection */
+static void test_error_limit_reconnect(void **state)
+{
+	static const struct battery_test *const six[] = { &t_plain, &t_percent, &t_plain,
+							   &t_percent, &t_plain, &t_percent };
+	struct fx f;
+	struct sess_step st;
+
+	(void)state;
+	fx_init(&f, six, 6);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-mx\r\n250 PIPELINING\r\n", SA_SEND, "MAIL");
+	for (int i = 0; i < 6; i++) {
+		if (i != 0 && i != 4)
+			answer(&f, "250 reset\r\n", SA_READ, NULL); /* RSET of the group */
+		answer(&f, "250 ok\r\n", SA_READ, NULL);
+		answer(&f, "554 5.7.1 Relay access denied\r\n", SA_READ, NULL);
+		/* 4 tests x 2 refusals = 8: QUIT after the 4th, and after the 6th */
+		answer(&f, "554 5.5.1 Error: no valid recipients\r\n", SA_SEND,
+		       i == 3 || i == 5 ? "QUIT" : "RSET\r\nMAIL");
+		if (i == 3) {
+			st = answer(&f, "221 bye\r\n", SA_RECONNECT, NULL);
+			assert_int_equal(st.delay_ms, 0);
+			connect_ok(&f);
+			answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+			answer(&f, "250-mx\r\n250 PIPELINING\r\n", SA_SEND, "MAIL");
+		}
+	}
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.connects, 2);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(f.r.tests[i].attempts, 1);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
 /* Postfix's default 454 4.7.1 Relay access denied is final: no retry round */
 static void test_454_relay_denied_final(void **state)
 {
@@ -452,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_greylist_forever),
 		cmocka_unit_test(test_421_reconnect),
 		cmocka_unit_test(test_454_relay_denied_final),
+		cmocka_unit_test(test_error_limit_reconnect),
 		cmocka_unit_test(test_helo_fallback_and_test_helo),
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_tls_required_missing),
