@@ -258,7 +258,10 @@ pf_relaywatch() {
 	set -- "$RW" test --json --canary canary.test --sink-listen "127.0.0.1:$_sinkport" \
 		--token-key "$T/token.key" --wait 20 --timeout 10 --greylist-delay 1 "$@"
 	echo "run: $*"
-	timeout 300 "$@" >"$_out" 2>"$_out.err"
+	# in the background, so that a TERM to this script is handled at once
+	# (sh runs traps only between commands, and wait is one)
+	rw_bg timeout 300 "$@" >"$_out" 2>"$_out.err"
+	wait "$RW_LASTPID"
 	PF_RW_RC=$?
 	echo "relaywatch exit status $PF_RW_RC"
 	if [ $PF_RW_RC -eq 124 ]; then
