@@ -63,6 +63,8 @@ static void usage(FILE *fp)
 		"  -c, --canary DOMAIN     the domain or [address] to accept (config\n"
 		"                          canary_domain; default the listen address literal)\n"
 		"  -j, --json              one JSON object per arrival (JSON Lines)\n"
+		"  -k, --token-key PATH    key file for tokens (config token_key; created\n"
+		"                          if missing)\n"
 		"  -h, --help              this help\n\n"
 		"exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
 		"3 cannot bind or cannot read the token key.\n",
@@ -176,6 +178,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "token-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,8 +194,14 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	unsigned long conns = 0, msgs = 0, refused = 0;
 	int c, rc = EXIT_CLEAN;
 
-	while ((c = getopt_long(argc, argv, "l:c:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:c:jk:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			if ((e = config_set(cfg, "token_key", optarg)) != NULL) {
+				fprintf(stderr, "relaywatch sink: --token-key %s: %s\n", optarg, e);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'l':
 			listen_arg = optarg;
 			break;

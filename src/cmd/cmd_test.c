@@ -76,6 +76,7 @@ struct run {
 	struct target *targets;
 	size_t ntargets;
 	int resolving;
+	int resolve_loop;   /* the loop runs for resolution only */
 	struct job *jobs;
 	size_t njobs, jobs_done;
 	struct sess_config sc;
@@ -281,7 +282,9 @@ static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 		}
 		evutil_freeaddrinfo(ai);
 	}
-	if (--run->resolving == 0)
+	/* names in /etc/hosts are answered synchronously, before the loop
+	 * runs: a loopexit then would end the probes' loop instead */
+	if (--run->resolving == 0 && run->resolve_loop)
 		event_base_loopexit(run->base, NULL);
 }
 
@@ -331,8 +334,11 @@ static int resolve_names(struct run *run)
 		run->resolving++;
 		evdns_getaddrinfo(run->dns, t->host, NULL, &hints, on_resolved, t);
 	}
-	if (run->resolving > 0)
+	if (run->resolving > 0) {
+		run->resolve_loop = 1;
 		event_base_dispatch(run->base);
+		run->resolve_loop = 0;
+	}
 	int any = 0;
 	for (size_t i = 0; i < run->ntargets; i++) {
 		if (run->targets[i].error[0])

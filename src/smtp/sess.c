@@ -183,13 +183,13 @@ static struct sess_step finish(struct sess *s, enum sess_end end, const char *de
 int sess_expand_tests(struct sess *s, const char *host)
 {
 	struct target_result *r = s->r;
-	char ip[80], user[64];
+	char ip[80], user[64], name[RW_DOMAIN_MAX + 1];
 	int v6 = strchr(r->addr, ':') != NULL;
 	int rc = 0;
 
 	snprintf(ip, sizeof(ip), v6 ? "[IPv6:%s]" : "[%s]", r->addr);
-	if (host == NULL || !*host)
-		host = ip;
+	snprintf(name, sizeof(name), "%s", host && *host ? host : ip); /* host may be r->host */
+	host = name;
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	for (size_t i = 0; i < r->ntests; i++) {
 		struct test_result *t = &r->tests[i];
@@ -303,6 +303,9 @@ static void record(struct sess *s, enum stage stage, const struct reply *rep)
 {
 	struct test_result *t = &s->r->tests[s->cur];
 
+	/* a fast relay can deliver to the sink before its 250 reaches us */
+	if (t->has_arrival && stage == STAGE_ACCEPTED)
+		stage = STAGE_DELIVERED;
 	t->stage = stage;
 	t->code = rep->code;
 	snprintf(t->esc, sizeof(t->esc), "%s", rep->esc);

@@ -133,6 +133,27 @@ static void test_open_no_pipelining(void **state)
 	fx_free(&f);
 }
 
+/* the sink saw the token before the 250 reached us: still delivered */
+static void test_arrival_before_250(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
+	answer(&f, "354 go\r\n", SA_SEND, NULL);
+	f.r.tests[0].has_arrival = 1; /* what cmd_test's arrival callback does */
+	f.r.tests[0].stage = STAGE_DELIVERED;
+	answer(&f, "250 queued\r\n", SA_SEND, "QUIT");
+	assert_int_equal(f.r.tests[0].stage, STAGE_DELIVERED);
+	assert_int_equal(sess_accepted(f.s), 0);
+	fx_free(&f);
+}
+
 /* the message carries the token and ends with the terminator */
 static void test_message_has_token(void **state)
 {
@@ -485,6 +506,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_no_pipelining),
 		cmocka_unit_test(test_message_has_token),
+		cmocka_unit_test(test_arrival_before_250),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_greylist_round),
 		cmocka_unit_test(test_greylist_forever),
