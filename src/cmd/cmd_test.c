@@ -20,6 +20,7 @@
  *	RW_TEST_TARGETS_MAX targets per run (scan is for more).
  */
 #include "../core/config.h"
+#include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
@@ -43,7 +44,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define RW_TEST_TARGETS_MAX 256
 #define RW_ADDRS_PER_NAME 8
 
 struct target {

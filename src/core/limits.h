@@ -58,4 +58,24 @@
 #define RW_ARRIVAL_WAIT 30
 #define RW_GREYLIST_DELAY 65
 
+/* Sink: protocol errors before "421 too many errors" (Postfix's
+ * smtpd_hard_error_limit); refused RCPTs do not count, so a tester running
+ * its whole battery against the sink sees every refusal. */
+#define RW_SINK_ERRORS_MAX 20
+/* Sink: reply bytes a client may leave unread before the sink stops reading. */
+#define RW_SINK_OUT_MAX (64 * 1024)
+/* Sink: tokens remembered for replay detection (1 MiB of digests). */
+#define RW_SINK_SEEN_MAX 65536
+/* One Received: value kept (RFC 5322 2.1.1 lines are 998 octets; a folded
+ * trace field is seldom longer). */
+#define RW_RECEIVED_VALUE_MAX 1024
+/* Address rewriting rounds before a path counts as a loop (the battery's
+ * deepest form needs 3). */
+#define RW_ADDR_ROUNDS_MAX 8
+/* Test message: octets kept of any one field, and of the whole message. */
+#define RW_MESSAGE_FIELD_MAX 512
+#define RW_MESSAGE_BUF_MAX 16384
+/* Targets of one `relaywatch test` run (scan is for more). */
+#define RW_TEST_TARGETS_MAX 256
+
 #endif

@@ -23,11 +23,12 @@
  *	an address (Microsoft Exchange "(10.1.2.3)", qmail "(192.0.2.1)"),
  *	that one is used. Fields not found are "".
  * LIMITS
- *	RECEIVED_VALUE_MAX (1 KiB) per value, excess dropped; max values.
+ *	RW_RECEIVED_VALUE_MAX (1 KiB) per value, excess dropped; max values.
  * STANDARDS
  *	RFC 5322 2.2.3 (folding), 3.6.7 (trace fields); RFC 5321 4.4.
  */
 #include "received.h"
+#include "../core/limits.h"
 #include "../core/xalloc.h"
 
 #include <arpa/inet.h>
@@ -35,13 +36,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* One Received: value kept at most (RFC 5322 2.1.1 lines are 998 octets;
- * a folded trace field is seldom longer). */
-#define RECEIVED_VALUE_MAX 1024
 
 /* The value being unfolded, bounded. */
 struct rvalue {
-	char buf[RECEIVED_VALUE_MAX + 1];
+	char buf[RW_RECEIVED_VALUE_MAX + 1];
 	size_t len;
 	int space; /* white space seen since the last stored byte */
 };
@@ -57,12 +55,12 @@ static void rv_add(struct rvalue *v, const char *p, size_t n)
 			continue;
 		}
 		if (v->space && v->len > 0) {
-			if (v->len >= RECEIVED_VALUE_MAX)
+			if (v->len >= RW_RECEIVED_VALUE_MAX)
 				return;
 			v->buf[v->len++] = ' ';
 		}
 		v->space = 0;
-		if (v->len >= RECEIVED_VALUE_MAX)
+		if (v->len >= RW_RECEIVED_VALUE_MAX)
 			return;
 		v->buf[v->len++] = (char)c;
 	}

@@ -33,9 +33,9 @@
  * LIMITS
  *	RW_SINK_CONN_MAX connections (421 past it); cfg->idle_timeout per
  *	command, re-armed in DATA every RW_DATA_LINE_MAX bytes; RW_READ_HIGHWAT
- *	read watermark; SINK_OUT_MAX unread replies before reading pauses;
- *	RW_SINK_RCPT_MAX RCPTs per transaction (452); SINK_ERRORS_MAX protocol
- *	errors per session (421); cfg->msg_cap per message (552); SEEN_MAX
+ *	read watermark; RW_SINK_OUT_MAX unread replies before reading pauses;
+ *	RW_SINK_RCPT_MAX RCPTs per transaction (452); RW_SINK_ERRORS_MAX protocol
+ *	errors per session (421); cfg->msg_cap per message (552); RW_SINK_SEEN_MAX
  *	tokens remembered for replay detection, oldest forgotten first.
  * STANDARDS
  *	RFC 5321 (3.3, 4.1.4 order, 4.2.2 codes, 4.4 Received, 4.5.3 limits);
@@ -71,20 +71,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Protocol errors before "421 too many errors" (Postfix's
- * smtpd_hard_error_limit). Refused RCPTs do not count: a tester running
- * its whole battery against the sink must see every refusal. */
-#ifndef SINK_ERRORS_MAX
-#define SINK_ERRORS_MAX 20
-#endif
-/* Reply bytes a client may leave unread before the sink stops reading. */
-#ifndef SINK_OUT_MAX
-#define SINK_OUT_MAX (64 * 1024)
-#endif
-/* Tokens remembered for replay detection (1 MiB of digests). */
-#ifndef SEEN_MAX
-#define SEEN_MAX 65536
-#endif
 #define SEEN_BUCKETS 65536 /* power of two */
 #define SEEN_DIGEST 16
 #define SEEN_NONE UINT32_MAX
@@ -123,8 +109,8 @@ static int seen_add(struct seen *st, const struct token_key *key, const char *to
 		rw_panic("%s: SHA-256 failed", __func__);
 	EVP_MD_CTX_free(ctx);
 	if (!st->digest) {
-		st->digest = xmalloc(sizeof(*st->digest) * SEEN_MAX);
-		st->next = xmalloc(sizeof(*st->next) * SEEN_MAX);
+		st->digest = xmalloc(sizeof(*st->digest) * RW_SINK_SEEN_MAX);
+		st->next = xmalloc(sizeof(*st->next) * RW_SINK_SEEN_MAX);
 		st->bucket = xmalloc(sizeof(*st->bucket) * SEEN_BUCKETS);
 		for (i = 0; i < SEEN_BUCKETS; i++)
 			st->bucket[i] = SEEN_NONE;
@@ -133,7 +119,7 @@ static int seen_add(struct seen *st, const struct token_key *key, const char *to
 	for (i = st->bucket[b]; i != SEEN_NONE; i = st->next[i])
 		if (memcmp(st->digest[i], md, SEEN_DIGEST) == 0)
 			return 1;
-	if (st->count == SEEN_MAX) {
+	if (st->count == RW_SINK_SEEN_MAX) {
 		/* unlink the oldest entry from its chain, then reuse its slot */
 		uint32_t ob = seen_bucket(st->digest[st->head]);
 		uint32_t *link = &st->bucket[ob];
@@ -150,7 +136,7 @@ static int seen_add(struct seen *st, const struct token_key *key, const char *to
 	memcpy(st->digest[st->head], md, SEEN_DIGEST);
 	st->next[st->head] = st->bucket[b];
 	st->bucket[b] = st->head;
-	st->head = (st->head + 1) % SEEN_MAX;
+	st->head = (st->head + 1) % RW_SINK_SEEN_MAX;
 	return 0;
 }
 
@@ -342,7 +328,7 @@ static void copy_clean(char *dst, size_t dstlen, const char *src)
 static void protocol_error(struct sess *s, const char *text)
 {
 	reply(s, "%s", text);
-	if (++s->errors >= SINK_ERRORS_MAX) {
+	if (++s->errors >= RW_SINK_ERRORS_MAX) {
 		reply(s, "421 4.7.0 %s Error: too many errors", s->sink->myname);
 		sess_close(s);
 	}
@@ -644,7 +630,7 @@ static void sess_process(struct sess *s)
 		enum smtpcmd_event ev;
 		size_t used = 0;
 
-		if (evbuffer_get_length(out) > SINK_OUT_MAX) {
+		if (evbuffer_get_length(out) > RW_SINK_OUT_MAX) {
 			/* the client does not read its replies: wait for it. Its
 			 * commands wait on us now, so the write timeout, not the
 			 * idle timer, is what runs */

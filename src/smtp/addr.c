@@ -30,7 +30,7 @@
  *	unbalanced quotes, bad source route, bad bang path, empty domain,
  *	too many rewriting rounds.
  * LIMITS
- *	RW_PATH_MAX, RW_DOMAIN_MAX; ADDR_ROUNDS_MAX rewriting rounds.
+ *	RW_PATH_MAX, RW_DOMAIN_MAX; RW_ADDR_ROUNDS_MAX rewriting rounds.
  * STANDARDS
  *	RFC 5321 4.1.2 and appendix C (source routes), 4.1.3 (literals);
  *	RFC 1123 5.2.16 (percent hack); RFC 976 (bang paths).
@@ -43,10 +43,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Rewriting rounds before a path counts as a loop: the battery's deepest
- * form needs 3; sendmail's ruleset recursion gives up far earlier than 8
- * real rewrites of one address. */
-#define ADDR_ROUNDS_MAX 8
 
 static const char *const trick_names[] = {
 	"source-route", "percent", "bang", "quoted", "double-at",
@@ -335,7 +331,7 @@ static const char *walk(const char *path, const struct addr_self *self, struct a
 		return "path too long";
 	memcpy(cur, path, strlen(path) + 1);
 
-	for (int round = 0; round < ADDR_ROUNDS_MAX; round++) {
+	for (int round = 0; round < RW_ADDR_ROUNDS_MAX; round++) {
 		const char *at;
 
 		if (!cur[0])

@@ -24,9 +24,9 @@
  * LIMITS
  *	Lines end in CRLF and are shorter than 78 octets, except header lines
  *	holding the token or a long envelope address (shorter than 998). No
- *	line starts with '.', so no dot-stuffing is needed. MESSAGE_FIELD_MAX
+ *	line starts with '.', so no dot-stuffing is needed. RW_MESSAGE_FIELD_MAX
  *	octets per free-text field, RW_DOMAIN_MAX per name, id or address;
- *	the whole message stays under MESSAGE_BUF_MAX.
+ *	the whole message stays under RW_MESSAGE_BUF_MAX.
  * STANDARDS
  *	RFC 5322 2.1.1 (line length), 3.3 (date), 3.4 (addresses), 3.6.4
  *	(Message-ID); RFC 2045 (MIME-Version, Content-Type); RFC 3834
@@ -43,10 +43,8 @@
 #include <string.h>
 #include <time.h>
 
-#define MESSAGE_FIELD_MAX 512 /* octets kept of any one field */
 #define MESSAGE_WRAP 72       /* body text column */
 #define MESSAGE_LINE_MAX 78   /* RFC 5322 2.1.1 SHOULD, CRLF excluded: < 78 */
-#define MESSAGE_BUF_MAX 16384 /* the whole message (~10 KiB at most); a bug past it */
 
 static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -199,8 +197,8 @@ static void rfc5322_date(long long now, char *out, size_t outlen)
 /* message_build - the whole message, owned by the caller */
 char *message_build(const struct message_info *mi)
 {
-	char from[MESSAGE_FIELD_MAX + 1], to[MESSAGE_FIELD_MAX + 1], token[RW_TOKEN_MAX];
-	char op[MESSAGE_FIELD_MAX + 1], abuse[MESSAGE_FIELD_MAX + 1], trick[MESSAGE_FIELD_MAX + 1];
+	char from[RW_MESSAGE_FIELD_MAX + 1], to[RW_MESSAGE_FIELD_MAX + 1], token[RW_TOKEN_MAX];
+	char op[RW_MESSAGE_FIELD_MAX + 1], abuse[RW_MESSAGE_FIELD_MAX + 1], trick[RW_MESSAGE_FIELD_MAX + 1];
 	char target[RW_DOMAIN_MAX + 1], test[RW_DOMAIN_MAX + 1], me[RW_DOMAIN_MAX + 1];
 	char date[64], subject[RW_TOKEN_MAX + 64];
 	struct dbuf b;
@@ -218,7 +216,7 @@ char *message_build(const struct message_info *mi)
 		clean(me, sizeof(me), "relaywatch.invalid", "");
 	rfc5322_date(mi->now, date, sizeof(date));
 
-	dbuf_init(&b, MESSAGE_BUF_MAX);
+	dbuf_init(&b, RW_MESSAGE_BUF_MAX);
 	dbuf_printf(&b, "Date: %s\r\n", date);
 	if (header_mailbox(from))
 		dbuf_printf(&b, "From: <%s>\r\n", from);
@@ -267,6 +265,6 @@ char *message_build(const struct message_info *mi)
 	line(&b, token);
 
 	if (b.dropped)
-		rw_panic("%s: message passed %d octets", __func__, MESSAGE_BUF_MAX);
+		rw_panic("%s: message passed %d octets", __func__, RW_MESSAGE_BUF_MAX);
 	return dbuf_steal(&b);
 }

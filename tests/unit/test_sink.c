@@ -863,7 +863,7 @@ static void test_eof_in_data(void **state)
 /* test_unread_replies - a client pipelining a flood without reading its
  * replies. EHLO answers with 11 times its size, so the replies outgrow what
  * the kernel buffers (tcp_wmem max 4 MiB by default) and the sink must
- * pause reading (SINK_OUT_MAX) rather than queue them all; once the client
+ * pause reading (RW_SINK_OUT_MAX) rather than queue them all; once the client
  * reads, every command is answered, in order. */
 static void test_unread_replies(void **state)
 {
