@@ -89,6 +89,7 @@ struct sess {
 	int mail_ok, rcpt_ok;
 	int reconnects, banner_retries;
 	int conn_errors;        /* 4xx/5xx replies on this connection */
+	char banner_host[RW_DOMAIN_MAX + 1]; /* name in the banner: HELO tests only */
 	int quitting_for;       /* 0 finish, 1 reconnect after QUIT */
 	int retry_delay_ms;
 };
@@ -180,6 +181,20 @@ static struct sess_step finish(struct sess *s, enum sess_end end, const char *de
 	return step(SA_FINISH, 0);
 }
 
+/* looks_like_host - a plausible DNS name (letters, digits, '-', '.') */
+static int looks_like_host(const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n < 3 || n > RW_DOMAIN_MAX || strchr(d, '.') == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= 'A' && d[i] <= 'Z') ||
+		      (d[i] >= '0' && d[i] <= '9') || d[i] == '.' || d[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int sess_expand_tests(struct sess *s, const char *host)
 {
 	struct target_result *r = s->r;
@@ -196,8 +211,13 @@ int sess_expand_tests(struct sess *s, const char *host)
 		struct battery_vars v = { .user = user, .canary = s->cfg->canary, .ip = ip,
 					  .rawip = r->addr, .host = host, .me = s->cfg->myname };
 
+		struct battery_vars hv = v;
+
+		/* a HELO routes nothing: there the banner's name is safe to use */
+		if (s->banner_host[0] && !(r->host[0] && r->host[0] != '['))
+			hv.host = s->banner_host;
 		snprintf(user, sizeof(user), "rw-%s", t->test->id);
-		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &v, t->helo,
+		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, t->helo,
 				   sizeof(t->helo)) < 0 ||
 		    battery_expand(t->test->mail_from, &v, t->mail_from, sizeof(t->mail_from)) < 0 ||
 		    battery_expand(t->test->rcpt_to, &v, t->rcpt_to, sizeof(t->rcpt_to)) < 0)
@@ -469,13 +489,22 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 
 	if (rep->code / 100 == 2) {
 		if (!s->banner_seen_once) {
-			/* the name in the banner is NOT used for {host}: a banner
-			 * may name a third party's host, and host-routed tricks
-			 * would then send our mail through it. Only a name the
-			 * operator gave is used; else the IP literal. */
+			/* the name in the banner is NOT used for {host} in MAIL
+			 * or RCPT: a banner may name a third party's host, and
+			 * host-routed tricks (or bounces) would then reach it.
+			 * Only a name the operator gave is; else the IP literal.
+			 * A HELO routes nothing, so HELO tests may use it. */
+			struct ehlo_info gi;
+
 			s->banner_seen_once = 1;
 			free(r->banner);
 			r->banner = xstrdup(rep->text);
+			memset(&gi, 0, sizeof(gi));
+			ehlo_parse(rep, &gi); /* its first word: the name it gives */
+			if (looks_like_host(gi.domain)) {
+				snprintf(s->banner_host, sizeof(s->banner_host), "%s", gi.domain);
+				sess_expand_tests(s, r->host);
+			}
 		}
 		s->esmtp = 1; /* try EHLO first; HELO if it is refused */
 		send_helo(s, SS_EHLO, s->cfg->myname);

@@ -30,6 +30,11 @@ static const struct battery_test t_helo = {
 	.id = "helo-ip", .trick = "helo as target", .helo = "{ip}", .mail_from = "",
 	.rcpt_to = "{user}@{canary}", .sets = BATTERY_QUICK,
 };
+static const struct battery_test t_helo_host = {
+	.id = "helo-host", .trick = "helo as target name", .helo = "{host}",
+	.mail_from = "postmaster@{host}", .rcpt_to = "{user}%{canary}@{host}",
+	.sets = BATTERY_QUICK,
+};
 static const struct battery_test *const two[] = { &t_plain, &t_percent };
 static const struct battery_test *const three[] = { &t_plain, &t_percent, &t_helo };
 
@@ -130,6 +135,23 @@ static void test_open_no_pipelining(void **state)
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	verdict_decide(&f.r);
 	assert_int_equal(f.r.verdict, V_OPEN);
+	fx_free(&f);
+}
+
+/* the banner's name may appear in HELO, never in MAIL or RCPT */
+static void test_banner_name_helo_only(void **state)
+{
+	static const struct battery_test *const one[] = { &t_helo_host };
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, one, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx.third-party.example ESMTP\r\n", SA_SEND, "EHLO");
+	assert_string_equal(f.r.tests[0].helo, "mx.third-party.example");
+	assert_string_equal(f.r.tests[0].mail_from, "postmaster@[127.0.0.5]");
+	assert_string_equal(f.r.tests[0].rcpt_to, "rw-helo-host%canary.test@[127.0.0.5]");
+	answer(&f, "250 mx\r\n", SA_SEND, "EHLO mx.third-party.example\r\n");
 	fx_free(&f);
 }
 
@@ -507,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_open_no_pipelining),
 		cmocka_unit_test(test_message_has_token),
 		cmocka_unit_test(test_arrival_before_250),
+		cmocka_unit_test(test_banner_name_helo_only),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_greylist_round),
 		cmocka_unit_test(test_greylist_forever),
