@@ -130,6 +130,15 @@ static void usage(FILE *fp)
 
 /* ---- arrivals -------------------------------------------------------- */
 
+/* finish_soon - leave the loop after a short grace, so the sink's last
+ * "250 queued" reaches the relay that delivered (else it would retry) */
+static void finish_soon(struct run *run)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
+
+	event_base_loopexit(run->base, &tv);
+}
+
 static int all_arrived(const struct run *run)
 {
 	for (size_t i = 0; i < run->njobs; i++)
@@ -157,7 +166,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 					rw_log(LOG_INFO, "test target=%s port=%u event=bounce test=%s peer=%s",
 					       r->addr, r->port, t->test->id, a->peer);
 					if (run->waiting && all_arrived(run))
-						event_base_loopexit(run->base, NULL);
+						finish_soon(run);
 					return;
 				}
 				arrival_copy(&t->arrival, a);
@@ -166,7 +175,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 				rw_log(LOG_INFO, "test target=%s port=%u event=arrival test=%s peer=%s",
 				       r->addr, r->port, t->test->id, a->peer);
 				if (run->waiting && all_arrived(run))
-					event_base_loopexit(run->base, NULL);
+					finish_soon(run);
 				return;
 			}
 		}
@@ -212,7 +221,7 @@ static void on_probe_done(struct probe *p, void *arg)
 		evtimer_add(run->wait_timer, &tv);
 		return;
 	}
-	event_base_loopexit(run->base, NULL);
+	finish_soon(run);
 }
 
 static void start_jobs(struct run *run)

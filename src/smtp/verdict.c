@@ -14,7 +14,8 @@
  *	verdicts before any test ran (unreachable, not-smtp, tempfail ...).
  *	Otherwise the refusals decide: all authentication demands give
  *	auth-required, 4xx that never turned into an answer give tempfail
- *	(persistent 4.7.x relay refusals count as refusals, DESIGN.md), a
+ *	(a 4xx saying relaying is denied was final already: DESIGN.md's
+ *	persistent 4.7.x relay refusal; a 4.7.1 greylisting is not), a
  *	battery cut short by the peer gives error, else closed.
  *	The chain case: when the arrival came from another host than the
  *	target, the target is still the one named open, and the reason says
@@ -67,18 +68,12 @@ int verdict_is_relay_denial(int code, const char *esc, const char *text)
 	};
 
 	(void)esc;
-	if (code < 400 || code > 599)
+	if (code < 400 || code > 599 || has_word(text, "greylist"))
 		return 0;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (has_word(text, words[i]))
 			return 1;
 	return 0;
-}
-
-/* is_persistent_policy_4xx - a 4.7.x answer that outlived every retry */
-static int is_persistent_policy_4xx(const struct test_result *t)
-{
-	return t->code / 100 == 4 && strncmp(t->esc, "4.7.", 4) == 0;
 }
 
 /* list_ids - "N of M tests: id1, id2, ..." of tests at `stage` into buf */
@@ -159,7 +154,7 @@ static int decide_no_tests(struct target_result *r)
 
 static void decide(struct target_result *r)
 {
-	size_t run = 0, refused = 0, auth = 0, starttls = 0, temp = 0, policy4 = 0, accepted = 0;
+	size_t run = 0, refused = 0, auth = 0, starttls = 0, temp = 0, accepted = 0;
 	const struct test_result *last_refusal = NULL, *last_temp = NULL;
 	char ids[256];
 
@@ -178,8 +173,6 @@ static void decide(struct target_result *r)
 		if (t->tempfail) {
 			temp++;
 			last_temp = t;
-			if (is_persistent_policy_4xx(t))
-				policy4++;
 		} else if (t->done && t->code >= 400) {
 			refused++;
 			last_refusal = t;
@@ -216,7 +209,7 @@ static void decide(struct target_result *r)
 			 r->end_detail);
 		return;
 	}
-	if (temp > policy4) {
+	if (temp > 0) {
 		r->verdict = V_TEMPFAIL;
 		snprintf(r->reason, sizeof(r->reason),
 			 "%zu test(s) answered only 4xx after %d greylist round(s): %d %s", temp,
@@ -234,19 +227,19 @@ static void decide(struct target_result *r)
 			 last_refusal->code, last_refusal->text ? last_refusal->text : "");
 		return;
 	}
+	if (last_refusal == NULL) {
+		r->verdict = V_ERROR;
+		snprintf(r->reason, sizeof(r->reason), "no test got a usable answer (%s)",
+			 sess_end_name(r->end));
+		return;
+	}
 	r->verdict = V_CLOSED;
 	if (starttls == refused && starttls > 0)
 		snprintf(r->reason, sizeof(r->reason), "STARTTLS demanded and not used: %d %s",
 			 last_refusal->code, last_refusal->text ? last_refusal->text : "");
-	else if (last_refusal != NULL)
-		snprintf(r->reason, sizeof(r->reason), "all %zu relay attempts refused%s; last: %d %s",
-			 run, policy4 ? " (some with persistent 4.7.x)" : "", last_refusal->code,
-			 last_refusal->text ? last_refusal->text : "");
 	else
-		snprintf(r->reason, sizeof(r->reason),
-			 "all %zu relay attempts refused with persistent 4.7.x: %d %s", run,
-			 last_temp ? last_temp->code : 0,
-			 last_temp && last_temp->text ? last_temp->text : "");
+		snprintf(r->reason, sizeof(r->reason), "all %zu relay attempts refused; last: %d %s",
+			 run, last_refusal->code, last_refusal->text ? last_refusal->text : "");
 }
 
 void verdict_decide(struct target_result *r)

@@ -63,8 +63,11 @@ static const struct {
 	{ "greylisted to the end", END_DONE, 2,
 	  { { STAGE_MAIL, 450, "4.2.0", "Greylisted", 1, 4 }, { STAGE_MAIL, 450, "4.2.0", "Greylisted", 1, 4 } },
 	  V_TEMPFAIL, "4xx" },
-	{ "persistent 4.7.1 relay refusal", END_DONE, 1,
-	  { { STAGE_MAIL, 451, "4.7.1", "relaying temporarily denied", 1, 4 } }, V_CLOSED, "4.7" },
+	{ "451 4.7.1 greylisting outlasting the budget is no pass", END_DONE, 1,
+	  { { STAGE_MAIL, 451, "4.7.1", "Greylisting in action, please come back later", 1, 3 } },
+	  V_TEMPFAIL, "4xx" },
+	{ "odd replies only: no usable answer", END_DONE, 1,
+	  { { STAGE_CONNECT, 354, "", "go ahead", 0, 1 } }, V_ERROR, "usable" },
 	{ "mixed 4xx and 5xx: tempfail, not a pass", END_DONE, 2,
 	  { { STAGE_MAIL, 554, "5.7.1", "denied", 0, 1 }, { STAGE_MAIL, 451, "4.3.0", "try later", 1, 4 } },
 	  V_TEMPFAIL, NULL },
@@ -145,6 +148,7 @@ static void test_auth_texts(void **state)
 	assert_true(verdict_is_relay_denial(454, "4.7.1", "<a@b>: Relay access denied"));
 	assert_true(verdict_is_relay_denial(550, "", "relay not permitted"));
 	assert_false(verdict_is_relay_denial(451, "4.7.1", "Greylisted, see http://postgrey"));
+	assert_false(verdict_is_relay_denial(451, "4.7.1", "relay denied: greylisted, retry"));
 }
 
 int main(void)
