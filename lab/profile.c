@@ -77,6 +77,12 @@ static const struct profile profiles[] = {
 		.about = "554 5.7.1 Relay access denied at RCPT",
 	},
 	{
+		.name = "closed-opensmtpd",
+		.expect = "closed",
+		.about = "refuses relaying like OpenSMTPD: 550 at RCPT, 503 to a second EHLO",
+		.flavor = FLAVOR_OPENSMTPD,
+	},
+	{
 		.name = "closed-data",
 		.expect = "closed",
 		.about = "accepts every RCPT, 554 5.7.1 after the message",

@@ -123,6 +123,16 @@ static const struct {
 	{"DSN", CAP_ALWAYS},
 };
 
+/* one_greeting - OpenSMTPD takes one greeting per connection (per TLS
+ * session): a second gets 503; answered here when so */
+static int one_greeting(struct server_conn *c)
+{
+	if (!c->greeted || c->host->prof->flavor != FLAVOR_OPENSMTPD)
+		return 0;
+	server_reply(c, "503 5.5.1 Invalid command: Already identified");
+	return 1;
+}
+
 /* on_ehlo - greeting and the Postfix-like keyword list */
 static void on_ehlo(struct server_conn *c, const struct smtpcmd *cmd)
 {
@@ -135,6 +145,8 @@ static void on_ehlo(struct server_conn *c, const struct smtpcmd *cmd)
 		proto_error(c, "501 5.5.4 Syntax: EHLO hostname");
 		return;
 	}
+	if (one_greeting(c))
+		return;
 	first_word(cmd->arg, c->helo, sizeof(c->helo));
 	c->greeted = 1;
 	c->esmtp = 1;
@@ -165,6 +177,8 @@ static void on_helo(struct server_conn *c, const struct smtpcmd *cmd)
 		proto_error(c, "501 Syntax: HELO hostname");
 		return;
 	}
+	if (one_greeting(c))
+		return;
 	first_word(cmd->arg, c->helo, sizeof(c->helo));
 	c->greeted = 1;
 	c->esmtp = 0;

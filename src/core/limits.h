@@ -28,6 +28,9 @@
 /* Sink idle timeout per command, seconds (RFC 5321 4.5.3.2.7: 5 min). */
 #define RW_SINK_IDLE_SEC 300
 
+/* Reply text kept per test and of the banner (the whole reply may be
+ * RW_REPLY_LINES_MAX x RW_REPLY_LINE_MAX; the transcript has the rest). */
+#define RW_TEST_TEXT_MAX 1024
 /* Transcript kept per tested target. */
 #define RW_TRANSCRIPT_MAX (64 * 1024)
 /* Path (address) length (RFC 5321 4.5.3.1.3: 256). */

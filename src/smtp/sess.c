@@ -90,6 +90,8 @@ struct sess {
 	int reconnects, banner_retries;
 	int conn_errors;        /* 4xx/5xx replies on this connection */
 	char banner_host[RW_DOMAIN_MAX + 1]; /* name in the banner: HELO tests only */
+	int greet_test;         /* test whose HELO greets the next connection, or -1 */
+	int no_rehelo;          /* the server refuses a second EHLO (OpenSMTPD: 503) */
 	int quitting_for;       /* 0 finish, 1 reconnect after QUIT */
 	int retry_delay_ms;
 };
@@ -208,12 +210,17 @@ int sess_expand_tests(struct sess *s, const char *host)
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	for (size_t i = 0; i < r->ntests; i++) {
 		struct test_result *t = &r->tests[i];
+		/* In MAIL and RCPT, {host} is always the IP literal: a relay
+		 * routes "user%canary@name" by the name's MX, which may be a
+		 * third party's (an operator may type a domain whose MX is a
+		 * mail provider), and bounces to postmaster@name likewise.
+		 * A HELO routes nothing: there the name given, or the banner's,
+		 * is safe to use. */
 		struct battery_vars v = { .user = user, .canary = s->cfg->canary, .ip = ip,
-					  .rawip = r->addr, .host = host, .me = s->cfg->myname };
-
+					  .rawip = r->addr, .host = ip, .me = s->cfg->myname };
 		struct battery_vars hv = v;
 
-		/* a HELO routes nothing: there the banner's name is safe to use */
+		hv.host = host;
 		if (s->banner_host[0] && !(r->host[0] && r->host[0] != '['))
 			hv.host = s->banner_host;
 		snprintf(user, sizeof(user), "rw-%s", t->test->id);
@@ -235,6 +242,7 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 	s->r = r;
 	s->started_ms = now_ms;
 	s->state = SS_CONNECT;
+	s->greet_test = -1;
 	dbuf_init(&s->out, 0);
 	r->started = now_ms;
 	r->ntests = n;
@@ -302,6 +310,13 @@ int sess_deadline_ms(const struct sess *s)
 	}
 }
 
+/* budget_allows - a reconnect after delay_ms still leaves time for a test */
+static int budget_allows(const struct sess *s, long long now_ms, int delay_ms)
+{
+	return now_ms + delay_ms + 2LL * s->cfg->reply_timeout_ms <=
+	       s->started_ms + s->cfg->session_timeout_ms;
+}
+
 /* pending - test i still wants a run in the current round */
 static int pending(const struct sess *s, size_t i)
 {
@@ -323,14 +338,15 @@ static void record(struct sess *s, enum stage stage, const struct reply *rep)
 {
 	struct test_result *t = &s->r->tests[s->cur];
 
-	/* a fast relay can deliver to the sink before its 250 reaches us */
-	if (t->has_arrival && stage == STAGE_ACCEPTED)
+	/* a fast relay can deliver to the sink before its reply reaches us,
+	 * even one that then says 554 at end of DATA: the sink's proof wins */
+	if (t->has_arrival)
 		stage = STAGE_DELIVERED;
 	t->stage = stage;
 	t->code = rep->code;
 	snprintf(t->esc, sizeof(t->esc), "%s", rep->esc);
 	free(t->text);
-	t->text = xstrdup(rep->text);
+	t->text = xstrndup(rep->text, RW_TEST_TEXT_MAX); /* replies may be 256 KiB */
 	s->last_round[s->cur] = s->round;
 	s->reconnects = 0; /* progress: only reconnects without progress count */
 	if (rep->code / 100 == 4 && !verdict_is_relay_denial(rep->code, rep->esc, rep->text)) {
@@ -361,6 +377,12 @@ static void send_txn(struct sess *s)
 	}
 }
 
+/* greet_name - the name this connection greets with */
+static const char *greet_name(const struct sess *s)
+{
+	return s->greet_test >= 0 ? s->r->tests[s->greet_test].helo : s->cfg->myname;
+}
+
 static void send_helo(struct sess *s, enum sstate k, const char *name)
 {
 	send_cmd(s, k, "%s %s", s->esmtp ? "EHLO" : "HELO", name);
@@ -371,6 +393,15 @@ static void start_test(struct sess *s)
 {
 	struct test_result *t = &s->r->tests[s->cur];
 
+	if (strcmp(t->helo, s->cur_helo) != 0 && s->no_rehelo) {
+		/* this server takes one greeting per connection: come back
+		 * greeting with the test's name */
+		s->greet_test = (int)s->cur;
+		s->retry_delay_ms = 0;
+		s->quitting_for = 1;
+		send_cmd(s, SS_QUIT, "QUIT");
+		return;
+	}
 	t->attempts++;
 	s->in_test = 1;
 	if (strcmp(t->helo, s->cur_helo) != 0)
@@ -442,6 +473,10 @@ static struct sess_step battery_begin(struct sess *s, long long now_ms)
 
 	if (n >= s->r->ntests)
 		return round_end(s, now_ms);
+	/* a connection greeted with a test's name runs that test first */
+	if (s->greet_test >= 0 && pending(s, (size_t)s->greet_test))
+		n = (size_t)s->greet_test;
+	s->greet_test = -1;
 	s->cur = n;
 	start_test(s);
 	return flush(s);
@@ -498,7 +533,7 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 
 			s->banner_seen_once = 1;
 			free(r->banner);
-			r->banner = xstrdup(rep->text);
+			r->banner = xstrndup(rep->text, RW_TEST_TEXT_MAX);
 			memset(&gi, 0, sizeof(gi));
 			ehlo_parse(rep, &gi); /* its first word: the name it gives */
 			if (looks_like_host(gi.domain)) {
@@ -507,7 +542,7 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 			}
 		}
 		s->esmtp = 1; /* try EHLO first; HELO if it is refused */
-		send_helo(s, SS_EHLO, s->cfg->myname);
+		send_helo(s, SS_EHLO, greet_name(s));
 		return flush(s);
 	}
 	if (rep->code / 100 == 4) {
@@ -535,7 +570,7 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 /* after_hello - greeting done: STARTTLS when due, else the battery */
 static struct sess_step after_hello(struct sess *s, long long now_ms)
 {
-	snprintf(s->cur_helo, sizeof(s->cur_helo), "%s", s->cfg->myname);
+	snprintf(s->cur_helo, sizeof(s->cur_helo), "%s", greet_name(s));
 	if (!s->tls_on && s->cfg->tls != TLS_NEVER) {
 		if (s->esmtp && (s->r->ehlo.caps & EHLO_STARTTLS) && !s->tls_broken) {
 			send_cmd(s, SS_STARTTLS, "STARTTLS");
@@ -560,7 +595,7 @@ static struct sess_step on_ehlo(struct sess *s, const struct reply *rep, long lo
 		return after_hello(s, now_ms);
 	}
 	s->esmtp = 0;
-	send_helo(s, SS_HELO, s->cfg->myname);
+	send_helo(s, SS_HELO, greet_name(s));
 	return flush(s);
 }
 
@@ -575,6 +610,17 @@ static struct sess_step on_helo(struct sess *s, const struct reply *rep, long lo
 		if (!s->r->mta[0])
 			fingerprint_guess(s->r->banner, rep->text, s->r->mta, sizeof(s->r->mta));
 		return after_hello(s, now_ms);
+	}
+	if (s->greet_test >= 0) {
+		/* the test's own name is refused: that is the test's answer;
+		 * greet again with ours and go on */
+		s->cur = (size_t)s->greet_test;
+		s->r->tests[s->cur].attempts++;
+		record(s, STAGE_HELO, rep);
+		s->greet_test = -1;
+		s->esmtp = 1;
+		send_helo(s, SS_EHLO, s->cfg->myname);
+		return flush(s);
 	}
 	snprintf(d, sizeof(d), "%d %.120s", rep->code, rep->text);
 	return finish(s, END_HELO_REFUSED, d);
@@ -614,11 +660,15 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 		return flush(s);
 	case SS_TESTHELO:
 		if (!ok) {
-			record(s, STAGE_HELO, rep);
-			/* the server may now be in an unknown state: greet again */
-			send_helo(s, SS_EHLO, s->cfg->myname);
-			s->cur_helo[0] = '\0';
-			return flush(s);
+			/* many servers take one greeting per connection (OpenSMTPD:
+			 * "503 Already identified"): not the test's answer. Come
+			 * back greeting with the test's name. */
+			t->attempts--;
+			s->in_test = 0;
+			s->no_rehelo = 1;
+			s->greet_test = (int)s->cur;
+			s->retry_delay_ms = 0;
+			return send_quit(s, 1);
 		}
 		snprintf(s->cur_helo, sizeof(s->cur_helo), "%s", t->helo);
 		send_txn(s);
@@ -729,6 +779,8 @@ struct sess_step sess_on_reply(struct sess *s, const struct reply *rep, long lon
 		s->nexpect = 0;
 		if (s->quitting_for) {
 			s->quitting_for = 0;
+			if (!budget_allows(s, now_ms, s->retry_delay_ms))
+				return finish(s, END_SESSION_TIMEOUT, "no budget left to go on");
 			sess_enter(s, SS_CONNECT);
 			return step(SA_RECONNECT, s->retry_delay_ms);
 		}
@@ -769,7 +821,7 @@ struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long l
 		return flush(s);
 	}
 	s->esmtp = 1;
-	send_helo(s, SS_EHLO, s->cfg->myname);
+	send_helo(s, SS_EHLO, s->cur_helo[0] ? s->cur_helo : greet_name(s));
 	return flush(s);
 }
 
@@ -783,8 +835,17 @@ struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char
 	if (d[0])
 		transcript_line(s, "-- ", d, strlen(d));
 	dbuf_reset(&s->out);
+	if (f == FAIL_SESSION_TIMEOUT) {
+		/* the budget is final: no reconnect may follow it */
+		s->quitting_for = 0;
+		if (s->state == SS_QUIT && next_pending(s, 0) >= s->r->ntests)
+			return finish(s, END_DONE, NULL);
+		return finish(s, END_SESSION_TIMEOUT, d);
+	}
 	if (s->state == SS_QUIT || (s->state == SS_IDLE && s->r->end != END_NONE)) {
 		if (s->quitting_for) { /* QUIT before a greylist retry went unanswered */
+			if (!budget_allows(s, now_ms, s->retry_delay_ms))
+				return finish(s, END_SESSION_TIMEOUT, "no budget left to go on");
 			s->quitting_for = 0;
 			s->nexpect = 0;
 			sess_enter(s, SS_CONNECT);

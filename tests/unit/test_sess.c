@@ -138,6 +138,125 @@ static void test_open_no_pipelining(void **state)
 	fx_free(&f);
 }
 
+/* OpenSMTPD refuses a second EHLO (503): the HELO test gets a connection
+ * of its own, greeted with its name, and the target stays closed */
+static void test_one_greeting_per_connection(void **state)
+{
+	static const struct battery_test *const bat[] = { &t_plain, &t_helo };
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, bat, 2);
+	connect_ok(&f);
+	answer(&f, "220 osd ESMTP OpenSMTPD\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250 osd Hello\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 Invalid recipient\r\n", SA_SEND, "RSET");
+	answer(&f, "250 2.0.0 Reset state\r\n", SA_SEND, "EHLO [127.0.0.5]\r\n");
+	answer(&f, "503 5.5.1 Invalid command: Already identified\r\n", SA_SEND, "QUIT");
+	assert_int_equal(answer(&f, "221 bye\r\n", SA_RECONNECT, NULL).delay_ms, 0);
+	connect_ok(&f);
+	answer(&f, "220 osd ESMTP OpenSMTPD\r\n", SA_SEND, "EHLO [127.0.0.5]\r\n");
+	answer(&f, "250 osd Hello\r\n", SA_SEND, "MAIL FROM:<>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 Invalid recipient\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[1].attempts, 1);
+	assert_int_equal(f.r.tests[1].stage, STAGE_MAIL);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* the test's own HELO name refused on a fresh connection: that is its
+ * answer; greet with ours and go on */
+static void test_test_helo_refused_fresh(void **state)
+{
+	static const struct battery_test *const bat[] = { &t_helo, &t_plain };
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, bat, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250 mx\r\n", SA_SEND, "EHLO [127.0.0.5]\r\n");
+	answer(&f, "503 already\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_RECONNECT, NULL);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO [127.0.0.5]\r\n");
+	answer(&f, "550 you are not me\r\n", SA_SEND, "HELO [127.0.0.5]\r\n");
+	answer(&f, "550 you are not me\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL FROM:<rw-plain");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "554 relay denied\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_HELO);
+	assert_int_equal(f.r.tests[0].attempts, 1);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* delivered, then 554 at end of DATA: the sink's proof wins */
+static void test_arrival_then_refusal(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
+	answer(&f, "354 go\r\n", SA_SEND, NULL);
+	f.r.tests[0].has_arrival = 1;
+	f.r.tests[0].stage = STAGE_DELIVERED;
+	answer(&f, "554 5.7.1 rejected after all\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_OPEN);
+	fx_free(&f);
+}
+
+/* the session budget is final: a QUIT before a reconnect does not escape it */
+static void test_budget_final(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "451 4.3.0 try later\r\n", SA_SEND, "QUIT"); /* greylist round next */
+	assert_int_equal(sess_on_failure(f.s, FAIL_SESSION_TIMEOUT, "budget", f.now).act, SA_FINISH);
+	assert_int_equal(f.r.end, END_SESSION_TIMEOUT);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_TEMPFAIL);
+	fx_free(&f);
+}
+
+/* a huge reply is kept only in part */
+static void test_reply_text_capped(void **state)
+{
+	struct fx f;
+	char big[3000];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "550 ", 4);
+	memcpy(big + sizeof(big) - 3, "\r\n", 3);
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
+	answer(&f, big, SA_SEND, "QUIT");
+	assert_true(strlen(f.r.tests[0].text) <= RW_TEST_TEXT_MAX);
+	fx_free(&f);
+}
+
 /* the banner's name may appear in HELO, never in MAIL or RCPT */
 static void test_banner_name_helo_only(void **state)
 {
@@ -530,6 +649,11 @@ int main(void)
 		cmocka_unit_test(test_message_has_token),
 		cmocka_unit_test(test_arrival_before_250),
 		cmocka_unit_test(test_banner_name_helo_only),
+		cmocka_unit_test(test_arrival_then_refusal),
+		cmocka_unit_test(test_one_greeting_per_connection),
+		cmocka_unit_test(test_test_helo_refused_fresh),
+		cmocka_unit_test(test_budget_final),
+		cmocka_unit_test(test_reply_text_capped),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_greylist_round),
 		cmocka_unit_test(test_greylist_forever),
