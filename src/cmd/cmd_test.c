@@ -25,6 +25,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../smtp/addr.h"
 #include "../sink/sink.h"
 #include "../smtp/battery.h"
 #include "../smtp/sess.h"
@@ -88,6 +89,7 @@ struct run {
 	struct event *wait_timer;
 	int waiting;
 	int json, verbose, color;
+	int default_sink;   /* the sink address was chosen here, not configured */
 	struct arrival foreign[16];
 	size_t nforeign;
 	unsigned long foreign_total;
@@ -359,8 +361,61 @@ static int resolve_names(struct run *run)
 
 /* ---- set-up ---------------------------------------------------------- */
 
+/* valid_name - a domain name, or an address literal, as a battery
+ * placeholder may hold (letters, digits, '-', '.'; "[...]" literal) */
+static int valid_name(const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n == 0 || n > RW_DOMAIN_MAX)
+		return 0;
+	if (d[0] == '[')
+		return addr_is_literal(d);
+	for (size_t i = 0; i < n; i++)
+		if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= 'A' && d[i] <= 'Z') ||
+		      (d[i] >= '0' && d[i] <= '9') || d[i] == '.' || d[i] == '-'))
+			return 0;
+	return d[0] != '.' && d[0] != '-' && strstr(d, "..") == NULL;
+}
+
+/* default_canary_safe - "[me]" names this machine as seen by every target:
+ * each target is reached from the same address, and no target is public
+ * while this address is private (NAT: the relay would deliver "[10.x]" to
+ * some host of its own network) */
+static int default_canary_safe(struct run *run, const char *me)
+{
+	for (size_t i = 0; i < run->ntargets; i++) {
+		struct target *t = &run->targets[i];
+
+		for (int k = 0; k < t->naddr; k++) {
+			char src[64], addr[64];
+
+			netaddr_text((struct sockaddr *)&t->addr[k], addr, sizeof(addr));
+			if (netaddr_route_source((struct sockaddr *)&t->addr[k], t->addrlen[k], src,
+						 sizeof(src)) == 0 &&
+			    strcmp(src, me) != 0 && !run->cfg->source) {
+				fprintf(stderr,
+					"relaywatch test: %s is reached from %s, not %s: set "
+					"canary_domain (or --canary) for targets on several networks\n",
+					addr, src, me);
+				return 0;
+			}
+			if (netaddr_scope(me) != NETADDR_PUBLIC && netaddr_scope(addr) == NETADDR_PUBLIC) {
+				fprintf(stderr,
+					"relaywatch test: this machine's address %s is not public but %s "
+					"is: a relay would take [%s] for a host of its own network. "
+					"Set canary_domain (or --canary) to a domain of yours whose MX is "
+					"this machine\n",
+					me, addr, me);
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
 /* choose_identity - canary, sink address and HELO name when not configured */
-static int choose_identity(struct run *run)
+static int choose_identity(struct run *run, int no_sink)
 {
 	struct rw_config *cfg = run->cfg;
 	char me[64] = "";
@@ -374,6 +429,11 @@ static int choose_identity(struct run *run)
 	if (cfg->source)
 		snprintf(me, sizeof(me), "%s", cfg->source);
 	if (cfg->canary) {
+		if (!valid_name(cfg->canary)) {
+			fprintf(stderr, "relaywatch test: canary '%s' is neither a domain name nor "
+					"an address literal like [192.0.2.1]\n", cfg->canary);
+			return -1;
+		}
 		snprintf(run->canary, sizeof(run->canary), "%s", cfg->canary);
 	} else {
 		if (!me[0]) {
@@ -381,6 +441,9 @@ static int choose_identity(struct run *run)
 					"set canary_domain or --canary\n");
 			return -1;
 		}
+		if (!default_canary_safe(run, me))
+			return -1;
+		run->default_sink = !cfg->sink_listen;
 		snprintf(run->canary, sizeof(run->canary), strchr(me, ':') ? "[IPv6:%s]" : "[%s]", me);
 		if (!cfg->sink_listen) {
 			char *l = xasprintf(strchr(me, ':') ? "[%s]:25" : "%s:25", me);
@@ -402,7 +465,12 @@ static int choose_identity(struct run *run)
 	} else {
 		snprintf(run->myname, sizeof(run->myname), "relaywatch.invalid");
 	}
-	if (!cfg->sink_listen) {
+	if (!valid_name(run->myname)) {
+		fprintf(stderr, "relaywatch test: HELO name '%s' is not a host name or literal\n",
+			run->myname);
+		return -1;
+	}
+	if (!no_sink && !cfg->sink_listen) {
 		fprintf(stderr, "relaywatch test: sink_listen is not set (or use --no-sink)\n");
 		return -1;
 	}
@@ -518,7 +586,7 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (choose_identity(&run) < 0) {
+	if (choose_identity(&run, no_sink) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -534,7 +602,14 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 		};
 
 		run.sink = sink_new(run.base, &skc, on_arrival, &run, err, sizeof(err));
-		if (run.sink == NULL) {
+		if (run.sink == NULL && run.default_sink) {
+			/* port 25 needs root (or CAP_NET_BIND_SERVICE): test anyway */
+			fprintf(stderr,
+				"relaywatch test: cannot run the sink on %s (%s); testing without "
+				"it: relaying cannot be proven, accepted tests stay suspect. Run as "
+				"root, or configure canary_domain and sink_listen\n",
+				cfg->sink_listen, err);
+		} else if (run.sink == NULL) {
 			fprintf(stderr, "relaywatch test: sink: %s\n", err);
 			rc = EXIT_RUNTIME;
 			goto out;

@@ -24,6 +24,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -210,8 +211,12 @@ void config_free(struct rw_config *c)
 char *config_default_key_path(void)
 {
 	const char *home = getenv("HOME");
+	struct passwd *pw;
 
 	if (access("/var/lib/relaywatch", W_OK) == 0)
 		return xstrdup("/var/lib/relaywatch/token.key");
-	return xasprintf("%s/.relaywatch/token.key", home && *home ? home : "/tmp");
+	if ((home == NULL || *home == '\0') && (pw = getpwuid(geteuid())) != NULL)
+		home = pw->pw_dir;
+	/* never a shared directory such as /tmp: another user could plant a key */
+	return xasprintf("%s/.relaywatch/token.key", home && *home ? home : "/nonexistent");
 }

@@ -139,3 +139,34 @@ int netaddr_route_source(const struct sockaddr *sa, socklen_t len, char *buf, si
 	close(fd);
 	return rc;
 }
+
+enum netaddr_scope netaddr_scope(const char *addr)
+{
+	unsigned char b[16];
+
+	if (inet_pton(AF_INET, addr, b) == 1) {
+		if (b[0] == 127)
+			return NETADDR_LOOPBACK;
+		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+		    (b[0] == 169 && b[1] == 254))
+			return NETADDR_PRIVATE;
+		return NETADDR_PUBLIC;
+	}
+	if (inet_pton(AF_INET6, addr, b) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 };
+
+		if (memcmp(b, lo, 16) == 0)
+			return NETADDR_LOOPBACK;
+		if ((b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+			return NETADDR_PRIVATE;
+		if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			char v4[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, b + 12, v4, sizeof(v4));
+			return netaddr_scope(v4);
+		}
+		return NETADDR_PUBLIC;
+	}
+	return NETADDR_INVALID;
+}

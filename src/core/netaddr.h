@@ -29,4 +29,13 @@ unsigned netaddr_port(const struct sockaddr *sa);
  * sa (a UDP connect, nothing is sent); 0 or -1 */
 int netaddr_route_source(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen);
 
+/* netaddr_scope - where a numeric address can be reached from */
+enum netaddr_scope {
+	NETADDR_LOOPBACK, /* 127/8, ::1 */
+	NETADDR_PRIVATE,  /* RFC 1918, RFC 6598 CGNAT, link-local, RFC 4193 ULA */
+	NETADDR_PUBLIC,   /* anything else that parses */
+	NETADDR_INVALID,
+};
+enum netaddr_scope netaddr_scope(const char *addr);
+
 #endif

@@ -18,7 +18,9 @@
  *	When the file is missing and create is set, a key is drawn with
  *	RAND_bytes and written with O_CREAT|O_EXCL mode 0600 (the parent
  *	directory is created 0700 when missing); a race with another creator
- *	loses politely by reading the winner's file.
+ *	loses politely by reading the winner's file. An existing file must be
+ *	owned by this user or root and give no access to group or others:
+ *	whoever can read or plant the key can forge an "open" verdict.
  *	token_make signs; the MAC input is scan|port|test|time|target with
  *	the decoded values (test id with '-', target as text). The syntax is
  *	canonical (decimal without leading zeros, lower-case hex), so each
@@ -451,6 +453,16 @@ int token_key_load(const char *path, int create, struct token_key *key, char *er
 	for (int tries = 0; tries < 2; tries++) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
+			struct stat st;
+
+			/* a key others can read or plant lets them forge "open" */
+			if (fstat(fd, &st) < 0 || (st.st_mode & 077) != 0 ||
+			    (st.st_uid != geteuid() && st.st_uid != 0)) {
+				close(fd);
+				return seterr(err, errlen, path,
+					      "key file must be owned by this user (or root) and "
+					      "mode 0600 (chmod 600)", 0);
+			}
 			rc = read_key(fd, path, key, err, errlen);
 			close(fd);
 			return rc;

@@ -24,6 +24,17 @@ grep -q "missing.conf: cannot open" "$T/err" || fail "missing config must be nam
 "$RW" --help | grep -q "usage: relaywatch" || fail "--help"
 "$RW" test --help | grep -q -- "--sink-listen" || fail "test --help"
 
+"$RW" test --canary 'bad canary' 127.0.0.1 2>"$T/err" >/dev/null
+[ $? -eq 2 ] || fail "bad canary: want exit 2"
+grep -q "neither a domain name nor an address literal" "$T/err" || fail "bad canary must be explained"
+"$RW" test --helo 'bad helo' --canary x.test 127.0.0.1 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "bad HELO name: want exit 2"
+# a key others may read would let them forge verdicts
+printf '%064x\n' 7 >"$T/loose.key"; chmod 644 "$T/loose.key"
+"$RW" test --token-key "$T/loose.key" --canary x.test --no-sink 127.0.0.1:1 2>"$T/err" >/dev/null
+[ $? -eq 3 ] || fail "key mode 0644: want exit 3"
+grep -q "mode 0600" "$T/err" || fail "loose key must be explained"
+
 # a sink to test against (closed for any other canary)
 sp=$(free_port)
 rw_bg "$RW" sink --listen "127.0.0.1:$sp" --canary own.test --token-key "$T/key" >"$T/sink.out" 2>"$T/sink.log"
@@ -76,6 +87,19 @@ if ! wait_port 127.0.0.1 25 1; then
 	json_get "$T/def.json" 'o["tests"][0]["rcpt_to"]' | grep -qx 'rw-plain@\[127.0.0.1\]' || fail "default rcpt"
 else
 	echo "port 25 busy: default-canary check skipped"
+fi
+
+# not root: the default sink cannot have port 25; the test still runs
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && ! wait_port 127.0.0.1 25 1; then
+	mkdir -p "$T/nobody" && chown 65534:65534 "$T/nobody" && chmod 711 "$T"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nobody" \
+		"$RW" test --json --token-key "$T/nobody/key" --timeout 5 --battery quick --wait 1 \
+		"127.0.0.1:$sp" >"$T/nobody.json" 2>"$T/nobody.log"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$T/nobody.log"; fail "non-root default run: exit $rc, want 0"; }
+	grep -q "testing without it" "$T/nobody.log" || { cat "$T/nobody.log"; fail "non-root: no notice"; }
+	v=$(json_get "$T/nobody.json" 'o["verdict"]' | head -1)
+	[ "$v" = closed ] || fail "non-root default run: got '$v', want closed"
 fi
 
 # a sink address in use: runtime error 3
