@@ -12,6 +12,12 @@ PKGS := libevent libevent_openssl openssl jansson inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+ifeq ($(PKG_LIBS),)
+ifeq ($(filter deps demo clean format,$(MAKECMDGOALS)),)
+$(error pkg-config finds none of: $(PKGS). Run `make deps` (as root) or `make demo`)
+endif
+endif
+
 ifeq ($(SANITIZE),1)
 B ?= build-asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -42,6 +48,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 LAB_OBJ := $(LAB_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# every fuzz target also runs in make check without libFuzzer (tests/fuzz/replay.c)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/test_fuzz_%)
 LIBRW := $(B)/librw.a
 
 .PHONY: all check asan fuzz fuzz-run demo deps clean format unit
@@ -68,9 +76,14 @@ $(B)/tests/%: tests/unit/%.c $(LIBRW)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIBRW) \
 		$(shell pkg-config --libs cmocka) $(LDLIBS)
 
-unit: $(UNIT_BIN)
+$(B)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBRW)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSEED_DIR='"$(abspath tests/fuzz/seeds/fuzz_$*)"' $(LDFLAGS) -o $@ \
+		$< tests/fuzz/replay.c $(LIBRW) $(LDLIBS)
 
-check: all $(UNIT_BIN)
+unit: $(UNIT_BIN) $(REPLAY_BIN)
+
+check: all $(UNIT_BIN) $(REPLAY_BIN)
 	@RW_BUILD=$(abspath $(B)) VALGRIND=$(VALGRIND) sh tests/run.sh
 
 asan:
@@ -102,7 +115,11 @@ fuzz-run: fuzz
 deps:
 	@sh contrib/deps.sh
 
-demo: deps all
+# deps first, then a fresh make (pkg-config answers only once the -dev
+# packages are there), then the lab
+demo:
+	@sh contrib/deps.sh
+	@$(MAKE) --no-print-directory all
 	@RW_BUILD=$(abspath $(B)) sh tests/integration/lab_verdicts.sh
 
 format:
