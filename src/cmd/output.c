@@ -136,6 +136,7 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 		json_object_set_new(jt, "attempts", json_integer(t->attempts));
 		json_object_set_new(jt, "tempfail", json_boolean(t->tempfail));
 		json_object_set_new(jt, "bounced", json_boolean(t->bounced));
+		json_object_set_new(jt, "sender_fallback", json_boolean(t->sender_fallback));
 		json_object_set_new(jt, "token", jstr(t->token));
 		json_array_append_new(tests, jt);
 		if (t->has_arrival)

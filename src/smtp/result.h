@@ -71,6 +71,7 @@ struct test_result {
 	int has_arrival;
 	struct arrival arrival;
 	int bounced;         /* came back only quoted in a bounce/auto-reply */
+	int sender_fallback; /* its sender was refused; run again from the plain one */
 };
 
 struct target_result {

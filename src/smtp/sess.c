@@ -92,6 +92,7 @@ struct sess {
 	char banner_host[RW_DOMAIN_MAX + 1]; /* name in the banner: HELO tests only */
 	int greet_test;         /* test whose HELO greets the next connection, or -1 */
 	int no_rehelo;          /* the server refuses a second EHLO (OpenSMTPD: 503) */
+	int rerun;              /* run the current test again (sender fallback) */
 	int quitting_for;       /* 0 finish, 1 reconnect after QUIT */
 	int retry_delay_ms;
 };
@@ -641,6 +642,43 @@ static struct sess_step on_starttls(struct sess *s, const struct reply *rep, lon
 	return battery_begin(s, now_ms);
 }
 
+/* sender_fallback - a trick recipient whose sender (nmap's user@[ip]) was
+ * refused at MAIL is tried again with the plain sender at the canary:
+ * Sendmail refuses "Real domain name required" for its own literal, which
+ * would hide every trick row. Sender rows (null, spoofed) are not retried:
+ * there the sender is the trick. */
+static int sender_fallback(struct sess *s, struct test_result *t, const struct reply *rep)
+{
+	char plain[RW_PATH_MAX + 1];
+
+	if (rep->code / 100 != 5 || t->sender_fallback)
+		return 0;
+	snprintf(plain, sizeof(plain), "rw-%s@%s", t->test->id, s->cfg->canary);
+	if (strcmp(t->mail_from, plain) == 0 || strcmp(t->rcpt_to, plain) == 0)
+		return 0;
+	dbuf_printf(&s->r->transcript, "-- sender refused: test %s again from <%s>\n",
+		    t->test->id, plain);
+	snprintf(t->mail_from, sizeof(t->mail_from), "%s", plain);
+	t->sender_fallback = 1;
+	t->attempts--; /* start_test counts the new run */
+	s->in_test = 0;
+	s->rerun = 1;
+	return 1;
+}
+
+/* after_test - the current test again (sender fallback), or the next one */
+static struct sess_step after_test(struct sess *s, long long now_ms)
+{
+	if (!s->rerun)
+		return next_test(s, 1, now_ms);
+	s->rerun = 0;
+	send_cmd(s, SS_RSET, "RSET");
+	if (!s->pipelining)
+		return flush(s); /* the test starts when RSET is answered */
+	start_test(s);
+	return flush(s);
+}
+
 /* on_test_reply - MAIL, RCPT, DATA, end of DATA, test HELO, RSET */
 static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struct reply *rep,
 				      long long now_ms)
@@ -675,10 +713,15 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 		return flush(s);
 	case SS_MAIL:
 		if (!ok) {
+			if (sender_fallback(s, t, rep)) {
+				if (s->nexpect) /* RCPT and DATA replies still to come */
+					return flush(s);
+				return after_test(s, now_ms);
+			}
 			record(s, STAGE_CONNECT, rep);
 			if (s->nexpect) /* RCPT and DATA replies still to come */
 				return flush(s);
-			return next_test(s, 1, now_ms);
+			return after_test(s, now_ms);
 		}
 		s->mail_ok = 1;
 		if (!s->pipelining)
@@ -691,7 +734,7 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 			record(s, STAGE_MAIL, rep);
 			if (s->nexpect)
 				return flush(s);
-			return next_test(s, 1, now_ms);
+			return after_test(s, now_ms);
 		}
 		s->rcpt_ok = 1;
 		if (!s->pipelining)
@@ -718,14 +761,14 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 		}
 		if (s->mail_ok && s->rcpt_ok)
 			record(s, STAGE_RCPT, rep);
-		return next_test(s, 1, now_ms);
+		return after_test(s, now_ms);
 	case SS_BODY:
 		if (!(s->mail_ok && s->rcpt_ok)) {
 			/* 354 after a refusal: the server broke protocol; keep the refusal */
-			return next_test(s, 1, now_ms);
+			return after_test(s, now_ms);
 		}
 		record(s, ok ? STAGE_ACCEPTED : STAGE_DATA, rep);
-		return next_test(s, 1, now_ms);
+		return after_test(s, now_ms);
 	default:
 		rw_panic("%s: state %d", __func__, k);
 	}

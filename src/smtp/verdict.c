@@ -113,9 +113,10 @@ static void decide_open(struct target_result *r)
 	r->verdict = V_OPEN;
 	if (a != NULL && strcmp(a->peer, r->addr) != 0)
 		snprintf(r->reason, sizeof(r->reason),
-			 "relayed to the canary (%s); the message left through %s, "
-			 "which is downstream of the open relay %s",
-			 ids, a->peer, r->addr);
+			 "relayed to the canary (%s); it reached the sink from %s (a "
+			 "smarthost downstream of %s, or another address of it): %s is "
+			 "the open relay",
+			 ids, a->peer, r->addr, r->addr);
 	else
 		snprintf(r->reason, sizeof(r->reason), "relayed to the canary: %s", ids);
 }

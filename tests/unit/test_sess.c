@@ -35,6 +35,14 @@ static const struct battery_test t_helo_host = {
 	.mail_from = "postmaster@{host}", .rcpt_to = "{user}%{canary}@{host}",
 	.sets = BATTERY_QUICK,
 };
+static const struct battery_test t_nmap_percent = {
+	.id = "percent-ip", .trick = "nmap 5", .mail_from = "{user}@{ip}",
+	.rcpt_to = "{user}%{canary}@{ip}", .sets = BATTERY_QUICK,
+};
+static const struct battery_test t_null = {
+	.id = "null-sender", .trick = "null", .mail_from = "", .rcpt_to = "{user}@{canary}",
+	.sets = BATTERY_QUICK,
+};
 static const struct battery_test *const two[] = { &t_plain, &t_percent };
 static const struct battery_test *const three[] = { &t_plain, &t_percent, &t_helo };
 
@@ -192,6 +200,64 @@ static void test_test_helo_refused_fresh(void **state)
 	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
 	assert_int_equal(f.r.tests[0].stage, STAGE_HELO);
 	assert_int_equal(f.r.tests[0].attempts, 1);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
+/* a trick row whose sender is refused at MAIL is run again from the plain
+ * sender (Sendmail: "Real domain name required"); a sender row is not */
+static void test_sender_fallback(void **state)
+{
+	static const struct battery_test *const bat[] = { &t_nmap_percent, &t_null };
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, bat, 2);
+	connect_ok(&f);
+	answer(&f, "220 sm ESMTP Sendmail\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 sm\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip@[127.0.0.5]>\r\n");
+	answer(&f, "553 5.5.4 <rw-percent-ip@[127.0.0.5]>... Real domain name required\r\n",
+	       SA_SEND, "RSET");
+	answer(&f, "250 reset\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip@canary.test>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>");
+	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
+	answer(&f, "354 go\r\n", SA_SEND, NULL);
+	answer(&f, "250 queued\r\n", SA_SEND, "RSET");
+	answer(&f, "250 reset\r\n", SA_SEND, "MAIL FROM:<>");
+	answer(&f, "553 5.1.8 no null senders\r\n", SA_SEND, "QUIT"); /* sender row: final */
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_ACCEPTED);
+	assert_int_equal(f.r.tests[0].sender_fallback, 1);
+	assert_int_equal(f.r.tests[0].attempts, 1);
+	assert_string_equal(f.r.tests[0].mail_from, "rw-percent-ip@canary.test");
+	assert_int_equal(f.r.tests[1].stage, STAGE_CONNECT);
+	assert_int_equal(f.r.tests[1].sender_fallback, 0);
+	fx_free(&f);
+}
+
+/* the same with PIPELINING: the group's RCPT and DATA replies come first */
+static void test_sender_fallback_pipelined(void **state)
+{
+	static const struct battery_test *const bat[] = { &t_nmap_percent };
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, bat, 1);
+	connect_ok(&f);
+	answer(&f, "220 sm\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-sm\r\n250 PIPELINING\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip@[127.0.0.5]>");
+	answer(&f, "553 5.5.4 Real domain name required\r\n", SA_READ, NULL);
+	answer(&f, "503 5.0.0 Need MAIL before RCPT\r\n", SA_READ, NULL);
+	answer(&f, "503 5.0.0 Need MAIL command\r\n", SA_SEND,
+	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
+	answer(&f, "250 reset\r\n", SA_READ, NULL);
+	answer(&f, "250 ok\r\n", SA_READ, NULL);
+	answer(&f, "550 5.7.1 Relaying denied\r\n", SA_READ, NULL);
+	answer(&f, "503 no rcpt\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[0].stage, STAGE_MAIL);
+	assert_int_equal(f.r.tests[0].code, 550);
 	verdict_decide(&f.r);
 	assert_int_equal(f.r.verdict, V_CLOSED);
 	fx_free(&f);
@@ -650,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_arrival_before_250),
 		cmocka_unit_test(test_banner_name_helo_only),
 		cmocka_unit_test(test_arrival_then_refusal),
+		cmocka_unit_test(test_sender_fallback),
+		cmocka_unit_test(test_sender_fallback_pipelined),
 		cmocka_unit_test(test_one_greeting_per_connection),
 		cmocka_unit_test(test_test_helo_refused_fresh),
 		cmocka_unit_test(test_budget_final),

@@ -132,8 +132,8 @@ static void test_chain_reason(void **state)
 	snprintf(r.tests[0].arrival.peer, sizeof(r.tests[0].arrival.peer), "127.10.0.22");
 	verdict_decide(&r);
 	assert_int_equal(r.verdict, V_OPEN);
-	assert_non_null(strstr(r.reason, "left through 127.10.0.22"));
-	assert_non_null(strstr(r.reason, "open relay 127.10.0.21"));
+	assert_non_null(strstr(r.reason, "reached the sink from 127.10.0.22"));
+	assert_non_null(strstr(r.reason, "127.10.0.21 is the open relay"));
 	result_clear(&r);
 }
 
