@@ -25,6 +25,12 @@
 #define RW_RECEIVED_MAX 32
 /* Concurrent sink connections. */
 #define RW_SINK_CONN_MAX 1024
+/* Sink connections from one peer address (the relays we wait for must
+ * find a free slot whatever one host does). */
+#define RW_SINK_CONN_PER_PEER 64
+/* Sink connection lifetime, seconds: the idle timer restarts on each
+ * command and every 4 KiB of DATA, so a slow feeder needs a hard end. */
+#define RW_SINK_SESSION_SEC 900
 /* Sink idle timeout per command, seconds (RFC 5321 4.5.3.2.7: 5 min). */
 #define RW_SINK_IDLE_SEC 300
 

@@ -171,6 +171,7 @@ struct sess {
 	unsigned long id;
 	struct bufferevent *bev;
 	struct event *idle_ev;
+	struct event *life_ev;      /* whole-connection lifetime */
 	struct smtpcmd_parser *parser;
 	enum sess_state state;
 	int dead;
@@ -259,6 +260,7 @@ static void sess_kill(struct sess *s, const char *why)
 	s->dead = 1;
 	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
 	event_del(s->idle_ev);
+	event_del(s->life_ev);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -277,6 +279,7 @@ static void sess_destroy(struct sess *s)
 {
 	bufferevent_free(s->bev);
 	event_free(s->idle_ev);
+	event_free(s->life_ev);
 	smtpcmd_free(s->parser);
 	free(s);
 }
@@ -716,6 +719,29 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 	sess_close(s);
 }
 
+/* life_cb - the connection outlived RW_SINK_SESSION_SEC: a client that
+ * feeds a byte now and then would otherwise keep its slot for ever */
+static void life_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sess *s = arg;
+
+	if (s->dead)
+		return;
+	rw_log(LOG_INFO, "sess=%lx sink event=lifetime-exceeded state=%s", s->id,
+	       sess_state_names[s->state]);
+	sess_kill(s, "lifetime");
+}
+
+/* peer_conns - live connections from this peer address */
+static unsigned peer_conns(const struct sink *k, const char *peer)
+{
+	unsigned n = 0;
+
+	for (const struct sess *x = k->live; x; x = x->next)
+		n += strcmp(x->peer, peer) == 0;
+	return n;
+}
+
 /* reap_cb - free the sessions killed since the last run */
 static void reap_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -773,6 +799,18 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	s->sink = k;
 	s->id = ++k->next_id;
 	peer_text(sa, s->peer, sizeof(s->peer), &s->peer_port, &s->peer_v6);
+	if (peer_conns(k, s->peer) >= RW_SINK_CONN_PER_PEER) {
+		/* one host must not take every slot from the relays we wait for */
+		static const char busy[] = "421 4.7.0 Error: too many connections from you\r\n";
+
+		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			rw_debug("sink event=busy-send-failed");
+		evutil_closesocket(fd);
+		rw_log(LOG_WARNING, "sink event=refused reason=conn-per-peer peer=%s max=%d", s->peer,
+		       RW_SINK_CONN_PER_PEER);
+		free(s);
+		return;
+	}
 	s->bev = bufferevent_socket_new(k->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!s->bev) {
 		evutil_closesocket(fd);
@@ -781,8 +819,14 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		return;
 	}
 	s->idle_ev = evtimer_new(k->base, idle_cb, s);
-	if (!s->idle_ev)
+	s->life_ev = evtimer_new(k->base, life_cb, s);
+	if (!s->idle_ev || !s->life_ev)
 		rw_panic("%s: evtimer_new failed", __func__);
+	{
+		struct timeval life = { .tv_sec = RW_SINK_SESSION_SEC, .tv_usec = 0 };
+
+		evtimer_add(s->life_ev, &life);
+	}
 	s->parser = smtpcmd_new(k->msg_cap);
 	s->state = SS_CMD;
 	s->next = k->live;

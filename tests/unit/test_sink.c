@@ -166,6 +166,9 @@ static void pump(struct fx *fx, int fd, short events)
 }
 
 /* cl_open_rcvbuf - connect; rcvbuf > 0 sets SO_RCVBUF before the handshake */
+/* cl_source - when set, IPv4 clients bind to this source address */
+static const char *cl_source;
+
 static void cl_open_rcvbuf(struct fx *fx, struct cl *c, int rcvbuf)
 {
 	struct sockaddr_storage ss;
@@ -195,6 +198,12 @@ static void cl_open_rcvbuf(struct fx *fx, struct cl *c, int rcvbuf)
 	assert_true(c->fd >= 0);
 	if (rcvbuf > 0)
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (cl_source && ss.ss_family == AF_INET) {
+		struct sockaddr_in src = { .sin_family = AF_INET };
+
+		inet_pton(AF_INET, cl_source, &src.sin_addr);
+		assert_int_equal(bind(c->fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	}
 	/* loopback: the kernel completes the handshake before accept() */
 	assert_int_equal(connect(c->fd, (struct sockaddr *)&ss, len), 0);
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
@@ -957,7 +966,13 @@ static void test_conn_max(void **state)
 	}
 	cls = xcalloc((size_t)n, sizeof(*cls));
 	for (int i = 0; i < n; i++) {
+		char src[32];
+
+		/* 32 per source address: below the per-peer cap */
+		snprintf(src, sizeof(src), "127.77.%d.%d", i / 32 / 250, 1 + (i / 32) % 250);
+		cl_source = src;
 		cl_open(fx, &cls[i]);
+		cl_source = NULL;
 		if (i % 16 == 15)
 			pump(fx, -1, 0);
 	}
@@ -979,6 +994,32 @@ static void test_conn_max(void **state)
 		dbuf_free(&cls[i].in);
 	}
 	free(cls);
+}
+
+/* test_conn_per_peer - one address cannot take every slot */
+static void test_conn_per_peer(void **state)
+{
+	struct fx *fx = *state;
+	struct cl cls[RW_SINK_CONN_PER_PEER];
+	struct cl extra, other;
+
+	cl_source = "127.78.0.1";
+	for (int i = 0; i < RW_SINK_CONN_PER_PEER; i++) {
+		cl_open(fx, &cls[i]);
+		assert_int_equal(cl_reply(fx, &cls[i]), 220);
+	}
+	cl_open(fx, &extra);
+	cl_source = NULL;
+	assert_int_equal(cl_reply(fx, &extra), 421);
+	assert_non_null(strstr(extra.last, "from you"));
+	cl_close(fx, &extra);
+	cl_source = "127.78.0.2"; /* another host is still served */
+	cl_open(fx, &other);
+	cl_source = NULL;
+	assert_int_equal(cl_reply(fx, &other), 220);
+	cl_close(fx, &other);
+	for (int i = 0; i < RW_SINK_CONN_PER_PEER; i++)
+		cl_close(fx, &cls[i]);
 }
 
 /* test_ipv6 - a v6 listener writes [IPv6:...] in its Received line */
@@ -1065,6 +1106,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eof_in_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unread_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_per_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conn_max, setup, teardown),
 		cmocka_unit_test_teardown(test_ipv6, teardown_v6),
 		cmocka_unit_test(test_bad_config),
