@@ -42,6 +42,7 @@ static const struct tell tells[] = {
 	{ .mta = "smail", .needle = "Smail" },
 	{ .mta = "relaywatch-sink", .needle = "relaywatch canary sink" },
 	{ .mta = "exim", .in_ehlo = 1, .needle = "X_PIPE_CONNECT" },
+	{ .mta = "exim", .in_ehlo = 1, .needle = "PIPECONNECT" },
 	{ .mta = "exchange", .in_ehlo = 1, .needle = "X-EXPS" },
 	{ .mta = "exchange", .in_ehlo = 1, .needle = "XEXCH50" },
 	{ .mta = "sendmail", .in_ehlo = 1, .needle = "pleased to meet you" },
