@@ -43,6 +43,14 @@ static const struct profile profiles[] = {
 		.relay = TRICK_PERCENT,
 	},
 	{
+		.name = "percent-strict-sender",
+		.expect = "open",
+		.about = "relays only the percent hack, and refuses senders at address literals",
+		.flavor = FLAVOR_SENDMAIL,
+		.relay = TRICK_PERCENT,
+		.strict_sender = 1,
+	},
+	{
 		.name = "bang-only",
 		.expect = "open",
 		.about = "relays only bang paths (canary!user)",

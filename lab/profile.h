@@ -68,6 +68,9 @@ struct profile {
 	const char *next_hop;   /* forward relayed mail to this profile's host
 	                           instead of the sink; NULL: the sink */
 	unsigned discard : 1;   /* 250 after DATA, never deliver */
+	unsigned strict_sender : 1; /* 553 to a sender at an address literal or
+	                               unqualified (Sendmail's "Real domain name
+	                               required") */
 	unsigned bounce : 1;    /* 250 after DATA, then a DSN to the sender
 	                           (when it is at the canary) quoting the
 	                           message: backscatter, not relaying */

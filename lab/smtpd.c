@@ -213,6 +213,17 @@ static void on_mail(struct server_conn *c, const struct smtpcmd *cmd)
 		proto_error(c, "501 5.1.7 Bad sender address syntax");
 		return;
 	}
+	if (p->strict_sender && cmd->path[0] != '\0') {
+		/* Sendmail: "Real domain name required" for a sender at an
+		 * address literal (or bare address) of its own */
+		const char *at = strrchr(cmd->path, '@');
+
+		if (at == NULL || at[1] == '[' || strspn(at + 1, "0123456789.") == strlen(at + 1)) {
+			server_reply(c, "553 5.5.4 <%s>... Real domain name required for sender address",
+				     cmd->path);
+			return;
+		}
+	}
 	c->has_mail = 1;
 	snprintf(c->sender, sizeof(c->sender), "%s", cmd->path);
 	c->sender_own = c->sender[0] != '\0' && addr_route(c->sender, &c->host->self, &r) == NULL &&
@@ -293,6 +304,10 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	}
 	if (strlen(cmd->path) > RW_PATH_MAX || addr_route(cmd->path, &c->host->self, &r) != NULL) {
 		proto_error(c, "501 5.1.3 Bad recipient address syntax");
+		return;
+	}
+	if (p->strict_sender && strchr(cmd->path, '@') == NULL) {
+		server_reply(c, "553 5.5.4 <%s>... Domain name required for recipient", cmd->path);
 		return;
 	}
 	if (p->greylist && !greylist_check(c->host->grey, c->peer, c->sender, cmd->path,
