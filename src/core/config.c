@@ -8,16 +8,29 @@
  *	int config_load(const char *path, struct rw_config *c, char *err, size_t errlen);
  *	const char *config_set(struct rw_config *c, const char *key, const char *value);
  *	void config_free(struct rw_config *c);
+ *	char *config_default_key_path(void);
  * DESCRIPTION
  *	config_defaults() fills safe defaults (no canary: the caller picks an
- *	address literal of this machine). config_load() reads an INI file
- *	with inih; keys outside [relaywatch] sections are errors, as are
- *	unknown keys and bad values, reported with the line number.
- *	config_set() validates one value; strings are copied (owned by c).
+ *	address literal of this machine); it overwrites c without freeing.
+ *	config_load() reads an INI file with inih; keys in any section other
+ *	than [relaywatch] are errors (keys before the first section header
+ *	are accepted), as are unknown keys and bad values, reported with the
+ *	line number. Keys read before the failing line stay set in c.
+ *	config_set() validates one value; strings are copied (owned by c),
+ *	an empty string unsets a string key; enum keys are stored as their
+ *	text. config_free() frees every string and leaves them NULL.
+ *	config_default_key_path() returns an owned path:
+ *	/var/lib/relaywatch/token.key when that directory is writable, else
+ *	$HOME (or the passwd entry) /.relaywatch/token.key, never /tmp.
  * DIAGNOSTICS
- *	config_load: -1 and "path:line: text" in err; "path: cannot open: ...".
+ *	config_load: -1 and "path:line: text" in err (line 0 when inih fails
+ *	without a line); "path: cannot open: ...". config_set: a static text
+ *	("unknown key", "value too long", "out of range" ...) or NULL.
  * LIMITS
- *	timeouts 1..86400 s; strings up to RW_DOMAIN_MAX.
+ *	timeouts 1..86400 s, wait 0..86400 s, token_max_age 60 s..366 days;
+ *	every value up to RW_DOMAIN_MAX characters.
+ * STANDARDS
+ *	none (INI as read by inih).
  */
 #include "config.h"
 #include "limits.h"
@@ -68,6 +81,7 @@ static const struct key_def keys[] = {
 	  .min = 60, .max = 366LL * 86400 },
 };
 
+/* config_defaults - fill c with owned default strings and the limits.h timeouts */
 void config_defaults(struct rw_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -101,6 +115,7 @@ static const char *parse_ll(const char *v, long long min, long long max, long lo
 	return NULL;
 }
 
+/* config_set - validate one key=value and store it; error text or NULL */
 const char *config_set(struct rw_config *c, const char *key, const char *value)
 {
 	const struct key_def *k = NULL;
@@ -170,6 +185,7 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 	return 1;
 }
 
+/* config_load - apply an INI file over c, stopping at the first bad line */
 int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
 {
 	struct load_ctx lc = { .c = c, .err = err, .errlen = errlen, .path = path };
@@ -196,6 +212,7 @@ int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* config_free - free every owned string and leave it NULL */
 void config_free(struct rw_config *c)
 {
 	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
@@ -208,6 +225,7 @@ void config_free(struct rw_config *c)
 	}
 }
 
+/* config_default_key_path - a key path only this user can write, never a shared directory */
 char *config_default_key_path(void)
 {
 	const char *home = getenv("HOME");

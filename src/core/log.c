@@ -11,6 +11,17 @@
  *	verbose 0 keeps NOTICE and worse, 1 adds INFO, 2 adds DEBUG. Callers
  *	use rw_debug() so that debug formatting is skipped too. Daemons
  *	(the standalone sink, the lab) start at 1.
+ *	log_init() keeps the ident pointer (it must outlive the process's
+ *	logging) and opens syslog (LOG_PID, facility LOG_MAIL) for
+ *	LOG_DEST_SYSLOG. log_verbose() is nonzero at level 2 only. rw_log()
+ *	writes "ident: text" and a newline on stderr, or one syslog record.
+ *	Not thread-safe; the settings are global by design.
+ * DIAGNOSTICS
+ *	none: a failed write to stderr or syslog is ignored.
+ * LIMITS
+ *	none here; callers keep lines short.
+ * STANDARDS
+ *	none (syslog(3), facility LOG_MAIL).
  */
 #include "log.h"
 
@@ -21,6 +32,7 @@ static const char *log_ident = "relaywatch";
 static enum log_dest log_dest = LOG_DEST_STDERR;
 static int log_verbosity;
 
+/* log_init - set ident, destination and verbosity once at start-up */
 void log_init(const char *ident, enum log_dest dest, int verbose)
 {
 	log_ident = ident;
@@ -30,11 +42,13 @@ void log_init(const char *ident, enum log_dest dest, int verbose)
 		openlog(ident, LOG_PID, LOG_MAIL);
 }
 
+/* log_verbose - nonzero when debug lines are wanted, so callers skip formatting */
 int log_verbose(void)
 {
 	return log_verbosity > 1;
 }
 
+/* rw_log - one line at prio, dropped below the verbosity threshold */
 void rw_log(int prio, const char *fmt, ...)
 {
 	va_list ap;

@@ -10,14 +10,29 @@
  *	const char *netaddr_parse(s, defport, ss, len);
  *	const char *netaddr_text(sa, buf, len); unsigned netaddr_port(sa);
  *	int netaddr_route_source(sa, len, buf, buflen);
+ *	enum netaddr_scope netaddr_scope(const char *addr);
  * DESCRIPTION
  *	A bare IPv6 address has several colons and no port; a port needs
  *	brackets around an IPv6 address. Ports are 1..65535.
- *	netaddr_route_source() connects a UDP socket (no packet is sent) to
- *	learn which of this machine's addresses faces the target: the
- *	default canary is that address as a literal.
+ *	netaddr_split() copies the host (brackets removed, not checked)
+ *	into the caller's buffer; netaddr_numeric() and netaddr_parse()
+ *	accept numeric addresses only and fill the caller's sockaddr.
+ *	netaddr_text() writes into buf and returns it ("?" when the family
+ *	is not understood). netaddr_route_source() connects a UDP socket
+ *	(no packet is sent) to learn which of this machine's addresses faces
+ *	the target: the default canary is that address as a literal.
+ *	netaddr_scope() sorts a numeric address into loopback, private
+ *	(RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10; IPv4-mapped
+ *	by its IPv4 address) or public. Nothing keeps state.
  * DIAGNOSTICS
  *	Error texts are static and say what is wrong with the input.
+ *	netaddr_numeric, netaddr_route_source: -1; netaddr_scope:
+ *	NETADDR_INVALID for text that is no address.
+ * LIMITS
+ *	ports 1..65535; netaddr_parse() hosts shorter than 256 characters.
+ * STANDARDS
+ *	RFC 1918, RFC 6598, RFC 3927, RFC 4193, RFC 4291 2.5.5.2 and 2.5.6
+ *	(address scopes); RFC 3986 3.2.2 (brackets around IPv6 with a port).
  */
 #include "netaddr.h"
 
@@ -29,6 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 
+/* netaddr_split - split host[:port] / [host]:port / bare IPv6 into host and port */
 const char *netaddr_split(const char *s, char *host, size_t hostlen, unsigned *port,
 			  unsigned defport)
 {
@@ -70,6 +86,7 @@ const char *netaddr_split(const char *s, char *host, size_t hostlen, unsigned *p
 	return NULL;
 }
 
+/* netaddr_numeric - fill a sockaddr from a numeric IPv4 or IPv6 host; -1 for names */
 int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
 		    socklen_t *len)
 {
@@ -92,6 +109,7 @@ int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss
 	return -1;
 }
 
+/* netaddr_parse - split and convert in one go; names are refused */
 const char *netaddr_parse(const char *s, unsigned defport, struct sockaddr_storage *ss,
 			  socklen_t *len)
 {
@@ -106,6 +124,7 @@ const char *netaddr_parse(const char *s, unsigned defport, struct sockaddr_stora
 	return NULL;
 }
 
+/* netaddr_text - the address (no port) as text in buf */
 const char *netaddr_text(const struct sockaddr *sa, char *buf, size_t len)
 {
 	const void *a = sa->sa_family == AF_INET6
@@ -117,12 +136,14 @@ const char *netaddr_text(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
+/* netaddr_port - the port in host order */
 unsigned netaddr_port(const struct sockaddr *sa)
 {
 	return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
 					 : ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
+/* netaddr_route_source - the local address the route to sa leaves from, without sending */
 int netaddr_route_source(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
 {
 	struct sockaddr_storage me;
@@ -140,6 +161,7 @@ int netaddr_route_source(const struct sockaddr *sa, socklen_t len, char *buf, si
 	return rc;
 }
 
+/* netaddr_scope - loopback, private or public, so a canary is reachable from the target */
 enum netaddr_scope netaddr_scope(const char *addr)
 {
 	unsigned char b[16];

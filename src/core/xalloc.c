@@ -11,8 +11,17 @@
  * DESCRIPTION
  *	Every function returns memory owned by the caller, released with
  *	free(). xmalloc(0) returns a valid unique pointer.
+ *	xcalloc() and xrealloc() treat a zero size the same way; xstrndup()
+ *	copies at most n bytes and always terminates; xvasprintf() is the
+ *	va_list form of xasprintf(). rw_panic() never returns.
  * DIAGNOSTICS
- *	Exhaustion and broken invariants print one line on stderr and abort().
+ *	Exhaustion and broken invariants print one line on stderr and abort():
+ *	"relaywatch: fatal: out of memory (N bytes)", "relaywatch: panic: ...";
+ *	a format vsnprintf() rejects is a panic.
+ * LIMITS
+ *	none.
+ * STANDARDS
+ *	none.
  */
 #include "xalloc.h"
 
@@ -20,12 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* oom - report the failed size and abort: callers never see NULL */
 static _Noreturn void oom(size_t n)
 {
 	fprintf(stderr, "relaywatch: fatal: out of memory (%zu bytes)\n", n);
 	abort();
 }
 
+/* xmalloc - malloc that never returns NULL; size 0 gets a unique pointer */
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -35,6 +46,7 @@ void *xmalloc(size_t n)
 	return p;
 }
 
+/* xcalloc - zeroed array that never returns NULL; zero sizes count as 1 */
 void *xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
@@ -44,6 +56,7 @@ void *xcalloc(size_t nmemb, size_t size)
 	return p;
 }
 
+/* xrealloc - realloc that never returns NULL nor frees on size 0 */
 void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
@@ -53,11 +66,13 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* xstrdup - owned copy of s */
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
 }
 
+/* xstrndup - owned copy of at most n bytes of s, always terminated */
 char *xstrndup(const char *s, size_t n)
 {
 	size_t len = strnlen(s, n);
@@ -68,6 +83,7 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* xvasprintf - owned formatted string from a va_list */
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -84,6 +100,7 @@ char *xvasprintf(const char *fmt, va_list ap)
 	return p;
 }
 
+/* xasprintf - owned formatted string */
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -95,6 +112,7 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+/* rw_panic - print a broken invariant and abort */
 void rw_panic(const char *fmt, ...)
 {
 	va_list ap;
