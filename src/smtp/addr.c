@@ -78,6 +78,7 @@ static size_t strip_dot(const char *d, size_t n)
 	return n > 1 && d[n - 1] == '.' ? n - 1 : n;
 }
 
+/* is_literal_n - "[...]" with something inside, on a counted string */
 static int is_literal_n(const char *d, size_t n)
 {
 	return n >= 3 && d[0] == '[' && d[n - 1] == ']';

@@ -8,7 +8,14 @@
  *	void arrival_copy(struct arrival *dst, const struct arrival *src);
  * DESCRIPTION
  *	received[] strings are owned by the arrival; clear frees them and
- *	zeroes the count, copy duplicates them.
+ *	zeroes the count, copy duplicates them. arrival_copy() overwrites dst
+ *	without freeing it: dst must be empty or already cleared.
+ * DIAGNOSTICS
+ *	none: out of memory is fatal in xstrdup.
+ * LIMITS
+ *	at most RW_RECEIVED_MAX received[] entries are freed or copied.
+ * STANDARDS
+ *	none.
  */
 #include "arrival.h"
 #include "../core/xalloc.h"
@@ -16,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* arrival_clear - free the Received strings and zero the count */
 void arrival_clear(struct arrival *a)
 {
 	for (int i = 0; i < a->nreceived && i < RW_RECEIVED_MAX; i++) {
@@ -25,6 +33,7 @@ void arrival_clear(struct arrival *a)
 	a->nreceived = 0;
 }
 
+/* arrival_copy - deep copy, so the copy outlives the sink's borrowed arrival */
 void arrival_copy(struct arrival *dst, const struct arrival *src)
 {
 	memcpy(dst, src, sizeof(*dst));

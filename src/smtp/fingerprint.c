@@ -11,6 +11,16 @@
  *	second source: Sendmail's "pleased to meet you", Exim's
  *	X_PIPE_CONNECT, Exchange's X-EXPS. A guess only: the report says
  *	"mta" and the repair advice (a later issue) keys on it.
+ *	fingerprint_guess() tries the table in order, banner rows before
+ *	EHLO rows, with a case-sensitive substring match; either text may be
+ *	NULL. It writes the MTA name (or "") into the caller's out and
+ *	returns out; nothing is kept.
+ * DIAGNOSTICS
+ *	none: no match is "".
+ * LIMITS
+ *	the name is truncated to len - 1 bytes.
+ * STANDARDS
+ *	none (RFC 5321 4.2 and 4.1.1.1 only for where the texts come from).
  */
 #include "fingerprint.h"
 
@@ -48,6 +58,7 @@ static const struct tell tells[] = {
 	{ .mta = "sendmail", .in_ehlo = 1, .needle = "pleased to meet you" },
 };
 
+/* fingerprint_guess - the first table row whose needle appears, "" when none */
 const char *fingerprint_guess(const char *banner, const char *ehlo, char *out, size_t len)
 {
 	out[0] = '\0';

@@ -63,6 +63,7 @@ static const char *clean(char *out, size_t outlen, const char *s, const char *df
 	return out;
 }
 
+/* in_set - c is in set; NUL never is, though strchr would find it */
 static int in_set(char c, const char *set)
 {
 	return c && strchr(set, c) != NULL;

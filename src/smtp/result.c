@@ -10,9 +10,18 @@
  *	const char *stage_name(enum stage s);
  *	const char *sess_end_name(enum sess_end e);
  * DESCRIPTION
- *	The names are the stable strings of the JSON output (doc/cli.md).
+ *	The names are the stable strings of the JSON output (doc/cli.md);
+ *	they are static, and "?" for a value outside the enum.
+ *	result_init() zeroes r, caps its transcript and starts the verdict at
+ *	error until verdict_decide() says otherwise. result_clear() frees what
+ *	r owns (test texts, arrivals, banner, transcript) and leaves the
+ *	pointers NULL; ntests and the other scalars are kept.
+ * DIAGNOSTICS
+ *	none.
  * LIMITS
  *	transcript capped at RW_TRANSCRIPT_MAX.
+ * STANDARDS
+ *	none (doc/cli.md for the names).
  */
 #include "result.h"
 
@@ -59,6 +68,7 @@ static const char *const end_names[END__COUNT] = {
 	[END_HELO_REFUSED] = "helo-refused",
 };
 
+/* result_init - empty result with a capped transcript, verdict error until decided */
 void result_init(struct target_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -66,6 +76,7 @@ void result_init(struct target_result *r)
 	r->verdict = V_ERROR;
 }
 
+/* result_clear - free everything the result owns, keep its counts */
 void result_clear(struct target_result *r)
 {
 	for (size_t i = 0; i < r->ntests; i++) {
@@ -80,16 +91,19 @@ void result_clear(struct target_result *r)
 	dbuf_free(&r->transcript);
 }
 
+/* verdict_name - stable JSON name of a verdict, "?" out of range */
 const char *verdict_name(enum verdict v)
 {
 	return (unsigned)v < V__COUNT ? verdict_names[v] : "?";
 }
 
+/* stage_name - stable JSON name of a stage, "?" out of range */
 const char *stage_name(enum stage s)
 {
 	return (unsigned)s < STAGE__COUNT ? stage_names[s] : "?";
 }
 
+/* sess_end_name - stable JSON name of a session end, "?" out of range */
 const char *sess_end_name(enum sess_end e)
 {
 	return (unsigned)e < END__COUNT ? end_names[e] : "?";

@@ -91,6 +91,7 @@ static int hexval(int c)
 	return -1;
 }
 
+/* is_alnum - ASCII letters and digits, whatever the locale */
 static int is_alnum(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

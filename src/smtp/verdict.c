@@ -7,6 +7,7 @@
  *	void verdict_decide(struct target_result *r);
  *	int verdict_is_auth(int code, const char *esc, const char *text);
  *	int verdict_is_starttls(int code, const char *esc, const char *text);
+ *	int verdict_is_relay_denial(int code, const char *esc, const char *text);
  * DESCRIPTION
  *	Evidence ranks first: one token seen at the sink makes the target
  *	open, whatever else happened. Next, a message accepted at end of DATA
@@ -20,6 +21,16 @@
  *	The chain case: when the arrival came from another host than the
  *	target, the target is still the one named open, and the reason says
  *	which host the message left through.
+ *	Then, in this order: an early end with tests left (error),
+ *	pending 4xx (tempfail), all-auth refusals (auth-required), closed.
+ *	verdict_decide() writes r->verdict and a one-line r->reason. The
+ *	predicates match text case-insensitively; verdict_is_auth() never
+ *	takes a 530 asking for STARTTLS; verdict_is_relay_denial() ignores
+ *	texts that mention greylisting.
+ * DIAGNOSTICS
+ *	none; an error verdict carries its cause in r->reason.
+ * LIMITS
+ *	r->reason's size; test ids listed in at most 256 bytes.
  * STANDARDS
  *	RFC 5321 4.2.1 (reply classes), RFC 3463 (X.7.0, X.7.1), RFC 4954 6
  *	(530 5.7.0 authentication required), RFC 3207 4 (530 must issue
@@ -37,12 +48,14 @@ static int has_word(const char *text, const char *word)
 	return text != NULL && strcasestr(text, word) != NULL;
 }
 
+/* verdict_is_starttls - a 530 that asks for STARTTLS, not for a login */
 int verdict_is_starttls(int code, const char *esc, const char *text)
 {
 	(void)esc;
 	return code == 530 && has_word(text, "starttls");
 }
 
+/* verdict_is_auth - the refusal asks for authentication, so it says nothing of relaying */
 int verdict_is_auth(int code, const char *esc, const char *text)
 {
 	if (verdict_is_starttls(code, esc, text))
@@ -58,6 +71,7 @@ int verdict_is_auth(int code, const char *esc, const char *text)
 	return esc && strcmp(esc, "5.7.0") == 0 && has_word(text, "auth");
 }
 
+/* verdict_is_relay_denial - the text refuses relaying, so a 4xx is final, not greylisting */
 int verdict_is_relay_denial(int code, const char *esc, const char *text)
 {
 	static const char *const words[] = {
@@ -101,6 +115,7 @@ static void list_ids(const struct target_result *r, enum stage stage, char *buf,
 	}
 }
 
+/* decide_open - open, naming the host the arrival came from when it is not the target */
 static void decide_open(struct target_result *r)
 {
 	char ids[256];
@@ -153,6 +168,7 @@ static int decide_no_tests(struct target_result *r)
 	return 0;
 }
 
+/* decide - pick the verdict by precedence: delivered, accepted, early end, 4xx, auth, closed */
 static void decide(struct target_result *r)
 {
 	size_t run = 0, refused = 0, auth = 0, starttls = 0, temp = 0, accepted = 0;
@@ -243,6 +259,7 @@ static void decide(struct target_result *r)
 			 run, last_refusal->code, last_refusal->text ? last_refusal->text : "");
 }
 
+/* verdict_decide - decide, then make the reason one printable line */
 void verdict_decide(struct target_result *r)
 {
 	decide(r);
