@@ -228,8 +228,14 @@ int sess_expand_tests(struct sess *s, const char *host)
 		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, t->helo,
 				   sizeof(t->helo)) < 0 ||
 		    battery_expand(t->test->mail_from, &v, t->mail_from, sizeof(t->mail_from)) < 0 ||
-		    battery_expand(t->test->rcpt_to, &v, t->rcpt_to, sizeof(t->rcpt_to)) < 0)
+		    battery_expand(t->test->rcpt_to, &v, t->rcpt_to, sizeof(t->rcpt_to)) < 0) {
+			/* never send a test whose addresses did not fit: it
+			 * stays "notrun" and out of the verdict */
+			t->done = 1;
+			free(t->text);
+			t->text = xstrdup("not run: its addresses do not fit RFC 5321 limits");
 			rc = -1;
+		}
 	}
 	return rc;
 }

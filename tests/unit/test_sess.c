@@ -263,6 +263,37 @@ static void test_sender_fallback_pipelined(void **state)
 	fx_free(&f);
 }
 
+/* a canary so long that a test's addresses do not fit: that test never runs */
+static void test_unexpandable_not_sent(void **state)
+{
+	struct fx f;
+	char canary[240];
+
+	(void)state;
+	memset(canary, 'a', sizeof(canary) - 1);
+	canary[sizeof(canary) - 1] = '\0';
+	memcpy(canary + sizeof(canary) - 6, ".test", 5);
+	fx_init(&f, two, 2);
+	f.cfg.canary = canary;
+	f.s = sess_free(f.s);
+	result_clear(&f.r);
+	result_init(&f.r);
+	snprintf(f.r.addr, sizeof(f.r.addr), "127.0.0.5");
+	f.r.port = 25;
+	f.s = sess_new(&f.cfg, &f.r, f.now);
+	assert_int_equal(f.r.tests[1].done, 1); /* percent form: too long */
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 mx\r\n", SA_SEND, "MAIL FROM:<rw-plain@aaa");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 no\r\n", SA_SEND, "QUIT"); /* the second test is skipped */
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.tests[1].attempts, 0);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_CLOSED);
+	fx_free(&f);
+}
+
 /* delivered, then 554 at end of DATA: the sink's proof wins */
 static void test_arrival_then_refusal(void **state)
 {
@@ -716,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_arrival_before_250),
 		cmocka_unit_test(test_banner_name_helo_only),
 		cmocka_unit_test(test_arrival_then_refusal),
+		cmocka_unit_test(test_unexpandable_not_sent),
 		cmocka_unit_test(test_sender_fallback),
 		cmocka_unit_test(test_sender_fallback_pipelined),
 		cmocka_unit_test(test_one_greeting_per_connection),
