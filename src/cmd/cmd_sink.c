@@ -3,6 +3,7 @@
  *	cmd_sink - relaywatch sink: run the canary receiver in the foreground
  * SUMMARY
  *	relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]
+ *	    [--token-key FILE]
  * SYNOPSIS
  *	int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
  * DESCRIPTION
@@ -10,18 +11,23 @@
  *	no listen address the sink takes this machine's address (the one its
  *	default route leaves from) on port 25; with no canary it accepts the
  *	address literal of the address it listens on, as relaywatch test
- *	does. The token key (token_key) is created when missing. Every
+ *	does; a wildcard listen address (0.0.0.0, ::) then needs --canary.
+ *	The listen address must be numeric, IPv6 in brackets, with a port.
+ *	The token key (token_key, --token-key) is created when missing. Every
  *	accepted message is printed on stdout as it arrives: one JSON object
  *	per line with --json (doc/cli.md "arrivals" fields plus token and
  *	token_fields), else one human line; stdout is flushed per arrival so
  *	a pipe sees it at once. Logs go to stderr. SIGINT or SIGTERM stop the
  *	loop; everything is freed before returning.
  * DIAGNOSTICS
- *	EXIT_USAGE for bad flags, a malformed listen address or no canary;
- *	EXIT_RUNTIME when the key cannot be read or created or the address
- *	cannot be bound; EXIT_CLEAN after a signal.
+ *	EXIT_USAGE for bad flags, a malformed listen address, no address of
+ *	this machine to default to, no or a bad canary, no token_key;
+ *	EXIT_RUNTIME when the key cannot be read or created, the address
+ *	cannot be bound or the event loop or signals cannot be set up;
+ *	EXIT_CLEAN after a signal. Messages go to stderr.
  * LIMITS
- *	Those of the sink (sink.c); SINK_DEFAULT_PORT when none is given.
+ *	Those of the sink (sink.c); SINK_DEFAULT_PORT for the default listen
+ *	address only (an explicit one must carry its port).
  * STANDARDS
  *	RFC 5321 2.3.5 / 4.1.3 (address literals as the canary).
  */
@@ -50,6 +56,7 @@ struct sink_run {
 	unsigned long arrivals;
 };
 
+/* usage - the sink's flags and what it will and will not accept */
 static void usage(FILE *fp)
 {
 	fprintf(fp,
@@ -125,6 +132,7 @@ static void print_arrival(const struct arrival *a, void *arg)
 	fflush(stdout);
 }
 
+/* on_signal - SIGINT/SIGTERM: leave the loop so everything is freed on the way out */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct event_base *base = arg;
@@ -172,6 +180,7 @@ static int is_wildcard(const char *host)
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
 }
 
+/* cmd_sink - run the sink in the foreground until a signal, printing each arrival */
 int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {

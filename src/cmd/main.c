@@ -3,13 +3,24 @@
  *	main - the relaywatch program: global options and subcommands
  * SUMMARY
  *	relaywatch [--config FILE] [-v] SUBCOMMAND [options] [args]
+ * SYNOPSIS
+ *	int main(int argc, char **argv);
  * DESCRIPTION
  *	Loads the configuration (the default path is optional, an explicit
  *	--config is not), then runs the subcommand from the table. Only
- *	src/cmd exits the process.
+ *	src/cmd exits the process. Global flags stop at the subcommand
+ *	name ('+' in getopt), so its flags stay its own; getopt is reset
+ *	before the subcommand parses argv from its own name. -v counts up
+ *	(log to stderr); -h and -V print and exit 0. The configuration is
+ *	freed after the subcommand returns.
  * DIAGNOSTICS
  *	Exit 2 for usage and configuration errors (the message names the
- *	file and line), else the subcommand's status.
+ *	file and line) and for an unknown subcommand, else the subcommand's
+ *	status.
+ * LIMITS
+ *	none here; see the subcommands.
+ * STANDARDS
+ *	none (doc/cli.md).
  */
 #include "cmd.h"
 #include "../core/log.h"
@@ -32,6 +43,7 @@ static const struct subcommand subcommands[] = {
 	{ "sink", cmd_sink, "run the canary SMTP receiver on its own" },
 };
 
+/* usage - global options, the subcommand table and the exit statuses */
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: relaywatch [--config FILE] [-v] COMMAND [options] [args]\n\n"
@@ -48,6 +60,7 @@ static void usage(FILE *fp)
 		RW_CONFIG_DEFAULT_PATH);
 }
 
+/* main - global flags, configuration, then the named subcommand */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {

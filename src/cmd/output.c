@@ -12,6 +12,20 @@
  * DESCRIPTION
  *	JSON is built with jansson, one object per line, so every byte a
  *	peer sent is escaped. The human report prints control bytes as \xNN.
+ *	output_json() writes one line to fp: target fields, every test, the
+ *	arrivals, and with verbose the transcript split into lines; text that
+ *	is not UTF-8 has its high bytes written as "\xNN". output_human()
+ *	writes the verdict, reason, banner, the tests that got as far as
+ *	accepted, the first arrival (all with verbose), and with verbose every
+ *	test and the transcript (escaped when it was recorded). Colour codes
+ *	only when color is set. output_arrival_json() returns an owned string
+ *	(free() it) for one arrival without a test id. r and a are only read.
+ * DIAGNOSTICS
+ *	none: write errors on fp are left to the caller (ferror).
+ * LIMITS
+ *	none beyond those of the result (RW_TRANSCRIPT_MAX, RW_RECEIVED_MAX).
+ * STANDARDS
+ *	RFC 8259 (JSON), JSON Lines; doc/cli.md for the field names.
  */
 #include "output.h"
 #include "../core/xalloc.h"
@@ -56,6 +70,7 @@ static json_t *jstr(const char *s)
 	return j ? j : json_null();
 }
 
+/* arrival_obj - one arrival as a JSON object; token_fields only when the token parsed */
 static json_t *arrival_obj(const struct arrival *a, const char *test_id)
 {
 	json_t *o = json_object();
@@ -89,6 +104,7 @@ static json_t *arrival_obj(const struct arrival *a, const char *test_id)
 	return o;
 }
 
+/* output_arrival_json - one arrival as a compact JSON line; owned */
 char *output_arrival_json(const struct arrival *a)
 {
 	json_t *o = arrival_obj(a, NULL);
@@ -98,6 +114,7 @@ char *output_arrival_json(const struct arrival *a)
 	return s;
 }
 
+/* output_json - the whole result as one JSON Lines object on fp */
 void output_json(FILE *fp, const struct target_result *r, const char *canary, int verbose)
 {
 	json_t *o = json_object();
@@ -182,6 +199,7 @@ static void put_clean(FILE *fp, const char *s)
 	}
 }
 
+/* output_human - the result for a person: verdict first, evidence, detail on -v */
 void output_human(FILE *fp, const struct target_result *r, int verbose, int color)
 {
 	const char *on = color ? verdict_colour[r->verdict] : "";
