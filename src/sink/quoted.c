@@ -16,6 +16,13 @@
  *	style of the common NDR generators marks a quote, not a relay.
  *	Exchange keeps the original Subject after "Undeliverable:", which is
  *	why the Subject prefix is checked even when the token is above.
+ *	quoted_is_bounce() takes tok as a pointer into msg (as token_find
+ *	returns it) and only reads msg; a NULL tok counts as quoted. Only
+ *	the first line of a folded Content-Type or Subject is looked at.
+ * DIAGNOSTICS
+ *	none: 1 quoted (bounce, report or auto-reply), 0 a relayed message.
+ * LIMITS
+ *	none; every read stays within len.
  * STANDARDS
  *	RFC 3462 (multipart/report), RFC 3464 (DSN), RFC 3834 (auto-replies).
  */
@@ -72,6 +79,7 @@ static int starts_ci(const char *v, size_t vlen, const char *prefix)
 	return vlen >= n && strncasecmp(v, prefix, n) == 0;
 }
 
+/* quoted_is_bounce - the token sits in a quote (below the header, a report, an NDR subject) */
 int quoted_is_bounce(const char *msg, size_t len, const char *tok)
 {
 	size_t hlen = header_end(msg, len), vlen;

@@ -21,9 +21,14 @@
  *	"IPv6:" prefix, Exim's "[addr]:port"), and the word after "by". When
  *	the from clause has no bracketed address but a comment that is exactly
  *	an address (Microsoft Exchange "(10.1.2.3)", qmail "(192.0.2.1)"),
- *	that one is used. Fields not found are "".
+ *	that one is used. Fields not found are "". Reading stops at the ';'
+ *	before the date; hop is the caller's and is zeroed first.
+ * DIAGNOSTICS
+ *	none: malformed input gives fewer values or empty hop fields;
+ *	empty Received: values are skipped.
  * LIMITS
- *	RW_RECEIVED_VALUE_MAX (1 KiB) per value, excess dropped; max values.
+ *	RW_RECEIVED_VALUE_MAX (1 KiB) per value, excess dropped; max values;
+ *	hop names and address truncated to the sizes of struct received_hop.
  * STANDARDS
  *	RFC 5322 2.2.3 (folding), 3.6.7 (trace fields); RFC 5321 4.4.
  */
