@@ -17,10 +17,19 @@
  *	timers, so a server dripping one byte a second cannot hold a session
  *	past its deadline. The done callback runs from a deferred event so
  *	the caller may free the probe there.
+ *	probe_start() returns an owned probe and connects at once (from
+ *	env->source when its family matches); env and sess are borrowed and
+ *	must outlive it. probe_free() closes the connection and timers but
+ *	not the session; NULL ok, returns NULL. probe_ssl_ctx() returns an
+ *	owned client context (SSL_CTX_free) that verifies nothing and allows
+ *	TLS 1.0 at security level 0: a tester must talk to old servers too.
  * DIAGNOSTICS
  *	Socket and TLS errors become session failures (evidence), never exits.
+ *	Plaintext after STARTTLS logs one NOTICE line. probe_ssl_ctx() panics
+ *	when OpenSSL cannot make a context.
  * LIMITS
- *	RW_READ_HIGHWAT bytes buffered per connection.
+ *	RW_READ_HIGHWAT bytes buffered per connection; env->session_timeout_ms
+ *	for the whole session, sess_deadline_ms() per wait.
  * STANDARDS
  *	RFC 3207 5: bytes the server sent after its 220 to STARTTLS and
  *	before the handshake are discarded and noted (CVE-2011-0411 class).
@@ -65,6 +74,7 @@ struct probe {
 
 static void carry_out(struct probe *p, struct sess_step st);
 
+/* now_ms - wall clock in ms, the only clock the pure session is given */
 static long long now_ms(void)
 {
 	struct timeval tv;
@@ -73,6 +83,7 @@ static long long now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* arm - one-shot timer in ms; callers delete it first when re-arming */
 static void arm(struct event *ev, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
@@ -93,6 +104,7 @@ static void drop_conn(struct probe *p)
 	reply_reset(p->rp);
 }
 
+/* on_done_later - report the end from a fresh event, so done may free the probe */
 static void on_done_later(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -104,11 +116,13 @@ static void on_done_later(evutil_socket_t fd, short what, void *arg)
 
 static void on_reconnect_later(evutil_socket_t fd, short what, void *arg);
 
+/* fail - hand a transport failure to the session and carry out its answer */
 static void fail(struct probe *p, enum sess_failure f, const char *detail)
 {
 	carry_out(p, sess_on_failure(p->sess, f, detail, now_ms()));
 }
 
+/* on_deadline - the current wait overran: a reply timeout for the session */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -121,6 +135,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	fail(p, FAIL_TIMEOUT, d);
 }
 
+/* on_budget - the whole-session budget is spent, whatever the state */
 static void on_budget(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -131,6 +146,7 @@ static void on_budget(evutil_socket_t fd, short what, void *arg)
 		fail(p, FAIL_SESSION_TIMEOUT, "session budget spent");
 }
 
+/* on_read - feed bytes to the reply parser, hand each whole reply to the session */
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct probe *p = arg;
@@ -154,6 +170,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* on_event - connect, TLS handshake result, socket error or EOF into the session */
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -225,6 +242,7 @@ static void connect_now(struct probe *p)
 	}
 }
 
+/* on_reconnect_later - the reconnect delay is over: dial again */
 static void on_reconnect_later(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
@@ -264,6 +282,7 @@ static void start_tls(struct probe *p)
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 }
 
+/* carry_out - do the step the session asked for: send, wait, TLS, reconnect, finish */
 static void carry_out(struct probe *p, struct sess_step st)
 {
 	struct dbuf *out = sess_output(p->sess);
@@ -307,6 +326,7 @@ static void carry_out(struct probe *p, struct sess_step st)
 	}
 }
 
+/* probe_start - bind a session to a connection and the session budget timer */
 struct probe *probe_start(const struct probe_env *env, struct sess *sess,
 			  const struct sockaddr *addr, socklen_t addrlen, probe_done_fn done,
 			  void *arg)
@@ -328,6 +348,7 @@ struct probe *probe_start(const struct probe_env *env, struct sess *sess,
 	return p;
 }
 
+/* probe_free - close and free everything but the borrowed session */
 struct probe *probe_free(struct probe *p)
 {
 	if (p == NULL)
@@ -341,6 +362,7 @@ struct probe *probe_free(struct probe *p)
 	return NULL;
 }
 
+/* probe_ssl_ctx - a permissive client context: a tester judges, it does not trust */
 SSL_CTX *probe_ssl_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
