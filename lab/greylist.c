@@ -13,8 +13,17 @@
  *	triplet is forgotten (and greylisted again if it comes back).
  *	greylist_check() passes a triplet first seen delay_ms ago or more,
  *	else reports how long is left. Times are the caller's (monotonic).
+ *	A triplet seen for the first time is stored and passes only when
+ *	delay_ms <= 0. Lookup is a linear scan of the ring. greylist_new()
+ *	returns an owned list (max 0 counts as 1); greylist_free() accepts
+ *	NULL and returns NULL. The strings are hashed, never kept.
+ * DIAGNOSTICS
+ *	none: 1 pass, 0 wait with *wait_ms set; a hash collision would let a
+ *	triplet pass early (64-bit, harmless in a lab).
  * LIMITS
  *	max triplets (LAB_GREYLIST_MAX per host).
+ * STANDARDS
+ *	none (postgrey's and Harris's greylisting, not an RFC).
  */
 #include "lab.h"
 

@@ -18,6 +18,9 @@
  *	mask; a recipient with none of them is "plain" and needs
  *	RELAY_PLAIN. Incidental tricks (an outer @self, a missing domain,
  *	case, a trailing dot) only decorate the essential one.
+ * DIAGNOSTICS
+ *	profile_by_name: NULL when unknown; profile_mode_name: "?" out of
+ *	range; profile_flavor: the Postfix texts for an unknown flavor.
  * LIMITS
  *	None; the table is constant.
  * STANDARDS
