@@ -12,6 +12,8 @@
  *	struct sess_step sess_on_tls(s, int ok, const char *version, now_ms);
  *	struct sess_step sess_on_failure(s, enum sess_failure f, detail, now_ms);
  *	struct dbuf *sess_output(s); int sess_deadline_ms(s);
+ *	struct sess *sess_free(s); int sess_expand_tests(s, host);
+ *	int sess_wants_tls_first(s); size_t sess_accepted(s); sess_state_name(s);
  * DESCRIPTION
  *	The session keeps a queue of the replies it expects (one per command
  *	written; several when a group is pipelined, RFC 2920) and its state
@@ -112,6 +114,7 @@ static void sync_state(struct sess *s)
 	sess_enter(s, s->nexpect ? s->expect[0] : SS_IDLE);
 }
 
+/* expect_push - one more reply awaited; overflow is our bug, not the peer's */
 static void expect_push(struct sess *s, enum sstate k)
 {
 	if (s->nexpect >= EXPECT_MAX)
@@ -119,6 +122,7 @@ static void expect_push(struct sess *s, enum sstate k)
 	s->expect[s->nexpect++] = k;
 }
 
+/* expect_pop - the head reply arrived; the rest keep their order */
 static void expect_pop(struct sess *s)
 {
 	if (s->nexpect > 0) {
@@ -147,6 +151,7 @@ static void transcript_line(struct sess *s, const char *who, const char *text, s
 static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* send_cmd - queue one command line and the reply it expects */
 static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
 {
 	va_list ap;
@@ -162,17 +167,20 @@ static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
 	expect_push(s, k);
 }
 
+/* step - an action for the I/O layer, with its delay */
 static struct sess_step step(enum sess_action a, int delay)
 {
 	return (struct sess_step){ .act = a, .delay_ms = delay };
 }
 
+/* flush - follow the queue head; send what was queued, else keep reading */
 static struct sess_step flush(struct sess *s)
 {
 	sync_state(s);
 	return step(s->out.len ? SA_SEND : SA_READ, 0);
 }
 
+/* finish - end the session; the first end and detail recorded win */
 static struct sess_step finish(struct sess *s, enum sess_end end, const char *detail)
 {
 	if (s->r->end == END_NONE || s->r->end == END_DONE)
@@ -198,6 +206,7 @@ static int looks_like_host(const char *d)
 	return 1;
 }
 
+/* sess_expand_tests - fill each test's HELO, MAIL and RCPT; a test that does not fit never runs */
 int sess_expand_tests(struct sess *s, const char *host)
 {
 	struct target_result *r = s->r;
@@ -240,6 +249,7 @@ int sess_expand_tests(struct sess *s, const char *host)
 	return rc;
 }
 
+/* sess_new - a session over r with a signed token per test; cfg and r are borrowed */
 struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, long long now_ms)
 {
 	struct sess *s = xcalloc(1, sizeof(*s));
@@ -268,6 +278,7 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 	return s;
 }
 
+/* sess_free - free the session, not the borrowed result; NULL ok */
 struct sess *sess_free(struct sess *s)
 {
 	if (s) {
@@ -277,21 +288,25 @@ struct sess *sess_free(struct sess *s)
 	return NULL;
 }
 
+/* sess_output - bytes to write, owned by the session; the caller resets it once sent */
 struct dbuf *sess_output(struct sess *s)
 {
 	return &s->out;
 }
 
+/* sess_wants_tls_first - TLS before the banner (implicit TLS, RFC 8314) */
 int sess_wants_tls_first(const struct sess *s)
 {
 	return s->cfg->implicit_tls;
 }
 
+/* sess_state_name - the current state's name, for logs */
 const char *sess_state_name(const struct sess *s)
 {
 	return state_names[s->state];
 }
 
+/* sess_accepted - tests accepted at end of DATA and not bounced: arrivals to wait for */
 size_t sess_accepted(const struct sess *s)
 {
 	size_t n = 0;
@@ -301,6 +316,7 @@ size_t sess_accepted(const struct sess *s)
 	return n;
 }
 
+/* sess_deadline_ms - how long the current wait may last, by state */
 int sess_deadline_ms(const struct sess *s)
 {
 	switch (s->state) {
@@ -332,6 +348,7 @@ static int pending(const struct sess *s, size_t i)
 	return !t->done && s->last_round[i] < s->round;
 }
 
+/* next_pending - the first test from `from` on that this round still owes a run */
 static size_t next_pending(const struct sess *s, size_t from)
 {
 	for (size_t i = from; i < s->r->ntests; i++)
@@ -417,6 +434,7 @@ static void start_test(struct sess *s)
 		send_txn(s);
 }
 
+/* send_quit - QUIT; reconnect_after says whether a new connection follows */
 static struct sess_step send_quit(struct sess *s, int reconnect_after)
 {
 	s->quitting_for = reconnect_after;
@@ -504,6 +522,7 @@ static struct sess_step reconnect(struct sess *s, const char *why, long long now
 	return step(SA_RECONNECT, 1000 * s->reconnects);
 }
 
+/* sess_on_connect - a fresh connection: reset per-connection facts, await banner or TLS */
 struct sess_step sess_on_connect(struct sess *s, long long now_ms)
 {
 	(void)now_ms;
@@ -589,6 +608,7 @@ static struct sess_step after_hello(struct sess *s, long long now_ms)
 	return battery_begin(s, now_ms);
 }
 
+/* on_ehlo - 250 gives the ESMTP facts; anything else falls back to HELO */
 static struct sess_step on_ehlo(struct sess *s, const struct reply *rep, long long now_ms)
 {
 	if (rep->code == 250) {
@@ -606,6 +626,7 @@ static struct sess_step on_ehlo(struct sess *s, const struct reply *rep, long lo
 	return flush(s);
 }
 
+/* on_helo - HELO accepted, a test's own name refused (its answer), or the end */
 static struct sess_step on_helo(struct sess *s, const struct reply *rep, long long now_ms)
 {
 	char d[160];
@@ -633,6 +654,7 @@ static struct sess_step on_helo(struct sess *s, const struct reply *rep, long lo
 	return finish(s, END_HELO_REFUSED, d);
 }
 
+/* on_starttls - 220 starts the handshake; a refusal ends under --tls=require */
 static struct sess_step on_starttls(struct sess *s, const struct reply *rep, long long now_ms)
 {
 	char d[160];
@@ -798,6 +820,7 @@ static void add_reply_transcript(struct sess *s, const struct reply *rep)
 	} while (*p && i < rep->nlines);
 }
 
+/* sess_on_reply - judge a whole reply by the head of the queue and pick the next step */
 struct sess_step sess_on_reply(struct sess *s, const struct reply *rep, long long now_ms)
 {
 	enum sstate k;
@@ -846,6 +869,7 @@ struct sess_step sess_on_reply(struct sess *s, const struct reply *rep, long lon
 	}
 }
 
+/* sess_on_tls - handshake done: greet again; failed: end, or reconnect without TLS */
 struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long long now_ms)
 {
 	dbuf_reset(&s->out);
@@ -874,6 +898,7 @@ struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long l
 	return flush(s);
 }
 
+/* sess_on_failure - a transport failure or timeout, judged by state and first contact */
 struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char *detail,
 				 long long now_ms)
 {
