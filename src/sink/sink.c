@@ -31,7 +31,8 @@
  *	sink_new: NULL and a reason in err. Sessions log one line per connect,
  *	arrival and disconnect (sess=ID sink event=...); commands at debug.
  * LIMITS
- *	RW_SINK_CONN_MAX connections (421 past it); cfg->idle_timeout per
+ *	RW_SINK_CONN_MAX connections and RW_SINK_CONN_PER_PEER per peer address
+ *	(421 past either); RW_SINK_SESSION_SEC per connection; cfg->idle_timeout per
  *	command, re-armed in DATA every RW_DATA_LINE_MAX bytes; RW_READ_HIGHWAT
  *	read watermark; RW_SINK_OUT_MAX unread replies before reading pauses;
  *	RW_SINK_RCPT_MAX RCPTs per transaction (452); RW_SINK_ERRORS_MAX protocol
@@ -89,6 +90,7 @@ struct seen {
 	uint32_t count, head;                 /* used slots; next slot to write */
 };
 
+/* seen_bucket - hash bucket of a digest: its first four bytes, masked */
 static uint32_t seen_bucket(const unsigned char *d)
 {
 	return ((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24) &
@@ -140,6 +142,7 @@ static int seen_add(struct seen *st, const struct token_key *key, const char *to
 	return 0;
 }
 
+/* seen_free - release the replay memory and leave it empty for reuse */
 static void seen_free(struct seen *st)
 {
 	free(st->digest);
@@ -350,6 +353,7 @@ static const struct ehlo_cap {
 	{ .name = "ENHANCEDSTATUSCODES" },
 };
 
+/* do_helo - record the client's name and greet, listing our few ESMTP keywords for EHLO */
 static void do_helo(struct sess *s, const struct smtpcmd *c)
 {
 	size_t n;
@@ -394,6 +398,7 @@ static unsigned long long size_param(const char *params)
 	return 0;
 }
 
+/* do_mail - open a transaction; an oversized SIZE= is refused before any RCPT */
 static void do_mail(struct sess *s, const struct smtpcmd *c)
 {
 	if (s->state != SS_CMD) {
@@ -417,6 +422,7 @@ static void do_mail(struct sess *s, const struct smtpcmd *c)
 	reply(s, "250 2.1.0 Ok");
 }
 
+/* do_rcpt - accept only canary recipients; a refusal is not a protocol error */
 static void do_rcpt(struct sess *s, const struct smtpcmd *c)
 {
 	if (s->state != SS_MAIL) {
@@ -443,6 +449,7 @@ static void do_rcpt(struct sess *s, const struct smtpcmd *c)
 	reply(s, "250 2.1.5 Ok");
 }
 
+/* do_data - 354 once a recipient was accepted; the parser switches to message mode */
 static void do_data(struct sess *s, const struct smtpcmd *c)
 {
 	if (s->state != SS_MAIL) {
@@ -462,38 +469,45 @@ static void do_data(struct sess *s, const struct smtpcmd *c)
 	sess_enter(s, SS_DATA);
 }
 
+/* do_rset - drop the transaction, keep the greeting */
 static void do_rset(struct sess *s, const struct smtpcmd *c)
 {
 	txn_reset(s);
 	reply(s, "250 2.0.0 Ok");
 }
 
+/* do_noop - 250, nothing else */
 static void do_noop(struct sess *s, const struct smtpcmd *c)
 {
 	reply(s, "250 2.0.0 Ok");
 }
 
+/* do_quit - 221, then close once the reply is flushed */
 static void do_quit(struct sess *s, const struct smtpcmd *c)
 {
 	reply(s, "221 2.0.0 Bye");
 	sess_close(s);
 }
 
+/* do_vrfy - 252: never confirm or deny a mailbox */
 static void do_vrfy(struct sess *s, const struct smtpcmd *c)
 {
 	reply(s, "252 2.0.0 Cannot VRFY user; try RCPT");
 }
 
+/* do_help - one line saying what this server is */
 static void do_help(struct sess *s, const struct smtpcmd *c)
 {
 	reply(s, "214 2.0.0 relaywatch canary sink: mail for the canary domain only");
 }
 
+/* do_unimplemented - 502 for commands the sink knows but does not offer */
 static void do_unimplemented(struct sess *s, const struct smtpcmd *c)
 {
 	protocol_error(s, "502 5.5.1 Error: command not implemented");
 }
 
+/* do_unknown - 500 for anything else; counts as a protocol error */
 static void do_unknown(struct sess *s, const struct smtpcmd *c)
 {
 	protocol_error(s, "500 5.5.2 Error: command not recognized");
@@ -663,6 +677,7 @@ static void leave(struct sink *k)
 		sink_destroy(k);
 }
 
+/* read_cb - new input: run the session, deferring a sink_free() made meanwhile */
 static void read_cb(struct bufferevent *bev, void *arg)
 {
 	struct sess *s = arg;
@@ -692,6 +707,7 @@ static void write_cb(struct bufferevent *bev, void *arg)
 	leave(k);
 }
 
+/* event_cb - EOF, write timeout or socket error: the session dies, reason logged */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct sess *s = arg;
@@ -779,6 +795,7 @@ static void peer_text(const struct sockaddr *sa, char *buf, size_t len, unsigned
 	}
 }
 
+/* accept_cb - admit a connection under the global and per-peer caps, arm its timers */
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
