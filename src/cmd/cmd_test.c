@@ -4,20 +4,32 @@
  *	relaying with the embedded sink, report verdicts
  * SUMMARY
  *	relaywatch test [options] TARGET...
+ * SYNOPSIS
+ *	int cmd_test(int argc, char **argv, struct cmd_ctx *ctx);
  * DESCRIPTION
  *	Targets are resolved (evdns for names, A and AAAA; every address is
- *	tested), the canary is chosen (configured domain, or an address
- *	literal of this machine's own address facing the first target, with
+ *	tested, up to RW_ADDRS_PER_NAME per name), the canary is chosen
+ *	(configured domain, or an address literal of this machine's own
+ *	address facing the first target, or --source, with
  *	the sink listening there), the sink starts in the same event loop,
  *	every target runs its session concurrently, and when the sessions
  *	are over the program waits up to --wait seconds for the arrivals of
  *	messages that were accepted. Arrivals are tied to tests by their
  *	token; forged, expired, replayed or unknown tokens never count.
+ *	A quoted token (a bounce) marks its test bounced, not delivered.
+ *	The default canary is refused when targets are reached from another
+ *	address than the first one's, or when this machine's address is not
+ *	public but a target's is (NAT). Port 465 runs implicit TLS. When the
+ *	default sink cannot bind (port 25 without root) the run goes on
+ *	without it and accepted tests stay suspect; --no-sink runs none.
  * DIAGNOSTICS
  *	Exit 0 nothing open or suspect, 1 at least one, 2 usage or config
  *	error, 3 runtime error (key, bind, resolution of every target).
  * LIMITS
- *	RW_TEST_TARGETS_MAX targets per run (scan is for more).
+ *	RW_TEST_TARGETS_MAX targets per run (scan is for more);
+ *	RW_ADDRS_PER_NAME addresses per resolved name.
+ * STANDARDS
+ *	RFC 5321 2.3.5 / 4.1.3 (address literal canary), RFC 8314 (port 465).
  */
 #include "../core/config.h"
 #include "../core/limits.h"
@@ -95,6 +107,7 @@ struct run {
 	unsigned long foreign_total;
 };
 
+/* now_ms - wall clock in ms for the sessions and the result times */
 static long long now_ms(void)
 {
 	struct timeval tv;
@@ -103,6 +116,7 @@ static long long now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* usage - the test subcommand's options and exit statuses */
 static void usage(FILE *fp)
 {
 	fprintf(fp,
@@ -141,6 +155,7 @@ static void finish_soon(struct run *run)
 	event_base_loopexit(run->base, &tv);
 }
 
+/* all_arrived - no session still waits for an accepted message to arrive */
 static int all_arrived(const struct run *run)
 {
 	for (size_t i = 0; i < run->njobs; i++)
@@ -149,6 +164,7 @@ static int all_arrived(const struct run *run)
 	return 1;
 }
 
+/* on_arrival - tie a valid token to its test; everything else is logged as foreign */
 static void on_arrival(const struct arrival *a, void *arg)
 {
 	struct run *run = arg;
@@ -189,6 +205,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 		arrival_copy(&run->foreign[run->nforeign++], a);
 }
 
+/* on_wait_over - the --wait for arrivals is over: leave the loop */
 static void on_wait_over(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *run = arg;
@@ -200,6 +217,7 @@ static void on_wait_over(evutil_socket_t fd, short what, void *arg)
 
 /* ---- probes ---------------------------------------------------------- */
 
+/* on_probe_done - free the probe; after the last one, wait for arrivals or finish */
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
@@ -226,6 +244,7 @@ static void on_probe_done(struct probe *p, void *arg)
 	finish_soon(run);
 }
 
+/* start_jobs - one result, session and probe per address; sessions before any probe */
 static void start_jobs(struct run *run)
 {
 	size_t n = 0;
@@ -271,6 +290,7 @@ static void start_jobs(struct run *run)
 
 /* ---- resolution ------------------------------------------------------ */
 
+/* on_resolved - keep a name's IPv4/IPv6 addresses with the target's port */
 static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 {
 	struct target *t = arg;
@@ -299,6 +319,7 @@ static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 		event_base_loopexit(run->base, NULL);
 }
 
+/* parse_targets - split each argument; numeric ones need no resolution */
 static int parse_targets(struct run *run, int argc, char **argv)
 {
 	run->targets = xcalloc((size_t)argc, sizeof(*run->targets));
@@ -322,6 +343,7 @@ static int parse_targets(struct run *run, int argc, char **argv)
 	return 0;
 }
 
+/* resolve_names - resolve every name in a loop of its own; -1 when no target has an address */
 static int resolve_names(struct run *run)
 {
 	struct evutil_addrinfo hints;
@@ -477,12 +499,14 @@ static int choose_identity(struct run *run, int no_sink)
 	return 0;
 }
 
+/* tls_mode - config text to mode; anything unknown is auto */
 static enum tls_mode tls_mode(const char *s)
 {
 	return strcmp(s, "require") == 0 ? TLS_REQUIRE : strcmp(s, "never") == 0 ? TLS_NEVER
 										   : TLS_AUTO;
 }
 
+/* cmd_test - flags, identity, sink, sessions, wait, report; the exit status */
 int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
