@@ -407,6 +407,7 @@ static const char *greet_name(const struct sess *s)
 	return s->greet_test >= 0 ? s->r->tests[s->greet_test].helo : s->cfg->myname;
 }
 
+/* send_helo - EHLO or HELO as this connection speaks, expecting reply kind k */
 static void send_helo(struct sess *s, enum sstate k, const char *name)
 {
 	send_cmd(s, k, "%s %s", s->esmtp ? "EHLO" : "HELO", name);
