@@ -111,6 +111,8 @@ char *output_arrival_json(const struct arrival *a)
 	char *s = json_dumps(o, JSON_COMPACT);
 
 	json_decref(o);
+	if (s == NULL)
+		rw_panic("%s: json_dumps failed (out of memory)", __func__);
 	return s;
 }
 
@@ -180,6 +182,8 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 	json_object_set_new(o, "started", json_integer(r->started / 1000));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->finished - r->started));
 	s = json_dumps(o, JSON_COMPACT);
+	if (s == NULL)
+		rw_panic("%s: json_dumps failed (out of memory)", __func__);
 	fprintf(fp, "%s\n", s);
 	free(s);
 	json_decref(o);

@@ -37,6 +37,7 @@
 #include "probe.h"
 #include "../core/limits.h"
 #include "../core/log.h"
+#include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../smtp/reply.h"
 #include "../smtp/sess.h"
@@ -259,8 +260,11 @@ static void start_tls(struct probe *p)
 	struct bufferevent *tls;
 
 	if (evbuffer_get_length(in) > 0) {
-		rw_log(LOG_NOTICE, "probe addr=%p event=plaintext-after-starttls bytes=%zu",
-		       (void *)p, evbuffer_get_length(in));
+		char a[64];
+
+		rw_log(LOG_NOTICE, "probe target=%s port=%u event=plaintext-after-starttls bytes=%zu",
+		       netaddr_text((struct sockaddr *)&p->addr, a, sizeof(a)),
+		       netaddr_port((struct sockaddr *)&p->addr), evbuffer_get_length(in));
 		evbuffer_drain(in, evbuffer_get_length(in));
 	}
 	reply_reset(p->rp);
