@@ -8,7 +8,7 @@
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
 
 CC ?= cc
-PKGS := libevent libevent_openssl openssl jansson inih
+PKGS := libevent libevent_openssl openssl jansson inih sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -38,7 +38,8 @@ endif
 LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
-LIB_SRC := $(sort $(wildcard src/core/*.c src/smtp/*.c src/net/*.c src/sink/*.c src/lab/*.c))
+LIB_SRC := $(sort $(wildcard src/core/*.c src/smtp/*.c src/net/*.c src/sink/*.c src/scan/*.c \
+	src/store/*.c))
 CMD_SRC := $(sort $(wildcard src/cmd/*.c))
 LAB_SRC := $(sort $(wildcard lab/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
