@@ -515,8 +515,9 @@ static struct sess_step reconnect(struct sess *s, const char *why, long long now
 		s->r->tests[s->cur].attempts--; /* cut off: not an answer */
 	s->in_test = 0;
 	s->nexpect = 0;
-	if (s->reconnects >= s->cfg->reconnect_max ||
-	    now_ms + 1000 > s->started_ms + s->cfg->session_timeout_ms)
+	if (now_ms + 1000 > s->started_ms + s->cfg->session_timeout_ms)
+		return finish(s, END_SESSION_TIMEOUT, why);
+	if (s->reconnects >= s->cfg->reconnect_max)
 		return finish(s, END_DROPPED, why);
 	s->reconnects++;
 	sess_enter(s, SS_CONNECT);
@@ -938,6 +939,8 @@ struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char
 			return finish(s, END_CLOSED_EARLY, d[0] ? d : "closed before banner");
 		return reconnect(s, d[0] ? d : "connection closed", now_ms);
 	case FAIL_TIMEOUT:
+		if (s->state == SS_TLS) /* a handshake that hangs is a failed one */
+			return sess_on_tls(s, 0, d[0] ? d : "TLS handshake timed out", now_ms);
 		if (first && (s->state == SS_BANNER || s->state == SS_CONNECT))
 			return finish(s, s->state == SS_CONNECT ? END_CONNECT_FAILED : END_BANNER_TIMEOUT,
 				      d);

@@ -636,6 +636,24 @@ static void test_starttls(void **state)
 	fx_free(&f);
 }
 
+/* a STARTTLS handshake that hangs (auto): go on without TLS */
+static void test_tls_hang_falls_back(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 1);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-mx\r\n250 STARTTLS\r\n", SA_SEND, "STARTTLS");
+	answer(&f, "220 go ahead\r\n", SA_STARTTLS, NULL);
+	assert_int_equal(sess_on_failure(f.s, FAIL_TIMEOUT, "deadline", f.now).act, SA_RECONNECT);
+	connect_ok(&f);
+	answer(&f, "220 mx\r\n", SA_SEND, "EHLO");
+	answer(&f, "250-mx\r\n250 STARTTLS\r\n", SA_SEND, "MAIL"); /* no STARTTLS again */
+	fx_free(&f);
+}
+
 /* --tls require with no STARTTLS offered: an error, no mail sent */
 static void test_tls_required_missing(void **state)
 {
@@ -763,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_helo_fallback_and_test_helo),
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_tls_required_missing),
+		cmocka_unit_test(test_tls_hang_falls_back),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_banners),
 		cmocka_unit_test(test_drops_exhaust),
