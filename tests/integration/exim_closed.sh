@@ -19,14 +19,14 @@ exim_init default "$sink"
 exim_listener def relay-defer
 exim_start
 
-exim_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT" "127.0.0.1:$def"
-[ "$EXIM_RW_RC" -eq 0 ] || { exim_dump; fail "exit status: got $EXIM_RW_RC, want 0 (nothing open)"; }
-exim_expect "$T/out.json" "$EXIM_PORT" closed none "refused|denied|reject|not permitted"
-exim_expect "$T/out.json" "$def" closed none "refused|denied|reject|not permitted"
-exim_log_has "I=\[127\.0\.0\.1\]:$EXIM_PORT F=<[^>]*> rejected RCPT <rw-plain@canary\.test>: relay not permitted" \
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT" "127.0.0.1:$def"
+mta_rc 0 "nothing open"
+mta_expect "$T/out.json" "$EXIM_PORT" closed none "refused|denied|reject|not permitted"
+mta_expect "$T/out.json" "$def" closed none "refused|denied|reject|not permitted"
+mta_log_has "I=\[127\.0\.0\.1\]:$EXIM_PORT F=<[^>]*> rejected RCPT <rw-plain@canary\.test>: relay not permitted" \
 	"no 550 relay refusal logged"
-exim_log_has "I=\[127\.0\.0\.1\]:$def F=<[^>]*> temporarily rejected RCPT <rw-plain@canary\.test>: 4\.7\.1 relay" \
+mta_log_has "I=\[127\.0\.0\.1\]:$def F=<[^>]*> temporarily rejected RCPT <rw-plain@canary\.test>: 4\.7\.1 relay" \
 	"no 451 relay refusal logged"
-exim_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
-exim_log_lacks " <= " "a message was accepted"
+mta_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
+mta_log_lacks " <= " "a message was accepted"
 echo "PASS: exim default profile is closed"

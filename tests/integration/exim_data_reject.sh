@@ -17,14 +17,14 @@ exim_init datareject "$sink"
 exim_listener eod data-deny
 exim_start
 
-exim_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT" "127.0.0.1:$eod"
-[ "$EXIM_RW_RC" -eq 0 ] || { exim_dump; fail "exit status: got $EXIM_RW_RC, want 0 (nothing open)"; }
-exim_expect "$T/out.json" "$EXIM_PORT" closed none "refused|denied|reject"
-exim_expect "$T/out.json" "$eod" closed none "refused|denied|reject"
-exim_log_has "I=\[127\.0\.0\.1\]:$EXIM_PORT rejected DATA: 5\.7\.1 no message accepted here" \
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT" "127.0.0.1:$eod"
+mta_rc 0 "nothing open"
+mta_expect "$T/out.json" "$EXIM_PORT" closed none "refused|denied|reject"
+mta_expect "$T/out.json" "$eod" closed none "refused|denied|reject"
+mta_log_has "I=\[127\.0\.0\.1\]:$EXIM_PORT rejected DATA: 5\.7\.1 no message accepted here" \
 	"no refusal at DATA logged"
-exim_log_has "I=\[127\.0\.0\.1\]:$eod F=<rw-plain@canary\.test> rejected after DATA: 5\.7\.1 message refused" \
+mta_log_has "I=\[127\.0\.0\.1\]:$eod F=<rw-plain@canary\.test> rejected after DATA: 5\.7\.1 message refused" \
 	"no refusal after the message logged"
-exim_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
-exim_log_lacks " <= " "a message was accepted"
+mta_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
+mta_log_lacks " <= " "a message was accepted"
 echo "PASS: exim reject-at-DATA profile is closed"

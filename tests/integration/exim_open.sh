@@ -14,10 +14,10 @@ sink=$(free_port)
 exim_init open "$sink"
 exim_start
 
-exim_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT"
-[ "$EXIM_RW_RC" -eq 1 ] || { exim_dump; fail "exit status: got $EXIM_RW_RC, want 1 (open found)"; }
-exim_expect "$T/out.json" "$EXIM_PORT" open valid "relayed|canary|deliver"
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$EXIM_PORT"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$EXIM_PORT" open valid "relayed|canary|deliver"
 # the arrival really came through this Exim, not around it
-exim_log_has "=> rw-plain@canary\.test R=canary T=to_sink H=127\.0\.0\.1 \[127\.0\.0\.1\]:$sink .*C=\"250 " \
+mta_log_has "=> rw-plain@canary\.test R=canary T=to_sink H=127\.0\.0\.1 \[127\.0\.0\.1\]:$sink .*C=\"250 " \
 	"no delivery of the plain test to the sink logged"
 echo "PASS: exim open profile is open"

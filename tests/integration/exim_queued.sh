@@ -16,11 +16,11 @@ exim_listener q queue-only
 exim_start
 
 # nothing can arrive, so a short wait measures the same thing as a long one
-exim_relaywatch "$T/out.json" "$sink" --wait 5 "127.0.0.1:$q"
-[ "$EXIM_RW_RC" -eq 1 ] || { exim_dump; fail "exit status: got $EXIM_RW_RC, want 1 (suspect found)"; }
-exim_expect "$T/out.json" "$q" suspect none "accepted|no arrival"
-exim_log_has "<= rw-plain@canary\.test H=.* I=\[127\.0\.0\.1\]:$q .* for rw-plain@canary\.test" \
+mta_relaywatch "$T/out.json" "$sink" --wait 5 "127.0.0.1:$q"
+mta_rc 1 "suspect found"
+mta_expect "$T/out.json" "$q" suspect none "accepted|no arrival"
+mta_log_has "<= rw-plain@canary\.test H=.* I=\[127\.0\.0\.1\]:$q .* for rw-plain@canary\.test" \
 	"the plain test was not accepted on the queue-only listener"
-exim_log_has "no immediate delivery: queued by ACL" "no message was held by the queue-only ACL"
-exim_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
+mta_log_has "no immediate delivery: queued by ACL" "no message was held by the queue-only ACL"
+mta_log_lacks "R=canary T=to_sink" "a message was passed to the sink"
 echo "PASS: exim queue-only listener is suspect"

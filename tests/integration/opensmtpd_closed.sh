@@ -49,34 +49,34 @@ s.quit()
 sys.exit(bad)
 PY
 
-osd_relaywatch "$T/quick.json" "$sink" --source 127.0.0.2 --battery quick \
+mta_relaywatch "$T/quick.json" "$sink" --source 127.0.0.2 --battery quick \
 	"127.0.0.1:$OSD_PORT" "127.0.0.1:$mx"
-[ "$OSD_RW_RC" -eq 0 ] || { osd_dump; fail "quick: exit status: got $OSD_RW_RC, want 0"; }
-osd_expect "$T/quick.json" "$OSD_PORT" closed none "refused"
-osd_expect "$T/quick.json" "$mx" closed none "refused"
+mta_rc 0 "quick battery: nothing open"
+mta_expect "$T/quick.json" "$OSD_PORT" closed none "refused"
+mta_expect "$T/quick.json" "$mx" closed none "refused"
 # the full battery now; it is judged last, after the control
-osd_relaywatch "$T/full.json" "$sink" --source 127.0.0.2 \
+mta_relaywatch "$T/full.json" "$sink" --source 127.0.0.2 \
 	"127.0.0.1:$OSD_PORT" "127.0.0.1:$mx"
-full_rc=$OSD_RW_RC
-osd_log_has 'command="RCPT TO:<rw-plain@canary\.test>" result="550 Invalid recipient' \
+full_rc=$MTA_RW_RC
+mta_log_has 'command="RCPT TO:<rw-plain@canary\.test>" result="550 Invalid recipient' \
 	"no refusal of the plain relay attempt logged"
 # the bang path is qualified with the local domain, then has no such user
-osd_log_has 'command="RCPT TO:<canary\.test!rw-bang>" result="550 Invalid recipient: <canary\.test!rw-bang@osd\.lab\.test>"' \
+mta_log_has 'command="RCPT TO:<canary\.test!rw-bang>" result="550 Invalid recipient: <canary\.test!rw-bang@osd\.lab\.test>"' \
 	"no refusal of the bang path into the local domain logged"
-osd_log_wait 10 "mda delivery .* to=<postmaster@osd\.lab\.test> .*result=Ok" \
+mta_log_wait 10 "mda delivery .* to=<postmaster@osd\.lab\.test> .*result=Ok" \
 	"the message for the local domain was not delivered locally"
-osd_log_lacks " mta (connecting|delivery) " "a stranger's message was relayed"
+mta_log_lacks " mta (connecting|delivery) " "a stranger's message was relayed"
 
 # control: for 127.0.0.1 the same rules relay, and that must be found
-osd_relaywatch "$T/local.json" "$sink" --battery quick "127.0.0.1:$OSD_PORT"
-[ "$OSD_RW_RC" -eq 1 ] || { osd_dump; fail "control: exit status: got $OSD_RW_RC, want 1"; }
-osd_expect "$T/local.json" "$OSD_PORT" open valid "relayed to the canary"
+mta_relaywatch "$T/local.json" "$sink" --battery quick "127.0.0.1:$OSD_PORT"
+mta_rc 1 "control: open for 127.0.0.1"
+mta_expect "$T/local.json" "$OSD_PORT" open valid "relayed to the canary"
 osd_only_canary "$sink"
 
 # the full battery's HELO tests meet OpenSMTPD's refusal of a second EHLO or
 # HELO in a session (503 5.5.1 Invalid command: Already identified): every
 # relay attempt was still refused, so the verdict must still be closed
 [ "$full_rc" -eq 0 ] || { osd_dump; fail "full: exit status: got $full_rc, want 0"; }
-osd_expect "$T/full.json" "$OSD_PORT" closed none "refused"
-osd_expect "$T/full.json" "$mx" closed none "refused"
+mta_expect "$T/full.json" "$OSD_PORT" closed none "refused"
+mta_expect "$T/full.json" "$mx" closed none "refused"
 echo "PASS: opensmtpd default profile is closed"

@@ -14,15 +14,15 @@ sink=$(free_port)
 osd_init open "$sink"
 osd_start
 
-osd_relaywatch "$T/out.json" "$sink" "127.0.0.1:$OSD_PORT"
-[ "$OSD_RW_RC" -eq 1 ] || { osd_dump; fail "exit status: got $OSD_RW_RC, want 1 (open found)"; }
-osd_expect "$T/out.json" "$OSD_PORT" open valid "relayed to the canary"
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$OSD_PORT"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$OSD_PORT" open valid "relayed to the canary"
 # the arrival really came through this OpenSMTPD, not around it
-osd_log_has "mta connecting address=smtp://127\.0\.0\.1:$sink " "no connection to the sink logged"
-osd_log_wait 10 'mta delivery .* to=<rw-plain@canary\.test> .*result="Ok"' \
+mta_log_has "mta connecting address=smtp://127\.0\.0\.1:$sink " "no connection to the sink logged"
+mta_log_wait 10 'mta delivery .* to=<rw-plain@canary\.test> .*result="Ok"' \
 	"no delivery to the sink logged"
 # and it refused what was not for the canary domain
-osd_log_has 'failed-command command="RCPT TO:<[^>]*@\[127\.0\.0\.1\]>" result="550 ' \
+mta_log_has 'failed-command command="RCPT TO:<[^>]*@\[127\.0\.0\.1\]>" result="550 ' \
 	"no RCPT refusal for another domain logged"
 osd_only_canary "$sink"
 echo "PASS: opensmtpd open profile is open"

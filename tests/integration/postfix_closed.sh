@@ -16,11 +16,11 @@ pf_init default "$sink"
 pf_listener rej -o smtpd_relay_restrictions=permit_mynetworks,reject_unauth_destination
 pf_start
 
-pf_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT" "127.0.0.1:$rej"
-[ "$PF_RW_RC" -eq 0 ] || { pf_dump; fail "exit status: got $PF_RW_RC, want 0 (nothing open)"; }
-pf_expect "$T/out.json" "$PF_PORT" closed none "refused|denied|reject"
-pf_expect "$T/out.json" "$rej" closed none "refused|denied|reject"
-pf_log_has "reject: RCPT from .*: 454 4\.7\.1 .*Relay access denied" "no 454 relay refusal logged"
-pf_log_has "reject: RCPT from .*: 554 5\.7\.1 .*Relay access denied" "no 554 relay refusal logged"
-pf_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink" "a message was passed to the sink"
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT" "127.0.0.1:$rej"
+mta_rc 0 "nothing open"
+mta_expect "$T/out.json" "$PF_PORT" closed none "refused|denied|reject"
+mta_expect "$T/out.json" "$rej" closed none "refused|denied|reject"
+mta_log_has "reject: RCPT from .*: 454 4\.7\.1 .*Relay access denied" "no 454 relay refusal logged"
+mta_log_has "reject: RCPT from .*: 554 5\.7\.1 .*Relay access denied" "no 554 relay refusal logged"
+mta_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink" "a message was passed to the sink"
 echo "PASS: postfix default profile is closed"

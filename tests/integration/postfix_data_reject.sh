@@ -16,11 +16,11 @@ pf_init datareject "$sink"
 pf_listener eod -o smtpd_data_restrictions= -o smtpd_end_of_data_restrictions=reject
 pf_start
 
-pf_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT" "127.0.0.1:$eod"
-[ "$PF_RW_RC" -eq 0 ] || { pf_dump; fail "exit status: got $PF_RW_RC, want 0 (nothing open)"; }
-pf_expect "$T/out.json" "$PF_PORT" closed none "refused|denied|reject"
-pf_expect "$T/out.json" "$eod" closed none "refused|denied|reject"
-pf_log_has "reject: DATA from .*: 554 5\.7\.1" "no refusal at DATA logged"
-pf_log_has "reject: END-OF-MESSAGE from .*: 554 5\.7\.1" "no refusal at end of data logged"
-pf_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink" "a message was passed to the sink"
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT" "127.0.0.1:$eod"
+mta_rc 0 "nothing open"
+mta_expect "$T/out.json" "$PF_PORT" closed none "refused|denied|reject"
+mta_expect "$T/out.json" "$eod" closed none "refused|denied|reject"
+mta_log_has "reject: DATA from .*: 554 5\.7\.1" "no refusal at DATA logged"
+mta_log_has "reject: END-OF-MESSAGE from .*: 554 5\.7\.1" "no refusal at end of data logged"
+mta_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink" "a message was passed to the sink"
 echo "PASS: postfix reject-at-DATA profile is closed"

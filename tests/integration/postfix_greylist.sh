@@ -41,12 +41,14 @@ pf_listener long \
 	-o "smtpd_recipient_restrictions=check_policy_service,$(pg_policy pglong),permit_mynetworks,reject_unauth_destination"
 pf_start
 
-# dump the daemons' logs too when a pf_* check fails
+# dump the daemons' logs too when a check fails
 _pg_fail_dump() { pg_dump pgopen; pg_dump pgclosed; pg_dump pglong; }
+_pg_pf_dump() { _pg_fail_dump; pf_dump; }
+MTA_DUMP=_pg_pf_dump
 
 # greylist_expect OUT PORT - rounds >= 1 and every test that ran was retried
 greylist_expect() {
-	python3 - "$1" "$2" <<'PY' || { _pg_fail_dump; pf_dump; fail "127.0.0.1:$2: greylisting not waited out"; }
+	python3 - "$1" "$2" <<'PY' || { $MTA_DUMP; fail "127.0.0.1:$2: greylisting not waited out"; }
 import json, sys
 port = int(sys.argv[2])
 o = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -70,19 +72,19 @@ PY
 }
 
 # 1. delay 5 s, relaywatch retries after 6 s: open and closed, side by side
-pf_relaywatch "$T/out.json" "$sink" --greylist-delay 6 --wait 20 --timeout 10 \
+mta_relaywatch "$T/out.json" "$sink" --greylist-delay 6 --wait 20 --timeout 10 \
 	--battery quick "127.0.0.1:$open" "127.0.0.1:$closed"
-[ "$PF_RW_RC" -eq 1 ] || { _pg_fail_dump; pf_dump; fail "exit status: got $PF_RW_RC, want 1 (open found)"; }
-pf_expect "$T/out.json" "$open" open valid "relayed|canary|deliver"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$open" open valid "relayed|canary|deliver"
 greylist_expect "$T/out.json" "$open"
-pf_expect "$T/out.json" "$closed" closed none "refused|denied|reject"
+mta_expect "$T/out.json" "$closed" closed none "refused|denied|reject"
 greylist_expect "$T/out.json" "$closed"
 
 # 2. delay 300 s, relaywatch may wait 20 s in all: still greylisted at the end
-pf_relaywatch "$T/long.json" "$sink2" --greylist-delay 3 --session-timeout 20 --timeout 3 \
+mta_relaywatch "$T/long.json" "$sink2" --greylist-delay 3 --session-timeout 20 --timeout 3 \
 	--wait 20 --battery quick "127.0.0.1:$long"
-[ "$PF_RW_RC" -eq 0 ] || { _pg_fail_dump; pf_dump; fail "exit status: got $PF_RW_RC, want 0 (nothing open)"; }
-pf_expect "$T/long.json" "$long" tempfail none "4xx|greylist"
+mta_rc 0 "nothing open"
+mta_expect "$T/long.json" "$long" tempfail none "4xx|greylist"
 python3 - "$T/long.json" "$long" <<'PY' || { _pg_fail_dump; fail "127.0.0.1:$long: greylisting not retried"; }
 import json, sys
 o = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][0]
@@ -98,10 +100,10 @@ PY
 
 # the greylisting really happened: postgrey decided, Postfix answered 450,
 # and only the first two daemons ever let a triplet through
-pf_log_has "reject: RCPT from .*: 450 4\.2\.0 .*Greylisted" "no 450 greylisting logged"
-pf_log_has "reject: RCPT from .*: 554 5\.7\.1 .*Relay access denied" "no relay refusal after the delay logged"
-pf_log_has "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink,.*status=sent" "no delivery to the sink logged"
-pf_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink2" "a greylisted message reached the sink"
+mta_log_has "reject: RCPT from .*: 450 4\.2\.0 .*Greylisted" "no 450 greylisting logged"
+mta_log_has "reject: RCPT from .*: 554 5\.7\.1 .*Relay access denied" "no relay refusal after the delay logged"
+mta_log_has "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink,.*status=sent" "no delivery to the sink logged"
+mta_log_lacks "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink2" "a greylisted message reached the sink"
 for d in pgopen pgclosed pglong; do
 	pg_log_has $d "action=greylist, reason=new, .*client_address=127\.0\.0\.1" "no new triplet greylisted"
 done

@@ -13,9 +13,9 @@ sink=$(free_port)
 pf_init open "$sink"
 pf_start
 
-pf_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT"
-[ "$PF_RW_RC" -eq 1 ] || { pf_dump; fail "exit status: got $PF_RW_RC, want 1 (open found)"; }
-pf_expect "$T/out.json" "$PF_PORT" open valid "relayed|canary|deliver"
+mta_relaywatch "$T/out.json" "$sink" "127.0.0.1:$PF_PORT"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$PF_PORT" open valid "relayed|canary|deliver"
 # the arrival really came through this Postfix, not around it
-pf_log_has "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink,.*status=sent" "no delivery to the sink logged"
+mta_log_has "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sink,.*status=sent" "no delivery to the sink logged"
 echo "PASS: postfix open profile is open"

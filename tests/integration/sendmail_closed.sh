@@ -16,12 +16,12 @@ sink=$(free_port)
 sm_init default "$sink"
 sm_start
 
-sm_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
-[ "$SM_RW_RC" -eq 0 ] || { sm_dump; fail "exit status: got $SM_RW_RC, want 0 (nothing open)"; }
-sm_expect "$T/out.json" "$SM_PORT" closed none "refused|denied|reject"
+mta_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
+mta_rc 0 "nothing open"
+mta_expect "$T/out.json" "$SM_PORT" closed none "refused|denied|reject"
 # the plain and the classic tricks were all refused at RCPT
-sm_tests "$T/out.json" "$SM_PORT" mail plain null-sender percent-ip bang-ip source-route-ip
-sm_traffic_has ">>> 550 5\.7\.1 <rw-plain@canary\.test>\.\.\. Relaying denied" "no relay refusal logged"
-sm_traffic_lacks "=== CONNECT \[127\.0\.0\.1\]" "sendmail connected out (to the sink)"
-sm_traffic_lacks ">>> 250 2\.0\.0 .* Message accepted for delivery" "a message was accepted"
+mta_tests "$T/out.json" "$SM_PORT" mail plain null-sender percent-ip bang-ip source-route-ip
+mta_log_has ">>> 550 5\.7\.1 <rw-plain@canary\.test>\.\.\. Relaying denied" "no relay refusal logged"
+mta_log_lacks "=== CONNECT \[127\.0\.0\.1\]" "sendmail connected out (to the sink)"
+mta_log_lacks ">>> 250 2\.0\.0 .* Message accepted for delivery" "a message was accepted"
 echo "PASS: sendmail default profile is closed"

@@ -17,17 +17,17 @@ sink=$(free_port)
 sm_init open "$sink"
 sm_start
 
-sm_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
-[ "$SM_RW_RC" -eq 1 ] || { sm_dump; fail "exit status: got $SM_RW_RC, want 1 (open found)"; }
-sm_expect "$T/out.json" "$SM_PORT" open valid "relayed|canary|deliver"
-sm_tests "$T/out.json" "$SM_PORT" delivered plain null-sender percent-ip quoted-percent \
+mta_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$SM_PORT" open valid "relayed|canary|deliver"
+mta_tests "$T/out.json" "$SM_PORT" delivered plain null-sender percent-ip quoted-percent \
 	source-route-ip bang bang-ip unqualified
 # Sendmail's parser refuses user@canary@target outright
-sm_tests "$T/out.json" "$SM_PORT" mail double-at-ip double-at-host
+mta_tests "$T/out.json" "$SM_PORT" mail double-at-ip double-at-host
 # the arrivals really came through this Sendmail, from the stranger's address
-sm_traffic_has "<<< (EHLO|HELO) " "no inbound SMTP dialogue logged"
-sm_traffic_has ">>> Received: from .*\(rw-client\.lab\.test \[127\.0\.0\.2\]\)" \
+mta_log_has "<<< (EHLO|HELO) " "no inbound SMTP dialogue logged"
+mta_log_has ">>> Received: from .*\(rw-client\.lab\.test \[127\.0\.0\.2\]\)" \
 	"no relayed message names the client 127.0.0.2"
-sm_traffic_has ">>> RCPT To:<rw-plain@canary\.test>" "no delivery of rw-plain to the sink logged"
-sm_traffic_has "<<< 250 2\.0\.0 Ok: queued as" "the sink never confirmed a delivery"
+mta_log_has ">>> RCPT To:<rw-plain@canary\.test>" "no delivery of rw-plain to the sink logged"
+mta_log_has "<<< 250 2\.0\.0 Ok: queued as" "the sink never confirmed a delivery"
 echo "PASS: sendmail open profile is open"

@@ -18,12 +18,12 @@ sink=$(free_port)
 sm_init percent "$sink"
 sm_start
 
-sm_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
-[ "$SM_RW_RC" -eq 1 ] || { sm_dump; fail "exit status: got $SM_RW_RC, want 1 (open found)"; }
-sm_expect "$T/out.json" "$SM_PORT" open valid "relayed|canary|deliver"
-sm_tests "$T/out.json" "$SM_PORT" delivered percent-ip percent-host
-sm_tests "$T/out.json" "$SM_PORT" mail plain null-sender quoted-percent unqualified bang-ip \
+mta_relaywatch "$T/out.json" "$sink" "$SM_ADDR:$SM_PORT"
+mta_rc 1 "open found"
+mta_expect "$T/out.json" "$SM_PORT" open valid "relayed|canary|deliver"
+mta_tests "$T/out.json" "$SM_PORT" delivered percent-ip percent-host
+mta_tests "$T/out.json" "$SM_PORT" mail plain null-sender quoted-percent unqualified bang-ip \
 	source-route-ip trailing-dot
-sm_traffic_has ">>> 550 5\.7\.1 <rw-plain@canary\.test>\.\.\. Relaying denied" "plain relaying was not refused"
-sm_traffic_has ">>> RCPT To:<rw-percent-ip@canary\.test>" "no percent-hack delivery to the sink logged"
+mta_log_has ">>> 550 5\.7\.1 <rw-plain@canary\.test>\.\.\. Relaying denied" "plain relaying was not refused"
+mta_log_has ">>> RCPT To:<rw-percent-ip@canary\.test>" "no percent-hack delivery to the sink logged"
 echo "PASS: sendmail percent-hack profile is open through the percent hack only"

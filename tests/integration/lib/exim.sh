@@ -43,27 +43,21 @@
 #                         daemon, wait for every port
 #   exim_stop             stop the daemon, kill its stray processes
 #   exim_dump             print the logs and the queue (for failures)
-#   exim_relaywatch OUT SINKPORT [OPTION...] TARGET...
-#                         run `relaywatch test --json` against the instance
-#                         (OPTIONs come last, so they override the defaults),
-#                         JSON Lines in OUT, exit status in $EXIM_RW_RC
-#   exim_expect OUT PORT VERDICTS ARRIVALS [REASON]
-#                         the object for 127.0.0.1:PORT has a verdict in
-#                         VERDICTS (a|b), mta "exim", ARRIVALS is "valid" (a
-#                         valid token arrived, its Received chain has Exim's
-#                         "by exim.lab.test with ... (Exim 4.x)") or "none",
-#                         and its reason matches the regex REASON
-#   exim_log_has / exim_log_lacks PATTERN WHAT
-#                         the main log shows / never shows PATTERN (grep -E)
+#
+# The probe and its judgement are lib/mta.sh's (sourced here): mta_relaywatch,
+# mta_rc, mta_expect (mta "exim", a valid arrival's Received chain has Exim's
+# "by exim.lab.test with ... (Exim 4.x)"), mta_log_has / mta_log_lacks on the
+# main log.
 #
 # LIMITS: start-up waits at most EXIM_START_WAIT seconds (20) per port; stop
 # waits at most 5 seconds before SIGKILL; relaywatch runs at most 300 s.
 
 _exim_here=$(cd "${here:-$(dirname "$0")}" && pwd)
 . "$_exim_here/lib/fetch_deb.sh"
+. "$_exim_here/lib/mta.sh"
 
 EXIM_PKGS="exim4-daemon-light"
-EXIM_ROOT="${RW_PEERS:-$(cd "$_exim_here/../.." && pwd)/build/peers}/exim"
+EXIM_ROOT=$(fetch_deb_peer exim)
 EXIM_BIN="$EXIM_ROOT/usr/sbin/exim4"
 EXIM_DIR="$T/exim"
 EXIM_CONF="$EXIM_DIR/configure"
@@ -80,7 +74,10 @@ EXIM_UID="" EXIM_GID=""
 _exim_ports=""
 _exim_profile="" _exim_sink=""
 _exim_policy_ports=""  # "policy:port ..." for the ACLs
-_exim_rw_pid=""        # a relaywatch still running, stopped before exim
+MTA_NAME=exim
+MTA_RECEIVED='^(?=.*by exim\.lab\.test with )(?=.*\(Exim )'
+MTA_DUMP=exim_dump
+MTA_LOG=$EXIM_LOG MTA_LOG_WHAT="exim log"
 
 # _exim_go [exec] ARGS... - run the unpacked exim with our environment (and
 # namespace); with exec, in place of the calling (background) shell
@@ -135,21 +132,19 @@ _exim_user() {
 	EXIM_UID=$(id -u Debian-exim) EXIM_GID=$(getent group Debian-exim | cut -d: -f3)
 }
 
+# _exim_unsetuid ROOT - clear the setuid bit of the freshly unpacked binary
+_exim_unsetuid() { chmod u-s "$1/usr/sbin/exim4"; }
+
 # exim_require - the unpacked Exim, root, and a user to run it as
 exim_require() {
 	[ "$(id -u)" -eq 0 ] || skip "a private exim instance must be started as root"
 	command -v python3 >/dev/null 2>&1 || skip "no python3"
 	command -v apt-get >/dev/null 2>&1 || skip "no apt-get to download exim"
-	fetch_deb "$EXIM_ROOT" usr/sbin/exim4 $EXIM_PKGS
-	case $? in
-	0) ;;
-	2) skip "cannot download $EXIM_PKGS from the Debian mirrors" ;;
-	*) fail "cannot unpack $EXIM_PKGS into $EXIM_ROOT" ;;
-	esac
+	fetch_deb_require -f _exim_unsetuid "$EXIM_ROOT" usr/sbin/exim4 $EXIM_PKGS
 	[ -x "$EXIM_BIN" ] || fail "no $EXIM_BIN after unpacking $EXIM_PKGS"
-	[ ! -u "$EXIM_BIN" ] || chmod u-s "$EXIM_BIN" || fail "cannot clear the setuid bit of $EXIM_BIN"
+	[ ! -u "$EXIM_BIN" ] || fail "$EXIM_BIN is setuid (an old cache: remove $EXIM_ROOT)"
 	EXIM_LIBPATH=$(fetch_deb_libpath "$EXIM_ROOT")
-	_missing=$(LD_LIBRARY_PATH="$EXIM_LIBPATH" ldd "$EXIM_BIN" 2>&1 | grep 'not found')
+	_missing=$(fetch_deb_missing "$EXIM_ROOT" "$EXIM_BIN")
 	[ -z "$_missing" ] || {
 		echo "$_missing"
 		fail "$EXIM_BIN lacks libraries (fetch_deb missed a dependency)"
@@ -193,16 +188,6 @@ exim_init() {
 		"canary.test -> 127.0.0.1 port $_exim_sink, config $EXIM_CONF"
 }
 
-# _exim_new_port - a free loopback port not yet given to this instance
-_exim_new_port() {
-	for _i in 1 2 3 4 5; do
-		_p=$(free_port)
-		case " $_exim_ports " in *" $_p "*) continue ;; esac
-		echo "$_p"; return 0
-	done
-	fail "no fresh free port"
-}
-
 # exim_listener VAR POLICY - another listening port with its own ACL policy
 exim_listener() {
 	_var=$1 _pol=$2
@@ -210,7 +195,7 @@ exim_listener() {
 	none | relay-defer | predata-deny | data-deny | queue-only) ;;
 	*) fail "exim_listener: unknown policy '$_pol'" ;;
 	esac
-	_p=$(_exim_new_port) || fail "no fresh free port"
+	_p=$(mta_new_port "$_exim_ports") || fail "no fresh free port"
 	_exim_ports="$_exim_ports $_p"
 	_exim_policy_ports="$_exim_policy_ports $_pol:$_p"
 	eval "$_var=\$_p"
@@ -375,12 +360,7 @@ exim_start() {
 }
 
 # _exim_procs - pids of processes started from this instance's config
-_exim_procs() {
-	for _c in /proc/[0-9]*/cmdline; do
-		{ tr '\0' '\n' <"$_c"; } 2>/dev/null | grep -qxF "$EXIM_CONF" || continue
-		_p=${_c#/proc/}; echo "${_p%/cmdline}"
-	done
-}
+_exim_procs() { mta_procs_with cmdline "$EXIM_CONF"; }
 
 # exim_stop - stop the daemon and anything of it left behind
 exim_stop() {
@@ -399,12 +379,7 @@ exim_stop() {
 	kill -9 "$EXIM_PID" 2>/dev/null
 	wait "$EXIM_PID" 2>/dev/null
 	EXIM_PID=""
-	_left=$(_exim_procs)
-	if [ -n "$_left" ]; then
-		echo "exim: killing stray processes:" $_left
-		kill -9 $_left 2>/dev/null
-	fi
-	return 0
+	mta_kill_strays exim $(_exim_procs)
 }
 
 # exim_dump - the logs and the queue, for a failing test's log
@@ -419,102 +394,6 @@ exim_dump() {
 	echo "----"
 }
 
-# exim_relaywatch OUT SINKPORT [OPTION...] TARGET... - the probe under test, bounded in time
-exim_relaywatch() {
-	_out=$1 _sinkport=$2; shift 2
-	[ -x "$RW" ] || fail "$RW is not built"
-	[ -f "$T/token.key" ] || key_file "$T/token.key"
-	set -- "$RW" test --json --canary canary.test --sink-listen "127.0.0.1:$_sinkport" \
-		--token-key "$T/token.key" --wait 20 --timeout 10 --greylist-delay 1 "$@"
-	echo "run: $*"
-	# in the background, so that a TERM to this script is handled at once
-	rw_bg timeout 300 "$@" >"$_out" 2>"$_out.err"
-	_exim_rw_pid=$RW_LASTPID
-	wait "$RW_LASTPID"
-	EXIM_RW_RC=$?
-	_exim_rw_pid=""
-	echo "relaywatch exit status $EXIM_RW_RC"
-	if [ $EXIM_RW_RC -eq 124 ]; then
-		tail -40 "$_out.err"; exim_dump; fail "relaywatch test did not finish within 300s"
-	fi
-	python3 - "$_out" <<'PY' || { tail -40 "$_out.err"; exim_dump; fail "relaywatch wrote no valid JSON"; }
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    if not line.strip():
-        continue
-    o = json.loads(line)
-    n += 1
-    print("target=%s verdict=%s mta=%s reason=%s" % (o.get("target"), o.get("verdict"),
-          o.get("mta"), json.dumps(o.get("reason"))))
-    for t in o.get("tests", []):
-        print("  test=%s stage=%s code=%s esc=%s attempts=%s rcpt=%s text=%s" % (t.get("id"),
-              t.get("stage"), t.get("code"), t.get("esc"), t.get("attempts"), t.get("rcpt_to"),
-              json.dumps(t.get("text"))))
-    for a in o.get("arrivals", []):
-        print("  arrival test=%s token_status=%s rcpt=%s received=%s" % (a.get("test"),
-              a.get("token_status"), a.get("rcpt_to"), json.dumps(a.get("received"))))
-sys.exit(0 if n else 1)
-PY
-}
-
-# exim_expect OUT PORT VERDICTS ARRIVALS [REASON] - judge one target's JSON object
-exim_expect() {
-	EXIM_HOST=$EXIM_HOST python3 - "$@" <<'PY' || { echo "---- relaywatch stderr"; tail -40 "$1.err"; exim_dump; fail "127.0.0.1:$2: unexpected result"; }
-import json, os, re, sys
-host = os.environ["EXIM_HOST"]
-out, port, verdicts, arrivals = sys.argv[1], int(sys.argv[2]), sys.argv[3].split("|"), sys.argv[4]
-want_reason = sys.argv[5] if len(sys.argv) > 5 else ""
-objs = [json.loads(l) for l in open(out) if l.strip()]
-objs = [o for o in objs if o.get("port") == port and o.get("addr") == "127.0.0.1"]
-bad = []
-if len(objs) != 1:
-    print("want one object for 127.0.0.1:%d, got %d" % (port, len(objs)))
-    sys.exit(1)
-o = objs[0]
-if o.get("verdict") not in verdicts:
-    bad.append("verdict: got %r, want %s" % (o.get("verdict"), " or ".join(verdicts)))
-if not o.get("reason"):
-    bad.append("reason: got empty, want the evidence")
-elif want_reason and not re.search(want_reason, o["reason"], re.I):
-    bad.append("reason: got %r, want it to match /%s/" % (o["reason"], want_reason))
-if o.get("mta") != "exim":
-    bad.append("mta: got %r, want 'exim'" % o.get("mta"))
-arr = o.get("arrivals") or []
-if arrivals == "valid":
-    good = [a for a in arr if a.get("token_status") == "valid"
-            and any(("by %s with " % host) in r and "(Exim " in r for r in a.get("received") or [])]
-    if not good:
-        bad.append("arrivals: got %d, none valid with 'by %s with ... (Exim' in its Received chain"
-                   % (len(arr), host))
-elif arr:
-    bad.append("arrivals: got %d, want none" % len(arr))
-for b in bad:
-    print("127.0.0.1:%d: %s" % (port, b))
-sys.exit(1 if bad else 0)
-PY
-	echo "ok: 127.0.0.1:$2 verdict $(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    o = json.loads(l) if l.strip() else {}
-    if o.get("port") == int(sys.argv[2]): print(o["verdict"])' "$1" "$2")"
-}
-
-# exim_log_has PATTERN WHAT - the main log shows PATTERN (grep -E), else fail
-exim_log_has() {
-	grep -Eq "$1" "$EXIM_LOG" || { exim_dump; fail "exim log: $2"; }
-}
-
-# exim_log_lacks PATTERN WHAT - the main log never shows PATTERN
-exim_log_lacks() {
-	! grep -E "$1" "$EXIM_LOG" || { exim_dump; fail "exim log: $2"; }
-}
-
 # stop relaywatch, then exim, before common.sh removes $T (and on
 # interruption too: a prober left running would open new sessions)
-_exim_exit() {
-	[ -z "$_exim_rw_pid" ] || { kill "$_exim_rw_pid" 2>/dev/null; wait "$_exim_rw_pid" 2>/dev/null; }
-	exim_stop
-	rw_cleanup
-}
-trap _exim_exit EXIT
-trap '_exim_exit; trap - EXIT; exit 130' INT TERM
+mta_traps exim_stop

@@ -1,5 +1,6 @@
 # fetch_deb.sh - unpack Debian packages into a private root for peer tests
-# (sourced after common.sh, POSIX sh).
+# (sourced after common.sh, POSIX sh). The one fetch/unpack implementation
+# for every peer that is not installed (exim.sh, opensmtpd.sh, sendmail.sh).
 #
 # A peer that cannot be installed next to the machine's own packages (a
 # second MTA conflicts with Postfix) is downloaded with `apt-get download`
@@ -11,22 +12,40 @@
 # companions) are ignored: they serve the installed package, not a binary
 # started by hand.
 #
-#   fetch_deb ROOT FILE PKG...
+#   fetch_deb [-f FIXUP] ROOT FILE PKG...
 #                           unpack PKG and its missing libraries into ROOT,
 #                           once: a later call with the same PKG list finds
 #                           ROOT/.fetched and ROOT/FILE (the file the caller
-#                           needs) and returns at once. Returns 0, 2 when a
-#                           package cannot be downloaded (no network, no
-#                           mirror: the caller skips), 1 on any other error.
+#                           needs) and returns at once. FIXUP, a command, is
+#                           run with the unpacked tree as its argument before
+#                           that tree becomes ROOT (clear a setuid bit...).
+#                           Returns 0, 2 when a package cannot be downloaded
+#                           (no network, no mirror, no apt-get: the caller
+#                           skips), 3 when another caller held ROOT.lock for
+#                           FETCH_DEB_LOCK_WAIT seconds, 1 on any other error.
+#   fetch_deb_require [-f FIXUP] ROOT FILE PKG...
+#                           fetch_deb for a test script: skip (77) on 2, and
+#                           on 3 too when FETCH_DEB_BUSY is "skip"; fail on
+#                           any other error
+#   fetch_deb_peer NAME     the cache directory for peer NAME:
+#                           $RW_PEERS/NAME, by default build/peers/NAME in the
+#                           source tree (shared by every build directory)
 #   fetch_deb_libpath ROOT  the library directories under ROOT, ':'-separated
+#   fetch_deb_missing ROOT BIN
+#                           ldd's "not found" lines for BIN with ROOT's
+#                           libraries on the path (nothing when it links)
+#   fetch_deb_version ROOT PKG
+#                           the version of PKG that was unpacked into ROOT
 #
 # Concurrent callers are serialised with flock on ROOT.lock; ROOT is built in
 # ROOT.tmp.<pid> and renamed into place only when complete.
 #
 # LIMITS: FETCH_DEB_TIMEOUT seconds (120) per apt-get command, 30 packages,
-# 120 seconds waiting for another caller's lock.
+# FETCH_DEB_LOCK_WAIT seconds (120) waiting for another caller's lock.
 
 FETCH_DEB_TIMEOUT=${FETCH_DEB_TIMEOUT:-120}
+FETCH_DEB_LOCK_WAIT=${FETCH_DEB_LOCK_WAIT:-120}
+FETCH_DEB_BUSY=${FETCH_DEB_BUSY:-fail}
 FETCH_DEB_MAX=30
 
 # _fd_installed PKG - dpkg says PKG is installed
@@ -70,8 +89,10 @@ _fd_done() {
 	[ -f "$1/.fetched" ] && [ -e "$1/$2" ] && [ "$(sed 1q "$1/.fetched")" = "$3" ]
 }
 
-# fetch_deb ROOT FILE PKG... - unpack PKG and its missing libraries into ROOT
+# fetch_deb [-f FIXUP] ROOT FILE PKG... - unpack PKG and its missing libraries into ROOT
 fetch_deb() {
+	_fdfix=""
+	if [ "$1" = -f ]; then _fdfix=$2; shift 2; fi
 	_fdroot=$1 _fdfile=$2; shift 2
 	_fdwant="$*"
 	_fd_done "$_fdroot" "$_fdfile" "$_fdwant" && return 0
@@ -80,7 +101,8 @@ fetch_deb() {
 	done
 	mkdir -p "$(dirname "$_fdroot")" || return 1
 	exec 9>"$_fdroot.lock"
-	flock -w 120 9 || { exec 9>&-; echo "fetch_deb: $_fdroot.lock held for 120s"; return 1; }
+	flock -w "$FETCH_DEB_LOCK_WAIT" 9 || {
+		exec 9>&-; echo "fetch_deb: $_fdroot.lock held for ${FETCH_DEB_LOCK_WAIT}s"; return 3; }
 	# another caller may have finished while we waited
 	if _fd_done "$_fdroot" "$_fdfile" "$_fdwant"; then
 		exec 9>&-; return 0
@@ -119,6 +141,9 @@ fetch_deb() {
 		echo "fetch_deb: $_fdwant holds no $_fdfile"
 		_fdrc=1
 	fi
+	if [ $_fdrc -eq 0 ] && [ -n "$_fdfix" ]; then
+		$_fdfix "$_fdtmp/root" || { echo "fetch_deb: $_fdfix failed"; _fdrc=1; }
+	fi
 	if [ $_fdrc -eq 0 ]; then
 		{ echo "$_fdwant"; (cd "$_fdtmp/debs" && ls); } >"$_fdtmp/root/.fetched"
 		rm -rf "$_fdroot"
@@ -133,4 +158,32 @@ fetch_deb() {
 fetch_deb_libpath() {
 	find "$1" -name 'lib*.so*' \( -type f -o -type l \) 2>/dev/null |
 		sed 's|/[^/]*$||' | sort -u | tr '\n' ':' | sed 's/:$//'
+}
+
+# fetch_deb_require [-f FIXUP] ROOT FILE PKG... - fetch_deb, or skip/fail the test
+fetch_deb_require() {
+	_fdr=""
+	if [ "$1" = -f ]; then _fdr="-f $2"; shift 2; fi
+	fetch_deb $_fdr "$@"
+	case $?,$FETCH_DEB_BUSY in
+	0,*) ;;
+	2,*) shift 2; skip "cannot download $* from the Debian mirrors" ;;
+	3,skip) skip "another test holds $1.lock" ;;
+	*) _fdr=$1; shift 2; fail "cannot unpack $* into $_fdr" ;;
+	esac
+}
+
+# fetch_deb_peer NAME - the cache directory for peer NAME
+fetch_deb_peer() {
+	echo "${RW_PEERS:-$(cd "${here:-$(dirname "$0")}/../.." && pwd)/build/peers}/$1"
+}
+
+# fetch_deb_missing ROOT BIN - the libraries BIN cannot find, if any
+fetch_deb_missing() {
+	LD_LIBRARY_PATH="$(fetch_deb_libpath "$1")" ldd "$2" 2>&1 | grep 'not found'
+}
+
+# fetch_deb_version ROOT PKG - PKG's version, from the file names in ROOT/.fetched
+fetch_deb_version() {
+	sed -n "s/^$2_\([^_]*\)_.*/\1/p" "$1/.fetched" | sed 's/%3a/:/'
 }

@@ -2,10 +2,10 @@
 # (sourced after common.sh, POSIX sh).
 #
 # Debian's opensmtpd conflicts with the installed postfix (both are the
-# mail-transport-agent), so it is never installed: `apt-get download` fetches
-# the package (and any library it needs that is missing) and `dpkg-deb -x`
-# unpacks it into a cache, build/peers/opensmtpd (RW_PEERS overrides
-# build/peers), shared by every build directory and reused by later runs.
+# mail-transport-agent), so it is never installed: lib/fetch_deb.sh fetches
+# the package (and any library it needs that is missing) and unpacks it into
+# a cache, build/peers/opensmtpd (RW_PEERS overrides build/peers), shared by
+# every build directory and reused by later runs.
 #
 # smtpd(8) has its spool (/var/spool/smtpd), chroot (/var/lib/opensmtpd/empty)
 # and control socket (/var/run/smtpd.sock) compiled in, and none can be
@@ -37,38 +37,31 @@
 #   osd_start             check the configuration, start, wait for every port
 #   osd_stop              stop the instance, kill what is left in its namespace
 #   osd_dump              print the log and the queue (for failures)
-#   osd_relaywatch OUT SINKPORT [OPTION]... TARGET...
-#                         run `relaywatch test --json` against the instance,
-#                         JSON Lines in OUT, exit status in $OSD_RW_RC
-#   osd_expect OUT PORT VERDICTS ARRIVALS [REASON]
-#                         the object for 127.0.0.1:PORT has a verdict in
-#                         VERDICTS (a|b), mta "opensmtpd" (its banner must say
-#                         OpenSMTPD), ARRIVALS is "valid" (a valid token that
-#                         came "by osd.lab.test") or "none", and its reason
-#                         matches the regex REASON (case-insensitive)
-#   osd_log_has PATTERN WHAT / osd_log_lacks PATTERN WHAT
-#                         the smtpd log shows (never shows) PATTERN (grep -E)
-#   osd_log_wait SECONDS PATTERN WHAT
-#                         the smtpd log shows PATTERN within SECONDS
 #   osd_only_canary SINKPORT
 #                         every delivery in the log was for the canary domain,
 #                         and every outgoing connection went to the sink
 #
-# LIMITS: the download waits at most OSD_FETCH_WAIT seconds (120) per apt-get
-# call and for another test's download; start-up at most OSD_START_WAIT (20)
-# per port; stop 5 seconds before the namespace's processes are killed;
-# osd_log_wait as long as its caller says.
+# The probe and its judgement are lib/mta.sh's (sourced here): mta_relaywatch,
+# mta_rc, mta_expect (the banner must name OpenSMTPD and the mta be
+# "opensmtpd"; a valid arrival came "by osd.lab.test"), mta_log_has,
+# mta_log_lacks and mta_log_wait on the smtpd log.
+#
+# LIMITS: the download as lib/fetch_deb.sh allows (120 s per apt-get call,
+# 120 s waiting for another test's download, which skips); start-up at most
+# OSD_START_WAIT (20) per port; stop 5 seconds before the namespace's
+# processes are killed; relaywatch at most 120 s.
 
-_osd_here=$(cd "$(dirname "$0")" && pwd)
-OSD_CACHE="${RW_PEERS:-$(cd "$_osd_here/../.." && pwd)/build/peers}/opensmtpd"
-OSD_ROOT="$OSD_CACHE/root"
+_osd_here=$(cd "${here:-$(dirname "$0")}" && pwd)
+. "$_osd_here/lib/fetch_deb.sh"
+. "$_osd_here/lib/mta.sh"
+
+OSD_ROOT=$(fetch_deb_peer opensmtpd)
 OSD_SMTPD="$OSD_ROOT/usr/sbin/smtpd"
 OSD_SMTPCTL="$OSD_ROOT/usr/sbin/smtpctl"
 OSD_DIR="$T/osd"
 OSD_CONF="$OSD_DIR/smtpd.conf"
 OSD_LOG="$OSD_DIR/smtpd.log"
 OSD_HOST=osd.lab.test
-OSD_FETCH_WAIT=${OSD_FETCH_WAIT:-120}
 OSD_START_WAIT=${OSD_START_WAIT:-20}
 OSD_PORT=""
 OSD_VERSION=""
@@ -78,79 +71,29 @@ _osd_rules=""
 _osd_pid=""
 _osd_ns=""
 _osd_ldpath=""
-
-# _osd_apt_download DIR PACKAGE... - apt-get download into DIR, bounded;
-# refreshes the package lists once if the package is unknown
-_osd_apt_download() {
-	_d=$1; shift
-	(cd "$_d" && timeout "$OSD_FETCH_WAIT" apt-get download -q "$@") >>"$_d/fetch.log" 2>&1 &&
-		return 0
-	echo "osd: apt-get download $* failed, updating the package lists once"
-	timeout $((OSD_FETCH_WAIT * 2)) apt-get update -qq >>"$_d/fetch.log" 2>&1 || return 1
-	(cd "$_d" && timeout "$OSD_FETCH_WAIT" apt-get download -q "$@") >>"$_d/fetch.log" 2>&1
-}
-
-# _osd_fetch - unpack opensmtpd (and missing libraries) into $OSD_ROOT once
-_osd_fetch() {
-	[ -f "$OSD_CACHE/version" ] && [ -x "$OSD_SMTPD" ] && return 0
-	command -v apt-get >/dev/null 2>&1 || skip "no apt-get to fetch opensmtpd"
-	command -v dpkg-deb >/dev/null 2>&1 || skip "no dpkg-deb to unpack opensmtpd"
-	mkdir -p "$OSD_CACHE" || skip "cannot create $OSD_CACHE"
-	# one download at a time; the loser of the race finds the cache filled
-	exec 9>"$OSD_CACHE.lock"
-	flock -w "$OSD_FETCH_WAIT" 9 || skip "another test holds $OSD_CACHE.lock"
-	if [ -f "$OSD_CACHE/version" ] && [ -x "$OSD_SMTPD" ]; then exec 9>&-; return 0; fi
-	rm -rf "$OSD_ROOT" "$OSD_CACHE"/fetch.*
-	_f=$(mktemp -d "$OSD_CACHE/fetch.XXXXXX")
-	echo "osd: fetching opensmtpd into $OSD_CACHE"
-	_osd_apt_download "$_f" opensmtpd || {
-		tail -5 "$_f/fetch.log"; rm -rf "$_f"
-		skip "cannot download the opensmtpd package (apt-get download opensmtpd)"
-	}
-	_deb=$(ls "$_f"/opensmtpd_*.deb 2>/dev/null | sed 1q)
-	[ -n "$_deb" ] || skip "apt-get download left no opensmtpd_*.deb"
-	dpkg-deb -x "$_deb" "$_f/root" || fail "dpkg-deb -x $_deb failed"
-	# libraries named in Depends that this machine lacks join the root
-	_libs=""
-	for _dep in $(dpkg-deb -f "$_deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*//; s/[[:space:]]//g'); do
-		case $_dep in lib*) ;; *) continue ;; esac
-		dpkg-query -W -f='${Status}\n' "$_dep" 2>/dev/null | grep -q 'install ok installed' ||
-			_libs="$_libs $_dep"
-	done
-	if [ -n "$_libs" ]; then
-		echo "osd: libraries missing here, unpacked beside smtpd:$_libs"
-		_osd_apt_download "$_f" $_libs || {
-			tail -5 "$_f/fetch.log"; rm -rf "$_f"
-			skip "cannot download libraries for opensmtpd:$_libs"
-		}
-		for _l in $_libs; do
-			dpkg-deb -x "$(ls "$_f/${_l}"_*.deb | sed 1q)" "$_f/root" ||
-				fail "dpkg-deb -x $_l failed"
-		done
-	fi
-	mv "$_f/root" "$OSD_ROOT" || fail "cannot move the unpacked root into $OSD_CACHE"
-	dpkg-deb -f "$_deb" Version >"$OSD_CACHE/version"
-	rm -rf "$_f"
-	exec 9>&-
-}
+FETCH_DEB_BUSY=skip
+MTA_NAME=opensmtpd
+MTA_BANNER=OpenSMTPD
+MTA_RECEIVED='\bby osd\.lab\.test\b'
+MTA_DUMP=osd_dump
+MTA_LOG=$OSD_LOG MTA_LOG_WHAT="opensmtpd log"
+MTA_RW_TIMEOUT=120
 
 # osd_require - skip unless everything a private OpenSMTPD needs is here
 osd_require() {
 	command -v python3 >/dev/null 2>&1 || skip "python3 missing"
 	[ "$(id -u)" -eq 0 ] || skip "a private opensmtpd must be started as root"
-	for _c in unshare nsenter mount flock timeout; do
+	for _c in unshare nsenter mount timeout; do
 		command -v $_c >/dev/null 2>&1 || skip "no $_c (util-linux, coreutils)"
 	done
 	unshare -m --propagation private true 2>/dev/null ||
 		skip "cannot create a mount namespace here (unshare -m)"
-	_osd_fetch
-	OSD_VERSION=$(cat "$OSD_CACHE/version")
+	fetch_deb_require "$OSD_ROOT" usr/sbin/smtpd opensmtpd
+	[ -x "$OSD_SMTPD" ] || skip "no $OSD_SMTPD after unpacking opensmtpd"
+	OSD_VERSION=$(fetch_deb_version "$OSD_ROOT" opensmtpd)
 	# the library directories of the private root, if it holds any
-	for _l in "$OSD_ROOT"/lib/*-linux-gnu* "$OSD_ROOT"/usr/lib/*-linux-gnu* \
-		  "$OSD_ROOT/lib" "$OSD_ROOT/usr/lib"; do
-		ls "$_l"/*.so* >/dev/null 2>&1 && _osd_ldpath="${_osd_ldpath:+$_osd_ldpath:}$_l"
-	done
-	_missing=$(env ${_osd_ldpath:+"LD_LIBRARY_PATH=$_osd_ldpath"} ldd "$OSD_SMTPD" 2>&1 | grep 'not found')
+	_osd_ldpath=$(fetch_deb_libpath "$OSD_ROOT")
+	_missing=$(fetch_deb_missing "$OSD_ROOT" "$OSD_SMTPD")
 	[ -z "$_missing" ] || { echo "$_missing"; skip "smtpd $OSD_VERSION lacks libraries"; }
 	# the privsep users smtpd was built with (Debian: opensmtpd, opensmtpq;
 	# its postinst creates them), as its "unknown user NAME" messages say
@@ -166,16 +109,6 @@ osd_require() {
 			skip "cannot create user $_u"
 	done
 	getent passwd nobody >/dev/null || skip "no user nobody for local deliveries"
-}
-
-# _osd_new_port - a free loopback port not yet given to this instance
-_osd_new_port() {
-	for _i in 1 2 3 4 5; do
-		_p=$(free_port)
-		case " $_osd_ports " in *" $_p "*) continue ;; esac
-		echo "$_p"; return 0
-	done
-	fail "no fresh free port"
 }
 
 # osd_init PROFILE SINKPORT - the private tree and the profile's rules
@@ -220,7 +153,7 @@ match from local for any action \"relay\"" ;;
 # osd_listener VAR [OPTION]... - another listener on a fresh port, port in VAR
 osd_listener() {
 	_var=$1; shift
-	_p=$(_osd_new_port)
+	_p=$(mta_new_port "$_osd_ports") || fail "no fresh free port"
 	_osd_listen="$_osd_listen
 listen on 127.0.0.1 port $_p hostname $OSD_HOST $*"
 	_osd_ports="$_osd_ports $_p"
@@ -341,10 +274,7 @@ osd_stop() {
 	done
 	_left=$(_osd_procs)
 	_osd_alive && _left="$_osd_pid $_left"
-	if [ -n "$_left" ]; then
-		echo "osd: killing stray processes:" $_left
-		kill -9 $_left 2>/dev/null
-	fi
+	mta_kill_strays osd $_left
 	wait "$_osd_pid" 2>/dev/null
 	_osd_pid=""
 	_osd_ns=""
@@ -363,107 +293,6 @@ osd_dump() {
 	echo "----"
 }
 
-# osd_relaywatch OUT SINKPORT [OPTION]... TARGET... - the probe under test
-osd_relaywatch() {
-	_out=$1 _sinkport=$2; shift 2
-	[ -x "$RW" ] || fail "$RW is not built"
-	[ -f "$T/token.key" ] || key_file "$T/token.key"
-	set -- "$RW" test --json --canary canary.test --sink-listen "127.0.0.1:$_sinkport" \
-		--token-key "$T/token.key" --wait 20 --timeout 10 --greylist-delay 1 "$@"
-	echo "run: $*"
-	# in the background, so that a TERM to this script is handled at once
-	rw_bg timeout 120 "$@" >"$_out" 2>"$_out.err"
-	wait "$RW_LASTPID"
-	OSD_RW_RC=$?
-	echo "relaywatch exit status $OSD_RW_RC"
-	if [ $OSD_RW_RC -eq 124 ]; then
-		tail -40 "$_out.err"; osd_dump; fail "relaywatch test did not finish within 120s"
-	fi
-	python3 - "$_out" <<'PY' || { tail -40 "$_out.err"; osd_dump; fail "relaywatch wrote no valid JSON"; }
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    if not line.strip():
-        continue
-    o = json.loads(line)
-    n += 1
-    print("target=%s verdict=%s mta=%s reason=%s" % (o.get("target"), o.get("verdict"),
-          o.get("mta"), json.dumps(o.get("reason"))))
-    print("  banner=%s" % json.dumps(o.get("banner")))
-    for t in o.get("tests", []):
-        print("  test=%s stage=%s code=%s esc=%s attempts=%s helo=%s rcpt=%s text=%s" % (
-              t.get("id"), t.get("stage"), t.get("code"), t.get("esc"), t.get("attempts"),
-              t.get("helo"), t.get("rcpt_to"), json.dumps(t.get("text"))))
-    for a in o.get("arrivals", []):
-        print("  arrival test=%s token_status=%s rcpt=%s received=%s" % (a.get("test"),
-              a.get("token_status"), a.get("rcpt_to"), json.dumps(a.get("received"))))
-sys.exit(0 if n else 1)
-PY
-}
-
-# osd_expect OUT PORT VERDICTS ARRIVALS [REASON] - judge one target's JSON object
-osd_expect() {
-	python3 - "$@" <<'PY' || { echo "---- relaywatch stderr"; tail -40 "$1.err"; osd_dump; fail "127.0.0.1:$2: unexpected result"; }
-import json, re, sys
-out, port, verdicts, arrivals = sys.argv[1], int(sys.argv[2]), sys.argv[3].split("|"), sys.argv[4]
-want_reason = sys.argv[5] if len(sys.argv) > 5 else ""
-objs = [json.loads(l) for l in open(out) if l.strip()]
-objs = [o for o in objs if o.get("port") == port and o.get("addr") == "127.0.0.1"]
-bad = []
-if len(objs) != 1:
-    print("want one object for 127.0.0.1:%d, got %d" % (port, len(objs)))
-    sys.exit(1)
-o = objs[0]
-if o.get("verdict") not in verdicts:
-    bad.append("verdict: got %r, want %s" % (o.get("verdict"), " or ".join(verdicts)))
-if not o.get("reason"):
-    bad.append("reason: got empty, want the evidence")
-elif want_reason and not re.search(want_reason, o["reason"], re.I):
-    bad.append("reason: got %r, want it to match /%s/" % (o["reason"], want_reason))
-# the fingerprint is judged only on what the banner says
-if "OpenSMTPD" not in (o.get("banner") or ""):
-    bad.append("banner: got %r, want it to name OpenSMTPD" % o.get("banner"))
-elif o.get("mta") != "opensmtpd":
-    bad.append("mta: got %r, want 'opensmtpd' (banner %r)" % (o.get("mta"), o.get("banner")))
-arr = o.get("arrivals") or []
-if arrivals == "valid":
-    good = [a for a in arr if a.get("token_status") == "valid"
-            and any(re.search(r"\bby osd\.lab\.test\b", r) for r in a.get("received") or [])]
-    if not good:
-        bad.append("arrivals: got %d, none valid with 'by osd.lab.test' in its Received chain"
-                   % len(arr))
-elif arr:
-    bad.append("arrivals: got %d, want none" % len(arr))
-for b in bad:
-    print("127.0.0.1:%d: %s" % (port, b))
-sys.exit(1 if bad else 0)
-PY
-	echo "ok: 127.0.0.1:$2 verdict $(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    o = json.loads(l) if l.strip() else {}
-    if o.get("port") == int(sys.argv[2]): print(o["verdict"])' "$1" "$2")"
-}
-
-# osd_log_has PATTERN WHAT - the smtpd log shows PATTERN (grep -E), else fail
-osd_log_has() {
-	grep -Eq "$1" "$OSD_LOG" || { osd_dump; fail "opensmtpd log: $2"; }
-}
-
-# osd_log_wait SECONDS PATTERN WHAT - the smtpd log shows PATTERN within SECONDS
-# (deliveries are logged when the queue gets to them), else fail
-osd_log_wait() {
-	_i=0
-	while ! grep -Eq "$2" "$OSD_LOG"; do
-		[ $_i -lt $(($1 * 10)) ] || { osd_dump; fail "opensmtpd log: $3 (waited $1 s)"; }
-		sleep 0.1; _i=$((_i + 1))
-	done
-}
-
-# osd_log_lacks PATTERN WHAT - the smtpd log never shows PATTERN
-osd_log_lacks() {
-	! grep -E "$1" "$OSD_LOG" || { osd_dump; fail "opensmtpd log: $2"; }
-}
-
 # osd_only_canary - every delivery attempt the log shows went to the canary
 # domain (any case) and to the sink port SINKPORT
 osd_only_canary() {
@@ -473,7 +302,5 @@ osd_only_canary() {
 	[ -z "$_bad" ] || { echo "$_bad"; osd_dump; fail "opensmtpd connected somewhere else than the sink"; }
 }
 
-# stop smtpd before common.sh removes $T (and on interruption too)
-_osd_exit() { osd_stop; rw_cleanup; }
-trap _osd_exit EXIT
-trap '_osd_exit; trap - EXIT; exit 130' INT TERM
+# stop relaywatch and smtpd before common.sh removes $T (and on interruption too)
+mta_traps osd_stop

@@ -22,17 +22,16 @@
 #   pf_start              check the configuration, start, wait for every port
 #   pf_stop               stop the instance, kill its stray processes
 #   pf_dump               print the mail log and the queue (for failures)
-#   pf_relaywatch OUT SINKPORT TARGET...
-#                         run `relaywatch test --json` against the instance,
-#                         JSON Lines in OUT, exit status in $PF_RW_RC
-#   pf_expect OUT PORT VERDICTS ARRIVALS [REASON]
-#                         the object for 127.0.0.1:PORT has a verdict in
-#                         VERDICTS (a|b), ARRIVALS is "valid" (a valid token
-#                         arrived through pf.lab.test) or "none", and its
-#                         reason matches the regex REASON (case-insensitive)
+#
+# The probe and its judgement are lib/mta.sh's (sourced here): mta_relaywatch,
+# mta_rc, mta_expect (mta "postfix", a valid arrival's Received chain names
+# pf.lab.test), mta_log_has / mta_log_lacks on the mail log.
 #
 # LIMITS: start-up waits at most PF_START_WAIT seconds (20) per port; stop
-# waits at most 5 seconds before postfix-script kills the process group.
+# waits at most 5 seconds before postfix-script kills the process group;
+# relaywatch runs at most 300 s.
+
+. "$(cd "${here:-$(dirname "$0")}" && pwd)/lib/mta.sh"
 
 PF_DIR="$T/pf"
 PF_CONF="$PF_DIR/conf"
@@ -44,6 +43,10 @@ PF_START_WAIT=${PF_START_WAIT:-20}
 PF_PORT=""
 _pf_ports=""
 _pf_started=""
+MTA_NAME=postfix
+MTA_RECEIVED='pf\.lab\.test'
+MTA_DUMP=pf_dump
+MTA_LOG=$PF_LOG MTA_LOG_WHAT="postfix log"
 
 # pf_require - skip unless the postfix package and root are available
 pf_require() {
@@ -156,20 +159,10 @@ EOF
 	echo "pf: profile $_profile, smtpd 127.0.0.1:$PF_PORT, canary.test -> [127.0.0.1]:$_sink, config $PF_CONF"
 }
 
-# _pf_new_port - a free loopback port not yet given to this instance
-_pf_new_port() {
-	for _i in 1 2 3 4 5; do
-		_p=$(free_port)
-		case " $_pf_ports " in *" $_p "*) continue ;; esac
-		echo "$_p"; return 0
-	done
-	fail "no fresh free port"
-}
-
 # pf_listener VAR [-o name=value]... - another smtpd with overrides, port in VAR
 pf_listener() {
 	_var=$1; shift
-	_p=$(_pf_new_port)
+	_p=$(mta_new_port "$_pf_ports") || fail "no fresh free port"
 	{
 		echo "127.0.0.1:$_p inet n - n - - smtpd"
 		for _o in "$@"; do echo "  $_o"; done
@@ -221,24 +214,14 @@ pf_start() {
 }
 
 # _pf_procs - pids of processes that belong to this instance (by MAIL_CONFIG)
-_pf_procs() {
-	for _e in /proc/[0-9]*/environ; do
-		{ tr '\0' '\n' <"$_e"; } 2>/dev/null | grep -qxF "MAIL_CONFIG=$PF_CONF" || continue
-		_p=${_e#/proc/}; echo "${_p%/environ}"
-	done
-}
+_pf_procs() { mta_procs_with environ "MAIL_CONFIG=$PF_CONF"; }
 
 # pf_stop - stop the instance and anything of it left behind
 pf_stop() {
 	[ -n "$_pf_started" ] || return 0
 	_pf_started=""
 	postfix -c "$PF_CONF" stop >/dev/null 2>&1
-	_left=$(_pf_procs)
-	if [ -n "$_left" ]; then
-		echo "pf: killing stray processes:" $_left
-		kill -9 $_left 2>/dev/null
-	fi
-	return 0
+	mta_kill_strays pf $(_pf_procs)
 }
 
 # pf_dump - the mail log and the queue, for a failing test's log
@@ -250,94 +233,5 @@ pf_dump() {
 	echo "----"
 }
 
-# pf_relaywatch OUT SINKPORT TARGET... - the probe under test, bounded in time
-pf_relaywatch() {
-	_out=$1 _sinkport=$2; shift 2
-	[ -x "$RW" ] || fail "$RW is not built"
-	[ -f "$T/token.key" ] || key_file "$T/token.key"
-	set -- "$RW" test --json --canary canary.test --sink-listen "127.0.0.1:$_sinkport" \
-		--token-key "$T/token.key" --wait 20 --timeout 10 --greylist-delay 1 "$@"
-	echo "run: $*"
-	# in the background, so that a TERM to this script is handled at once
-	# (sh runs traps only between commands, and wait is one)
-	rw_bg timeout 300 "$@" >"$_out" 2>"$_out.err"
-	wait "$RW_LASTPID"
-	PF_RW_RC=$?
-	echo "relaywatch exit status $PF_RW_RC"
-	if [ $PF_RW_RC -eq 124 ]; then
-		tail -40 "$_out.err"; pf_dump; fail "relaywatch test did not finish within 300s"
-	fi
-	python3 - "$_out" <<'PY' || { tail -40 "$_out.err"; pf_dump; fail "relaywatch wrote no valid JSON"; }
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    if not line.strip():
-        continue
-    o = json.loads(line)
-    n += 1
-    print("target=%s verdict=%s mta=%s reason=%s" % (o.get("target"), o.get("verdict"),
-          o.get("mta"), json.dumps(o.get("reason"))))
-    for t in o.get("tests", []):
-        print("  test=%s stage=%s code=%s esc=%s attempts=%s rcpt=%s text=%s" % (t.get("id"),
-              t.get("stage"), t.get("code"), t.get("esc"), t.get("attempts"), t.get("rcpt_to"),
-              json.dumps(t.get("text"))))
-    for a in o.get("arrivals", []):
-        print("  arrival test=%s token_status=%s rcpt=%s received=%s" % (a.get("test"),
-              a.get("token_status"), a.get("rcpt_to"), json.dumps(a.get("received"))))
-sys.exit(0 if n else 1)
-PY
-}
-
-# pf_expect OUT PORT VERDICTS ARRIVALS [REASON] - judge one target's JSON object
-pf_expect() {
-	python3 - "$@" <<'PY' || { echo "---- relaywatch stderr"; tail -40 "$1.err"; pf_dump; fail "127.0.0.1:$2: unexpected result"; }
-import json, re, sys
-out, port, verdicts, arrivals = sys.argv[1], int(sys.argv[2]), sys.argv[3].split("|"), sys.argv[4]
-want_reason = sys.argv[5] if len(sys.argv) > 5 else ""
-objs = [json.loads(l) for l in open(out) if l.strip()]
-objs = [o for o in objs if o.get("port") == port and o.get("addr") == "127.0.0.1"]
-bad = []
-if len(objs) != 1:
-    print("want one object for 127.0.0.1:%d, got %d" % (port, len(objs)))
-    sys.exit(1)
-o = objs[0]
-if o.get("verdict") not in verdicts:
-    bad.append("verdict: got %r, want %s" % (o.get("verdict"), " or ".join(verdicts)))
-if not o.get("reason"):
-    bad.append("reason: got empty, want the evidence")
-elif want_reason and not re.search(want_reason, o["reason"], re.I):
-    bad.append("reason: got %r, want it to match /%s/" % (o["reason"], want_reason))
-if o.get("mta") != "postfix":
-    bad.append("mta: got %r, want 'postfix'" % o.get("mta"))
-arr = o.get("arrivals") or []
-if arrivals == "valid":
-    good = [a for a in arr if a.get("token_status") == "valid"
-            and any("pf.lab.test" in r for r in a.get("received") or [])]
-    if not good:
-        bad.append("arrivals: got %d, none valid with pf.lab.test in its Received chain" % len(arr))
-elif arr:
-    bad.append("arrivals: got %d, want none" % len(arr))
-for b in bad:
-    print("127.0.0.1:%d: %s" % (port, b))
-sys.exit(1 if bad else 0)
-PY
-	echo "ok: 127.0.0.1:$2 verdict $(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    o = json.loads(l) if l.strip() else {}
-    if o.get("port") == int(sys.argv[2]): print(o["verdict"])' "$1" "$2")"
-}
-
-# pf_log_has PATTERN WHAT - the mail log shows PATTERN (grep -E), else fail
-pf_log_has() {
-	grep -Eq "$1" "$PF_LOG" || { pf_dump; fail "postfix log: $2"; }
-}
-
-# pf_log_lacks PATTERN WHAT - the mail log never shows PATTERN
-pf_log_lacks() {
-	! grep -E "$1" "$PF_LOG" || { pf_dump; fail "postfix log: $2"; }
-}
-
-# stop postfix before common.sh removes $T (and on interruption too)
-_pf_exit() { pf_stop; rw_cleanup; }
-trap _pf_exit EXIT
-trap '_pf_exit; trap - EXIT; exit 130' INT TERM
+# stop relaywatch and postfix before common.sh removes $T (and on interruption too)
+mta_traps pf_stop

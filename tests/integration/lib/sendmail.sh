@@ -2,10 +2,10 @@
 # (sourced after common.sh, POSIX sh).
 #
 # Postfix is the installed MTA and Debian's MTA packages conflict, so Sendmail
-# is never installed: sm_fetch downloads Debian's sendmail-bin and sendmail-cf
-# (plus the libraries and m4 they need that are missing here) with
-# `apt-get download` and unpacks them with `dpkg-deb -x` into a private root,
-# cached under build/peers/sendmail (RW_PEERS overrides build/peers). The
+# is never installed: lib/fetch_deb.sh downloads Debian's sendmail-bin and
+# sendmail-cf (plus the libraries they need that are missing here, and m4
+# when it is not installed) and unpacks them into a private root, cached under
+# build/peers/sendmail (RW_PEERS overrides build/peers). The
 # instance's sendmail.cf is built with m4 from the unpacked cf macros, and its
 # queue, help file, pid file, maps and traffic log live under $T/sm.
 #
@@ -44,115 +44,61 @@
 #   sm_start              check the routing with -bt, start, wait for the port
 #   sm_stop               stop the instance and anything of it left behind
 #   sm_dump               print the traffic log and the queue (for failures)
-#   sm_relaywatch OUT SINKPORT TARGET...
-#                         run `relaywatch test --json --source $SM_CLIENT`
-#                         against the instance, exit status in $SM_RW_RC
-#   sm_expect OUT PORT VERDICTS ARRIVALS [REASON]
-#                         the object for $SM_ADDR:PORT has a verdict in
-#                         VERDICTS (a|b), ARRIVALS is "valid" (valid tokens
-#                         arrived from $SM_ADDR through sm.lab.test) or
-#                         "none", its mta is "sendmail" and its reason
-#                         matches REASON (regex)
-#   sm_tests OUT PORT STAGE ID...
-#                         each named test ended at STAGE (delivered, rcpt...)
-#   sm_traffic_has PATTERN WHAT / sm_traffic_lacks PATTERN WHAT
-#                         the traffic log shows (never shows) PATTERN (grep -E)
 #
-# LIMITS: downloads and unpacking at most SM_FETCH_WAIT seconds (180) in all;
-# start-up waits at most SM_START_WAIT seconds (20); the routing check 10 s.
+# The probe and its judgement are lib/mta.sh's (sourced here): mta_relaywatch
+# runs `relaywatch test --source $SM_CLIENT`; mta_expect judges the object for
+# $SM_ADDR:PORT (mta "sendmail"; with "valid", every arrival came from
+# $SM_ADDR with a valid token, through sm.lab.test); mta_tests checks the
+# stage each named test ended at (delivered, mail...); mta_log_has and
+# mta_log_lacks read the traffic log.
+#
+# LIMITS: downloads as lib/fetch_deb.sh allows (120 s per apt-get call and
+# for another test's lock); start-up waits at most SM_START_WAIT seconds (20);
+# the routing check 10 s; relaywatch 120 s.
 
 SM_DIR="$T/sm"
 SM_HOST=sm.lab.test
 SM_ADDR=127.0.0.3
 SM_CLIENT=127.0.0.2
 SM_CLIENT_NAME=rw-client.lab.test
+_sm_here=$(cd "${here:-$(dirname "$0")}" && pwd)
+. "$_sm_here/lib/fetch_deb.sh"
+. "$_sm_here/lib/mta.sh"
+
 SM_START_WAIT=${SM_START_WAIT:-20}
-SM_FETCH_WAIT=${SM_FETCH_WAIT:-180}
 SM_PACKAGES="sendmail-bin sendmail-cf"
 SM_PORT=""
-_sm_repo=$(cd "$(dirname "$0")/../.." && pwd)
-SM_ROOT="${RW_PEERS:-$_sm_repo/build/peers}/sendmail"
+SM_ROOT=$(fetch_deb_peer sendmail)
 SM_BIN="$SM_ROOT/usr/libexec/sendmail/sendmail"
-SM_LIBPATH="$SM_ROOT/usr/lib/x86_64-linux-gnu:$SM_ROOT/lib/x86_64-linux-gnu"
+SM_LIBPATH=""
 SM_M4=""
 _sm_pid=""
 _sm_pidns=""
 _sm_started=""
+MTA_NAME=sendmail
+MTA_ADDR=$SM_ADDR
+MTA_RECEIVED='by sm\.lab\.test'
+MTA_STRICT_ARRIVALS=1
+MTA_DUMP=sm_dump
+MTA_LOG="$SM_DIR/traffic" MTA_LOG_WHAT="sendmail traffic"
+MTA_RW_OPTS="--source $SM_CLIENT"
+MTA_RW_TIMEOUT=120
 
-# _sm_installed PKG - the Debian package is installed on this machine
-_sm_installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
+# _sm_unsetgid ROOT - setgid would make the loader ignore LD_LIBRARY_PATH
+# (secure mode)
+_sm_unsetgid() { chmod g-s "$1/usr/libexec/sendmail/sendmail"; }
 
-# _sm_missing_libs - "not found" libraries of the unpacked binary, if any
-_sm_missing_libs() {
-	LD_LIBRARY_PATH="$SM_LIBPATH" ldd "$SM_BIN" 2>&1 | awk '/not found/ { print $1 }'
-}
-
-# _sm_download DIR PKG... - apt-get download, once more after apt-get update
-_sm_download() {
-	_dl=$1; shift
-	( cd "$_dl" && timeout "$SM_FETCH_WAIT" apt-get download "$@" ) >"$_dl/apt.log" 2>&1 && return 0
-	echo "sm: apt-get download $* failed; updating the package lists once"
-	sed 's/^/sm apt: /' "$_dl/apt.log" | tail -5
-	timeout "$SM_FETCH_WAIT" apt-get update -qq >"$_dl/update.log" 2>&1 ||
-		{ tail -5 "$_dl/update.log"; return 1; }
-	( cd "$_dl" && timeout "$SM_FETCH_WAIT" apt-get download "$@" ) >"$_dl/apt.log" 2>&1 ||
-		{ tail -5 "$_dl/apt.log"; return 1; }
-}
-
-# _sm_cached - a complete unpacked root is there and its binary links
-_sm_cached() {
-	[ -f "$SM_ROOT/.rw-complete" ] && [ -x "$SM_BIN" ] && [ -z "$(_sm_missing_libs)" ]
-}
-
-# sm_fetch - download and unpack Sendmail into $SM_ROOT unless it is cached;
-# concurrent runs (make check and make asan, two developers) are serialised
-# by flock on $SM_ROOT.lock, and a complete root is never replaced
+# sm_fetch - download and unpack Sendmail into $SM_ROOT unless it is cached
+# (m4 too when this machine has none, for building sendmail.cf)
 sm_fetch() {
-	if _sm_cached; then echo "sm: cached root $SM_ROOT"; return 0; fi
-	for _c in apt-get dpkg-deb dpkg-query flock ldd; do
-		command -v $_c >/dev/null 2>&1 || skip "no $_c to fetch and unpack Debian's sendmail-bin"
-	done
-	mkdir -p "$(dirname "$SM_ROOT")"
-	exec 8>"$SM_ROOT.lock"
-	flock -w "$SM_FETCH_WAIT" 8 || fail "$SM_ROOT.lock held for ${SM_FETCH_WAIT}s"
-	if _sm_cached; then exec 8>&-; echo "sm: cached root $SM_ROOT (by another run)"; return 0; fi
-	_new="$SM_ROOT.new.$$"
-	_dl="$SM_ROOT.dl.$$"
-	rm -rf "$_new" "$_dl"
-	mkdir -p "$_new" "$_dl"
-	# apt's sandbox user must be able to write the downloads
-	chmod 0755 "$_dl"
-	_sm_download "$_dl" $SM_PACKAGES ||
-		{ rm -rf "$_new" "$_dl"; exec 8>&-; skip "cannot download $SM_PACKAGES from the Debian mirror"; }
-	# libraries sendmail-bin depends on that this machine lacks (libwrap0,
-	# liblockfile1, ...), and m4 when it is not installed
-	_extra=""
-	for _d in $(dpkg-deb -f "$_dl"/sendmail-bin_*.deb Depends | tr ',' '\n' |
-		    sed 's/|.*//; s/(.*//; s/:any//; s/[[:space:]]//g' | grep '^lib'); do
-		_sm_installed "$_d" || _extra="$_extra $_d"
-	done
-	command -v m4 >/dev/null 2>&1 || _extra="$_extra m4"
-	if [ -n "$_extra" ]; then
-		echo "sm: also fetching:$_extra"
-		_sm_download "$_dl" $_extra ||
-			{ rm -rf "$_new" "$_dl"; exec 8>&-; skip "cannot download$_extra"; }
-	fi
-	for _deb in "$_dl"/*.deb; do
-		dpkg-deb -x "$_deb" "$_new" ||
-			{ rm -rf "$_new" "$_dl"; exec 8>&-; fail "dpkg-deb -x $_deb failed"; }
-	done
-	# setgid would make the loader ignore LD_LIBRARY_PATH (secure mode)
-	chmod g-s "$_new/usr/libexec/sendmail/sendmail"
-	( cd "$_dl" && ls -- *.deb ) >"$_new/.rw-complete"
-	# only an incomplete root (an interrupted fetch) is in the way here
-	rm -rf "$SM_ROOT" "$_dl"
-	mv "$_new" "$SM_ROOT"
-	exec 8>&-
-	_libs=$(_sm_missing_libs)
-	[ -z "$_libs" ] || skip "unpacked sendmail still lacks libraries: $_libs"
-	echo "sm: unpacked into $SM_ROOT: $(tr "\n" " " <"$SM_ROOT/.rw-complete")"
+	command -v ldd >/dev/null 2>&1 || skip "no ldd to check the unpacked sendmail"
+	_pk=$SM_PACKAGES
+	command -v m4 >/dev/null 2>&1 || _pk="$_pk m4"
+	fetch_deb_require -f _sm_unsetgid "$SM_ROOT" usr/libexec/sendmail/sendmail $_pk
+	SM_LIBPATH=$(fetch_deb_libpath "$SM_ROOT")
+	_libs=$(fetch_deb_missing "$SM_ROOT" "$SM_BIN" | awk '{ print $1 }')
+	[ -z "$_libs" ] || skip "unpacked sendmail still lacks libraries:" $_libs
+	echo "sm: unpacked into $SM_ROOT:" $(sed 1d "$SM_ROOT/.fetched")
 }
 
 # sm_require - skip unless Sendmail can be run here, fetching it if needed
@@ -179,9 +125,7 @@ sm_require() {
 }
 
 # _sm_version - the unpacked sendmail-bin's version
-_sm_version() {
-	sed -n 's/^sendmail-bin_\([^_]*\)_.*/sendmail-bin \1/p' "$SM_ROOT/.rw-complete" | sed 's/%3a/:/'
-}
+_sm_version() { echo "sendmail-bin $(fetch_deb_version "$SM_ROOT" sendmail-bin)"; }
 
 # sm_init PROFILE SINKPORT - write the instance's files and build sendmail.cf
 sm_init() {
@@ -368,12 +312,7 @@ sm_stop() {
 	wait "$_sm_pid" 2>/dev/null
 	_i=0
 	while [ -n "$(_sm_procs)" ] && [ $_i -lt 20 ]; do sleep 0.1; _i=$((_i + 1)); done
-	_left=$(_sm_procs)
-	if [ -n "$_left" ]; then
-		echo "sm: killing stray processes:" $_left
-		kill -9 $_left 2>/dev/null
-	fi
-	return 0
+	mta_kill_strays sm $(_sm_procs)
 }
 
 # sm_dump - the traffic log and the queue, for a failing test's log
@@ -390,122 +329,5 @@ sm_dump() {
 	echo "----"
 }
 
-# sm_relaywatch OUT SINKPORT TARGET... - the probe under test, bounded in time
-sm_relaywatch() {
-	_out=$1 _sinkport=$2; shift 2
-	[ -x "$RW" ] || fail "$RW is not built"
-	[ -f "$T/token.key" ] || key_file "$T/token.key"
-	set -- "$RW" test --json --canary canary.test --sink-listen "127.0.0.1:$_sinkport" \
-		--source "$SM_CLIENT" --token-key "$T/token.key" --wait 20 --timeout 10 \
-		--greylist-delay 1 "$@"
-	echo "run: $*"
-	# in the background, so that a TERM to this script is handled at once
-	rw_bg timeout 120 "$@" >"$_out" 2>"$_out.err"
-	wait "$RW_LASTPID"
-	SM_RW_RC=$?
-	echo "relaywatch exit status $SM_RW_RC"
-	if [ $SM_RW_RC -eq 124 ]; then
-		tail -40 "$_out.err"; sm_dump; fail "relaywatch test did not finish within 120s"
-	fi
-	python3 - "$_out" <<'PY' || { tail -40 "$_out.err"; sm_dump; fail "relaywatch wrote no valid JSON"; }
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    if not line.strip():
-        continue
-    o = json.loads(line)
-    n += 1
-    print("target=%s verdict=%s mta=%s reason=%s" % (o.get("target"), o.get("verdict"),
-          o.get("mta"), json.dumps(o.get("reason"))))
-    print("  banner=%s" % json.dumps(o.get("banner")))
-    for t in o.get("tests", []):
-        print("  test=%s stage=%s code=%s esc=%s attempts=%s rcpt=%s text=%s" % (t.get("id"),
-              t.get("stage"), t.get("code"), t.get("esc"), t.get("attempts"), t.get("rcpt_to"),
-              json.dumps(t.get("text"))))
-    for a in o.get("arrivals", []):
-        print("  arrival test=%s token_status=%s rcpt=%s received=%s" % (a.get("test"),
-              a.get("token_status"), a.get("rcpt_to"), json.dumps(a.get("received"))))
-sys.exit(0 if n else 1)
-PY
-}
-
-# sm_expect OUT PORT VERDICTS ARRIVALS [REASON] - judge one target's JSON object
-sm_expect() {
-	python3 - "$SM_HOST" "$SM_ADDR" "$@" <<'PY' || { echo "---- relaywatch stderr"; tail -40 "$1.err"; sm_dump; fail "$SM_ADDR:$2: unexpected result"; }
-import json, re, sys
-host, addr, out, port, verdicts, arrivals = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5].split("|"), sys.argv[6]
-want_reason = sys.argv[7] if len(sys.argv) > 7 else ""
-objs = [json.loads(l) for l in open(out) if l.strip()]
-objs = [o for o in objs if o.get("port") == port and o.get("addr") == addr]
-bad = []
-if len(objs) != 1:
-    print("want one object for %s:%d, got %d" % (addr, port, len(objs)))
-    sys.exit(1)
-o = objs[0]
-if o.get("verdict") not in verdicts:
-    bad.append("verdict: got %r, want %s" % (o.get("verdict"), " or ".join(verdicts)))
-if not o.get("reason"):
-    bad.append("reason: got empty, want the evidence")
-elif want_reason and not re.search(want_reason, o["reason"], re.I):
-    bad.append("reason: got %r, want it to match /%s/" % (o["reason"], want_reason))
-if o.get("mta") != "sendmail":
-    bad.append("mta: got %r, want 'sendmail' (banner %r)" % (o.get("mta"), o.get("banner")))
-arr = o.get("arrivals") or []
-if arrivals == "valid":
-    good = [a for a in arr if a.get("token_status") == "valid"
-            and any(("by " + host) in r for r in a.get("received") or [])]
-    if not good:
-        bad.append("arrivals: got %d, none valid with 'by %s' in its Received chain" % (len(arr), host))
-    far = ["%s from %s" % (a.get("test"), a.get("peer")) for a in arr if a.get("peer") != addr]
-    if far:
-        bad.append("arrivals: want every one from the target %s itself, got %s" % (addr, far))
-    odd = [a.get("test") for a in arr if a.get("token_status") != "valid"]
-    if odd:
-        bad.append("arrivals: tokens not valid for %s" % odd)
-elif arr:
-    bad.append("arrivals: got %d, want none" % len(arr))
-for b in bad:
-    print("%s:%d: %s" % (addr, port, b))
-sys.exit(1 if bad else 0)
-PY
-	echo "ok: $SM_ADDR:$2 verdict $(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    o = json.loads(l) if l.strip() else {}
-    if o.get("port") == int(sys.argv[2]): print(o["verdict"])' "$1" "$2")"
-}
-
-# sm_tests OUT PORT STAGE ID... - each named test ended at STAGE
-sm_tests() {
-	python3 - "$SM_ADDR" "$@" <<'PY' || { sm_dump; fail "$SM_ADDR:$2: tests not at stage $3"; }
-import json, sys
-addr, out, port, stage, ids = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
-o = [json.loads(l) for l in open(out) if l.strip()]
-o = [x for x in o if x.get("port") == port and x.get("addr") == addr][0]
-tests = {t["id"]: t for t in o.get("tests", [])}
-bad = 0
-for i in ids:
-    t = tests.get(i)
-    if t is None:
-        print("test %s: got none, want stage %s" % (i, stage)); bad = 1
-    elif t.get("stage") != stage:
-        print("test %s: got stage %s (%s %s), want %s" % (i, t.get("stage"), t.get("code"),
-              t.get("text"), stage)); bad = 1
-sys.exit(bad)
-PY
-	echo "ok: $SM_ADDR:$2 stage $3:" "$(echo "$@" | cut -d' ' -f4-)"
-}
-
-# sm_traffic_has PATTERN WHAT - the traffic log shows PATTERN (grep -E), else fail
-sm_traffic_has() {
-	grep -Eq "$1" "$SM_DIR/traffic" 2>/dev/null || { sm_dump; fail "sendmail traffic: $2"; }
-}
-
-# sm_traffic_lacks PATTERN WHAT - the traffic log never shows PATTERN
-sm_traffic_lacks() {
-	! grep -E "$1" "$SM_DIR/traffic" 2>/dev/null || { sm_dump; fail "sendmail traffic: $2"; }
-}
-
-# stop sendmail before common.sh removes $T (and on interruption too)
-_sm_exit() { sm_stop; rw_cleanup; }
-trap _sm_exit EXIT
-trap '_sm_exit; trap - EXIT; exit 130' INT TERM
+# stop relaywatch and sendmail before common.sh removes $T (and on interruption too)
+mta_traps sm_stop
