@@ -87,4 +87,15 @@
 /* Targets of one `relaywatch test` run (scan is for more). */
 #define RW_TEST_TARGETS_MAX 256
 
+/* Scan order: indexes of one scan, targets x ports (zmap's space of every
+ * IPv4 address x every port is 2^48; the cyclic group needs p - 1 < 2^64). */
+#define RW_SCAN_SPACE_MAX (1ULL << 48)
+/* Scan: subnets (/24 or /64) with sessions in flight that the per-subnet
+ * limiter tracks; above the tested --concurrency of 10000, so a full table
+ * (which refuses new sessions) means a leak, not a busy scan. */
+#define RW_SCAN_SUBNETS_MAX 16384
+/* Scan: default --per-subnet, sessions in flight per /24 (IPv4) or /64
+ * (IPv6), so a sweep never hammers one customer's network. */
+#define RW_SCAN_PER_SUBNET 32
+
 #endif
