@@ -204,6 +204,43 @@ static void put_clean(FILE *fp, const char *s)
 }
 
 /* output_human - the result for a person: verdict first, evidence, detail on -v */
+/* refusal_summary - where the server said no: "refused: 6 at RCPT (554), 2 at MAIL (553)" */
+static void refusal_summary(FILE *fp, const struct target_result *r)
+{
+	static const struct {
+		enum stage stage;
+		const char *at;
+	} where[] = {
+		{ STAGE_HELO, "HELO" }, { STAGE_CONNECT, "MAIL" }, { STAGE_MAIL, "RCPT" },
+		{ STAGE_RCPT, "DATA" }, { STAGE_DATA, "end of DATA" },
+	};
+	int shown = 0, temp = 0;
+
+	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
+		int n = 0, code = 0;
+
+		for (size_t i = 0; i < r->ntests; i++) {
+			const struct test_result *t = &r->tests[i];
+
+			if (t->attempts == 0 || t->stage != where[w].stage || t->code < 400)
+				continue;
+			if (t->tempfail) {
+				temp++;
+				continue;
+			}
+			n++;
+			code = code ? code : t->code;
+		}
+		if (n)
+			fprintf(fp, "%s%d at %s (%d)", shown++ ? ", " : "  refused: ", n, where[w].at,
+				code);
+	}
+	if (temp)
+		fprintf(fp, "%s%d answered only 4xx", shown++ ? "; " : "  ", temp);
+	if (shown)
+		fputc('\n', fp);
+}
+
 void output_human(FILE *fp, const struct target_result *r, int verbose, int color)
 {
 	const char *on = color ? verdict_colour[r->verdict] : "";
@@ -227,6 +264,7 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 	fprintf(fp, "  mta: %s  esmtp: %s  tls: %s%s%s  connections: %d  greylist rounds: %d\n",
 		r->mta[0] ? r->mta : "unknown", r->esmtp ? "yes" : "no", r->tls ? "yes " : "no",
 		r->tls ? r->tls_version : "", "", r->connects, r->greylist_rounds);
+	refusal_summary(fp, r);
 	for (size_t i = 0; i < r->ntests; i++) {
 		const struct test_result *t = &r->tests[i];
 
