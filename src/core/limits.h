@@ -98,4 +98,11 @@
  * (IPv6), so a sweep never hammers one customer's network. */
 #define RW_SCAN_PER_SUBNET 32
 
+/* Store: how long a write waits for another process's lock before it
+ * fails (SQLite busy timeout, ms); rows in one page of a list (the JSON
+ * API's largest page); error text kept per store handle. */
+#define RW_STORE_BUSY_MS 10000
+#define RW_STORE_PAGE_MAX 1000
+#define RW_STORE_ERR_MAX 512
+
 #endif

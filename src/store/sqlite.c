@@ -1,0 +1,873 @@
+/*
+ * NAME
+ *	sqlite - the SQLite store backend (the embedded default)
+ * SUMMARY
+ *	store_sqlite_ops: one file, WAL, prepared statements, batched writes
+ * SYNOPSIS
+ *	extern const struct store_ops store_sqlite_ops;
+ * DESCRIPTION
+ *	open creates missing parent directories (0700) and the file (0600,
+ *	O_EXCL, O_NOFOLLOW) itself, so SQLite never creates it with the
+ *	umask's mode; the -wal and -shm files inherit the file's mode. The
+ *	session runs in WAL mode with synchronous=NORMAL (a process crash
+ *	loses no commit; a power cut may lose the last ones), foreign keys
+ *	on and a busy timeout. A STORE_DURABLE batch runs with
+ *	synchronous=FULL. The file is stamped with an application_id; a file
+ *	stamped by another program, or holding tables but no schema_version,
+ *	is refused, as is a schema newer than this program. Processes that
+ *	open one new file at the same moment race to turn it to WAL, and
+ *	SQLite reports that race without waiting: open retries it.
+ *	migrate applies each step of store_migrations_sqlite under BEGIN
+ *	IMMEDIATE, re-reading the version inside the lock, so concurrent
+ *	migrators apply each step once.
+ *	Statements are prepared on first use and kept for the handle's life.
+ *	Their SQL is the dialect PostgreSQL reads too: $N parameters (SQLite
+ *	numbers them by first appearance, checked at prepare), RETURNING,
+ *	ON CONFLICT. Every value is bound, none is spliced into SQL.
+ *	Batches are BEGIN IMMEDIATE .. COMMIT: the write lock is taken at
+ *	begin, so a batch never fails half-way for a lock upgrade.
+ * DIAGNOSTICS
+ *	-1 with "sqlite: what: sqlite's message (extended code)" in
+ *	store_error().
+ * LIMITS
+ *	RW_STORE_BUSY_MS (lock wait, and the WAL switch's retries every
+ *	WAL_RETRY_MS), RW_STORE_PAGE_MAX (via store.c).
+ * STANDARDS
+ *	SQLite 3.35+ (RETURNING); https://sqlite.org/wal.html.
+ */
+#include "store_int.h"
+#include "../core/log.h"
+#include "../core/xalloc.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* 0x72777374, "rwst", in the file header: `file` and we can tell the file
+ * is ours. Decimal, because the PRAGMA takes it as text. */
+#define SQLITE_APP_ID 1920430964
+/* Pause between tries to switch a new file to WAL. */
+#define WAL_RETRY_MS 10
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SYNC_FULL,
+	S_SYNC_NORMAL,
+	S_SCAN_INSERT,
+	S_SCAN_GET,
+	S_SCAN_LIST,
+	S_SCAN_STATE,
+	S_PROGRESS_SAVE,
+	S_PROGRESS_LOAD,
+	S_RESULT_PUT,
+	S_RESULTS_ALL,
+	S_RESULTS_VERDICT,
+	S_COUNT_ALL,
+	S_COUNT_VERDICT,
+	S_ARRIVAL_PUT,
+	S_ARRIVALS_SCAN,
+	S_ARRIVALS_NONE,
+	S__COUNT
+};
+
+#define SCAN_COLS "id, created, finished, state, seed, total, params"
+#define RESULT_COLS "id, scan, target, port, probe, vantage, verdict, reason, evidence, tested"
+#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived"
+
+static const struct {
+	const char *name; /* for error texts */
+	const char *sql;
+} stmts[S__COUNT] = {
+	[S_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
+	[S_COMMIT] = { "commit", "COMMIT" },
+	[S_ROLLBACK] = { "rollback", "ROLLBACK" },
+	[S_SYNC_FULL] = { "synchronous", "PRAGMA synchronous = FULL" },
+	[S_SYNC_NORMAL] = { "synchronous", "PRAGMA synchronous = NORMAL" },
+	[S_SCAN_INSERT] = { "scan create",
+			    "INSERT INTO scans (created, seed, total, params)"
+			    " VALUES ($1, $2, $3, $4) RETURNING id" },
+	[S_SCAN_GET] = { "scan get", "SELECT " SCAN_COLS " FROM scans WHERE id = $1" },
+	[S_SCAN_LIST] = { "scan list",
+			  "SELECT " SCAN_COLS " FROM scans ORDER BY id DESC LIMIT $1 OFFSET $2" },
+	[S_SCAN_STATE] = { "scan state",
+			   "UPDATE scans SET state = $1, finished = $2 WHERE id = $3 RETURNING id" },
+	[S_PROGRESS_SAVE] = { "progress save",
+			      "INSERT INTO scan_progress (scan, perm_pos, done, counts, updated)"
+			      " VALUES ($1, $2, $3, $4, $5)"
+			      " ON CONFLICT (scan) DO UPDATE SET perm_pos = excluded.perm_pos,"
+			      " done = excluded.done, counts = excluded.counts,"
+			      " updated = excluded.updated" },
+	[S_PROGRESS_LOAD] = { "progress load",
+			      "SELECT perm_pos, done, counts, updated FROM scan_progress"
+			      " WHERE scan = $1" },
+	[S_RESULT_PUT] = { "result put",
+			   "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
+			   " reason, evidence, tested)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+			   " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
+			   " RETURNING id" },
+	[S_RESULTS_ALL] = { "results list",
+			    "SELECT " RESULT_COLS " FROM results WHERE scan = $1"
+			    " ORDER BY id LIMIT $2 OFFSET $3" },
+	[S_RESULTS_VERDICT] = { "results list",
+				"SELECT " RESULT_COLS " FROM results"
+				" WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4" },
+	[S_COUNT_ALL] = { "results count", "SELECT COUNT(*) FROM results WHERE scan = $1" },
+	[S_COUNT_VERDICT] = { "results count",
+			      "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2" },
+	[S_ARRIVAL_PUT] = { "arrival put",
+			    "INSERT INTO arrivals (token, scan, target, port, test, peer,"
+			    " received, arrived) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+			    " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id" },
+	[S_ARRIVALS_SCAN] = { "arrivals list",
+			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
+			      " ORDER BY id LIMIT $2 OFFSET $3" },
+	[S_ARRIVALS_NONE] = { "arrivals list",
+			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
+			      " ORDER BY id LIMIT $1 OFFSET $2" },
+};
+
+struct sqlite_store {
+	struct store base; /* first: a struct store * is a struct sqlite_store * */
+	sqlite3 *db;
+	char *path;
+	int durable; /* the open batch runs with synchronous=FULL */
+	sqlite3_stmt *stmt[S__COUNT];
+};
+
+static struct sqlite_store *S(struct store *st)
+{
+	return (struct sqlite_store *)st;
+}
+
+/* fail - set "sqlite: what: message (extended code)"; returns -1 */
+static int fail(struct sqlite_store *s, const char *what)
+{
+	store_seterr(&s->base, "sqlite: %s: %s (%d)", what, sqlite3_errmsg(s->db),
+		     sqlite3_extended_errcode(s->db));
+	return -1;
+}
+
+/* prepare - the statement, prepared once per handle; NULL on error */
+static sqlite3_stmt *prepare(struct sqlite_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *q;
+
+	if (s->stmt[id] != NULL)
+		return s->stmt[id];
+	if (sqlite3_prepare_v3(s->db, stmts[id].sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
+	    SQLITE_OK) {
+		fail(s, stmts[id].name);
+		return NULL;
+	}
+	/* $N must be the Nth parameter, as PostgreSQL reads it */
+	for (int i = 1; i <= sqlite3_bind_parameter_count(q); i++) {
+		const char *n = sqlite3_bind_parameter_name(q, i);
+
+		if (n == NULL || n[0] != '$' || atoi(n + 1) != i)
+			rw_panic("%s: %s: parameter %d is %s", __func__, stmts[id].name, i,
+				 n ? n : "anonymous");
+	}
+	s->stmt[id] = q;
+	return q;
+}
+
+/* finish - reset q for its next use; rc is passed through */
+static int finish(sqlite3_stmt *q, int rc)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
+/* run - step a statement that returns no rows */
+static int run(struct sqlite_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *q = prepare(s, id);
+
+	if (q == NULL)
+		return -1;
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return finish(q, fail(s, stmts[id].name));
+	return finish(q, 0);
+}
+
+/* bind_text - bind s, or dflt when s is NULL */
+static int bind_text(sqlite3_stmt *q, int i, const char *str, const char *dflt)
+{
+	return sqlite3_bind_text(q, i, str ? str : dflt, -1, SQLITE_STATIC);
+}
+
+/* col_dup - an owned copy of a text column ("" for NULL) */
+static char *col_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+/* query_int - the first column of a constant query's first row (0 if none) */
+static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	*out = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(s, sql);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else if (rc != SQLITE_DONE) {
+		fail(s, sql);
+		sqlite3_finalize(q);
+		return -1;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* query_text - the first column of a constant query's first row into buf */
+static int query_text(struct sqlite_store *s, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(s, sql);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(s, sql);
+		sqlite3_finalize(q);
+		return -1;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* read_version - the schema version (0 when there is no schema_version) */
+static int read_version(struct sqlite_store *s, int64_t *v)
+{
+	int64_t has;
+
+	*v = 0;
+	if (query_int(s,
+		      "SELECT COUNT(*) FROM sqlite_master"
+		      " WHERE type = 'table' AND name = 'schema_version'",
+		      &has) < 0)
+		return -1;
+	if (!has)
+		return 0;
+	return query_int(s, "SELECT COALESCE(MAX(version), 0) FROM schema_version", v);
+}
+
+/* make_parents - mkdir -p the directories above path, new ones 0700 */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+	char *dir = xstrdup(path);
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "sqlite: %s: %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+/* make_file - create the database file 0600 unless it exists */
+static int make_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "sqlite: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static void sq_close(struct store *st);
+
+/* transient - an error that a process opening the same new file at the
+ * same moment causes: two connections turning it to WAL at once get BUSY
+ * without the busy handler (each holds the shared lock the other needs),
+ * or an fstat of a -wal file the other just removed */
+static int transient(int code)
+{
+	return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ||
+	       code == SQLITE_IOERR_FSTAT;
+}
+
+/* use_wal - switch to WAL (a no-op when it already is), retrying the
+ * races of concurrent first opens for about RW_STORE_BUSY_MS */
+static int use_wal(struct sqlite_store *s, char *mode, size_t len)
+{
+	const struct timespec pause = { 0, WAL_RETRY_MS * 1000000L };
+
+	for (int i = 0;; i++) {
+		if (query_text(s, "PRAGMA journal_mode = WAL", mode, len) == 0)
+			return 0;
+		if (!transient(sqlite3_extended_errcode(s->db)) ||
+		    i >= RW_STORE_BUSY_MS / WAL_RETRY_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* setup - session settings, ownership and version checks after open */
+static int setup(struct sqlite_store *s, int memory)
+{
+	char mode[32];
+	int64_t app, tables, v;
+
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, RW_STORE_BUSY_MS);
+	if (use_wal(s, mode, sizeof(mode)) < 0)
+		return -1;
+	if (!memory && strcmp(mode, "wal") != 0) {
+		store_seterr(&s->base, "sqlite: %s: cannot use WAL (journal_mode %s)", s->path,
+			     mode);
+		return -1;
+	}
+	if (run(s, S_SYNC_NORMAL) < 0 ||
+	    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, "pragma");
+	if (query_int(s, "PRAGMA application_id", &app) < 0 ||
+	    query_int(s,
+		      "SELECT COUNT(*) FROM sqlite_master"
+		      " WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+		      &tables) < 0 ||
+	    read_version(s, &v) < 0)
+		return -1;
+	if ((app != 0 && app != SQLITE_APP_ID) || (app == 0 && tables > 0 && v == 0)) {
+		store_seterr(&s->base, "sqlite: %s: not a relaywatch database", s->path);
+		return -1;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		store_seterr(&s->base,
+			     "sqlite: %s: schema version %lld is newer than this program's %d",
+			     s->path, (long long)v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	s->base.version = (int)v;
+	return 0;
+}
+
+/* sq_open - open or create the database at path */
+static struct store *sq_open(const char *path, char *err, size_t errlen)
+{
+	struct sqlite_store *s;
+	int memory = strcmp(path, ":memory:") == 0;
+
+	if (!memory && (make_parents(path, err, errlen) < 0 || make_file(path, err, errlen) < 0))
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->base.ops = &store_sqlite_ops;
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sq_close(&s->base);
+		return NULL;
+	}
+	if (setup(s, memory) < 0) {
+		snprintf(err, errlen, "%s", s->base.err);
+		sq_close(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
+
+/* sq_close - roll back an open batch, finalize, close, free */
+static void sq_close(struct store *st)
+{
+	struct sqlite_store *s = S(st);
+
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		rw_panic("%s: %s: %s", __func__, s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s);
+}
+
+/* rollback - end a failed transaction; the error text is kept */
+static void rollback(struct sqlite_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* migrate_step - under the write lock: 1 applied a step, 0 up to date */
+static int migrate_step(struct sqlite_store *s, int64_t now)
+{
+	const struct store_migration *m;
+	sqlite3_stmt *q;
+	char *msg = NULL;
+	int64_t v;
+
+	if (sqlite3_exec(s->db,
+			 "CREATE TABLE IF NOT EXISTS schema_version ("
+			 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+			 " applied BIGINT NOT NULL)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, "schema_version");
+	if (read_version(s, &v) < 0)
+		return -1;
+	s->base.version = (int)v;
+	if (v > STORE_SCHEMA_VERSION) {
+		store_seterr(&s->base, "sqlite: %s: schema version %lld is newer than this program's %d",
+			     s->path, (long long)v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	m = &store_migrations_sqlite[v];
+	if (m->version != v + 1)
+		rw_panic("%s: step %lld holds version %d", __func__, (long long)v, m->version);
+	if (sqlite3_exec(s->db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_seterr(&s->base, "sqlite: migrate to %d (%s): %s", m->version, m->name,
+			     msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO schema_version (version, name, applied)"
+			       " VALUES ($1, $2, $3)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(s, "schema_version");
+	sqlite3_bind_int(q, 1, m->version);
+	sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		fail(s, "schema_version");
+		sqlite3_finalize(q);
+		return -1;
+	}
+	sqlite3_finalize(q);
+	if (sqlite3_exec(s->db, "PRAGMA application_id = " STR(SQLITE_APP_ID), NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "application_id");
+	rw_log(LOG_INFO, "store=sqlite path=%s migrate from=%lld to=%d name=\"%s\"", s->path,
+	       (long long)v, m->version, m->name);
+	return 1;
+}
+_Static_assert(SQLITE_APP_ID == 0x72777374, "application_id is \"rwst\"");
+
+/* sq_migrate - apply every missing step, one transaction each */
+static int sq_migrate(struct store *st, int64_t now)
+{
+	struct sqlite_store *s = S(st);
+	int rc;
+
+	do {
+		if (run(s, S_BEGIN) < 0)
+			return -1;
+		rc = migrate_step(s, now);
+		if (rc < 0) {
+			rollback(s);
+			return -1;
+		}
+		if (run(s, S_COMMIT) < 0) {
+			rollback(s);
+			return -1;
+		}
+		if (rc == 1)
+			s->base.version++;
+	} while (rc == 1);
+	return 0;
+}
+
+/* sq_batch_begin - BEGIN IMMEDIATE, synchronous=FULL for a durable batch */
+static int sq_batch_begin(struct store *st, unsigned flags)
+{
+	struct sqlite_store *s = S(st);
+
+	s->durable = (flags & STORE_DURABLE) != 0;
+	if (s->durable && run(s, S_SYNC_FULL) < 0)
+		return -1;
+	if (run(s, S_BEGIN) < 0) {
+		if (s->durable)
+			run(s, S_SYNC_NORMAL);
+		return -1;
+	}
+	return 0;
+}
+
+/* end_batch - back to synchronous=NORMAL after a durable batch */
+static void end_batch(struct sqlite_store *s)
+{
+	if (s->durable) {
+		char keep[RW_STORE_ERR_MAX];
+
+		snprintf(keep, sizeof(keep), "%s", s->base.err);
+		run(s, S_SYNC_NORMAL);
+		snprintf(s->base.err, sizeof(s->base.err), "%s", keep);
+		s->durable = 0;
+	}
+}
+
+/* sq_batch_commit - COMMIT; on failure roll back */
+static int sq_batch_commit(struct store *st)
+{
+	struct sqlite_store *s = S(st);
+	int rc = run(s, S_COMMIT);
+
+	if (rc < 0)
+		rollback(s);
+	end_batch(s);
+	return rc;
+}
+
+/* sq_batch_abort - ROLLBACK */
+static int sq_batch_abort(struct store *st)
+{
+	struct sqlite_store *s = S(st);
+	int rc = run(s, S_ROLLBACK);
+
+	end_batch(s);
+	return rc;
+}
+
+/* sq_scan_create - insert a running scan, RETURNING its id */
+static int sq_scan_create(struct store *st, const struct store_scan *sc, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_SCAN_INSERT);
+
+	if (q == NULL)
+		return -1;
+	if (sqlite3_bind_int64(q, 1, sc->created) | sqlite3_bind_int64(q, 2, (int64_t)sc->seed) |
+	    sqlite3_bind_int64(q, 3, sc->total) | bind_text(q, 4, sc->params, "{}"))
+		return finish(q, fail(s, "scan create"));
+	if (sqlite3_step(q) != SQLITE_ROW)
+		return finish(q, fail(s, "scan create"));
+	*id = sqlite3_column_int64(q, 0);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return finish(q, fail(s, "scan create"));
+	return finish(q, 0);
+}
+
+/* scan_row - fill sc from a row of SCAN_COLS */
+static void scan_row(sqlite3_stmt *q, struct store_scan *sc)
+{
+	const unsigned char *state = sqlite3_column_text(q, 3);
+
+	sc->id = sqlite3_column_int64(q, 0);
+	sc->created = sqlite3_column_int64(q, 1);
+	sc->finished = sqlite3_column_int64(q, 2);
+	snprintf(sc->state, sizeof(sc->state), "%s", state ? (const char *)state : "");
+	sc->seed = (uint64_t)sqlite3_column_int64(q, 4);
+	sc->total = sqlite3_column_int64(q, 5);
+	sc->params = col_dup(q, 6);
+}
+
+/* sq_scan_get - one scan by id */
+static int sq_scan_get(struct store *st, int64_t id, struct store_scan *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_SCAN_GET);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		return finish(q, 0);
+	if (rc != SQLITE_ROW)
+		return finish(q, fail(s, "scan get"));
+	scan_row(q, out);
+	return finish(q, 1);
+}
+
+/* grow - room for one more row in a list of rows of size sz */
+static void *grow(void *v, size_t n, size_t *alloc, size_t sz)
+{
+	if (n < *alloc)
+		return v;
+	*alloc = *alloc ? *alloc * 2 : 16;
+	return xrealloc(v, *alloc * sz);
+}
+
+/* sq_scan_list - a page of scans, newest first */
+static int sq_scan_list(struct store *st, const struct store_page *pg, struct store_scans *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_SCAN_LIST);
+	size_t alloc = 0;
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, pg->limit);
+	sqlite3_bind_int64(q, 2, pg->offset);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		memset(&out->v[out->n], 0, sizeof(out->v[0]));
+		scan_row(q, &out->v[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_scans_free(out);
+		return finish(q, fail(s, "scan list"));
+	}
+	return finish(q, 0);
+}
+
+/* sq_scan_state_set - state and finished time; 1 updated, 0 no such scan */
+static int sq_scan_state_set(struct store *st, int64_t id, const char *state, int64_t now)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_SCAN_STATE);
+	int rc, found = 0;
+
+	if (q == NULL)
+		return -1;
+	bind_text(q, 1, state, "");
+	sqlite3_bind_int64(q, 2, strcmp(state, "running") == 0 ? 0 : now);
+	sqlite3_bind_int64(q, 3, id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		found = 1;
+	if (rc != SQLITE_DONE)
+		return finish(q, fail(s, "scan state"));
+	return finish(q, found);
+}
+
+/* sq_progress_save - upsert the scan's progress row */
+static int sq_progress_save(struct store *st, const struct store_progress *p)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_PROGRESS_SAVE);
+
+	if (q == NULL)
+		return -1;
+	if (sqlite3_bind_int64(q, 1, p->scan) | sqlite3_bind_int64(q, 2, p->position) |
+	    sqlite3_bind_int64(q, 3, p->done) | bind_text(q, 4, p->counts, "{}") |
+	    sqlite3_bind_int64(q, 5, p->updated))
+		return finish(q, fail(s, "progress save"));
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return finish(q, fail(s, "progress save"));
+	return finish(q, 0);
+}
+
+/* sq_progress_load - the scan's progress row, if any */
+static int sq_progress_load(struct store *st, int64_t scan, struct store_progress *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_PROGRESS_LOAD);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, scan);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		return finish(q, 0);
+	if (rc != SQLITE_ROW)
+		return finish(q, fail(s, "progress load"));
+	out->scan = scan;
+	out->position = sqlite3_column_int64(q, 0);
+	out->done = sqlite3_column_int64(q, 1);
+	out->counts = col_dup(q, 2);
+	out->updated = sqlite3_column_int64(q, 3);
+	return finish(q, 1);
+}
+
+/* insert_once - step an INSERT .. ON CONFLICT DO NOTHING RETURNING id */
+static int insert_once(struct sqlite_store *s, sqlite3_stmt *q, const char *what, int64_t *id)
+{
+	int rc = sqlite3_step(q), inserted = 0;
+
+	if (rc == SQLITE_ROW) {
+		inserted = 1;
+		if (id != NULL)
+			*id = sqlite3_column_int64(q, 0);
+		rc = sqlite3_step(q);
+	}
+	if (rc != SQLITE_DONE)
+		return finish(q, fail(s, what));
+	return finish(q, inserted);
+}
+
+/* sq_result_put - insert unless the key exists: 1 inserted, 0 there */
+static int sq_result_put(struct store *st, const struct store_result *r, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_RESULT_PUT);
+
+	if (q == NULL)
+		return -1;
+	if (sqlite3_bind_int64(q, 1, r->scan) | bind_text(q, 2, r->target, NULL) |
+	    sqlite3_bind_int(q, 3, (int)r->port) | bind_text(q, 4, r->probe, NULL) |
+	    bind_text(q, 5, r->vantage, "") | bind_text(q, 6, r->verdict, NULL) |
+	    bind_text(q, 7, r->reason, "") | bind_text(q, 8, r->evidence, "{}") |
+	    sqlite3_bind_int64(q, 9, r->tested))
+		return finish(q, fail(s, "result put"));
+	return insert_once(s, q, "result put", id);
+}
+
+/* result_row - fill r from a row of RESULT_COLS (owned strings) */
+static void result_row(sqlite3_stmt *q, struct store_result *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->scan = sqlite3_column_int64(q, 1);
+	r->target = col_dup(q, 2);
+	r->port = (unsigned)sqlite3_column_int(q, 3);
+	r->probe = col_dup(q, 4);
+	r->vantage = col_dup(q, 5);
+	r->verdict = col_dup(q, 6);
+	r->reason = col_dup(q, 7);
+	r->evidence = col_dup(q, 8);
+	r->tested = sqlite3_column_int64(q, 9);
+}
+
+/* sq_results_list - a page of a scan's results, optionally one verdict */
+static int sq_results_list(struct store *st, int64_t scan, const char *verdict,
+			   const struct store_page *pg, struct store_results *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, verdict ? S_RESULTS_VERDICT : S_RESULTS_ALL);
+	size_t alloc = 0;
+	int rc, i = 1;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, i++, scan);
+	if (verdict != NULL)
+		bind_text(q, i++, verdict, NULL);
+	sqlite3_bind_int64(q, i++, pg->limit);
+	sqlite3_bind_int64(q, i, pg->offset);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		result_row(q, &out->v[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_results_free(out);
+		return finish(q, fail(s, "results list"));
+	}
+	return finish(q, 0);
+}
+
+/* sq_results_count - rows matching scan and optional verdict */
+static int sq_results_count(struct store *st, int64_t scan, const char *verdict, int64_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, verdict ? S_COUNT_VERDICT : S_COUNT_ALL);
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, scan);
+	if (verdict != NULL)
+		bind_text(q, 2, verdict, NULL);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		return finish(q, fail(s, "results count"));
+	*n = sqlite3_column_int64(q, 0);
+	return finish(q, 0);
+}
+
+/* sq_arrival_put - insert unless the same record exists */
+static int sq_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PUT);
+	int b;
+
+	if (q == NULL)
+		return -1;
+	b = bind_text(q, 1, a->token, NULL);
+	b |= a->scan > 0 ? sqlite3_bind_int64(q, 2, a->scan) : sqlite3_bind_null(q, 2);
+	b |= bind_text(q, 3, a->target, "") | sqlite3_bind_int(q, 4, (int)a->port) |
+	     bind_text(q, 5, a->test, "") | bind_text(q, 6, a->peer, NULL) |
+	     bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived);
+	if (b)
+		return finish(q, fail(s, "arrival put"));
+	return insert_once(s, q, "arrival put", id);
+}
+
+/* arrival_row - fill a from a row of ARRIVAL_COLS (owned strings) */
+static void arrival_row(sqlite3_stmt *q, struct store_arrival *a)
+{
+	a->id = sqlite3_column_int64(q, 0);
+	a->token = col_dup(q, 1);
+	a->scan = sqlite3_column_int64(q, 2); /* NULL reads 0 */
+	a->target = col_dup(q, 3);
+	a->port = (unsigned)sqlite3_column_int(q, 4);
+	a->test = col_dup(q, 5);
+	a->peer = col_dup(q, 6);
+	a->received = col_dup(q, 7);
+	a->arrived = sqlite3_column_int64(q, 8);
+}
+
+/* sq_arrivals_list - a page of a scan's arrivals (scan 0: no scan) */
+static int sq_arrivals_list(struct store *st, int64_t scan, const struct store_page *pg,
+			    struct store_arrivals *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, scan > 0 ? S_ARRIVALS_SCAN : S_ARRIVALS_NONE);
+	size_t alloc = 0;
+	int rc, i = 1;
+
+	if (q == NULL)
+		return -1;
+	if (scan > 0)
+		sqlite3_bind_int64(q, i++, scan);
+	sqlite3_bind_int64(q, i++, pg->limit);
+	sqlite3_bind_int64(q, i, pg->offset);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		arrival_row(q, &out->v[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_arrivals_free(out);
+		return finish(q, fail(s, "arrivals list"));
+	}
+	return finish(q, 0);
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.migrate = sq_migrate,
+	.batch_begin = sq_batch_begin,
+	.batch_commit = sq_batch_commit,
+	.batch_abort = sq_batch_abort,
+	.scan_create = sq_scan_create,
+	.scan_get = sq_scan_get,
+	.scan_list = sq_scan_list,
+	.scan_state_set = sq_scan_state_set,
+	.progress_save = sq_progress_save,
+	.progress_load = sq_progress_load,
+	.result_put = sq_result_put,
+	.results_list = sq_results_list,
+	.results_count = sq_results_count,
+	.arrival_put = sq_arrival_put,
+	.arrivals_list = sq_arrivals_list,
+};

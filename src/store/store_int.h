@@ -1,0 +1,40 @@
+/*
+ * store_int.h - what the store's backends share and callers never see
+ */
+#ifndef RW_STORE_INT_H
+#define RW_STORE_INT_H
+
+#include "../core/limits.h"
+#include "store.h"
+
+/* The head of every backend's handle (the backend's struct starts with
+ * it). Only store.c writes version after open, in_batch and spoiled. */
+struct store {
+	const struct store_ops *ops;
+	int version;   /* schema version of the database */
+	int in_batch;  /* between batch_begin and commit/abort */
+	int spoiled;   /* a call failed inside the batch: commit rolls back */
+	char err[RW_STORE_ERR_MAX];
+};
+
+/* store_seterr - set the error text that store_error() returns */
+void store_seterr(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One migration step: applied in one transaction, in order, to a database
+ * at version - 1. The SQL is the subset SQLite and PostgreSQL both accept;
+ * only the surrogate key differs, so each dialect's text comes from one
+ * macro (schema.c). */
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql; /* one or more statements separated by ';' */
+};
+
+/* The steps for SQLite, versions 1..STORE_SCHEMA_VERSION in order. */
+extern const struct store_migration store_migrations_sqlite[];
+extern const size_t store_migrations_sqlite_n;
+
+/* The backends in this build. */
+extern const struct store_ops store_sqlite_ops;
+
+#endif
