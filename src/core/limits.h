@@ -105,4 +105,19 @@
 #define RW_STORE_PAGE_MAX 1000
 #define RW_STORE_ERR_MAX 512
 
+/* Scan targets: addresses in one scan, summed over port groups (the whole
+ * IPv4 space, as zmap scans it; in IPv6 a /96). A larger IPv6 prefix (a /64
+ * is 2^64) cannot be enumerated and is refused, not truncated. */
+#define RW_SCAN_ADDRS_MAX (1ULL << 32)
+/* Scan targets: one line of a target, exclusion or scope file (masscan -oL
+ * and zmap CSV lines are under 200 bytes); longer lines are reported. */
+#define RW_SCAN_LINE_MAX 1024
+/* Scan targets: ports in one --ports list (the space is addresses x ports,
+ * below RW_SCAN_SPACE_MAX). */
+#define RW_SCAN_PORTS_MAX 64
+/* Scan targets: host names waiting for resolution in one scan. */
+#define RW_SCAN_NAMES_MAX 65536
+/* Scan targets: error texts kept per parsed source; the rest are counted. */
+#define RW_SCAN_ERRORS_KEPT 100
+
 #endif
