@@ -4,6 +4,7 @@
 # An integration script exits 0 (pass), 77 (skip: a prerequisite is missing)
 # or anything else (fail). RW_STRICT=1 (CI) turns skips into failures.
 # VALGRIND=1 runs unit tests under valgrind (and tells scripts via env).
+# RW_TEST_TIMEOUT (seconds, default 900) bounds each test.
 set -u
 : "${RW_BUILD:?RW_BUILD must name the build directory}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,8 +18,10 @@ run_one() { # name, command...
 	if [ -n "$only" ] && ! echo "$name" | grep -Eq "$only"; then return; fi
 	log="$logdir/$(echo "$name" | tr / _).log"
 	start=$(date +%s)
-	"$@" >"$log" 2>&1
+	# every test is bounded: a hang fails (124) instead of holding CI
+	timeout -k 10 "${RW_TEST_TIMEOUT:-900}" "$@" >"$log" 2>&1
 	rc=$?
+	[ $rc -eq 124 ] && echo "timed out after ${RW_TEST_TIMEOUT:-900}s" >>"$log"
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); echo "PASS $name (${secs}s)"
