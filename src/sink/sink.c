@@ -14,7 +14,7 @@
  *	sink_new() binds cfg->listen and serves SMTP on base; it copies what
  *	it needs from cfg (cfg and its strings may go away after the call).
  *	Every session is a bufferevent fed through the smtpcmd parser; the
- *	state machine lives in sess_enter()/on_command(). For each message
+ *	state machine lives in conn_enter()/on_command(). For each message
  *	completed with "." the sink replies 250, then calls fn with an arrival
  *	(borrowed for the call): client, envelope, the first token found and
  *	its status, a replayed flag, and the Received chain with the sink's
@@ -153,30 +153,30 @@ static void seen_free(struct seen *st)
 
 /* ---------------------------------------------------------------- sessions */
 
-enum sess_state {
-	SS_CMD,  /* no transaction */
-	SS_MAIL, /* MAIL accepted: RCPT, DATA */
-	SS_DATA, /* reading the message */
-	SS_QUIT, /* last reply queued: flush, then close */
-	SS__COUNT
+enum conn_state {
+	CS_CMD,  /* no transaction */
+	CS_MAIL, /* MAIL accepted: RCPT, DATA */
+	CS_DATA, /* reading the message */
+	CS_QUIT, /* last reply queued: flush, then close */
+	CS__COUNT
 };
 
-static const char *const sess_state_names[SS__COUNT] = {
-	[SS_CMD] = "cmd",
-	[SS_MAIL] = "mail",
-	[SS_DATA] = "data",
-	[SS_QUIT] = "quit",
+static const char *const conn_state_names[CS__COUNT] = {
+	[CS_CMD] = "cmd",
+	[CS_MAIL] = "mail",
+	[CS_DATA] = "data",
+	[CS_QUIT] = "quit",
 };
 
-struct sess {
+struct conn {
 	struct sink *sink;
-	struct sess *prev, *next; /* live list, or (next only) dead list */
+	struct conn *prev, *next; /* live list, or (next only) dead list */
 	unsigned long id;
 	struct bufferevent *bev;
 	struct event *idle_ev;
 	struct event *life_ev;      /* whole-connection lifetime */
 	struct smtpcmd_parser *parser;
-	enum sess_state state;
+	enum conn_state state;
 	int dead;
 	char peer[64];
 	unsigned peer_port;
@@ -205,7 +205,7 @@ struct sink {
 	struct timeval idle;
 	sink_arrival_fn fn;
 	void *arg;
-	struct sess *live, *dead;
+	struct conn *live, *dead;
 	unsigned nconn;
 	unsigned long next_id;
 	unsigned long n_conns, n_msgs, n_refused;
@@ -214,26 +214,26 @@ struct sink {
 	int free_pending; /* sink_free() called inside one of them */
 };
 
-static void sess_process(struct sess *s);
+static void conn_process(struct conn *s);
 static void sink_destroy(struct sink *k);
 
-/* sess_enter - the only writer of the session state */
-static void sess_enter(struct sess *s, enum sess_state st)
+/* conn_enter - the only writer of the session state */
+static void conn_enter(struct conn *s, enum conn_state st)
 {
 	if (st != s->state)
-		rw_debug("sess=%lx sink state=%s -> %s", s->id, sess_state_names[s->state],
-			 sess_state_names[st]);
+		rw_debug("sess=%lx sink state=%s -> %s", s->id, conn_state_names[s->state],
+			 conn_state_names[st]);
 	s->state = st;
 }
 
 /* reply - queue one reply line; nothing once the session is closing */
-static void reply(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(struct sess *s, const char *fmt, ...)
+static void reply(struct conn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct conn *s, const char *fmt, ...)
 {
 	struct evbuffer *out = bufferevent_get_output(s->bev);
 	va_list ap;
 
-	if (s->dead || s->state == SS_QUIT)
+	if (s->dead || s->state == CS_QUIT)
 		return;
 	va_start(ap, fmt);
 	if (log_verbose()) {
@@ -251,8 +251,8 @@ static void reply(struct sess *s, const char *fmt, ...)
 	evbuffer_add(out, "\r\n", 2);
 }
 
-/* sess_kill - stop the session now; it is freed by the reaper */
-static void sess_kill(struct sess *s, const char *why)
+/* conn_kill - stop the session now; it is freed by the reaper */
+static void conn_kill(struct conn *s, const char *why)
 {
 	struct sink *k = s->sink;
 
@@ -277,8 +277,8 @@ static void sess_kill(struct sess *s, const char *why)
 	event_active(k->reaper, EV_TIMEOUT, 1);
 }
 
-/* sess_destroy - release everything of a session (never from its own callbacks) */
-static void sess_destroy(struct sess *s)
+/* conn_destroy - release everything of a session (never from its own callbacks) */
+static void conn_destroy(struct conn *s)
 {
 	bufferevent_free(s->bev);
 	event_free(s->idle_ev);
@@ -287,34 +287,34 @@ static void sess_destroy(struct sess *s)
 	free(s);
 }
 
-/* sess_close - queue the last reply's flush, then close */
-static void sess_close(struct sess *s)
+/* conn_close - queue the last reply's flush, then close */
+static void conn_close(struct conn *s)
 {
 	if (s->dead)
 		return;
-	sess_enter(s, SS_QUIT);
+	conn_enter(s, CS_QUIT);
 	bufferevent_disable(s->bev, EV_READ);
 	event_del(s->idle_ev);
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		sess_kill(s, "quit");
+		conn_kill(s, "quit");
 	/* else write_cb kills it once the output is flushed; a client that
 	 * does not read meets the write timeout */
 }
 
 /* arm_idle - (re)start the per-command idle timer */
-static void arm_idle(struct sess *s)
+static void arm_idle(struct conn *s)
 {
 	s->data_bytes = 0;
 	evtimer_add(s->idle_ev, &s->sink->idle);
 }
 
 /* txn_reset - forget the envelope (RSET, HELO, end of message) */
-static void txn_reset(struct sess *s)
+static void txn_reset(struct conn *s)
 {
 	s->mail_from[0] = s->rcpt[0] = '\0';
 	s->nrcpt = s->nrcpt_ok = 0;
-	if (s->state == SS_MAIL || s->state == SS_DATA)
-		sess_enter(s, SS_CMD);
+	if (s->state == CS_MAIL || s->state == CS_DATA)
+		conn_enter(s, CS_CMD);
 }
 
 /* copy_clean - bounded copy with control bytes made visible as '?' */
@@ -331,12 +331,12 @@ static void copy_clean(char *dst, size_t dstlen, const char *src)
 }
 
 /* protocol_error - a 5xx for the client's mistake; too many and we hang up */
-static void protocol_error(struct sess *s, const char *text)
+static void protocol_error(struct conn *s, const char *text)
 {
 	reply(s, "%s", text);
 	if (++s->errors >= RW_SINK_ERRORS_MAX) {
 		reply(s, "421 4.7.0 %s Error: too many errors", s->sink->myname);
-		sess_close(s);
+		conn_close(s);
 	}
 }
 
@@ -354,7 +354,7 @@ static const struct ehlo_cap {
 };
 
 /* do_helo - record the client's name and greet, listing our few ESMTP keywords for EHLO */
-static void do_helo(struct sess *s, const struct smtpcmd *c)
+static void do_helo(struct conn *s, const struct smtpcmd *c)
 {
 	size_t n;
 
@@ -399,9 +399,9 @@ static unsigned long long size_param(const char *params)
 }
 
 /* do_mail - open a transaction; an oversized SIZE= is refused before any RCPT */
-static void do_mail(struct sess *s, const struct smtpcmd *c)
+static void do_mail(struct conn *s, const struct smtpcmd *c)
 {
-	if (s->state != SS_CMD) {
+	if (s->state != CS_CMD) {
 		protocol_error(s, "503 5.5.1 Error: nested MAIL command");
 		return;
 	}
@@ -418,14 +418,14 @@ static void do_mail(struct sess *s, const struct smtpcmd *c)
 		return;
 	}
 	copy_clean(s->mail_from, sizeof(s->mail_from), c->path);
-	sess_enter(s, SS_MAIL);
+	conn_enter(s, CS_MAIL);
 	reply(s, "250 2.1.0 Ok");
 }
 
 /* do_rcpt - accept only canary recipients; a refusal is not a protocol error */
-static void do_rcpt(struct sess *s, const struct smtpcmd *c)
+static void do_rcpt(struct conn *s, const struct smtpcmd *c)
 {
-	if (s->state != SS_MAIL) {
+	if (s->state != CS_MAIL) {
 		protocol_error(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
@@ -450,9 +450,9 @@ static void do_rcpt(struct sess *s, const struct smtpcmd *c)
 }
 
 /* do_data - 354 once a recipient was accepted; the parser switches to message mode */
-static void do_data(struct sess *s, const struct smtpcmd *c)
+static void do_data(struct conn *s, const struct smtpcmd *c)
 {
-	if (s->state != SS_MAIL) {
+	if (s->state != CS_MAIL) {
 		protocol_error(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
@@ -466,55 +466,55 @@ static void do_data(struct sess *s, const struct smtpcmd *c)
 	}
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	smtpcmd_begin_data(s->parser);
-	sess_enter(s, SS_DATA);
+	conn_enter(s, CS_DATA);
 }
 
 /* do_rset - drop the transaction, keep the greeting */
-static void do_rset(struct sess *s, const struct smtpcmd *c)
+static void do_rset(struct conn *s, const struct smtpcmd *c)
 {
 	txn_reset(s);
 	reply(s, "250 2.0.0 Ok");
 }
 
 /* do_noop - 250, nothing else */
-static void do_noop(struct sess *s, const struct smtpcmd *c)
+static void do_noop(struct conn *s, const struct smtpcmd *c)
 {
 	reply(s, "250 2.0.0 Ok");
 }
 
 /* do_quit - 221, then close once the reply is flushed */
-static void do_quit(struct sess *s, const struct smtpcmd *c)
+static void do_quit(struct conn *s, const struct smtpcmd *c)
 {
 	reply(s, "221 2.0.0 Bye");
-	sess_close(s);
+	conn_close(s);
 }
 
 /* do_vrfy - 252: never confirm or deny a mailbox */
-static void do_vrfy(struct sess *s, const struct smtpcmd *c)
+static void do_vrfy(struct conn *s, const struct smtpcmd *c)
 {
 	reply(s, "252 2.0.0 Cannot VRFY user; try RCPT");
 }
 
 /* do_help - one line saying what this server is */
-static void do_help(struct sess *s, const struct smtpcmd *c)
+static void do_help(struct conn *s, const struct smtpcmd *c)
 {
 	reply(s, "214 2.0.0 relaywatch canary sink: mail for the canary domain only");
 }
 
 /* do_unimplemented - 502 for commands the sink knows but does not offer */
-static void do_unimplemented(struct sess *s, const struct smtpcmd *c)
+static void do_unimplemented(struct conn *s, const struct smtpcmd *c)
 {
 	protocol_error(s, "502 5.5.1 Error: command not implemented");
 }
 
 /* do_unknown - 500 for anything else; counts as a protocol error */
-static void do_unknown(struct sess *s, const struct smtpcmd *c)
+static void do_unknown(struct conn *s, const struct smtpcmd *c)
 {
 	protocol_error(s, "500 5.5.2 Error: command not recognized");
 }
 
 /* One handler per verb; every verb has one. */
-static void (*const cmd_table[CMD__COUNT])(struct sess *, const struct smtpcmd *) = {
+static void (*const cmd_table[CMD__COUNT])(struct conn *, const struct smtpcmd *) = {
 	[CMD_UNKNOWN] = do_unknown,
 	[CMD_HELO] = do_helo,
 	[CMD_EHLO] = do_helo,
@@ -548,7 +548,7 @@ static void rfc5322_date(time_t t, char *buf, size_t len)
 }
 
 /* on_message - the "." arrived: reply, record, tell the owner */
-static void on_message(struct sess *s)
+static void on_message(struct conn *s)
 {
 	struct sink *k = s->sink;
 	struct arrival a;
@@ -600,7 +600,7 @@ static void on_message(struct sess *s)
 }
 
 /* on_event - act on one parser event */
-static void on_event(struct sess *s, enum smtpcmd_event ev)
+static void on_event(struct conn *s, enum smtpcmd_event ev)
 {
 	const struct smtpcmd *c;
 
@@ -624,7 +624,7 @@ static void on_event(struct sess *s, enum smtpcmd_event ev)
 		arm_idle(s);
 		c = smtpcmd_get(s->parser);
 		rw_debug("sess=%lx sink event=command verb=%s state=%s", s->id,
-			 smtpcmd_verb_name(c->verb), sess_state_names[s->state]);
+			 smtpcmd_verb_name(c->verb), conn_state_names[s->state]);
 		if (c->nul_seen) {
 			protocol_error(s, "500 5.5.2 Error: NUL in command");
 			return;
@@ -635,13 +635,13 @@ static void on_event(struct sess *s, enum smtpcmd_event ev)
 	rw_panic("%s: bad parser event %d", __func__, (int)ev);
 }
 
-/* sess_process - feed buffered input to the parser, one event at a time */
-static void sess_process(struct sess *s)
+/* conn_process - feed buffered input to the parser, one event at a time */
+static void conn_process(struct conn *s)
 {
 	struct evbuffer *in = bufferevent_get_input(s->bev);
 	struct evbuffer *out = bufferevent_get_output(s->bev);
 
-	while (!s->dead && s->state != SS_QUIT && !s->sink->free_pending &&
+	while (!s->dead && s->state != CS_QUIT && !s->sink->free_pending &&
 	       evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
 		enum smtpcmd_event ev;
@@ -659,7 +659,7 @@ static void sess_process(struct sess *s)
 			break;
 		ev = smtpcmd_feed(s->parser, v.iov_base, v.iov_len, &used);
 		evbuffer_drain(in, used);
-		if (s->state == SS_DATA && ev == SMTPCMD_MORE) {
+		if (s->state == CS_DATA && ev == SMTPCMD_MORE) {
 			s->data_bytes += used;
 			if (s->data_bytes >= RW_DATA_LINE_MAX)
 				arm_idle(s); /* the message is moving */
@@ -680,29 +680,29 @@ static void leave(struct sink *k)
 /* read_cb - new input: run the session, deferring a sink_free() made meanwhile */
 static void read_cb(struct bufferevent *bev, void *arg)
 {
-	struct sess *s = arg;
+	struct conn *s = arg;
 	struct sink *k = s->sink;
 
 	k->depth++;
-	sess_process(s);
+	conn_process(s);
 	leave(k);
 }
 
 /* write_cb - output flushed: finish a close, or read again after a backlog */
 static void write_cb(struct bufferevent *bev, void *arg)
 {
-	struct sess *s = arg;
+	struct conn *s = arg;
 	struct sink *k = s->sink;
 
 	if (s->dead)
 		return;
 	k->depth++;
-	if (s->state == SS_QUIT) {
-		sess_kill(s, "quit");
+	if (s->state == CS_QUIT) {
+		conn_kill(s, "quit");
 	} else if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		arm_idle(s);
-		sess_process(s);
+		conn_process(s);
 	}
 	leave(k);
 }
@@ -710,42 +710,42 @@ static void write_cb(struct bufferevent *bev, void *arg)
 /* event_cb - EOF, write timeout or socket error: the session dies, reason logged */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct sess *s = arg;
+	struct conn *s = arg;
 	const char *why = "error";
 
 	if (what & BEV_EVENT_EOF)
-		why = s->state == SS_DATA ? "eof-in-data" : "eof";
+		why = s->state == CS_DATA ? "eof-in-data" : "eof";
 	else if (what & BEV_EVENT_TIMEOUT)
 		why = "write-timeout";
 	else if (what & BEV_EVENT_ERROR)
 		why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-	sess_kill(s, why);
+	conn_kill(s, why);
 }
 
 /* idle_cb - no complete command within the idle timeout */
 static void idle_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sess *s = arg;
+	struct conn *s = arg;
 
 	if (s->dead)
 		return;
 	rw_log(LOG_INFO, "sess=%lx sink event=idle-timeout state=%s", s->id,
-	       sess_state_names[s->state]);
+	       conn_state_names[s->state]);
 	reply(s, "421 4.4.2 %s Error: timeout exceeded", s->sink->myname);
-	sess_close(s);
+	conn_close(s);
 }
 
 /* life_cb - the connection outlived RW_SINK_SESSION_SEC: a client that
  * feeds a byte now and then would otherwise keep its slot for ever */
 static void life_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sess *s = arg;
+	struct conn *s = arg;
 
 	if (s->dead)
 		return;
 	rw_log(LOG_INFO, "sess=%lx sink event=lifetime-exceeded state=%s", s->id,
-	       sess_state_names[s->state]);
-	sess_kill(s, "lifetime");
+	       conn_state_names[s->state]);
+	conn_kill(s, "lifetime");
 }
 
 /* peer_conns - live connections from this peer address */
@@ -753,7 +753,7 @@ static unsigned peer_conns(const struct sink *k, const char *peer)
 {
 	unsigned n = 0;
 
-	for (const struct sess *x = k->live; x; x = x->next)
+	for (const struct conn *x = k->live; x; x = x->next)
 		n += strcmp(x->peer, peer) == 0;
 	return n;
 }
@@ -764,10 +764,10 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
 	struct sink *k = arg;
 
 	while (k->dead) {
-		struct sess *s = k->dead;
+		struct conn *s = k->dead;
 
 		k->dead = s->next;
-		sess_destroy(s);
+		conn_destroy(s);
 	}
 }
 
@@ -800,7 +800,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		      int salen, void *arg)
 {
 	struct sink *k = arg;
-	struct sess *s;
+	struct conn *s;
 
 	if (k->nconn >= RW_SINK_CONN_MAX) {
 		static const char busy[] = "421 4.3.2 Error: too many connections\r\n";
@@ -845,7 +845,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evtimer_add(s->life_ev, &life);
 	}
 	s->parser = smtpcmd_new(k->msg_cap);
-	s->state = SS_CMD;
+	s->state = CS_CMD;
 	s->next = k->live;
 	if (k->live)
 		k->live->prev = s;
@@ -1009,10 +1009,10 @@ static void sink_destroy(struct sink *k)
 	if (k->lev)
 		evconnlistener_free(k->lev);
 	while (k->live) {
-		struct sess *s = k->live;
+		struct conn *s = k->live;
 
 		k->live = s->next;
-		sess_destroy(s);
+		conn_destroy(s);
 	}
 	reap_cb(-1, 0, k);
 	if (k->reaper)
