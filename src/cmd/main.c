@@ -41,6 +41,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "test", cmd_test, "test SMTP servers for open relaying, with proof at the sink" },
 	{ "sink", cmd_sink, "run the canary SMTP receiver on its own" },
+	{ "scan", cmd_scan, "test whole networks: many targets at once, paced and excluded" },
 };
 
 /* usage - global options, the subcommand table and the exit statuses */
