@@ -26,5 +26,7 @@ struct cmd_ctx {
 int cmd_test(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 
 #endif

@@ -45,6 +45,7 @@
 #include "../scan/reserved.h"
 #include "../scan/targets.h"
 #include "../sink/sink.h"
+#include "../store/store.h"
 #include "../smtp/battery.h"
 #include "../smtp/sess.h"
 #include "../smtp/verdict.h"
@@ -68,6 +69,9 @@
 #define RW_SCAN_CONCURRENCY 1000
 #define RW_SCAN_CONCURRENCY_MAX 100000
 #define RW_SCAN_EXCLUDES_MAX 16
+/* results written per store transaction, and the longest they wait */
+#define RW_SCAN_BATCH 256
+#define RW_SCAN_FLUSH_MS 1000
 
 struct scan;
 
@@ -82,6 +86,15 @@ struct job {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	struct event *wait_timer; /* waiting for arrivals */
+	uint64_t ordinal;         /* its place in the walk (0, 1, ...) */
+};
+
+/* a final result waiting for the next store batch (strings owned) */
+struct pending_result {
+	char *target, *reason, *evidence;
+	unsigned port;
+	const char *verdict; /* static */
+	int64_t tested;
 };
 
 /* a target group with its place in the scan space */
@@ -122,6 +135,13 @@ struct scan {
 	unsigned long count[V__COUNT];
 	unsigned long foreign_total;
 	FILE *found; /* open and suspect lines for the human report */
+	uint64_t taken, pend_ordinal; /* indexes taken from the walk */
+	struct store *st;             /* --db, or NULL */
+	int64_t db_id;
+	int store_failed;
+	struct pending_result batch[RW_SCAN_BATCH];
+	size_t nbatch;
+	struct event *flush_timer;
 };
 
 /* now_ms - wall clock in ms */
@@ -177,6 +197,21 @@ static void fill(struct scan *s);
 
 /* ---- the end of a job ------------------------------------------------ */
 
+/* json_string - s as a JSON string (control bytes escaped, the rest as is) */
+static void json_string(struct dbuf *b, const char *str)
+{
+	dbuf_add(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			dbuf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			dbuf_printf(b, "\\u%04x", *p);
+		else
+			dbuf_add(b, (const char *)p, 1);
+	}
+	dbuf_add(b, "\"", 1);
+}
+
 /* accepted - tests accepted at end of DATA, neither delivered nor bounced */
 static size_t accepted(const struct target_result *r)
 {
@@ -200,6 +235,100 @@ static void check_finished(struct scan *s)
 	}
 }
 
+/* low_water - the walk's ordinal below which every result is final */
+static uint64_t low_water(const struct scan *s)
+{
+	uint64_t lw = s->have_pending ? s->pend_ordinal : s->taken;
+
+	for (const struct job *j = s->live; j; j = j->next)
+		if (j->ordinal < lw)
+			lw = j->ordinal;
+	return lw;
+}
+
+/* flush - the queued results and the progress they make, one transaction */
+static void flush(struct scan *s)
+{
+	struct dbuf counts;
+	int ok;
+
+	if (!s->st || s->store_failed)
+		goto drop;
+	dbuf_init(&counts, 1024);
+	dbuf_add(&counts, "{", 1);
+	for (int v = 0; v < V__COUNT; v++)
+		dbuf_printf(&counts, "%s\"%s\":%lu", v ? "," : "", verdict_name((enum verdict)v),
+			    s->count[v]);
+	dbuf_adds(&counts, "}");
+	ok = store_batch_begin(s->st, 0) == 0;
+	for (size_t i = 0; ok && i < s->nbatch; i++) {
+		struct pending_result *p = &s->batch[i];
+		struct store_result sr = {
+			.scan = s->db_id, .target = p->target, .port = p->port, .probe = "smtp",
+			.vantage = "", .verdict = p->verdict, .reason = p->reason,
+			.evidence = p->evidence, .tested = p->tested,
+		};
+
+		ok = store_result_put(s->st, &sr, NULL) >= 0;
+	}
+	if (ok) {
+		struct store_progress pr = { .scan = s->db_id, .position = (int64_t)low_water(s),
+					     .done = (int64_t)s->done, .counts = (char *)dbuf_str(&counts),
+					     .updated = now_ms() / 1000 };
+
+		ok = store_progress_save(s->st, &pr) == 0;
+	}
+	ok = ok ? store_batch_commit(s->st) == 0 : (store_batch_abort(s->st), 0);
+	dbuf_free(&counts);
+	if (!ok) {
+		fprintf(stderr, "relaywatch scan: store: %s: results are no longer saved\n",
+			store_error(s->st));
+		s->store_failed = 1;
+	}
+drop:
+	for (size_t i = 0; i < s->nbatch; i++) {
+		free(s->batch[i].target);
+		free(s->batch[i].reason);
+		free(s->batch[i].evidence);
+	}
+	s->nbatch = 0;
+}
+
+/* queue_result - keep a final result for the next batch; a full batch is written now */
+static void queue_result(struct scan *s, const struct target_result *r)
+{
+	struct pending_result *p = &s->batch[s->nbatch++];
+	char *ev = NULL;
+	size_t evlen = 0;
+	FILE *mem = open_memstream(&ev, &evlen);
+
+	if (mem == NULL)
+		rw_panic("%s: open_memstream: out of memory", __func__);
+	output_json(mem, r, s->sc.canary, s->verbose);
+	fclose(mem);
+	while (evlen > 0 && ev[evlen - 1] == '\n')
+		ev[--evlen] = '\0';
+	p->target = xstrdup(r->addr);
+	p->reason = xstrdup(r->reason);
+	p->evidence = ev;
+	p->port = r->port;
+	p->verdict = verdict_name(r->verdict);
+	p->tested = r->finished ? r->finished / 1000 : now_ms() / 1000;
+	if (s->nbatch == RW_SCAN_BATCH)
+		flush(s);
+}
+
+/* on_flush_timer - write what is queued at least every RW_SCAN_FLUSH_MS */
+static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct scan *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->nbatch)
+		flush(s);
+}
+
 /* finalize - decide, report and free a job whose session and wait are over */
 static void finalize(struct job *j)
 {
@@ -220,6 +349,8 @@ static void finalize(struct job *j)
 	} else if (r->verdict == V_OPEN || r->verdict == V_SUSPECT) {
 		fprintf(s->found, "%-8s %s  %s\n", verdict_name(r->verdict), r->target, r->reason);
 	}
+	if (s->st)
+		queue_result(s, r);
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -266,10 +397,40 @@ static void on_probe_done(struct probe *p, void *arg)
 
 /* ---- arrivals -------------------------------------------------------- */
 
+/* save_arrival - every message the sink accepted, tied to this scan when
+ * its token names it */
+static void save_arrival(struct scan *s, const struct arrival *a)
+{
+	struct dbuf rcv;
+	int ours = a->token_status == TOKEN_VALID && strcmp(a->fields.scan, s->scan_id) == 0;
+
+	dbuf_init(&rcv, 256 * 1024);
+	dbuf_add(&rcv, "[", 1);
+	for (int i = 0; i < a->nreceived; i++) {
+		if (i)
+			dbuf_add(&rcv, ",", 1);
+		json_string(&rcv, a->received[i]);
+	}
+	dbuf_adds(&rcv, "]");
+	struct store_arrival sa = {
+		.token = a->token, .scan = ours ? s->db_id : 0,
+		.target = ours ? a->fields.target : "", .port = ours ? a->fields.port : 0,
+		.test = ours ? a->fields.test : "", .peer = a->peer, .received = dbuf_str(&rcv),
+		.arrived = a->time,
+	};
+	if (store_arrival_put(s->st, &sa, NULL) < 0)
+		rw_log(LOG_WARNING, "scan event=store-error what=arrival error=\"%s\"",
+		       store_error(s->st));
+	dbuf_free(&rcv);
+}
+
 /* on_arrival - tie a valid token to a live job's test; the rest is foreign */
 static void on_arrival(const struct arrival *a, void *arg)
 {
 	struct scan *s = arg;
+
+	if (s->st && !s->store_failed)
+		save_arrival(s, a);
 
 	if (a->token_status == TOKEN_VALID && (!a->replayed || a->quoted) &&
 	    strcmp(a->fields.scan, s->scan_id) == 0) {
@@ -344,6 +505,7 @@ static void start_job(struct scan *s)
 		 r->addr, r->port);
 	j->addr = s->pend_ss;
 	j->addrlen = s->pend_len;
+	j->ordinal = s->pend_ordinal;
 	j->sc = s->sc;
 	j->sc.implicit_tls = r->port == 465;
 	j->next = s->live;
@@ -381,6 +543,7 @@ static void fill(struct scan *s)
 				s->exhausted = 1;
 				break;
 			}
+			s->pend_ordinal = s->taken++;
 			if (locate(s, idx, &s->pend_addr, &s->pend_port) < 0)
 				rw_panic("%s: index %llu outside the scan space", __func__,
 					 (unsigned long long)idx);
@@ -569,7 +732,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
 	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON, O_INPUT, O_PORTS, O_EXCLUDE,
-	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED };
+	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB };
 	static const struct option opts[] = {
 		{ "canary", required_argument, NULL, O_CANARY },
 		{ "sink-listen", required_argument, NULL, O_SINK },
@@ -593,6 +756,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "per-subnet", required_argument, NULL, O_PERSUB },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "db", required_argument, NULL, O_DB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -611,7 +775,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	size_t ninputs = 0, nexcludes = 0;
 	int c, no_sink = 0, allow_reserved = 0, have_seed = 0, rc = EXIT_CLEAN;
 	unsigned long long rate = 0, seed = 0, v;
-	const char *e;
+	const char *e, *db = NULL;
 	char err[512];
 	const struct battery_test *const *bat;
 	size_t nbat;
@@ -644,6 +808,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case O_RESERVED:
 			allow_reserved = 1;
+			break;
+		case O_DB:
+			db = optarg;
 			break;
 		case O_INPUT:
 		case O_EXCLUDE:
@@ -858,6 +1025,41 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	t0 = now_ms();
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
+	if (db) {
+		struct dbuf params;
+		struct store_scan ss = { .created = t0 / 1000, .seed = seed,
+					 .total = (int64_t)s.total };
+
+		if ((s.st = store_open(db, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "relaywatch scan: --db %s: %s\n", db, err);
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+		dbuf_init(&params, 64 * 1024);
+		dbuf_adds(&params, "{\"argv\":[");
+		for (int i = 0; i < argc; i++) {
+			if (i)
+				dbuf_addc(&params, ',');
+			json_string(&params, argv[i]);
+		}
+		dbuf_printf(&params, "],\"canary\":");
+		json_string(&params, cfg->canary);
+		dbuf_printf(&params, ",\"battery\":");
+		json_string(&params, cfg->battery);
+		dbuf_adds(&params, "}");
+		ss.params = (char *)dbuf_str(&params);
+		if (params.dropped || store_migrate(s.st, t0 / 1000) < 0 ||
+		    store_scan_create(s.st, &ss, &s.db_id) < 0) {
+			fprintf(stderr, "relaywatch scan: --db %s: %s\n", db,
+				params.dropped ? "command line too long" : store_error(s.st));
+			dbuf_free(&params);
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+		dbuf_free(&params);
+		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
+		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id, db);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	s.base = event_base_new();
 	if (!no_sink) {
@@ -892,6 +1094,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	bucket_init(&s.bucket, rate, rate ? (rate < 100 ? rate : 100) : 1, (uint64_t)t0);
 	s.subnets = subnet_new(&sl);
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
+	if (s.st) {
+		struct timeval ftv = { .tv_sec = RW_SCAN_FLUSH_MS / 1000,
+				       .tv_usec = (RW_SCAN_FLUSH_MS % 1000) * 1000 };
+
+		s.flush_timer = event_new(s.base, -1, EV_PERSIST, on_flush_timer, &s);
+		event_add(s.flush_timer, &ftv);
+	}
 	s.found = tmpfile();
 	if (s.found == NULL) {
 		fprintf(stderr, "relaywatch scan: tmpfile: %s\n", strerror(errno));
@@ -900,6 +1109,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	fill(&s);
 	event_base_dispatch(s.base);
+	if (s.st) {
+		flush(&s);
+		if (!s.store_failed &&
+		    store_scan_state_set(s.st, s.db_id, "done", now_ms() / 1000) < 0) {
+			fprintf(stderr, "relaywatch scan: store: %s\n", store_error(s.st));
+			s.store_failed = 1;
+		}
+	}
 	if (!s.json)
 		summary(&s, (double)(now_ms() - t0) / 1000.0);
 	if (s.foreign_total && !s.json)
@@ -911,6 +1128,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		       (unsigned long long)s.refused_never);
 	if (s.count[V_OPEN] || s.count[V_SUSPECT])
 		rc = EXIT_FOUND;
+	if (s.store_failed)
+		rc = EXIT_RUNTIME;
 	fflush(stdout);
 out:
 	while (s.live) {
@@ -929,12 +1148,17 @@ out:
 	s.sink = sink_free(s.sink);
 	if (s.fill_timer)
 		event_free(s.fill_timer);
+	if (s.flush_timer)
+		event_free(s.flush_timer);
 	s.subnets = subnet_free(s.subnets);
 	if (s.found)
 		fclose(s.found);
 	if (s.base)
 		event_base_free(s.base);
 early:
+	if (s.nbatch)
+		flush(&s);
+	s.st = store_close(s.st);
 	free(s.spans);
 	s.targets = targets_free(s.targets);
 	ipset_free(s.never);

@@ -42,6 +42,8 @@ static const struct subcommand subcommands[] = {
 	{ "test", cmd_test, "test SMTP servers for open relaying, with proof at the sink" },
 	{ "sink", cmd_sink, "run the canary SMTP receiver on its own" },
 	{ "scan", cmd_scan, "test whole networks: many targets at once, paced and excluded" },
+	{ "scans", cmd_scans, "list the scans a store (--db) holds" },
+	{ "results", cmd_results, "list one scan's results from a store (--db)" },
 };
 
 /* usage - global options, the subcommand table and the exit statuses */

@@ -5,9 +5,10 @@
 # free port, delivering to the scan's own embedded sink (one scan process
 # covers every host, so one sink suffices); python listeners on
 # 127.10.0.40-127.10.0.48 at the lab's port that count connections.
-# Run 1: 127.10.0.0/27 on the command line, --json: every address appears
-# exactly once, lab hosts earn their truth, empty addresses unreachable,
-# exit 1 (open relays found). Run 2: 127.10.0.0/26 through -iL - with
+# Run 1: 127.10.0.0/27 on the command line, --json, --db: every address
+# appears exactly once, lab hosts earn their truth, empty addresses
+# unreachable, exit 1 (open relays found); `scans` and `results` read the
+# same back from the store. Run 2: 127.10.0.0/26 through -iL - with
 # --exclude naming two lab hosts and the listeners .40-.47, paced by
 # --concurrency, --rate and --per-subnet, human summary: the excluded
 # addresses have no result and the excluded listeners saw no connection,
@@ -47,7 +48,7 @@ scan() {
 
 # ---- run 1: the /27, JSON, every verdict against the truth
 start=$(date +%s)
-scan --json --seed 42 127.10.0.0/27 >"$T/run1.json" 2>"$T/run1.err"
+scan --json --seed 42 --db "$T/rw.db" 127.10.0.0/27 >"$T/run1.json" 2>"$T/run1.err"
 rc=$?
 secs=$(( $(date +%s) - start ))
 [ $rc -eq 1 ] || { cat "$T/run1.err"; fail "run 1 exited $rc, want 1 (open relays found)"; }
@@ -80,6 +81,23 @@ for a in sorted(want_addrs, key=lambda x: ipaddress.ip_address(x)):
 sys.exit(bad)
 PY
 echo "run 1: 32 addresses scanned in ${secs}s"
+
+# ---- the store holds run 1: the scan done, 32 results once each, the opens
+"$RW" scans --db "$T/rw.db" >"$T/scans.out" || fail "relaywatch scans failed"
+cat "$T/scans.out"
+awk 'NR == 2 && $1 == 1 && $3 == "done" && $4 == 32 && $5 == 32 { ok = 1 } END { exit !ok }' \
+	"$T/scans.out" || fail "scans does not show scan 1 done with 32 of 32"
+"$RW" results --db "$T/rw.db" --json 1 >"$T/results.json" || fail "relaywatch results failed"
+python3 - "$T/run1.json" "$T/results.json" <<'PY' || fail "the store's results differ from the JSON output"
+import json, sys
+a = sorted((o["addr"], o["verdict"]) for o in map(json.loads, open(sys.argv[1])))
+b = [(o["addr"], o["verdict"]) for o in map(json.loads, open(sys.argv[2]))]
+if len(b) != len(set(x[0] for x in b)): print("duplicate stored result"); sys.exit(1)
+if a != sorted(b): print("stored", sorted(b), "printed", a); sys.exit(1)
+PY
+want=$(awk '$4 == "open"' "$T/truth" | wc -l)
+got=$("$RW" results --db "$T/rw.db" --verdict open 1 | wc -l)
+[ "$got" -eq "$want" ] || fail "results --verdict open lists $got, the truth has $want"
 
 # ---- run 2: exclusions are never contacted
 cat >"$T/listen.py" <<'PY'
