@@ -115,6 +115,7 @@ struct scan {
 	struct permute pm;
 	uint64_t total;
 	int have_pending, exhausted, finishing;
+	int stopping; /* SIGINT/SIGTERM: start nothing new; twice: leave now */
 	struct ipset_addr pend_addr;
 	unsigned pend_port;
 	struct sockaddr_storage pend_ss;
@@ -142,6 +143,7 @@ struct scan {
 	struct pending_result batch[RW_SCAN_BATCH];
 	size_t nbatch;
 	struct event *flush_timer;
+	struct event *sigint, *sigterm;
 };
 
 /* now_ms - wall clock in ms */
@@ -171,6 +173,8 @@ static void usage(FILE *fp)
 		"      --rate N              new connections per second (default 0: no limit)\n"
 		"      --per-subnet N        sessions in flight per /24 or /64 (default %d)\n"
 		"      --seed N              order of the scan (default: random, printed)\n"
+		"      --dry-run             print the order (address port), contact nothing\n"
+		"      --db PATH             save the scan and its results in this store\n"
 		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
 		"      --sink-listen A:P     where the embedded sink listens\n"
 		"      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
@@ -228,8 +232,8 @@ static void check_finished(struct scan *s)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
 
-	if (s->exhausted && !s->have_pending && s->inflight == 0 && s->waiting == 0 &&
-	    !s->finishing) {
+	if (((s->exhausted && !s->have_pending) || s->stopping) && s->inflight == 0 &&
+	    s->waiting == 0 && !s->finishing) {
 		s->finishing = 1;
 		event_base_loopexit(s->base, &tv);
 	}
@@ -532,7 +536,7 @@ static void on_fill_timer(evutil_socket_t fd, short what, void *arg)
  * an address whose subnet is busy waits (in order) for a session to end */
 static void fill(struct scan *s)
 {
-	while (s->inflight < s->concurrency && !s->finishing) {
+	while (s->inflight < s->concurrency && !s->finishing && !s->stopping) {
 		uint64_t now = (uint64_t)now_ms(), wait;
 		enum subnet_status st;
 
@@ -575,6 +579,44 @@ static void fill(struct scan *s)
 		start_job(s);
 	}
 	check_finished(s);
+}
+
+/* on_signal - the first SIGINT or SIGTERM lets running sessions and their
+ * waits end and starts nothing new; the second leaves at once */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct scan *s = arg;
+
+	(void)what;
+	if (s->stopping) {
+		fprintf(stderr, "relaywatch scan: stopping now; %u session(s) abandoned\n",
+			s->inflight + s->waiting);
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	s->stopping = 1;
+	fprintf(stderr, "relaywatch scan: %s: finishing %u running session(s) and %u wait(s); "
+			"again to stop at once\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM", s->inflight, s->waiting);
+	check_finished(s);
+}
+
+/* dry_run - the walk, one "address port" per line, nothing contacted */
+static void dry_run(struct scan *s)
+{
+	uint64_t idx;
+	struct ipset_addr a;
+	unsigned port;
+	char text[64];
+
+	while (permute_next(&s->pm, &idx) == 0) {
+		if (locate(s, idx, &a, &port) < 0)
+			rw_panic("%s: index outside the scan space", __func__);
+		if (ipset_contains(s->never, &a))
+			rw_panic("%s: an excluded address is in the scan space", __func__);
+		printf("%s %u\n", ipset_addr_text(&a, text, sizeof(text)), port);
+	}
+	fflush(stdout);
 }
 
 /* ---- set-up ---------------------------------------------------------- */
@@ -732,7 +774,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
 	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON, O_INPUT, O_PORTS, O_EXCLUDE,
-	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB };
+	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB, O_DRY };
 	static const struct option opts[] = {
 		{ "canary", required_argument, NULL, O_CANARY },
 		{ "sink-listen", required_argument, NULL, O_SINK },
@@ -757,6 +799,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "per-subnet", required_argument, NULL, O_PERSUB },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "db", required_argument, NULL, O_DB },
+		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -773,7 +816,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	struct subnet_limits sl;
 	const char *inputs[RW_SCAN_EXCLUDES_MAX], *excludes[RW_SCAN_EXCLUDES_MAX];
 	size_t ninputs = 0, nexcludes = 0;
-	int c, no_sink = 0, allow_reserved = 0, have_seed = 0, rc = EXIT_CLEAN;
+	int c, no_sink = 0, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
 	unsigned long long rate = 0, seed = 0, v;
 	const char *e, *db = NULL;
 	char err[512];
@@ -811,6 +854,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case O_DB:
 			db = optarg;
+			break;
+		case O_DRY:
+			dry = 1;
 			break;
 		case O_INPUT:
 		case O_EXCLUDE:
@@ -896,14 +942,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!cfg->canary || !valid_name(cfg->canary)) {
+	if (!dry && (!cfg->canary || !valid_name(cfg->canary))) {
 		fprintf(stderr, "relaywatch scan: %s: set canary_domain (or --canary) to a domain "
 				"whose MX is this machine, or an address literal like [192.0.2.1]\n",
 			cfg->canary ? "bad canary" : "no canary");
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!no_sink && !cfg->sink_listen) {
+	if (!dry && !no_sink && !cfg->sink_listen) {
 		fprintf(stderr, "relaywatch scan: sink_listen is not set (or use --no-sink)\n");
 		rc = EXIT_USAGE;
 		goto early;
@@ -992,6 +1038,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		(unsigned long long)s.total, seed);
 	if (s.total == 0) {
 		fprintf(stderr, "relaywatch scan: nothing to scan\n");
+		rc = EXIT_CLEAN;
+		goto early;
+	}
+	if (dry) {
+		dry_run(&s);
 		rc = EXIT_CLEAN;
 		goto early;
 	}
@@ -1107,12 +1158,17 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	s.sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
+	s.sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
+	evsignal_add(s.sigint, NULL);
+	evsignal_add(s.sigterm, NULL);
 	fill(&s);
 	event_base_dispatch(s.base);
 	if (s.st) {
 		flush(&s);
 		if (!s.store_failed &&
-		    store_scan_state_set(s.st, s.db_id, "done", now_ms() / 1000) < 0) {
+		    store_scan_state_set(s.st, s.db_id, s.stopping ? "stopped" : "done",
+					 now_ms() / 1000) < 0) {
 			fprintf(stderr, "relaywatch scan: store: %s\n", store_error(s.st));
 			s.store_failed = 1;
 		}
@@ -1126,6 +1182,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	if (s.refused_never)
 		rw_log(LOG_WARNING, "scan event=excluded-skipped count=%llu",
 		       (unsigned long long)s.refused_never);
+	if (s.stopping)
+		fprintf(stderr, "relaywatch scan: stopped after %llu of %llu target(s)%s\n",
+			(unsigned long long)s.done, (unsigned long long)s.total,
+			s.st ? " (state \"stopped\" in the store; resume is not implemented yet)"
+			     : "");
 	if (s.count[V_OPEN] || s.count[V_SUSPECT])
 		rc = EXIT_FOUND;
 	if (s.store_failed)
@@ -1150,6 +1211,10 @@ out:
 		event_free(s.fill_timer);
 	if (s.flush_timer)
 		event_free(s.flush_timer);
+	if (s.sigint)
+		event_free(s.sigint);
+	if (s.sigterm)
+		event_free(s.sigterm);
 	s.subnets = subnet_free(s.subnets);
 	if (s.found)
 		fclose(s.found);
