@@ -144,6 +144,9 @@ struct scan {
 	size_t nbatch;
 	struct event *flush_timer;
 	struct event *sigint, *sigterm;
+	struct event *stats_timer;
+	int tty;           /* stderr is a terminal: one status line in place */
+	long long t0;      /* start, ms */
 };
 
 /* now_ms - wall clock in ms */
@@ -175,6 +178,8 @@ static void usage(FILE *fp)
 		"      --seed N              order of the scan (default: random, printed)\n"
 		"      --dry-run             print the order (address port), contact nothing\n"
 		"      --db PATH             save the scan and its results in this store\n"
+		"      --stats-every S       a status line on stderr every S seconds (on a\n"
+		"                            terminal one line is updated in place anyway)\n"
 		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
 		"      --sink-listen A:P     where the embedded sink listens\n"
 		"      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
@@ -581,6 +586,29 @@ static void fill(struct scan *s)
 	check_finished(s);
 }
 
+/* on_stats - the status line: elapsed, done/total, rate, in flight, open,
+ * suspect, ETA; in place on a terminal, one line each time otherwise */
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+	struct scan *s = arg;
+	double secs = (double)(now_ms() - s->t0) / 1000.0;
+	double rate = secs > 0 ? (double)s->done / secs : 0;
+	char eta[32] = "-";
+
+	(void)fd;
+	(void)what;
+	if (rate > 0 && s->total > s->done) {
+		unsigned long long left = (unsigned long long)((double)(s->total - s->done) / rate);
+
+		snprintf(eta, sizeof(eta), "%llum%02llus", left / 60, left % 60);
+	}
+	fprintf(stderr, "%s%.0fs %llu/%llu done, %.1f/s, %u in flight, %u waiting, %lu open, "
+			"%lu suspect, ETA %s%s",
+		s->tty ? "\r" : "relaywatch scan: ", secs, (unsigned long long)s->done,
+		(unsigned long long)s->total, rate, s->inflight, s->waiting, s->count[V_OPEN],
+		s->count[V_SUSPECT], eta, s->tty ? "\033[K" : "\n");
+}
+
 /* on_signal - the first SIGINT or SIGTERM lets running sessions and their
  * waits end and starts nothing new; the second leaves at once */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -774,7 +802,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
 	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON, O_INPUT, O_PORTS, O_EXCLUDE,
-	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB, O_DRY };
+	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB, O_DRY, O_STATS };
 	static const struct option opts[] = {
 		{ "canary", required_argument, NULL, O_CANARY },
 		{ "sink-listen", required_argument, NULL, O_SINK },
@@ -800,6 +828,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "db", required_argument, NULL, O_DB },
 		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "stats-every", required_argument, NULL, O_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -817,7 +846,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	const char *inputs[RW_SCAN_EXCLUDES_MAX], *excludes[RW_SCAN_EXCLUDES_MAX];
 	size_t ninputs = 0, nexcludes = 0;
 	int c, no_sink = 0, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
-	unsigned long long rate = 0, seed = 0, v;
+	unsigned long long rate = 0, seed = 0, v, stats_every = 0;
 	const char *e, *db = NULL;
 	char err[512];
 	const struct battery_test *const *bat;
@@ -857,6 +886,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case O_DRY:
 			dry = 1;
+			break;
+		case O_STATS:
+			if (number(optarg, 1, 86400, &stats_every) < 0) {
+				fprintf(stderr, "relaywatch scan: --stats-every %s: 1 to 86400 seconds\n",
+					optarg);
+				rc = EXIT_USAGE;
+				goto early;
+			}
 			break;
 		case O_INPUT:
 		case O_EXCLUDE:
@@ -1162,8 +1199,20 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	s.sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
 	evsignal_add(s.sigint, NULL);
 	evsignal_add(s.sigterm, NULL);
+	s.t0 = t0;
+	s.tty = isatty(STDERR_FILENO) && !stats_every;
+	if (s.tty || stats_every) {
+		struct timeval stv = { .tv_sec = stats_every ? (time_t)stats_every : 1 };
+
+		s.stats_timer = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
+		event_add(s.stats_timer, &stv);
+	}
 	fill(&s);
 	event_base_dispatch(s.base);
+	if (s.tty) {
+		on_stats(-1, 0, &s);
+		fputc('\n', stderr);
+	}
 	if (s.st) {
 		flush(&s);
 		if (!s.store_failed &&
@@ -1211,6 +1260,8 @@ out:
 		event_free(s.fill_timer);
 	if (s.flush_timer)
 		event_free(s.flush_timer);
+	if (s.stats_timer)
+		event_free(s.stats_timer);
 	if (s.sigint)
 		event_free(s.sigint);
 	if (s.sigterm)

@@ -17,7 +17,7 @@
 # not scanned. --dry-run walks a /22 on two ports minus exclusions: every
 # allowed pair once, none excluded, the same order for the same seed.
 # SIGINT mid-scan: it finishes its running sessions and stops, the store
-# says "stopped".
+# says "stopped". 200 tarpits in one /24 finish within their deadline bound.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 
@@ -201,4 +201,27 @@ grep -q 'SIGINT: finishing' "$T/int.err" || { cat "$T/int.err"; fail "SIGINT not
 awk 'NR == 2 && $3 == "stopped" && $5 < 64 { ok = 1 } END { exit !ok }' "$T/int.scans" ||
 	{ cat "$T/int.scans"; fail "after SIGINT the store does not say stopped with fewer than 64 done"; }
 echo "SIGINT: stopped after $(awk 'NR == 2 { print $5 }' "$T/int.scans") of 64"
+
+# ---- 200 tarpits (one reply byte every 2 s) in one /24: with --timeout 3
+# and --per-subnet 100 that is two rounds of banner deadlines, well under 20 s
+tsink=$(free_port)
+tport=$(free_port)
+rw_bg "$RWLAB" --sink "127.0.0.1:$tsink" --canary canary.lab.test --base 127.11.0.1 \
+	--port "$tport" --profiles tarpit --repeat 200 -q --truth "$T/tarpit.truth" \
+	>"$T/tlab.out" 2>"$T/tlab.log"
+n=0
+until grep -qx ready "$T/tlab.out" 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 150 ] || fail "tarpit lab not ready after 15s"; sleep 0.1
+done
+start=$(date +%s)
+$limit "$RW" scan --allow-reserved --token-key "$T/key" --canary canary.lab.test \
+	--sink-listen "127.0.0.1:$tsink" --ports "$tport" --timeout 3 --session-timeout 20 \
+	--wait 2 --per-subnet 100 127.11.0.1-200 >"$T/tarpit.out" 2>"$T/tarpit.err"
+rc=$?
+secs=$(( $(date +%s) - start ))
+[ $rc -eq 0 ] || { cat "$T/tarpit.err"; fail "tarpit scan exited $rc"; }
+awk '$1 == "unreachable" && $2 == 200 { ok = 1 } END { exit !ok }' "$T/tarpit.out" ||
+	{ cat "$T/tarpit.out"; fail "not every tarpit is unreachable"; }
+[ $secs -lt 20 ] || fail "200 tarpits took ${secs}s, want under 20"
+echo "tarpits: 200 in ${secs}s"
 echo "PASS: scan matches the ground truth and contacts no excluded address"
