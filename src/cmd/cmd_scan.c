@@ -62,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -649,6 +650,32 @@ static void dry_run(struct scan *s)
 
 /* ---- set-up ---------------------------------------------------------- */
 
+/* fit_descriptors - raise the open-file limit to its hard maximum and keep
+ * --concurrency below it (a session holds one socket, the sink up to
+ * RW_SCAN_FD_SPARE others with the store and the loop) */
+#define RW_SCAN_FD_SPARE 1100
+static void fit_descriptors(struct scan *s)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)s->concurrency + RW_SCAN_FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		unsigned fit = rl.rlim_cur > 2 * RW_SCAN_FD_SPARE ? (unsigned)(rl.rlim_cur - RW_SCAN_FD_SPARE)
+								 : (unsigned)(rl.rlim_cur / 2);
+
+		fprintf(stderr, "relaywatch scan: open-file limit %llu: --concurrency %u lowered to %u\n",
+			(unsigned long long)rl.rlim_cur, s->concurrency, fit ? fit : 1);
+		s->concurrency = fit ? fit : 1;
+	}
+}
+
 /* read_file - feed a file (or stdin for "-") to a parser; -1 when unreadable */
 static int read_file(struct targets_parser *p, const char *path)
 {
@@ -1111,6 +1138,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
+	fit_descriptors(&s);
 	t0 = now_ms();
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
 	if (db) {
