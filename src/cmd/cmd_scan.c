@@ -51,6 +51,7 @@
 #include "../smtp/verdict.h"
 #include "cmd.h"
 #include "output.h"
+#include "probeopt.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -150,15 +151,6 @@ struct scan {
 	long long t0;      /* start, ms */
 };
 
-/* now_ms - wall clock in ms */
-static long long now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* usage - the scan subcommand's options and exit statuses */
 static void usage(FILE *fp)
 {
@@ -222,16 +214,6 @@ static void json_string(struct dbuf *b, const char *str)
 	dbuf_add(b, "\"", 1);
 }
 
-/* accepted - tests accepted at end of DATA, neither delivered nor bounced */
-static size_t accepted(const struct target_result *r)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->ntests; i++)
-		n += r->tests[i].stage == STAGE_ACCEPTED && !r->tests[i].bounced;
-	return n;
-}
-
 /* check_finished - leave the loop after a short grace once nothing is left,
  * so the sink's last "250 queued" reaches the relay that delivered */
 static void check_finished(struct scan *s)
@@ -284,7 +266,7 @@ static void flush(struct scan *s)
 	if (ok) {
 		struct store_progress pr = { .scan = s->db_id, .position = (int64_t)low_water(s),
 					     .done = (int64_t)s->done, .counts = (char *)dbuf_str(&counts),
-					     .updated = now_ms() / 1000 };
+					     .updated = probeopt_now_ms() / 1000 };
 
 		ok = store_progress_save(s->st, &pr) == 0;
 	}
@@ -323,7 +305,7 @@ static void queue_result(struct scan *s, const struct target_result *r)
 	p->evidence = ev;
 	p->port = r->port;
 	p->verdict = verdict_name(r->verdict);
-	p->tested = r->finished ? r->finished / 1000 : now_ms() / 1000;
+	p->tested = r->finished ? r->finished / 1000 : probeopt_now_ms() / 1000;
 	if (s->nbatch == RW_SCAN_BATCH)
 		flush(s);
 }
@@ -388,12 +370,12 @@ static void on_probe_done(struct probe *p, void *arg)
 	struct scan *s = j->scan;
 
 	j->probe = probe_free(p);
-	j->r.finished = now_ms();
+	j->r.finished = probeopt_now_ms();
 	subnet_release(s->subnets, (struct sockaddr *)&j->addr);
 	s->inflight--;
 	rw_debug("scan target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
 		 sess_end_name(j->r.end));
-	if (s->sink && s->cfg->wait > 0 && accepted(&j->r) > 0) {
+	if (s->sink && s->cfg->wait > 0 && result_accepted(&j->r) > 0) {
 		struct timeval tv = { .tv_sec = s->cfg->wait, .tv_usec = 0 };
 
 		j->wait_timer = evtimer_new(s->base, on_wait_over, j);
@@ -467,7 +449,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 					       r->addr, r->port, t->test->id, a->peer);
 				}
 				/* every accepted test accounted for: final now */
-				if (j->wait_timer && accepted(r) == 0)
+				if (j->wait_timer && result_accepted(r) == 0)
 					finalize(j);
 				return;
 			}
@@ -524,8 +506,8 @@ static void start_job(struct scan *s)
 	s->live = j;
 	s->inflight++;
 	s->started++;
-	r->started = now_ms();
-	j->sess = sess_new(&j->sc, r, now_ms());
+	r->started = probeopt_now_ms();
+	j->sess = sess_new(&j->sc, r, probeopt_now_ms());
 	j->probe = probe_start(&s->env, j->sess, (struct sockaddr *)&j->addr, j->addrlen,
 			       on_probe_done, j);
 }
@@ -543,7 +525,7 @@ static void on_fill_timer(evutil_socket_t fd, short what, void *arg)
 static void fill(struct scan *s)
 {
 	while (s->inflight < s->concurrency && !s->finishing && !s->stopping) {
-		uint64_t now = (uint64_t)now_ms(), wait;
+		uint64_t now = (uint64_t)probeopt_now_ms(), wait;
 		enum subnet_status st;
 
 		if (!s->have_pending) {
@@ -592,7 +574,7 @@ static void fill(struct scan *s)
 static void on_stats(evutil_socket_t fd, short what, void *arg)
 {
 	struct scan *s = arg;
-	double secs = (double)(now_ms() - s->t0) / 1000.0;
+	double secs = (double)(probeopt_now_ms() - s->t0) / 1000.0;
 	double rate = secs > 0 ? (double)s->done / secs : 0;
 	char eta[32] = "-";
 
@@ -770,29 +752,6 @@ static void build_spans(struct scan *s)
 	s->total = first;
 }
 
-/* valid_name - a domain name or an address literal (as cmd_test checks) */
-static int valid_name(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 0 || n > RW_DOMAIN_MAX)
-		return 0;
-	if (d[0] == '[')
-		return d[n - 1] == ']';
-	for (size_t i = 0; i < n; i++)
-		if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= 'A' && d[i] <= 'Z') ||
-		      (d[i] >= '0' && d[i] <= '9') || d[i] == '.' || d[i] == '-'))
-			return 0;
-	return d[0] != '.' && d[0] != '-' && strstr(d, "..") == NULL;
-}
-
-/* tls_mode - config text to mode; anything unknown is auto */
-static enum tls_mode tls_mode(const char *s)
-{
-	return strcmp(s, "require") == 0 ? TLS_REQUIRE : strcmp(s, "never") == 0 ? TLS_NEVER
-										   : TLS_AUTO;
-}
-
 /* number - a whole number in lo..hi; 0 or -1 */
 static int number(const char *s, unsigned long long lo, unsigned long long hi,
 		  unsigned long long *out)
@@ -827,23 +786,10 @@ static void summary(struct scan *s, double secs)
 /* cmd_scan - flags, targets, exclusions, sink, scheduler, report */
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
-	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON, O_INPUT, O_PORTS, O_EXCLUDE,
-	       O_RESERVED, O_CONC, O_RATE, O_PERSUB, O_SEED, O_DB, O_DRY, O_STATS };
+	enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
+	       O_SEED, O_DB, O_DRY, O_STATS };
 	static const struct option opts[] = {
-		{ "canary", required_argument, NULL, O_CANARY },
-		{ "sink-listen", required_argument, NULL, O_SINK },
-		{ "no-sink", no_argument, NULL, O_NOSINK },
-		{ "wait", required_argument, NULL, O_WAIT },
-		{ "source", required_argument, NULL, O_SOURCE },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "session-timeout", required_argument, NULL, O_STIMEOUT },
-		{ "greylist-delay", required_argument, NULL, O_GREY },
-		{ "tls", required_argument, NULL, O_TLS },
-		{ "battery", required_argument, NULL, O_BATTERY },
-		{ "helo", required_argument, NULL, O_HELO },
-		{ "token-key", required_argument, NULL, O_KEY },
-		{ "json", no_argument, NULL, O_JSON },
+		PROBEOPT_OPTIONS,
 		{ "input-list", required_argument, NULL, O_INPUT },
 		{ "ports", required_argument, NULL, O_PORTS },
 		{ "exclude", required_argument, NULL, O_EXCLUDE },
@@ -860,19 +806,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = {
-		[O_CANARY - 256] = "canary_domain", [O_SINK - 256] = "sink_listen",
-		[O_WAIT - 256] = "wait", [O_SOURCE - 256] = "source_address",
-		[O_STIMEOUT - 256] = "session_timeout", [O_GREY - 256] = "greylist_delay",
-		[O_TLS - 256] = "tls", [O_BATTERY - 256] = "battery", [O_HELO - 256] = "helo_name",
-		[O_KEY - 256] = "token_key",
-	};
 	struct rw_config *cfg = ctx->cfg;
 	struct scan s = { .cfg = cfg, .verbose = ctx->verbose, .concurrency = RW_SCAN_CONCURRENCY };
 	struct subnet_limits sl;
 	const char *inputs[RW_SCAN_EXCLUDES_MAX], *excludes[RW_SCAN_EXCLUDES_MAX];
 	size_t ninputs = 0, nexcludes = 0;
-	int c, no_sink = 0, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
+	struct probeopt_flags pf = { 0 };
+	int c, no_sink, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
 	unsigned long long rate = 0, seed = 0, v, stats_every = 0;
 	const char *e, *db = NULL;
 	char err[512];
@@ -891,6 +831,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	for (int i = 0; i < argc; i++)
 		av[i] = strcmp(argv[i], "-iL") == 0 ? "--input-list" : argv[i];
 	while ((c = getopt_long(argc, av, "vh", opts, NULL)) != -1) {
+		int taken = probeopt_take(c, optarg, cfg, &pf, "scan");
+
+		if (taken < 0) {
+			rc = EXIT_USAGE;
+			goto early;
+		}
+		if (taken)
+			continue;
 		switch (c) {
 		case 'v':
 			s.verbose++;
@@ -899,12 +847,6 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			usage(stdout);
 			rc = EXIT_CLEAN;
 			goto early;
-		case O_NOSINK:
-			no_sink = 1;
-			break;
-		case O_JSON:
-			s.json = 1;
-			break;
 		case O_RESERVED:
 			allow_reserved = 1;
 			break;
@@ -950,8 +892,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 				   c == O_CONC ? RW_SCAN_CONCURRENCY_MAX
 				   : c == O_PERSUB ? 1000000 : c == O_RATE ? (1ULL << 40) : UINT64_MAX,
 				   &v) < 0) {
-				fprintf(stderr, "relaywatch scan: --%s %s: not a valid number\n",
-					opts[c - 256].name, optarg);
+				const char *name = "?";
+
+				for (const struct option *o = opts; o->name; o++)
+					if (o->val == c)
+						name = o->name;
+				fprintf(stderr, "relaywatch scan: --%s %s: not a valid number\n", name,
+					optarg);
 				rc = EXIT_USAGE;
 				goto early;
 			}
@@ -964,35 +911,15 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			else
 				seed = v, have_seed = 1;
 			break;
-		case O_TIMEOUT:
-			if ((e = config_set(cfg, "reply_timeout", optarg)) == NULL &&
-			    (e = config_set(cfg, "banner_timeout", optarg)) == NULL)
-				e = config_set(cfg, "connect_timeout", optarg);
-			if (e) {
-				fprintf(stderr, "relaywatch scan: --timeout %s: %s\n", optarg, e);
-				rc = EXIT_USAGE;
-				goto early;
-			}
-			break;
 		case '?':
-			usage(stderr);
-			rc = EXIT_USAGE;
-			goto early;
 		default:
-			if (c >= 256 && c - 256 < (int)(sizeof(keys) / sizeof(keys[0])) && keys[c - 256]) {
-				if ((e = config_set(cfg, keys[c - 256], optarg)) != NULL) {
-					fprintf(stderr, "relaywatch scan: --%s %s: %s\n",
-						opts[c - 256].name, optarg, e);
-					rc = EXIT_USAGE;
-					goto early;
-				}
-				break;
-			}
 			usage(stderr);
 			rc = EXIT_USAGE;
 			goto early;
 		}
 	}
+	no_sink = pf.no_sink;
+	s.json = pf.json;
 	if (s.verbose >= 2)
 		log_init("relaywatch", LOG_DEST_STDERR, 2);
 	if (optind >= argc && ninputs == 0) {
@@ -1006,7 +933,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!dry && (!cfg->canary || !valid_name(cfg->canary))) {
+	if (!dry && (!cfg->canary || !probeopt_valid_name(cfg->canary))) {
 		fprintf(stderr, "relaywatch scan: %s: set canary_domain (or --canary) to a domain "
 				"whose MX is this machine, or an address literal like [192.0.2.1]\n",
 			cfg->canary ? "bad canary" : "no canary");
@@ -1089,7 +1016,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		if (fd >= 0 && read(fd, rnd, sizeof(rnd)) == (ssize_t)sizeof(rnd))
 			memcpy(&seed, rnd, sizeof(seed));
 		else
-			seed = (unsigned long long)now_ms() ^ (unsigned long long)getpid();
+			seed = (unsigned long long)probeopt_now_ms() ^ (unsigned long long)getpid();
 		if (fd >= 0)
 			close(fd);
 	}
@@ -1120,12 +1047,12 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		snprintf(s.myname, sizeof(s.myname), "%s", cfg->helo_name);
 	else {
 		memset(err, 0, sizeof(err));
-		if (gethostname(err, sizeof(err) - 1) == 0 && strchr(err, '.') && valid_name(err))
+		if (gethostname(err, sizeof(err) - 1) == 0 && strchr(err, '.') && probeopt_valid_name(err))
 			snprintf(s.myname, sizeof(s.myname), "%s", err);
 		else
 			snprintf(s.myname, sizeof(s.myname), "relaywatch.invalid");
 	}
-	if (!valid_name(s.myname)) {
+	if (!probeopt_valid_name(s.myname)) {
 		fprintf(stderr, "relaywatch scan: HELO name '%s' is not a host name or literal\n",
 			s.myname);
 		rc = EXIT_USAGE;
@@ -1139,7 +1066,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto early;
 	}
 	fit_descriptors(&s);
-	t0 = now_ms();
+	t0 = probeopt_now_ms();
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
 	if (db) {
 		struct dbuf params;
@@ -1194,7 +1121,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	s.sc = (struct sess_config){
 		.canary = cfg->canary, .myname = s.myname, .operator_name = cfg->operator_name,
 		.abuse_contact = cfg->abuse_contact, .scan_id = s.scan_id, .key = &s.key,
-		.tls = tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
+		.tls = probeopt_tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
 		.connect_timeout_ms = cfg->connect_timeout * 1000,
 		.banner_timeout_ms = cfg->banner_timeout * 1000,
 		.reply_timeout_ms = cfg->reply_timeout * 1000,
@@ -1245,13 +1172,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		flush(&s);
 		if (!s.store_failed &&
 		    store_scan_state_set(s.st, s.db_id, s.stopping ? "stopped" : "done",
-					 now_ms() / 1000) < 0) {
+					 probeopt_now_ms() / 1000) < 0) {
 			fprintf(stderr, "relaywatch scan: store: %s\n", store_error(s.st));
 			s.store_failed = 1;
 		}
 	}
 	if (!s.json)
-		summary(&s, (double)(now_ms() - t0) / 1000.0);
+		summary(&s, (double)(probeopt_now_ms() - t0) / 1000.0);
 	if (s.foreign_total && !s.json)
 		fprintf(stderr, "relaywatch: %lu arrival(s) at the sink did not match a test "
 				"(forged, replayed, late or foreign tokens; not counted)\n",

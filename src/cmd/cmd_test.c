@@ -44,6 +44,7 @@
 #include "../smtp/verdict.h"
 #include "cmd.h"
 #include "output.h"
+#include "probeopt.h"
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -54,7 +55,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define RW_ADDRS_PER_NAME 8
@@ -106,15 +106,6 @@ struct run {
 	size_t nforeign;
 	unsigned long foreign_total;
 };
-
-/* now_ms - wall clock in ms for the sessions and the result times */
-static long long now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* usage - the test subcommand's options and exit statuses */
 static void usage(FILE *fp)
@@ -225,7 +216,7 @@ static void on_probe_done(struct probe *p, void *arg)
 
 	j->probe = probe_free(p);
 	j->done = 1;
-	j->r.finished = now_ms();
+	j->r.finished = probeopt_now_ms();
 	rw_debug("test target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
 		 sess_end_name(j->r.end));
 	if (++run->jobs_done < run->njobs)
@@ -276,7 +267,7 @@ static void start_jobs(struct run *run)
 
 		j->sc = run->sc;
 		j->sc.implicit_tls = j->r.port == 465;
-		j->sess = sess_new(&j->sc, &j->r, now_ms());
+		j->sess = sess_new(&j->sc, &j->r, probeopt_now_ms());
 	}
 	for (size_t i = 0; i < run->njobs; i++) {
 		struct job *j = &run->jobs[i];
@@ -383,23 +374,6 @@ static int resolve_names(struct run *run)
 
 /* ---- set-up ---------------------------------------------------------- */
 
-/* valid_name - a domain name, or an address literal, as a battery
- * placeholder may hold (letters, digits, '-', '.'; "[...]" literal) */
-static int valid_name(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 0 || n > RW_DOMAIN_MAX)
-		return 0;
-	if (d[0] == '[')
-		return addr_is_literal(d);
-	for (size_t i = 0; i < n; i++)
-		if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= 'A' && d[i] <= 'Z') ||
-		      (d[i] >= '0' && d[i] <= '9') || d[i] == '.' || d[i] == '-'))
-			return 0;
-	return d[0] != '.' && d[0] != '-' && strstr(d, "..") == NULL;
-}
-
 /* default_canary_safe - "[me]" names this machine as seen by every target:
  * each target is reached from the same address, and no target is public
  * while this address is private (NAT: the relay would deliver "[10.x]" to
@@ -451,7 +425,7 @@ static int choose_identity(struct run *run, int no_sink)
 	if (cfg->source)
 		snprintf(me, sizeof(me), "%s", cfg->source);
 	if (cfg->canary) {
-		if (!valid_name(cfg->canary)) {
+		if (!probeopt_valid_name(cfg->canary)) {
 			fprintf(stderr, "relaywatch test: canary '%s' is neither a domain name nor "
 					"an address literal like [192.0.2.1]\n", cfg->canary);
 			return -1;
@@ -487,7 +461,7 @@ static int choose_identity(struct run *run, int no_sink)
 	} else {
 		snprintf(run->myname, sizeof(run->myname), "relaywatch.invalid");
 	}
-	if (!valid_name(run->myname)) {
+	if (!probeopt_valid_name(run->myname)) {
 		fprintf(stderr, "relaywatch test: HELO name '%s' is not a host name or literal\n",
 			run->myname);
 		return -1;
@@ -499,52 +473,30 @@ static int choose_identity(struct run *run, int no_sink)
 	return 0;
 }
 
-/* tls_mode - config text to mode; anything unknown is auto */
-static enum tls_mode tls_mode(const char *s)
-{
-	return strcmp(s, "require") == 0 ? TLS_REQUIRE : strcmp(s, "never") == 0 ? TLS_NEVER
-										   : TLS_AUTO;
-}
-
 /* cmd_test - flags, identity, sink, sessions, wait, report; the exit status */
 int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	enum { O_CANARY = 256, O_SINK, O_NOSINK, O_WAIT, O_SOURCE, O_TIMEOUT, O_STIMEOUT,
-	       O_GREY, O_TLS, O_BATTERY, O_HELO, O_KEY, O_JSON };
 	static const struct option opts[] = {
-		{ "canary", required_argument, NULL, O_CANARY },
-		{ "sink-listen", required_argument, NULL, O_SINK },
-		{ "no-sink", no_argument, NULL, O_NOSINK },
-		{ "wait", required_argument, NULL, O_WAIT },
-		{ "source", required_argument, NULL, O_SOURCE },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "session-timeout", required_argument, NULL, O_STIMEOUT },
-		{ "greylist-delay", required_argument, NULL, O_GREY },
-		{ "tls", required_argument, NULL, O_TLS },
-		{ "battery", required_argument, NULL, O_BATTERY },
-		{ "helo", required_argument, NULL, O_HELO },
-		{ "token-key", required_argument, NULL, O_KEY },
-		{ "json", no_argument, NULL, O_JSON },
+		PROBEOPT_OPTIONS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = {
-		[O_CANARY - 256] = "canary_domain", [O_SINK - 256] = "sink_listen",
-		[O_WAIT - 256] = "wait", [O_SOURCE - 256] = "source_address",
-		[O_STIMEOUT - 256] = "session_timeout", [O_GREY - 256] = "greylist_delay",
-		[O_TLS - 256] = "tls", [O_BATTERY - 256] = "battery", [O_HELO - 256] = "helo_name",
-		[O_KEY - 256] = "token_key",
-	};
 	struct rw_config *cfg = ctx->cfg;
 	struct run run = { .cfg = cfg, .verbose = ctx->verbose };
-	int c, no_sink = 0, rc = EXIT_CLEAN;
-	const char *e;
+	struct probeopt_flags pf = { 0 };
+	int c, no_sink, rc = EXIT_CLEAN;
 	char err[512];
 	const struct battery_test *const *bat;
 	size_t nbat;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (probeopt_take(c, optarg, cfg, &pf, "test")) {
+		case 1:
+			continue;
+		case -1:
+			return EXIT_USAGE;
+		}
 		switch (c) {
 		case 'v':
 			run.verbose++;
@@ -552,37 +504,13 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'h':
 			usage(stdout);
 			return EXIT_CLEAN;
-		case O_NOSINK:
-			no_sink = 1;
-			break;
-		case O_JSON:
-			run.json = 1;
-			break;
-		case O_TIMEOUT:
-			if ((e = config_set(cfg, "reply_timeout", optarg)) == NULL &&
-			    (e = config_set(cfg, "banner_timeout", optarg)) == NULL)
-				e = config_set(cfg, "connect_timeout", optarg);
-			if (e) {
-				fprintf(stderr, "relaywatch test: --timeout %s: %s\n", optarg, e);
-				return EXIT_USAGE;
-			}
-			break;
-		case '?':
-			usage(stderr);
-			return EXIT_USAGE;
 		default:
-			if (c >= 256 && c - 256 < (int)(sizeof(keys) / sizeof(keys[0])) && keys[c - 256]) {
-				if ((e = config_set(cfg, keys[c - 256], optarg)) != NULL) {
-					fprintf(stderr, "relaywatch test: --%s %s: %s\n",
-						opts[c - 256].name, optarg, e);
-					return EXIT_USAGE;
-				}
-				break;
-			}
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
+	no_sink = pf.no_sink;
+	run.json = pf.json;
 	if (run.verbose >= 2)
 		log_init("relaywatch", LOG_DEST_STDERR, 2);
 	if (optind >= argc) {
@@ -649,7 +577,7 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	run.sc = (struct sess_config){
 		.canary = run.canary, .myname = run.myname, .operator_name = cfg->operator_name,
 		.abuse_contact = cfg->abuse_contact, .scan_id = "0", .key = &run.key,
-		.tls = tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
+		.tls = probeopt_tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
 		.connect_timeout_ms = cfg->connect_timeout * 1000,
 		.banner_timeout_ms = cfg->banner_timeout * 1000,
 		.reply_timeout_ms = cfg->reply_timeout * 1000,

@@ -6,6 +6,7 @@
  * SYNOPSIS
  *	void result_init(struct target_result *r);
  *	void result_clear(struct target_result *r);
+ *	size_t result_accepted(const struct target_result *r);
  *	const char *verdict_name(enum verdict v);
  *	const char *stage_name(enum stage s);
  *	const char *sess_end_name(enum sess_end e);
@@ -89,6 +90,16 @@ void result_clear(struct target_result *r)
 	free(r->banner);
 	r->banner = NULL;
 	dbuf_free(&r->transcript);
+}
+
+/* result_accepted - accepted tests still waiting for their arrival */
+size_t result_accepted(const struct target_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntests; i++)
+		n += r->tests[i].stage == STAGE_ACCEPTED && !r->tests[i].bounced;
+	return n;
 }
 
 /* verdict_name - stable JSON name of a verdict, "?" out of range */

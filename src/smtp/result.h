@@ -103,6 +103,9 @@ struct target_result {
 
 void result_init(struct target_result *r);
 void result_clear(struct target_result *r); /* frees owned fields; r reusable after init */
+/* result_accepted - tests accepted at end of DATA, neither delivered nor
+ * bounced: the arrivals still worth waiting for */
+size_t result_accepted(const struct target_result *r);
 
 const char *verdict_name(enum verdict v);
 const char *stage_name(enum stage s);

@@ -309,11 +309,7 @@ const char *sess_state_name(const struct sess *s)
 /* sess_accepted - tests accepted at end of DATA and not bounced: arrivals to wait for */
 size_t sess_accepted(const struct sess *s)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->r->ntests; i++)
-		n += s->r->tests[i].stage == STAGE_ACCEPTED && !s->r->tests[i].bounced;
-	return n;
+	return result_accepted(s->r);
 }
 
 /* sess_deadline_ms - how long the current wait may last, by state */
