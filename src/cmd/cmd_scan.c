@@ -57,6 +57,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <netdb.h>
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -198,21 +199,6 @@ static void usage(FILE *fp)
 static void fill(struct scan *s);
 
 /* ---- the end of a job ------------------------------------------------ */
-
-/* json_string - s as a JSON string (control bytes escaped, the rest as is) */
-static void json_string(struct dbuf *b, const char *str)
-{
-	dbuf_add(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			dbuf_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			dbuf_printf(b, "\\u%04x", *p);
-		else
-			dbuf_add(b, (const char *)p, 1);
-	}
-	dbuf_add(b, "\"", 1);
-}
 
 /* check_finished - leave the loop after a short grace once nothing is left,
  * so the sink's last "250 queued" reaches the relay that delivered */
@@ -393,27 +379,26 @@ static void on_probe_done(struct probe *p, void *arg)
  * its token names it */
 static void save_arrival(struct scan *s, const struct arrival *a)
 {
-	struct dbuf rcv;
 	int ours = a->token_status == TOKEN_VALID && strcmp(a->fields.scan, s->scan_id) == 0;
+	json_t *chain = json_array();
+	char *rcv;
 
-	dbuf_init(&rcv, 256 * 1024);
-	dbuf_add(&rcv, "[", 1);
-	for (int i = 0; i < a->nreceived; i++) {
-		if (i)
-			dbuf_add(&rcv, ",", 1);
-		json_string(&rcv, a->received[i]);
-	}
-	dbuf_adds(&rcv, "]");
+	for (int i = 0; i < a->nreceived; i++)
+		json_array_append_new(chain, output_json_text(a->received[i]));
+	rcv = json_dumps(chain, JSON_COMPACT);
+	json_decref(chain);
+	if (rcv == NULL)
+		rw_panic("%s: json_dumps failed (out of memory)", __func__);
 	struct store_arrival sa = {
 		.token = a->token, .scan = ours ? s->db_id : 0,
 		.target = ours ? a->fields.target : "", .port = ours ? a->fields.port : 0,
-		.test = ours ? a->fields.test : "", .peer = a->peer, .received = dbuf_str(&rcv),
+		.test = ours ? a->fields.test : "", .peer = a->peer, .received = rcv,
 		.arrived = a->time,
 	};
 	if (store_arrival_put(s->st, &sa, NULL) < 0)
 		rw_log(LOG_WARNING, "scan event=store-error what=arrival error=\"%s\"",
 		       store_error(s->st));
-	dbuf_free(&rcv);
+	free(rcv);
 }
 
 /* on_arrival - tie a valid token to a live job's test; the rest is foreign */
@@ -1069,7 +1054,6 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	t0 = probeopt_now_ms();
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
 	if (db) {
-		struct dbuf params;
 		struct store_scan ss = { .created = t0 / 1000, .seed = seed,
 					 .total = (int64_t)s.total };
 
@@ -1078,28 +1062,29 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
-		dbuf_init(&params, 64 * 1024);
-		dbuf_adds(&params, "{\"argv\":[");
-		for (int i = 0; i < argc; i++) {
-			if (i)
-				dbuf_addc(&params, ',');
-			json_string(&params, argv[i]);
-		}
-		dbuf_printf(&params, "],\"canary\":");
-		json_string(&params, cfg->canary);
-		dbuf_printf(&params, ",\"battery\":");
-		json_string(&params, cfg->battery);
-		dbuf_adds(&params, "}");
-		ss.params = (char *)dbuf_str(&params);
-		if (params.dropped || store_migrate(s.st, t0 / 1000) < 0 ||
+		json_t *jp = json_object(), *jargv = json_array();
+		char *params;
+
+		for (int i = 0; i < argc; i++)
+			json_array_append_new(jargv, output_json_text(argv[i]));
+		json_object_set_new(jp, "argv", jargv);
+		json_object_set_new(jp, "canary", output_json_text(cfg->canary));
+		json_object_set_new(jp, "battery", output_json_text(cfg->battery));
+		params = json_dumps(jp, JSON_COMPACT);
+		json_decref(jp);
+		if (params == NULL)
+			rw_panic("%s: json_dumps failed (out of memory)", __func__);
+		ss.params = params;
+		if (strlen(params) > 64 * 1024 || store_migrate(s.st, t0 / 1000) < 0 ||
 		    store_scan_create(s.st, &ss, &s.db_id) < 0) {
 			fprintf(stderr, "relaywatch scan: --db %s: %s\n", db,
-				params.dropped ? "command line too long" : store_error(s.st));
-			dbuf_free(&params);
+				strlen(params) > 64 * 1024 ? "command line too long"
+							   : store_error(s.st));
+			free(params);
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
-		dbuf_free(&params);
+		free(params);
 		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
 		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id, db);
 	}

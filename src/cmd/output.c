@@ -8,6 +8,7 @@
  *		const char *canary, int verbose);
  *	void output_human(FILE *fp, const struct target_result *r, int verbose,
  *		int color);
+ *	json_t *output_json_text(const char *s);
  *	char *output_arrival_json(const struct arrival *a);
  * DESCRIPTION
  *	JSON is built with jansson, one object per line, so every byte a
@@ -105,6 +106,12 @@ static json_t *arrival_obj(const struct arrival *a, const char *test_id)
 }
 
 /* output_arrival_json - one arrival as a compact JSON line; owned */
+/* output_json_text - any bytes as a JSON string (high bytes escaped) */
+json_t *output_json_text(const char *s)
+{
+	return jstr(s);
+}
+
 char *output_arrival_json(const struct arrival *a)
 {
 	json_t *o = arrival_obj(a, NULL);

@@ -15,6 +15,10 @@ struct arrival;
 void output_json(FILE *fp, const struct target_result *r, const char *canary, int verbose);
 /* output_human - a readable report; colour only when `color` */
 void output_human(FILE *fp, const struct target_result *r, int verbose, int color);
+/* output_json_text - a JSON string value from bytes that may be anything
+ * (not UTF-8: high bytes become \\xNN); a new reference */
+struct json_t;
+struct json_t *output_json_text(const char *s);
 /* output_arrival_json - an arrival as a JSON object string (owned), for
  * the standalone sink and foreign arrivals */
 char *output_arrival_json(const struct arrival *a);
