@@ -104,6 +104,9 @@
 #define RW_STORE_BUSY_MS 10000
 #define RW_STORE_PAGE_MAX 1000
 #define RW_STORE_ERR_MAX 512
+/* Store: largest scan params text (JSON: the command line and the whole
+ * target space of a resumable scan); SQLite's own row limit is 1e9. */
+#define RW_STORE_PARAMS_MAX (64L * 1024 * 1024)
 
 /* Scan targets: addresses in one scan, summed over port groups (the whole
  * IPv4 space, as zmap scans it; in IPv6 a /96). A larger IPv6 prefix (a /64

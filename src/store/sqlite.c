@@ -26,6 +26,14 @@
  *	ON CONFLICT. Every value is bound, none is spliced into SQL.
  *	Batches are BEGIN IMMEDIATE .. COMMIT: the write lock is taken at
  *	begin, so a batch never fails half-way for a lock upgrade.
+ *	arrival_put and result_put read and write (the late-arrival rule of
+ *	store.h): outside a batch each runs in its own BEGIN IMMEDIATE, so
+ *	an arrival and a result for one key, written at once by two
+ *	processes, serialise and the second sees the first. An arrival's
+ *	scan is tied by a subquery in its INSERT, so a token naming a scan
+ *	this store does not hold is stored untied without a race.
+ *	result_keys pages by id (keyset), not OFFSET, so walking a scan's
+ *	results costs one index range per page.
  * DIAGNOSTICS
  *	-1 with "sqlite: what: sqlite's message (extended code)" in
  *	store_error().
@@ -78,12 +86,19 @@ enum stmt_id {
 	S_ARRIVAL_PUT,
 	S_ARRIVALS_SCAN,
 	S_ARRIVALS_NONE,
+	S_ARRIVALS_SINCE,
+	S_ARRIVALS_SINCE_NONE,
+	S_ARRIVAL_PROOF,
+	S_UPGRADE,
+	S_KEYS_ALL,
+	S_KEYS_PROBE,
 	S__COUNT
 };
 
 #define SCAN_COLS "id, created, finished, state, seed, total, params"
-#define RESULT_COLS "id, scan, target, port, probe, vantage, verdict, reason, evidence, tested"
-#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived"
+#define RESULT_COLS                                                                        \
+	"id, scan, target, port, probe, vantage, verdict, reason, evidence, tested, updated"
+#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, quoted"
 
 static const struct {
 	const char *name; /* for error texts */
@@ -113,8 +128,8 @@ static const struct {
 			      " WHERE scan = $1" },
 	[S_RESULT_PUT] = { "result put",
 			   "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
-			   " reason, evidence, tested)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+			   " reason, evidence, tested, updated)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 			   " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
 			   " RETURNING id" },
 	[S_RESULTS_ALL] = { "results list",
@@ -128,14 +143,37 @@ static const struct {
 			      "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2" },
 	[S_ARRIVAL_PUT] = { "arrival put",
 			    "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-			    " received, arrived) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-			    " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id" },
+			    " received, arrived, quoted)"
+			    " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
+			    " $7, $8, $9)"
+			    " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan" },
 	[S_ARRIVALS_SCAN] = { "arrivals list",
 			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
 			      " ORDER BY id LIMIT $2 OFFSET $3" },
 	[S_ARRIVALS_NONE] = { "arrivals list",
 			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
 			      " ORDER BY id LIMIT $1 OFFSET $2" },
+	[S_ARRIVALS_SINCE] = { "arrivals since",
+			       "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1 AND id > $2"
+			       " ORDER BY id LIMIT $3" },
+	[S_ARRIVALS_SINCE_NONE] = { "arrivals since",
+				    "SELECT " ARRIVAL_COLS " FROM arrivals"
+				    " WHERE scan IS NULL AND id > $1 ORDER BY id LIMIT $2" },
+	/* the late-arrival rule (store.h): the first arrival that proves a
+	 * key, and the one-time upgrade of its suspect smtp results */
+	[S_ARRIVAL_PROOF] = { "arrival proof",
+			      "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
+			      " AND port = $3 AND quoted = 0 ORDER BY id LIMIT 1" },
+	[S_UPGRADE] = { "late arrival",
+			"UPDATE results SET verdict = 'open', reason = $1, updated = $2"
+			" WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
+			" AND verdict = 'suspect'" },
+	[S_KEYS_ALL] = { "result keys",
+			 "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
+			 " ORDER BY id LIMIT $3" },
+	[S_KEYS_PROBE] = { "result keys",
+			   "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
+			   " AND probe = $3 ORDER BY id LIMIT $4" },
 };
 
 struct sqlite_store {
@@ -423,6 +461,25 @@ static void rollback(struct sqlite_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* own_begin - BEGIN IMMEDIATE unless a batch is open; *own says which */
+static int own_begin(struct sqlite_store *s, int *own)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? run(s, S_BEGIN) : 0;
+}
+
+/* own_end - commit (rc >= 0) or roll back what own_begin began; inside
+ * a batch the batch decides. Returns rc, or -1 when the commit fails. */
+static int own_end(struct sqlite_store *s, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc >= 0 && run(s, S_COMMIT) == 0)
+		return rc;
+	rollback(s);
+	return -1;
 }
 
 /* migrate_step - under the write lock: 1 applied a step, 0 up to date */
@@ -716,21 +773,68 @@ static int insert_once(struct sqlite_store *s, sqlite3_stmt *q, const char *what
 	return finish(q, inserted);
 }
 
+/* proof - the first unquoted arrival tied to (scan, target, port): 1 and
+ * the late-arrival reason in buf, 0 none, -1 error */
+static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsigned port,
+		 char *buf, size_t len)
+{
+	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PROOF);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, scan);
+	bind_text(q, 2, target, "");
+	sqlite3_bind_int(q, 3, (int)port);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		return finish(q, 0);
+	if (rc != SQLITE_ROW)
+		return finish(q, fail(s, "arrival proof"));
+	store_late_reason(buf, len, (const char *)sqlite3_column_text(q, 0),
+			  (const char *)sqlite3_column_text(q, 1));
+	return finish(q, 1);
+}
+
+/* result_insert - the INSERT of result_put, upgraded when proven */
+static int result_insert(struct sqlite_store *s, const struct store_result *r, int64_t *id)
+{
+	sqlite3_stmt *q;
+	const char *verdict = r->verdict, *reason = r->reason;
+	char late[STORE_REASON_MAX];
+	int64_t updated = 0;
+
+	if (strcmp(r->probe, "smtp") == 0 && strcmp(r->verdict, "suspect") == 0) {
+		int p = proof(s, r->scan, r->target, r->port, late, sizeof(late));
+
+		if (p < 0)
+			return -1;
+		if (p == 1) {
+			verdict = "open";
+			reason = late;
+			updated = r->tested;
+		}
+	}
+	if ((q = prepare(s, S_RESULT_PUT)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(q, 1, r->scan) | bind_text(q, 2, r->target, NULL) |
+	    sqlite3_bind_int(q, 3, (int)r->port) | bind_text(q, 4, r->probe, NULL) |
+	    bind_text(q, 5, r->vantage, "") | bind_text(q, 6, verdict, NULL) |
+	    bind_text(q, 7, reason, "") | bind_text(q, 8, r->evidence, "{}") |
+	    sqlite3_bind_int64(q, 9, r->tested) | sqlite3_bind_int64(q, 10, updated))
+		return finish(q, fail(s, "result put"));
+	return insert_once(s, q, "result put", id);
+}
+
 /* sq_result_put - insert unless the key exists: 1 inserted, 0 there */
 static int sq_result_put(struct store *st, const struct store_result *r, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = prepare(s, S_RESULT_PUT);
+	int own;
 
-	if (q == NULL)
+	if (own_begin(s, &own) < 0)
 		return -1;
-	if (sqlite3_bind_int64(q, 1, r->scan) | bind_text(q, 2, r->target, NULL) |
-	    sqlite3_bind_int(q, 3, (int)r->port) | bind_text(q, 4, r->probe, NULL) |
-	    bind_text(q, 5, r->vantage, "") | bind_text(q, 6, r->verdict, NULL) |
-	    bind_text(q, 7, r->reason, "") | bind_text(q, 8, r->evidence, "{}") |
-	    sqlite3_bind_int64(q, 9, r->tested))
-		return finish(q, fail(s, "result put"));
-	return insert_once(s, q, "result put", id);
+	return own_end(s, own, result_insert(s, r, id));
 }
 
 /* result_row - fill r from a row of RESULT_COLS (owned strings) */
@@ -746,6 +850,7 @@ static void result_row(sqlite3_stmt *q, struct store_result *r)
 	r->reason = col_dup(q, 7);
 	r->evidence = col_dup(q, 8);
 	r->tested = sqlite3_column_int64(q, 9);
+	r->updated = sqlite3_column_int64(q, 10);
 }
 
 /* sq_results_list - a page of a scan's results, optionally one verdict */
@@ -792,23 +897,74 @@ static int sq_results_count(struct store *st, int64_t scan, const char *verdict,
 	return finish(q, 0);
 }
 
-/* sq_arrival_put - insert unless the same record exists */
-static int sq_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id)
+/* upgrade - the late-arrival rule for a new tied arrival */
+static int upgrade(struct sqlite_store *s, const struct store_arrival *a)
 {
-	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PUT);
-	int b;
+	sqlite3_stmt *q = prepare(s, S_UPGRADE);
+	char reason[STORE_REASON_MAX];
 
+	if (q == NULL)
+		return -1;
+	store_late_reason(reason, sizeof(reason), a->test, a->peer);
+	bind_text(q, 1, reason, "");
+	sqlite3_bind_int64(q, 2, a->arrived);
+	sqlite3_bind_int64(q, 3, a->scan);
+	bind_text(q, 4, a->target, "");
+	sqlite3_bind_int(q, 5, (int)a->port);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return finish(q, fail(s, "late arrival"));
+	if (sqlite3_changes(s->db) > 0)
+		rw_log(LOG_INFO, "store=sqlite event=late-arrival scan=%lld target=%s port=%u"
+		       " test=%s peer=%s verdict=open", (long long)a->scan, a->target, a->port,
+		       a->test ? a->test : "", a->peer);
+	return finish(q, 0);
+}
+
+/* arrival_insert - the INSERT of arrival_put: 1 inserted (*tied: its
+ * scan exists here), 0 a replay, -1 error */
+static int arrival_insert(struct sqlite_store *s, const struct store_arrival *a, int64_t *id,
+			  int *tied)
+{
+	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PUT);
+	int b, rc, inserted = 0;
+
+	*tied = 0;
 	if (q == NULL)
 		return -1;
 	b = bind_text(q, 1, a->token, NULL);
 	b |= a->scan > 0 ? sqlite3_bind_int64(q, 2, a->scan) : sqlite3_bind_null(q, 2);
 	b |= bind_text(q, 3, a->target, "") | sqlite3_bind_int(q, 4, (int)a->port) |
 	     bind_text(q, 5, a->test, "") | bind_text(q, 6, a->peer, NULL) |
-	     bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived);
+	     bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived) |
+	     sqlite3_bind_int(q, 9, a->quoted ? 1 : 0);
 	if (b)
 		return finish(q, fail(s, "arrival put"));
-	return insert_once(s, q, "arrival put", id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		inserted = 1;
+		if (id != NULL)
+			*id = sqlite3_column_int64(q, 0);
+		*tied = sqlite3_column_type(q, 1) != SQLITE_NULL;
+		rc = sqlite3_step(q);
+	}
+	if (rc != SQLITE_DONE)
+		return finish(q, fail(s, "arrival put"));
+	return finish(q, inserted);
+}
+
+/* sq_arrival_put - insert unless the same record exists; a new proof
+ * upgrades its suspect result in the same transaction */
+static int sq_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	int own, tied, rc;
+
+	if (own_begin(s, &own) < 0)
+		return -1;
+	rc = arrival_insert(s, a, id, &tied);
+	if (rc == 1 && tied && !a->quoted && a->target && a->target[0] && upgrade(s, a) < 0)
+		rc = -1;
+	return own_end(s, own, rc);
 }
 
 /* arrival_row - fill a from a row of ARRIVAL_COLS (owned strings) */
@@ -823,6 +979,7 @@ static void arrival_row(sqlite3_stmt *q, struct store_arrival *a)
 	a->peer = col_dup(q, 6);
 	a->received = col_dup(q, 7);
 	a->arrived = sqlite3_column_int64(q, 8);
+	a->quoted = sqlite3_column_int(q, 9);
 }
 
 /* sq_arrivals_list - a page of a scan's arrivals (scan 0: no scan) */
@@ -851,6 +1008,91 @@ static int sq_arrivals_list(struct store *st, int64_t scan, const struct store_p
 	return finish(q, 0);
 }
 
+/* sq_arrivals_since - a scan's arrivals after id `after`, id order */
+static int sq_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
+			     struct store_arrivals *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, scan > 0 ? S_ARRIVALS_SINCE : S_ARRIVALS_SINCE_NONE);
+	size_t alloc = 0;
+	int rc, i = 1;
+
+	if (q == NULL)
+		return -1;
+	if (scan > 0)
+		sqlite3_bind_int64(q, i++, scan);
+	sqlite3_bind_int64(q, i++, after);
+	sqlite3_bind_int64(q, i, limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		arrival_row(q, &out->v[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_arrivals_free(out);
+		return finish(q, fail(s, "arrivals since"));
+	}
+	return finish(q, 0);
+}
+
+/* One page of keys, copied out so no statement is open during the calls. */
+struct key_page {
+	size_t n, alloc;
+	struct key {
+		char *target;
+		unsigned port;
+	} *v;
+	int64_t last; /* id of the page's last row */
+};
+
+/* keys_page - the next page of keys after page->last */
+static int keys_page(struct sqlite_store *s, int64_t scan, const char *probe,
+		     struct key_page *page)
+{
+	sqlite3_stmt *q = prepare(s, probe ? S_KEYS_PROBE : S_KEYS_ALL);
+	int rc, i = 1;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, i++, scan);
+	sqlite3_bind_int64(q, i++, page->last);
+	if (probe != NULL)
+		bind_text(q, i++, probe, NULL);
+	sqlite3_bind_int64(q, i, RW_STORE_PAGE_MAX);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		page->v = grow(page->v, page->n, &page->alloc, sizeof(*page->v));
+		page->last = sqlite3_column_int64(q, 0);
+		page->v[page->n].target = col_dup(q, 1);
+		page->v[page->n++].port = (unsigned)sqlite3_column_int(q, 2);
+	}
+	if (rc != SQLITE_DONE)
+		return finish(q, fail(s, "result keys"));
+	return finish(q, 0);
+}
+
+/* sq_result_keys - every result's (target, port) in id order, a page of
+ * keys at a time */
+static int sq_result_keys(struct store *st, int64_t scan, const char *probe,
+			  void (*fn)(void *arg, const char *target, unsigned port), void *arg)
+{
+	struct sqlite_store *s = S(st);
+	struct key_page page = { 0 };
+	int rc = 0;
+
+	do {
+		for (size_t i = 0; i < page.n; i++)
+			free(page.v[i].target);
+		page.n = 0;
+		if ((rc = keys_page(s, scan, probe, &page)) < 0)
+			break;
+		for (size_t i = 0; i < page.n; i++)
+			fn(arg, page.v[i].target, page.v[i].port);
+	} while (page.n == RW_STORE_PAGE_MAX);
+	for (size_t i = 0; i < page.n; i++)
+		free(page.v[i].target);
+	free(page.v);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -870,4 +1112,6 @@ const struct store_ops store_sqlite_ops = {
 	.results_count = sq_results_count,
 	.arrival_put = sq_arrival_put,
 	.arrivals_list = sq_arrivals_list,
+	.arrivals_since = sq_arrivals_since,
+	.result_keys = sq_result_keys,
 };

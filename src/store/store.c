@@ -9,6 +9,8 @@
  *	struct store *store_close(struct store *st);
  *	int store_migrate(st, now); int store_batch_begin(st, flags); ...
  *	(every store_* call of store.h)
+ *	char *store_path_choose(const struct store_path_env *env);
+ *	char *store_default_path(void);
  * DESCRIPTION
  *	store_open reads "scheme:rest" when the scheme names a backend of
  *	the registry ("sqlite:PATH"); a reserved scheme whose backend is not
@@ -22,21 +24,27 @@
  *	spoil a batch on the first failed call inside it and roll back at
  *	its commit, validate scan states, and clear output structs first,
  *	so that on error they hold nothing to free.
+ *	store_path_choose picks the default store path from what
+ *	store_default_path reads of the process (environment, euid, whether
+ *	STORE_SYSTEM_DIR is writable); the result is owned (free()).
  * DIAGNOSTICS
  *	-1 and store_error(st); store_open: NULL and err.
  * LIMITS
- *	RW_STORE_ERR_MAX (error text).
+ *	RW_STORE_ERR_MAX (error text), RW_STORE_PARAMS_MAX (scan params).
  * STANDARDS
- *	RFC 3986 3.1 (scheme syntax), loosely.
+ *	RFC 3986 3.1 (scheme syntax), loosely; XDG Base Directory
+ *	Specification 0.8 (XDG_DATA_HOME).
  */
 #include "store_int.h"
 #include "../core/xalloc.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct store_ops *const backends[] = {
 	&store_sqlite_ops,
@@ -124,6 +132,13 @@ void store_seterr(struct store *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(st->err, sizeof(st->err), fmt, ap);
 	va_end(ap);
+}
+
+/* store_late_reason - the reason of a result a late arrival upgraded */
+void store_late_reason(char *buf, size_t len, const char *test, const char *peer)
+{
+	snprintf(buf, len, "message arrived at the sink after the wait: test %s via %s",
+		 test && *test ? test : "?", peer && *peer ? peer : "?");
 }
 
 /* store_error - the last error text; borrowed until the next call */
@@ -247,6 +262,11 @@ int store_scan_create(struct store *st, const struct store_scan *sc, int64_t *id
 {
 	if (ready(st) < 0)
 		return -1;
+	if (sc->params && strlen(sc->params) > RW_STORE_PARAMS_MAX) {
+		store_seterr(st, "scan params: %zu bytes, more than %ld", strlen(sc->params),
+			     (long)RW_STORE_PARAMS_MAX);
+		return done(st, -1);
+	}
 	return done(st, st->ops->scan_create(st, sc, id));
 }
 
@@ -354,6 +374,59 @@ int store_arrivals_list(struct store *st, int64_t scan, const struct store_page 
 		return -1;
 	p = page(pg);
 	return done(st, st->ops->arrivals_list(st, scan, &p, out));
+}
+
+/* store_arrivals_since - a scan's arrivals after id `after`, id order */
+int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
+			 struct store_arrivals *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ready(st) < 0)
+		return -1;
+	if (limit <= 0 || limit > RW_STORE_PAGE_MAX)
+		limit = RW_STORE_PAGE_MAX;
+	return done(st, st->ops->arrivals_since(st, scan, after < 0 ? 0 : after, limit, out));
+}
+
+/* store_result_keys - (target, port) of each of the scan's results */
+int store_result_keys(struct store *st, int64_t scan, const char *probe,
+		      void (*fn)(void *arg, const char *target, unsigned port), void *arg)
+{
+	if (ready(st) < 0)
+		return -1;
+	return done(st, st->ops->result_keys(st, scan, probe, fn, arg));
+}
+
+/* store_path_choose - the default store path for env; owned or NULL */
+char *store_path_choose(const struct store_path_env *env)
+{
+	if (env->db && env->db[0])
+		return xstrdup(env->db);
+	if (env->root || env->system_ok)
+		return xstrdup(STORE_SYSTEM_DIR "/" STORE_FILE);
+	/* the spec: a relative XDG_DATA_HOME is invalid and ignored */
+	if (env->xdg && env->xdg[0] == '/')
+		return xasprintf("%s/relaywatch/" STORE_FILE, env->xdg);
+	if (env->home && env->home[0] == '/')
+		return xasprintf("%s/.local/share/relaywatch/" STORE_FILE, env->home);
+	return NULL;
+}
+
+/* store_default_path - the default store of this process; owned or NULL */
+char *store_default_path(void)
+{
+	struct store_path_env env = {
+		.db = getenv("RELAYWATCH_DB"), .xdg = getenv("XDG_DATA_HOME"),
+		.home = getenv("HOME"), .root = geteuid() == 0,
+		.system_ok = access(STORE_SYSTEM_DIR, W_OK) == 0,
+	};
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if ((env.home == NULL || env.home[0] == '\0') &&
+	    getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		env.home = res->pw_dir;
+	return store_path_choose(&env);
 }
 
 /* store_scan_clear - free the scan's params; sc is zeroed */

@@ -25,6 +25,26 @@
  * - Data calls need the schema at STORE_SCHEMA_VERSION: run
  *   store_migrate() after store_open() (it is idempotent).
  * - A store handle is used by one thread at a time.
+ *
+ * Late arrivals (the rule DESIGN.md calls "suspect upgrades to open"):
+ * an arrival tied to a scan (scan > 0, a target, not `quoted`) is proof
+ * that (scan, target, port) relays. Whichever of the two rows is written
+ * second applies it, inside the same transaction as its own insert:
+ * - store_arrival_put, when it inserts such an arrival and the scan has a
+ *   result for (target, port) with probe "smtp" and verdict "suspect",
+ *   sets that result to "open", its reason to "message arrived at the
+ *   sink after the wait: test T via PEER" and its `updated` to the
+ *   arrival's time. A replayed arrival record (0 returned) changes
+ *   nothing, and an "open" result is never touched again: each result is
+ *   upgraded at most once, by the first arrival that proves it. With no
+ *   result yet the arrival is only kept: the scan decides.
+ * - store_result_put, when it inserts an "smtp" result with verdict
+ *   "suspect" and such an arrival is already stored for its key, stores
+ *   it as "open" with that reason and `updated` = its `tested` time (an
+ *   arrival that came after the scan's wait but before its result was
+ *   saved). Its evidence is stored as given.
+ * An arrival whose token came back only quoted in a bounce or
+ * auto-reply (`quoted`) is kept but proves nothing and upgrades nothing.
  */
 #ifndef RW_STORE_H
 #define RW_STORE_H
@@ -34,7 +54,7 @@
 
 /* The schema version this program writes. A change to the schema adds a
  * migration step and bumps this (STYLE: store formats are versioned). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -46,7 +66,8 @@ struct store_scan {
 	char state[16];   /* "running", "stopped" or "done" */
 	uint64_t seed;    /* permutation seed (stored as its 64-bit pattern) */
 	int64_t total;    /* targets x ports in the permutation */
-	char *params;     /* JSON text: the scan's command line and settings; owned */
+	char *params;     /* JSON text: the scan's command line and settings,
+	                     up to RW_STORE_PARAMS_MAX bytes; owned */
 };
 
 /* Where a scan is: every permutation index below `position` has its
@@ -75,19 +96,25 @@ struct store_result {
 	const char *reason;
 	const char *evidence; /* JSON text; NULL stores "{}" */
 	int64_t tested;       /* unix seconds */
+	int64_t updated;      /* unix seconds of the late-arrival upgrade;
+	                         0 = never (ignored by result_put) */
 };
 
 /* One message seen by the sink (src/smtp/arrival.h, flattened). */
 struct store_arrival {
 	int64_t id;
 	const char *token;
-	int64_t scan;         /* the scan the token names; 0 = none in this store */
+	int64_t scan;         /* the scan the token names; 0 = none. A scan
+	                         this store does not hold is stored as 0 */
 	const char *target;   /* from the token; "" when unknown */
 	unsigned port;
 	const char *test;     /* battery test id from the token */
 	const char *peer;     /* address that delivered it */
 	const char *received; /* JSON text (array of Received: values); NULL = "[]" */
 	int64_t arrived;      /* unix seconds at end of DATA */
+	int quoted;           /* 1: the token came back only quoted in a
+	                         bounce or auto-reply (arrival.quoted): kept,
+	                         never upgrades a result */
 };
 
 /* Lists own their rows and every string in them. */
@@ -172,7 +199,8 @@ struct store_ops {
 	/* result_put - insert r unless a result with its key (scan, target,
 	 * port, probe, vantage) exists: 1 inserted (its id in *id when id is
 	 * not NULL), 0 already there (the stored row is kept, untouched).
-	 * A replay after a crash thus writes each key exactly once. */
+	 * A replay after a crash thus writes each key exactly once. A new
+	 * "smtp" "suspect" result applies the late-arrival rule. */
 	int (*result_put)(struct store *st, const struct store_result *r, int64_t *id);
 	/* results_list - one page of the scan's results in insertion order,
 	 * only those with verdict `verdict` unless it is NULL. */
@@ -183,12 +211,27 @@ struct store_ops {
 
 	/* arrival_put - record one arrival; the same (token, peer, arrived)
 	 * again is a replay of the record and is kept once: 1 inserted, 0
-	 * already there. a->scan must name a scan of this store or be 0. */
+	 * already there. An a->scan this store does not hold is stored as
+	 * 0 (untied). A new tied arrival applies the late-arrival rule
+	 * (top of this file) in the same transaction. */
 	int (*arrival_put)(struct store *st, const struct store_arrival *a, int64_t *id);
 	/* arrivals_list - one page of a scan's arrivals (scan 0: those tied
 	 * to no scan) in insertion order. */
 	int (*arrivals_list)(struct store *st, int64_t scan, const struct store_page *pg,
 			     struct store_arrivals *out);
+	/* arrivals_since - up to `limit` (1..RW_STORE_PAGE_MAX) of a scan's
+	 * arrivals (scan 0: untied ones) with id > after, in id order: a
+	 * scan polling what a separate sink writes keeps the last id. */
+	int (*arrivals_since)(struct store *st, int64_t scan, int64_t after, int64_t limit,
+			      struct store_arrivals *out);
+	/* result_keys - call fn(arg, target, port) for each of the scan's
+	 * results (only those of `probe` unless it is NULL) in id order,
+	 * reading only the key columns, RW_STORE_PAGE_MAX rows per query;
+	 * no statement is open while fn runs, so fn may use the store.
+	 * target is borrowed for the call. One call per row: with several
+	 * probes or vantages a (target, port) may come more than once. */
+	int (*result_keys)(struct store *st, int64_t scan, const char *probe,
+			   void (*fn)(void *arg, const char *target, unsigned port), void *arg);
 };
 
 /* store_by_name - the backend registered under `name`, or NULL */
@@ -231,6 +274,36 @@ int store_results_count(struct store *st, int64_t scan, const char *verdict, int
 int store_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id);
 int store_arrivals_list(struct store *st, int64_t scan, const struct store_page *pg,
 			struct store_arrivals *out);
+/* store_arrivals_since - arrivals with id > after in id order; limit 0 or
+ * more than RW_STORE_PAGE_MAX means RW_STORE_PAGE_MAX */
+int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
+			 struct store_arrivals *out);
+/* store_result_keys - (target, port) of each result of scan, id order */
+int store_result_keys(struct store *st, int64_t scan, const char *probe,
+		      void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+
+/* The default store when no --db is given, first that applies:
+ * $RELAYWATCH_DB; STORE_SYSTEM_DIR/STORE_FILE when running as root or
+ * when that directory is writable; $XDG_DATA_HOME/relaywatch/STORE_FILE
+ * (an absolute XDG_DATA_HOME only, per the XDG base directory spec),
+ * else $HOME/.local/share/relaywatch/STORE_FILE. */
+#define STORE_SYSTEM_DIR "/var/lib/relaywatch"
+#define STORE_FILE "relaywatch.db"
+
+/* What store_default_path() reads, so the choice is testable. */
+struct store_path_env {
+	const char *db;   /* $RELAYWATCH_DB or NULL */
+	const char *xdg;  /* $XDG_DATA_HOME or NULL */
+	const char *home; /* $HOME (or the password file's) or NULL */
+	int root;         /* effective uid 0 */
+	int system_ok;    /* STORE_SYSTEM_DIR is writable */
+};
+
+/* store_path_choose - the default path for env, owned (free()); NULL when
+ * nothing applies (no RELAYWATCH_DB, not root, no usable home) */
+char *store_path_choose(const struct store_path_env *env);
+/* store_default_path - store_path_choose() of this process; owned or NULL */
+char *store_default_path(void);
 
 /* Freeing what the store returned; each accepts an empty or zeroed struct. */
 void store_scan_clear(struct store_scan *sc);

@@ -20,6 +20,12 @@ struct store {
 /* store_seterr - set the error text that store_error() returns */
 void store_seterr(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The reason a late arrival writes (store.h's rule): "message arrived at
+ * the sink after the wait: test T via PEER", cut to len. One text for
+ * every backend. */
+#define STORE_REASON_MAX 256
+void store_late_reason(char *buf, size_t len, const char *test, const char *peer);
+
 /* One migration step: applied in one transaction, in order, to a database
  * at version - 1. The SQL is the subset SQLite and PostgreSQL both accept;
  * only the surrogate key differs, so each dialect's text comes from one
