@@ -12,17 +12,25 @@
  *	--allow-reserved) and every --exclude file are removed before the
  *	scan space is counted; an exclusion file with a bad line refuses to
  *	start, since a skipped exclusion is a target that slips through.
- *	The space (addresses x ports) is walked in a seeded permutation;
- *	at most --concurrency sessions run, new connections are paced by a
- *	token bucket (--rate) and at most --per-subnet sessions run per /24
- *	or /64. Every address is checked against the exclusions once more
- *	just before it is contacted. One embedded sink serves the whole
+ *	The space (addresses x ports) is walked by src/scan/sched: a seeded
+ *	permutation, at most --concurrency sessions, a token bucket
+ *	(--rate), at most --per-subnet sessions per /24 or /64, every
+ *	address checked against the exclusions, the reserved blocks and the
+ *	config's scope once more just before it is contacted, and one retry
+ *	of a tempfailed target after --retry-after. One embedded sink serves the whole
  *	scan: arrivals are tied to a live job by their token. A job whose
  *	session ended with accepted tests waits up to --wait for their
  *	arrivals (a late arrival upgrades suspect to open), then is final;
  *	with --json each result is printed when it becomes final, so memory
  *	holds only running and waiting jobs. The human output is a table of
  *	verdicts at the end, with one line per open or suspect target.
+ *
+ *	With a store (--db, or the default one) the scan saves its space
+ *	(src/scan/space) and seed when it starts, and every batch of final
+ *	results together with the low-water mark. --resume ID rebuilds the
+ *	same walk from the store, skips the positions below the mark and
+ *	every target that has a result, and goes on with the options saved
+ *	with the scan (options given with --resume override them).
  * DIAGNOSTICS
  *	Exit 0 nothing open or suspect, 1 at least one, 2 usage or config
  *	error (bad exclusion file, no canary), 3 runtime error (key, sink).
@@ -43,6 +51,8 @@
 #include "../scan/permute.h"
 #include "../scan/ratelimit.h"
 #include "../scan/reserved.h"
+#include "../scan/sched.h"
+#include "../scan/space.h"
 #include "../scan/targets.h"
 #include "../sink/sink.h"
 #include "../store/store.h"
@@ -75,10 +85,14 @@
 /* results written per store transaction, and the longest they wait */
 #define RW_SCAN_BATCH 256
 #define RW_SCAN_FLUSH_MS 1000
+/* the one retry of a tempfailed target: after the session's own greylist
+ * rounds (RW_GREYLIST_DELAY doubling) have given up */
+#define RW_SCAN_RETRY_AFTER 600
 
 struct scan;
 
-/* one (address, port) being tested, or waiting for its arrivals */
+/* one (address, port) being tested, waiting for its arrivals, or waiting
+ * for its retry */
 struct job {
 	struct scan *scan;
 	struct job *prev, *next; /* the live list */
@@ -86,10 +100,9 @@ struct job {
 	struct sess *sess;
 	struct probe *probe;
 	struct sess_config sc;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	struct sched_item it;     /* it.data is this job */
 	struct event *wait_timer; /* waiting for arrivals */
-	uint64_t ordinal;         /* its place in the walk (0, 1, ...) */
+	int retry_pending;        /* tempfailed; sched holds its retry */
 };
 
 /* a final result waiting for the next store batch (strings owned) */
@@ -100,33 +113,19 @@ struct pending_result {
 	int64_t tested;
 };
 
-/* a target group with its place in the scan space */
-struct span {
-	struct ipset *set; /* borrowed from the targets */
-	unsigned port;     /* 0: each --ports port */
-	uint64_t first, n; /* indexes first .. first+n-1 */
-};
-
 struct scan {
 	struct event_base *base;
 	struct rw_config *cfg;
 	struct targets *targets;
 	struct targets_ports ports;
-	struct span *spans;
-	size_t nspans;
 	struct ipset *never; /* reserved + exclusions: checked before each connect */
-	struct permute pm;
-	uint64_t total;
-	int have_pending, exhausted, finishing;
+	struct ipset *scope; /* the config's scope, or NULL */
+	struct sched *sched;
+	uint64_t total, seed;
+	int exhausted, finishing;
 	int stopping; /* SIGINT/SIGTERM: start nothing new; twice: leave now */
-	struct ipset_addr pend_addr;
-	unsigned pend_port;
-	struct sockaddr_storage pend_ss;
-	socklen_t pend_len;
-	struct bucket bucket;
-	struct subnet_table *subnets;
 	struct event *fill_timer;
-	unsigned concurrency, inflight, waiting;
+	unsigned waiting, retrying;
 	struct job *live;
 	struct sess_config sc;
 	struct probe_env env;
@@ -135,12 +134,12 @@ struct scan {
 	char myname[RW_DOMAIN_MAX + 1];
 	struct sink *sink;
 	int json, verbose;
-	uint64_t started, done, refused_never;
+	uint64_t done, done_before; /* done_before: results of the runs before a resume */
 	unsigned long count[V__COUNT];
 	unsigned long foreign_total;
 	FILE *found; /* open and suspect lines for the human report */
-	uint64_t taken, pend_ordinal; /* indexes taken from the walk */
 	struct store *st;             /* --db, or NULL */
+	const char *db;
 	int64_t db_id;
 	int store_failed;
 	struct pending_result batch[RW_SCAN_BATCH];
@@ -157,7 +156,8 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: relaywatch scan [options] TARGET...\n"
-		"       relaywatch scan [options] -iL FILE|-\n\n"
+		"       relaywatch scan [options] -iL FILE|-\n"
+		"       relaywatch scan --resume ID [--db PATH] [options]\n\n"
 		"Test whole networks for open relaying. TARGET is an address, a CIDR, a range\n"
 		"a-b, or a host name, each with an optional :port; files hold the same, or\n"
 		"masscan -oL lines, or zmap CSV.\n\n"
@@ -170,8 +170,14 @@ static void usage(FILE *fp)
 		"      --rate N              new connections per second (default 0: no limit)\n"
 		"      --per-subnet N        sessions in flight per /24 or /64 (default %d)\n"
 		"      --seed N              order of the scan (default: random, printed)\n"
+		"      --retry-after S       retry a tempfailed target once after S seconds\n"
+		"                            (default %d; 0: no retry)\n"
 		"      --dry-run             print the order (address port), contact nothing\n"
-		"      --db PATH             save the scan and its results in this store\n"
+		"      --db PATH             the store for the scan and its results (default\n"
+		"                            $RELAYWATCH_DB, /var/lib/relaywatch/relaywatch.db as\n"
+		"                            root, else $XDG_DATA_HOME/relaywatch/relaywatch.db)\n"
+		"      --no-db               keep nothing (no resume)\n"
+		"      --resume ID           go on with a stopped or killed scan of the store\n"
 		"      --stats-every S       a status line on stderr every S seconds (on a\n"
 		"                            terminal one line is updated in place anyway)\n"
 		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
@@ -192,8 +198,8 @@ static void usage(FILE *fp)
 		"  -h, --help                this help\n\n"
 		"exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
 		"configuration error, 3 runtime error.\n",
-		RW_SCAN_CONCURRENCY, RW_SCAN_PER_SUBNET, RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT,
-		RW_GREYLIST_DELAY);
+		RW_SCAN_CONCURRENCY, RW_SCAN_PER_SUBNET, RW_SCAN_RETRY_AFTER, RW_ARRIVAL_WAIT,
+		RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
 }
 
 static void fill(struct scan *s);
@@ -205,23 +211,14 @@ static void fill(struct scan *s);
 static void check_finished(struct scan *s)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
+	struct sched_stats st;
 
-	if (((s->exhausted && !s->have_pending) || s->stopping) && s->inflight == 0 &&
-	    s->waiting == 0 && !s->finishing) {
+	sched_stats(s->sched, &st);
+	if ((s->exhausted || s->stopping) && st.inflight == 0 && st.retry_queued == 0 &&
+	    s->waiting == 0 && s->retrying == 0 && !s->finishing) {
 		s->finishing = 1;
 		event_base_loopexit(s->base, &tv);
 	}
-}
-
-/* low_water - the walk's ordinal below which every result is final */
-static uint64_t low_water(const struct scan *s)
-{
-	uint64_t lw = s->have_pending ? s->pend_ordinal : s->taken;
-
-	for (const struct job *j = s->live; j; j = j->next)
-		if (j->ordinal < lw)
-			lw = j->ordinal;
-	return lw;
 }
 
 /* flush - the queued results and the progress they make, one transaction */
@@ -250,7 +247,7 @@ static void flush(struct scan *s)
 		ok = store_result_put(s->st, &sr, NULL) >= 0;
 	}
 	if (ok) {
-		struct store_progress pr = { .scan = s->db_id, .position = (int64_t)low_water(s),
+		struct store_progress pr = { .scan = s->db_id, .position = (int64_t)sched_low_water(s->sched),
 					     .done = (int64_t)s->done, .counts = (char *)dbuf_str(&counts),
 					     .updated = probeopt_now_ms() / 1000 };
 
@@ -329,6 +326,7 @@ static void finalize(struct job *j)
 	}
 	if (s->st)
 		queue_result(s, r);
+	sched_final(s->sched, &j->it);
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -349,16 +347,17 @@ static void on_wait_over(evutil_socket_t fd, short what, void *arg)
 	finalize(arg);
 }
 
-/* on_probe_done - the session is over: wait for its arrivals or finish it */
+/* on_probe_done - the session is over: wait for its arrivals, queue its
+ * one retry when it only got 4xx answers, or finish it */
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct job *j = arg;
 	struct scan *s = j->scan;
+	long long now = probeopt_now_ms();
 
 	j->probe = probe_free(p);
-	j->r.finished = probeopt_now_ms();
-	subnet_release(s->subnets, (struct sockaddr *)&j->addr);
-	s->inflight--;
+	j->r.finished = now;
+	sched_end(s->sched, &j->it);
 	rw_debug("scan target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
 		 sess_end_name(j->r.end));
 	if (s->sink && s->cfg->wait > 0 && result_accepted(&j->r) > 0) {
@@ -368,7 +367,17 @@ static void on_probe_done(struct probe *p, void *arg)
 		evtimer_add(j->wait_timer, &tv);
 		s->waiting++;
 	} else {
-		finalize(j);
+		verdict_decide(&j->r);
+		if (j->r.verdict == V_TEMPFAIL && !s->stopping &&
+		    sched_retry(s->sched, &j->it, (uint64_t)now)) {
+			rw_log(LOG_INFO, "scan target=%s port=%u event=retry-queued reason=\"%s\"",
+			       j->r.addr, j->r.port, j->r.reason);
+			j->sess = sess_free(j->sess);
+			j->retry_pending = 1;
+			s->retrying++;
+		} else {
+			finalize(j);
+		}
 	}
 	fill(s);
 }
@@ -393,7 +402,7 @@ static void save_arrival(struct scan *s, const struct arrival *a)
 		.token = a->token, .scan = ours ? s->db_id : 0,
 		.target = ours ? a->fields.target : "", .port = ours ? a->fields.port : 0,
 		.test = ours ? a->fields.test : "", .peer = a->peer, .received = rcv,
-		.arrived = a->time,
+		.arrived = a->time, .quoted = a->quoted,
 	};
 	if (store_arrival_put(s->st, &sa, NULL) < 0)
 		rw_log(LOG_WARNING, "scan event=store-error what=arrival error=\"%s\"",
@@ -447,57 +456,42 @@ static void on_arrival(const struct arrival *a, void *arg)
 
 /* ---- the scheduler --------------------------------------------------- */
 
-/* locate - the address and port at index i of the scan space */
-static int locate(struct scan *s, uint64_t i, struct ipset_addr *a, unsigned *port)
+/* start_job - a session and probe for an item the scheduler handed out;
+ * a retry reuses its job, whose first result it replaces */
+static void start_job(struct scan *s, const struct sched_item *it)
 {
-	for (size_t g = 0; g < s->nspans; g++) {
-		struct span *sp = &s->spans[g];
-		uint64_t off;
+	struct job *j = it->retry ? it->data : NULL;
+	struct target_result *r;
 
-		if (i < sp->first || i - sp->first >= sp->n)
-			continue;
-		off = i - sp->first;
-		if (sp->port) {
-			*port = sp->port;
-		} else {
-			*port = s->ports.port[off % s->ports.n];
-			off /= s->ports.n;
-		}
-		return ipset_nth(sp->set, off, a);
+	if (j) {
+		j->retry_pending = 0;
+		s->retrying--;
+		result_clear(&j->r);
+	} else {
+		j = xcalloc(1, sizeof(*j));
+		j->scan = s;
+		j->next = s->live;
+		if (s->live)
+			s->live->prev = j;
+		s->live = j;
 	}
-	return -1;
-}
-
-/* start_job - a session and probe for the pending address */
-static void start_job(struct scan *s)
-{
-	struct job *j = xcalloc(1, sizeof(*j));
-	struct target_result *r = &j->r;
-
-	j->scan = s;
+	r = &j->r;
 	result_init(r);
-	ipset_addr_text(&s->pend_addr, r->addr, sizeof(r->addr));
-	r->port = s->pend_port;
-	snprintf(r->target, sizeof(r->target), s->pend_addr.fam == IPSET_V6 ? "[%s]:%u" : "%s:%u",
+	ipset_addr_text(&it->addr, r->addr, sizeof(r->addr));
+	r->port = it->port;
+	snprintf(r->target, sizeof(r->target), it->addr.fam == IPSET_V6 ? "[%s]:%u" : "%s:%u",
 		 r->addr, r->port);
-	j->addr = s->pend_ss;
-	j->addrlen = s->pend_len;
-	j->ordinal = s->pend_ordinal;
+	j->it = *it;
+	j->it.data = j;
 	j->sc = s->sc;
 	j->sc.implicit_tls = r->port == 465;
-	j->next = s->live;
-	if (s->live)
-		s->live->prev = j;
-	s->live = j;
-	s->inflight++;
-	s->started++;
 	r->started = probeopt_now_ms();
 	j->sess = sess_new(&j->sc, r, probeopt_now_ms());
-	j->probe = probe_start(&s->env, j->sess, (struct sockaddr *)&j->addr, j->addrlen,
+	j->probe = probe_start(&s->env, j->sess, (struct sockaddr *)&j->it.ss, j->it.sslen,
 			       on_probe_done, j);
 }
 
-/* on_fill_timer - the bucket has a token again */
+/* on_fill_timer - the bucket has a token again, or a retry is due */
 static void on_fill_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -505,51 +499,36 @@ static void on_fill_timer(evutil_socket_t fd, short what, void *arg)
 	fill(arg);
 }
 
-/* fill - start sessions while concurrency, rate and subnet limits allow;
- * an address whose subnet is busy waits (in order) for a session to end */
+/* fill - start sessions while the scheduler allows; a retry that will not
+ * run (stopped, or excluded since) makes its first result final */
 static void fill(struct scan *s)
 {
-	while (s->inflight < s->concurrency && !s->finishing && !s->stopping) {
-		uint64_t now = (uint64_t)probeopt_now_ms(), wait;
-		enum subnet_status st;
+	struct sched_item it;
+	uint64_t wait;
 
-		if (!s->have_pending) {
-			uint64_t idx;
+	while (!s->finishing) {
+		enum sched_step st = sched_next(s->sched, (uint64_t)probeopt_now_ms(), &it, &wait);
 
-			if (s->exhausted || permute_next(&s->pm, &idx) != 0) {
-				s->exhausted = 1;
-				break;
-			}
-			s->pend_ordinal = s->taken++;
-			if (locate(s, idx, &s->pend_addr, &s->pend_port) < 0)
-				rw_panic("%s: index %llu outside the scan space", __func__,
-					 (unsigned long long)idx);
-			/* the sets were subtracted already; this is the last guard */
-			if (ipset_contains(s->never, &s->pend_addr)) {
-				s->refused_never++;
-				continue;
-			}
-			s->pend_len = ipset_addr_to_sa(&s->pend_addr, s->pend_port, &s->pend_ss);
-			s->have_pending = 1;
+		if (st == SCHED_GO) {
+			start_job(s, &it);
+			continue;
 		}
-		if ((wait = bucket_wait_ms(&s->bucket, now)) > 0) {
+		if (st == SCHED_DROP) {
+			struct job *j = it.data;
+
+			j->retry_pending = 0;
+			s->retrying--;
+			finalize(j);
+			continue;
+		}
+		if (st == SCHED_WAIT) {
 			struct timeval tv = { .tv_sec = (time_t)(wait / 1000),
 					      .tv_usec = (suseconds_t)(wait % 1000) * 1000 };
 
 			evtimer_add(s->fill_timer, &tv);
-			break;
 		}
-		st = subnet_acquire(s->subnets, (struct sockaddr *)&s->pend_ss);
-		if (st == SUBNET_BUSY || st == SUBNET_FULL) {
-			if (s->inflight == 0)
-				rw_panic("%s: subnet limiter refuses with nothing in flight", __func__);
-			break; /* a session's end calls fill() again */
-		}
-		if (st != SUBNET_OK)
-			rw_panic("%s: subnet_acquire: bad address", __func__);
-		bucket_take(&s->bucket, now);
-		s->have_pending = 0;
-		start_job(s);
+		s->exhausted = st == SCHED_DONE;
+		break;
 	}
 	check_finished(s);
 }
@@ -560,21 +539,23 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 {
 	struct scan *s = arg;
 	double secs = (double)(probeopt_now_ms() - s->t0) / 1000.0;
-	double rate = secs > 0 ? (double)s->done / secs : 0;
+	double rate = secs > 0 ? (double)(s->done - s->done_before) / secs : 0;
 	char eta[32] = "-";
+	struct sched_stats st;
 
 	(void)fd;
 	(void)what;
+	sched_stats(s->sched, &st);
 	if (rate > 0 && s->total > s->done) {
 		unsigned long long left = (unsigned long long)((double)(s->total - s->done) / rate);
 
 		snprintf(eta, sizeof(eta), "%llum%02llus", left / 60, left % 60);
 	}
-	fprintf(stderr, "%s%.0fs %llu/%llu done, %.1f/s, %u in flight, %u waiting, %lu open, "
-			"%lu suspect, ETA %s%s",
+	fprintf(stderr, "%s%.0fs %llu/%llu done, %.1f/s, %llu in flight, %u waiting, %u to retry, "
+			"%lu open, %lu suspect, ETA %s%s",
 		s->tty ? "\r" : "relaywatch scan: ", secs, (unsigned long long)s->done,
-		(unsigned long long)s->total, rate, s->inflight, s->waiting, s->count[V_OPEN],
-		s->count[V_SUSPECT], eta, s->tty ? "\033[K" : "\n");
+		(unsigned long long)s->total, rate, (unsigned long long)st.inflight, s->waiting,
+		s->retrying, s->count[V_OPEN], s->count[V_SUSPECT], eta, s->tty ? "\033[K" : "\n");
 }
 
 /* on_signal - the first SIGINT or SIGTERM lets running sessions and their
@@ -582,37 +563,44 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct scan *s = arg;
+	struct sched_stats st;
 
 	(void)what;
+	sched_stats(s->sched, &st);
 	if (s->stopping) {
-		fprintf(stderr, "relaywatch scan: stopping now; %u session(s) abandoned\n",
-			s->inflight + s->waiting);
+		fprintf(stderr, "relaywatch scan: stopping now; %llu session(s) abandoned\n",
+			(unsigned long long)st.inflight + s->waiting);
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	s->stopping = 1;
-	fprintf(stderr, "relaywatch scan: %s: finishing %u running session(s) and %u wait(s); "
+	fprintf(stderr, "relaywatch scan: %s: finishing %llu running session(s) and %u wait(s); "
 			"again to stop at once\n",
-		sig == SIGINT ? "SIGINT" : "SIGTERM", s->inflight, s->waiting);
-	check_finished(s);
+		sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)st.inflight, s->waiting);
+	sched_stop(s->sched);
+	fill(s); /* the queued retries' first results become final */
 }
 
 /* dry_run - the walk, one "address port" per line, nothing contacted */
-static void dry_run(struct scan *s)
+static int dry_run(struct scan *s)
 {
+	struct permute pm;
 	uint64_t idx;
 	struct ipset_addr a;
 	unsigned port;
 	char text[64];
 
-	while (permute_next(&s->pm, &idx) == 0) {
-		if (locate(s, idx, &a, &port) < 0)
+	if (permute_init(&pm, s->total, s->seed) != NULL)
+		return -1;
+	while (permute_next(&pm, &idx) == 0) {
+		if (sched_locate(s->sched, idx, &a, &port) < 0)
 			rw_panic("%s: index outside the scan space", __func__);
-		if (ipset_contains(s->never, &a))
-			rw_panic("%s: an excluded address is in the scan space", __func__);
+		if (ipset_contains(s->never, &a) || (s->scope && !ipset_contains(s->scope, &a)))
+			continue;
 		printf("%s %u\n", ipset_addr_text(&a, text, sizeof(text)), port);
 	}
 	fflush(stdout);
+	return 0;
 }
 
 /* ---- set-up ---------------------------------------------------------- */
@@ -621,10 +609,10 @@ static void dry_run(struct scan *s)
  * --concurrency below it (a session holds one socket, the sink up to
  * RW_SCAN_FD_SPARE others with the store and the loop) */
 #define RW_SCAN_FD_SPARE 1100
-static void fit_descriptors(struct scan *s)
+static void fit_descriptors(unsigned *concurrency)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)s->concurrency + RW_SCAN_FD_SPARE;
+	rlim_t want = (rlim_t)*concurrency + RW_SCAN_FD_SPARE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -638,8 +626,8 @@ static void fit_descriptors(struct scan *s)
 								 : (unsigned)(rl.rlim_cur / 2);
 
 		fprintf(stderr, "relaywatch scan: open-file limit %llu: --concurrency %u lowered to %u\n",
-			(unsigned long long)rl.rlim_cur, s->concurrency, fit ? fit : 1);
-		s->concurrency = fit ? fit : 1;
+			(unsigned long long)rl.rlim_cur, *concurrency, fit ? fit : 1);
+		*concurrency = fit ? fit : 1;
 	}
 }
 
@@ -715,28 +703,6 @@ static void resolve_names(struct scan *s)
 	}
 }
 
-/* build_spans - the scan space: each group's addresses times its ports */
-static void build_spans(struct scan *s)
-{
-	const struct targets_group *g;
-	size_t n;
-	uint64_t first = 0;
-
-	g = targets_groups(s->targets, &n);
-	s->spans = xcalloc(n ? n : 1, sizeof(*s->spans));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t k = g[i].port ? 1 : s->ports.n;
-
-		if (ipset_empty(g[i].set))
-			continue;
-		s->spans[s->nspans] = (struct span){ .set = g[i].set, .port = g[i].port,
-						     .first = first, .n = ipset_size(g[i].set) * k };
-		first += s->spans[s->nspans].n;
-		s->nspans++;
-	}
-	s->total = first;
-}
-
 /* number - a whole number in lo..hi; 0 or -1 */
 static int number(const char *s, unsigned long long lo, unsigned long long hi,
 		  unsigned long long *out)
@@ -760,6 +726,9 @@ static void summary(struct scan *s, double secs)
 	for (int v = 0; v < V__COUNT; v++)
 		printf("%-14s %lu\n", verdict_name((enum verdict)v), s->count[v]);
 	printf("%-14s %llu (in %.1f s)\n", "total", (unsigned long long)s->done, secs);
+	if (s->done_before)
+		printf("(%llu of them before the resume: relaywatch results %lld --db %s)\n",
+		       (unsigned long long)s->done_before, (long long)s->db_id, s->db);
 	if (ftell(s->found) > 0) {
 		putchar('\n');
 		rewind(s->found);
@@ -768,146 +737,451 @@ static void summary(struct scan *s, double secs)
 	}
 }
 
-/* cmd_scan - flags, targets, exclusions, sink, scheduler, report */
-int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
-{
-	enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
-	       O_SEED, O_DB, O_DRY, O_STATS };
-	static const struct option opts[] = {
-		PROBEOPT_OPTIONS,
-		{ "input-list", required_argument, NULL, O_INPUT },
-		{ "ports", required_argument, NULL, O_PORTS },
-		{ "exclude", required_argument, NULL, O_EXCLUDE },
-		{ "excludefile", required_argument, NULL, O_EXCLUDE },
-		{ "allow-reserved", no_argument, NULL, O_RESERVED },
-		{ "concurrency", required_argument, NULL, O_CONC },
-		{ "rate", required_argument, NULL, O_RATE },
-		{ "per-subnet", required_argument, NULL, O_PERSUB },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "db", required_argument, NULL, O_DB },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "stats-every", required_argument, NULL, O_STATS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct rw_config *cfg = ctx->cfg;
-	struct scan s = { .cfg = cfg, .verbose = ctx->verbose, .concurrency = RW_SCAN_CONCURRENCY };
-	struct subnet_limits sl;
+/* ---- options --------------------------------------------------------- */
+
+enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
+       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS };
+
+static const struct option scan_opts[] = {
+	PROBEOPT_OPTIONS,
+	{ "input-list", required_argument, NULL, O_INPUT },
+	{ "ports", required_argument, NULL, O_PORTS },
+	{ "exclude", required_argument, NULL, O_EXCLUDE },
+	{ "excludefile", required_argument, NULL, O_EXCLUDE },
+	{ "allow-reserved", no_argument, NULL, O_RESERVED },
+	{ "concurrency", required_argument, NULL, O_CONC },
+	{ "rate", required_argument, NULL, O_RATE },
+	{ "per-subnet", required_argument, NULL, O_PERSUB },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "db", required_argument, NULL, O_DB },
+	{ "no-db", no_argument, NULL, O_NODB },
+	{ "resume", required_argument, NULL, O_RESUME },
+	{ "retry-after", required_argument, NULL, O_RETRY },
+	{ "dry-run", no_argument, NULL, O_DRY },
+	{ "stats-every", required_argument, NULL, O_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* what the command line asks for (the probing options go to the config) */
+struct scan_opts {
 	const char *inputs[RW_SCAN_EXCLUDES_MAX], *excludes[RW_SCAN_EXCLUDES_MAX];
-	size_t ninputs = 0, nexcludes = 0;
-	struct probeopt_flags pf = { 0 };
-	int c, no_sink, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
-	unsigned long long rate = 0, seed = 0, v, stats_every = 0;
-	const char *e, *db = NULL;
-	char err[512];
-	const struct battery_test *const *bat;
-	size_t nbat;
-	char **av = xcalloc((size_t)argc + 1, sizeof(*av));
-	struct ipset *excl = ipset_new(), *resv = NULL;
-	struct targets_rule rules[2];
-	size_t nrules = 0;
-	long long t0;
+	size_t ninputs, nexcludes;
+	const char *targets[RW_SCAN_EXCLUDES_MAX * 4]; /* positional, borrowed */
+	size_t ntargets;
+	int ntargets_over;
+	struct probeopt_flags pf;
+	struct targets_ports ports;
+	struct subnet_limits sl;
+	int verbose, allow_reserved, dry, have_seed, no_db, help;
+	unsigned concurrency;
+	unsigned long long rate, seed, stats_every, retry_after, resume;
+	const char *db;
+};
 
-	subnet_limits_defaults(&sl);
-	s.ports.n = 1;
-	s.ports.port[0] = 25;
-	/* nmap's -iL is one dash and two letters: give getopt its long name */
-	for (int i = 0; i < argc; i++)
-		av[i] = strcmp(argv[i], "-iL") == 0 ? "--input-list" : argv[i];
-	while ((c = getopt_long(argc, av, "vh", opts, NULL)) != -1) {
-		int taken = probeopt_take(c, optarg, cfg, &pf, "scan");
+/* parse_opts - one pass over av (argv with -iL renamed); 0, or -1 after a
+ * message on stderr */
+static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_opts *o)
+{
+	int c;
+	unsigned long long v;
+	const char *e;
 
-		if (taken < 0) {
-			rc = EXIT_USAGE;
-			goto early;
-		}
+	optind = 0; /* glibc: start afresh (parsed twice on --resume) */
+	while ((c = getopt_long(argc, av, "vh", scan_opts, NULL)) != -1) {
+		int taken = probeopt_take(c, optarg, cfg, &o->pf, "scan");
+
+		if (taken < 0)
+			return -1;
 		if (taken)
 			continue;
 		switch (c) {
 		case 'v':
-			s.verbose++;
+			o->verbose++;
 			break;
 		case 'h':
-			usage(stdout);
-			rc = EXIT_CLEAN;
-			goto early;
+			o->help = 1;
+			break;
 		case O_RESERVED:
-			allow_reserved = 1;
+			o->allow_reserved = 1;
 			break;
 		case O_DB:
-			db = optarg;
+			o->db = optarg;
+			o->no_db = 0;
+			break;
+		case O_NODB:
+			o->no_db = 1;
 			break;
 		case O_DRY:
-			dry = 1;
-			break;
-		case O_STATS:
-			if (number(optarg, 1, 86400, &stats_every) < 0) {
-				fprintf(stderr, "relaywatch scan: --stats-every %s: 1 to 86400 seconds\n",
-					optarg);
-				rc = EXIT_USAGE;
-				goto early;
-			}
+			o->dry = 1;
 			break;
 		case O_INPUT:
 		case O_EXCLUDE:
-			if ((c == O_INPUT ? ninputs : nexcludes) >= RW_SCAN_EXCLUDES_MAX) {
+			if ((c == O_INPUT ? o->ninputs : o->nexcludes) >= RW_SCAN_EXCLUDES_MAX) {
 				fprintf(stderr, "relaywatch scan: at most %d files per option\n",
 					RW_SCAN_EXCLUDES_MAX);
-				rc = EXIT_USAGE;
-				goto early;
+				return -1;
 			}
 			if (c == O_INPUT)
-				inputs[ninputs++] = optarg;
+				o->inputs[o->ninputs++] = optarg;
 			else
-				excludes[nexcludes++] = optarg;
+				o->excludes[o->nexcludes++] = optarg;
 			break;
 		case O_PORTS:
-			if ((e = targets_ports_parse(optarg, &s.ports)) != NULL) {
+			if ((e = targets_ports_parse(optarg, &o->ports)) != NULL) {
 				fprintf(stderr, "relaywatch scan: --ports %s: %s\n", optarg, e);
-				rc = EXIT_USAGE;
-				goto early;
+				return -1;
 			}
 			break;
 		case O_CONC:
 		case O_RATE:
 		case O_PERSUB:
 		case O_SEED:
-			if (number(optarg, c == O_CONC ? 1 : 0,
-				   c == O_CONC ? RW_SCAN_CONCURRENCY_MAX
-				   : c == O_PERSUB ? 1000000 : c == O_RATE ? (1ULL << 40) : UINT64_MAX,
+		case O_STATS:
+		case O_RETRY:
+		case O_RESUME:
+			if (number(optarg, c == O_CONC || c == O_STATS || c == O_RESUME ? 1 : 0,
+				   c == O_CONC     ? RW_SCAN_CONCURRENCY_MAX
+				   : c == O_PERSUB ? 1000000
+				   : c == O_RATE   ? (1ULL << 40)
+				   : c == O_STATS || c == O_RETRY ? 86400
+				   : c == O_RESUME ? INT64_MAX
+						   : UINT64_MAX,
 				   &v) < 0) {
 				const char *name = "?";
 
-				for (const struct option *o = opts; o->name; o++)
-					if (o->val == c)
-						name = o->name;
+				for (const struct option *op = scan_opts; op->name; op++)
+					if (op->val == c)
+						name = op->name;
 				fprintf(stderr, "relaywatch scan: --%s %s: not a valid number\n", name,
 					optarg);
-				rc = EXIT_USAGE;
-				goto early;
+				return -1;
 			}
 			if (c == O_CONC)
-				s.concurrency = (unsigned)v;
+				o->concurrency = (unsigned)v;
 			else if (c == O_RATE)
-				rate = v;
+				o->rate = v;
 			else if (c == O_PERSUB)
-				sl.per_subnet = (unsigned)v;
+				o->sl.per_subnet = (unsigned)v;
+			else if (c == O_STATS)
+				o->stats_every = v;
+			else if (c == O_RETRY)
+				o->retry_after = v;
+			else if (c == O_RESUME)
+				o->resume = v;
 			else
-				seed = v, have_seed = 1;
+				o->seed = v, o->have_seed = 1;
 			break;
 		case '?':
 		default:
 			usage(stderr);
+			return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->ntargets == sizeof(o->targets) / sizeof(o->targets[0])) {
+			o->ntargets_over = 1;
+			break;
+		}
+		o->targets[o->ntargets++] = av[i];
+	}
+	return 0;
+}
+
+/* opts_defaults - before any pass */
+static void opts_defaults(struct scan_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	subnet_limits_defaults(&o->sl);
+	o->ports.n = 1;
+	o->ports.port[0] = 25;
+	o->concurrency = RW_SCAN_CONCURRENCY;
+	o->retry_after = RW_SCAN_RETRY_AFTER;
+}
+
+/* params_json - what is saved with the scan: the command line (options a
+ * resume applies again), the settings that decide verdicts, the space */
+static char *params_json(int argc, char **argv, const struct rw_config *cfg, struct targets *t,
+			 const struct targets_ports *ports)
+{
+	json_t *jp = json_object(), *jargv = json_array();
+	char *params;
+
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(jargv, output_json_text(argv[i]));
+	json_object_set_new(jp, "argv", jargv);
+	json_object_set_new(jp, "canary", output_json_text(cfg->canary));
+	json_object_set_new(jp, "battery", output_json_text(cfg->battery));
+	json_object_set_new(jp, "space", space_to_json(t, ports));
+	params = json_dumps(jp, JSON_COMPACT);
+	json_decref(jp);
+	if (params == NULL)
+		rw_panic("%s: json_dumps failed (out of memory)", __func__);
+	return params;
+}
+
+/* resume_argv - the saved command line followed by this one (whose options
+ * then win); owned array of borrowed strings (from *saved and argv) */
+static char **resume_argv(const json_t *jargv, int argc, char **argv, int *n)
+{
+	size_t ns = json_array_size(jargv);
+	char **av = xcalloc(ns + (size_t)argc + 2, sizeof(*av));
+	int k = 0;
+
+	av[k++] = argv[0];
+	for (size_t i = 1; i < ns; i++) {
+		const char *a = json_string_value(json_array_get(jargv, i));
+
+		if (a == NULL)
+			continue;
+		av[k++] = strcmp(a, "-iL") == 0 ? "--input-list" : (char *)a;
+	}
+	for (int i = 1; i < argc; i++)
+		av[k++] = strcmp(argv[i], "-iL") == 0 ? "--input-list" : argv[i];
+	*n = k;
+	return av;
+}
+
+/* on_done_key - resume: a target with a result is not tested again */
+static void on_done_key(void *arg, const char *target, unsigned port)
+{
+	struct ipset_addr a;
+
+	if (ipset_addr_parse(target, &a) == 0)
+		sched_skip(arg, &a, port);
+}
+
+/* load_progress - resume: counters and the low-water mark; the targets
+ * with results are skipped. -1 after a message */
+static int load_progress(struct scan *s)
+{
+	struct store_progress pr = { 0 };
+	int found = store_progress_load(s->st, s->db_id, &pr);
+	json_t *jc;
+
+	if (found < 0 || store_result_keys(s->st, s->db_id, "smtp", on_done_key, s->sched) < 0) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		store_progress_clear(&pr);
+		return -1;
+	}
+	if (found) {
+		sched_skip_before(s->sched, (uint64_t)pr.position);
+		s->done = s->done_before = (uint64_t)pr.done;
+		if (pr.counts && (jc = json_loads(pr.counts, 0, NULL)) != NULL) {
+			for (int v = 0; v < V__COUNT; v++)
+				s->count[v] = (unsigned long)json_integer_value(
+					json_object_get(jc, verdict_name((enum verdict)v)));
+			json_decref(jc);
+		}
+	}
+	store_progress_clear(&pr);
+	return 0;
+}
+
+/* scope_set - the config's scope as a set; NULL (none) or -1 on a bad range */
+static int scope_set(const struct rw_config *cfg, struct ipset **out)
+{
+	char *list, *tok, *save = NULL;
+	const char *e;
+
+	*out = NULL;
+	if (cfg->scope == NULL)
+		return 0;
+	*out = ipset_new();
+	list = xstrdup(cfg->scope);
+	for (tok = strtok_r(list, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if ((e = ipset_add_text(*out, tok)) != NULL) {
+			fprintf(stderr, "relaywatch scan: config scope: %s: %s\n", tok, e);
+			free(list);
+			return -1;
+		}
+	}
+	free(list);
+	return 0;
+}
+
+/* read_excludes - every --exclude file into excl; a bad line refuses: -1 */
+static int read_excludes(const struct scan_opts *o, struct ipset *excl)
+{
+	for (size_t i = 0; i < o->nexcludes; i++) {
+		struct targets_parser p;
+		int bad;
+
+		targets_parser_init_set(&p, o->excludes[i], excl);
+		if (read_file(&p, o->excludes[i]) < 0) {
+			fprintf(stderr, "relaywatch scan: --exclude %s: %s\n", o->excludes[i],
+				strerror(errno));
+			targets_parser_free(&p);
+			return -1;
+		}
+		report_errors(&p);
+		bad = p.nerrors > 0;
+		targets_parser_free(&p);
+		if (bad) {
+			fprintf(stderr, "relaywatch scan: --exclude %s has bad lines: not scanning\n",
+				o->excludes[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* read_targets - the command line's targets and the -iL files; -1 when a
+ * file cannot be read (bad lines are reported and skipped) */
+static int read_targets(struct scan *s, const struct scan_opts *o)
+{
+	for (size_t i = 0; i < o->ntargets; i++) {
+		struct targets_parser p;
+
+		targets_parser_init(&p, "command line", s->targets);
+		targets_line(&p, o->targets[i]);
+		report_errors(&p);
+		targets_parser_free(&p);
+	}
+	for (size_t i = 0; i < o->ninputs; i++) {
+		struct targets_parser p;
+		const char *in = o->inputs[i];
+
+		targets_parser_init(&p, strcmp(in, "-") == 0 ? "stdin" : in, s->targets);
+		if (read_file(&p, in) < 0) {
+			fprintf(stderr, "relaywatch scan: -iL %s: %s\n", in, strerror(errno));
+			targets_parser_free(&p);
+			return -1;
+		}
+		report_errors(&p);
+		targets_parser_free(&p);
+	}
+	resolve_names(s);
+	return 0;
+}
+
+/* random_seed - 64 bits from /dev/urandom (the clock if it fails) */
+static unsigned long long random_seed(void)
+{
+	unsigned long long seed = 0;
+	unsigned char rnd[8];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, rnd, sizeof(rnd)) == (ssize_t)sizeof(rnd))
+		memcpy(&seed, rnd, sizeof(seed));
+	else
+		seed = (unsigned long long)probeopt_now_ms() ^ (unsigned long long)getpid();
+	if (fd >= 0)
+		close(fd);
+	return seed;
+}
+
+/* open_db - the store at its current schema; -1 after a message */
+static int open_db(struct scan *s, long long now_s)
+{
+	char err[512];
+
+	if ((s->st = store_open(s->db, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, err);
+		return -1;
+	}
+	if (store_migrate(s->st, now_s) < 0) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		return -1;
+	}
+	return 0;
+}
+
+/* cmd_scan - flags, targets, exclusions, sink, scheduler, report */
+int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct rw_config *cfg = ctx->cfg;
+	struct scan s = { .cfg = cfg };
+	struct scan_opts o;
+	int rc = EXIT_CLEAN, nav = argc;
+	const char *e;
+	char err[512], *db_owned = NULL, *params = NULL;
+	const struct battery_test *const *bat;
+	size_t nbat;
+	char **av = xcalloc((size_t)argc + 1, sizeof(*av)), **rav = NULL;
+	struct ipset *excl = ipset_new(), *resv = NULL;
+	struct targets_rule rules[3];
+	size_t nrules = 0;
+	struct store_scan saved = { 0 };
+	json_t *jparams = NULL;
+	long long t0 = probeopt_now_ms();
+	struct sched_config schc;
+
+	/* nmap's -iL is one dash and two letters: give getopt its long name */
+	for (int i = 0; i < argc; i++)
+		av[i] = strcmp(argv[i], "-iL") == 0 ? "--input-list" : argv[i];
+	opts_defaults(&o);
+	if (parse_opts(argc, av, cfg, &o) < 0) {
+		rc = EXIT_USAGE;
+		goto early;
+	}
+	if (o.help) {
+		usage(stdout);
+		goto early;
+	}
+	if (o.resume && (o.ntargets || o.ninputs || o.no_db || o.have_seed)) {
+		fprintf(stderr, "relaywatch scan: --resume takes its targets and seed from the store "
+				"(no TARGET, -iL, --seed or --no-db)\n");
+		rc = EXIT_USAGE;
+		goto early;
+	}
+	if (!o.no_db && !o.dry) {
+		s.db = o.db ? o.db : (db_owned = store_default_path());
+		if (s.db == NULL) {
+			fprintf(stderr, "relaywatch scan: no default store (no RELAYWATCH_DB, not root, "
+					"no home): give --db PATH, or --no-db\n");
 			rc = EXIT_USAGE;
 			goto early;
 		}
+		if (open_db(&s, t0 / 1000) < 0) {
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
 	}
-	no_sink = pf.no_sink;
-	s.json = pf.json;
+	if (o.resume) {
+		int found = s.st ? store_scan_get(s.st, (int64_t)o.resume, &saved) : 0;
+
+		if (found <= 0) {
+			fprintf(stderr, "relaywatch scan: --resume %llu: %s\n", o.resume,
+				found < 0 ? store_error(s.st) : "no such scan in the store");
+			rc = found < 0 ? EXIT_RUNTIME : EXIT_USAGE;
+			goto early;
+		}
+		if (strcmp(saved.state, "done") == 0) {
+			fprintf(stderr, "relaywatch scan: scan %llu is done: relaywatch results %llu\n",
+				o.resume, o.resume);
+			goto early;
+		}
+		jparams = json_loads(saved.params ? saved.params : "", 0, NULL);
+		if (!json_is_array(json_object_get(jparams, "argv"))) {
+			fprintf(stderr, "relaywatch scan: --resume %llu: no command line saved\n",
+				o.resume);
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+		/* the saved options, then this command line's; targets come
+		 * from the saved space, not from the saved arguments */
+		rav = resume_argv(json_object_get(jparams, "argv"), argc, argv, &nav);
+		opts_defaults(&o);
+		if (parse_opts(nav, rav, cfg, &o) < 0) {
+			rc = EXIT_USAGE;
+			goto early;
+		}
+		o.ntargets = o.ninputs = 0;
+		o.seed = saved.seed;
+		s.db_id = saved.id;
+	}
+	s.verbose = ctx->verbose + o.verbose;
+	s.json = o.pf.json;
 	if (s.verbose >= 2)
 		log_init("relaywatch", LOG_DEST_STDERR, 2);
-	if (optind >= argc && ninputs == 0) {
+	if (o.ntargets_over) {
+		fprintf(stderr, "relaywatch scan: too many TARGET arguments (use -iL FILE)\n");
+		rc = EXIT_USAGE;
+		goto early;
+	}
+	if (!o.resume && o.ntargets == 0 && o.ninputs == 0) {
 		fprintf(stderr, "relaywatch scan: no target given\n");
 		usage(stderr);
 		rc = EXIT_USAGE;
@@ -918,108 +1192,97 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!dry && (!cfg->canary || !probeopt_valid_name(cfg->canary))) {
+	if (!o.dry && (!cfg->canary || !probeopt_valid_name(cfg->canary))) {
 		fprintf(stderr, "relaywatch scan: %s: set canary_domain (or --canary) to a domain "
 				"whose MX is this machine, or an address literal like [192.0.2.1]\n",
 			cfg->canary ? "bad canary" : "no canary");
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!dry && !no_sink && !cfg->sink_listen) {
+	if (!o.dry && !o.pf.no_sink && !cfg->sink_listen) {
 		fprintf(stderr, "relaywatch scan: sink_listen is not set (or use --no-sink)\n");
 		rc = EXIT_USAGE;
 		goto early;
 	}
 
-	/* exclusions first: any doubt about them and nothing is scanned */
-	for (size_t i = 0; i < nexcludes; i++) {
-		struct targets_parser p;
-		int bad;
-
-		targets_parser_init_set(&p, excludes[i], excl);
-		if (read_file(&p, excludes[i]) < 0) {
-			fprintf(stderr, "relaywatch scan: --exclude %s: %s\n", excludes[i],
-				strerror(errno));
-			targets_parser_free(&p);
-			rc = EXIT_USAGE;
-			goto early;
-		}
-		report_errors(&p);
-		bad = p.nerrors > 0;
-		targets_parser_free(&p);
-		if (bad) {
-			fprintf(stderr, "relaywatch scan: --exclude %s has bad lines: not scanning\n",
-				excludes[i]);
-			rc = EXIT_USAGE;
-			goto early;
-		}
+	/* exclusions and scope first: any doubt about them and nothing is scanned */
+	if (read_excludes(&o, excl) < 0 || scope_set(cfg, &s.scope) < 0) {
+		rc = EXIT_USAGE;
+		goto early;
 	}
-	s.targets = targets_new();
-	for (int i = optind; i < argc; i++) {
-		struct targets_parser p;
-
-		targets_parser_init(&p, "command line", s.targets);
-		targets_line(&p, argv[i]);
-		report_errors(&p);
-		targets_parser_free(&p);
-	}
-	for (size_t i = 0; i < ninputs; i++) {
-		struct targets_parser p;
-
-		targets_parser_init(&p, strcmp(inputs[i], "-") == 0 ? "stdin" : inputs[i], s.targets);
-		if (read_file(&p, inputs[i]) < 0) {
-			fprintf(stderr, "relaywatch scan: -iL %s: %s\n", inputs[i], strerror(errno));
-			targets_parser_free(&p);
-			rc = EXIT_USAGE;
-			goto early;
-		}
-		report_errors(&p);
-		targets_parser_free(&p);
-	}
-	resolve_names(&s);
-	if (!allow_reserved) {
+	if (!o.allow_reserved)
 		resv = reserved_set();
-		rules[nrules++] = (struct targets_rule){ .name = "reserved", .kind = TARGETS_EXCLUDE,
-							 .set = resv };
-	}
-	rules[nrules++] = (struct targets_rule){ .name = "--exclude", .kind = TARGETS_EXCLUDE,
-						 .set = excl };
-	targets_apply(s.targets, rules, nrules);
 	s.never = ipset_copy(excl);
 	if (resv)
 		ipset_add_set(s.never, resv);
-	for (size_t i = 0; i < nrules; i++)
-		if (rules[i].removed)
-			fprintf(stderr, "relaywatch scan: %llu address(es) excluded by %s%s\n",
-				(unsigned long long)rules[i].removed, rules[i].name,
-				i == 0 && resv ? " (--allow-reserved to test them)" : "");
-	build_spans(&s);
-	if (!have_seed) {
-		unsigned char rnd[8];
-		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-		if (fd >= 0 && read(fd, rnd, sizeof(rnd)) == (ssize_t)sizeof(rnd))
-			memcpy(&seed, rnd, sizeof(seed));
-		else
-			seed = (unsigned long long)probeopt_now_ms() ^ (unsigned long long)getpid();
-		if (fd >= 0)
-			close(fd);
+	s.targets = targets_new();
+	if (o.resume) {
+		/* the space as it was: the exclusions of today are enforced by
+		 * the scheduler's guard, so the walk stays the same */
+		if ((e = space_from_json(json_object_get(jparams, "space"), s.targets, &s.ports)) !=
+		    NULL) {
+			fprintf(stderr, "relaywatch scan: --resume %llu: %s\n", o.resume, e);
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+	} else {
+		s.ports = o.ports;
+		if (read_targets(&s, &o) < 0) {
+			rc = EXIT_USAGE;
+			goto early;
+		}
+		if (resv)
+			rules[nrules++] = (struct targets_rule){ .name = "reserved",
+								 .kind = TARGETS_EXCLUDE, .set = resv };
+		rules[nrules++] = (struct targets_rule){ .name = "--exclude", .kind = TARGETS_EXCLUDE,
+							 .set = excl };
+		if (s.scope)
+			rules[nrules++] = (struct targets_rule){ .name = "the config's scope",
+								 .kind = TARGETS_SCOPE, .set = s.scope };
+		targets_apply(s.targets, rules, nrules);
+		for (size_t i = 0; i < nrules; i++)
+			if (rules[i].removed)
+				fprintf(stderr, "relaywatch scan: %llu address(es) %s %s%s\n",
+					(unsigned long long)rules[i].removed,
+					rules[i].kind == TARGETS_SCOPE ? "outside" : "excluded by",
+					rules[i].name,
+					rules[i].set == resv ? " (--allow-reserved to test them)" : "");
 	}
-	if ((e = permute_init(&s.pm, s.total, seed)) != NULL) {
+	s.seed = o.have_seed || o.resume ? o.seed : random_seed();
+	schc = (struct sched_config){
+		.targets = s.targets, .ports = &s.ports, .never = s.never, .scope = s.scope,
+		.seed = s.seed, .concurrency = o.concurrency, .rate = o.rate, .subnet = o.sl,
+		.retry_after_ms = o.retry_after * 1000,
+	};
+	if (!o.dry)
+		fit_descriptors(&schc.concurrency);
+	if ((s.sched = sched_new(&schc, &e)) == NULL) {
 		fprintf(stderr, "relaywatch scan: %s\n", e);
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	fprintf(stderr, "relaywatch scan: %llu target(s) x port(s), seed %llu\n",
-		(unsigned long long)s.total, seed);
-	if (s.total == 0) {
-		fprintf(stderr, "relaywatch scan: nothing to scan\n");
-		rc = EXIT_CLEAN;
+	{
+		struct sched_stats st;
+
+		sched_stats(s.sched, &st);
+		s.total = st.total;
+	}
+	if (o.resume && (int64_t)s.total != saved.total) {
+		fprintf(stderr, "relaywatch scan: --resume %llu: the saved space has %lld targets, "
+				"rebuilt %llu: not resuming\n",
+			o.resume, (long long)saved.total, (unsigned long long)s.total);
+		rc = EXIT_RUNTIME;
 		goto early;
 	}
-	if (dry) {
-		dry_run(&s);
-		rc = EXIT_CLEAN;
+	fprintf(stderr, "relaywatch scan: %llu target(s) x port(s), seed %llu\n",
+		(unsigned long long)s.total, (unsigned long long)s.seed);
+	if (s.total == 0) {
+		fprintf(stderr, "relaywatch scan: nothing to scan\n");
+		goto early;
+	}
+	if (o.dry) {
+		if (dry_run(&s) < 0)
+			rc = EXIT_RUNTIME;
 		goto early;
 	}
 
@@ -1050,47 +1313,36 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	fit_descriptors(&s);
-	t0 = probeopt_now_ms();
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
-	if (db) {
-		struct store_scan ss = { .created = t0 / 1000, .seed = seed,
+	if (s.st && o.resume) {
+		if (load_progress(&s) < 0 ||
+		    store_scan_state_set(s.st, s.db_id, "running", t0 / 1000) < 0) {
+			if (s.st && store_error(s.st)[0])
+				fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db, store_error(s.st));
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+		fprintf(stderr, "relaywatch scan: resuming scan %lld in %s: %llu of %llu done\n",
+			(long long)s.db_id, s.db, (unsigned long long)s.done,
+			(unsigned long long)s.total);
+	} else if (s.st) {
+		struct store_scan ss = { .created = t0 / 1000, .seed = s.seed,
 					 .total = (int64_t)s.total };
 
-		if ((s.st = store_open(db, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "relaywatch scan: --db %s: %s\n", db, err);
-			rc = EXIT_RUNTIME;
-			goto early;
-		}
-		json_t *jp = json_object(), *jargv = json_array();
-		char *params;
-
-		for (int i = 0; i < argc; i++)
-			json_array_append_new(jargv, output_json_text(argv[i]));
-		json_object_set_new(jp, "argv", jargv);
-		json_object_set_new(jp, "canary", output_json_text(cfg->canary));
-		json_object_set_new(jp, "battery", output_json_text(cfg->battery));
-		params = json_dumps(jp, JSON_COMPACT);
-		json_decref(jp);
-		if (params == NULL)
-			rw_panic("%s: json_dumps failed (out of memory)", __func__);
+		params = params_json(argc, argv, cfg, s.targets, &s.ports);
 		ss.params = params;
-		if (strlen(params) > 64 * 1024 || store_migrate(s.st, t0 / 1000) < 0 ||
-		    store_scan_create(s.st, &ss, &s.db_id) < 0) {
-			fprintf(stderr, "relaywatch scan: --db %s: %s\n", db,
-				strlen(params) > 64 * 1024 ? "command line too long"
-							   : store_error(s.st));
-			free(params);
+		if (store_scan_create(s.st, &ss, &s.db_id) < 0) {
+			fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db, store_error(s.st));
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
-		free(params);
-		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
-		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id, db);
+		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id, s.db);
 	}
+	if (s.st)
+		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
 	signal(SIGPIPE, SIG_IGN);
 	s.base = event_base_new();
-	if (!no_sink) {
+	if (!o.pf.no_sink) {
 		struct sink_config skc = {
 			.listen = cfg->sink_listen, .canary = cfg->canary, .myname = s.myname,
 			.key = &s.key, .token_max_age = cfg->token_max_age,
@@ -1119,8 +1371,6 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		.source = srclen ? (struct sockaddr *)&src : NULL, .source_len = srclen,
 		.session_timeout_ms = cfg->session_timeout * 1000,
 	};
-	bucket_init(&s.bucket, rate, rate ? (rate < 100 ? rate : 100) : 1, (uint64_t)t0);
-	s.subnets = subnet_new(&sl);
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
 	if (s.st) {
 		struct timeval ftv = { .tv_sec = RW_SCAN_FLUSH_MS / 1000,
@@ -1140,9 +1390,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	evsignal_add(s.sigint, NULL);
 	evsignal_add(s.sigterm, NULL);
 	s.t0 = t0;
-	s.tty = isatty(STDERR_FILENO) && !stats_every;
-	if (s.tty || stats_every) {
-		struct timeval stv = { .tv_sec = stats_every ? (time_t)stats_every : 1 };
+	s.tty = isatty(STDERR_FILENO) && !o.stats_every;
+	if (s.tty || o.stats_every) {
+		struct timeval stv = { .tv_sec = o.stats_every ? (time_t)o.stats_every : 1 };
 
 		s.stats_timer = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
 		event_add(s.stats_timer, &stv);
@@ -1168,14 +1418,21 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "relaywatch: %lu arrival(s) at the sink did not match a test "
 				"(forged, replayed, late or foreign tokens; not counted)\n",
 			s.foreign_total);
-	if (s.refused_never)
-		rw_log(LOG_WARNING, "scan event=excluded-skipped count=%llu",
-		       (unsigned long long)s.refused_never);
-	if (s.stopping)
-		fprintf(stderr, "relaywatch scan: stopped after %llu of %llu target(s)%s\n",
-			(unsigned long long)s.done, (unsigned long long)s.total,
-			s.st ? " (state \"stopped\" in the store; resume is not implemented yet)"
-			     : "");
+	{
+		struct sched_stats st;
+
+		sched_stats(s.sched, &st);
+		if (st.refused)
+			rw_log(LOG_WARNING, "scan event=excluded-skipped count=%llu",
+			       (unsigned long long)st.refused);
+	}
+	if (s.stopping) {
+		fprintf(stderr, "relaywatch scan: stopped after %llu of %llu target(s)\n",
+			(unsigned long long)s.done, (unsigned long long)s.total);
+		if (s.st)
+			fprintf(stderr, "relaywatch scan: to go on: relaywatch scan --resume %lld --db %s\n",
+				(long long)s.db_id, s.db);
+	}
 	if (s.count[V_OPEN] || s.count[V_SUSPECT])
 		rc = EXIT_FOUND;
 	if (s.store_failed)
@@ -1206,7 +1463,6 @@ out:
 		event_free(s.sigint);
 	if (s.sigterm)
 		event_free(s.sigterm);
-	s.subnets = subnet_free(s.subnets);
 	if (s.found)
 		fclose(s.found);
 	if (s.base)
@@ -1215,11 +1471,17 @@ early:
 	if (s.nbatch)
 		flush(&s);
 	s.st = store_close(s.st);
-	free(s.spans);
+	s.sched = sched_free(s.sched);
 	s.targets = targets_free(s.targets);
+	store_scan_clear(&saved);
+	json_decref(jparams);
+	free(params);
+	free(db_owned);
 	ipset_free(s.never);
+	ipset_free(s.scope);
 	ipset_free(resv);
 	ipset_free(excl);
+	free(rav);
 	free(av);
 	return rc;
 }

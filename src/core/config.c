@@ -46,7 +46,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum key_kind { K_STR, K_INT, K_LL, K_ENUM };
+enum key_kind { K_STR, K_INT, K_LL, K_ENUM, K_LIST };
 
 struct key_def {
 	const char *name;
@@ -77,6 +77,7 @@ static const struct key_def keys[] = {
 	{ .name = "session_timeout", INT(session_timeout, 1, 86400) },
 	{ .name = "wait", INT(wait, 0, 86400) },
 	{ .name = "greylist_delay", INT(greylist_delay, 1, 86400) },
+	{ .name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope) },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -128,9 +129,23 @@ const char *config_set(struct rw_config *c, const char *key, const char *value)
 			k = &keys[i];
 	if (k == NULL)
 		return "unknown key";
-	if (strlen(value) > RW_DOMAIN_MAX)
+	if (strlen(value) > (k->kind == K_LIST ? RW_CONFIG_LIST_MAX : RW_DOMAIN_MAX))
 		return "value too long";
 	switch (k->kind) {
+	case K_LIST: /* each line adds to the list; a space separates them */
+		sp = (char **)((char *)c + k->off);
+		if (*sp && *value) {
+			size_t have = strlen(*sp);
+
+			if (have + 1 + strlen(value) > RW_CONFIG_LIST_MAX)
+				return "list too long";
+			*sp = xrealloc(*sp, have + strlen(value) + 2);
+			(*sp)[have] = ' ';
+			strcpy(*sp + have + 1, value);
+		} else if (*value) {
+			*sp = xstrdup(value);
+		}
+		return NULL;
 	case K_ENUM: {
 		int ok = 0;
 		for (int i = 0; i < 4 && k->choices[i]; i++)
@@ -217,7 +232,7 @@ void config_free(struct rw_config *c)
 {
 	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
 			  &c->token_key, &c->helo_name, &c->source, &c->tls, &c->battery,
-			  &c->loaded_from };
+			  &c->scope, &c->loaded_from };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

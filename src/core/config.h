@@ -5,7 +5,9 @@
  *   canary_domain, sink_listen, operator_name, abuse_contact, token_key,
  *   helo_name, source_address, connect_timeout, banner_timeout,
  *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
- *   token_max_age
+ *   token_max_age, scope (addresses relaywatch may test: CIDRs, ranges or
+ *   addresses separated by commas or spaces; the key may be repeated and the
+ *   lines add up; unset means no scope besides the exclusions)
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -14,6 +16,8 @@
 #include <stddef.h>
 
 #define RW_CONFIG_DEFAULT_PATH "/etc/relaywatch/relaywatch.conf"
+/* the longest list value (all lines of a repeated key together) */
+#define RW_CONFIG_LIST_MAX 65536
 
 struct rw_config {
 	char *canary;          /* NULL: "[own address]" chosen per run */
@@ -29,6 +33,7 @@ struct rw_config {
 	int wait;              /* seconds to wait for arrivals */
 	int greylist_delay;    /* seconds before retrying a 4xx */
 	long long token_max_age;
+	char *scope;           /* NULL: none; else a list of ranges (see above) */
 	char *loaded_from;     /* path actually read, or NULL */
 };
 

@@ -219,7 +219,10 @@ static void decide(struct target_result *r)
 	}
 	if (run == 0 && decide_no_tests(r))
 		return;
-	if (r->end != END_DONE && r->end != END_NONE && run < r->ntests) {
+	/* a budget spent waiting out 4xx answers (greylisting) is a tempfail:
+	 * a later retry may get through, so it is not a protocol error */
+	if (r->end != END_DONE && r->end != END_NONE && run < r->ntests &&
+	    !(r->end == END_SESSION_TIMEOUT && temp > 0)) {
 		r->verdict = V_ERROR;
 		snprintf(r->reason, sizeof(r->reason), "%s after %zu of %zu tests%s%s",
 			 sess_end_name(r->end), run, r->ntests, r->end_detail[0] ? ": " : "",

@@ -46,7 +46,7 @@ nlab=$(wc -l <"$T/truth")
 scan() {
 	$limit "$RW" scan --allow-reserved --token-key "$T/key" --canary canary.lab.test \
 		--sink-listen "127.0.0.1:$sink" --ports "$port" --timeout 4 --greylist-delay 3 \
-		--wait 8 --session-timeout 40 "$@"
+		--wait 8 --session-timeout 40 --retry-after 2 "$@"
 }
 
 # ---- run 1: the /27, JSON, every verdict against the truth

@@ -12,6 +12,8 @@ if [ -n "${VALGRIND:-}" ]; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rwtest.XXXXXX")
+# the default store of `relaywatch scan`: never the system one in tests
+RELAYWATCH_DB="$T/default.db"; export RELAYWATCH_DB
 _rw_pids=""
 rw_cleanup() {
 	for p in $_rw_pids; do kill "$p" 2>/dev/null; done

@@ -1,0 +1,86 @@
+/*
+ * NAME
+ *	space - a scan's target space to and from JSON (for --resume)
+ * SYNOPSIS
+ *	json_t *space_to_json(struct targets *t, const struct targets_ports *ports);
+ *	const char *space_from_json(const json_t *j, struct targets *t,
+ *				    struct targets_ports *ports);
+ * DESCRIPTION
+ *	See space.h for the form. Saving the space, not the command line,
+ *	makes a resume independent of files that changed, of stdin that is
+ *	gone and of names that now resolve elsewhere.
+ * LIMITS
+ *	RW_SCAN_PORTS_MAX ports; ranges as targets_add() allows.
+ */
+#include "space.h"
+
+#include "../core/limits.h"
+#include "ipset.h"
+
+#include <string.h>
+
+json_t *space_to_json(struct targets *t, const struct targets_ports *ports)
+{
+	json_t *j = json_object(), *jp = json_array(), *jg = json_array();
+	const struct targets_group *g;
+	size_t n;
+	char text[112];
+
+	for (size_t i = 0; i < ports->n; i++)
+		json_array_append_new(jp, json_integer(ports->port[i]));
+	g = targets_groups(t, &n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *grp = json_object(), *jr = json_array();
+
+		for (int fam = IPSET_V4; fam <= IPSET_V6; fam++) {
+			size_t nr;
+			const struct ipset_range *r = ipset_ranges(g[i].set, (enum ipset_fam)fam, &nr);
+
+			for (size_t k = 0; k < nr; k++)
+				json_array_append_new(
+					jr, json_string(ipset_range_text(&r[k], text, sizeof(text))));
+		}
+		json_object_set_new(grp, "port", json_integer(g[i].port));
+		json_object_set_new(grp, "ranges", jr);
+		json_array_append_new(jg, grp);
+	}
+	json_object_set_new(j, "ports", jp);
+	json_object_set_new(j, "groups", jg);
+	return j;
+}
+
+const char *space_from_json(const json_t *j, struct targets *t, struct targets_ports *ports)
+{
+	const json_t *jp = json_object_get(j, "ports"), *jg = json_object_get(j, "groups");
+	size_t i, k;
+	json_t *v, *grp;
+
+	if (!json_is_array(jp) || !json_is_array(jg) || json_array_size(jp) == 0 ||
+	    json_array_size(jp) > RW_SCAN_PORTS_MAX)
+		return "no target space saved with this scan";
+	ports->n = 0;
+	json_array_foreach (jp, i, v) {
+		json_int_t p = json_integer_value(v);
+
+		if (!json_is_integer(v) || p < 1 || p > 65535)
+			return "bad port in the saved space";
+		ports->port[ports->n++] = (unsigned short)p;
+	}
+	json_array_foreach (jg, i, grp) {
+		const json_t *jr = json_object_get(grp, "ranges");
+		json_int_t port = json_integer_value(json_object_get(grp, "port"));
+
+		if (!json_is_array(jr) || port < 0 || port > 65535)
+			return "bad group in the saved space";
+		json_array_foreach (jr, k, v) {
+			struct ipset_range r;
+			const char *e;
+
+			if (!json_is_string(v) || ipset_range_parse(json_string_value(v), &r) != NULL)
+				return "bad range in the saved space";
+			if ((e = targets_add(t, &r, (unsigned)port)) != NULL)
+				return e;
+		}
+	}
+	return NULL;
+}
