@@ -94,6 +94,22 @@ print("before kill %d, resumed run %d, stored %d; verdicts %s" %
 sys.exit(bad)
 PY
 
+# ---- the config's scope: targets outside it are dropped, never contacted
+printf '[relaywatch]\nscope = 127.12.0.0/28\nscope = 127.12.0.40\n' >"$T/scope.conf"
+$limit "$RW" --config "$T/scope.conf" scan --allow-reserved --token-key "$T/key" \
+	--canary canary.lab.test --sink-listen "127.0.0.1:$sink" --ports "$port" --timeout 4 \
+	--wait 3 --battery quick --no-db --json 127.12.0.0/26 >"$T/scope.json" 2>"$T/scope.err"
+nscope=$(wc -l <"$T/scope.json")
+[ "$nscope" -eq 17 ] || { cat "$T/scope.err"; fail "a scan scoped to 17 addresses tested $nscope"; }
+grep -q "47 address(es) outside the config's scope" "$T/scope.err" ||
+	{ cat "$T/scope.err"; fail "the addresses outside the scope are not reported"; }
+python3 - "$T/scope.json" <<'PY' || fail "a result outside the scope"
+import ipaddress, json, sys
+ok = set(ipaddress.ip_network("127.12.0.0/28")) | {ipaddress.ip_address("127.12.0.40")}
+sys.exit(any(ipaddress.ip_address(json.loads(l)["addr"]) not in ok for l in open(sys.argv[1])))
+PY
+echo "scope: 17 of 64 addresses tested"
+
 # ---- a greylist delay longer than the session's rounds: the scan's retry
 gport=$(free_port)
 rw_bg "$RWLAB" --sink "127.0.0.1:$sink" --canary canary.lab.test --base 127.12.1.1 \

@@ -111,6 +111,26 @@ static void test_set(void **state)
 	config_free(&c);
 }
 
+/* scope: a list whose repeated lines add up, longer than a plain value */
+static void test_scope_list(void **state)
+{
+	struct rw_config c;
+	char big[2000];
+
+	(void)state;
+	config_defaults(&c);
+	assert_null(c.scope);
+	assert_null(config_set(&c, "scope", "192.0.2.0/24, 198.51.100.0/24"));
+	assert_null(config_set(&c, "scope", "2001:db8::/32"));
+	assert_string_equal(c.scope, "192.0.2.0/24, 198.51.100.0/24 2001:db8::/32");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_null(config_set(&c, "scope", big));
+	assert_non_null(config_set(&c, "canary_domain", big)); /* plain values stay short */
+	config_free(&c);
+	assert_null(c.scope);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_scope_list),
 	};
 	int rc;
 

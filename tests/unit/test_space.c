@@ -1,0 +1,98 @@
+/*
+ * test_space - a scan's space survives the JSON round trip: the same
+ * groups, ports and indexes (what --resume depends on); bad JSON refused
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/scan/sched.h"
+#include "../../src/scan/space.h"
+
+/* add - one spec on a port */
+static void add(struct targets *t, const char *spec, unsigned port)
+{
+	struct ipset_range r;
+
+	assert_null(ipset_range_parse(spec, &r));
+	assert_null(targets_add(t, &r, port));
+}
+
+static void test_round_trip(void **state)
+{
+	struct targets *a = targets_new(), *b = targets_new();
+	struct targets_ports pa = { .n = 2, .port = { 25, 587 } }, pb = { 0 };
+	struct sched_config ca = { .ports = &pa, .seed = 3, .concurrency = 1 }, cb;
+	struct sched *sa, *sb;
+	const char *err;
+	json_t *j;
+	char *text;
+
+	(void)state;
+	add(a, "192.0.2.0/28", 0);
+	add(a, "192.0.2.200-192.0.2.210", 0);
+	add(a, "2001:db8::1", 0);
+	add(a, "198.51.100.7", 2525);
+	j = space_to_json(a, &pa);
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	j = json_loads(text, 0, NULL);
+	assert_null(space_from_json(j, b, &pb));
+	json_decref(j);
+	assert_int_equal(pb.n, 2);
+	assert_int_equal(pb.port[1], 587);
+	ca.targets = a;
+	cb = ca;
+	cb.targets = b;
+	cb.ports = &pb;
+	sa = sched_new(&ca, &err);
+	sb = sched_new(&cb, &err);
+	for (uint64_t i = 0; i < (16 + 11 + 1) * 2 + 1; i++) {
+		struct ipset_addr x, y;
+		unsigned px, py;
+
+		assert_int_equal(sched_locate(sa, i, &x, &px), 0);
+		assert_int_equal(sched_locate(sb, i, &y, &py), 0);
+		assert_int_equal(px, py);
+		assert_memory_equal(&x, &y, sizeof(x));
+	}
+	sched_free(sa);
+	sched_free(sb);
+	free(text);
+	targets_free(a);
+	targets_free(b);
+}
+
+static void test_bad(void **state)
+{
+	const char *bad[] = { "{}", "{\"ports\":[],\"groups\":[]}",
+			      "{\"ports\":[70000],\"groups\":[]}",
+			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[\"nope\"]}]}",
+			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[5]}]}" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct targets *t = targets_new();
+		struct targets_ports p;
+		json_t *j = json_loads(bad[i], 0, NULL);
+
+		assert_non_null(j);
+		assert_non_null(space_from_json(j, t, &p));
+		json_decref(j);
+		targets_free(t);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
