@@ -2,8 +2,8 @@
  * NAME
  *	cmd_scans - relaywatch scans / results: what the store holds
  * SUMMARY
- *	relaywatch scans --db PATH [--json]
- *	relaywatch results --db PATH [--verdict V] [--json] SCAN-ID
+ *	relaywatch scans [--db PATH] [--json]
+ *	relaywatch results [--db PATH] [--verdict V] [--limit N] [--offset N] [--json] SCAN-ID
  * SYNOPSIS
  *	int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
  *	int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
@@ -11,46 +11,77 @@
  *	cmd_scans lists the scans of a store, newest first: id, start time,
  *	state, targets x ports, results so far. cmd_results lists one scan's
  *	results in the order they were saved, only one verdict with
- *	--verdict; --json prints each result's evidence (the object `scan
- *	--json` printed, one per line), else one line per result. Both page
- *	through the store RW_STORE_PAGE_MAX rows at a time.
+ *	--verdict, skipping --offset N of them and printing at most --limit N;
+ *	--json prints each result's evidence (the object `scan --json`
+ *	printed, one per line) with the store's verdict and reason over it
+ *	(a late arrival may have upgraded suspect to open since) and
+ *	"updated" (unix seconds of that upgrade, 0 = never), else one line
+ *	per result. Both page through the store RW_STORE_PAGE_MAX rows at a
+ *	time. Without --db both read store_default_path(); a default store
+ *	that does not exist is reported, not created.
  * DIAGNOSTICS
- *	Exit 0, 2 for usage errors (no --db, unknown verdict, bad id), 3
- *	when the store cannot be opened or read, or the scan does not exist.
+ *	Exit 0, 2 for usage errors (no store path at all, unknown verdict,
+ *	bad id, bad --limit or --offset), 3 when the store cannot be opened
+ *	or read, or the scan does not exist.
  * LIMITS
  *	RW_STORE_PAGE_MAX rows per query.
  * STANDARDS
  *	none.
  */
 #include "../core/limits.h"
+#include "../core/xalloc.h"
 #include "../smtp/result.h"
 #include "../store/store.h"
 #include "cmd.h"
+
+#include <jansson.h>
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-/* open_store - the --db store at the current schema, or NULL (reported) */
-static struct store *open_store(const char *cmd, const char *db)
-{
-	char err[512];
-	struct store *st;
+/* What the listing flags ask for. */
+struct list_opts {
+	const char *db;      /* --db, or NULL: store_default_path() */
+	int json;
+	const char *verdict; /* results only */
+	long long limit;     /* results only: 0 = all */
+	long long offset;
+};
 
-	if (db == NULL) {
-		fprintf(stderr, "relaywatch %s: --db PATH is required\n", cmd);
+/* open_store - the --db (or default) store at the current schema, or
+ * NULL with the message printed and *rc the exit status */
+static struct store *open_store(const char *cmd, const char *db, int *rc)
+{
+	char err[512], *dflt = NULL;
+	struct store *st;
+	struct stat sb;
+
+	*rc = EXIT_RUNTIME;
+	if (db == NULL && (db = dflt = store_default_path()) == NULL) {
+		fprintf(stderr, "relaywatch %s: no --db and no default store (set RELAYWATCH_DB "
+				"or HOME)\n", cmd);
+		*rc = EXIT_USAGE;
 		return NULL;
 	}
-	if ((st = store_open(db, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "relaywatch %s: --db %s: %s\n", cmd, db, err);
+	/* a listing never creates the default store; an explicit --db it opens as given */
+	if (dflt && stat(db, &sb) < 0) {
+		fprintf(stderr, "relaywatch %s: no store at %s (the default; --db PATH names "
+				"another)\n", cmd, db);
+		free(dflt);
 		return NULL;
 	}
-	if (store_migrate(st, (int64_t)time(NULL)) < 0) {
-		fprintf(stderr, "relaywatch %s: --db %s: %s\n", cmd, db, store_error(st));
-		return store_close(st);
+	if ((st = store_open(db, err, sizeof(err))) == NULL)
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db, err);
+	else if (store_migrate(st, (int64_t)time(NULL)) < 0) {
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db,
+			store_error(st));
+		st = store_close(st);
 	}
+	free(dflt);
 	return st;
 }
 
@@ -67,14 +98,44 @@ static const char *when(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* parse_common - --db, --json, --verdict; -1 on a usage error */
-static int parse_common(int argc, char **argv, const char *cmd, const char **db, int *json,
-			const char **verdict)
+/* count_arg - a count flag's value: 0 or more, decimal */
+static int count_arg(const char *cmd, const char *flag, const char *v, long long *out)
+{
+	char *end;
+
+	*out = strtoll(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end || *out < 0 || *out > INT64_MAX / 2) {
+		fprintf(stderr, "relaywatch %s: %s '%s': want a count (0 or more)\n", cmd, flag, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* usage_line - the command's synopsis */
+static void usage_line(FILE *fp, const char *cmd, int results)
+{
+	fprintf(fp,
+		results ? "usage: relaywatch %s [--db PATH] [--verdict V] [--limit N] [--offset N]"
+			  " [--json] SCAN-ID\n"
+			: "usage: relaywatch %s [--db PATH] [--json]\n",
+		cmd);
+	fprintf(fp, "  --db PATH  the store (default $RELAYWATCH_DB, else " STORE_SYSTEM_DIR
+		    "/" STORE_FILE "\n"
+		    "             as root or when writable, else $XDG_DATA_HOME/relaywatch/" STORE_FILE " or"
+		    " ~/.local/share/...)\n");
+}
+
+/* parse_common - --db, --json, and for results --verdict, --limit,
+ * --offset; 1 after --help, -1 on a usage error */
+static int parse_common(int argc, char **argv, const char *cmd, int results,
+			struct list_opts *o)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verdict", required_argument, NULL, 'V' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "offset", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,22 +144,27 @@ static int parse_common(int argc, char **argv, const char *cmd, const char **db,
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			*db = optarg;
+			o->db = optarg;
 			break;
 		case 'j':
-			*json = 1;
+			o->json = 1;
 			break;
 		case 'V':
-			if (verdict == NULL)
+		case 'L':
+		case 'O':
+			if (!results) {
+				usage_line(stderr, cmd, results);
 				return -1;
-			*verdict = optarg;
+			}
+			if (c == 'V')
+				o->verdict = optarg;
+			else if (count_arg(cmd, c == 'L' ? "--limit" : "--offset", optarg,
+					   c == 'L' ? &o->limit : &o->offset) < 0)
+				return -1;
 			break;
 		case 'h':
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				verdict ? "usage: relaywatch %s --db PATH [--verdict V] [--json] SCAN-ID\n"
-					: "usage: relaywatch %s --db PATH [--json]\n",
-				cmd);
+			usage_line(c == 'h' ? stdout : stderr, cmd, results);
 			return c == 'h' ? 1 : -1;
 		}
 	}
@@ -108,20 +174,22 @@ static int parse_common(int argc, char **argv, const char *cmd, const char **db,
 /* cmd_scans - the scans of a store, newest first */
 int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	const char *db = NULL;
-	int json = 0, rc = EXIT_CLEAN, p;
+	struct list_opts o = { 0 };
+	int json, rc = EXIT_CLEAN, p;
 	struct store *st;
 	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
 
 	(void)ctx;
-	if ((p = parse_common(argc, argv, "scans", &db, &json, NULL)) != 0)
+	if ((p = parse_common(argc, argv, "scans", 0, &o)) != 0)
 		return p > 0 ? EXIT_CLEAN : EXIT_USAGE;
 	if (optind < argc) {
 		fprintf(stderr, "relaywatch scans: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((st = open_store("scans", db)) == NULL)
-		return db ? EXIT_RUNTIME : EXIT_USAGE;
+	if ((st = open_store("scans", o.db, &rc)) == NULL)
+		return rc;
+	rc = EXIT_CLEAN;
+	json = o.json;
 	if (!json)
 		printf("%-6s %-20s %-8s %12s %12s\n", "ID", "STARTED", "STATE", "TOTAL", "DONE");
 	for (;;) {
@@ -165,22 +233,46 @@ int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 	return rc;
 }
 
-/* cmd_results - one scan's results, maybe of one verdict */
+/* result_json - the result's evidence with the store's verdict, reason
+ * and updated time over it, one line on stdout */
+static void result_json(const struct store_result *r)
+{
+	json_t *o = json_loads(r->evidence ? r->evidence : "{}", 0, NULL);
+	char *line;
+
+	if (!json_is_object(o)) { /* not the scan's object: keep it whole, inside one */
+		json_t *w = json_object();
+
+		json_object_set_new(w, "evidence", o ? o : json_string(r->evidence));
+		o = w;
+	}
+	json_object_set_new(o, "verdict", json_string(r->verdict));
+	json_object_set_new(o, "reason", json_string(r->reason ? r->reason : ""));
+	json_object_set_new(o, "updated", json_integer(r->updated));
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL)
+		rw_panic("%s: json_dumps failed (out of memory)", __func__);
+	printf("%s\n", line);
+	free(line);
+}
+
+/* cmd_results - one scan's results, maybe of one verdict, maybe a page */
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	const char *db = NULL, *verdict = NULL;
-	int json = 0, rc = EXIT_CLEAN, p, known = 0;
+	struct list_opts o = { 0 };
+	int rc = EXIT_CLEAN, p, known = 0;
 	struct store *st;
 	struct store_scan sc = { 0 };
 	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
-	long long id;
+	long long id, left;
 	char *end;
 
 	(void)ctx;
-	if ((p = parse_common(argc, argv, "results", &db, &json, &verdict)) != 0)
+	if ((p = parse_common(argc, argv, "results", 1, &o)) != 0)
 		return p > 0 ? EXIT_CLEAN : EXIT_USAGE;
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: relaywatch results --db PATH [--verdict V] [--json] SCAN-ID\n");
+		usage_line(stderr, "results", 1);
 		return EXIT_USAGE;
 	}
 	id = strtoll(argv[optind], &end, 10);
@@ -188,14 +280,15 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "relaywatch results: '%s' is not a scan id\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	for (int v = 0; verdict && v < V__COUNT; v++)
-		known |= strcmp(verdict, verdict_name((enum verdict)v)) == 0;
-	if (verdict && !known) {
-		fprintf(stderr, "relaywatch results: unknown verdict '%s'\n", verdict);
+	for (int v = 0; o.verdict && v < V__COUNT; v++)
+		known |= strcmp(o.verdict, verdict_name((enum verdict)v)) == 0;
+	if (o.verdict && !known) {
+		fprintf(stderr, "relaywatch results: unknown verdict '%s'\n", o.verdict);
 		return EXIT_USAGE;
 	}
-	if ((st = open_store("results", db)) == NULL)
-		return db ? EXIT_RUNTIME : EXIT_USAGE;
+	if ((st = open_store("results", o.db, &rc)) == NULL)
+		return rc;
+	rc = EXIT_CLEAN;
 	p = store_scan_get(st, id, &sc);
 	store_scan_clear(&sc);
 	if (p != 1) {
@@ -204,10 +297,13 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 		store_close(st);
 		return EXIT_RUNTIME;
 	}
-	for (;;) {
+	pg.offset = o.offset;
+	left = o.limit > 0 ? o.limit : -1; /* -1: no --limit */
+	while (left != 0) {
 		struct store_results l = { 0 };
 
-		if (store_results_list(st, id, verdict, &pg, &l) < 0) {
+		pg.limit = left > 0 && left < RW_STORE_PAGE_MAX ? left : RW_STORE_PAGE_MAX;
+		if (store_results_list(st, id, o.verdict, &pg, &l) < 0) {
 			fprintf(stderr, "relaywatch results: %s\n", store_error(st));
 			rc = EXIT_RUNTIME;
 			break;
@@ -215,14 +311,16 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 		for (size_t i = 0; i < l.n; i++) {
 			const struct store_result *r = &l.v[i];
 
-			if (json)
-				printf("%s\n", r->evidence && r->evidence[0] ? r->evidence : "{}");
+			if (o.json)
+				result_json(r);
 			else
 				printf("%-14s %s:%u  %s\n", r->verdict, r->target, r->port,
 				       r->reason ? r->reason : "");
 		}
 		size_t n = l.n;
 		store_results_free(&l);
+		if (left > 0)
+			left -= (long long)n;
 		if (n < (size_t)pg.limit)
 			break;
 		pg.offset += pg.limit;

@@ -3,7 +3,7 @@
  *	cmd_sink - relaywatch sink: run the canary receiver in the foreground
  * SUMMARY
  *	relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]
- *	    [--token-key FILE]
+ *	    [--token-key FILE] [--db PATH]
  * SYNOPSIS
  *	int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
  * DESCRIPTION
@@ -19,11 +19,18 @@
  *	token_fields), else one human line; stdout is flushed per arrival so
  *	a pipe sees it at once. Logs go to stderr. SIGINT or SIGTERM stop the
  *	loop; everything is freed before returning.
+ *	With --db every accepted message is also recorded in that store (its
+ *	schema migrated at start), tied to the scan its valid token names when
+ *	the store holds that scan: a scan run with --no-sink, or one that has
+ *	ended, thus gets its late arrivals, and a suspect result they prove
+ *	becomes open (store.h's rule). A store error is logged and the sink
+ *	goes on (the arrival is still printed).
  * DIAGNOSTICS
  *	EXIT_USAGE for bad flags, a malformed listen address, no address of
  *	this machine to default to, no or a bad canary, no token_key;
- *	EXIT_RUNTIME when the key cannot be read or created, the address
- *	cannot be bound or the event loop or signals cannot be set up;
+ *	EXIT_RUNTIME when the key cannot be read or created, the store cannot
+ *	be opened or migrated, the address cannot be bound or the event loop
+ *	or signals cannot be set up;
  *	EXIT_CLEAN after a signal. Messages go to stderr.
  * LIMITS
  *	Those of the sink (sink.c); SINK_DEFAULT_PORT for the default listen
@@ -31,6 +38,7 @@
  * STANDARDS
  *	RFC 5321 2.3.5 / 4.1.3 (address literals as the canary).
  */
+#include "arrival_store.h"
 #include "cmd.h"
 #include "output.h"
 #include "../core/limits.h"
@@ -38,6 +46,8 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../sink/sink.h"
+#include "../smtp/arrival.h"
+#include "../store/store.h"
 
 #include <event2/event.h>
 
@@ -54,13 +64,18 @@
 struct sink_run {
 	int json;
 	unsigned long arrivals;
+	struct store *st;        /* --db, or NULL */
+	unsigned long stored;    /* arrivals recorded (tied or not) */
+	unsigned long tied;      /* of which tied to a scan of the store */
+	unsigned long store_err; /* arrivals the store refused */
 };
 
 /* usage - the sink's flags and what it will and will not accept */
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]\n\n"
+		"usage: relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]\n"
+		"                  [--token-key PATH] [--db PATH]\n\n"
 		"Run the canary SMTP receiver until SIGINT or SIGTERM. It accepts mail for the\n"
 		"canary domain only (plain local parts), so it is never a relay itself, and\n"
 		"prints every message it accepts with its token and Received chain.\n\n"
@@ -72,9 +87,13 @@ static void usage(FILE *fp)
 		"  -j, --json              one JSON object per arrival (JSON Lines)\n"
 		"  -k, --token-key PATH    key file for tokens (config token_key; created\n"
 		"                          if missing)\n"
+		"  -d, --db PATH           also record every arrival in this store, tied to\n"
+		"                          the scan its token names when the store holds it:\n"
+		"                          a late arrival turns that scan's suspect result\n"
+		"                          into open (for scans run with --no-sink or ended)\n"
 		"  -h, --help              this help\n\n"
 		"exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
-		"3 cannot bind or cannot read the token key.\n",
+		"3 cannot bind, cannot read the token key or cannot open the store.\n",
 		SINK_DEFAULT_PORT);
 }
 
@@ -91,7 +110,34 @@ static void put_clean(FILE *fp, const char *s)
 	}
 }
 
-/* print_arrival - one line per accepted message on stdout */
+/* save_arrival - record a in --db, tied to its token's scan if held */
+static void save_arrival(struct sink_run *run, const struct arrival *a)
+{
+	int64_t scan = arrival_store_scan(a), id = 0;
+	int rc = arrival_store_put(run->st, a, scan, &id);
+	struct store_arrivals l = { 0 };
+	int tied = 0;
+
+	if (rc < 0) {
+		run->store_err++;
+		rw_log(LOG_WARNING, "sink event=store-error what=arrival peer=%s error=\"%s\"",
+		       a->peer, store_error(run->st));
+		return;
+	}
+	if (rc == 0)
+		return; /* the same record again */
+	run->stored++;
+	/* the store ties only to a scan it holds: read back what it did */
+	if (scan > 0 && store_arrivals_since(run->st, scan, id - 1, 1, &l) == 0 && l.n == 1 &&
+	    l.v[0].id == id)
+		tied = 1;
+	store_arrivals_free(&l);
+	run->tied += tied;
+	rw_log(LOG_INFO, "sink event=stored id=%lld scan=%lld", (long long)id,
+	       (long long)(tied ? scan : 0));
+}
+
+/* print_arrival - record (with --db), then one line on stdout */
 static void print_arrival(const struct arrival *a, void *arg)
 {
 	struct sink_run *run = arg;
@@ -100,6 +146,8 @@ static void print_arrival(const struct arrival *a, void *arg)
 	struct tm tm;
 
 	run->arrivals++;
+	if (run->st)
+		save_arrival(run, a);
 	if (run->json) {
 		char *s = output_arrival_json(a);
 
@@ -188,12 +236,13 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "canary", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "token-key", required_argument, NULL, 'k' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rw_config *cfg = ctx->cfg;
 	struct sink_run run = { 0 };
-	const char *listen_arg = NULL, *canary_arg = NULL, *e;
+	const char *listen_arg = NULL, *canary_arg = NULL, *db = NULL, *e;
 	char *listen = NULL, *canary = NULL;
 	char host[RW_DOMAIN_MAX + 1], err[512];
 	struct token_key key;
@@ -203,7 +252,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	unsigned long conns = 0, msgs = 0, refused = 0;
 	int c, rc = EXIT_CLEAN;
 
-	while ((c = getopt_long(argc, argv, "l:c:jk:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:c:jk:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if ((e = config_set(cfg, "token_key", optarg)) != NULL) {
@@ -219,6 +268,9 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 'j':
 			run.json = 1;
+			break;
+		case 'd':
+			db = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -271,6 +323,19 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		goto out;
 	}
 
+	if (db) {
+		if ((run.st = store_open(db, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "relaywatch sink: --db %s: %s\n", db, err);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if (store_migrate(run.st, (int64_t)time(NULL)) < 0) {
+			fprintf(stderr, "relaywatch sink: --db %s: %s\n", db, store_error(run.st));
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	if (!base) {
@@ -298,11 +363,15 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	fprintf(stderr, "relaywatch sink: listening on %s for mail to @%s\n", listen, canary);
+	fprintf(stderr, "relaywatch sink: listening on %s for mail to @%s%s%s\n", listen, canary,
+		db ? ", recording in " : "", db ? db : "");
 	event_base_dispatch(base);
 	sink_stats(sink, &conns, &msgs, &refused);
 	rw_log(LOG_INFO, "sink event=stopped conns=%lu msgs=%lu refused_rcpts=%lu", conns, msgs,
 	       refused);
+	if (run.st)
+		rw_log(LOG_INFO, "sink event=store stored=%lu tied=%lu errors=%lu", run.stored,
+		       run.tied, run.store_err);
 out:
 	sink = sink_free(sink);
 	if (sigint)
@@ -311,6 +380,7 @@ out:
 		event_free(sigterm);
 	if (base)
 		event_base_free(base);
+	run.st = store_close(run.st);
 	memset(&key, 0, sizeof(key));
 	free(listen);
 	free(canary);

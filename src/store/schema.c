@@ -3,7 +3,7 @@
  *	schema - the store's tables, as ordered migration steps
  * SUMMARY
  *	version 1: scans, scan_progress, results, arrivals;
- *	version 2: results.updated, arrivals.quoted, arrivals by (scan, id)
+ *	version 2: results.updated, arrivals.relayed, arrivals by (scan, id)
  * SYNOPSIS
  *	extern const struct store_migration store_migrations_sqlite[];
  *	extern const size_t store_migrations_sqlite_n;
@@ -19,15 +19,16 @@
  *	Lists page in id order per scan, so (scan, id) and (scan, verdict,
  *	id) are indexed: no page sorts the scan's rows.
  *	Version 2 serves late arrivals: when a result was upgraded
- *	(results.updated, 0 = never), whether an arrival's token came back
- *	only quoted in a bounce (arrivals.quoted; rows of version 1 read 0),
+ *	(results.updated, 0 = never), whether an arrival proves relaying
+ *	(arrivals.relayed: 0 when its token came back only quoted in a
+ *	bounce; rows of version 1 read 0, not known to be proof),
  *	and an index for polling a scan's arrivals by id.
  *	A step is never edited once released: a change is a new step and
  *	STORE_SCHEMA_VERSION moves to it.
  * DIAGNOSTICS
  *	none (data only).
  * LIMITS
- *	ports 0..65535, the scan states and quoted 0/1 are CHECKed by the
+ *	ports 0..65535, the scan states and relayed 0/1 are CHECKed by the
  *	database.
  * STANDARDS
  *	SQL:2016 subset; SQLite 3.35+ (RETURNING), PostgreSQL 10+.
@@ -84,14 +85,14 @@
 /* ADD COLUMN with a constant default: no table rewrite in either dialect */
 #define SCHEMA_V2                                                                          \
 	"ALTER TABLE results ADD COLUMN updated BIGINT NOT NULL DEFAULT 0;"                 \
-	"ALTER TABLE arrivals ADD COLUMN quoted INTEGER NOT NULL DEFAULT 0"                 \
-	" CHECK (quoted IN (0, 1));"                                                        \
+	"ALTER TABLE arrivals ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0"                \
+	" CHECK (relayed IN (0, 1));"                                                       \
 	"CREATE INDEX arrivals_scan_id ON arrivals (scan, id);"
 
 const struct store_migration store_migrations_sqlite[] = {
 	{ .version = 1, .name = "scans, progress, results, arrivals",
 	  .sql = SCHEMA_V1("INTEGER PRIMARY KEY") },
-	{ .version = 2, .name = "late arrivals: results.updated, arrivals.quoted",
+	{ .version = 2, .name = "late arrivals: results.updated, arrivals.relayed",
 	  .sql = SCHEMA_V2 },
 };
 const size_t store_migrations_sqlite_n =

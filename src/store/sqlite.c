@@ -98,7 +98,7 @@ enum stmt_id {
 #define SCAN_COLS "id, created, finished, state, seed, total, params"
 #define RESULT_COLS                                                                        \
 	"id, scan, target, port, probe, vantage, verdict, reason, evidence, tested, updated"
-#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, quoted"
+#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, relayed"
 
 static const struct {
 	const char *name; /* for error texts */
@@ -143,7 +143,7 @@ static const struct {
 			      "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2" },
 	[S_ARRIVAL_PUT] = { "arrival put",
 			    "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-			    " received, arrived, quoted)"
+			    " received, arrived, relayed)"
 			    " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
 			    " $7, $8, $9)"
 			    " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan" },
@@ -163,7 +163,7 @@ static const struct {
 	 * key, and the one-time upgrade of its suspect smtp results */
 	[S_ARRIVAL_PROOF] = { "arrival proof",
 			      "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
-			      " AND port = $3 AND quoted = 0 ORDER BY id LIMIT 1" },
+			      " AND port = $3 AND relayed = 1 ORDER BY id LIMIT 1" },
 	[S_UPGRADE] = { "late arrival",
 			"UPDATE results SET verdict = 'open', reason = $1, updated = $2"
 			" WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
@@ -773,7 +773,7 @@ static int insert_once(struct sqlite_store *s, sqlite3_stmt *q, const char *what
 	return finish(q, inserted);
 }
 
-/* proof - the first unquoted arrival tied to (scan, target, port): 1 and
+/* proof - the first relayed arrival tied to (scan, target, port): 1 and
  * the late-arrival reason in buf, 0 none, -1 error */
 static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsigned port,
 		 char *buf, size_t len)
@@ -936,7 +936,7 @@ static int arrival_insert(struct sqlite_store *s, const struct store_arrival *a,
 	b |= bind_text(q, 3, a->target, "") | sqlite3_bind_int(q, 4, (int)a->port) |
 	     bind_text(q, 5, a->test, "") | bind_text(q, 6, a->peer, NULL) |
 	     bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived) |
-	     sqlite3_bind_int(q, 9, a->quoted ? 1 : 0);
+	     sqlite3_bind_int(q, 9, a->relayed ? 1 : 0);
 	if (b)
 		return finish(q, fail(s, "arrival put"));
 	rc = sqlite3_step(q);
@@ -962,7 +962,7 @@ static int sq_arrival_put(struct store *st, const struct store_arrival *a, int64
 	if (own_begin(s, &own) < 0)
 		return -1;
 	rc = arrival_insert(s, a, id, &tied);
-	if (rc == 1 && tied && !a->quoted && a->target && a->target[0] && upgrade(s, a) < 0)
+	if (rc == 1 && tied && a->relayed && a->target && a->target[0] && upgrade(s, a) < 0)
 		rc = -1;
 	return own_end(s, own, rc);
 }
@@ -979,7 +979,7 @@ static void arrival_row(sqlite3_stmt *q, struct store_arrival *a)
 	a->peer = col_dup(q, 6);
 	a->received = col_dup(q, 7);
 	a->arrived = sqlite3_column_int64(q, 8);
-	a->quoted = sqlite3_column_int(q, 9);
+	a->relayed = sqlite3_column_int(q, 9);
 }
 
 /* sq_arrivals_list - a page of a scan's arrivals (scan 0: no scan) */

@@ -27,7 +27,7 @@
  * - A store handle is used by one thread at a time.
  *
  * Late arrivals (the rule DESIGN.md calls "suspect upgrades to open"):
- * an arrival tied to a scan (scan > 0, a target, not `quoted`) is proof
+ * an arrival tied to a scan (scan > 0, a target) and `relayed` is proof
  * that (scan, target, port) relays. Whichever of the two rows is written
  * second applies it, inside the same transaction as its own insert:
  * - store_arrival_put, when it inserts such an arrival and the scan has a
@@ -43,8 +43,9 @@
  *   it as "open" with that reason and `updated` = its `tested` time (an
  *   arrival that came after the scan's wait but before its result was
  *   saved). Its evidence is stored as given.
- * An arrival whose token came back only quoted in a bounce or
- * auto-reply (`quoted`) is kept but proves nothing and upgrades nothing.
+ * An arrival not marked `relayed` (its token came back only quoted in a
+ * bounce or auto-reply, or the caller does not say) is kept but proves
+ * nothing and upgrades nothing: proof is opt-in, never a default.
  */
 #ifndef RW_STORE_H
 #define RW_STORE_H
@@ -112,9 +113,10 @@ struct store_arrival {
 	const char *peer;     /* address that delivered it */
 	const char *received; /* JSON text (array of Received: values); NULL = "[]" */
 	int64_t arrived;      /* unix seconds at end of DATA */
-	int quoted;           /* 1: the token came back only quoted in a
-	                         bounce or auto-reply (arrival.quoted): kept,
-	                         never upgrades a result */
+	int relayed;          /* 1: the message itself carried the token:
+	                         proof of relaying (!arrival.quoted). 0: it
+	                         came back only quoted in a bounce or
+	                         auto-reply, or unknown: kept, upgrades nothing */
 };
 
 /* Lists own their rows and every string in them. */
