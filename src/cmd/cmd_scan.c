@@ -59,6 +59,7 @@
 #include "../smtp/battery.h"
 #include "../smtp/sess.h"
 #include "../smtp/verdict.h"
+#include "arrival_store.h"
 #include "cmd.h"
 #include "output.h"
 #include "probeopt.h"
@@ -147,6 +148,8 @@ struct scan {
 	struct event *flush_timer;
 	struct event *sigint, *sigterm;
 	struct event *stats_timer;
+	struct event *poll_timer; /* --no-sink: a separate sink's arrivals in the store */
+	int64_t poll_after;       /* the last arrival id read */
 	int tty;           /* stderr is a terminal: one status line in place */
 	long long t0;      /* start, ms */
 };
@@ -182,7 +185,8 @@ static void usage(FILE *fp)
 		"                            terminal one line is updated in place anyway)\n"
 		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
 		"      --sink-listen A:P     where the embedded sink listens\n"
-		"      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
+		"      --no-sink             run no embedded sink: a separate `relaywatch sink\n"
+		"                            --db` on the same store gets the mail\n"
 		"      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
 		"      --source ADDR         source address for the probes\n"
 		"      --timeout SECONDS     deadline for connect, banner and each reply\n"
@@ -360,7 +364,7 @@ static void on_probe_done(struct probe *p, void *arg)
 	sched_end(s->sched, &j->it);
 	rw_debug("scan target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
 		 sess_end_name(j->r.end));
-	if (s->sink && s->cfg->wait > 0 && result_accepted(&j->r) > 0) {
+	if ((s->sink || s->poll_timer) && s->cfg->wait > 0 && result_accepted(&j->r) > 0) {
 		struct timeval tv = { .tv_sec = s->cfg->wait, .tv_usec = 0 };
 
 		j->wait_timer = evtimer_new(s->base, on_wait_over, j);
@@ -389,69 +393,106 @@ static void on_probe_done(struct probe *p, void *arg)
 static void save_arrival(struct scan *s, const struct arrival *a)
 {
 	int ours = a->token_status == TOKEN_VALID && strcmp(a->fields.scan, s->scan_id) == 0;
-	json_t *chain = json_array();
-	char *rcv;
 
-	for (int i = 0; i < a->nreceived; i++)
-		json_array_append_new(chain, output_json_text(a->received[i]));
-	rcv = json_dumps(chain, JSON_COMPACT);
-	json_decref(chain);
-	if (rcv == NULL)
-		rw_panic("%s: json_dumps failed (out of memory)", __func__);
-	struct store_arrival sa = {
-		.token = a->token, .scan = ours ? s->db_id : 0,
-		.target = ours ? a->fields.target : "", .port = ours ? a->fields.port : 0,
-		.test = ours ? a->fields.test : "", .peer = a->peer, .received = rcv,
-		.arrived = a->time, .quoted = a->quoted,
-	};
-	if (store_arrival_put(s->st, &sa, NULL) < 0)
+	if (arrival_store_put(s->st, a, ours ? s->db_id : 0, NULL) < 0)
 		rw_log(LOG_WARNING, "scan event=store-error what=arrival error=\"%s\"",
 		       store_error(s->st));
-	free(rcv);
 }
 
-/* on_arrival - tie a valid token to a live job's test; the rest is foreign */
+/* tie_arrival - give a valid token of this scan to its live job's test;
+ * 0 when no live test waits for it */
+static int tie_arrival(struct scan *s, const struct arrival *a)
+{
+	if (a->token_status != TOKEN_VALID || (a->replayed && !a->quoted) ||
+	    strcmp(a->fields.scan, s->scan_id) != 0)
+		return 0;
+	for (struct job *j = s->live; j; j = j->next) {
+		struct target_result *r = &j->r;
+
+		if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0)
+			continue;
+		for (size_t k = 0; k < r->ntests; k++) {
+			struct test_result *t = &r->tests[k];
+
+			if (strcmp(t->token, a->token) != 0 || t->has_arrival)
+				continue;
+			if (a->quoted) {
+				/* backscatter: accepted, then bounced to the canary */
+				t->bounced = 1;
+				rw_log(LOG_INFO, "scan target=%s port=%u event=bounce test=%s peer=%s",
+				       r->addr, r->port, t->test->id, a->peer);
+			} else {
+				arrival_copy(&t->arrival, a);
+				t->has_arrival = 1;
+				t->stage = STAGE_DELIVERED;
+				rw_log(LOG_INFO, "scan target=%s port=%u event=arrival test=%s peer=%s",
+				       r->addr, r->port, t->test->id, a->peer);
+			}
+			/* every accepted test accounted for: final now */
+			if (j->wait_timer && result_accepted(r) == 0)
+				finalize(j);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* on_arrival - the embedded sink's arrivals: stored, and tied to a live
+ * job's test when the token is this scan's; the rest is foreign */
 static void on_arrival(const struct arrival *a, void *arg)
 {
 	struct scan *s = arg;
 
 	if (s->st && !s->store_failed)
 		save_arrival(s, a);
-
-	if (a->token_status == TOKEN_VALID && (!a->replayed || a->quoted) &&
-	    strcmp(a->fields.scan, s->scan_id) == 0) {
-		for (struct job *j = s->live; j; j = j->next) {
-			struct target_result *r = &j->r;
-
-			if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0)
-				continue;
-			for (size_t k = 0; k < r->ntests; k++) {
-				struct test_result *t = &r->tests[k];
-
-				if (strcmp(t->token, a->token) != 0 || t->has_arrival)
-					continue;
-				if (a->quoted) {
-					/* backscatter: accepted, then bounced to the canary */
-					t->bounced = 1;
-					rw_log(LOG_INFO, "scan target=%s port=%u event=bounce test=%s peer=%s",
-					       r->addr, r->port, t->test->id, a->peer);
-				} else {
-					arrival_copy(&t->arrival, a);
-					t->has_arrival = 1;
-					t->stage = STAGE_DELIVERED;
-					rw_log(LOG_INFO, "scan target=%s port=%u event=arrival test=%s peer=%s",
-					       r->addr, r->port, t->test->id, a->peer);
-				}
-				/* every accepted test accounted for: final now */
-				if (j->wait_timer && result_accepted(r) == 0)
-					finalize(j);
-				return;
-			}
-		}
-	}
+	if (tie_arrival(s, a))
+		return;
 	s->foreign_total++;
 	rw_log(LOG_NOTICE, "scan event=foreign-arrival peer=%s token_status=%s replayed=%d", a->peer,
 	       a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
+}
+
+/* on_poll - --no-sink with a store: the arrivals a separate `relaywatch
+ * sink --db` recorded for this scan, tied like the embedded sink's */
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct scan *s = arg;
+	struct store_arrivals l = { 0 };
+
+	(void)fd;
+	(void)what;
+	if (s->store_failed)
+		return;
+	if (store_arrivals_since(s->st, s->db_id, s->poll_after, 0, &l) < 0) {
+		rw_log(LOG_WARNING, "scan event=store-error what=arrivals error=\"%s\"",
+		       store_error(s->st));
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct store_arrival *sa = &l.v[i];
+		struct arrival a = { .time = sa->arrived, .token_status = TOKEN_VALID,
+				     .quoted = !sa->relayed };
+		json_t *rcv = json_loads(sa->received ? sa->received : "[]", 0, NULL);
+		size_t k;
+		json_t *v;
+
+		s->poll_after = sa->id;
+		snprintf(a.peer, sizeof(a.peer), "%s", sa->peer);
+		snprintf(a.token, sizeof(a.token), "%s", sa->token);
+		snprintf(a.fields.scan, sizeof(a.fields.scan), "%s", s->scan_id);
+		snprintf(a.fields.target, sizeof(a.fields.target), "%s", sa->target);
+		snprintf(a.fields.test, sizeof(a.fields.test), "%s", sa->test);
+		a.fields.port = sa->port;
+		json_array_foreach (rcv, k, v) {
+			if (a.nreceived < RW_RECEIVED_MAX && json_is_string(v))
+				a.received[a.nreceived++] = xstrdup(json_string_value(v));
+		}
+		json_decref(rcv);
+		if (!tie_arrival(s, &a))
+			s->foreign_total += sa->relayed != 0;
+		arrival_clear(&a);
+	}
+	store_arrivals_free(&l);
 }
 
 /* ---- the scheduler --------------------------------------------------- */
@@ -1379,6 +1420,12 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		s.flush_timer = event_new(s.base, -1, EV_PERSIST, on_flush_timer, &s);
 		event_add(s.flush_timer, &ftv);
 	}
+	if (s.st && o.pf.no_sink) {
+		struct timeval ptv = { .tv_sec = 1 };
+
+		s.poll_timer = event_new(s.base, -1, EV_PERSIST, on_poll, &s);
+		event_add(s.poll_timer, &ptv);
+	}
 	s.found = tmpfile();
 	if (s.found == NULL) {
 		fprintf(stderr, "relaywatch scan: tmpfile: %s\n", strerror(errno));
@@ -1459,6 +1506,8 @@ out:
 		event_free(s.flush_timer);
 	if (s.stats_timer)
 		event_free(s.stats_timer);
+	if (s.poll_timer)
+		event_free(s.poll_timer);
 	if (s.sigint)
 		event_free(s.sigint);
 	if (s.sigterm)
