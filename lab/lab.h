@@ -45,7 +45,7 @@ struct greylist;
 #define LAB_ENDLESS_MAX (64L * 1024 * 1024) /* then close anyway */
 #define LAB_BINARY_LEN 512           /* junk banner */
 #define LAB_DELIVER_MAX 32768        /* deliveries waiting or running */
-#define LAB_DELIVER_CONC 128         /* of them connected at once */
+#define LAB_DELIVER_CONC 512         /* of them connected at once (the sink takes 1024) */
 #define LAB_DELIVER_TIMEOUT 30       /* per reply, seconds */
 #define LAB_DELIVER_TRIES 3          /* for a temporary failure */
 #define LAB_DELIVER_RETRY_SEC 1
