@@ -159,7 +159,7 @@ def table(rows_path):
     print("-" * len(hdr))
     for r in rows:
         ratio = "-"
-        if r["tool"] == "relaywatch" and nmap.get(r["latency"]):
+        if r["tool"] == "relaywatch" and nmap.get(r["latency"]) and r["inflight"] is None:
             ratio = "%.0fx" % (r["hps"] / nmap[r["latency"]])
         print("%-16s %-10s %4d %6d %5d %8.1f %9.1f %8.1f %9s %9s %9s %8s" % (
             r["case"], r["tool"], r["latency"], r["addrs"], r["populated"], r["wall"], r["hps"],
