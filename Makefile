@@ -3,6 +3,7 @@
 #   make check      build and run every test; last line "N passed, N failed"
 #   make asan       the same with ASan+UBSan (build-asan/)
 #   make fuzz       libFuzzer targets (build-fuzz/); make fuzz-run FUZZTIME=600
+#   make bench      bench/scan: relaywatch against nmap on a /16 lab (root, nmap)
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
@@ -53,7 +54,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/test_fuzz_%)
 LIBRW := $(B)/librw.a
 
-.PHONY: all check asan fuzz fuzz-run demo deps clean format unit
+.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench
 
 all: $(B)/relaywatch $(B)/relaywatch-lab
 
@@ -112,6 +113,10 @@ fuzz-run: fuzz
 		echo "fuzz $$n for $(FUZZTIME)s"; \
 		$$f -max_total_time=$(FUZZTIME) -max_len=8192 $(FUZZ_B)/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | tail -3 || exit 1; \
 	done
+
+# benchmarks are programs, not tests: make check never runs them
+bench: all
+	@RW_BUILD=$(abspath $(B)) sh bench/scan
 
 deps:
 	@sh contrib/deps.sh

@@ -39,10 +39,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "../src/core/log.h"
 #include "../src/core/xalloc.h"
+#include "sparse.h"
 
 struct lab_dead {
 	void (*fn)(void *);
@@ -178,19 +180,25 @@ static int check_list(const char *list, char *err, size_t errlen)
 	return 0;
 }
 
-/* host_by_profile - the host running a profile in the same copy, or NULL */
-static struct lab_host *host_by_profile(struct lab *lab, const char *name, int copy)
+/* host_by_profile - the host running a profile in the same copy as
+ * hosts[i], or NULL; a copy's hosts are consecutive in the table */
+static struct lab_host *host_by_profile(struct lab *lab, const char *name, size_t i)
 {
-	size_t i;
+	int copy = lab->hosts[i].copy;
+	size_t j = i;
 
-	for (i = 0; name != NULL && i < lab->nhosts; i++)
-		if (lab->hosts[i].copy == copy && strcmp(lab->hosts[i].prof->name, name) == 0)
-			return &lab->hosts[i];
+	if (name == NULL)
+		return NULL;
+	while (j > 0 && lab->hosts[j - 1].copy == copy)
+		j--;
+	for (; j < lab->nhosts && lab->hosts[j].copy == copy; j++)
+		if (strcmp(lab->hosts[j].prof->name, name) == 0)
+			return &lab->hosts[j];
 	return NULL;
 }
 
 /* host_add - the next host: address, names, identity for addr_route */
-static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t first, char *err,
+static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t addr, char *err,
 		    size_t errlen)
 {
 	struct lab_host *h;
@@ -209,7 +217,7 @@ static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t
 	sin = (struct sockaddr_in *)&h->addr;
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)lab->cfg->port);
-	sin->sin_addr.s_addr = htonl(first + (uint32_t)lab->nhosts);
+	sin->sin_addr.s_addr = htonl(addr);
 	h->addrlen = sizeof(*sin);
 	inet_ntop(AF_INET, &sin->sin_addr, h->ip, sizeof(h->ip));
 	if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127) {
@@ -227,23 +235,88 @@ static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t
 	return 0;
 }
 
+/* pick_profiles - the profiles in the order hosts take them: table order
+ * (each once) without --range; with it the list's order, where a name
+ * listed twice gets twice the share. *n gets the count; owned. */
+static const struct profile **pick_profiles(const struct lab_config *cfg, size_t *n)
+{
+	const struct profile *all, **sel;
+	size_t nall, i;
+	const char *p = cfg->profiles;
+
+	all = profile_all(&nall);
+	*n = 0;
+	if (cfg->range == NULL || p == NULL || *p == '\0') {
+		sel = xcalloc(nall, sizeof(*sel));
+		for (i = 0; i < nall; i++)
+			if (selected(cfg->profiles, all[i].name))
+				sel[(*n)++] = &all[i];
+		return sel;
+	}
+	sel = xcalloc(strlen(p) / 2 + 1, sizeof(*sel)); /* names are >= 1 char plus a comma */
+	while (*p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, p); /* check_list bounded it */
+		sel[(*n)++] = profile_by_name(name);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return sel;
+}
+
+/* add_hosts - every host: the selection --repeat times from --base, or
+ * the selection in turn over the populated addresses of --range */
+static int add_hosts(struct lab *lab, const struct profile **sel, size_t nsel, char *err,
+		     size_t errlen)
+{
+	const struct lab_config *cfg = lab->cfg;
+	uint64_t count, k, nth = 0;
+	uint32_t first;
+	struct in_addr a;
+	size_t i;
+	int copy;
+
+	if (cfg->range == NULL) {
+		if (inet_pton(AF_INET, cfg->base, &a) != 1) {
+			snprintf(err, errlen, "--base %s: not an IPv4 address", cfg->base);
+			return -1;
+		}
+		first = ntohl(a.s_addr);
+		for (copy = 0; copy < cfg->repeat; copy++)
+			for (i = 0; i < nsel; i++)
+				if (host_add(lab, sel[i], copy, first + (uint32_t)lab->nhosts, err,
+					     errlen) < 0)
+					return -1;
+		return 0;
+	}
+	if (sparse_range(cfg->range, &first, &count, err, errlen) < 0)
+		return -1;
+	for (k = 0; k < count; k++) {
+		if (!sparse_populated(cfg->seed, first + (uint32_t)k, cfg->density_ppm))
+			continue;
+		if (host_add(lab, sel[nth % nsel], (int)(nth / nsel), first + (uint32_t)k, err,
+			     errlen) < 0)
+			return -1;
+		nth++;
+	}
+	return 0;
+}
+
 /* lab_new - hosts, addresses, chain partners */
 struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char *err,
 		    size_t errlen)
 {
-	const struct profile *all;
-	struct in_addr a;
+	const struct profile **sel;
 	struct lab *lab;
-	size_t n, i;
-	uint32_t first;
-	int sinklen, copy;
+	size_t nsel, i;
+	int sinklen, rc;
 
 	if (check_list(cfg->profiles, err, errlen) < 0)
 		return NULL;
-	if (inet_pton(AF_INET, cfg->base, &a) != 1) {
-		snprintf(err, errlen, "--base %s: not an IPv4 address", cfg->base);
-		return NULL;
-	}
 	lab = xcalloc(1, sizeof(*lab));
 	lab->base = base;
 	lab->cfg = cfg;
@@ -255,37 +328,42 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 		return lab_free(lab);
 	}
 	lab->sinklen = (socklen_t)sinklen;
-	all = profile_all(&n);
 	if (cfg->repeat < 1 || cfg->repeat > LAB_HOSTS_MAX) {
 		snprintf(err, errlen, "--repeat %d: want 1 to %d", cfg->repeat, LAB_HOSTS_MAX);
 		return lab_free(lab);
 	}
-	/* the loop below stops at LAB_HOSTS_MAX hosts with an error */
-	lab->hosts = xcalloc(n * (size_t)cfg->repeat < LAB_HOSTS_MAX ? n * (size_t)cfg->repeat
-								    : LAB_HOSTS_MAX,
-			     sizeof(*lab->hosts));
-	first = ntohl(a.s_addr);
-	for (copy = 0; copy < cfg->repeat; copy++)
-		for (i = 0; i < n; i++)
-			if (selected(cfg->profiles, all[i].name) &&
-			    host_add(lab, &all[i], copy, first, err, errlen) < 0)
-				return lab_free(lab);
+	/* add_hosts stops at LAB_HOSTS_MAX hosts with an error */
+	lab->hosts = xcalloc(LAB_HOSTS_MAX, sizeof(*lab->hosts));
+	sel = pick_profiles(cfg, &nsel);
+	rc = nsel == 0 ? 0 : add_hosts(lab, sel, nsel, err, errlen);
+	free(sel);
+	if (rc < 0)
+		return lab_free(lab);
 	if (lab->nhosts == 0) {
-		snprintf(err, errlen, "no profile selected");
+		snprintf(err, errlen, nsel == 0 ? "no profile selected"
+						: "--range %s: no address drawn at this density",
+			 cfg->range);
 		return lab_free(lab);
 	}
+	lab->hosts = xrealloc(lab->hosts, lab->nhosts * sizeof(*lab->hosts));
 	for (i = 0; i < lab->nhosts; i++) {
 		struct lab_host *h = &lab->hosts[i], *p;
 
+		/* the names point into the host itself: set again after the realloc */
+		h->names[0] = h->name;
+		h->ips[0] = h->ip;
+		h->self.names = h->names;
+		h->self.ips = h->ips;
+		h->lab = lab;
 		if (h->prof->next_hop != NULL) {
-			h->next_hop = host_by_profile(lab, h->prof->next_hop, h->copy);
+			h->next_hop = host_by_profile(lab, h->prof->next_hop, i);
 			if (h->next_hop == NULL)
 				rw_log(LOG_WARNING, "lab host=%s profile=%s event=config next_hop=%s "
 				       "problem=not-selected action=sink", h->name, h->prof->name,
 				       h->prof->next_hop);
 		}
 		if (h->prof->trust != NULL) {
-			p = host_by_profile(lab, h->prof->trust, h->copy);
+			p = host_by_profile(lab, h->prof->trust, i);
 			if (p != NULL)
 				snprintf(h->trusted, sizeof(h->trusted), "%s", p->ip);
 			else
@@ -297,11 +375,36 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 	return lab;
 }
 
+/* raise_nofile - room for every listener, LAB_CONN_MAX connections and
+ * the deliveries; the hard limit is raised too when we may (root) */
+static void raise_nofile(const struct lab *lab)
+{
+	rlim_t want = (rlim_t)lab->nhosts + LAB_CONN_MAX + LAB_DELIVER_CONC + LAB_FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		struct rlimit up = {want, want};
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		rw_log(LOG_WARNING, "lab event=nofile limit=%llu want=%llu hosts=%zu "
+		       "problem=low-fd-limit action=connections-beyond-refused",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)want, lab->nhosts);
+}
+
 /* lab_start - a listener per host, TLS context first if anyone needs it */
 int lab_start(struct lab *lab, char *err, size_t errlen)
 {
 	size_t i;
 
+	raise_nofile(lab);
 	for (i = 0; i < lab->nhosts; i++) {
 		struct lab_host *h = &lab->hosts[i];
 

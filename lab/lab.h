@@ -12,6 +12,7 @@
 #define LAB_LAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "../src/core/limits.h"
@@ -27,8 +28,9 @@ struct ssl_ctx_st;
 struct greylist;
 
 /* Limits of the lab (one name each, as src/core/limits.h does). */
-#define LAB_HOSTS_MAX 1024           /* hosts (profiles) in one lab */
-#define LAB_CONN_MAX 4096            /* server connections, all hosts */
+#define LAB_HOSTS_MAX 65536          /* hosts in one lab: a whole /16 */
+#define LAB_CONN_MAX 16384           /* server connections, all hosts */
+#define LAB_FD_SPARE 64              /* descriptors beyond listeners and connections */
 #define LAB_MSG_MAX (256 * 1024)     /* message accepted (advertised SIZE) */
 #define LAB_RCPT_MAX 100             /* RFC 5321 4.5.3.1.8 */
 #define LAB_READ_HIGHWAT (16 * 1024) /* per connection input */
@@ -42,8 +44,8 @@ struct greylist;
 #define LAB_ENDLESS_CHUNK (16 * 1024) /* refill when output drops below */
 #define LAB_ENDLESS_MAX (64L * 1024 * 1024) /* then close anyway */
 #define LAB_BINARY_LEN 512           /* junk banner */
-#define LAB_DELIVER_MAX 4096         /* deliveries waiting or running */
-#define LAB_DELIVER_CONC 128         /* of them connected at once */
+#define LAB_DELIVER_MAX 32768        /* deliveries waiting or running */
+#define LAB_DELIVER_CONC 512         /* of them connected at once (the sink takes 1024) */
 #define LAB_DELIVER_TIMEOUT 30       /* per reply, seconds */
 #define LAB_DELIVER_TRIES 3          /* for a temporary failure */
 #define LAB_DELIVER_RETRY_SEC 1
@@ -58,6 +60,9 @@ struct lab_config {
 	const char *truth;     /* ground-truth file or NULL */
 	const char *profiles;  /* comma list or NULL: all */
 	int repeat;            /* hosts per profile (benchmarks) */
+	const char *range;     /* CIDR to populate sparsely, or NULL: --base */
+	uint32_t density_ppm;  /* share of --range populated, per million */
+	uint64_t seed;         /* which addresses of --range are populated */
 	int delay;             /* seconds, delayed profile */
 	int greylist;          /* seconds, greylist profile */
 	int verbose;

@@ -7,7 +7,7 @@
  *	relaywatch-lab --sink ADDR:PORT [--canary DOMAIN] [--base ADDR]
  *	    [--port N] [--latency MS] [--truth FILE] [--profiles a,b,c]
  *	    [--repeat N] [--delay SECONDS] [--greylist SECONDS] [-v] [-q]
- *	    [--list]
+ *	    [--range CIDR [--density D] [--seed N]] [--list]
  * DESCRIPTION
  *	Starts one host per selected profile (lab/profile.c) on
  *	consecutive 127/8 addresses from --base, all on --port, writes the
@@ -16,6 +16,10 @@
  *	until SIGTERM or SIGINT, then frees everything and exits 0.
  *	--repeat N runs the selection N times over (benchmarks want many
  *	hosts); each copy's chain-entry relays through its own smarthost.
+ *	--range CIDR instead populates a share --density (default 0.1) of
+ *	a loopback block, drawn by --seed (lab/sparse.c), the populated
+ *	addresses taking the --profiles list in turn (a name listed twice
+ *	gets twice the share); the other addresses refuse connections.
  *	--list prints the profile table and exits.
  * DIAGNOSTICS
  *	Exit 2 for a usage error, 3 when a listener cannot be bound or the
@@ -35,6 +39,7 @@
 
 #include "../src/core/log.h"
 #include "lab.h"
+#include "sparse.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
@@ -48,6 +53,11 @@ static const char usage_text[] =
 	"  --truth FILE         write `addr port profile expected-verdict` lines\n"
 	"  --profiles a,b,c     only these profiles (see --list)\n"
 	"  --repeat N           run every selected profile on N hosts (default 1)\n"
+	"  --range CIDR         populate a share of this 127/8 block instead of\n"
+	"                       --base/--repeat; hosts take --profiles in turn\n"
+	"                       (list a name twice for twice the share)\n"
+	"  --density D          share of --range populated, 0 < D <= 1 (default 0.1)\n"
+	"  --seed N             which addresses of --range are populated (default 1)\n"
 	"  --delay SECONDS      the delayed profile's delay (default 3)\n"
 	"  --greylist SECONDS   the greylist profile's delay (default 2)\n"
 	"  -v, --verbose        debug logging\n"
@@ -62,6 +72,8 @@ static const struct option options[] = {
 	{"repeat", required_argument, NULL, 'r'}, {"delay", required_argument, NULL, 'd'},
 	{"greylist", required_argument, NULL, 'g'}, {"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"range", required_argument, NULL, 'R'}, {"density", required_argument, NULL, 'D'},
+	{"seed", required_argument, NULL, 'S'},
 	{"list", no_argument, NULL, 'L'},        {"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -116,7 +128,10 @@ int main(int argc, char **argv)
 		.delay = 3,
 		.greylist = 2,
 		.repeat = 1,
+		.density_ppm = 100000,
+		.seed = 1,
 	};
+	int base_set = 0;
 	struct event_base *base;
 	struct event *sigterm, *sigint;
 	struct lab *lab;
@@ -134,6 +149,21 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			cfg.base = optarg;
+			base_set = 1;
+			break;
+		case 'R':
+			cfg.range = optarg;
+			break;
+		case 'D':
+			if (sparse_density(optarg, &cfg.density_ppm) < 0) {
+				fprintf(stderr, "relaywatch-lab: --density %s: want 0 < D <= 1\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			if ((v = number(optarg, 0, LONG_MAX)) < 0)
+				goto bad;
+			cfg.seed = (uint64_t)v;
 			break;
 		case 'p':
 			if ((v = number(optarg, 1, 65535)) < 0)
@@ -187,6 +217,10 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	if (cfg.range != NULL && (base_set || cfg.repeat != 1)) {
+		fprintf(stderr, "relaywatch-lab: --range replaces --base and --repeat\n");
+		return EXIT_USAGE;
+	}
 	log_init("relaywatch-lab", LOG_DEST_STDERR, cfg.verbose + 1);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -210,8 +244,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "relaywatch-lab: %s\n", err);
 		rc = EXIT_RUNTIME;
 	} else {
-		rw_log(LOG_INFO, "lab event=ready hosts=%zu base=%s port=%u sink=%s canary=%s",
-		       lab->nhosts, cfg.base, cfg.port, cfg.sink, cfg.canary);
+		rw_log(LOG_INFO, "lab event=ready hosts=%zu %s=%s port=%u sink=%s canary=%s",
+		       lab->nhosts, cfg.range ? "range" : "base", cfg.range ? cfg.range : cfg.base,
+		       cfg.port, cfg.sink, cfg.canary);
 		printf("ready\n");
 		fflush(stdout);
 		event_base_dispatch(base);
@@ -228,6 +263,7 @@ bad:
 		: ch == 'l' ? "latency"
 		: ch == 'd' ? "delay"
 		: ch == 'r' ? "repeat"
+		: ch == 'S' ? "seed"
 			    : "greylist",
 		optarg);
 	return EXIT_USAGE;
