@@ -307,7 +307,7 @@ static void test_arrival_then_refusal(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
-	f.r.tests[0].has_arrival = 1;
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "554 5.7.1 rejected after all\r\n", SA_SEND, "QUIT");
 	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
@@ -384,7 +384,8 @@ static void test_arrival_before_250(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
-	f.r.tests[0].has_arrival = 1; /* what cmd_test's arrival callback does */
+	/* what cmd_test's arrival callback does */
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "250 queued\r\n", SA_SEND, "QUIT");
 	assert_int_equal(f.r.tests[0].stage, STAGE_DELIVERED);
