@@ -414,7 +414,7 @@ static int tie_arrival(struct scan *s, const struct arrival *a)
 		for (size_t k = 0; k < r->ntests; k++) {
 			struct test_result *t = &r->tests[k];
 
-			if (strcmp(t->token, a->token) != 0 || t->has_arrival)
+			if (strcmp(t->token, a->token) != 0 || t->arrival)
 				continue;
 			if (a->quoted) {
 				/* backscatter: accepted, then bounced to the canary */
@@ -422,8 +422,7 @@ static int tie_arrival(struct scan *s, const struct arrival *a)
 				rw_log(LOG_INFO, "scan target=%s port=%u event=bounce test=%s peer=%s",
 				       r->addr, r->port, t->test->id, a->peer);
 			} else {
-				arrival_copy(&t->arrival, a);
-				t->has_arrival = 1;
+				t->arrival = arrival_dup(a);
 				t->stage = STAGE_DELIVERED;
 				rw_log(LOG_INFO, "scan target=%s port=%u event=arrival test=%s peer=%s",
 				       r->addr, r->port, t->test->id, a->peer);
@@ -1406,6 +1405,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		.session_timeout_ms = cfg->session_timeout * 1000,
 		.greylist_delay_ms = cfg->greylist_delay * 1000,
 		.greylist_rounds = RW_GREYLIST_ROUNDS_MAX, .reconnect_max = RW_RECONNECT_MAX,
+		.no_transcript = !s.verbose, /* only -v shows it (JSON and the store) */
 	};
 	s.env = (struct probe_env){
 		.base = s.base, .ssl_ctx = probe_ssl_ctx(),

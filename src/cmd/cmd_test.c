@@ -167,7 +167,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 			for (size_t k = 0; k < r->ntests; k++) {
 				struct test_result *t = &r->tests[k];
 
-				if (strcmp(t->token, a->token) != 0 || t->has_arrival)
+				if (strcmp(t->token, a->token) != 0 || t->arrival)
 					continue;
 				if (a->quoted) {
 					/* backscatter: accepted, then bounced to the canary */
@@ -178,8 +178,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 						finish_soon(run);
 					return;
 				}
-				arrival_copy(&t->arrival, a);
-				t->has_arrival = 1;
+				t->arrival = arrival_dup(a);
 				t->stage = STAGE_DELIVERED;
 				rw_log(LOG_INFO, "test target=%s port=%u event=arrival test=%s peer=%s",
 				       r->addr, r->port, t->test->id, a->peer);

@@ -165,8 +165,8 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 		json_object_set_new(jt, "sender_fallback", json_boolean(t->sender_fallback));
 		json_object_set_new(jt, "token", jstr(t->token));
 		json_array_append_new(tests, jt);
-		if (t->has_arrival)
-			json_array_append_new(arrivals, arrival_obj(&t->arrival, t->test->id));
+		if (t->arrival)
+			json_array_append_new(arrivals, arrival_obj(t->arrival, t->test->id));
 	}
 	json_object_set_new(o, "tests", tests);
 	json_object_set_new(o, "arrivals", arrivals);
@@ -291,16 +291,16 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 		time_t tt;
 		struct tm tm;
 
-		if (!t->has_arrival || (n++ > 0 && !verbose))
+		if (!t->arrival || (n++ > 0 && !verbose))
 			continue;
-		tt = (time_t)t->arrival.time;
+		tt = (time_t)t->arrival->time;
 		gmtime_r(&tt, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		fprintf(fp, "  evidence (%s): arrived %s from %s, token %s\n", t->test->id, when,
-			t->arrival.peer, token_status_name(t->arrival.token_status));
-		for (int k = 0; k < t->arrival.nreceived; k++) {
+			t->arrival->peer, token_status_name(t->arrival->token_status));
+		for (int k = 0; k < t->arrival->nreceived; k++) {
 			fputs("    Received: ", fp);
-			put_clean(fp, t->arrival.received[k]);
+			put_clean(fp, t->arrival->received[k]);
 			fputc('\n', fp);
 		}
 	}

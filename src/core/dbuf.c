@@ -8,6 +8,7 @@
  *	int dbuf_addc(b, c); int dbuf_adds(b, s);
  *	int dbuf_printf(b, fmt, ...); const char *dbuf_str(b);
  *	void dbuf_reset(b); void dbuf_free(b); char *dbuf_steal(b);
+ *	void dbuf_shrink(b, size_t keep);
  * DESCRIPTION
  *	The buffer never grows past cap: the limit is checked before a byte
  *	is stored, the excess is counted in b->dropped and -1 is returned.
@@ -16,14 +17,17 @@
  *	The struct is the caller's; data is owned by it and stays
  *	NUL-terminated once written. dbuf_str() is borrowed until the next
  *	write, reset or free ("" before the first write). dbuf_reset()
- *	empties the buffer but keeps its memory; dbuf_free() releases it and
- *	leaves b reusable with the same cap; dbuf_steal() hands the data
+ *	empties the buffer but keeps its memory; dbuf_shrink() empties it
+ *	and releases the memory when more than keep bytes are held (a buffer
+ *	reused for many small writes and an occasional big one); dbuf_free()
+ *	releases it and leaves b reusable with the same cap; dbuf_steal() hands the data
  *	(owned, free() it; "" when empty) to the caller and empties b.
  * DIAGNOSTICS
  *	-1 from the add functions when the cap truncated the input; out of
  *	memory is fatal in xrealloc.
  * LIMITS
  *	cap per buffer, chosen by the owner (see limits.h); 0 means none.
+ *	Memory grows by doubling from 64 bytes and never past cap + 1.
  * STANDARDS
  *	none.
  */
@@ -59,7 +63,16 @@ void dbuf_reset(struct dbuf *b)
 		b->data[0] = '\0';
 }
 
-/* reserve - make room for n more bytes plus the terminator */
+/* dbuf_shrink - empty the buffer; give its memory back when it holds more than keep */
+void dbuf_shrink(struct dbuf *b, size_t keep)
+{
+	if (b->alloc > keep)
+		dbuf_free(b);
+	else
+		dbuf_reset(b);
+}
+
+/* reserve - make room for n more bytes plus the terminator, never past the cap */
 static void reserve(struct dbuf *b, size_t n)
 {
 	size_t want = b->len + n + 1;
@@ -70,6 +83,8 @@ static void reserve(struct dbuf *b, size_t n)
 	na = b->alloc ? b->alloc : 64;
 	while (na < want)
 		na *= 2;
+	if (b->cap && na > b->cap + 1)
+		na = b->cap + 1; /* want <= cap + 1: add stores at most cap bytes */
 	b->data = xrealloc(b->data, na);
 	b->alloc = na;
 }

@@ -21,6 +21,8 @@ struct dbuf {
 void dbuf_init(struct dbuf *b, size_t cap);
 void dbuf_free(struct dbuf *b); /* releases data, leaves b reusable */
 void dbuf_reset(struct dbuf *b);
+/* dbuf_shrink - reset; also free the memory when more than keep bytes are held */
+void dbuf_shrink(struct dbuf *b, size_t keep);
 /* dbuf_add - append; returns 0, or -1 when the cap truncated the input */
 int dbuf_add(struct dbuf *b, const void *p, size_t n);
 int dbuf_addc(struct dbuf *b, char c);

@@ -26,9 +26,14 @@ struct arrival {
 	                                    (newest) first; owned */
 };
 
-/* arrival_free_fields - free received[]; the struct itself is the caller's */
+/* arrival_clear - free received[]; the struct itself is the caller's */
 void arrival_clear(struct arrival *a);
 /* arrival_copy - deep copy into dst (dst must be clear) */
 void arrival_copy(struct arrival *dst, const struct arrival *src);
+/* arrival_dup - an owned deep copy of src (a result keeps one only when a
+ * message arrived); free it with arrival_free() */
+struct arrival *arrival_dup(const struct arrival *src);
+/* arrival_free - free an arrival from arrival_dup(); NULL ok; returns NULL */
+struct arrival *arrival_free(struct arrival *a);
 
 #endif

@@ -6,6 +6,9 @@
  * SYNOPSIS
  *	void result_init(struct target_result *r);
  *	void result_clear(struct target_result *r);
+ *	void result_tests_new(struct target_result *r, size_t n);
+ *	void result_test_set(struct test_result *t, const char *helo,
+ *		const char *mail_from, const char *rcpt_to, const char *token);
  *	size_t result_accepted(const struct target_result *r);
  *	const char *verdict_name(enum verdict v);
  *	const char *stage_name(enum stage s);
@@ -15,16 +18,22 @@
  *	they are static, and "?" for a value outside the enum.
  *	result_init() zeroes r, caps its transcript and starts the verdict at
  *	error until verdict_decide() says otherwise. result_clear() frees what
- *	r owns (test texts, arrivals, banner, transcript) and leaves the
- *	pointers NULL; ntests and the other scalars are kept.
+ *	r owns (the tests with their strings, texts and arrivals, banner,
+ *	transcript) and leaves the pointers NULL and ntests 0; the other
+ *	scalars are kept. result_tests_new() gives r n zeroed tests whose
+ *	strings are "", so a session pays for the battery it runs, not for
+ *	RW_BATTERY_MAX. result_test_set() replaces a test's four strings with
+ *	copies in one allocation (one malloc per test, not four); its
+ *	arguments may point into the block it replaces.
  * DIAGNOSTICS
  *	none.
  * LIMITS
- *	transcript capped at RW_TRANSCRIPT_MAX.
+ *	transcript capped at RW_TRANSCRIPT_MAX; at most RW_BATTERY_MAX tests.
  * STANDARDS
  *	none (doc/cli.md for the names).
  */
 #include "result.h"
+#include "../core/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,19 +86,56 @@ void result_init(struct target_result *r)
 	r->verdict = V_ERROR;
 }
 
-/* result_clear - free everything the result owns, keep its counts */
+/* result_clear - free everything the result owns, keep its other counts */
 void result_clear(struct target_result *r)
 {
 	for (size_t i = 0; i < r->ntests; i++) {
 		free(r->tests[i].text);
-		r->tests[i].text = NULL;
-		if (r->tests[i].has_arrival)
-			arrival_clear(&r->tests[i].arrival);
-		r->tests[i].has_arrival = 0;
+		free(r->tests[i].strs);
+		arrival_free(r->tests[i].arrival);
 	}
+	free(r->tests);
+	r->tests = NULL;
+	r->ntests = 0;
 	free(r->banner);
 	r->banner = NULL;
 	dbuf_free(&r->transcript);
+}
+
+/* result_tests_new - room for exactly the tests this session runs */
+void result_tests_new(struct target_result *r, size_t n)
+{
+	if (r->tests != NULL || n > RW_BATTERY_MAX)
+		rw_panic("%s: tests already there or %zu > RW_BATTERY_MAX", __func__, n);
+	r->tests = xcalloc(n ? n : 1, sizeof(*r->tests));
+	r->ntests = n;
+	for (size_t i = 0; i < n; i++)
+		result_test_set(&r->tests[i], "", "", "", "");
+}
+
+/* result_test_set - the four strings of a test in one owned block */
+void result_test_set(struct test_result *t, const char *helo, const char *mail_from,
+		     const char *rcpt_to, const char *token)
+{
+	const char *in[4] = { helo ? helo : "", mail_from ? mail_from : "",
+			      rcpt_to ? rcpt_to : "", token ? token : "" };
+	size_t len[4], total = 0;
+	char *block, *p;
+
+	for (int i = 0; i < 4; i++)
+		total += (len[i] = strlen(in[i])) + 1;
+	block = p = xmalloc(total);
+	for (int i = 0; i < 4; i++) {
+		memcpy(p, in[i], len[i] + 1);
+		in[i] = p; /* the old block may be what we copied from: free it last */
+		p += len[i] + 1;
+	}
+	free(t->strs);
+	t->strs = block;
+	t->helo = in[0];
+	t->mail_from = in[1];
+	t->rcpt_to = in[2];
+	t->token = in[3];
 }
 
 /* result_accepted - accepted tests still waiting for their arrival */

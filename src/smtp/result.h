@@ -55,12 +55,16 @@ enum sess_end {
 	END__COUNT
 };
 
+/* One test of the battery. The result owns everything it points to but
+ * test: helo, mail_from, rcpt_to and token share one block (set together
+ * by result_test_set), text and arrival are their own. */
 struct test_result {
 	const struct battery_test *test;
-	char helo[RW_DOMAIN_MAX + 1];
-	char mail_from[RW_PATH_MAX + 1];
-	char rcpt_to[RW_PATH_MAX + 1];
-	char token[RW_TOKEN_MAX];
+	const char *helo;    /* expanded for this target; "" until set */
+	const char *mail_from;
+	const char *rcpt_to;
+	const char *token;
+	char *strs;          /* the block the four strings above live in; owned */
 	enum stage stage;
 	int code;            /* the deciding reply: the refusal, or the 250 at end of DATA */
 	char esc[16];
@@ -68,8 +72,7 @@ struct test_result {
 	int attempts;        /* times run (greylisting retries, reconnects) */
 	int tempfail;        /* last answer was 4xx: retry pending or given up */
 	int done;            /* a final answer was obtained */
-	int has_arrival;
-	struct arrival arrival;
+	struct arrival *arrival; /* what the sink saw; owned; NULL when nothing arrived */
 	int bounced;         /* came back only quoted in a bounce/auto-reply */
 	int sender_fallback; /* its sender was refused; run again from the plain one */
 };
@@ -95,14 +98,23 @@ struct target_result {
 	int auth_seen;                  /* a 530/5.7.0-style auth demand was seen */
 	int starttls_demanded;          /* a "must issue STARTTLS" refusal was seen */
 	size_t ntests;
-	struct test_result tests[RW_BATTERY_MAX];
-	struct dbuf transcript;         /* "C: ..." / "S: ..." lines, capped */
+	struct test_result *tests;      /* ntests of them, owned (result_tests_new) */
+	struct dbuf transcript;         /* "C: ..." / "S: ..." lines, capped; grows as written */
 	long long started, finished;    /* unix ms */
 	int unmatched_arrivals;         /* arrivals for this target we could not tie to a test */
 };
 
 void result_init(struct target_result *r);
-void result_clear(struct target_result *r); /* frees owned fields; r reusable after init */
+/* result_clear - frees owned fields and the tests (ntests becomes 0); r
+ * reusable after init */
+void result_clear(struct target_result *r);
+/* result_tests_new - n empty tests (each string ""), sized to the battery
+ * when a session starts; r must have none */
+void result_tests_new(struct target_result *r, size_t n);
+/* result_test_set - copy t's HELO, MAIL, RCPT and token into one new block
+ * (any argument may be one of t's own strings); NULL counts as "" */
+void result_test_set(struct test_result *t, const char *helo, const char *mail_from,
+		     const char *rcpt_to, const char *token);
 /* result_accepted - tests accepted at end of DATA, neither delivered nor
  * bounced: the arrivals still worth waiting for */
 size_t result_accepted(const struct target_result *r);

@@ -31,7 +31,10 @@
  *	421 or a dropped connection mid-battery reconnect and continue with
  *	the test that was cut off, at most cfg->reconnect_max times in a row
  *	without an answer in between (Postfix drops a client after 20 errors).
- *	The result r is borrowed and must outlive the session.
+ *	The result r is borrowed and must outlive the session; sess_new()
+ *	gives it tests sized to the battery (result_tests_new). The
+ *	transcript is written only when cfg->no_transcript is 0; the output
+ *	buffer gives back a message's memory once it is sent.
  * DIAGNOSTICS
  *	Peer failures end the session with r->end and r->end_detail set;
  *	nothing here logs or aborts on peer input.
@@ -71,6 +74,9 @@ static const char *const state_names[SS__COUNT] = {
 };
 
 #define EXPECT_MAX 8
+/* Output bytes kept allocated between writes: a pipelined MAIL, RCPT,
+ * DATA group fits; the test message (~1 KiB) is freed once it is sent. */
+#define OUT_KEEP 512
 
 struct sess {
 	const struct sess_config *cfg;
@@ -85,7 +91,7 @@ struct sess {
 	char cur_helo[RW_DOMAIN_MAX + 1];
 	/* battery */
 	int round;              /* 0 = first pass; then greylisting rounds */
-	int last_round[RW_BATTERY_MAX]; /* round in which test i last got an answer */
+	int *last_round;        /* round in which test i last got an answer; owned */
 	size_t cur;             /* test in progress */
 	int in_test;            /* a test's transaction is under way */
 	int mail_ok, rcpt_ok;
@@ -136,6 +142,8 @@ static void transcript_line(struct sess *s, const char *who, const char *text, s
 {
 	struct dbuf *t = &s->r->transcript;
 
+	if (s->cfg->no_transcript)
+		return;
 	dbuf_adds(t, who);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
@@ -145,6 +153,30 @@ static void transcript_line(struct sess *s, const char *who, const char *text, s
 			dbuf_printf(t, "\\x%02x", c);
 	}
 	dbuf_addc(t, '\n');
+}
+
+/* note - a "-- ..." or other free-form transcript line */
+static void note(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* note - a "-- ..." or other free-form transcript line, unless none is kept */
+static void note(struct sess *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	if (s->cfg->no_transcript)
+		return;
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	dbuf_adds(&s->r->transcript, line);
+	free(line);
+}
+
+/* out_reset - empty the output; a message's worth of memory is not kept idle */
+static void out_reset(struct sess *s)
+{
+	dbuf_shrink(&s->out, OUT_KEEP);
 }
 
 /* send_cmd - queue one command line and the reply it expects */
@@ -211,6 +243,7 @@ int sess_expand_tests(struct sess *s, const char *host)
 {
 	struct target_result *r = s->r;
 	char ip[80], user[64], name[RW_DOMAIN_MAX + 1];
+	char helo[RW_DOMAIN_MAX + 1], from[RW_PATH_MAX + 1], to[RW_PATH_MAX + 1];
 	int v6 = strchr(r->addr, ':') != NULL;
 	int rc = 0;
 
@@ -234,10 +267,15 @@ int sess_expand_tests(struct sess *s, const char *host)
 		if (s->banner_host[0] && !(r->host[0] && r->host[0] != '['))
 			hv.host = s->banner_host;
 		snprintf(user, sizeof(user), "rw-%s", t->test->id);
-		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, t->helo,
-				   sizeof(t->helo)) < 0 ||
-		    battery_expand(t->test->mail_from, &v, t->mail_from, sizeof(t->mail_from)) < 0 ||
-		    battery_expand(t->test->rcpt_to, &v, t->rcpt_to, sizeof(t->rcpt_to)) < 0) {
+		/* expanded into locals holding the current values: a failed
+		 * expansion leaves "" in its field and the later ones as they were */
+		snprintf(helo, sizeof(helo), "%s", t->helo);
+		snprintf(from, sizeof(from), "%s", t->mail_from);
+		snprintf(to, sizeof(to), "%s", t->rcpt_to);
+		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, helo, sizeof(helo)) <
+			    0 ||
+		    battery_expand(t->test->mail_from, &v, from, sizeof(from)) < 0 ||
+		    battery_expand(t->test->rcpt_to, &v, to, sizeof(to)) < 0) {
 			/* never send a test whose addresses did not fit: it
 			 * stays "notrun" and out of the verdict */
 			t->done = 1;
@@ -245,6 +283,7 @@ int sess_expand_tests(struct sess *s, const char *host)
 			t->text = xstrdup("not run: its addresses do not fit RFC 5321 limits");
 			rc = -1;
 		}
+		result_test_set(t, helo, from, to, t->token);
 	}
 	return rc;
 }
@@ -254,6 +293,7 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 {
 	struct sess *s = xcalloc(1, sizeof(*s));
 	size_t n = cfg->nbattery < RW_BATTERY_MAX ? cfg->nbattery : RW_BATTERY_MAX;
+	char token[RW_TOKEN_MAX];
 
 	s->cfg = cfg;
 	s->r = r;
@@ -262,7 +302,8 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 	s->greet_test = -1;
 	dbuf_init(&s->out, 0);
 	r->started = now_ms;
-	r->ntests = n;
+	result_tests_new(r, n);
+	s->last_round = xcalloc(n ? n : 1, sizeof(*s->last_round));
 	for (size_t i = 0; i < n; i++) {
 		struct test_result *t = &r->tests[i];
 		struct token_fields f = { .port = r->port, .time = now_ms / 1000 };
@@ -271,7 +312,8 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 		snprintf(f.scan, sizeof(f.scan), "%s", cfg->scan_id ? cfg->scan_id : "0");
 		snprintf(f.target, sizeof(f.target), "%s", r->addr);
 		snprintf(f.test, sizeof(f.test), "%s", t->test->id);
-		token_make(cfg->key, &f, t->token, sizeof(t->token));
+		token_make(cfg->key, &f, token, sizeof(token));
+		result_test_set(t, "", "", "", token);
 		s->last_round[i] = -1;
 	}
 	sess_expand_tests(s, r->host[0] ? r->host : NULL);
@@ -283,6 +325,7 @@ struct sess *sess_free(struct sess *s)
 {
 	if (s) {
 		dbuf_free(&s->out);
+		free(s->last_round);
 		free(s);
 	}
 	return NULL;
@@ -360,7 +403,7 @@ static void record(struct sess *s, enum stage stage, const struct reply *rep)
 
 	/* a fast relay can deliver to the sink before its reply reaches us,
 	 * even one that then says 554 at end of DATA: the sink's proof wins */
-	if (t->has_arrival)
+	if (t->arrival)
 		stage = STAGE_DELIVERED;
 	t->stage = stage;
 	t->code = rep->code;
@@ -530,9 +573,9 @@ struct sess_step sess_on_connect(struct sess *s, long long now_ms)
 	s->cur_helo[0] = '\0';
 	s->nexpect = 0;
 	s->in_test = 0;
-	dbuf_reset(&s->out);
+	out_reset(s);
 	if (s->r->connects > 1)
-		dbuf_printf(&s->r->transcript, "-- connection %d\n", s->r->connects);
+		note(s, "-- connection %d\n", s->r->connects);
 	if (s->cfg->implicit_tls) {
 		sess_enter(s, SS_TLS_FIRST);
 		return step(SA_STARTTLS, 0);
@@ -682,9 +725,9 @@ static int sender_fallback(struct sess *s, struct test_result *t, const struct r
 	snprintf(plain, sizeof(plain), "rw-%s@%s", t->test->id, s->cfg->canary);
 	if (strcmp(t->mail_from, plain) == 0 || strcmp(t->rcpt_to, plain) == 0)
 		return 0;
-	dbuf_printf(&s->r->transcript, "-- sender refused: test %s again from <%s>\n",
+	note(s, "-- sender refused: test %s again from <%s>\n",
 		    t->test->id, plain);
-	snprintf(t->mail_from, sizeof(t->mail_from), "%s", plain);
+	result_test_set(t, t->helo, plain, t->rcpt_to, t->token);
 	t->sender_fallback = 1;
 	t->attempts--; /* start_test counts the new run */
 	s->in_test = 0;
@@ -779,7 +822,7 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 
 			dbuf_adds(&s->out, msg);
 			dbuf_adds(&s->out, ".\r\n");
-			dbuf_printf(&s->r->transcript, "C: <message of %zu octets, token %s>\nC: .\n",
+			note(s, "C: <message of %zu octets, token %s>\nC: .\n",
 				    strlen(msg), t->token);
 			free(msg);
 			expect_push(s, SS_BODY);
@@ -823,7 +866,7 @@ struct sess_step sess_on_reply(struct sess *s, const struct reply *rep, long lon
 {
 	enum sstate k;
 
-	dbuf_reset(&s->out);
+	out_reset(s);
 	add_reply_transcript(s, rep);
 	if (s->nexpect == 0) {
 		if (rep->code == 421)
@@ -870,7 +913,7 @@ struct sess_step sess_on_reply(struct sess *s, const struct reply *rep, long lon
 /* sess_on_tls - handshake done: greet again; failed: end, or reconnect without TLS */
 struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long long now_ms)
 {
-	dbuf_reset(&s->out);
+	out_reset(s);
 	if (!ok) {
 		transcript_line(s, "-- ", "TLS handshake failed", 20);
 		if (s->cfg->tls == TLS_REQUIRE || s->cfg->implicit_tls)
@@ -886,7 +929,7 @@ struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long l
 	s->tls_on = 1;
 	s->r->tls = 1;
 	snprintf(s->r->tls_version, sizeof(s->r->tls_version), "%s", version ? version : "");
-	dbuf_printf(&s->r->transcript, "-- TLS established (%s)\n", s->r->tls_version);
+	note(s, "-- TLS established (%s)\n", s->r->tls_version);
 	if (s->state == SS_TLS_FIRST) {
 		expect_push(s, SS_BANNER);
 		return flush(s);
@@ -906,7 +949,7 @@ struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char
 	snprintf(d, sizeof(d), "%s", detail ? detail : "");
 	if (d[0])
 		transcript_line(s, "-- ", d, strlen(d));
-	dbuf_reset(&s->out);
+	out_reset(s);
 	if (f == FAIL_SESSION_TIMEOUT) {
 		/* the budget is final: no reconnect may follow it */
 		s->quitting_for = 0;

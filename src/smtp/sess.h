@@ -36,6 +36,8 @@ struct sess_config {
 	int greylist_delay_ms;         /* first retry delay; doubles per round */
 	int greylist_rounds;           /* at most; 0 = no retries */
 	int reconnect_max;             /* after 421 / drops mid-battery */
+	int no_transcript;             /* keep no transcript: nothing will show it
+	                                  (scan without -v); the verdict never reads it */
 };
 
 enum sess_action {

@@ -123,8 +123,7 @@ static void decide_open(struct target_result *r)
 
 	list_ids(r, STAGE_DELIVERED, ids, sizeof(ids));
 	for (size_t i = 0; i < r->ntests && a == NULL; i++)
-		if (r->tests[i].has_arrival)
-			a = &r->tests[i].arrival;
+		a = r->tests[i].arrival;
 	r->verdict = V_OPEN;
 	if (a != NULL && strcmp(a->peer, r->addr) != 0)
 		snprintf(r->reason, sizeof(r->reason),

@@ -307,7 +307,7 @@ static void test_arrival_then_refusal(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
-	f.r.tests[0].has_arrival = 1;
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "554 5.7.1 rejected after all\r\n", SA_SEND, "QUIT");
 	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
@@ -384,11 +384,42 @@ static void test_arrival_before_250(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
-	f.r.tests[0].has_arrival = 1; /* what cmd_test's arrival callback does */
+	/* what cmd_test's arrival callback does */
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "250 queued\r\n", SA_SEND, "QUIT");
 	assert_int_equal(f.r.tests[0].stage, STAGE_DELIVERED);
 	assert_int_equal(sess_accepted(f.s), 0);
+	fx_free(&f);
+}
+
+/* scan without -v: no transcript is written, the verdict is the same, and
+ * the output buffer does not keep the message's memory once it is sent */
+static void test_no_transcript(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, two, 2);
+	f.cfg.no_transcript = 1; /* the session reads its borrowed config as it goes */
+	connect_ok(&f);
+	answer(&f, "220 mx.lab.test ESMTP Postfix\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250-mx.lab.test\r\n250 8BITMIME\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 2.1.0 Ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "250 2.1.5 Ok\r\n", SA_SEND, "DATA");
+	answer(&f, "354 go ahead\r\n", SA_SEND, NULL);
+	answer(&f, "250 2.0.0 queued\r\n", SA_SEND, "RSET\r\n");
+	assert_true(sess_output(f.s)->alloc < 1024);
+	answer(&f, "250 2.0.0 Ok\r\n", SA_SEND, "MAIL");
+	answer(&f, "250 2.1.0 Ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "554 5.7.1 Relay access denied\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 Bye\r\n", SA_FINISH, NULL);
+	assert_int_equal(f.r.transcript.len, 0);
+	assert_null(f.r.transcript.data);
+	assert_int_equal(f.r.tests[0].stage, STAGE_ACCEPTED);
+	assert_int_equal(f.r.tests[1].stage, STAGE_MAIL);
+	verdict_decide(&f.r);
+	assert_int_equal(f.r.verdict, V_SUSPECT);
 	fx_free(&f);
 }
 
@@ -762,6 +793,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_no_pipelining),
 		cmocka_unit_test(test_message_has_token),
+		cmocka_unit_test(test_no_transcript),
 		cmocka_unit_test(test_arrival_before_250),
 		cmocka_unit_test(test_banner_name_helo_only),
 		cmocka_unit_test(test_arrival_then_refusal),

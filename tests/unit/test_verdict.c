@@ -90,7 +90,7 @@ static void test_table(void **state)
 		result_init(&r);
 		snprintf(r.addr, sizeof(r.addr), "192.0.2.7");
 		r.end = cases[i].end;
-		r.ntests = (size_t)cases[i].ntests;
+		result_tests_new(&r, (size_t)cases[i].ntests);
 		for (int k = 0; k < cases[i].ntests; k++) {
 			const struct tcase *c = &cases[i].t[k];
 			struct test_result *t = &r.tests[k];
@@ -124,12 +124,11 @@ static void test_chain_reason(void **state)
 	result_init(&r);
 	snprintf(r.addr, sizeof(r.addr), "127.10.0.21");
 	r.end = END_DONE;
-	r.ntests = 1;
+	result_tests_new(&r, 1);
 	r.tests[0].test = &bt;
 	r.tests[0].stage = STAGE_DELIVERED;
 	r.tests[0].attempts = 1;
-	r.tests[0].has_arrival = 1;
-	snprintf(r.tests[0].arrival.peer, sizeof(r.tests[0].arrival.peer), "127.10.0.22");
+	r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.10.0.22" });
 	verdict_decide(&r);
 	assert_int_equal(r.verdict, V_OPEN);
 	assert_non_null(strstr(r.reason, "reached the sink from 127.10.0.22"));
