@@ -13,7 +13,8 @@
  * DESCRIPTION
  *	JSON is built with jansson, one object per line, so every byte a
  *	peer sent is escaped. The human report prints control bytes as \xNN.
- *	output_json() writes one line to fp: target fields, every test, the
+ *	output_json() writes one line to fp: target fields, every test that
+ *	was attempted (the others only counted, in tests_not_run), the
  *	arrivals, and with verbose the transcript split into lines; text that
  *	is not UTF-8 has its high bytes written as "\xNN". output_human()
  *	writes the verdict, reason, banner, the tests that got as far as
@@ -128,6 +129,7 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 {
 	json_t *o = json_object();
 	json_t *tests = json_array(), *arrivals = json_array();
+	size_t notrun = 0;
 	char *s;
 
 	json_object_set_new(o, "target", jstr(r->target));
@@ -148,8 +150,16 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 	json_object_set_new(o, "greylist_rounds", json_integer(r->greylist_rounds));
 	for (size_t i = 0; i < r->ntests; i++) {
 		const struct test_result *t = &r->tests[i];
-		json_t *jt = json_object();
+		json_t *jt;
 
+		/* a test never attempted (no connection, or the session ended
+		 * first) is counted, not listed: an unreachable host's line
+		 * would otherwise carry the whole battery */
+		if (t->stage == STAGE_NOTRUN && t->attempts == 0 && t->text == NULL) {
+			notrun++;
+			continue;
+		}
+		jt = json_object();
 		json_object_set_new(jt, "id", jstr(t->test->id));
 		json_object_set_new(jt, "trick", jstr(t->test->trick));
 		json_object_set_new(jt, "helo", jstr(t->helo));
@@ -169,6 +179,7 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 			json_array_append_new(arrivals, arrival_obj(t->arrival, t->test->id));
 	}
 	json_object_set_new(o, "tests", tests);
+	json_object_set_new(o, "tests_not_run", json_integer((json_int_t)notrun));
 	json_object_set_new(o, "arrivals", arrivals);
 	if (verbose) {
 		json_t *tr = json_array();
