@@ -39,6 +39,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../net/resolve.h"
 #include "../scan/ipset.h"
 #include "../scan/permute.h"
 #include "../scan/ratelimit.h"
@@ -58,7 +59,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +72,8 @@
 #define RW_SCAN_CONCURRENCY 1000
 #define RW_SCAN_CONCURRENCY_MAX 100000
 #define RW_SCAN_EXCLUDES_MAX 16
+/* --mx domains in one scan */
+#define RW_SCAN_MX_MAX 256
 /* results written per store transaction, and the longest they wait */
 #define RW_SCAN_BATCH 256
 #define RW_SCAN_FLUSH_MS 1000
@@ -164,6 +166,10 @@ static void usage(FILE *fp)
 		"options:\n"
 		"  -iL FILE                  read targets from FILE (- for stdin)\n"
 		"      --ports LIST          ports for targets without one (default 25)\n"
+		"      --mx DOMAIN           test DOMAIN's mail hosts (MX, else its A/AAAA)\n"
+		"                            on the --ports ports; repeatable\n"
+		"      --dns-server LIST     name servers ADDR[:PORT],... instead of\n"
+		"                            /etc/resolv.conf's (config dns_servers)\n"
 		"      --exclude FILE        never contact these (CIDRs; a bad line is fatal)\n"
 		"      --allow-reserved      allow private, loopback and other reserved blocks\n"
 		"      --concurrency N       sessions in flight (default %d)\n"
@@ -680,39 +686,67 @@ static void report_errors(const struct targets_parser *p)
 			p->nerrors - kept);
 }
 
-/* resolve_names - A/AAAA for each name (getaddrinfo, before the scan
- * starts), every address added on the name's port */
-static void resolve_names(struct scan *s)
+/* on_resolved - one address of a name or MX host: into the name's port group */
+static void on_resolved(void *arg, const struct resolve_req *req, const char *host,
+			const struct sockaddr *sa, socklen_t len)
+{
+	struct scan *s = arg;
+	struct ipset_addr a;
+	struct ipset_range r;
+	const char *err;
+
+	if (ipset_addr_from_sa(sa, &a) < 0)
+		return;
+	r = (struct ipset_range){ .fam = a.fam, .lo = a.v, .hi = a.v };
+	if ((err = targets_add(s->targets, &r, req->port)) != NULL)
+		fprintf(stderr, "relaywatch scan: %s: %s: %s\n", req->where, host, err);
+}
+
+/* on_unresolved - a name that gave no address: said, and skipped */
+static void on_unresolved(void *arg, const struct resolve_req *req, const char *why)
+{
+	fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", req->where, req->name,
+		why);
+}
+
+/* resolve_names - A/AAAA for each name and the mail hosts of each --mx
+ * domain, all at once before the scan starts (src/net/resolve); every
+ * address is added on its name's port */
+static void resolve_names(struct scan *s, const char *const *mx, size_t nmx)
 {
 	const struct targets_name *nm;
-	size_t n;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_ADDRCONFIG };
+	size_t n, k = 0;
+	struct resolve_req *reqs;
+	struct nslist servers = { 0 };
+	struct resolve_opts o = { .timeout = (unsigned)s->cfg->dns_timeout };
+	struct resolve_cb cb = { .on_addr = on_resolved, .on_error = on_unresolved, .arg = s };
+	struct resolve_stats st;
+	char err[256];
 
 	nm = targets_names(s->targets, &n);
-	for (size_t i = 0; i < n && i < RW_SCAN_NAMES_MAX; i++) {
-		struct addrinfo *ai = NULL;
-		int e = getaddrinfo(nm[i].name, NULL, &hints, &ai);
-
-		if (e) {
-			fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", nm[i].where,
-				nm[i].name, gai_strerror(e));
-			continue;
-		}
-		for (struct addrinfo *p = ai; p; p = p->ai_next) {
-			struct ipset_addr a;
-			struct ipset_range r;
-			const char *err;
-
-			if (ipset_addr_from_sa(p->ai_addr, &a) < 0)
-				continue;
-			r = (struct ipset_range){ .fam = a.fam, .lo = a.v, .hi = a.v };
-			if ((err = targets_add(s->targets, &r, nm[i].port)) != NULL)
-				fprintf(stderr, "relaywatch scan: %s: %s: %s\n", nm[i].where, nm[i].name,
-					err);
-		}
-		freeaddrinfo(ai);
-	}
+	if (n > RW_SCAN_NAMES_MAX)
+		n = RW_SCAN_NAMES_MAX;
+	if (n + nmx == 0)
+		return;
+	reqs = xcalloc(n + nmx, sizeof(*reqs));
+	for (size_t i = 0; i < n; i++)
+		reqs[k++] = (struct resolve_req){ .name = nm[i].name, .port = nm[i].port,
+						  .kind = RESOLVE_HOST, .where = nm[i].where };
+	for (size_t i = 0; i < nmx; i++)
+		reqs[k++] = (struct resolve_req){ .name = mx[i], .kind = RESOLVE_MX,
+						  .where = "--mx" };
+	/* checked by config_set already */
+	if (s->cfg->dns_servers && nslist_parse(s->cfg->dns_servers, &servers, err, sizeof(err)))
+		rw_panic("%s: dns_servers: %s", __func__, err);
+	o.servers = &servers;
+	if (resolve_run(reqs, k, &o, &cb, &st, err, sizeof(err)) < 0)
+		fprintf(stderr, "relaywatch scan: cannot resolve names: %s\n", err);
+	else if (s->verbose)
+		fprintf(stderr,
+			"relaywatch scan: resolved %lu name(s), %lu MX domain(s): %lu address(es), "
+			"%lu error(s), %lu at once, in %lld ms\n",
+			st.names, st.mx, st.addrs, st.errors, st.max_inflight, st.ms);
+	free(reqs);
 }
 
 /* build_spans - the scan space: each group's addresses times its ports */
@@ -772,7 +806,7 @@ static void summary(struct scan *s, double secs)
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
-	       O_SEED, O_DB, O_DRY, O_STATS };
+	       O_SEED, O_DB, O_DRY, O_STATS, O_MX, O_DNS };
 	static const struct option opts[] = {
 		PROBEOPT_OPTIONS,
 		{ "input-list", required_argument, NULL, O_INPUT },
@@ -787,6 +821,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "db", required_argument, NULL, O_DB },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "stats-every", required_argument, NULL, O_STATS },
+		{ "mx", required_argument, NULL, O_MX },
+		{ "dns-server", required_argument, NULL, O_DNS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -795,7 +831,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	struct scan s = { .cfg = cfg, .verbose = ctx->verbose, .concurrency = RW_SCAN_CONCURRENCY };
 	struct subnet_limits sl;
 	const char *inputs[RW_SCAN_EXCLUDES_MAX], *excludes[RW_SCAN_EXCLUDES_MAX];
-	size_t ninputs = 0, nexcludes = 0;
+	size_t ninputs = 0, nexcludes = 0, nmx = 0;
+	const char *mx[RW_SCAN_MX_MAX];
 	struct probeopt_flags pf = { 0 };
 	int c, no_sink, allow_reserved = 0, dry = 0, have_seed = 0, rc = EXIT_CLEAN;
 	unsigned long long rate = 0, seed = 0, v, stats_every = 0;
@@ -862,6 +899,23 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			else
 				excludes[nexcludes++] = optarg;
 			break;
+		case O_MX:
+			if (nmx >= RW_SCAN_MX_MAX || !probeopt_valid_name(optarg) ||
+			    optarg[0] == '[') {
+				fprintf(stderr, "relaywatch scan: --mx %s: %s\n", optarg,
+					nmx >= RW_SCAN_MX_MAX ? "too many --mx" : "not a domain");
+				rc = EXIT_USAGE;
+				goto early;
+			}
+			mx[nmx++] = optarg;
+			break;
+		case O_DNS:
+			if ((e = config_set(cfg, "dns_servers", optarg)) != NULL) {
+				fprintf(stderr, "relaywatch scan: --dns-server %s: %s\n", optarg, e);
+				rc = EXIT_USAGE;
+				goto early;
+			}
+			break;
 		case O_PORTS:
 			if ((e = targets_ports_parse(optarg, &s.ports)) != NULL) {
 				fprintf(stderr, "relaywatch scan: --ports %s: %s\n", optarg, e);
@@ -907,7 +961,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	s.json = pf.json;
 	if (s.verbose >= 2)
 		log_init("relaywatch", LOG_DEST_STDERR, 2);
-	if (optind >= argc && ninputs == 0) {
+	if (optind >= argc && ninputs == 0 && nmx == 0) {
 		fprintf(stderr, "relaywatch scan: no target given\n");
 		usage(stderr);
 		rc = EXIT_USAGE;
@@ -959,7 +1013,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		struct targets_parser p;
 
 		targets_parser_init(&p, "command line", s.targets);
-		targets_line(&p, argv[i]);
+		targets_line(&p, av[i]); /* av: getopt moved the operands last */
 		report_errors(&p);
 		targets_parser_free(&p);
 	}
@@ -976,7 +1030,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		report_errors(&p);
 		targets_parser_free(&p);
 	}
-	resolve_names(&s);
+	resolve_names(&s, mx, nmx);
 	if (!allow_reserved) {
 		resv = reserved_set();
 		rules[nrules++] = (struct targets_rule){ .name = "reserved", .kind = TARGETS_EXCLUDE,

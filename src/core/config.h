@@ -5,7 +5,7 @@
  *   canary_domain, sink_listen, operator_name, abuse_contact, token_key,
  *   helo_name, source_address, connect_timeout, banner_timeout,
  *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
- *   token_max_age
+ *   token_max_age, dns_servers, dns_timeout
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -29,7 +29,10 @@ struct rw_config {
 	int wait;              /* seconds to wait for arrivals */
 	int greylist_delay;    /* seconds before retrying a 4xx */
 	long long token_max_age;
+	char *dns_servers;     /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */
+	int dns_timeout;       /* seconds per DNS try */
 	char *loaded_from;     /* path actually read, or NULL */
+	char check_err[160];   /* config_set's text about a checked string value */
 };
 
 void config_defaults(struct rw_config *c);
@@ -37,7 +40,8 @@ void config_defaults(struct rw_config *c);
  * Returns 0, or -1 with "path:line: problem" in err. */
 int config_load(const char *path, struct rw_config *c, char *err, size_t errlen);
 /* config_set - one key=value, as from the file; used for flags too.
- * Returns NULL or a static text explaining the problem. */
+ * Returns NULL or a text explaining the problem (static, or in
+ * c->check_err until the next call). */
 const char *config_set(struct rw_config *c, const char *key, const char *value);
 void config_free(struct rw_config *c);
 /* config_default_key_path - /var/lib/relaywatch/token.key when writable,
