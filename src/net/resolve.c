@@ -21,6 +21,7 @@
  *	o->servers when given (then /etc/resolv.conf is not used by evdns,
  *	and c-ares' list is replaced before any query), else the system's.
  *	The callbacks run inside the call; req points into the caller's array.
+ *	evdns' own log lines go to rw_debug (a process-wide setting).
  * DIAGNOSTICS
  *	-1 and err when evdns or c-ares cannot be set up. Per-name texts:
  *	"no such domain", "no A or AAAA record", "request timed out",
@@ -34,6 +35,7 @@
  */
 #include "resolve.h"
 #include "../core/limits.h"
+#include "../core/log.h"
 #include "../core/xalloc.h"
 #include "mx.h"
 
@@ -392,6 +394,13 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(((struct rv *)arg)->base);
 }
 
+/* evdns_log - evdns' own notes ("nameserver has failed") only at -vv:
+ * each name's failure is reported to the caller anyway */
+static void evdns_log(int is_warn, const char *msg)
+{
+	rw_debug("dns evdns %s", msg);
+}
+
 /* setup_evdns - the system's name servers, or the given ones; NULL or error */
 static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsigned timeout,
 			       unsigned tries)
@@ -399,6 +408,7 @@ static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsi
 	char v[32];
 	int custom = o->servers && o->servers->n > 0;
 
+	evdns_set_log_fn(evdns_log);
 	rv->dns = evdns_base_new(rv->base, custom ? 0 : EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	if (rv->dns == NULL)
 		return "evdns: cannot read /etc/resolv.conf";
