@@ -122,6 +122,12 @@ cat >"$T/delay.py" <<'PY'
 import socket, sys, threading, time
 lp, up = int(sys.argv[1]), int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# a burst of 256 queries must not overflow the default buffer (a lost
+# datagram would cost a 5 s retry and look like no concurrency)
+try:
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE (root)
+except OSError:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
 s.bind(("127.0.0.1", lp))
 s.settimeout(0.5)
 def relay(data, peer):
@@ -168,12 +174,18 @@ bport=$(free_udp)
 rw_bg python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $bport)); s.settimeout(0.5)
+print('ready', flush=True)
 end = time.time() + 40
 while time.time() < end:
     try: s.recvfrom(4096)
     except socket.timeout: pass
-"
-sleep 0.3
+" >"$T/silent.out" 2>&1
+n=0
+until grep -qx ready "$T/silent.out" 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || fail "silent server not ready after 10s"
+	sleep 0.1
+done
 printf '[relaywatch]\ndns_timeout = 1\ndns_servers = 127.0.0.1:%s\n' "$bport" >"$T/rw.conf"
 start=$(date +%s)
 $limit "$RW" --config "$T/rw.conf" scan --allow-reserved --dry-run both.test --mx dom.test \
