@@ -47,6 +47,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../net/resolve.h"
 #include "../scan/ipset.h"
 #include "../scan/permute.h"
 #include "../scan/ratelimit.h"
@@ -69,7 +70,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +83,8 @@
 #define RW_SCAN_CONCURRENCY 1000
 #define RW_SCAN_CONCURRENCY_MAX 100000
 #define RW_SCAN_EXCLUDES_MAX 16
+/* --mx domains in one scan */
+#define RW_SCAN_MX_MAX 256
 /* results written per store transaction, and the longest they wait */
 #define RW_SCAN_BATCH 256
 #define RW_SCAN_FLUSH_MS 1000
@@ -167,6 +169,10 @@ static void usage(FILE *fp)
 		"options:\n"
 		"  -iL FILE                  read targets from FILE (- for stdin)\n"
 		"      --ports LIST          ports for targets without one (default 25)\n"
+		"      --mx DOMAIN           test DOMAIN's mail hosts (MX, else its A/AAAA)\n"
+		"                            on the --ports ports; repeatable\n"
+		"      --dns-server LIST     name servers ADDR[:PORT],... instead of\n"
+		"                            /etc/resolv.conf's (config dns_servers)\n"
 		"      --exclude FILE        never contact these (CIDRs; a bad line is fatal)\n"
 		"      --allow-reserved      allow private, loopback and other reserved blocks\n"
 		"      --concurrency N       sessions in flight (default %d)\n"
@@ -708,39 +714,67 @@ static void report_errors(const struct targets_parser *p)
 			p->nerrors - kept);
 }
 
-/* resolve_names - A/AAAA for each name (getaddrinfo, before the scan
- * starts), every address added on the name's port */
-static void resolve_names(struct scan *s)
+/* on_resolved - one address of a name or MX host: into the name's port group */
+static void on_resolved(void *arg, const struct resolve_req *req, const char *host,
+			const struct sockaddr *sa, socklen_t len)
+{
+	struct scan *s = arg;
+	struct ipset_addr a;
+	struct ipset_range r;
+	const char *err;
+
+	if (ipset_addr_from_sa(sa, &a) < 0)
+		return;
+	r = (struct ipset_range){ .fam = a.fam, .lo = a.v, .hi = a.v };
+	if ((err = targets_add(s->targets, &r, req->port)) != NULL)
+		fprintf(stderr, "relaywatch scan: %s: %s: %s\n", req->where, host, err);
+}
+
+/* on_unresolved - a name that gave no address: said, and skipped */
+static void on_unresolved(void *arg, const struct resolve_req *req, const char *why)
+{
+	fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", req->where, req->name,
+		why);
+}
+
+/* resolve_names - A/AAAA for each name and the mail hosts of each --mx
+ * domain, all at once before the scan starts (src/net/resolve); every
+ * address is added on its name's port */
+static void resolve_names(struct scan *s, const char *const *mx, size_t nmx)
 {
 	const struct targets_name *nm;
-	size_t n;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_ADDRCONFIG };
+	size_t n, k = 0;
+	struct resolve_req *reqs;
+	struct nslist servers = { 0 };
+	struct resolve_opts o = { .timeout = (unsigned)s->cfg->dns_timeout };
+	struct resolve_cb cb = { .on_addr = on_resolved, .on_error = on_unresolved, .arg = s };
+	struct resolve_stats st;
+	char err[256];
 
 	nm = targets_names(s->targets, &n);
-	for (size_t i = 0; i < n && i < RW_SCAN_NAMES_MAX; i++) {
-		struct addrinfo *ai = NULL;
-		int e = getaddrinfo(nm[i].name, NULL, &hints, &ai);
-
-		if (e) {
-			fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", nm[i].where,
-				nm[i].name, gai_strerror(e));
-			continue;
-		}
-		for (struct addrinfo *p = ai; p; p = p->ai_next) {
-			struct ipset_addr a;
-			struct ipset_range r;
-			const char *err;
-
-			if (ipset_addr_from_sa(p->ai_addr, &a) < 0)
-				continue;
-			r = (struct ipset_range){ .fam = a.fam, .lo = a.v, .hi = a.v };
-			if ((err = targets_add(s->targets, &r, nm[i].port)) != NULL)
-				fprintf(stderr, "relaywatch scan: %s: %s: %s\n", nm[i].where, nm[i].name,
-					err);
-		}
-		freeaddrinfo(ai);
-	}
+	if (n > RW_SCAN_NAMES_MAX)
+		n = RW_SCAN_NAMES_MAX;
+	if (n + nmx == 0)
+		return;
+	reqs = xcalloc(n + nmx, sizeof(*reqs));
+	for (size_t i = 0; i < n; i++)
+		reqs[k++] = (struct resolve_req){ .name = nm[i].name, .port = nm[i].port,
+						  .kind = RESOLVE_HOST, .where = nm[i].where };
+	for (size_t i = 0; i < nmx; i++)
+		reqs[k++] = (struct resolve_req){ .name = mx[i], .kind = RESOLVE_MX,
+						  .where = "--mx" };
+	/* checked by config_set already */
+	if (s->cfg->dns_servers && nslist_parse(s->cfg->dns_servers, &servers, err, sizeof(err)))
+		rw_panic("%s: dns_servers: %s", __func__, err);
+	o.servers = &servers;
+	if (resolve_run(reqs, k, &o, &cb, &st, err, sizeof(err)) < 0)
+		fprintf(stderr, "relaywatch scan: cannot resolve names: %s\n", err);
+	else if (s->verbose)
+		fprintf(stderr,
+			"relaywatch scan: resolved %lu name(s), %lu MX domain(s): %lu address(es), "
+			"%lu error(s), %lu at once, in %lld ms\n",
+			st.names, st.mx, st.addrs, st.errors, st.max_inflight, st.ms);
+	free(reqs);
 }
 
 /* number - a whole number in lo..hi; 0 or -1 */
@@ -780,7 +814,7 @@ static void summary(struct scan *s, double secs)
 /* ---- options --------------------------------------------------------- */
 
 enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
-       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS };
+       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS, O_MX, O_DNS };
 
 static const struct option scan_opts[] = {
 	PROBEOPT_OPTIONS,
@@ -799,6 +833,8 @@ static const struct option scan_opts[] = {
 	{ "retry-after", required_argument, NULL, O_RETRY },
 	{ "dry-run", no_argument, NULL, O_DRY },
 	{ "stats-every", required_argument, NULL, O_STATS },
+	{ "mx", required_argument, NULL, O_MX },
+	{ "dns-server", required_argument, NULL, O_DNS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -811,6 +847,8 @@ struct scan_opts {
 	const char *targets[RW_SCAN_EXCLUDES_MAX * 4]; /* positional, borrowed */
 	size_t ntargets;
 	int ntargets_over;
+	const char *mx[RW_SCAN_MX_MAX]; /* --mx domains */
+	size_t nmx;
 	struct probeopt_flags pf;
 	struct targets_ports ports;
 	struct subnet_limits sl;
@@ -867,6 +905,21 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 				o->inputs[o->ninputs++] = optarg;
 			else
 				o->excludes[o->nexcludes++] = optarg;
+			break;
+		case O_MX:
+			if (o->nmx >= RW_SCAN_MX_MAX || !probeopt_valid_name(optarg) ||
+			    optarg[0] == '[') {
+				fprintf(stderr, "relaywatch scan: --mx %s: %s\n", optarg,
+					o->nmx >= RW_SCAN_MX_MAX ? "too many --mx" : "not a domain");
+				return -1;
+			}
+			o->mx[o->nmx++] = optarg;
+			break;
+		case O_DNS:
+			if ((e = config_set(cfg, "dns_servers", optarg)) != NULL) {
+				fprintf(stderr, "relaywatch scan: --dns-server %s: %s\n", optarg, e);
+				return -1;
+			}
 			break;
 		case O_PORTS:
 			if ((e = targets_ports_parse(optarg, &o->ports)) != NULL) {
@@ -1092,7 +1145,7 @@ static int read_targets(struct scan *s, const struct scan_opts *o)
 		report_errors(&p);
 		targets_parser_free(&p);
 	}
-	resolve_names(s);
+	resolve_names(s, o->mx, o->nmx);
 	return 0;
 }
 
@@ -1160,9 +1213,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		usage(stdout);
 		goto early;
 	}
-	if (o.resume && (o.ntargets || o.ninputs || o.no_db || o.have_seed)) {
+	if (o.resume && (o.ntargets || o.ninputs || o.nmx || o.no_db || o.have_seed)) {
 		fprintf(stderr, "relaywatch scan: --resume takes its targets and seed from the store "
-				"(no TARGET, -iL, --seed or --no-db)\n");
+				"(no TARGET, -iL, --mx, --seed or --no-db)\n");
 		rc = EXIT_USAGE;
 		goto early;
 	}
@@ -1208,7 +1261,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = EXIT_USAGE;
 			goto early;
 		}
-		o.ntargets = o.ninputs = 0;
+		o.ntargets = o.ninputs = o.nmx = 0;
 		o.seed = saved.seed;
 		s.db_id = saved.id;
 	}
@@ -1221,7 +1274,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!o.resume && o.ntargets == 0 && o.ninputs == 0) {
+	if (!o.resume && o.ntargets == 0 && o.ninputs == 0 && o.nmx == 0) {
 		fprintf(stderr, "relaywatch scan: no target given\n");
 		usage(stderr);
 		rc = EXIT_USAGE;

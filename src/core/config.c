@@ -18,22 +18,26 @@
  *	line number. Keys read before the failing line stay set in c.
  *	config_set() validates one value; strings are copied (owned by c),
  *	an empty string unsets a string key; enum keys are stored as their
- *	text. config_free() frees every string and leaves them NULL.
+ *	text; dns_servers is checked as a name server list (src/core/nslist).
+ *	config_free() frees every string and leaves them NULL.
  *	config_default_key_path() returns an owned path:
  *	/var/lib/relaywatch/token.key when that directory is writable, else
  *	$HOME (or the passwd entry) /.relaywatch/token.key, never /tmp.
  * DIAGNOSTICS
  *	config_load: -1 and "path:line: text" in err (line 0 when inih fails
  *	without a line); "path: cannot open: ...". config_set: a static text
- *	("unknown key", "value too long", "out of range" ...) or NULL.
+ *	("unknown key", "value too long", "out of range" ...), a text in
+ *	c->check_err ("'x': not a numeric address"), or NULL.
  * LIMITS
- *	timeouts 1..86400 s, wait 0..86400 s, token_max_age 60 s..366 days;
+ *	timeouts 1..86400 s, wait 0..86400 s, token_max_age 60 s..366 days,
+ *	dns_timeout 1..60 s, dns_servers RW_DNS_SERVERS_MAX;
  *	every value up to RW_DOMAIN_MAX characters.
  * STANDARDS
  *	none (INI as read by inih).
  */
 #include "config.h"
 #include "limits.h"
+#include "nslist.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -54,7 +58,17 @@ struct key_def {
 	size_t off;
 	long long min, max;     /* K_INT, K_LL */
 	const char *choices[4]; /* K_ENUM */
+	/* K_STR: NULL or the problem with a non-empty value (err is a buffer) */
+	const char *(*check)(const char *v, char *err, size_t errlen);
 };
+
+/* check_servers - dns_servers must parse now, not at the first lookup */
+static const char *check_servers(const char *v, char *err, size_t errlen)
+{
+	struct nslist l;
+
+	return nslist_parse(v, &l, err, errlen);
+}
 
 #define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
 #define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
@@ -67,6 +81,7 @@ static const struct key_def keys[] = {
 	{ .name = "token_key", STR(token_key) },
 	{ .name = "helo_name", STR(helo_name) },
 	{ .name = "source_address", STR(source) },
+	{ .name = "dns_servers", STR(dns_servers), .check = check_servers },
 	{ .name = "tls", .kind = K_ENUM, .off = offsetof(struct rw_config, tls),
 	  .choices = { "auto", "require", "never" } },
 	{ .name = "battery", .kind = K_ENUM, .off = offsetof(struct rw_config, battery),
@@ -78,6 +93,7 @@ static const struct key_def keys[] = {
 	{ .name = "wait", INT(wait, 0, 86400) },
 	{ .name = "greylist_delay", INT(greylist_delay, 1, 86400) },
 	{ .name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope) },
+	{ .name = "dns_timeout", INT(dns_timeout, 1, 60) },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -97,6 +113,7 @@ void config_defaults(struct rw_config *c)
 	c->session_timeout = RW_SESSION_TIMEOUT;
 	c->wait = RW_ARRIVAL_WAIT;
 	c->greylist_delay = RW_GREYLIST_DELAY;
+	c->dns_timeout = RW_DNS_TIMEOUT;
 	c->token_max_age = 30LL * 86400;
 }
 
@@ -155,6 +172,8 @@ const char *config_set(struct rw_config *c, const char *key, const char *value)
 	}
 		/* fall through */
 	case K_STR:
+		if (k->check && *value && (e = k->check(value, c->check_err, sizeof(c->check_err))))
+			return e;
 		sp = (char **)((char *)c + k->off);
 		free(*sp);
 		*sp = *value ? xstrdup(value) : NULL;
@@ -232,7 +251,7 @@ void config_free(struct rw_config *c)
 {
 	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
 			  &c->token_key, &c->helo_name, &c->source, &c->tls, &c->battery,
-			  &c->scope, &c->loaded_from };
+			  &c->scope, &c->dns_servers, &c->loaded_from };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

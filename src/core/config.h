@@ -7,7 +7,8 @@
  *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
  *   token_max_age, scope (addresses relaywatch may test: CIDRs, ranges or
  *   addresses separated by commas or spaces; the key may be repeated and the
- *   lines add up; unset means no scope besides the exclusions)
+ *   lines add up; unset means no scope besides the exclusions), dns_servers,
+ *   dns_timeout
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -34,7 +35,10 @@ struct rw_config {
 	int greylist_delay;    /* seconds before retrying a 4xx */
 	long long token_max_age;
 	char *scope;           /* NULL: none; else a list of ranges (see above) */
+	char *dns_servers;     /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */
+	int dns_timeout;       /* seconds per DNS try */
 	char *loaded_from;     /* path actually read, or NULL */
+	char check_err[160];   /* config_set's text about a checked string value */
 };
 
 void config_defaults(struct rw_config *c);
@@ -42,7 +46,8 @@ void config_defaults(struct rw_config *c);
  * Returns 0, or -1 with "path:line: problem" in err. */
 int config_load(const char *path, struct rw_config *c, char *err, size_t errlen);
 /* config_set - one key=value, as from the file; used for flags too.
- * Returns NULL or a static text explaining the problem. */
+ * Returns NULL or a text explaining the problem (static, or in
+ * c->check_err until the next call). */
 const char *config_set(struct rw_config *c, const char *key, const char *value);
 void config_free(struct rw_config *c);
 /* config_default_key_path - /var/lib/relaywatch/token.key when writable,

@@ -123,4 +123,17 @@
 /* Scan targets: error texts kept per parsed source; the rest are counted. */
 #define RW_SCAN_ERRORS_KEPT 100
 
+/* DNS (src/net/resolve): name servers in one dns_servers / --dns-server
+ * list; names resolved at once (evdns queues past its own 64 per server);
+ * seconds per try and tries per query (resolv.conf's timeout:5 attempts:2);
+ * the whole resolution's deadline, seconds, after which what is left is
+ * reported unanswered; MX hosts used per domain (RFC 5321 5.1 sets no
+ * bound; real domains publish fewer than 10). */
+#define RW_DNS_SERVERS_MAX 8
+#define RW_DNS_INFLIGHT 256
+#define RW_DNS_TIMEOUT 5
+#define RW_DNS_TRIES 2
+#define RW_DNS_DEADLINE 120
+#define RW_MX_HOSTS_MAX 32
+
 #endif

@@ -108,6 +108,16 @@ static void test_set(void **state)
 	assert_null(config_set(&c, "canary_domain", "[192.0.2.1]"));
 	assert_string_equal(c.canary, "[192.0.2.1]");
 	assert_null(c.sink_listen); /* no default: chosen per run */
+	assert_null(c.dns_servers); /* /etc/resolv.conf's */
+	assert_int_equal(c.dns_timeout, 5);
+	assert_null(config_set(&c, "dns_servers", "127.0.0.1:5353, [::1]:53"));
+	assert_string_equal(c.dns_servers, "127.0.0.1:5353, [::1]:53");
+	assert_string_equal(config_set(&c, "dns_servers", "ns1.example.net"),
+			    "'ns1.example.net': not a numeric address");
+	assert_string_equal(c.dns_servers, "127.0.0.1:5353, [::1]:53"); /* kept */
+	assert_null(config_set(&c, "dns_servers", ""));
+	assert_null(c.dns_servers);
+	assert_string_equal(config_set(&c, "dns_timeout", "0"), "out of range");
 	config_free(&c);
 }
 
