@@ -1075,22 +1075,17 @@ static int load_progress(struct scan *s)
 /* scope_set - the config's scope as a set; NULL (none) or -1 on a bad range */
 static int scope_set(const struct rw_config *cfg, struct ipset **out)
 {
-	char *list, *tok, *save = NULL;
+	char bad[64];
 	const char *e;
 
 	*out = NULL;
 	if (cfg->scope == NULL)
 		return 0;
 	*out = ipset_new();
-	list = xstrdup(cfg->scope);
-	for (tok = strtok_r(list, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		if ((e = ipset_add_text(*out, tok)) != NULL) {
-			fprintf(stderr, "relaywatch scan: config scope: %s: %s\n", tok, e);
-			free(list);
-			return -1;
-		}
+	if ((e = ipset_add_list(*out, cfg->scope, bad, sizeof(bad))) != NULL) {
+		fprintf(stderr, "relaywatch scan: config scope: %s: %s\n", bad, e);
+		return -1;
 	}
-	free(list);
 	return 0;
 }
 

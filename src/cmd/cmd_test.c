@@ -37,6 +37,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../scan/ipset.h"
 #include "../smtp/addr.h"
 #include "../sink/sink.h"
 #include "../smtp/battery.h"
@@ -371,6 +372,48 @@ static int resolve_names(struct run *run)
 	return any ? 0 : -1;
 }
 
+/* apply_scope - with a scope in the config, addresses outside it are
+ * dropped (reported) before anything is contacted; -1 on a bad scope or
+ * when nothing is left */
+static int apply_scope(struct run *run, const struct rw_config *cfg)
+{
+	struct ipset *scope;
+	char bad[64], text[64];
+	const char *e;
+	int any = 0;
+
+	if (cfg->scope == NULL)
+		return 0;
+	scope = ipset_new();
+	if ((e = ipset_add_list(scope, cfg->scope, bad, sizeof(bad))) != NULL) {
+		fprintf(stderr, "relaywatch test: config scope: %s: %s\n", bad, e);
+		ipset_free(scope);
+		return -1;
+	}
+	for (size_t i = 0; i < run->ntargets; i++) {
+		struct target *t = &run->targets[i];
+
+		for (int k = 0; k < t->naddr;) {
+			struct ipset_addr a;
+
+			if (ipset_addr_from_sa((struct sockaddr *)&t->addr[k], &a) == 0 &&
+			    ipset_contains(scope, &a)) {
+				k++;
+				continue;
+			}
+			fprintf(stderr, "relaywatch test: %s (%s): outside the config's scope, not tested\n",
+				netaddr_text((struct sockaddr *)&t->addr[k], text, sizeof(text)), t->given);
+			t->naddr--;
+			memmove(&t->addr[k], &t->addr[k + 1], (size_t)(t->naddr - k) * sizeof(t->addr[0]));
+			memmove(&t->addrlen[k], &t->addrlen[k + 1],
+				(size_t)(t->naddr - k) * sizeof(t->addrlen[0]));
+		}
+		any |= t->naddr > 0;
+	}
+	ipset_free(scope);
+	return any ? 0 : -1;
+}
+
 /* ---- set-up ---------------------------------------------------------- */
 
 /* default_canary_safe - "[me]" names this machine as seen by every target:
@@ -535,6 +578,10 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	run.base = event_base_new();
 	if (resolve_names(&run) < 0) {
 		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (apply_scope(&run, cfg) < 0) {
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (choose_identity(&run, no_sink) < 0) {

@@ -278,6 +278,21 @@ const char *ipset_add_text(struct ipset *s, const char *spec)
 	return e;
 }
 
+/* ipset_add_list - every spec of a comma- or space-separated list; NULL,
+ * or the error with the bad spec copied into bad */
+const char *ipset_add_list(struct ipset *s, const char *list, char *bad, size_t badlen)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	const char *e = NULL;
+
+	for (char *tok = strtok_r(copy, ", \t\r\n", &save); tok && !e;
+	     tok = strtok_r(NULL, ", \t\r\n", &save))
+		if ((e = ipset_add_text(s, tok)) != NULL)
+			snprintf(bad, badlen, "%s", tok);
+	free(copy);
+	return e;
+}
+
 /* ipset_copy - a new, normalised set with the same addresses */
 struct ipset *ipset_copy(struct ipset *s)
 {

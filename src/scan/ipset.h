@@ -46,6 +46,9 @@ void ipset_add_addr(struct ipset *s, const struct ipset_addr *a);
 void ipset_add_set(struct ipset *s, struct ipset *from);
 /* ipset_add_text - parse with ipset_range_parse and add; NULL or error */
 const char *ipset_add_text(struct ipset *s, const char *spec);
+/* ipset_add_list - each spec of a list separated by commas or white space
+ * (the config's scope); NULL, or the error with the bad spec in bad */
+const char *ipset_add_list(struct ipset *s, const char *list, char *bad, size_t badlen);
 
 int ipset_contains(struct ipset *s, const struct ipset_addr *a);
 /* ipset_count - addresses of one family; 2^128 (all of IPv6) saturates to

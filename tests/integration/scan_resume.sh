@@ -109,6 +109,11 @@ ok = set(ipaddress.ip_network("127.12.0.0/28")) | {ipaddress.ip_address("127.12.
 sys.exit(any(ipaddress.ip_address(json.loads(l)["addr"]) not in ok for l in open(sys.argv[1])))
 PY
 echo "scope: 17 of 64 addresses tested"
+"$RW" --config "$T/scope.conf" test --token-key "$T/key" --canary canary.lab.test \
+	--sink-listen "127.0.0.1:$sink" --no-sink "127.12.0.20:$port" >"$T/scope-test.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "outside the config's scope, not tested" "$T/scope-test.out" ||
+	{ cat "$T/scope-test.out"; fail "relaywatch test of an address outside the scope: exit $rc"; }
 
 # ---- a greylist delay longer than the session's rounds: the scan's retry
 gport=$(free_port)

@@ -556,6 +556,23 @@ static void test_ip128(void **state)
 	}
 }
 
+/* a list as the config's scope holds it; the bad spec is named */
+static void test_add_list(void **state)
+{
+	struct ipset *s = ipset_new();
+	struct ipset_addr a;
+	char bad[64] = "";
+
+	(void)state;
+	assert_null(ipset_add_list(s, "192.0.2.0/24, 198.51.100.7\t2001:db8::/126", bad, sizeof(bad)));
+	assert_int_equal(ipset_size(s), 256 + 1 + 4);
+	assert_int_equal(ipset_addr_parse("198.51.100.7", &a), 0);
+	assert_true(ipset_contains(s, &a));
+	assert_non_null(ipset_add_list(s, "10.0.0.1, nope, 10.0.0.2", bad, sizeof(bad)));
+	assert_string_equal(bad, "nope");
+	ipset_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_nth_big),
 		cmocka_unit_test(test_sockaddr),
 		cmocka_unit_test(test_ip128),
+		cmocka_unit_test(test_add_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
