@@ -88,6 +88,7 @@ struct sess {
 	long long started_ms;
 	/* per connection */
 	int esmtp, pipelining, tls_on, tls_broken, banner_seen_once;
+	int prepared; /* tokens and addresses made (at the first banner) */
 	char cur_helo[RW_DOMAIN_MAX + 1];
 	/* battery */
 	int round;              /* 0 = first pass; then greylisting rounds */
@@ -293,7 +294,6 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 {
 	struct sess *s = xcalloc(1, sizeof(*s));
 	size_t n = cfg->nbattery < RW_BATTERY_MAX ? cfg->nbattery : RW_BATTERY_MAX;
-	char token[RW_TOKEN_MAX];
 
 	s->cfg = cfg;
 	s->r = r;
@@ -305,19 +305,34 @@ struct sess *sess_new(const struct sess_config *cfg, struct target_result *r, lo
 	result_tests_new(r, n);
 	s->last_round = xcalloc(n ? n : 1, sizeof(*s->last_round));
 	for (size_t i = 0; i < n; i++) {
+		r->tests[i].test = cfg->battery[i];
+		s->last_round[i] = -1;
+	}
+	return s;
+}
+
+/* prepare_tests - each test's token and its HELO, MAIL and RCPT, once, at
+ * the first banner: most addresses of a scan never answer, and signing and
+ * expanding a battery for each of them was most of a scan's CPU */
+static void prepare_tests(struct sess *s, long long now_ms)
+{
+	struct target_result *r = s->r;
+	char token[RW_TOKEN_MAX];
+
+	if (s->prepared)
+		return;
+	s->prepared = 1;
+	for (size_t i = 0; i < r->ntests; i++) {
 		struct test_result *t = &r->tests[i];
 		struct token_fields f = { .port = r->port, .time = now_ms / 1000 };
 
-		t->test = cfg->battery[i];
-		snprintf(f.scan, sizeof(f.scan), "%s", cfg->scan_id ? cfg->scan_id : "0");
+		snprintf(f.scan, sizeof(f.scan), "%s", s->cfg->scan_id ? s->cfg->scan_id : "0");
 		snprintf(f.target, sizeof(f.target), "%s", r->addr);
 		snprintf(f.test, sizeof(f.test), "%s", t->test->id);
-		token_make(cfg->key, &f, token, sizeof(token));
+		token_make(s->cfg->key, &f, token, sizeof(token));
 		result_test_set(t, "", "", "", token);
-		s->last_round[i] = -1;
 	}
 	sess_expand_tests(s, r->host[0] ? r->host : NULL);
-	return s;
 }
 
 /* sess_free - free the session, not the borrowed result; NULL ok */
@@ -590,6 +605,7 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 	struct target_result *r = s->r;
 
 	if (rep->code / 100 == 2) {
+		prepare_tests(s, now_ms);
 		if (!s->banner_seen_once) {
 			/* the name in the banner is NOT used for {host} in MAIL
 			 * or RCPT: a banner may name a third party's host, and
