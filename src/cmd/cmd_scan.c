@@ -8,7 +8,9 @@
  * DESCRIPTION
  *	Targets (CIDRs, ranges, addresses, names, each with an optional
  *	:port; files and stdin in plain, masscan -oL and zmap CSV forms)
- *	become one set per port (src/scan/targets). Reserved blocks (unless
+ *	become one set per port (src/scan/targets). Names and the mail hosts
+ *	of --mx domains are resolved all at once before the walk starts
+ *	(src/net/resolve: evdns and c-ares on one loop). Reserved blocks (unless
  *	--allow-reserved) and every --exclude file are removed before the
  *	scan space is counted; an exclusion file with a bad line refuses to
  *	start, since a skipped exclusion is a target that slips through.
@@ -37,7 +39,8 @@
  *	Bad target lines are reported on stderr and skipped.
  * LIMITS
  *	RW_SCAN_CONCURRENCY default sessions in flight; RW_SCAN_PER_SUBNET;
- *	RW_SCAN_SPACE_MAX (permute); RW_SCAN_NAMES_MAX names resolved.
+ *	RW_SCAN_SPACE_MAX (permute); RW_SCAN_NAMES_MAX names resolved;
+ *	RW_SCAN_MX_MAX --mx domains; RW_SCAN_RETRY_AFTER default retry delay.
  * STANDARDS
  *	RFC 5321 (sessions, via src/smtp/sess), RFC 6890 (reserved blocks).
  */
