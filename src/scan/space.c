@@ -62,15 +62,19 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 	json_array_foreach (jp, i, v) {
 		json_int_t p = json_integer_value(v);
 
-		if (!json_is_integer(v) || p < 1 || p > 65535)
+		/* ascending without duplicates, as targets_ports promises */
+		if (!json_is_integer(v) || p < 1 || p > 65535 ||
+		    (ports->n && p <= ports->port[ports->n - 1]))
 			return "bad port in the saved space";
 		ports->port[ports->n++] = (unsigned short)p;
 	}
 	json_array_foreach (jg, i, grp) {
 		const json_t *jr = json_object_get(grp, "ranges");
-		json_int_t port = json_integer_value(json_object_get(grp, "port"));
+		const json_t *jport = json_object_get(grp, "port");
+		json_int_t port = json_integer_value(jport);
 
-		if (!json_is_array(jr) || port < 0 || port > 65535)
+		/* a missing or non-integer port is 0 to jansson: each port */
+		if (!json_is_array(jr) || !json_is_integer(jport) || port < 0 || port > 65535)
 			return "bad group in the saved space";
 		json_array_foreach (jr, k, v) {
 			struct ipset_range r;

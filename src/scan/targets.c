@@ -464,7 +464,8 @@ static void masscan(struct targets_parser *p, char **tok, size_t n)
 	}
 }
 
-/* csv_split - cut at commas in place; the number of fields */
+/* csv_split - cut at commas in place; the number of fields, or max + 1
+ * when there are more (then only f[0..max-1] are set) */
 static size_t csv_split(char *s, char **f, size_t max)
 {
 	size_t n = 0;
@@ -492,6 +493,10 @@ static int csv_header(struct targets_parser *p, char *line)
 	n = csv_split(copy, f, RW_SCAN_LINE_MAX / 2);
 	p->csv_cols = 0;
 	p->csv_saddr = p->csv_sport = p->csv_success = -1;
+	if (n > RW_SCAN_LINE_MAX / 2) { /* f[max] was never set */
+		report(p, NULL, "CSV header with more than 512 columns (RW_SCAN_LINE_MAX / 2)");
+		return 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (f[i][0] == '\0') {
 			report(p, NULL, "CSV header with an empty column name");

@@ -73,7 +73,16 @@ static void test_bad(void **state)
 	const char *bad[] = { "{}", "{\"ports\":[],\"groups\":[]}",
 			      "{\"ports\":[70000],\"groups\":[]}",
 			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[\"nope\"]}]}",
-			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[5]}]}" };
+			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[5]}]}",
+			      /* found by fuzz_space (seeds group_without_port and
+			       * duplicate_ports): a group without an integer port
+			       * became port 0, every port; ports out of order or
+			       * twice broke targets_ports' promise */
+			      "{\"ports\":[25],\"groups\":[{\"ranges\":[\"192.0.2.1\"]}]}",
+			      "{\"ports\":[25],\"groups\":[{\"port\":\"587\",\"ranges\":[]}]}",
+			      "{\"ports\":[25],\"groups\":[{\"port\":25.0,\"ranges\":[]}]}",
+			      "{\"ports\":[25,25],\"groups\":[]}",
+			      "{\"ports\":[587,25],\"groups\":[]}" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
