@@ -109,6 +109,7 @@ struct job {
 	struct sched_item it;     /* it.data is this job */
 	struct event *wait_timer; /* waiting for arrivals */
 	int retry_pending;        /* tempfailed; sched holds its retry */
+	struct job *hnext;        /* the next job in its index bucket */
 };
 
 /* a final result waiting for the next store batch (strings owned) */
@@ -133,6 +134,8 @@ struct scan {
 	struct event *fill_timer;
 	unsigned waiting, retrying;
 	struct job *live;
+	struct job **index; /* live jobs by address and port: index_mask + 1 buckets */
+	size_t index_mask;
 	struct sess_config sc;
 	struct probe_env env;
 	struct token_key key;
@@ -317,6 +320,37 @@ static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
 		flush(s);
 }
 
+/* ---- live jobs by address and port ------------------------------------ */
+
+/* index_bucket - FNV-1a of the address text and the port */
+static struct job **index_bucket(struct scan *s, const char *addr, unsigned port)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = addr; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ port) * 1099511628211ULL;
+	return &s->index[h & s->index_mask];
+}
+
+/* index_add, index_del - a job enters when it starts, leaves when final */
+static void index_add(struct scan *s, struct job *j)
+{
+	struct job **b = index_bucket(s, j->r.addr, j->r.port);
+
+	j->hnext = *b;
+	*b = j;
+}
+
+static void index_del(struct scan *s, struct job *j)
+{
+	for (struct job **pp = index_bucket(s, j->r.addr, j->r.port); *pp; pp = &(*pp)->hnext)
+		if (*pp == j) {
+			*pp = j->hnext;
+			return;
+		}
+}
+
 /* finalize - decide, report and free a job whose session and wait are over */
 static void finalize(struct job *j)
 {
@@ -340,6 +374,7 @@ static void finalize(struct job *j)
 	if (s->st)
 		queue_result(s, r);
 	sched_final(s->sched, &j->it);
+	index_del(s, j);
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -415,7 +450,7 @@ static int tie_arrival(struct scan *s, const struct arrival *a)
 	if (a->token_status != TOKEN_VALID || (a->replayed && !a->quoted) ||
 	    strcmp(a->fields.scan, s->scan_id) != 0)
 		return 0;
-	for (struct job *j = s->live; j; j = j->next) {
+	for (struct job *j = *index_bucket(s, a->fields.target, a->fields.port); j; j = j->hnext) {
 		struct target_result *r = &j->r;
 
 		if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0)
@@ -532,6 +567,8 @@ static void start_job(struct scan *s, const struct sched_item *it)
 		 r->addr, r->port);
 	j->it = *it;
 	j->it.data = j;
+	if (!it->retry)
+		index_add(s, j);
 	j->sc = s->sc;
 	j->sc.implicit_tls = r->port == 465;
 	r->started = probeopt_now_ms();
@@ -1464,6 +1501,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		.session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
+	for (s.index_mask = 1023; s.index_mask < 2 * (size_t)schc.concurrency; s.index_mask = 2 * s.index_mask + 1)
+		;
+	s.index = xcalloc(s.index_mask + 1, sizeof(*s.index));
 	if (s.st) {
 		struct timeval ftv = { .tv_sec = RW_SCAN_FLUSH_MS / 1000,
 				       .tv_usec = (RW_SCAN_FLUSH_MS % 1000) * 1000 };
@@ -1571,6 +1611,7 @@ early:
 	if (s.nbatch)
 		flush(&s);
 	s.st = store_close(s.st);
+	free(s.index);
 	s.sched = sched_free(s.sched);
 	s.targets = targets_free(s.targets);
 	store_scan_clear(&saved);
