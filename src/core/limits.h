@@ -87,6 +87,23 @@
 /* Targets of one `relaywatch test` run (scan is for more). */
 #define RW_TEST_TARGETS_MAX 256
 
+/* Desk notification templates (src/desk/template): a template file; tags
+ * in one file; nesting of {{#if}}; a placeholder name; extra header lines;
+ * an expanded header line (RFC 5322 2.1.1: 998 octets); a rendered body
+ * (longer output is cut with a note); name/value pairs in one set. */
+#define RW_TPL_FILE_MAX (64 * 1024)
+#define RW_TPL_NODES_MAX 4096
+#define RW_TPL_DEPTH_MAX 8
+#define RW_TPL_NAME_MAX 64
+#define RW_TPL_HEADERS_MAX 16
+#define RW_TPL_HEADER_LINE_MAX 998
+#define RW_TPL_OUTPUT_MAX (256 * 1024)
+#define RW_TPL_VARS_MAX 64
+/* Desk evidence (src/desk/evidence): transcript lines and octets quoted in
+ * a notice; the whole transcript stays in the store. */
+#define RW_NOTICE_EXCERPT_LINES 40
+#define RW_NOTICE_EXCERPT_MAX (8 * 1024)
+
 /* Scan order: indexes of one scan, targets x ports (zmap's space of every
  * IPv4 address x every port is 2^48; the cyclic group needs p - 1 < 2^64). */
 #define RW_SCAN_SPACE_MAX (1ULL << 48)
