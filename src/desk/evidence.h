@@ -1,0 +1,20 @@
+/*
+ * evidence.h - a target's result as notice variables (verdict, tests,
+ * transcript excerpt, Received chain, advice)
+ */
+#ifndef RW_EVIDENCE_H
+#define RW_EVIDENCE_H
+
+#include "../smtp/result.h"
+#include "template.h"
+
+/* evidence_vars - set in v, from r: host.addr, host.port, host.name,
+ * verdict, reason, tested_at, mta, mta.product, tests_worked,
+ * transcript_excerpt, arrival ("yes" or none), arrival.peer, arrival.time,
+ * arrival.received, advice, verify and retest_command ("relaywatch test
+ * ADDR:PORT" unless retest_command is given). r is only read; the other
+ * std names (incident.*, deadline, operator, ...) are the caller's. */
+void evidence_vars(struct template_vars *v, const struct target_result *r,
+		   const char *retest_command);
+
+#endif
