@@ -30,7 +30,8 @@
  * DIAGNOSTICS
  *	template_parse/load: NULL and "name:line: what" (unknown placeholder,
  *	unclosed tag or section, stray {{/if}} or {{else}}, missing Subject,
- *	a header a template may not set, a NUL byte, a file too large).
+ *	a header a template may not set, a NUL byte or bare CR, a file too
+ *	large).
  *	template_render: 1 when something was cut, else 0.
  * LIMITS
  *	RW_TPL_FILE_MAX, RW_TPL_NODES_MAX, RW_TPL_DEPTH_MAX, RW_TPL_NAME_MAX,
@@ -407,6 +408,11 @@ struct template *template_parse(const char *name, const char *text, size_t len,
 	t->textlen = o;
 	if (len > RW_TPL_FILE_MAX) {
 		seterr(err, errlen, t, 0, "longer than %d bytes", RW_TPL_FILE_MAX);
+		return template_free(t);
+	}
+	if (memchr(t->text, '\r', t->textlen)) {
+		seterr(err, errlen, t, (size_t)((char *)memchr(t->text, '\r', t->textlen) - t->text),
+		       "bare CR (lines end in LF or CRLF)");
 		return template_free(t);
 	}
 	if (memchr(t->text, '\0', t->textlen)) {

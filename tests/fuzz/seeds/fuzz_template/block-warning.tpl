@@ -1,0 +1,40 @@
+# To the host's administrator: relaying verified, a block may follow.
+Subject: [incident {{incident.id}}] Warning: SMTP from {{host.addr}} may be blocked
+Auto-Submitted: auto-generated
+X-Relaywatch-Step: block-warning
+
+Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
+
+relaying through the mail server at {{host.addr}} is verified (incident
+{{incident.id}}). Outgoing mail from this host may be blocked at any time{{#if deadline}},
+and will be if it is not repaired by {{deadline}}{{/if}}.
+
+What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Mail server: {{mta.product}}
+
+{{#if tests_worked}}Relay tests that worked:
+  {{tests_worked}}
+
+{{/if}}{{#if arrival}}Our test message arrived at our canary from {{arrival.peer}} at {{arrival.time}},
+with this Received chain (newest first):
+  {{arrival.received}}
+
+{{/if}}{{#if transcript_excerpt}}Excerpt of the SMTP session (C: us, S: your server):
+  {{transcript_excerpt}}
+
+{{/if}}
+How to repair it ({{mta.product}})
+--------------------------------
+{{advice}}
+
+How to check the repair
+-----------------------
+{{verify}}
+
+-- 
+{{operator}}{{#if abuse_contact}}
+{{abuse_contact}}{{/if}}
+

@@ -1,0 +1,25 @@
+# To the host's administrator: a retest passed, the block is lifted.
+Subject: [incident {{incident.id}}] Block lifted for {{host.addr}}
+Auto-Submitted: auto-generated
+X-Relaywatch-Step: unblocked
+
+Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
+
+our retest of {{host.addr}} found it {{verdict}} ({{reason}}), so the block
+is lifted (incident {{incident.id}}). Thank you for the repair.
+
+For the record, the relaying we found before:
+{{#if tests_worked}}  {{tests_worked}}
+{{/if}}{{#if arrival}}  {{arrival.received}}
+{{/if}}{{#if transcript_excerpt}}  {{transcript_excerpt}}
+{{/if}}
+Keep it closed:
+{{advice}}
+
+To check it from time to time:
+{{verify}}
+
+-- 
+{{operator}}{{#if abuse_contact}}
+{{abuse_contact}}{{/if}}
+
