@@ -30,13 +30,13 @@ static long long fake_now(void *arg)
 /* deskclock_system - the real clock */
 struct deskclock deskclock_system(void)
 {
-	return (struct deskclock){ .now_ms = system_now, .arg = 0 };
+	return (struct deskclock){.now_ms = system_now, .arg = 0};
 }
 
 /* deskclock_fake - a clock that reads *ms */
 struct deskclock deskclock_fake(long long *ms)
 {
-	return (struct deskclock){ .now_ms = fake_now, .arg = ms };
+	return (struct deskclock){.now_ms = fake_now, .arg = ms};
 }
 
 /* deskclock_now - ask c */

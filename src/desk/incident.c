@@ -51,26 +51,26 @@
 
 /* The moves a table cell can name. */
 enum move {
-	M_UNDEFINED,        /* a hole in the table: never allowed */
-	M_IGNORE,           /* nothing to do here; why says so */
-	M_REJECT,           /* an operator command that cannot apply; why says so */
-	M_RECORD,           /* the caller records the event; nothing else */
-	M_OPEN_COMPLAINT,   /* notice "opened", test now -> reported */
-	M_OPEN_SCAN,        /* a sweep found it open: confirm */
-	M_OPEN_SUSPECT,     /* a sweep found it suspect: as a suspect first test */
-	M_MORE_COMPLAINT,   /* another complaint: the complainant gets the results */
-	M_CONFIRM,          /* relaying verified (see confirm()) */
-	M_SUSPECT_FIRST,    /* retest, or not-reproduced when the retests are spent */
-	M_INCONCLUSIVE,     /* retry after tempfail_retry, or not-reproduced */
-	M_CLEAN_FIRST,      /* not reproduced */
-	M_GRACE,            /* notice sent: deadline at the end of grace, retests */
-	M_NOT_REPAIRED,     /* a retest still shows relaying: the next retest */
-	M_RETRY,            /* inconclusive retest: retry after tempfail_retry */
-	M_REPAIRED,         /* a retest returned clean: unblock, notices, close */
-	M_SWEEP_CLEAN,      /* a sweep saw it clean: retest now (only a retest repairs) */
-	M_DEADLINE,         /* the grace has ended: block */
-	M_RETEST_NOW,       /* test now */
-	M_CLOSE,            /* operator close */
+	M_UNDEFINED,      /* a hole in the table: never allowed */
+	M_IGNORE,         /* nothing to do here; why says so */
+	M_REJECT,         /* an operator command that cannot apply; why says so */
+	M_RECORD,         /* the caller records the event; nothing else */
+	M_OPEN_COMPLAINT, /* notice "opened", test now -> reported */
+	M_OPEN_SCAN,      /* a sweep found it open: confirm */
+	M_OPEN_SUSPECT,   /* a sweep found it suspect: as a suspect first test */
+	M_MORE_COMPLAINT, /* another complaint: the complainant gets the results */
+	M_CONFIRM,        /* relaying verified (see confirm()) */
+	M_SUSPECT_FIRST,  /* retest, or not-reproduced when the retests are spent */
+	M_INCONCLUSIVE,   /* retry after tempfail_retry, or not-reproduced */
+	M_CLEAN_FIRST,    /* not reproduced */
+	M_GRACE,          /* notice sent: deadline at the end of grace, retests */
+	M_NOT_REPAIRED,   /* a retest still shows relaying: the next retest */
+	M_RETRY,          /* inconclusive retest: retry after tempfail_retry */
+	M_REPAIRED,       /* a retest returned clean: unblock, notices, close */
+	M_SWEEP_CLEAN,    /* a sweep saw it clean: retest now (only a retest repairs) */
+	M_DEADLINE,       /* the grace has ended: block */
+	M_RETEST_NOW,     /* test now */
+	M_CLOSE,          /* operator close */
 };
 
 #define SAME IS__COUNT
@@ -78,28 +78,44 @@ enum move {
 struct cell {
 	enum move op;
 	enum incident_state next; /* SAME: stays */
-	unsigned may;             /* other states the move may choose (bits), by policy or counters */
-	const char *why;          /* M_IGNORE, M_REJECT */
+	unsigned may;    /* other states the move may choose (bits), by policy or counters */
+	const char *why; /* M_IGNORE, M_REJECT */
 };
 
-#define GO(m, n) { .op = (m), .next = (n) }
-#define GO2(m, n, a) { .op = (m), .next = (n), .may = (a) }
+#define GO(m, n)                                                                                   \
+	{                                                                                          \
+		.op = (m), .next = (n)                                                             \
+	}
+#define GO2(m, n, a)                                                                               \
+	{                                                                                          \
+		.op = (m), .next = (n), .may = (a)                                                 \
+	}
 #define B(s) (1u << (s))
 /* where a confirmation may lead: admin notice queued, grace at once, block at once */
 #define CONFIRMS (B(IS_CONFIRMED) | B(IS_NOTIFIED) | B(IS_BLOCKED))
-#define IGN(w) { .op = M_IGNORE, .next = SAME, .why = (w) }
-#define REJ(w) { .op = M_REJECT, .next = SAME, .why = (w) }
-#define REC { .op = M_RECORD, .next = SAME }
+#define IGN(w)                                                                                     \
+	{                                                                                          \
+		.op = M_IGNORE, .next = SAME, .why = (w)                                           \
+	}
+#define REJ(w)                                                                                     \
+	{                                                                                          \
+		.op = M_REJECT, .next = SAME, .why = (w)                                           \
+	}
+#define REC                                                                                        \
+	{                                                                                          \
+		.op = M_RECORD, .next = SAME                                                       \
+	}
 
-#define W_NO_INCIDENT "no incident is open"
-#define W_LATE "late result: the incident is over (new evidence opens a new incident)"
-#define W_CLOSED "the incident is closed"
-#define W_NO_NOTICE "not waiting for a notice"
-#define W_NO_DEADLINE "no deadline runs in this state (stale timer)"
+#define W_NO_INCIDENT  "no incident is open"
+#define W_LATE         "late result: the incident is over (new evidence opens a new incident)"
+#define W_CLOSED       "the incident is closed"
+#define W_NO_NOTICE    "not waiting for a notice"
+#define W_NO_DEADLINE  "no deadline runs in this state (stale timer)"
 #define W_NEW_INCIDENT "the incident is over: this opens a new one"
-#define W_NOTHING "nothing to open on this verdict"
+#define W_NOTHING      "nothing to open on this verdict"
 
 /* The transitions: every state x event. */
+/* clang-format off */
 static const struct cell table[IS__COUNT][EV__COUNT] = {
 	[IS_NEW] = {
 		[EV_COMPLAINT] = GO2(M_OPEN_COMPLAINT, IS_REPORTED, B(IS_NEW)),
@@ -220,34 +236,44 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 	[IS_CLOSED] = FINAL,
 #undef FINAL
 };
+/* clang-format on */
 
 static const char *const state_names[IS__COUNT] = {
-	[IS_NEW] = "new", [IS_REPORTED] = "reported", [IS_TESTING] = "testing",
-	[IS_CONFIRMED] = "confirmed", [IS_NOTIFIED] = "notified", [IS_BLOCKED] = "blocked",
-	[IS_REPAIRED] = "repaired", [IS_NOT_REPRODUCED] = "not-reproduced",
-	[IS_CLOSED] = "closed",
+    [IS_NEW] = "new",           [IS_REPORTED] = "reported",
+    [IS_TESTING] = "testing",   [IS_CONFIRMED] = "confirmed",
+    [IS_NOTIFIED] = "notified", [IS_BLOCKED] = "blocked",
+    [IS_REPAIRED] = "repaired", [IS_NOT_REPRODUCED] = "not-reproduced",
+    [IS_CLOSED] = "closed",
 };
 
 static const char *const event_names[EV__COUNT] = {
-	[EV_COMPLAINT] = "complaint", [EV_SCAN_OPEN] = "scan-open",
-	[EV_SCAN_SUSPECT] = "scan-suspect", [EV_SCAN_CLEAN] = "scan-clean",
-	[EV_SCAN_OTHER] = "scan-other", [EV_TEST_OPEN] = "test-open",
-	[EV_TEST_SUSPECT] = "test-suspect", [EV_TEST_CLEAN] = "test-clean",
-	[EV_TEST_OTHER] = "test-other", [EV_NOTICE_SENT] = "notice-sent",
-	[EV_DEADLINE] = "deadline", [EV_CMD_RETEST] = "retest", [EV_CMD_NOTE] = "note",
-	[EV_CMD_CLOSE] = "close",
+    [EV_COMPLAINT] = "complaint",
+    [EV_SCAN_OPEN] = "scan-open",
+    [EV_SCAN_SUSPECT] = "scan-suspect",
+    [EV_SCAN_CLEAN] = "scan-clean",
+    [EV_SCAN_OTHER] = "scan-other",
+    [EV_TEST_OPEN] = "test-open",
+    [EV_TEST_SUSPECT] = "test-suspect",
+    [EV_TEST_CLEAN] = "test-clean",
+    [EV_TEST_OTHER] = "test-other",
+    [EV_NOTICE_SENT] = "notice-sent",
+    [EV_DEADLINE] = "deadline",
+    [EV_CMD_RETEST] = "retest",
+    [EV_CMD_NOTE] = "note",
+    [EV_CMD_CLOSE] = "close",
 };
 
 static const char *const act_names[ACT__COUNT] = {
-	[ACT_NOTIFY] = "notify", [ACT_TEST] = "test", [ACT_BLOCK] = "block",
-	[ACT_UNBLOCK] = "unblock", [ACT_DEADLINE] = "deadline", [ACT_ESCALATE] = "escalate",
-	[ACT_CLOSE] = "close",
+    [ACT_NOTIFY] = "notify",   [ACT_TEST] = "test",         [ACT_BLOCK] = "block",
+    [ACT_UNBLOCK] = "unblock", [ACT_DEADLINE] = "deadline", [ACT_ESCALATE] = "escalate",
+    [ACT_CLOSE] = "close",
 };
 
 /* the notice step of each escalation level */
 static const enum policy_step level_step[LEVEL__COUNT] = {
-	[LEVEL_WARNING] = STEP_WARNING, [LEVEL_SUSPEND] = STEP_SUSPEND,
-	[LEVEL_TERMINATE] = STEP_TERMINATE,
+    [LEVEL_WARNING] = STEP_WARNING,
+    [LEVEL_SUSPEND] = STEP_SUSPEND,
+    [LEVEL_TERMINATE] = STEP_TERMINATE,
 };
 
 /* enter - the only writer of inc->state */
@@ -273,7 +299,7 @@ static struct incident_action *add(struct incident_out *out, enum incident_act k
 /* notify - the policy's notices of step; the complainant only when one waits;
  * only_rcpt >= 0 limits them to that recipient */
 static void notify(const struct incident *inc, const struct policy *p, struct incident_out *out,
-		   enum policy_step step, int only_rcpt)
+                   enum policy_step step, int only_rcpt)
 {
 	for (int r = 0; r < RCPT__COUNT; r++) {
 		struct incident_action *a;
@@ -307,7 +333,7 @@ static void deadline(struct incident *inc, struct incident_out *out, long long a
 
 /* finish - the incident is over: close action with its reason */
 static void finish(struct incident *inc, struct incident_out *out, enum incident_state final,
-		   const char *reason, long long now)
+                   const char *reason, long long now)
 {
 	snprintf(add(out, ACT_CLOSE)->reason, INCIDENT_REASON_MAX + 1, "%s", reason);
 	snprintf(inc->close_reason, sizeof(inc->close_reason), "%s", reason);
@@ -319,7 +345,7 @@ static void finish(struct incident *inc, struct incident_out *out, enum incident
 
 /* block - block what the policy says, with its notices and the retests */
 static void block(struct incident *inc, const struct policy *p, struct incident_out *out,
-		  long long now)
+                  long long now)
 {
 	add(out, ACT_BLOCK)->what = p->block;
 	inc->blocked = p->block;
@@ -333,7 +359,7 @@ static void block(struct incident *inc, const struct policy *p, struct incident_
 
 /* grace - the notice is out: the grace runs, retests within it */
 static void grace(struct incident *inc, const struct policy *p, struct incident_out *out,
-		  long long now)
+                  long long now)
 {
 	inc->notified_ms = now;
 	enter(inc, out, IS_NOTIFIED);
@@ -345,7 +371,7 @@ static void grace(struct incident *inc, const struct policy *p, struct incident_
 
 /* confirm - relaying verified: results, the ladder, then block or grace */
 static void confirm(struct incident *inc, const struct policy *p, struct incident_out *out,
-		    long long now)
+                    long long now)
 {
 	inc->confirmed_ms = now;
 	notify(inc, p, out, STEP_CONFIRMED, -1);
@@ -363,8 +389,8 @@ static void confirm(struct incident *inc, const struct policy *p, struct inciden
 }
 
 /* not_reproduced - the first tests did not show relaying */
-static void not_reproduced(struct incident *inc, const struct policy *p,
-			   struct incident_out *out, const char *reason, long long now)
+static void not_reproduced(struct incident *inc, const struct policy *p, struct incident_out *out,
+                           const char *reason, long long now)
 {
 	notify(inc, p, out, STEP_NOT_REPRODUCED, -1);
 	finish(inc, out, IS_NOT_REPRODUCED, reason, now);
@@ -372,7 +398,7 @@ static void not_reproduced(struct incident *inc, const struct policy *p,
 
 /* suspect_first - a suspect result before confirmation */
 static void suspect_first(struct incident *inc, const struct policy *p, struct incident_out *out,
-			  long long now)
+                          long long now)
 {
 	if (p->suspect == SUSPECT_CONFIRM) {
 		confirm(inc, p, out, now);
@@ -381,9 +407,9 @@ static void suspect_first(struct incident *inc, const struct policy *p, struct i
 		test_at(inc, out, now + p->tempfail_retry_ms);
 		enter(inc, out, IS_TESTING);
 	} else {
-		not_reproduced(inc, p, out,
-			       "not reproduced: accepted through DATA but never delivered (suspect)",
-			       now);
+		not_reproduced(
+		    inc, p, out,
+		    "not reproduced: accepted through DATA but never delivered (suspect)", now);
 	}
 }
 
@@ -399,7 +425,7 @@ static long long retest_interval(const struct incident *inc, const struct policy
 
 /* incident_on_event - one event through the table */
 void incident_on_event(struct incident *inc, const struct policy *p, enum incident_event ev,
-		       const char *reason, long long now, struct incident_out *out)
+                       const char *reason, long long now, struct incident_out *out)
 {
 	const struct cell *c;
 	long long iv;
@@ -410,13 +436,13 @@ void incident_on_event(struct incident *inc, const struct policy *p, enum incide
 		rw_panic("%s: state %d event %d out of range", __func__, inc->state, ev);
 	c = &table[inc->state][ev];
 	/* a result of the scheduled test: that test is done */
-	if (ev >= EV_TEST_OPEN && ev <= EV_TEST_OTHER && inc->test_at_ms && inc->test_at_ms <= now &&
-	    incident_is_open(inc))
+	if (ev >= EV_TEST_OPEN && ev <= EV_TEST_OTHER && inc->test_at_ms &&
+	    inc->test_at_ms <= now && incident_is_open(inc))
 		inc->test_at_ms = 0;
 	switch (c->op) {
 	case M_UNDEFINED:
 		rw_panic("%s: no transition for %s x %s", __func__, state_names[inc->state],
-			 event_names[ev]);
+		         event_names[ev]);
 	case M_IGNORE:
 		out->outcome = IO_IGNORED;
 		out->why = c->why;
@@ -479,9 +505,9 @@ void incident_on_event(struct incident *inc, const struct policy *p, enum incide
 			enter(inc, out, IS_TESTING);
 		} else {
 			not_reproduced(inc, p, out,
-				       "not reproduced: no test was conclusive (tempfail or "
-				       "unreachable every time)",
-				       now);
+			               "not reproduced: no test was conclusive (tempfail or "
+			               "unreachable every time)",
+			               now);
 		}
 		break;
 	case M_CLEAN_FIRST:
@@ -515,7 +541,7 @@ void incident_on_event(struct incident *inc, const struct policy *p, enum incide
 		if (inc->deadline_ms == 0 || now < inc->deadline_ms) {
 			out->outcome = IO_IGNORED;
 			out->why = inc->deadline_ms ? "the deadline has not come yet"
-						    : "no deadline is set (stale timer)";
+			                            : "no deadline is set (stale timer)";
 			return;
 		}
 		if (p->block == POLICY_BLOCK_NONE) {
@@ -579,8 +605,8 @@ long long incident_next_due(const struct incident *inc)
 }
 
 /* incident_table_move - the cell, for the totality test */
-int incident_table_move(enum incident_state s, enum incident_event ev,
-			enum incident_state *next, unsigned *may)
+int incident_table_move(enum incident_state s, enum incident_event ev, enum incident_state *next,
+                        unsigned *may)
 {
 	const struct cell *c = &table[s][ev];
 

@@ -117,16 +117,16 @@ struct incident_action {
  * epoch of the caller's clock; 0 = not (yet). */
 struct incident {
 	enum incident_state state;
-	int prior;              /* earlier incidents of the address in the window */
-	unsigned trigger;       /* the policy_trigger that opened it */
-	int complainant;        /* a complainant waits for the results */
+	int prior;        /* earlier incidents of the address in the window */
+	unsigned trigger; /* the policy_trigger that opened it */
+	int complainant;  /* a complainant waits for the results */
 	long long opened_ms, confirmed_ms, notified_ms, blocked_ms, closed_ms;
-	long long deadline_ms;  /* EV_DEADLINE due (end of grace) */
-	long long test_at_ms;   /* the test scheduled */
-	int attempts;           /* inconclusive first tests */
-	int suspects;           /* suspect first tests */
-	unsigned blocked;       /* what is blocked now (policy_block bits) */
-	enum policy_level level;/* the rung reached at confirmation */
+	long long deadline_ms;   /* EV_DEADLINE due (end of grace) */
+	long long test_at_ms;    /* the test scheduled */
+	int attempts;            /* inconclusive first tests */
+	int suspects;            /* suspect first tests */
+	unsigned blocked;        /* what is blocked now (policy_block bits) */
+	enum policy_level level; /* the rung reached at confirmation */
 	char close_reason[INCIDENT_REASON_MAX + 1];
 };
 
@@ -153,7 +153,7 @@ void incident_init(struct incident *inc, int prior);
  * fills out (overwritten). reason: EV_CMD_CLOSE's text (may be NULL);
  * ignored for the other events. Never fails: see out->outcome. */
 void incident_on_event(struct incident *inc, const struct policy *p, enum incident_event ev,
-		       const char *reason, long long now_ms, struct incident_out *out);
+                       const char *reason, long long now_ms, struct incident_out *out);
 
 /* incident_event_for - the event for a verdict of a test we asked for
  * (scan 0) or of our own sweep (scan 1) */
@@ -169,8 +169,8 @@ long long incident_next_due(const struct incident *inc);
 /* incident_table_move - the table's cell, for tests: 0 when undefined,
  * else nonzero; *next the state the table names (IS__COUNT: stays), *may
  * the other states (bit 1 << state) the move may choose instead */
-int incident_table_move(enum incident_state s, enum incident_event ev,
-			enum incident_state *next, unsigned *may);
+int incident_table_move(enum incident_state s, enum incident_event ev, enum incident_state *next,
+                        unsigned *may);
 
 /* names: static, stable, "?" out of range */
 const char *incident_state_name(enum incident_state s);

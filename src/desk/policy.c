@@ -44,69 +44,84 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_kind { K_NAME, K_TRIGGERS, K_DURATION, K_COUNT, K_SUSPECT, K_BLOCK, K_BOOL, K_NOTIFY,
-		K_RUNG };
+enum key_kind {
+	K_NAME,
+	K_TRIGGERS,
+	K_DURATION,
+	K_COUNT,
+	K_SUSPECT,
+	K_BLOCK,
+	K_BOOL,
+	K_NOTIFY,
+	K_RUNG
+};
 
 struct key_def {
 	const char *section, *name;
 	enum key_kind kind;
-	size_t off;        /* K_DURATION, K_COUNT, K_BOOL */
-	long long min;     /* K_DURATION (ms), K_COUNT */
+	size_t off;    /* K_DURATION, K_COUNT, K_BOOL */
+	long long min; /* K_DURATION (ms), K_COUNT */
 	long long max;
-	int index;         /* K_NOTIFY: the step; K_RUNG: the level */
+	int index; /* K_NOTIFY: the step; K_RUNG: the level */
 };
 
-#define DUR(f, lo) .kind = K_DURATION, .off = offsetof(struct policy, f), .min = (lo), \
-		   .max = POLICY_DURATION_MAX_MS
-#define CNT(f, lo) .kind = K_COUNT, .off = offsetof(struct policy, f), .min = (lo), \
-		   .max = POLICY_COUNT_MAX
+#define DUR(f, lo)                                                                                 \
+	.kind = K_DURATION, .off = offsetof(struct policy, f), .min = (lo),                        \
+	.max = POLICY_DURATION_MAX_MS
+#define CNT(f, lo)                                                                                 \
+	.kind = K_COUNT, .off = offsetof(struct policy, f), .min = (lo), .max = POLICY_COUNT_MAX
 #define NOTE(s) .section = "notify", .kind = K_NOTIFY, .index = (s)
 #define RUNG(l) .section = "escalation", .kind = K_RUNG, .index = (l), .max = POLICY_COUNT_MAX
 
 #define P(n) .section = "policy", .name = (n)
 
 static const struct key_def keys[] = {
-	{ P("name"), .kind = K_NAME },
-	{ P("open_on"), .kind = K_TRIGGERS },
-	{ P("grace"), DUR(grace_ms, 0) },
-	{ P("retest_interval"), DUR(retest_ms, 0) },
-	{ P("blocked_retest_interval"), DUR(blocked_retest_ms, 0) },
-	{ P("tempfail_retry"), DUR(tempfail_retry_ms, 1000) },
-	{ P("test_attempts"), CNT(test_attempts, 1) },
-	{ P("suspect"), .kind = K_SUSPECT },
-	{ P("suspect_retests"), CNT(suspect_retests, 0) },
-	{ P("block"), .kind = K_BLOCK },
-	{ P("block_at_once"), .kind = K_BOOL, .off = offsetof(struct policy, block_at_once) },
-	{ .name = "opened", NOTE(STEP_OPENED) },
-	{ .name = "confirmed", NOTE(STEP_CONFIRMED) },
-	{ .name = "warning", NOTE(STEP_WARNING) },
-	{ .name = "blocked", NOTE(STEP_BLOCKED) },
-	{ .name = "repaired", NOTE(STEP_REPAIRED) },
-	{ .name = "not_reproduced", NOTE(STEP_NOT_REPRODUCED) },
-	{ .name = "closed", NOTE(STEP_CLOSED) },
-	{ .name = "suspend", NOTE(STEP_SUSPEND) },
-	{ .name = "terminate", NOTE(STEP_TERMINATE) },
-	{ .section = "escalation", .name = "window", DUR(window_ms, 1000) },
-	{ .name = "warning", RUNG(LEVEL_WARNING) },
-	{ .name = "suspend", RUNG(LEVEL_SUSPEND) },
-	{ .name = "terminate", RUNG(LEVEL_TERMINATE) },
+    {P("name"), .kind = K_NAME},
+    {P("open_on"), .kind = K_TRIGGERS},
+    {P("grace"), DUR(grace_ms, 0)},
+    {P("retest_interval"), DUR(retest_ms, 0)},
+    {P("blocked_retest_interval"), DUR(blocked_retest_ms, 0)},
+    {P("tempfail_retry"), DUR(tempfail_retry_ms, 1000)},
+    {P("test_attempts"), CNT(test_attempts, 1)},
+    {P("suspect"), .kind = K_SUSPECT},
+    {P("suspect_retests"), CNT(suspect_retests, 0)},
+    {P("block"), .kind = K_BLOCK},
+    {P("block_at_once"), .kind = K_BOOL, .off = offsetof(struct policy, block_at_once)},
+    {.name = "opened", NOTE(STEP_OPENED)},
+    {.name = "confirmed", NOTE(STEP_CONFIRMED)},
+    {.name = "warning", NOTE(STEP_WARNING)},
+    {.name = "blocked", NOTE(STEP_BLOCKED)},
+    {.name = "repaired", NOTE(STEP_REPAIRED)},
+    {.name = "not_reproduced", NOTE(STEP_NOT_REPRODUCED)},
+    {.name = "closed", NOTE(STEP_CLOSED)},
+    {.name = "suspend", NOTE(STEP_SUSPEND)},
+    {.name = "terminate", NOTE(STEP_TERMINATE)},
+    {.section = "escalation", .name = "window", DUR(window_ms, 1000)},
+    {.name = "warning", RUNG(LEVEL_WARNING)},
+    {.name = "suspend", RUNG(LEVEL_SUSPEND)},
+    {.name = "terminate", RUNG(LEVEL_TERMINATE)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = { "policy", "notify", "escalation" };
+static const char *const sections[] = {"policy", "notify", "escalation"};
 
 static const char *const step_names[STEP__COUNT] = {
-	[STEP_OPENED] = "opened", [STEP_CONFIRMED] = "confirmed", [STEP_WARNING] = "warning",
-	[STEP_BLOCKED] = "blocked", [STEP_REPAIRED] = "repaired",
-	[STEP_NOT_REPRODUCED] = "not_reproduced", [STEP_CLOSED] = "closed",
-	[STEP_SUSPEND] = "suspend", [STEP_TERMINATE] = "terminate",
+    [STEP_OPENED] = "opened",       [STEP_CONFIRMED] = "confirmed",
+    [STEP_WARNING] = "warning",     [STEP_BLOCKED] = "blocked",
+    [STEP_REPAIRED] = "repaired",   [STEP_NOT_REPRODUCED] = "not_reproduced",
+    [STEP_CLOSED] = "closed",       [STEP_SUSPEND] = "suspend",
+    [STEP_TERMINATE] = "terminate",
 };
 static const char *const rcpt_names[RCPT__COUNT] = {
-	[RCPT_ADMIN] = "admin", [RCPT_COMPLAINANT] = "complainant", [RCPT_NOC] = "noc",
+    [RCPT_ADMIN] = "admin",
+    [RCPT_COMPLAINANT] = "complainant",
+    [RCPT_NOC] = "noc",
 };
 static const char *const level_names[LEVEL__COUNT] = {
-	[LEVEL_NONE] = "none", [LEVEL_WARNING] = "warning", [LEVEL_SUSPEND] = "suspend",
-	[LEVEL_TERMINATE] = "terminate",
+    [LEVEL_NONE] = "none",
+    [LEVEL_WARNING] = "warning",
+    [LEVEL_SUSPEND] = "suspend",
+    [LEVEL_TERMINATE] = "terminate",
 };
 
 /* the kind of the line inih is processing, judged as the reader hands it over */
@@ -124,16 +139,16 @@ struct pctx {
 	/* the line inih is working on */
 	int line;
 	enum line_kind kind;
-	int handled;              /* the handler saw a pair on this line */
-	int indented;             /* began with white space after a pair: a continuation */
-	int after_pair;           /* a pair was seen since the last section header */
-	int bad_section;          /* keys here were already reported with the header */
-	int key_line[NKEYS];      /* where each key was set, 0 = not set */
+	int handled;         /* the handler saw a pair on this line */
+	int indented;        /* began with white space after a pair: a continuation */
+	int after_pair;      /* a pair was seen since the last section header */
+	int bad_section;     /* keys here were already reported with the header */
+	int key_line[NKEYS]; /* where each key was set, 0 = not set */
 };
 
 /* problem - append "path:line: text" to the error buffer */
-__attribute__((format(printf, 3, 4))) static void problem(struct pctx *c, int line,
-							  const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void problem(struct pctx *c, int line, const char *fmt,
+                                                          ...)
 {
 	char msg[256];
 	va_list ap;
@@ -146,7 +161,7 @@ __attribute__((format(printf, 3, 4))) static void problem(struct pctx *c, int li
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	n = snprintf(c->err + c->used, c->errlen - c->used, "%s%s:%d: %s", c->used ? "\n" : "",
-		     c->path, line, msg);
+	             c->path, line, msg);
 	if (n < 0 || (size_t)n >= c->errlen - c->used) {
 		/* truncated: end with "..." */
 		strcpy(c->err + c->errlen - 4, "...");
@@ -179,11 +194,20 @@ const char *policy_duration(const char *s, long long *ms)
 				return "duration too long (at most 366d)";
 		}
 		switch (*q++) {
-		case 's': unit = 1000; break;
-		case 'm': unit = 60 * 1000; break;
-		case 'h': unit = 3600 * 1000; break;
-		case 'd': unit = 86400 * 1000; break;
-		default: return "a duration needs a unit: s, m, h or d";
+		case 's':
+			unit = 1000;
+			break;
+		case 'm':
+			unit = 60 * 1000;
+			break;
+		case 'h':
+			unit = 3600 * 1000;
+			break;
+		case 'd':
+			unit = 86400 * 1000;
+			break;
+		default:
+			return "a duration needs a unit: s, m, h or d";
 		}
 		total += n * unit;
 		if (total > POLICY_DURATION_MAX_MS)
@@ -246,7 +270,7 @@ static int word_is(const char *w, size_t n, const char *s)
 /* set_notify - "rcpt:template ..." into p->notify[step]; NULL or the problem */
 static const char *set_notify(struct policy *p, int step, const char *v, char *buf, size_t len)
 {
-	char got[RCPT__COUNT][POLICY_NAME_MAX + 1] = { { 0 } };
+	char got[RCPT__COUNT][POLICY_NAME_MAX + 1] = {{0}};
 	const char *w;
 	size_t n;
 
@@ -263,12 +287,12 @@ static const char *set_notify(struct policy *p, int step, const char *v, char *b
 				r = i;
 		if (r < 0) {
 			snprintf(buf, len, "'%.*s': recipient is admin, complainant or noc",
-				 (int)(colon - w), w);
+			         (int)(colon - w), w);
 			return buf;
 		}
 		if (!valid_name(colon + 1, n - (size_t)(colon - w) - 1)) {
 			snprintf(buf, len, "'%.*s': template name is 1-%d of A-Z a-z 0-9 . _ -",
-				 (int)n, w, POLICY_NAME_MAX);
+			         (int)n, w, POLICY_NAME_MAX);
 			return buf;
 		}
 		if (got[r][0]) {
@@ -283,7 +307,7 @@ static const char *set_notify(struct policy *p, int step, const char *v, char *b
 
 /* set_key - validate and store one value; NULL or the problem */
 static const char *set_key(struct policy *p, const struct key_def *k, const char *v, char *buf,
-			   size_t len)
+                           size_t len)
 {
 	const char *w, *e;
 	size_t n;
@@ -305,8 +329,9 @@ static const char *set_key(struct policy *p, const struct key_def *k, const char
 			else if (word_is(w, n, "scan-suspect"))
 				bits |= POLICY_ON_SCAN_SUSPECT;
 			else {
-				snprintf(buf, len, "'%.*s': trigger is complaint, scan or scan-suspect",
-					 (int)n, w);
+				snprintf(buf, len,
+				         "'%.*s': trigger is complaint, scan or scan-suspect",
+				         (int)n, w);
 				return buf;
 			}
 		}
@@ -347,8 +372,8 @@ static const char *set_key(struct policy *p, const struct key_def *k, const char
 				bits |= POLICY_BLOCK_INBOUND | POLICY_BLOCK_OUTBOUND;
 			else {
 				snprintf(buf, len,
-					 "'%.*s': block is none, inbound, outbound or both", (int)n,
-					 w);
+				         "'%.*s': block is none, inbound, outbound or both", (int)n,
+				         w);
 				return buf;
 			}
 		}
@@ -358,7 +383,7 @@ static const char *set_key(struct policy *p, const struct key_def *k, const char
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
 			*(int *)((char *)p + k->off) = 1;
 		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
-			 !strcmp(v, "0"))
+		         !strcmp(v, "0"))
 			*(int *)((char *)p + k->off) = 0;
 		else
 			return "not yes or no";
@@ -387,7 +412,7 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 		return 1;
 	if (*section == '\0') {
 		problem(c, c->line, "%s: key before any section ([policy], [notify], [escalation])",
-			name);
+		        name);
 		return 1;
 	}
 	for (size_t i = 0; i < NKEYS; i++)
@@ -441,7 +466,7 @@ static void judge_line(struct pctx *c, const char *s)
 			c->bad_section = 0;
 	if (c->bad_section)
 		problem(c, c->line, "unknown section [%.*s] (want policy, notify or escalation)",
-			(int)(end - q - 1), q + 1);
+		        (int)(end - q - 1), q + 1);
 }
 
 /* reader - inih's fgets: counts lines, and judges the previous one now that
@@ -500,7 +525,7 @@ static void cross_check(struct pctx *c)
 			continue;
 		if (p->rung[l] <= last)
 			problem(c, line, "%s = %d: the ladder must climb (%s is at %d)",
-				level_names[l], p->rung[l], level_names[last_level], last);
+			        level_names[l], p->rung[l], level_names[last_level], last);
 		last = p->rung[l];
 		last_level = l;
 	}
@@ -531,7 +556,7 @@ static int load(struct pctx *c)
 /* policy_load - read path over p; the number of problems */
 int policy_load(const char *path, struct policy *p, char *err, size_t errlen)
 {
-	struct pctx c = { .p = p, .path = path, .err = err, .errlen = errlen };
+	struct pctx c = {.p = p, .path = path, .err = err, .errlen = errlen};
 	int n;
 
 	if ((c.fp = fopen(path, "r")) == NULL) {
@@ -547,9 +572,9 @@ int policy_load(const char *path, struct policy *p, char *err, size_t errlen)
 
 /* policy_load_string - text over p, name standing for the path */
 int policy_load_string(const char *name, const char *text, struct policy *p, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
-	struct pctx c = { .p = p, .path = name, .err = err, .errlen = errlen, .text = text };
+	struct pctx c = {.p = p, .path = name, .err = err, .errlen = errlen, .text = text};
 
 	return load(&c);
 }
@@ -599,8 +624,7 @@ const char *policy_level_name(enum policy_level l)
 
 const char *policy_block_name(unsigned block)
 {
-	static const char *const names[4] = { "none", "inbound", "outbound",
-					      "inbound+outbound" };
+	static const char *const names[4] = {"none", "inbound", "outbound", "inbound+outbound"};
 
 	return block < 4 ? names[block] : "?";
 }

@@ -75,20 +75,20 @@ enum policy_level { LEVEL_NONE, LEVEL_WARNING, LEVEL_SUSPEND, LEVEL_TERMINATE, L
 
 struct policy {
 	char name[POLICY_NAME_MAX + 1];
-	unsigned open_on;                /* enum policy_trigger bits */
-	long long grace_ms;              /* notice to block; 0 = block at the deadline at once */
-	long long retest_ms;             /* retest interval during grace; 0 = none */
-	long long blocked_retest_ms;     /* retest interval while blocked; 0 = none */
-	long long tempfail_retry_ms;     /* delay before retrying an inconclusive test */
-	int test_attempts;               /* inconclusive first tests before not-reproduced */
+	unsigned open_on;            /* enum policy_trigger bits */
+	long long grace_ms;          /* notice to block; 0 = block at the deadline at once */
+	long long retest_ms;         /* retest interval during grace; 0 = none */
+	long long blocked_retest_ms; /* retest interval while blocked; 0 = none */
+	long long tempfail_retry_ms; /* delay before retrying an inconclusive test */
+	int test_attempts;           /* inconclusive first tests before not-reproduced */
 	enum policy_suspect suspect;
-	int suspect_retests;             /* suspect first tests retested before not-reproduced */
-	unsigned block;                  /* enum policy_block bits */
-	int block_at_once;               /* block on confirmation, no grace */
+	int suspect_retests; /* suspect first tests retested before not-reproduced */
+	unsigned block;      /* enum policy_block bits */
+	int block_at_once;   /* block on confirmation, no grace */
 	/* notify[step][rcpt]: template name, "" = no notice */
 	char notify[STEP__COUNT][RCPT__COUNT][POLICY_NAME_MAX + 1];
-	long long window_ms;             /* incidents counted for the ladder */
-	int rung[LEVEL__COUNT];          /* incidents in the window for each level; 0 = unused */
+	long long window_ms;    /* incidents counted for the ladder */
+	int rung[LEVEL__COUNT]; /* incidents in the window for each level; 0 = unused */
 };
 
 /* policy_defaults - a policy that opens on complaints, notifies nobody,
@@ -103,7 +103,7 @@ void policy_defaults(struct policy *p);
 int policy_load(const char *path, struct policy *p, char *err, size_t errlen);
 /* policy_load_string - the same from text; name stands for the path */
 int policy_load_string(const char *name, const char *text, struct policy *p, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* policy_duration - "48h", "90d", "1d12h", "30s", "0" in ms; NULL or the
  * problem (static text) */

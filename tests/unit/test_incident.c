@@ -18,9 +18,9 @@
 #include "../../src/desk/incident.h"
 
 #define MIN (60LL * 1000)
-#define H (60 * MIN)
-#define D (24 * H)
-#define T0 1800000000000LL /* 2027-01-15, ms */
+#define H   (60 * MIN)
+#define D   (24 * H)
+#define T0  1800000000000LL /* 2027-01-15, ms */
 /* the outbox takes this long to send a notice */
 #define OUTBOX_DELAY (5 * MIN)
 
@@ -35,8 +35,8 @@ struct world {
 	unsigned blocked;
 	enum policy_level escalated;
 	int tests, closed;
-	enum verdict host;   /* what a test of the host returns now */
-	char log[16384];     /* every action, "at+HHh name(args)" lines */
+	enum verdict host; /* what a test of the host returns now */
+	char log[16384];   /* every action, "at+HHh name(args)" lines */
 	struct incident_out last;
 };
 
@@ -88,10 +88,10 @@ static enum incident_outcome feed(struct world *w, enum incident_event ev, const
 	incident_on_event(&w->inc, &w->p, ev, reason, now, o);
 	if ((o->outcome == IO_APPLIED) != (o->why == NULL))
 		fail_msg("%s x %s: outcome %d with why '%s'", incident_state_name(was),
-			 incident_event_name(ev), o->outcome, o->why ? o->why : "(null)");
+		         incident_event_name(ev), o->outcome, o->why ? o->why : "(null)");
 	if (o->outcome != IO_APPLIED && (o->n != 0 || w->inc.state != was))
 		fail_msg("%s x %s: not applied, yet %zu actions", incident_state_name(was),
-			 incident_event_name(ev), o->n);
+		         incident_event_name(ev), o->n);
 	for (size_t i = 0; i < o->n; i++) {
 		const struct incident_action *a = &o->act[i];
 		long long rel = (now - T0) / MIN;
@@ -189,7 +189,7 @@ static void expect(const struct world *w, const char *const *want)
 
 		if (hit == NULL)
 			fail_msg("want '%s' after offset %zu in the log:\n%s", want[i],
-				 (size_t)(at - w->log), w->log);
+			         (size_t)(at - w->log), w->log);
 		at = hit + strlen(want[i]);
 	}
 }
@@ -216,8 +216,8 @@ static void test_university_flow(void **state)
 	assert_int_equal(feed(&w, EV_COMPLAINT, NULL), IO_APPLIED);
 	assert_int_equal(w.inc.state, IS_REPORTED);
 	{
-		const char *want[] = { "0m notify(opened,admin,complaint-received)", "0m test(+0m)",
-				       NULL };
+		const char *want[] = {"0m notify(opened,admin,complaint-received)", "0m test(+0m)",
+		                      NULL};
 		expect(&w, want);
 	}
 	assert_int_equal(count(w.log, "complainant"), 0); /* (2) tells the admin only */
@@ -227,9 +227,12 @@ static void test_university_flow(void **state)
 	assert_int_equal(w.escalated, LEVEL_WARNING);
 	assert_int_equal(w.blocked, 0);
 	{
-		const char *want[] = { "tested: open", "notify(confirmed,admin,results)",
-				       "notify(confirmed,complainant,results)", "escalate(warning)",
-				       "notify(warning,admin,block-warning)", NULL };
+		const char *want[] = {"tested: open",
+		                      "notify(confirmed,admin,results)",
+		                      "notify(confirmed,complainant,results)",
+		                      "escalate(warning)",
+		                      "notify(warning,admin,block-warning)",
+		                      NULL};
 		expect(&w, want);
 	}
 	/* the grace starts when the notice has left, not at the verification */
@@ -251,8 +254,8 @@ static void test_university_flow(void **state)
 	assert_int_equal(w.blocked, POLICY_BLOCK_OUTBOUND);
 	assert_int_equal(w.inc.blocked_ms, blocked_at);
 	{
-		const char *want[] = { "block(outbound)", "notify(blocked,admin,blocked)",
-				       "notify(blocked,noc,blocked)", "test(+720m)", NULL };
+		const char *want[] = {"block(outbound)", "notify(blocked,admin,blocked)",
+		                      "notify(blocked,noc,blocked)", "test(+720m)", NULL};
 		expect(&w, want);
 	}
 	assert_int_equal(w.test_at, blocked_at + 12 * H);
@@ -285,9 +288,12 @@ static void test_university_flow(void **state)
 	assert_int_equal(incident_is_open(&w.inc), 0);
 	assert_int_equal(incident_next_due(&w.inc), 0);
 	{
-		const char *want[] = { "tested: closed", "unblock(outbound)",
-				       "notify(repaired,admin,repaired)",
-				       "notify(repaired,complainant,repaired)", "close(repaired", NULL };
+		const char *want[] = {"tested: closed",
+		                      "unblock(outbound)",
+		                      "notify(repaired,admin,repaired)",
+		                      "notify(repaired,complainant,repaired)",
+		                      "close(repaired",
+		                      NULL};
 		expect(&w, want);
 	}
 	/* a late result or timer changes nothing */
@@ -328,9 +334,9 @@ static void test_not_reproduced(void **state)
 	assert_int_equal(w.inc.state, IS_NOT_REPRODUCED);
 	assert_int_equal(w.escalated, LEVEL_NONE);
 	{
-		const char *want[] = { "notify(not_reproduced,admin,not-reproduced)",
-				       "notify(not_reproduced,complainant,not-reproduced)",
-				       "close(not reproduced: the test found it closed)", NULL };
+		const char *want[] = {"notify(not_reproduced,admin,not-reproduced)",
+		                      "notify(not_reproduced,complainant,not-reproduced)",
+		                      "close(not reproduced: the test found it closed)", NULL};
 		expect(&w, want);
 	}
 }
@@ -454,10 +460,14 @@ static void test_isp_flow(void **state)
 	assert_int_equal(w.inc.state, IS_BLOCKED);
 	assert_int_equal(w.blocked, POLICY_BLOCK_INBOUND);
 	{
-		const char *want[] = { "0m notify(confirmed,admin,isp-relay-found)",
-				       "0m escalate(warning)", "0m notify(warning,admin,isp-warning)",
-				       "0m block(inbound)", "0m notify(blocked,admin,isp-inbound-blocked)",
-				       "0m notify(blocked,noc,isp-blocked)", "0m test(+1440m)", NULL };
+		const char *want[] = {"0m notify(confirmed,admin,isp-relay-found)",
+		                      "0m escalate(warning)",
+		                      "0m notify(warning,admin,isp-warning)",
+		                      "0m block(inbound)",
+		                      "0m notify(blocked,admin,isp-inbound-blocked)",
+		                      "0m notify(blocked,noc,isp-blocked)",
+		                      "0m test(+1440m)",
+		                      NULL};
 		expect(&w, want);
 	}
 	assert_int_equal(count(w.log, "complainant"), 0);
@@ -475,8 +485,8 @@ static void test_isp_flow(void **state)
 	assert_int_equal(w.inc.state, IS_REPAIRED);
 	assert_int_equal(w.blocked, 0);
 	{
-		const char *want[] = { "unblock(inbound)", "notify(repaired,admin,isp-unblocked)",
-				       "notify(repaired,noc,isp-unblocked)", NULL };
+		const char *want[] = {"unblock(inbound)", "notify(repaired,admin,isp-unblocked)",
+		                      "notify(repaired,noc,isp-unblocked)", NULL};
 		expect(&w, want);
 	}
 }
@@ -508,12 +518,16 @@ static void test_isp_ladder(void **state)
 		int day;
 		enum policy_level want;
 	} seq[] = {
-		{ 0, LEVEL_WARNING },   { 10, LEVEL_WARNING }, { 20, LEVEL_SUSPEND },
-		{ 30, LEVEL_SUSPEND },  { 40, LEVEL_TERMINATE },
-		/* day 135: days 0..40 have left the window; day 140: one prior */
-		{ 135, LEVEL_WARNING }, { 140, LEVEL_WARNING },
-		/* day 150: 135 and 140 count, days 0..40 do not: the third */
-		{ 150, LEVEL_SUSPEND },
+	    {0, LEVEL_WARNING},
+	    {10, LEVEL_WARNING},
+	    {20, LEVEL_SUSPEND},
+	    {30, LEVEL_SUSPEND},
+	    {40, LEVEL_TERMINATE},
+	    /* day 135: days 0..40 have left the window; day 140: one prior */
+	    {135, LEVEL_WARNING},
+	    {140, LEVEL_WARNING},
+	    /* day 150: 135 and 140 count, days 0..40 do not: the third */
+	    {150, LEVEL_SUSPEND},
 	};
 	long long history[16];
 	size_t nh = 0;
@@ -534,17 +548,17 @@ static void test_isp_ladder(void **state)
 		feed(&w, EV_SCAN_OPEN, NULL);
 		if (w.escalated != seq[i].want)
 			fail_msg("day %d (prior %d): got %s, want %s", seq[i].day, prior,
-				 policy_level_name(w.escalated), policy_level_name(seq[i].want));
+			         policy_level_name(w.escalated), policy_level_name(seq[i].want));
 		if (seq[i].want == LEVEL_SUSPEND) {
-			const char *want[] = { "escalate(suspend)",
-					       "notify(suspend,admin,isp-suspended)",
-					       "notify(suspend,noc,isp-suspend-order)", NULL };
+			const char *want[] = {"escalate(suspend)",
+			                      "notify(suspend,admin,isp-suspended)",
+			                      "notify(suspend,noc,isp-suspend-order)", NULL};
 			expect(&w, want);
 			assert_int_equal(count(w.log, "notify(warning"), 0);
 		}
 		if (seq[i].want == LEVEL_TERMINATE) {
-			const char *want[] = { "escalate(terminate)",
-					       "notify(terminate,noc,isp-terminate-order)", NULL };
+			const char *want[] = {"escalate(terminate)",
+			                      "notify(terminate,noc,isp-terminate-order)", NULL};
 			expect(&w, want);
 		}
 		assert_int_equal(w.inc.state, IS_BLOCKED);
@@ -557,7 +571,7 @@ static void test_isp_ladder(void **state)
  * invariants and lands where the table says */
 static void test_table_total(void **state)
 {
-	const char *policies[] = { "university.conf", "isp.conf" };
+	const char *policies[] = {"university.conf", "isp.conf"};
 
 	(void)state;
 	for (int s = 0; s < IS__COUNT; s++)
@@ -567,7 +581,7 @@ static void test_table_total(void **state)
 
 			if (!incident_table_move(s, ev, &next, &may))
 				fail_msg("no transition for %s x %s", incident_state_name(s),
-					 incident_event_name(ev));
+				         incident_event_name(ev));
 			assert_true(next <= IS__COUNT);
 		}
 	for (size_t pi = 0; pi < 2; pi++)
@@ -586,21 +600,24 @@ static void test_table_total(void **state)
 					w.inc.attempts = v ? 5 : 0;
 					if (s == IS_BLOCKED)
 						w.inc.blocked = w.blocked =
-							w.p.block ? w.p.block : POLICY_BLOCK_OUTBOUND;
+						    w.p.block ? w.p.block : POLICY_BLOCK_OUTBOUND;
 					if (s == IS_NOTIFIED && v)
 						w.inc.deadline_ms = w.deadline = T0;
 					w.closed = s >= IS_REPAIRED;
 					feed(&w, ev, "because");
 					incident_table_move(s, ev, &next, &may);
 					bit = 1 << w.inc.state;
-					if ((int)w.inc.state != s && w.inc.state != next && !(may & (unsigned)bit))
+					if ((int)w.inc.state != s && w.inc.state != next &&
+					    !(may & (unsigned)bit))
 						fail_msg("%s: %s x %s went to %s", policies[pi],
-							 incident_state_name(s), incident_event_name(ev),
-							 incident_state_name(w.inc.state));
+						         incident_state_name(s),
+						         incident_event_name(ev),
+						         incident_state_name(w.inc.state));
 					/* escalation and blocks only come with a confirmation */
 					if (strstr(w.log, "escalate(") && s >= IS_CONFIRMED)
-						fail_msg("%s x %s escalated again", incident_state_name(s),
-							 incident_event_name(ev));
+						fail_msg("%s x %s escalated again",
+						         incident_state_name(s),
+						         incident_event_name(ev));
 				}
 }
 
@@ -623,18 +640,18 @@ static void test_event_for(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_university_flow),
-		cmocka_unit_test(test_university_repaired_in_grace),
-		cmocka_unit_test(test_not_reproduced),
-		cmocka_unit_test(test_suspect),
-		cmocka_unit_test(test_tempfail_first),
-		cmocka_unit_test(test_operator),
-		cmocka_unit_test(test_second_complaint),
-		cmocka_unit_test(test_isp_flow),
-		cmocka_unit_test(test_isp_retest_on_demand),
-		cmocka_unit_test(test_isp_ladder),
-		cmocka_unit_test(test_table_total),
-		cmocka_unit_test(test_event_for),
+	    cmocka_unit_test(test_university_flow),
+	    cmocka_unit_test(test_university_repaired_in_grace),
+	    cmocka_unit_test(test_not_reproduced),
+	    cmocka_unit_test(test_suspect),
+	    cmocka_unit_test(test_tempfail_first),
+	    cmocka_unit_test(test_operator),
+	    cmocka_unit_test(test_second_complaint),
+	    cmocka_unit_test(test_isp_flow),
+	    cmocka_unit_test(test_isp_retest_on_demand),
+	    cmocka_unit_test(test_isp_ladder),
+	    cmocka_unit_test(test_table_total),
+	    cmocka_unit_test(test_event_for),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

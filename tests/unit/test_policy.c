@@ -92,15 +92,14 @@ static void test_isp(void **state)
 		int n;
 		enum policy_level want;
 	} ladder[] = {
-		{ 0, LEVEL_NONE },    { 1, LEVEL_WARNING }, { 2, LEVEL_WARNING },
-		{ 3, LEVEL_SUSPEND }, { 4, LEVEL_SUSPEND }, { 5, LEVEL_TERMINATE },
-		{ 40, LEVEL_TERMINATE },
+	    {0, LEVEL_NONE},    {1, LEVEL_WARNING},   {2, LEVEL_WARNING},    {3, LEVEL_SUSPEND},
+	    {4, LEVEL_SUSPEND}, {5, LEVEL_TERMINATE}, {40, LEVEL_TERMINATE},
 	};
 	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
 		if (policy_level_for(&p, ladder[i].n) != ladder[i].want)
 			fail_msg("incident %d: got %s, want %s", ladder[i].n,
-				 policy_level_name(policy_level_for(&p, ladder[i].n)),
-				 policy_level_name(ladder[i].want));
+			         policy_level_name(policy_level_for(&p, ladder[i].n)),
+			         policy_level_name(ladder[i].want));
 }
 
 static void test_durations(void **state)
@@ -109,10 +108,10 @@ static void test_durations(void **state)
 		const char *in;
 		long long want; /* -1: an error */
 	} cases[] = {
-		{ "48h", 48 * H }, { "90d", 90 * D },   { "1d12h", 36 * H }, { "30m", 30 * 60000LL },
-		{ "45s", 45000 },  { "0", 0 },          { "366d", 366 * D }, { "", -1 },
-		{ "48", -1 },      { "h", -1 },         { "48x", -1 },       { "367d", -1 },
-		{ "-1h", -1 },     { "1.5h", -1 },      { "1h ", -1 },       { "99999999999999999d", -1 },
+	    {"48h", 48 * H}, {"90d", 90 * D}, {"1d12h", 36 * H}, {"30m", 30 * 60000LL},
+	    {"45s", 45000},  {"0", 0},        {"366d", 366 * D}, {"", -1},
+	    {"48", -1},      {"h", -1},       {"48x", -1},       {"367d", -1},
+	    {"-1h", -1},     {"1.5h", -1},    {"1h ", -1},       {"99999999999999999d", -1},
 	};
 
 	(void)state;
@@ -124,7 +123,7 @@ static void test_durations(void **state)
 			fail_msg("'%s': got %lld ms, want an error", cases[i].in, ms);
 		if (cases[i].want >= 0 && (e != NULL || ms != cases[i].want))
 			fail_msg("'%s': got %lld (%s), want %lld", cases[i].in, ms, e ? e : "ok",
-				 cases[i].want);
+			         cases[i].want);
 	}
 }
 
@@ -136,53 +135,75 @@ static void test_errors(void **state)
 		const char *name, *text;
 		const char *want[6];
 	} cases[] = {
-		{ "unknown key", "[policy]\ngrace = 1h\ncolour = red\n",
-		  { "p.conf:3: colour: unknown key in [policy]" } },
-		{ "unknown section", "[polisy]\ngrace = 1h\n[policy]\ngrace = 2h\n",
-		  { "p.conf:1: unknown section [polisy]" } },
-		{ "bad duration", "[policy]\ngrace = 48\n",
-		  { "p.conf:2: grace = 48: a duration needs a unit" } },
-		{ "tempfail_retry 0", "[policy]\ntempfail_retry = 0\n",
-		  { "p.conf:2: tempfail_retry = 0: at least 1s" } },
-		{ "recipient", "[notify]\nopened = boss:x\n",
-		  { "p.conf:2: opened = boss:x: 'boss': recipient is admin, complainant or noc" } },
-		{ "template", "[notify]\nopened = admin:a/b\n",
-		  { "p.conf:2: opened = admin:a/b: 'admin:a/b': template name" } },
-		{ "no colon", "[notify]\nopened = admin\n", { "p.conf:2: opened = admin: 'admin': want" } },
-		{ "twice in a step", "[notify]\nopened = admin:a admin:b\n", { ":2: opened = admin:a admin:b: admin named twice" } },
-		{ "not ini", "[policy]\ngrace = 1h\nthis line is prose\n",
-		  { "p.conf:3: not 'key = value'" } },
-		{ "no ]", "[policy\ngrace = 1h\n", { "p.conf:1: section header without ']'" } },
-		{ "before section", "grace = 1h\n", { "p.conf:1: grace: key before any section" } },
-		{ "twice", "[policy]\ngrace = 1h\n\ngrace = 2h\n",
-		  { "p.conf:4: grace: given twice (first at line 2)" } },
-		{ "trigger", "[policy]\nopen_on = complaint, spam\n",
-		  { "p.conf:2: open_on = complaint, spam: 'spam': trigger is" } },
-		{ "no trigger", "[policy]\nopen_on =\n", { "p.conf:2: open_on = : no trigger" } },
-		{ "block", "[policy]\nblock = sideways\n", { "p.conf:2: block = sideways: 'sideways'" } },
-		{ "bool", "[policy]\nblock_at_once = perhaps\n", { ":2: block_at_once = perhaps: not yes or no" } },
-		{ "count", "[policy]\ntest_attempts = 0\n", { ":2: test_attempts = 0: out of range" } },
-		{ "suspect", "[policy]\nsuspect = panic\n", { ":2: suspect = panic: suspect is retest or confirm" } },
-		{ "ladder", "[escalation]\nwarning = 3\nsuspend = 3\nterminate = 2\n",
-		  { ":3: suspend = 3: the ladder must climb (warning is at 3)",
-		    ":4: terminate = 2: the ladder must climb (suspend is at 3)" } },
-		{ "at once, nothing to block", "[policy]\nblock_at_once = yes\n",
-		  { ":2: block_at_once = yes but block = none" } },
-		{ "continuation", "[notify]\nconfirmed = admin:results\n  complainant:results\n",
-		  { ":3: continuation lines are not supported" } },
-		{ "long line",
-		  "[policy]\nname = "
-		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "\ngrace = 1\n",
-		  { ":2: line longer than", ":3: grace = 1: a duration needs a unit" } },
-		{ "every bad line",
-		  "; a policy with many mistakes\n[policy]\ngrace = soon\nblock = outbound\n"
-		  "retest_interval = 6h\nmystery = 1\n[notify]\nopened = admin:ok\nconfirmed = nobody:x\n"
-		  "[escalation]\nwindow = 90d\nwarning = many\n",
-		  { "p.conf:3: grace = soon", "p.conf:6: mystery: unknown key",
-		    "p.conf:9: confirmed = nobody:x", "p.conf:12: warning = many: not a number" } },
+	    {"unknown key",
+	     "[policy]\ngrace = 1h\ncolour = red\n",
+	     {"p.conf:3: colour: unknown key in [policy]"}},
+	    {"unknown section",
+	     "[polisy]\ngrace = 1h\n[policy]\ngrace = 2h\n",
+	     {"p.conf:1: unknown section [polisy]"}},
+	    {"bad duration",
+	     "[policy]\ngrace = 48\n",
+	     {"p.conf:2: grace = 48: a duration needs a unit"}},
+	    {"tempfail_retry 0",
+	     "[policy]\ntempfail_retry = 0\n",
+	     {"p.conf:2: tempfail_retry = 0: at least 1s"}},
+	    {"recipient",
+	     "[notify]\nopened = boss:x\n",
+	     {"p.conf:2: opened = boss:x: 'boss': recipient is admin, complainant or noc"}},
+	    {"template",
+	     "[notify]\nopened = admin:a/b\n",
+	     {"p.conf:2: opened = admin:a/b: 'admin:a/b': template name"}},
+	    {"no colon", "[notify]\nopened = admin\n", {"p.conf:2: opened = admin: 'admin': want"}},
+	    {"twice in a step",
+	     "[notify]\nopened = admin:a admin:b\n",
+	     {":2: opened = admin:a admin:b: admin named twice"}},
+	    {"not ini",
+	     "[policy]\ngrace = 1h\nthis line is prose\n",
+	     {"p.conf:3: not 'key = value'"}},
+	    {"no ]", "[policy\ngrace = 1h\n", {"p.conf:1: section header without ']'"}},
+	    {"before section", "grace = 1h\n", {"p.conf:1: grace: key before any section"}},
+	    {"twice",
+	     "[policy]\ngrace = 1h\n\ngrace = 2h\n",
+	     {"p.conf:4: grace: given twice (first at line 2)"}},
+	    {"trigger",
+	     "[policy]\nopen_on = complaint, spam\n",
+	     {"p.conf:2: open_on = complaint, spam: 'spam': trigger is"}},
+	    {"no trigger", "[policy]\nopen_on =\n", {"p.conf:2: open_on = : no trigger"}},
+	    {"block", "[policy]\nblock = sideways\n", {"p.conf:2: block = sideways: 'sideways'"}},
+	    {"bool",
+	     "[policy]\nblock_at_once = perhaps\n",
+	     {":2: block_at_once = perhaps: not yes or no"}},
+	    {"count", "[policy]\ntest_attempts = 0\n", {":2: test_attempts = 0: out of range"}},
+	    {"suspect",
+	     "[policy]\nsuspect = panic\n",
+	     {":2: suspect = panic: suspect is retest or confirm"}},
+	    {"ladder",
+	     "[escalation]\nwarning = 3\nsuspend = 3\nterminate = 2\n",
+	     {":3: suspend = 3: the ladder must climb (warning is at 3)",
+	      ":4: terminate = 2: the ladder must climb (suspend is at 3)"}},
+	    {"at once, nothing to block",
+	     "[policy]\nblock_at_once = yes\n",
+	     {":2: block_at_once = yes but block = none"}},
+	    {"continuation",
+	     "[notify]\nconfirmed = admin:results\n  complainant:results\n",
+	     {":3: continuation lines are not supported"}},
+	    {"long line",
+	     "[policy]\nname = "
+	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "aaa"
+	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "aaa"
+	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "aaa"
+	     "\ngrace = 1\n",
+	     {":2: line longer than", ":3: grace = 1: a duration needs a unit"}},
+	    {"every bad line",
+	     "; a policy with many mistakes\n[policy]\ngrace = soon\nblock = outbound\n"
+	     "retest_interval = 6h\nmystery = 1\n[notify]\nopened = admin:ok\nconfirmed = "
+	     "nobody:x\n"
+	     "[escalation]\nwindow = 90d\nwarning = many\n",
+	     {"p.conf:3: grace = soon", "p.conf:6: mystery: unknown key",
+	      "p.conf:9: confirmed = nobody:x", "p.conf:12: warning = many: not a number"}},
 	};
 
 	(void)state;
@@ -198,7 +219,8 @@ static void test_errors(void **state)
 		while (nwant < 6 && cases[i].want[nwant])
 			nwant++;
 		if ((size_t)n != nwant)
-			fail_msg("%s: got %d problems, want %zu:\n%s", cases[i].name, n, nwant, err);
+			fail_msg("%s: got %d problems, want %zu:\n%s", cases[i].name, n, nwant,
+			         err);
 		for (size_t w = 0; w < nwant; w++) {
 			const char *nl = strchr(line, '\n');
 			size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -206,7 +228,7 @@ static void test_errors(void **state)
 			if (strncmp(line, "p.conf:", 7) != 0 ||
 			    memmem(line, len, cases[i].want[w], strlen(cases[i].want[w])) == NULL)
 				fail_msg("%s: problem %zu: got '%.*s', want '%s'", cases[i].name, w,
-					 (int)len, line, cases[i].want[w]);
+				         (int)len, line, cases[i].want[w]);
 			line = nl ? nl + 1 : line + len;
 		}
 	}
@@ -219,10 +241,12 @@ static void test_good_string(void **state)
 
 	(void)state;
 	policy_defaults(&p);
-	assert_int_equal(policy_load_string("x", "\xEF\xBB\xBF[policy]\n  open_on = scan scan-suspect ; inline\n"
-						  "block = both\n[escalation]\nsuspend = 2\n",
-					    &p, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    policy_load_string("x",
+	                       "\xEF\xBB\xBF[policy]\n  open_on = scan scan-suspect ; inline\n"
+	                       "block = both\n[escalation]\nsuspend = 2\n",
+	                       &p, err, sizeof(err)),
+	    0);
 	assert_int_equal(p.open_on, POLICY_ON_SCAN | POLICY_ON_SCAN_SUSPECT);
 	assert_int_equal(p.block, POLICY_BLOCK_INBOUND | POLICY_BLOCK_OUTBOUND);
 	assert_string_equal(policy_block_name(p.block), "inbound+outbound");
@@ -250,8 +274,8 @@ static void test_short_err_buffer(void **state)
 
 	(void)state;
 	policy_defaults(&p);
-	assert_int_equal(policy_load_string("p.conf", "a = 1\nb = 2\nc = 3\n", &p, err, sizeof(err)),
-			 3);
+	assert_int_equal(
+	    policy_load_string("p.conf", "a = 1\nb = 2\nc = 3\n", &p, err, sizeof(err)), 3);
 	assert_true(strlen(err) < sizeof(err));
 	assert_non_null(strstr(err, "..."));
 }
@@ -259,10 +283,10 @@ static void test_short_err_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_university),   cmocka_unit_test(test_isp),
-		cmocka_unit_test(test_durations),    cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_good_string),  cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_short_err_buffer),
+	    cmocka_unit_test(test_university),       cmocka_unit_test(test_isp),
+	    cmocka_unit_test(test_durations),        cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_good_string),      cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_short_err_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
