@@ -151,6 +151,10 @@
 #define RW_DNS_TIMEOUT 5
 #define RW_DNS_TRIES 2
 #define RW_DNS_DEADLINE 120
+/* the hosts(5) file read before DNS, at most */
+#define RW_HOSTS_MAX (1024 * 1024)
+/* addresses taken for one name from it */
+#define RW_HOSTS_ADDRS_MAX 16
 #define RW_MX_HOSTS_MAX 32
 
 #endif

@@ -34,6 +34,7 @@
  *	RFC 1035 (queries), RFC 3596 (AAAA), RFC 5321 5.1 (MX), RFC 7505.
  */
 #include "resolve.h"
+#include "hosts.h"
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
@@ -88,6 +89,8 @@ struct rv {
 	unsigned inflight, max;
 	int closing;
 	struct resolve_stats st;
+	char *hosts; /* /etc/hosts, read once: asked before DNS */
+	size_t hosts_len;
 };
 
 static void pump(struct rv *rv);
@@ -232,6 +235,25 @@ static void start_host(struct item *it)
 	struct rv *rv = it->rv;
 
 	rv->st.names++;
+	if (rv->hosts) {
+		struct sockaddr_storage ss[RW_HOSTS_ADDRS_MAX];
+		socklen_t lens[RW_HOSTS_ADDRS_MAX];
+		int n = hosts_lookup(rv->hosts, rv->hosts_len, it->host, ss, lens, RW_HOSTS_ADDRS_MAX);
+
+		/* files before dns, as getaddrinfo() */
+		for (int i = 0; i < n; i++) {
+			it->naddr++;
+			rv->st.addrs++;
+			if (rv->cb->on_addr)
+				rv->cb->on_addr(rv->cb->arg, it->req, it->host, (struct sockaddr *)&ss[i],
+						lens[i]);
+		}
+		if (n > 0) {
+			it->pending = 0;
+			host_finished(it);
+			return;
+		}
+	}
 	it->pending = 2;
 	if (evdns_base_resolve_ipv4(rv->dns, it->host, DNS_QUERY_NO_SEARCH, on_a, it) == NULL)
 		it->pending--;
@@ -502,6 +524,8 @@ static void teardown(struct rv *rv)
 		free(rv->q[i]);
 	}
 	free(rv->q);
+	free(rv->hosts);
+	rv->hosts = NULL;
 }
 
 /* resolve_run - queue every request, run the loop until done or the deadline */
@@ -534,6 +558,7 @@ int resolve_run(const struct resolve_req *reqs, size_t n, const struct resolve_o
 		teardown(&rv);
 		return -1;
 	}
+	rv.hosts = o->no_hosts ? NULL : hosts_read(o->hosts_file, &rv.hosts_len);
 	for (size_t i = 0; i < n; i++)
 		enqueue(&rv, &reqs[i], reqs[i].name, reqs[i].kind == RESOLVE_MX, 0);
 	rv.deadline = evtimer_new(rv.base, on_deadline, &rv);

@@ -29,6 +29,8 @@ struct resolve_opts {
 	unsigned timeout;             /* seconds per try; 0: RW_DNS_TIMEOUT */
 	unsigned tries;               /* per query; 0: RW_DNS_TRIES */
 	unsigned deadline;            /* seconds for everything; 0: RW_DNS_DEADLINE */
+	const char *hosts_file;       /* asked before DNS (as getaddrinfo's "files"); NULL: /etc/hosts */
+	int no_hosts;                 /* DNS only */
 };
 
 /* the caller's callbacks; req points into the caller's array. host is the

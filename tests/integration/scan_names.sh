@@ -198,6 +198,10 @@ grep -q "cannot resolve dom.test: MX lookup: .*[Tt]imeout" "$T/bh.err" || { cat 
 [ $secs -le 10 ] || fail "silent server: ${secs}s with dns_timeout = 1"
 [ ! -s "$T/bh.out" ] || fail "silent server: something to scan"
 
+# ---- /etc/hosts is asked before DNS, as getaddrinfo() does
+scan localhost:2525 >"$T/lh.out" 2>"$T/lh.err" || { cat "$T/lh.err"; fail "localhost scan failed"; }
+grep -qx "127.0.0.1 2525" "$T/lh.out" || { cat "$T/lh.out" "$T/lh.err"; fail "localhost not taken from /etc/hosts"; }
+
 # ---- bad lists are usage errors
 "$RW" scan --dry-run --dns-server ns1.example.net both.test >/dev/null 2>"$T/bad.err"
 [ $? -eq 2 ] || fail "--dns-server with a name: want exit 2"
