@@ -28,5 +28,6 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 
 #endif

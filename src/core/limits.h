@@ -157,4 +157,23 @@
 #define RW_HOSTS_ADDRS_MAX 16
 #define RW_MX_HOSTS_MAX 32
 
+/* Desk mail (src/desk/mailmsg, submit): a line of a message (RFC 5322
+ * 2.1.1: 998 octets without CRLF); the folding target (2.1.1: 78); a
+ * quoted-printable line with its soft break (RFC 2045 6.7: 76); an
+ * encoded-word (RFC 2047 2: 75); an address (RFC 5321 4.5.3.1.3: 254);
+ * recipients of one message; the submit transcript kept. */
+#define RW_MAIL_LINE_MAX 998
+#define RW_MAIL_FOLD 78
+#define RW_MAIL_QP_LINE 76
+#define RW_MAIL_EWORD_MAX 75
+#define RW_MAIL_ADDR_MAX 254
+#define RW_MAIL_RCPT_MAX 100
+#define RW_MAIL_TRANSCRIPT_MAX (16 * 1024)
+/* Desk mail timeouts in seconds (RFC 5321 4.5.3.2: 5 min for the banner
+ * and each command, 10 min for the end of DATA; we are an impatient
+ * client of our own smarthost, the outbox retries) and a whole session. */
+#define RW_MAIL_REPLY_TIMEOUT 120
+#define RW_MAIL_DOT_TIMEOUT 600
+#define RW_MAIL_SESSION_TIMEOUT 900
+
 #endif
