@@ -53,7 +53,7 @@ static void usage(FILE *fp)
 	fprintf(fp, "usage: relaywatch [--config FILE] [-v] COMMAND [options] [args]\n\n"
 		    "Find and prove open mail relays on your own network.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(fp, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(fp, "\nglobal options:\n"
 		    "  -c, --config FILE  configuration file (default %s, optional)\n"
 		    "  -v, --verbose      more detail (twice: debug log)\n"
