@@ -73,147 +73,140 @@ enum dstmt {
 _Static_assert(D__COUNT <= SQLITE_DESK_STMTS, "room for every desk statement");
 
 #define CONTACT_COLS "id, netblock, customer, account, emails, noc, updated_ms, prefix"
-#define COMPLAINT_COLS                                                                     \
+#define COMPLAINT_COLS                                                                             \
 	"id, received_ms, reporter, addr, port, kind, summary, raw, raw_size, ref, incident"
-#define INCIDENT_COLS                                                                      \
-	"id, addr, port, state, policy, contact, opened_ms, updated_ms, closed_ms, machine,"  \
+#define INCIDENT_COLS                                                                              \
+	"id, addr, port, state, policy, contact, opened_ms, updated_ms, closed_ms, machine,"       \
 	" due_ms, level, rev"
 #define EVENT_COLS "id, incident, at_ms, kind, detail"
-#define OUTBOX_COLS                                                                        \
-	"id, incident, step, rcpt, subject, body, message_id, state, attempts, next_ms,"     \
+#define OUTBOX_COLS                                                                                \
+	"id, incident, step, rcpt, subject, body, message_id, state, attempts, next_ms,"           \
 	" queued_ms, sent_ms, last_error"
-#define ACTION_COLS                                                                        \
+#define ACTION_COLS                                                                                \
 	"id, incident, kind, what, addr, state, requested_ms, applied_ms, lifted_ms, error"
 
 static const struct {
 	const char *name;
 	const char *sql;
 } dstmts[D__COUNT] = {
-	[D_CONTACT_ID] = { "contact put", "SELECT id FROM contacts WHERE netblock = $1" },
-	[D_CONTACT_PUT] = { "contact put",
-			    "INSERT INTO contacts (netblock, family, prefix, network, customer,"
-			    " account, emails, noc, updated_ms)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-			    " ON CONFLICT (netblock) DO UPDATE SET customer = excluded.customer,"
-			    " account = excluded.account, emails = excluded.emails,"
-			    " noc = excluded.noc, updated_ms = excluded.updated_ms RETURNING id" },
-	[D_CONTACT_MATCH] = { "contact for",
-			      "SELECT " CONTACT_COLS " FROM contacts"
-			      " WHERE family = $1 AND prefix = $2 AND network = $3" },
-	[D_CONTACT_PREFIXES] = { "contact for",
-				 "SELECT DISTINCT prefix FROM contacts WHERE family = $1"
-				 " ORDER BY prefix DESC" },
-	[D_CONTACT_DELETE] = { "contact delete",
-			       "DELETE FROM contacts WHERE netblock = $1 RETURNING id" },
-	[D_CONTACTS_LIST] = { "contacts list",
-			      "SELECT " CONTACT_COLS " FROM contacts"
-			      " ORDER BY family, network, prefix LIMIT $1 OFFSET $2" },
-	[D_COMPLAINT_ADD] = { "complaint add",
-			      "INSERT INTO complaints (received_ms, reporter, addr, port, kind,"
-			      " summary, raw, raw_size, ref, incident)"
-			      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-			      " (SELECT id FROM incidents WHERE id = $10))"
-			      " ON CONFLICT (ref) WHERE ref <> '' DO NOTHING RETURNING id" },
-	[D_COMPLAINT_REF] = { "complaint add", "SELECT id FROM complaints WHERE ref = $1" },
-	[D_COMPLAINT_ATTACH] = { "complaint attach",
-				 "UPDATE complaints SET incident = $1 WHERE id = $2 RETURNING id" },
-	[D_COMPLAINTS_FOR] = { "complaints for",
-			       "SELECT " COMPLAINT_COLS " FROM complaints WHERE incident = $1"
-			       " ORDER BY id" },
-	[D_INCIDENT_INSERT] = { "incident open",
-				"INSERT INTO incidents (addr, port, state, policy, contact,"
-				" opened_ms, updated_ms, machine, due_ms, level)"
-				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-				" ON CONFLICT (addr, port) WHERE closed_ms = 0 DO NOTHING"
-				" RETURNING id" },
-	[D_INCIDENT_OPEN_ID] = { "incident open",
-				 "SELECT id FROM incidents WHERE addr = $1 AND port = $2"
-				 " AND closed_ms = 0" },
-	[D_INCIDENT_UPDATE] = { "incident update",
-				"UPDATE incidents SET state = $1, updated_ms = $2, closed_ms = $3,"
-				" machine = $4, due_ms = $5, level = $6, rev = rev + 1"
-				" WHERE id = $7 AND rev = $8 RETURNING id" },
-	[D_INCIDENT_GET] = { "incident get",
-			     "SELECT " INCIDENT_COLS " FROM incidents WHERE id = $1" },
-	[D_INCIDENT_OPEN_FOR] = { "incident open for",
-				  "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
-				  " AND port = $2 AND closed_ms = 0" },
-	[D_INCIDENTS_DUE] = { "incidents due",
-			      "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
-			      " AND due_ms > 0 AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2" },
-	[D_INCIDENTS_ALL] = { "incidents list",
-			      "SELECT " INCIDENT_COLS " FROM incidents ORDER BY id DESC"
-			      " LIMIT $1 OFFSET $2" },
-	[D_INCIDENTS_STATE] = { "incidents list",
-				"SELECT " INCIDENT_COLS " FROM incidents WHERE state = $1"
-				" ORDER BY id DESC LIMIT $2 OFFSET $3" },
-	[D_COUNT_ALL] = { "incidents count", "SELECT COUNT(*) FROM incidents" },
-	[D_COUNT_STATE] = { "incidents count",
-			    "SELECT COUNT(*) FROM incidents WHERE state = $1" },
-	[D_EVENT_ADD] = { "event add",
-			  "INSERT INTO events (incident, at_ms, kind, detail)"
-			  " VALUES ($1, $2, $3, $4) RETURNING id" },
-	[D_EVENTS_LIST] = { "events list",
-			    "SELECT " EVENT_COLS " FROM events WHERE incident = $1 ORDER BY id" },
-	/* o orders sources at one instant: the complaint, what it caused,
-	 * the notices and the actions */
-	[D_TIMELINE] = { "timeline",
-			 "SELECT at_ms, o, id, kind, state, txt FROM ("
-			 " SELECT received_ms AS at_ms, 0 AS o, id, kind, '' AS state,"
-			 " summary AS txt FROM complaints WHERE incident = $1"
-			 " UNION ALL SELECT at_ms, 1, id, kind, '', detail FROM events"
-			 " WHERE incident = $1"
-			 " UNION ALL SELECT queued_ms, 2, id, step, state, subject FROM outbox"
-			 " WHERE incident = $1"
-			 " UNION ALL SELECT requested_ms, 3, id, kind, state,"
-			 " what || ' ' || addr FROM actions WHERE incident = $1"
-			 ") t ORDER BY at_ms, o, id" },
-	[D_REPORT] = { "report",
-		       "SELECT (SELECT COUNT(*) FROM incidents WHERE opened_ms >= $1),"
-		       " (SELECT COUNT(*) FROM incidents WHERE state = 'repaired'"
-		       "  AND closed_ms >= $1),"
-		       " (SELECT COUNT(*) FROM actions WHERE kind = 'block' AND applied_ms > 0"
-		       "  AND applied_ms >= $1),"
-		       " (SELECT COUNT(*) FROM events WHERE kind = '" STORE_EVENT_ESCALATE "'"
-		       "  AND at_ms >= $1),"
-		       " (SELECT COUNT(*) FROM complaints WHERE received_ms >= $1)" },
-	[D_REPAIR_TIMES] = { "report",
-			     "SELECT closed_ms - opened_ms FROM incidents WHERE state = 'repaired'"
-			     " AND closed_ms >= $1 ORDER BY 1 LIMIT $2 OFFSET $3" },
-	[D_OUTBOX_QUEUE] = { "outbox queue",
-			     "INSERT INTO outbox (incident, step, rcpt, subject, body, message_id,"
-			     " next_ms, queued_ms)"
-			     " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5,"
-			     " $6, $7, $8)"
-			     " ON CONFLICT (message_id) DO NOTHING RETURNING id" },
-	[D_OUTBOX_CLAIM] = { "outbox claim",
-			     "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-			     " next_ms = $1 WHERE id = (SELECT id FROM outbox"
-			     " WHERE state IN ('queued', 'sending') AND next_ms <= $2"
-			     " ORDER BY next_ms, id LIMIT 1) RETURNING " OUTBOX_COLS },
-	[D_OUTBOX_MARK] = { "outbox mark",
-			    "UPDATE outbox SET state = $1, next_ms = $2, sent_ms = $3,"
-			    " last_error = $4 WHERE id = $5 AND state = 'sending' RETURNING id" },
-	[D_OUTBOX_FOR] = { "outbox for",
-			   "SELECT " OUTBOX_COLS " FROM outbox WHERE incident = $1 ORDER BY id" },
-	[D_ACTION_ADD] = { "action add",
-			   "INSERT INTO actions (incident, kind, what, addr, requested_ms)"
-			   " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5)"
-			   " RETURNING id" },
-	[D_ACTION_MARK] = { "action mark",
-			    "UPDATE actions SET state = $1,"
-			    " applied_ms = CASE WHEN $1 = 'applied' THEN $2 ELSE applied_ms END,"
-			    " lifted_ms = CASE WHEN $1 = 'lifted' THEN $2 ELSE lifted_ms END,"
-			    " error = CASE WHEN $1 = 'failed' THEN $3 ELSE error END"
-			    " WHERE id = $4 AND ((state IN ('pending', 'failed') AND $1 = 'applied')"
-			    " OR (state = 'pending' AND $1 = 'failed')"
-			    " OR (state = 'applied' AND $1 = 'lifted')) RETURNING id" },
-	[D_ACTIONS_STATE] = { "actions list",
-			      "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND id > $2"
-			      " ORDER BY id LIMIT $3" },
-	[D_ACTIONS_KIND] = { "actions list",
-			     "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND kind = $2"
-			     " AND id > $3 ORDER BY id LIMIT $4" },
+    [D_CONTACT_ID] = {"contact put", "SELECT id FROM contacts WHERE netblock = $1"},
+    [D_CONTACT_PUT] = {"contact put",
+                       "INSERT INTO contacts (netblock, family, prefix, network, customer,"
+                       " account, emails, noc, updated_ms)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                       " ON CONFLICT (netblock) DO UPDATE SET customer = excluded.customer,"
+                       " account = excluded.account, emails = excluded.emails,"
+                       " noc = excluded.noc, updated_ms = excluded.updated_ms RETURNING id"},
+    [D_CONTACT_MATCH] = {"contact for", "SELECT " CONTACT_COLS " FROM contacts"
+                                        " WHERE family = $1 AND prefix = $2 AND network = $3"},
+    [D_CONTACT_PREFIXES] = {"contact for", "SELECT DISTINCT prefix FROM contacts WHERE family = $1"
+                                           " ORDER BY prefix DESC"},
+    [D_CONTACT_DELETE] = {"contact delete",
+                          "DELETE FROM contacts WHERE netblock = $1 RETURNING id"},
+    [D_CONTACTS_LIST] = {"contacts list", "SELECT " CONTACT_COLS " FROM contacts"
+                                          " ORDER BY family, network, prefix LIMIT $1 OFFSET $2"},
+    [D_COMPLAINT_ADD] = {"complaint add",
+                         "INSERT INTO complaints (received_ms, reporter, addr, port, kind,"
+                         " summary, raw, raw_size, ref, incident)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                         " (SELECT id FROM incidents WHERE id = $10))"
+                         " ON CONFLICT (ref) WHERE ref <> '' DO NOTHING RETURNING id"},
+    [D_COMPLAINT_REF] = {"complaint add", "SELECT id FROM complaints WHERE ref = $1"},
+    [D_COMPLAINT_ATTACH] = {"complaint attach",
+                            "UPDATE complaints SET incident = $1 WHERE id = $2 RETURNING id"},
+    [D_COMPLAINTS_FOR] = {"complaints for",
+                          "SELECT " COMPLAINT_COLS " FROM complaints WHERE incident = $1"
+                          " ORDER BY id"},
+    [D_INCIDENT_INSERT] = {"incident open",
+                           "INSERT INTO incidents (addr, port, state, policy, contact,"
+                           " opened_ms, updated_ms, machine, due_ms, level)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                           " ON CONFLICT (addr, port) WHERE closed_ms = 0 DO NOTHING"
+                           " RETURNING id"},
+    [D_INCIDENT_OPEN_ID] = {"incident open",
+                            "SELECT id FROM incidents WHERE addr = $1 AND port = $2"
+                            " AND closed_ms = 0"},
+    [D_INCIDENT_UPDATE] = {"incident update",
+                           "UPDATE incidents SET state = $1, updated_ms = $2, closed_ms = $3,"
+                           " machine = $4, due_ms = $5, level = $6, rev = rev + 1"
+                           " WHERE id = $7 AND rev = $8 RETURNING id"},
+    [D_INCIDENT_GET] = {"incident get", "SELECT " INCIDENT_COLS " FROM incidents WHERE id = $1"},
+    [D_INCIDENT_OPEN_FOR] = {"incident open for",
+                             "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
+                             " AND port = $2 AND closed_ms = 0"},
+    [D_INCIDENTS_DUE] = {"incidents due",
+                         "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
+                         " AND due_ms > 0 AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2"},
+    [D_INCIDENTS_ALL] = {"incidents list",
+                         "SELECT " INCIDENT_COLS " FROM incidents ORDER BY id DESC"
+                         " LIMIT $1 OFFSET $2"},
+    [D_INCIDENTS_STATE] = {"incidents list",
+                           "SELECT " INCIDENT_COLS " FROM incidents WHERE state = $1"
+                           " ORDER BY id DESC LIMIT $2 OFFSET $3"},
+    [D_COUNT_ALL] = {"incidents count", "SELECT COUNT(*) FROM incidents"},
+    [D_COUNT_STATE] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE state = $1"},
+    [D_EVENT_ADD] = {"event add", "INSERT INTO events (incident, at_ms, kind, detail)"
+                                  " VALUES ($1, $2, $3, $4) RETURNING id"},
+    [D_EVENTS_LIST] = {"events list",
+                       "SELECT " EVENT_COLS " FROM events WHERE incident = $1 ORDER BY id"},
+    /* o orders sources at one instant: the complaint, what it caused,
+     * the notices and the actions */
+    [D_TIMELINE] = {"timeline",
+                    "SELECT at_ms, o, id, kind, state, txt FROM ("
+                    " SELECT received_ms AS at_ms, 0 AS o, id, kind, '' AS state,"
+                    " summary AS txt FROM complaints WHERE incident = $1"
+                    " UNION ALL SELECT at_ms, 1, id, kind, '', detail FROM events"
+                    " WHERE incident = $1"
+                    " UNION ALL SELECT queued_ms, 2, id, step, state, subject FROM outbox"
+                    " WHERE incident = $1"
+                    " UNION ALL SELECT requested_ms, 3, id, kind, state,"
+                    " what || ' ' || addr FROM actions WHERE incident = $1"
+                    ") t ORDER BY at_ms, o, id"},
+    [D_REPORT] = {"report", "SELECT (SELECT COUNT(*) FROM incidents WHERE opened_ms >= $1),"
+                            " (SELECT COUNT(*) FROM incidents WHERE state = 'repaired'"
+                            "  AND closed_ms >= $1),"
+                            " (SELECT COUNT(*) FROM actions WHERE kind = 'block' AND applied_ms > 0"
+                            "  AND applied_ms >= $1),"
+                            " (SELECT COUNT(*) FROM events WHERE kind = '" STORE_EVENT_ESCALATE "'"
+                            "  AND at_ms >= $1),"
+                            " (SELECT COUNT(*) FROM complaints WHERE received_ms >= $1)"},
+    [D_REPAIR_TIMES] = {"report",
+                        "SELECT closed_ms - opened_ms FROM incidents WHERE state = 'repaired'"
+                        " AND closed_ms >= $1 ORDER BY 1 LIMIT $2 OFFSET $3"},
+    [D_OUTBOX_QUEUE] = {"outbox queue",
+                        "INSERT INTO outbox (incident, step, rcpt, subject, body, message_id,"
+                        " next_ms, queued_ms)"
+                        " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5,"
+                        " $6, $7, $8)"
+                        " ON CONFLICT (message_id) DO NOTHING RETURNING id"},
+    [D_OUTBOX_CLAIM] = {"outbox claim",
+                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
+                        " next_ms = $1 WHERE id = (SELECT id FROM outbox"
+                        " WHERE state IN ('queued', 'sending') AND next_ms <= $2"
+                        " ORDER BY next_ms, id LIMIT 1) RETURNING " OUTBOX_COLS},
+    [D_OUTBOX_MARK] = {"outbox mark",
+                       "UPDATE outbox SET state = $1, next_ms = $2, sent_ms = $3,"
+                       " last_error = $4 WHERE id = $5 AND state = 'sending' RETURNING id"},
+    [D_OUTBOX_FOR] = {"outbox for",
+                      "SELECT " OUTBOX_COLS " FROM outbox WHERE incident = $1 ORDER BY id"},
+    [D_ACTION_ADD] = {"action add",
+                      "INSERT INTO actions (incident, kind, what, addr, requested_ms)"
+                      " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5)"
+                      " RETURNING id"},
+    [D_ACTION_MARK] = {"action mark",
+                       "UPDATE actions SET state = $1,"
+                       " applied_ms = CASE WHEN $1 = 'applied' THEN $2 ELSE applied_ms END,"
+                       " lifted_ms = CASE WHEN $1 = 'lifted' THEN $2 ELSE lifted_ms END,"
+                       " error = CASE WHEN $1 = 'failed' THEN $3 ELSE error END"
+                       " WHERE id = $4 AND ((state IN ('pending', 'failed') AND $1 = 'applied')"
+                       " OR (state = 'pending' AND $1 = 'failed')"
+                       " OR (state = 'applied' AND $1 = 'lifted')) RETURNING id"},
+    [D_ACTIONS_STATE] = {"actions list",
+                         "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND id > $2"
+                         " ORDER BY id LIMIT $3"},
+    [D_ACTIONS_KIND] = {"actions list",
+                        "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND kind = $2"
+                        " AND id > $3 ORDER BY id LIMIT $4"},
 };
 
 static struct sqlite_store *S(struct store *st)
@@ -259,18 +252,18 @@ static const char *dup(sqlite3_stmt *q, int i)
 /* rows - step q, calling row(q, slot) for each row into a grown vector;
  * *v, *n are the list's; on error the rows read so far stay for the
  * caller's free */
-#define ROWS(s, q, what, l, rowfn)                                                         \
-	do {                                                                               \
-		size_t alloc_ = 0;                                                         \
-		int rc_;                                                                   \
-		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                            \
-			(l)->v = sqlite_grow((l)->v, (l)->n, &alloc_, sizeof(*(l)->v));   \
-			memset(&(l)->v[(l)->n], 0, sizeof(*(l)->v));                       \
-			rowfn(q, &(l)->v[(l)->n++]);                                       \
-		}                                                                          \
-		if (rc_ != SQLITE_DONE)                                                    \
-			return sqlite_finish(q, sqlite_fail(s, what));                     \
-		return sqlite_finish(q, 0);                                                \
+#define ROWS(s, q, what, l, rowfn)                                                                 \
+	do {                                                                                       \
+		size_t alloc_ = 0;                                                                 \
+		int rc_;                                                                           \
+		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                                    \
+			(l)->v = sqlite_grow((l)->v, (l)->n, &alloc_, sizeof(*(l)->v));            \
+			memset(&(l)->v[(l)->n], 0, sizeof(*(l)->v));                               \
+			rowfn(q, &(l)->v[(l)->n++]);                                               \
+		}                                                                                  \
+		if (rc_ != SQLITE_DONE)                                                            \
+			return sqlite_finish(q, sqlite_fail(s, what));                             \
+		return sqlite_finish(q, 0);                                                        \
 	} while (0)
 
 /* contact_row - CONTACT_COLS into c */
@@ -288,7 +281,7 @@ static void contact_row(sqlite3_stmt *q, struct store_contact *c)
 
 /* dk_contact_put - upsert by netblock: 1 inserted, 0 updated */
 static int dk_contact_put(struct store *st, const struct store_contact *c, const char *canon,
-			  int family, int prefix, const char *network, int64_t *id)
+                          int family, int prefix, const char *network, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q;
@@ -320,7 +313,7 @@ static int dk_contact_put(struct store *st, const struct store_contact *c, const
 
 /* dk_contact_match - the contact of exactly (family, prefix, network) */
 static int dk_contact_match(struct store *st, int family, int prefix, const char *network,
-			    struct store_contact *out)
+                            struct store_contact *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_CONTACT_MATCH);
@@ -372,7 +365,7 @@ static int dk_contact_delete(struct store *st, const char *canon)
 
 /* dk_contacts_list - a page of contacts by family and network */
 static int dk_contacts_list(struct store *st, const struct store_page *pg,
-			    struct store_contacts *out)
+                            struct store_contacts *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_CONTACTS_LIST);
@@ -472,7 +465,7 @@ static int dk_complaints_for(struct store *st, int64_t incident, struct store_co
 
 /* event_insert - append ev to incident */
 static int event_insert(struct sqlite_store *s, int64_t incident, const struct store_event *ev,
-			int64_t *id)
+                        int64_t *id)
 {
 	sqlite3_stmt *q = prep(s, D_EVENT_ADD);
 	int rc;
@@ -489,7 +482,7 @@ static int event_insert(struct sqlite_store *s, int64_t incident, const struct s
 
 /* dk_incident_open - the incident and its first event, or the open one's id */
 static int dk_incident_open(struct store *st, const struct store_incident *inc,
-			    const struct store_event *ev, int64_t *id)
+                            const struct store_event *ev, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q;
@@ -526,7 +519,7 @@ static int dk_incident_open(struct store *st, const struct store_incident *inc,
 
 /* dk_incident_update - the incident's new state and its event, or nothing */
 static int dk_incident_update(struct store *st, const struct store_incident *inc,
-			      const struct store_event *ev)
+                              const struct store_event *ev)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q;
@@ -570,7 +563,7 @@ static void incident_row(sqlite3_stmt *q, struct store_incident *i)
 
 /* one_incident - step q for at most one incident row */
 static int one_incident(struct sqlite_store *s, sqlite3_stmt *q, const char *what,
-			struct store_incident *out)
+                        struct store_incident *out)
 {
 	int rc = sqlite3_step(q);
 
@@ -596,7 +589,7 @@ static int dk_incident_get(struct store *st, int64_t id, struct store_incident *
 
 /* dk_incident_open_for - the open incident of (addr, port) */
 static int dk_incident_open_for(struct store *st, const char *addr, unsigned port,
-				struct store_incident *out)
+                                struct store_incident *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_INCIDENT_OPEN_FOR);
@@ -610,7 +603,7 @@ static int dk_incident_open_for(struct store *st, const char *addr, unsigned por
 
 /* dk_incidents_due - open incidents due by before_ms, earliest first */
 static int dk_incidents_due(struct store *st, int64_t before_ms, int64_t limit,
-			    struct store_incidents *out)
+                            struct store_incidents *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_INCIDENTS_DUE);
@@ -624,7 +617,7 @@ static int dk_incidents_due(struct store *st, int64_t before_ms, int64_t limit,
 
 /* dk_incidents_list - a page of incidents, newest first */
 static int dk_incidents_list(struct store *st, const char *state, const struct store_page *pg,
-			     struct store_incidents *out)
+                             struct store_incidents *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, state ? D_INCIDENTS_STATE : D_INCIDENTS_ALL);
@@ -686,7 +679,7 @@ static int dk_events_list(struct store *st, int64_t incident, struct store_event
 /* timeline_row - a row of D_TIMELINE into t */
 static void timeline_row(sqlite3_stmt *q, struct store_timeline_item *t)
 {
-	static const char *const sources[] = { "complaint", "event", "outbox", "action" };
+	static const char *const sources[] = {"complaint", "event", "outbox", "action"};
 	int o = sqlite3_column_int(q, 1);
 
 	t->at_ms = sqlite3_column_int64(q, 0);
@@ -714,7 +707,7 @@ static int dk_timeline(struct store *st, int64_t incident, struct store_timeline
 static int repair_times(struct sqlite_store *s, int64_t since_ms, int64_t n, int64_t *median)
 {
 	sqlite3_stmt *q = prep(s, D_REPAIR_TIMES);
-	int64_t v[2] = { 0, 0 };
+	int64_t v[2] = {0, 0};
 	int rc, k = 0;
 
 	*median = 0;
@@ -796,7 +789,7 @@ static void outbox_row(sqlite3_stmt *q, struct store_outbox *m)
 
 /* dk_outbox_claim - lease the earliest due message */
 static int dk_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms,
-			   struct store_outbox *out)
+                           struct store_outbox *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_OUTBOX_CLAIM);
@@ -821,7 +814,7 @@ static int dk_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms,
 
 /* dk_outbox_mark - a sending message to sent, queued or failed */
 static int dk_outbox_mark(struct store *st, int64_t id, const char *to, int64_t next_ms,
-			  int64_t sent_ms, const char *error)
+                          int64_t sent_ms, const char *error)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_OUTBOX_MARK);
@@ -868,7 +861,7 @@ static int dk_action_add(struct store *st, const struct store_action *a, int64_t
 
 /* dk_action_mark - applied, failed or lifted, from the states that allow it */
 static int dk_action_mark(struct store *st, int64_t id, const char *to, int64_t now_ms,
-			  const char *error)
+                          const char *error)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, D_ACTION_MARK);
@@ -899,7 +892,7 @@ static void action_row(sqlite3_stmt *q, struct store_action *a)
 
 /* dk_actions_list - actions of a state (and kind) after id `after` */
 static int dk_actions_list(struct store *st, const char *state, const char *kind, int64_t after,
-			   int64_t limit, struct store_actions *out)
+                           int64_t limit, struct store_actions *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prep(s, kind ? D_ACTIONS_KIND : D_ACTIONS_STATE);
@@ -916,30 +909,30 @@ static int dk_actions_list(struct store *st, const char *state, const char *kind
 }
 
 const struct store_desk_ops store_sqlite_desk_ops = {
-	.contact_put = dk_contact_put,
-	.contact_match = dk_contact_match,
-	.contact_prefixes = dk_contact_prefixes,
-	.contact_delete = dk_contact_delete,
-	.contacts_list = dk_contacts_list,
-	.complaint_add = dk_complaint_add,
-	.complaint_attach = dk_complaint_attach,
-	.complaints_for = dk_complaints_for,
-	.incident_open = dk_incident_open,
-	.incident_update = dk_incident_update,
-	.incident_get = dk_incident_get,
-	.incident_open_for = dk_incident_open_for,
-	.incidents_due = dk_incidents_due,
-	.incidents_list = dk_incidents_list,
-	.incidents_count = dk_incidents_count,
-	.event_add = dk_event_add,
-	.events_list = dk_events_list,
-	.timeline = dk_timeline,
-	.report = dk_report,
-	.outbox_queue = dk_outbox_queue,
-	.outbox_claim = dk_outbox_claim,
-	.outbox_mark = dk_outbox_mark,
-	.outbox_list = dk_outbox_list,
-	.action_add = dk_action_add,
-	.action_mark = dk_action_mark,
-	.actions_list = dk_actions_list,
+    .contact_put = dk_contact_put,
+    .contact_match = dk_contact_match,
+    .contact_prefixes = dk_contact_prefixes,
+    .contact_delete = dk_contact_delete,
+    .contacts_list = dk_contacts_list,
+    .complaint_add = dk_complaint_add,
+    .complaint_attach = dk_complaint_attach,
+    .complaints_for = dk_complaints_for,
+    .incident_open = dk_incident_open,
+    .incident_update = dk_incident_update,
+    .incident_get = dk_incident_get,
+    .incident_open_for = dk_incident_open_for,
+    .incidents_due = dk_incidents_due,
+    .incidents_list = dk_incidents_list,
+    .incidents_count = dk_incidents_count,
+    .event_add = dk_event_add,
+    .events_list = dk_events_list,
+    .timeline = dk_timeline,
+    .report = dk_report,
+    .outbox_queue = dk_outbox_queue,
+    .outbox_claim = dk_outbox_claim,
+    .outbox_mark = dk_outbox_mark,
+    .outbox_list = dk_outbox_list,
+    .action_add = dk_action_add,
+    .action_mark = dk_action_mark,
+    .actions_list = dk_actions_list,
 };

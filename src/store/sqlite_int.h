@@ -17,7 +17,7 @@ struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
 	char *path;
-	int durable; /* the open batch runs with synchronous=FULL */
+	int durable;                           /* the open batch runs with synchronous=FULL */
 	sqlite3_stmt *stmt[SQLITE_CORE_STMTS]; /* sqlite.c's */
 	sqlite3_stmt *desk[SQLITE_DESK_STMTS]; /* sqlite_desk.c's */
 };
@@ -25,7 +25,7 @@ struct sqlite_store {
 /* sqlite_prepare - the statement in *slot, prepared on first use and kept
  * for the handle's life ($N parameters checked); NULL and the error set */
 sqlite3_stmt *sqlite_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *name,
-			     const char *sql);
+                             const char *sql);
 /* sqlite_fail - set "sqlite: what: message (extended code)"; returns -1 */
 int sqlite_fail(struct sqlite_store *s, const char *what);
 /* sqlite_finish - reset q for its next use; rc is passed through */

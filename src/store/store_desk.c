@@ -38,8 +38,8 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const action_kinds[] = { "block", "unblock", "suspend", "terminate" };
-static const char *const action_whats[] = { "", "inbound", "outbound", "both" };
+static const char *const action_kinds[] = {"block", "unblock", "suspend", "terminate"};
+static const char *const action_whats[] = {"", "inbound", "outbound", "both"};
 
 /* one_of - s is in the table */
 static int one_of(const char *s, const char *const *v, size_t n)
@@ -55,8 +55,8 @@ static int ready(struct store *st)
 {
 	if (st->version == STORE_SCHEMA_VERSION)
 		return 0;
-	store_seterr(st, "%s: schema version %d, this program needs %d: run migrate",
-		     st->ops->name, st->version, STORE_SCHEMA_VERSION);
+	store_seterr(st, "%s: schema version %d, this program needs %d: run migrate", st->ops->name,
+	             st->version, STORE_SCHEMA_VERSION);
 	if (st->in_batch)
 		st->spoiled = 1;
 	return -1;
@@ -86,7 +86,7 @@ static int64_t limit(int64_t n)
 /* page - as store.c's */
 static struct store_page page(const struct store_page *pg)
 {
-	struct store_page p = { RW_STORE_PAGE_MAX, 0 };
+	struct store_page p = {RW_STORE_PAGE_MAX, 0};
 
 	if (pg != NULL) {
 		p.limit = limit(pg->limit);
@@ -241,8 +241,7 @@ int store_contact_for(struct store *st, const char *addr, struct store_contact *
 }
 
 /* store_contacts_list - a page of contacts */
-int store_contacts_list(struct store *st, const struct store_page *pg,
-			struct store_contacts *out)
+int store_contacts_list(struct store *st, const struct store_page *pg, struct store_contacts *out)
 {
 	struct store_page p = page(pg);
 
@@ -298,7 +297,7 @@ static int check_event(struct store *st, const struct store_event *ev)
 
 /* store_incident_open - the incident and its first event, or the open one */
 int store_incident_open(struct store *st, const struct store_incident *inc,
-			const struct store_event *ev, int64_t *id)
+                        const struct store_event *ev, int64_t *id)
 {
 	int64_t tmp;
 
@@ -315,7 +314,7 @@ int store_incident_open(struct store *st, const struct store_incident *inc,
 
 /* store_incident_update - new state and its event where the rev matches */
 int store_incident_update(struct store *st, const struct store_incident *inc,
-			  const struct store_event *ev)
+                          const struct store_event *ev)
 {
 	if (ready(st) < 0)
 		return -1;
@@ -337,7 +336,7 @@ int store_incident_get(struct store *st, int64_t id, struct store_incident *out)
 
 /* store_incident_open_for - the open incident of (addr, port) */
 int store_incident_open_for(struct store *st, const char *addr, unsigned port,
-			    struct store_incident *out)
+                            struct store_incident *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
@@ -346,37 +345,36 @@ int store_incident_open_for(struct store *st, const char *addr, unsigned port,
 }
 
 /* list_done - free a half-read list on error */
-#define LIST_CALL(st, call, out, freefn)                                                   \
-	do {                                                                               \
-		if ((call) < 0) {                                                          \
-			freefn(out);                                                       \
-			return done(st, -1);                                               \
-		}                                                                          \
-		return 0;                                                                  \
+#define LIST_CALL(st, call, out, freefn)                                                           \
+	do {                                                                                       \
+		if ((call) < 0) {                                                                  \
+			freefn(out);                                                               \
+			return done(st, -1);                                                       \
+		}                                                                                  \
+		return 0;                                                                          \
 	} while (0)
 
 /* store_incidents_due - open incidents due by before_ms */
 int store_incidents_due(struct store *st, int64_t before_ms, int64_t lim,
-			struct store_incidents *out)
+                        struct store_incidents *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
 		return -1;
 	LIST_CALL(st, st->ops->desk->incidents_due(st, before_ms, limit(lim), out), out,
-		  store_incidents_free);
+	          store_incidents_free);
 }
 
 /* store_incidents_list - a page, newest first, optionally one state */
 int store_incidents_list(struct store *st, const char *state, const struct store_page *pg,
-			 struct store_incidents *out)
+                         struct store_incidents *out)
 {
 	struct store_page p = page(pg);
 
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
 		return -1;
-	LIST_CALL(st, st->ops->desk->incidents_list(st, state, &p, out), out,
-		  store_incidents_free);
+	LIST_CALL(st, st->ops->desk->incidents_list(st, state, &p, out), out, store_incidents_free);
 }
 
 /* store_incidents_count - rows incidents_list pages through */
@@ -436,8 +434,7 @@ int store_outbox_queue(struct store *st, const struct store_outbox *m, int64_t *
 }
 
 /* store_outbox_claim - lease the next due message */
-int store_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms,
-		       struct store_outbox *out)
+int store_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, struct store_outbox *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
@@ -521,14 +518,13 @@ int store_action_lifted(struct store *st, int64_t id, int64_t now_ms)
 }
 
 /* store_actions_pending - pending requests after id `after` */
-int store_actions_pending(struct store *st, int64_t after, int64_t lim,
-			  struct store_actions *out)
+int store_actions_pending(struct store *st, int64_t after, int64_t lim, struct store_actions *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
 		return -1;
-	LIST_CALL(st, st->ops->desk->actions_list(st, "pending", NULL, after, limit(lim), out),
-		  out, store_actions_free);
+	LIST_CALL(st, st->ops->desk->actions_list(st, "pending", NULL, after, limit(lim), out), out,
+	          store_actions_free);
 }
 
 /* store_blocks_active - applied blocks after id `after` */
@@ -538,7 +534,7 @@ int store_blocks_active(struct store *st, int64_t after, int64_t lim, struct sto
 	if (ready(st) < 0)
 		return -1;
 	LIST_CALL(st, st->ops->desk->actions_list(st, "applied", "block", after, limit(lim), out),
-		  out, store_actions_free);
+	          out, store_actions_free);
 }
 
 static void free_const(const void *s)
@@ -581,12 +577,12 @@ void store_outbox_clear(struct store_outbox *m)
 }
 
 /* LIST_FREE - free every row with fn, then the vector; l is emptied */
-#define LIST_FREE(l, fn)                                                                   \
-	do {                                                                               \
-		for (size_t i_ = 0; i_ < (l)->n; i_++)                                     \
-			fn(&(l)->v[i_]);                                                   \
-		free((l)->v);                                                              \
-		memset((l), 0, sizeof(*(l)));                                              \
+#define LIST_FREE(l, fn)                                                                           \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < (l)->n; i_++)                                             \
+			fn(&(l)->v[i_]);                                                           \
+		free((l)->v);                                                                      \
+		memset((l), 0, sizeof(*(l)));                                                      \
 	} while (0)
 
 static void complaint_clear(struct store_complaint *c)
@@ -622,10 +618,31 @@ static void item_clear(struct store_timeline_item *t)
 }
 
 /* the list frees; each accepts an empty list */
-void store_contacts_free(struct store_contacts *l) { LIST_FREE(l, store_contact_clear); }
-void store_complaints_free(struct store_complaints *l) { LIST_FREE(l, complaint_clear); }
-void store_incidents_free(struct store_incidents *l) { LIST_FREE(l, store_incident_clear); }
-void store_events_free(struct store_events *l) { LIST_FREE(l, event_clear); }
-void store_outboxes_free(struct store_outboxes *l) { LIST_FREE(l, store_outbox_clear); }
-void store_actions_free(struct store_actions *l) { LIST_FREE(l, action_clear); }
-void store_timeline_free(struct store_timeline *l) { LIST_FREE(l, item_clear); }
+void store_contacts_free(struct store_contacts *l)
+{
+	LIST_FREE(l, store_contact_clear);
+}
+void store_complaints_free(struct store_complaints *l)
+{
+	LIST_FREE(l, complaint_clear);
+}
+void store_incidents_free(struct store_incidents *l)
+{
+	LIST_FREE(l, store_incident_clear);
+}
+void store_events_free(struct store_events *l)
+{
+	LIST_FREE(l, event_clear);
+}
+void store_outboxes_free(struct store_outboxes *l)
+{
+	LIST_FREE(l, store_outbox_clear);
+}
+void store_actions_free(struct store_actions *l)
+{
+	LIST_FREE(l, action_clear);
+}
+void store_timeline_free(struct store_timeline *l)
+{
+	LIST_FREE(l, item_clear);
+}

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define NOW 1700000000LL
-#define MS (NOW * 1000)
+#define MS  (NOW * 1000)
 
 struct fx {
 	char dir[256];
@@ -115,9 +115,12 @@ static int raw_exec_rc(const char *path, const char *sql)
 /* contact - put one contact, failing the test on error */
 static void contact(struct store *st, const char *net, const char *customer, int noc)
 {
-	struct store_contact c = { .netblock = net, .customer = customer, .account = "acct",
-				   .emails = "admin@example.net", .noc = noc,
-				   .updated_ms = MS };
+	struct store_contact c = {.netblock = net,
+	                          .customer = customer,
+	                          .account = "acct",
+	                          .emails = "admin@example.net",
+	                          .noc = noc,
+	                          .updated_ms = MS};
 
 	if (store_contact_put(st, &c, NULL) < 0)
 		fail_msg("contact %s: %s", net, store_error(st));
@@ -126,10 +129,14 @@ static void contact(struct store *st, const char *net, const char *customer, int
 /* open_inc - open an incident for (addr, port): store_incident_open's result */
 static int open_inc(struct store *st, const char *addr, unsigned port, int64_t at, int64_t *id)
 {
-	struct store_incident inc = { .addr = addr, .port = port, .state = "reported",
-				      .policy = "university", .opened_ms = at,
-				      .machine = "{\"state\":\"reported\"}", .due_ms = at + 1000 };
-	struct store_event ev = { .at_ms = at, .kind = "complaint", .detail = "{}" };
+	struct store_incident inc = {.addr = addr,
+	                             .port = port,
+	                             .state = "reported",
+	                             .policy = "university",
+	                             .opened_ms = at,
+	                             .machine = "{\"state\":\"reported\"}",
+	                             .due_ms = at + 1000};
+	struct store_event ev = {.at_ms = at, .kind = "complaint", .detail = "{}"};
 	int rc = store_incident_open(st, &inc, &ev, id);
 
 	if (rc < 0)
@@ -148,20 +155,21 @@ static void test_migrate_v2(void **state)
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "PRAGMA journal_mode = WAL;"
-				      "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-				      " name TEXT NOT NULL, applied BIGINT NOT NULL);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	                              "PRAGMA journal_mode = WAL;"
+	                              "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+	                              " name TEXT NOT NULL, applied BIGINT NOT NULL);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
 	for (int v = 0; v < 2; v++)
 		assert_int_equal(sqlite3_exec(db, store_migrations_sqlite[v].sql, NULL, NULL, NULL),
-				 SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO schema_version VALUES (1, 'v1', 1), (2, 'v2', 2);"
-				      "PRAGMA application_id = 1920430964;"
-				      "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+		                 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "INSERT INTO schema_version VALUES (1, 'v1', 1), (2, 'v2', 2);"
+	                 "PRAGMA application_id = 1920430964;"
+	                 "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 
 	st = store_open(f->db, err, sizeof(err));
@@ -178,7 +186,7 @@ static void test_migrate_v2(void **state)
 	assert_int_equal(store_schema_version(st), 3);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"), 3);
 	assert_int_equal(raw_int(f->db, "SELECT applied FROM schema_version WHERE version = 3"),
-			 NOW);
+	                 NOW);
 	assert_int_equal(store_scan_list(st, NULL, &l), 0);
 	assert_int_equal(l.n, 1);
 	store_scans_free(&l);
@@ -186,8 +194,8 @@ static void test_migrate_v2(void **state)
 	store_close(st);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM contacts"), 1);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM pragma_integrity_check"
-					" WHERE integrity_check = 'ok'"),
-			 1);
+	                                " WHERE integrity_check = 'ok'"),
+	                 1);
 }
 
 /* longest prefix wins, for IPv4 and IPv6; the /0 is the NOC's fallback */
@@ -199,17 +207,17 @@ static void test_contacts(void **state)
 		const char *addr, *want; /* customer; NULL = none */
 		int prefix;
 	} cases[] = {
-		{ "192.0.2.77", "host", 32 },
-		{ "192.0.2.78", "net25", 25 },
-		{ "192.0.2.200", "net24", 24 },
-		{ "192.0.3.1", "net16", 16 },
-		{ "198.51.100.1", "noc4", 0 },
-		{ "2001:db8:1:2::5", "v6-64", 64 },
-		{ "2001:db8:1:2:8000::1", "v6-65", 65 },
-		{ "2001:db8:1:3::5", "v6-48", 48 },
-		{ "2001:db8:ffff::1", "v6-32", 32 },
-		{ "2001:db9::1", "noc6", 0 },
-		{ "::ffff:192.0.2.77", "noc6", 0 },
+	    {"192.0.2.77", "host", 32},
+	    {"192.0.2.78", "net25", 25},
+	    {"192.0.2.200", "net24", 24},
+	    {"192.0.3.1", "net16", 16},
+	    {"198.51.100.1", "noc4", 0},
+	    {"2001:db8:1:2::5", "v6-64", 64},
+	    {"2001:db8:1:2:8000::1", "v6-65", 65},
+	    {"2001:db8:1:3::5", "v6-48", 48},
+	    {"2001:db8:ffff::1", "v6-32", 32},
+	    {"2001:db9::1", "noc6", 0},
+	    {"::ffff:192.0.2.77", "noc6", 0},
 	};
 	struct store_contact c;
 	struct store_contacts l;
@@ -231,10 +239,11 @@ static void test_contacts(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = store_contact_for(st, cases[i].addr, &c);
 
-		if (rc != 1 || strcmp(c.customer, cases[i].want) != 0 || c.prefix != cases[i].prefix) {
+		if (rc != 1 || strcmp(c.customer, cases[i].want) != 0 ||
+		    c.prefix != cases[i].prefix) {
 			print_error("%s: got %d %s/%d, want %s/%d\n", cases[i].addr, rc,
-				    rc == 1 ? c.customer : "-", c.prefix, cases[i].want,
-				    cases[i].prefix);
+			            rc == 1 ? c.customer : "-", c.prefix, cases[i].want,
+			            cases[i].prefix);
 			bad++;
 		}
 		store_contact_clear(&c);
@@ -243,8 +252,10 @@ static void test_contacts(void **state)
 
 	/* upsert by netblock (canonical: the /48 written another way) */
 	{
-		struct store_contact u = { .netblock = "2001:db8:1:0::/48", .customer = "v6-48b",
-					   .emails = "x@y", .updated_ms = MS + 1 };
+		struct store_contact u = {.netblock = "2001:db8:1:0::/48",
+		                          .customer = "v6-48b",
+		                          .emails = "x@y",
+		                          .updated_ms = MS + 1};
 
 		assert_int_equal(store_contact_put(st, &u, NULL), 0);
 		assert_int_equal(store_contact_for(st, "2001:db8:1:3::5", &c), 1);
@@ -255,11 +266,12 @@ static void test_contacts(void **state)
 	}
 	/* refused: host bits, bad prefix, not an address */
 	{
-		static const char *const nope[] = { "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/",
-						    "example.org/8", "", "2001:db8::1/32" };
+		static const char *const nope[] = {
+		    "192.0.2.1/24",  "192.0.2.0/33", "10.0.0.0/", "example.org/8", "",
+		    "2001:db8::1/32"};
 
 		for (size_t i = 0; i < sizeof(nope) / sizeof(nope[0]); i++) {
-			struct store_contact u = { .netblock = nope[i], .updated_ms = MS };
+			struct store_contact u = {.netblock = nope[i], .updated_ms = MS};
 
 			if (store_contact_put(st, &u, NULL) != -1)
 				fail_msg("contact %s: got accepted, want refused", nope[i]);
@@ -284,7 +296,7 @@ static void test_one_open_incident(void **state)
 	struct store *st = open_ready(f->db);
 	int64_t a = 0, b = 0, c = 0, d = 0;
 	struct store_incident inc;
-	struct store_event ev = { .at_ms = MS + 50, .kind = "close", .detail = "{}" };
+	struct store_event ev = {.at_ms = MS + 50, .kind = "close", .detail = "{}"};
 
 	assert_int_equal(open_inc(st, "192.0.2.7", 25, MS, &a), 1);
 	assert_int_equal(open_inc(st, "192.0.2.7", 25, MS + 10, &b), 0);
@@ -314,9 +326,10 @@ static void test_one_open_incident(void **state)
 	assert_int_equal(store_incident_open_for(st, "192.0.2.7", 25, &inc), 0);
 	assert_int_equal(open_inc(st, "192.0.2.7", 25, MS + 60, &d), 1);
 	assert_true(d != a);
-	assert_int_equal(raw_exec_rc(f->db, "INSERT INTO incidents (addr, port, state, opened_ms,"
-					    " updated_ms) VALUES ('192.0.2.7', 25, 'testing', 1, 1)"),
-			 SQLITE_CONSTRAINT);
+	assert_int_equal(raw_exec_rc(f->db,
+	                             "INSERT INTO incidents (addr, port, state, opened_ms,"
+	                             " updated_ms) VALUES ('192.0.2.7', 25, 'testing', 1, 1)"),
+	                 SQLITE_CONSTRAINT);
 	store_close(st);
 }
 
@@ -330,8 +343,8 @@ static void test_update_events_due(void **state)
 	struct store_incident inc, old;
 	struct store_incidents l;
 	struct store_events evs;
-	struct store_event ev = { .at_ms = MS + 5, .kind = "scan-open",
-				  .detail = "{\"verdict\":\"open\"}" };
+	struct store_event ev = {
+	    .at_ms = MS + 5, .kind = "scan-open", .detail = "{\"verdict\":\"open\"}"};
 
 	open_inc(st, "192.0.2.7", 25, MS, &a);
 	open_inc(st, "2001:db8::7", 25, MS + 1, &b); /* due MS + 1001 */
@@ -382,7 +395,7 @@ static void test_update_events_due(void **state)
 	assert_int_equal(l.v[0].id, b);
 	store_incidents_free(&l);
 	{
-		struct store_page pg = { .limit = 1, .offset = 1 };
+		struct store_page pg = {.limit = 1, .offset = 1};
 		int64_t n;
 
 		assert_int_equal(store_incidents_list(st, NULL, &pg, &l), 0);
@@ -402,9 +415,12 @@ static void test_outbox(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t inc, id1, id2, again;
-	struct store_outbox m = { .step = "confirmed", .rcpt = "admin@example.net",
-				  .subject = "open relay", .body = "hello",
-				  .message_id = "<rw.1.confirmed@desk.example>", .queued_ms = MS };
+	struct store_outbox m = {.step = "confirmed",
+	                         .rcpt = "admin@example.net",
+	                         .subject = "open relay",
+	                         .body = "hello",
+	                         .message_id = "<rw.1.confirmed@desk.example>",
+	                         .queued_ms = MS};
 	struct store_outbox got;
 
 	open_inc(st, "192.0.2.7", 25, MS, &inc);
@@ -463,8 +479,8 @@ static void test_actions(void **state)
 	struct store *st = open_ready(f->db);
 	int64_t inc, b1, b2, s1, u1;
 	struct store_actions l;
-	struct store_action a = { .kind = "block", .what = "outbound", .addr = "192.0.2.7",
-				  .requested_ms = MS };
+	struct store_action a = {
+	    .kind = "block", .what = "outbound", .addr = "192.0.2.7", .requested_ms = MS};
 
 	open_inc(st, "192.0.2.7", 25, MS, &inc);
 	a.incident = inc;
@@ -528,10 +544,15 @@ static void test_timeline_report(void **state)
 	struct store_complaints cl;
 	struct store_timeline tl;
 	struct store_report r;
-	struct store_complaint c = { .received_ms = MS, .reporter = "alice@example.org",
-				     .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
-				     .summary = "spam via your relay", .raw = raw, .raw_len = big,
-				     .ref = "<report-1@example.org>" };
+	struct store_complaint c = {.received_ms = MS,
+	                            .reporter = "alice@example.org",
+	                            .addr = "192.0.2.7",
+	                            .port = 25,
+	                            .kind = "open-relay",
+	                            .summary = "spam via your relay",
+	                            .raw = raw,
+	                            .raw_len = big,
+	                            .ref = "<report-1@example.org>"};
 
 	memset(raw, 'x', big);
 	assert_int_equal(store_complaint_add(st, &c, &c1), 1);
@@ -554,13 +575,19 @@ static void test_timeline_report(void **state)
 
 	{
 		struct store_incident i;
-		struct store_event esc = { .at_ms = MS + 3, .kind = STORE_EVENT_ESCALATE };
-		struct store_event rep = { .at_ms = MS + 9, .kind = "test-clean" };
-		struct store_outbox m = { .incident = inc, .step = "confirmed", .rcpt = "a@b",
-					  .subject = "results", .message_id = "<m1@x>",
-					  .queued_ms = MS + 2 };
-		struct store_action a = { .incident = inc, .kind = "block", .what = "outbound",
-					  .addr = "192.0.2.7", .requested_ms = MS + 4 };
+		struct store_event esc = {.at_ms = MS + 3, .kind = STORE_EVENT_ESCALATE};
+		struct store_event rep = {.at_ms = MS + 9, .kind = "test-clean"};
+		struct store_outbox m = {.incident = inc,
+		                         .step = "confirmed",
+		                         .rcpt = "a@b",
+		                         .subject = "results",
+		                         .message_id = "<m1@x>",
+		                         .queued_ms = MS + 2};
+		struct store_action a = {.incident = inc,
+		                         .kind = "block",
+		                         .what = "outbound",
+		                         .addr = "192.0.2.7",
+		                         .requested_ms = MS + 4};
 
 		struct store_incident w;
 
@@ -587,9 +614,9 @@ static void test_timeline_report(void **state)
 			const char *source, *kind;
 			int64_t at;
 		} want[] = {
-			{ "complaint", "open-relay", MS },   { "event", "complaint", MS + 1 },
-			{ "outbox", "confirmed", MS + 2 },   { "event", "escalate", MS + 3 },
-			{ "action", "block", MS + 4 },       { "event", "test-clean", MS + 9 },
+		    {"complaint", "open-relay", MS}, {"event", "complaint", MS + 1},
+		    {"outbox", "confirmed", MS + 2}, {"event", "escalate", MS + 3},
+		    {"action", "block", MS + 4},     {"event", "test-clean", MS + 9},
 		};
 
 		assert_int_equal(tl.n, sizeof(want) / sizeof(want[0]));
@@ -597,8 +624,8 @@ static void test_timeline_report(void **state)
 			if (strcmp(tl.v[i].source, want[i].source) != 0 ||
 			    strcmp(tl.v[i].kind, want[i].kind) != 0 || tl.v[i].at_ms != want[i].at)
 				fail_msg("timeline %zu: got %s %s %lld, want %s %s %lld", i,
-					 tl.v[i].source, tl.v[i].kind, (long long)tl.v[i].at_ms,
-					 want[i].source, want[i].kind, (long long)want[i].at);
+				         tl.v[i].source, tl.v[i].kind, (long long)tl.v[i].at_ms,
+				         want[i].source, want[i].kind, (long long)want[i].at);
 		}
 		assert_string_equal(tl.v[4].state, "applied");
 		assert_string_equal(tl.v[4].text, "outbound 192.0.2.7");
@@ -609,7 +636,7 @@ static void test_timeline_report(void **state)
 	open_inc(st, "192.0.2.8", 25, MS + 20, &inc2);
 	{
 		struct store_incident i, w;
-		struct store_event rep = { .at_ms = MS + 50, .kind = "test-clean" };
+		struct store_event rep = {.at_ms = MS + 50, .kind = "test-clean"};
 
 		assert_int_equal(store_incident_get(st, inc2, &i), 1);
 		w = i;
@@ -641,13 +668,22 @@ static void crash_writer(const char *db, int64_t inc, int pipefd)
 	char err[RW_STORE_ERR_MAX];
 	struct store *c = store_open(db, err, sizeof(err));
 	struct store_incident i;
-	struct store_event ev = { .at_ms = MS + 10, .kind = "test-open" };
-	struct store_outbox m = { .incident = inc, .step = "confirmed", .rcpt = "a@b",
-				  .message_id = "<crash@x>", .queued_ms = MS + 10 };
-	struct store_action a = { .incident = inc, .kind = "block", .what = "both",
-				  .addr = "192.0.2.7", .requested_ms = MS + 10 };
-	struct store_complaint cp = { .received_ms = MS + 10, .addr = "192.0.2.7", .port = 25,
-				      .incident = inc, .ref = "<r@x>" };
+	struct store_event ev = {.at_ms = MS + 10, .kind = "test-open"};
+	struct store_outbox m = {.incident = inc,
+	                         .step = "confirmed",
+	                         .rcpt = "a@b",
+	                         .message_id = "<crash@x>",
+	                         .queued_ms = MS + 10};
+	struct store_action a = {.incident = inc,
+	                         .kind = "block",
+	                         .what = "both",
+	                         .addr = "192.0.2.7",
+	                         .requested_ms = MS + 10};
+	struct store_complaint cp = {.received_ms = MS + 10,
+	                             .addr = "192.0.2.7",
+	                             .port = 25,
+	                             .incident = inc,
+	                             .ref = "<r@x>"};
 
 	if (c == NULL || store_migrate(c, NOW) < 0 || store_incident_get(c, inc, &i) != 1)
 		_exit(20);
@@ -696,7 +732,7 @@ static void test_crash_in_batch(void **state)
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM events"), 1);
 	assert_int_equal(raw_int(f->db, "SELECT rev FROM incidents"), 1);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM incidents WHERE state = 'reported'"),
-			 1);
+	                 1);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox"), 0);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM actions"), 0);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM complaints"), 0);
@@ -707,9 +743,12 @@ static void test_crash_in_batch(void **state)
 	if (pid == 0) {
 		char err[RW_STORE_ERR_MAX];
 		struct store *c = store_open(f->db, err, sizeof(err));
-		struct store_event ev = { .at_ms = MS + 10, .kind = "test-open" };
-		struct store_outbox m = { .incident = inc, .step = "confirmed", .rcpt = "a@b",
-					  .message_id = "<crash@x>", .queued_ms = MS + 10 };
+		struct store_event ev = {.at_ms = MS + 10, .kind = "test-open"};
+		struct store_outbox m = {.incident = inc,
+		                         .step = "confirmed",
+		                         .rcpt = "a@b",
+		                         .message_id = "<crash@x>",
+		                         .queued_ms = MS + 10};
 
 		if (c == NULL || store_migrate(c, NOW) < 0 || store_incident_get(c, inc, &i) != 1)
 			_exit(20);
@@ -741,7 +780,7 @@ static void test_crash_sender(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
-	struct store_outbox m = { .rcpt = "a@b", .message_id = "<lease@x>", .queued_ms = MS };
+	struct store_outbox m = {.rcpt = "a@b", .message_id = "<lease@x>", .queued_ms = MS};
 	struct store_outbox got;
 	int p[2], wst;
 	char b;
@@ -794,15 +833,15 @@ static void test_crash_sender(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_open_incident, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_events_due, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeline_report, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_in_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_open_incident, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_events_due, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timeline_report, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_in_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_sender, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
