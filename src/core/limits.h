@@ -124,6 +124,9 @@
 /* Store: largest scan params text (JSON: the command line and the whole
  * target space of a resumable scan); SQLite's own row limit is 1e9. */
 #define RW_STORE_PARAMS_MAX (64L * 1024 * 1024)
+/* Store (desk): the raw complaint kept (its first bytes; the size is
+ * recorded); an ARF report with its original message fits. */
+#define RW_STORE_RAW_MAX (1L * 1024 * 1024)
 
 /* Scan targets: addresses in one scan, summed over port groups (the whole
  * IPv4 space, as zmap scans it; in IPv6 a /96). A larger IPv6 prefix (a /64

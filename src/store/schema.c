@@ -3,7 +3,9 @@
  *	schema - the store's tables, as ordered migration steps
  * SUMMARY
  *	version 1: scans, scan_progress, results, arrivals;
- *	version 2: results.updated, arrivals.relayed, arrivals by (scan, id)
+ *	version 2: results.updated, arrivals.relayed, arrivals by (scan, id);
+ *	version 3: the abuse desk (contacts, complaints, incidents, events,
+ *	outbox, actions; store.h describes each)
  * SYNOPSIS
  *	extern const struct store_migration store_migrations_sqlite[];
  *	extern const size_t store_migrations_sqlite_n;
@@ -23,13 +25,18 @@
  *	(arrivals.relayed: 0 when its token came back only quoted in a
  *	bounce; rows of version 1 read 0, not known to be proof),
  *	and an index for polling a scan's arrivals by id.
+ *	Version 3 holds the abuse desk; store.h describes its tables. Its
+ *	dialect differences: the BLOB type (PostgreSQL: BYTEA) and the
+ *	triggers that refuse UPDATE and DELETE of events. Partial indexes
+ *	(one open incident per address and port, unique non-empty refs) are
+ *	read alike by both.
  *	A step is never edited once released: a change is a new step and
  *	STORE_SCHEMA_VERSION moves to it.
  * DIAGNOSTICS
  *	none (data only).
  * LIMITS
  *	ports 0..65535, the scan states and relayed 0/1 are CHECKed by the
- *	database.
+ *	database; so are the desk's states, kinds and final-state closing.
  * STANDARDS
  *	SQL:2016 subset; SQLite 3.35+ (RETURNING), PostgreSQL 10+.
  */
@@ -89,11 +96,119 @@
 	" CHECK (relayed IN (0, 1));"                                                       \
 	"CREATE INDEX arrivals_scan_id ON arrivals (scan, id);"
 
+/* Version 3: the abuse desk. Times are ms (the desk's clock). The open
+ * incident of (addr, port) is unique by a partial index; the final states
+ * and closed_ms agree by a CHECK. The triggers that keep events append-only
+ * are the one part each dialect spells its own way (TRIGGERS). */
+#define SCHEMA_V3(ID, BLOB, TRIGGERS)                                                       \
+	"CREATE TABLE contacts ("                                                           \
+	" id " ID ","                                                                       \
+	" netblock TEXT NOT NULL UNIQUE,"                                                   \
+	" family INTEGER NOT NULL CHECK (family IN (4, 6)),"                                \
+	" prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"                        \
+	" network TEXT NOT NULL,"                                                           \
+	" customer TEXT NOT NULL DEFAULT '',"                                               \
+	" account TEXT NOT NULL DEFAULT '',"                                                \
+	" emails TEXT NOT NULL DEFAULT '',"                                                 \
+	" noc INTEGER NOT NULL DEFAULT 0 CHECK (noc IN (0, 1)),"                            \
+	" updated_ms BIGINT NOT NULL,"                                                      \
+	" UNIQUE (family, prefix, network));"                                               \
+	"CREATE TABLE incidents ("                                                          \
+	" id " ID ","                                                                       \
+	" addr TEXT NOT NULL,"                                                              \
+	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"                          \
+	" state TEXT NOT NULL,"                                                             \
+	" policy TEXT NOT NULL DEFAULT '',"                                                 \
+	" contact TEXT NOT NULL DEFAULT '{}',"                                              \
+	" opened_ms BIGINT NOT NULL,"                                                       \
+	" updated_ms BIGINT NOT NULL,"                                                      \
+	" closed_ms BIGINT NOT NULL DEFAULT 0 CHECK (closed_ms >= 0),"                      \
+	" machine TEXT NOT NULL DEFAULT '{}',"                                              \
+	" due_ms BIGINT NOT NULL DEFAULT 0,"                                                \
+	" level INTEGER NOT NULL DEFAULT 0 CHECK (level >= 0),"                             \
+	" rev BIGINT NOT NULL DEFAULT 1,"                                                   \
+	" CHECK ((closed_ms > 0) = (state IN ('repaired', 'not-reproduced', 'closed'))));"  \
+	"CREATE UNIQUE INDEX incidents_one_open ON incidents (addr, port)"                  \
+	" WHERE closed_ms = 0;"                                                             \
+	"CREATE INDEX incidents_due ON incidents (due_ms) WHERE closed_ms = 0 AND due_ms > 0;" \
+	"CREATE INDEX incidents_state ON incidents (state, id);"                            \
+	"CREATE INDEX incidents_addr ON incidents (addr, opened_ms);"                       \
+	"CREATE INDEX incidents_closed ON incidents (closed_ms);"                           \
+	"CREATE INDEX incidents_opened ON incidents (opened_ms);"                           \
+	"CREATE TABLE complaints ("                                                         \
+	" id " ID ","                                                                       \
+	" received_ms BIGINT NOT NULL,"                                                     \
+	" reporter TEXT NOT NULL DEFAULT '',"                                               \
+	" addr TEXT NOT NULL,"                                                              \
+	" port INTEGER NOT NULL DEFAULT 25 CHECK (port BETWEEN 0 AND 65535),"               \
+	" kind TEXT NOT NULL DEFAULT '',"                                                   \
+	" summary TEXT NOT NULL DEFAULT '',"                                                \
+	" raw " BLOB ","                                                                    \
+	" raw_size BIGINT NOT NULL DEFAULT 0,"                                              \
+	" ref TEXT NOT NULL DEFAULT '',"                                                    \
+	" incident BIGINT REFERENCES incidents (id));"                                      \
+	"CREATE UNIQUE INDEX complaints_ref ON complaints (ref) WHERE ref <> '';"           \
+	"CREATE INDEX complaints_incident ON complaints (incident, id);"                    \
+	"CREATE INDEX complaints_addr ON complaints (addr, received_ms);"                   \
+	"CREATE INDEX complaints_received ON complaints (received_ms);"                     \
+	"CREATE TABLE events ("                                                             \
+	" id " ID ","                                                                       \
+	" incident BIGINT NOT NULL REFERENCES incidents (id),"                              \
+	" at_ms BIGINT NOT NULL,"                                                           \
+	" kind TEXT NOT NULL,"                                                              \
+	" detail TEXT NOT NULL DEFAULT '{}');"                                              \
+	"CREATE INDEX events_incident ON events (incident, id);"                            \
+	"CREATE INDEX events_kind_at ON events (kind, at_ms);"                              \
+	TRIGGERS                                                                           \
+	"CREATE TABLE outbox ("                                                             \
+	" id " ID ","                                                                       \
+	" incident BIGINT REFERENCES incidents (id),"                                       \
+	" step TEXT NOT NULL DEFAULT '',"                                                   \
+	" rcpt TEXT NOT NULL,"                                                              \
+	" subject TEXT NOT NULL DEFAULT '',"                                                \
+	" body TEXT NOT NULL DEFAULT '',"                                                   \
+	" message_id TEXT NOT NULL UNIQUE CHECK (message_id <> ''),"                        \
+	" state TEXT NOT NULL DEFAULT 'queued'"                                             \
+	"  CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"                       \
+	" attempts INTEGER NOT NULL DEFAULT 0,"                                             \
+	" next_ms BIGINT NOT NULL DEFAULT 0,"                                               \
+	" queued_ms BIGINT NOT NULL,"                                                       \
+	" sent_ms BIGINT NOT NULL DEFAULT 0,"                                               \
+	" last_error TEXT NOT NULL DEFAULT '');"                                            \
+	"CREATE INDEX outbox_due ON outbox (state, next_ms, id);"                           \
+	"CREATE INDEX outbox_incident ON outbox (incident, id);"                            \
+	"CREATE TABLE actions ("                                                            \
+	" id " ID ","                                                                       \
+	" incident BIGINT REFERENCES incidents (id),"                                       \
+	" kind TEXT NOT NULL"                                                               \
+	"  CHECK (kind IN ('block', 'unblock', 'suspend', 'terminate')),"                   \
+	" what TEXT NOT NULL DEFAULT '' CHECK (what IN ('', 'inbound', 'outbound', 'both')),"\
+	" addr TEXT NOT NULL,"                                                              \
+	" state TEXT NOT NULL DEFAULT 'pending'"                                            \
+	"  CHECK (state IN ('pending', 'applied', 'failed', 'lifted')),"                    \
+	" requested_ms BIGINT NOT NULL,"                                                    \
+	" applied_ms BIGINT NOT NULL DEFAULT 0,"                                            \
+	" lifted_ms BIGINT NOT NULL DEFAULT 0,"                                             \
+	" error TEXT NOT NULL DEFAULT '');"                                                 \
+	"CREATE INDEX actions_state ON actions (state, kind, id);"                          \
+	"CREATE INDEX actions_incident ON actions (incident, id);"
+
+/* SQLite's spelling of the append-only rule (PostgreSQL: a trigger
+ * function that RAISEs, or REVOKE UPDATE, DELETE) */
+#define EVENTS_APPEND_ONLY_SQLITE                                                          \
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"                           \
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"                        \
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"                           \
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+
 const struct store_migration store_migrations_sqlite[] = {
 	{ .version = 1, .name = "scans, progress, results, arrivals",
 	  .sql = SCHEMA_V1("INTEGER PRIMARY KEY") },
 	{ .version = 2, .name = "late arrivals: results.updated, arrivals.relayed",
 	  .sql = SCHEMA_V2 },
+	{ .version = 3,
+	  .name = "abuse desk: contacts, complaints, incidents, events, outbox, actions",
+	  .sql = SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB", EVENTS_APPEND_ONLY_SQLITE) },
 };
 const size_t store_migrations_sqlite_n =
 	sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]);

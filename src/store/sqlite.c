@@ -43,7 +43,7 @@
  * STANDARDS
  *	SQLite 3.35+ (RETURNING); https://sqlite.org/wal.html.
  */
-#include "store_int.h"
+#include "sqlite_int.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
 
@@ -94,6 +94,7 @@ enum stmt_id {
 	S_KEYS_PROBE,
 	S__COUNT
 };
+_Static_assert(S__COUNT <= SQLITE_CORE_STMTS, "room for every statement");
 
 #define SCAN_COLS "id, created, finished, state, seed, total, params"
 #define RESULT_COLS                                                                        \
@@ -176,37 +177,30 @@ static const struct {
 			   " AND probe = $3 ORDER BY id LIMIT $4" },
 };
 
-struct sqlite_store {
-	struct store base; /* first: a struct store * is a struct sqlite_store * */
-	sqlite3 *db;
-	char *path;
-	int durable; /* the open batch runs with synchronous=FULL */
-	sqlite3_stmt *stmt[S__COUNT];
-};
-
 static struct sqlite_store *S(struct store *st)
 {
 	return (struct sqlite_store *)st;
 }
 
-/* fail - set "sqlite: what: message (extended code)"; returns -1 */
-static int fail(struct sqlite_store *s, const char *what)
+/* sqlite_fail - set "sqlite: what: message (extended code)"; returns -1 */
+int sqlite_fail(struct sqlite_store *s, const char *what)
 {
 	store_seterr(&s->base, "sqlite: %s: %s (%d)", what, sqlite3_errmsg(s->db),
 		     sqlite3_extended_errcode(s->db));
 	return -1;
 }
 
-/* prepare - the statement, prepared once per handle; NULL on error */
-static sqlite3_stmt *prepare(struct sqlite_store *s, enum stmt_id id)
+/* sqlite_prepare - the statement in *slot, prepared once per handle;
+ * NULL on error */
+sqlite3_stmt *sqlite_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *name,
+			     const char *sql)
 {
 	sqlite3_stmt *q;
 
-	if (s->stmt[id] != NULL)
-		return s->stmt[id];
-	if (sqlite3_prepare_v3(s->db, stmts[id].sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
-	    SQLITE_OK) {
-		fail(s, stmts[id].name);
+	if (*slot != NULL)
+		return *slot;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
+		sqlite_fail(s, name);
 		return NULL;
 	}
 	/* $N must be the Nth parameter, as PostgreSQL reads it */
@@ -214,15 +208,21 @@ static sqlite3_stmt *prepare(struct sqlite_store *s, enum stmt_id id)
 		const char *n = sqlite3_bind_parameter_name(q, i);
 
 		if (n == NULL || n[0] != '$' || atoi(n + 1) != i)
-			rw_panic("%s: %s: parameter %d is %s", __func__, stmts[id].name, i,
+			rw_panic("%s: %s: parameter %d is %s", __func__, name, i,
 				 n ? n : "anonymous");
 	}
-	s->stmt[id] = q;
+	*slot = q;
 	return q;
 }
 
-/* finish - reset q for its next use; rc is passed through */
-static int finish(sqlite3_stmt *q, int rc)
+/* prepare - one of this file's statements */
+static sqlite3_stmt *prepare(struct sqlite_store *s, enum stmt_id id)
+{
+	return sqlite_prepare(s, &s->stmt[id], stmts[id].name, stmts[id].sql);
+}
+
+/* sqlite_finish - reset q for its next use; rc is passed through */
+int sqlite_finish(sqlite3_stmt *q, int rc)
 {
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -237,18 +237,18 @@ static int run(struct sqlite_store *s, enum stmt_id id)
 	if (q == NULL)
 		return -1;
 	if (sqlite3_step(q) != SQLITE_DONE)
-		return finish(q, fail(s, stmts[id].name));
-	return finish(q, 0);
+		return sqlite_finish(q, sqlite_fail(s, stmts[id].name));
+	return sqlite_finish(q, 0);
 }
 
-/* bind_text - bind s, or dflt when s is NULL */
-static int bind_text(sqlite3_stmt *q, int i, const char *str, const char *dflt)
+/* sqlite_bind_text - bind s, or dflt when s is NULL */
+int sqlite_bind_text(sqlite3_stmt *q, int i, const char *str, const char *dflt)
 {
 	return sqlite3_bind_text(q, i, str ? str : dflt, -1, SQLITE_STATIC);
 }
 
-/* col_dup - an owned copy of a text column ("" for NULL) */
-static char *col_dup(sqlite3_stmt *q, int i)
+/* sqlite_col_dup - an owned copy of a text column ("" for NULL) */
+char *sqlite_col_dup(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
 
@@ -263,12 +263,12 @@ static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
 
 	*out = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return fail(s, sql);
+		return sqlite_fail(s, sql);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(q, 0);
 	else if (rc != SQLITE_DONE) {
-		fail(s, sql);
+		sqlite_fail(s, sql);
 		sqlite3_finalize(q);
 		return -1;
 	}
@@ -284,12 +284,12 @@ static int query_text(struct sqlite_store *s, const char *sql, char *buf, size_t
 
 	buf[0] = '\0';
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return fail(s, sql);
+		return sqlite_fail(s, sql);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
 		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		fail(s, sql);
+		sqlite_fail(s, sql);
 		sqlite3_finalize(q);
 		return -1;
 	}
@@ -392,7 +392,7 @@ static int setup(struct sqlite_store *s, int memory)
 	}
 	if (run(s, S_SYNC_NORMAL) < 0 ||
 	    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
-		return fail(s, "pragma");
+		return sqlite_fail(s, "pragma");
 	if (query_int(s, "PRAGMA application_id", &app) < 0 ||
 	    query_int(s,
 		      "SELECT COUNT(*) FROM sqlite_master"
@@ -450,6 +450,8 @@ static void sq_close(struct store *st)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (int i = 0; i < SQLITE_DESK_STMTS; i++)
+		sqlite3_finalize(s->desk[i]);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		rw_panic("%s: %s: %s", __func__, s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -463,16 +465,16 @@ static void rollback(struct sqlite_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* own_begin - BEGIN IMMEDIATE unless a batch is open; *own says which */
-static int own_begin(struct sqlite_store *s, int *own)
+/* sqlite_own_begin - BEGIN IMMEDIATE unless a batch is open; *own says which */
+int sqlite_own_begin(struct sqlite_store *s, int *own)
 {
 	*own = sqlite3_get_autocommit(s->db) != 0;
 	return *own ? run(s, S_BEGIN) : 0;
 }
 
-/* own_end - commit (rc >= 0) or roll back what own_begin began; inside
+/* sqlite_own_end - commit (rc >= 0) or roll back what own_begin began; inside
  * a batch the batch decides. Returns rc, or -1 when the commit fails. */
-static int own_end(struct sqlite_store *s, int own, int rc)
+int sqlite_own_end(struct sqlite_store *s, int own, int rc)
 {
 	if (!own)
 		return rc;
@@ -495,7 +497,7 @@ static int migrate_step(struct sqlite_store *s, int64_t now)
 			 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
 			 " applied BIGINT NOT NULL)",
 			 NULL, NULL, NULL) != SQLITE_OK)
-		return fail(s, "schema_version");
+		return sqlite_fail(s, "schema_version");
 	if (read_version(s, &v) < 0)
 		return -1;
 	s->base.version = (int)v;
@@ -519,19 +521,19 @@ static int migrate_step(struct sqlite_store *s, int64_t now)
 			       "INSERT INTO schema_version (version, name, applied)"
 			       " VALUES ($1, $2, $3)",
 			       -1, &q, NULL) != SQLITE_OK)
-		return fail(s, "schema_version");
+		return sqlite_fail(s, "schema_version");
 	sqlite3_bind_int(q, 1, m->version);
 	sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now);
 	if (sqlite3_step(q) != SQLITE_DONE) {
-		fail(s, "schema_version");
+		sqlite_fail(s, "schema_version");
 		sqlite3_finalize(q);
 		return -1;
 	}
 	sqlite3_finalize(q);
 	if (sqlite3_exec(s->db, "PRAGMA application_id = " STR(SQLITE_APP_ID), NULL, NULL, NULL) !=
 	    SQLITE_OK)
-		return fail(s, "application_id");
+		return sqlite_fail(s, "application_id");
 	rw_log(LOG_INFO, "store=sqlite path=%s migrate from=%lld to=%d name=\"%s\"", s->path,
 	       (long long)v, m->version, m->name);
 	return 1;
@@ -622,14 +624,14 @@ static int sq_scan_create(struct store *st, const struct store_scan *sc, int64_t
 	if (q == NULL)
 		return -1;
 	if (sqlite3_bind_int64(q, 1, sc->created) | sqlite3_bind_int64(q, 2, (int64_t)sc->seed) |
-	    sqlite3_bind_int64(q, 3, sc->total) | bind_text(q, 4, sc->params, "{}"))
-		return finish(q, fail(s, "scan create"));
+	    sqlite3_bind_int64(q, 3, sc->total) | sqlite_bind_text(q, 4, sc->params, "{}"))
+		return sqlite_finish(q, sqlite_fail(s, "scan create"));
 	if (sqlite3_step(q) != SQLITE_ROW)
-		return finish(q, fail(s, "scan create"));
+		return sqlite_finish(q, sqlite_fail(s, "scan create"));
 	*id = sqlite3_column_int64(q, 0);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		return finish(q, fail(s, "scan create"));
-	return finish(q, 0);
+		return sqlite_finish(q, sqlite_fail(s, "scan create"));
+	return sqlite_finish(q, 0);
 }
 
 /* scan_row - fill sc from a row of SCAN_COLS */
@@ -643,7 +645,7 @@ static void scan_row(sqlite3_stmt *q, struct store_scan *sc)
 	snprintf(sc->state, sizeof(sc->state), "%s", state ? (const char *)state : "");
 	sc->seed = (uint64_t)sqlite3_column_int64(q, 4);
 	sc->total = sqlite3_column_int64(q, 5);
-	sc->params = col_dup(q, 6);
+	sc->params = sqlite_col_dup(q, 6);
 }
 
 /* sq_scan_get - one scan by id */
@@ -658,15 +660,15 @@ static int sq_scan_get(struct store *st, int64_t id, struct store_scan *out)
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE)
-		return finish(q, 0);
+		return sqlite_finish(q, 0);
 	if (rc != SQLITE_ROW)
-		return finish(q, fail(s, "scan get"));
+		return sqlite_finish(q, sqlite_fail(s, "scan get"));
 	scan_row(q, out);
-	return finish(q, 1);
+	return sqlite_finish(q, 1);
 }
 
-/* grow - room for one more row in a list of rows of size sz */
-static void *grow(void *v, size_t n, size_t *alloc, size_t sz)
+/* sqlite_grow - room for one more row in a list of rows of size sz */
+void *sqlite_grow(void *v, size_t n, size_t *alloc, size_t sz)
 {
 	if (n < *alloc)
 		return v;
@@ -687,15 +689,15 @@ static int sq_scan_list(struct store *st, const struct store_page *pg, struct st
 	sqlite3_bind_int64(q, 1, pg->limit);
 	sqlite3_bind_int64(q, 2, pg->offset);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
 		memset(&out->v[out->n], 0, sizeof(out->v[0]));
 		scan_row(q, &out->v[out->n++]);
 	}
 	if (rc != SQLITE_DONE) {
 		store_scans_free(out);
-		return finish(q, fail(s, "scan list"));
+		return sqlite_finish(q, sqlite_fail(s, "scan list"));
 	}
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* sq_scan_state_set - state and finished time; 1 updated, 0 no such scan */
@@ -707,14 +709,14 @@ static int sq_scan_state_set(struct store *st, int64_t id, const char *state, in
 
 	if (q == NULL)
 		return -1;
-	bind_text(q, 1, state, "");
+	sqlite_bind_text(q, 1, state, "");
 	sqlite3_bind_int64(q, 2, strcmp(state, "running") == 0 ? 0 : now);
 	sqlite3_bind_int64(q, 3, id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		found = 1;
 	if (rc != SQLITE_DONE)
-		return finish(q, fail(s, "scan state"));
-	return finish(q, found);
+		return sqlite_finish(q, sqlite_fail(s, "scan state"));
+	return sqlite_finish(q, found);
 }
 
 /* sq_progress_save - upsert the scan's progress row */
@@ -726,12 +728,12 @@ static int sq_progress_save(struct store *st, const struct store_progress *p)
 	if (q == NULL)
 		return -1;
 	if (sqlite3_bind_int64(q, 1, p->scan) | sqlite3_bind_int64(q, 2, p->position) |
-	    sqlite3_bind_int64(q, 3, p->done) | bind_text(q, 4, p->counts, "{}") |
+	    sqlite3_bind_int64(q, 3, p->done) | sqlite_bind_text(q, 4, p->counts, "{}") |
 	    sqlite3_bind_int64(q, 5, p->updated))
-		return finish(q, fail(s, "progress save"));
+		return sqlite_finish(q, sqlite_fail(s, "progress save"));
 	if (sqlite3_step(q) != SQLITE_DONE)
-		return finish(q, fail(s, "progress save"));
-	return finish(q, 0);
+		return sqlite_finish(q, sqlite_fail(s, "progress save"));
+	return sqlite_finish(q, 0);
 }
 
 /* sq_progress_load - the scan's progress row, if any */
@@ -746,15 +748,15 @@ static int sq_progress_load(struct store *st, int64_t scan, struct store_progres
 	sqlite3_bind_int64(q, 1, scan);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE)
-		return finish(q, 0);
+		return sqlite_finish(q, 0);
 	if (rc != SQLITE_ROW)
-		return finish(q, fail(s, "progress load"));
+		return sqlite_finish(q, sqlite_fail(s, "progress load"));
 	out->scan = scan;
 	out->position = sqlite3_column_int64(q, 0);
 	out->done = sqlite3_column_int64(q, 1);
-	out->counts = col_dup(q, 2);
+	out->counts = sqlite_col_dup(q, 2);
 	out->updated = sqlite3_column_int64(q, 3);
-	return finish(q, 1);
+	return sqlite_finish(q, 1);
 }
 
 /* insert_once - step an INSERT .. ON CONFLICT DO NOTHING RETURNING id */
@@ -769,8 +771,8 @@ static int insert_once(struct sqlite_store *s, sqlite3_stmt *q, const char *what
 		rc = sqlite3_step(q);
 	}
 	if (rc != SQLITE_DONE)
-		return finish(q, fail(s, what));
-	return finish(q, inserted);
+		return sqlite_finish(q, sqlite_fail(s, what));
+	return sqlite_finish(q, inserted);
 }
 
 /* proof - the first relayed arrival tied to (scan, target, port): 1 and
@@ -784,16 +786,16 @@ static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsig
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, scan);
-	bind_text(q, 2, target, "");
+	sqlite_bind_text(q, 2, target, "");
 	sqlite3_bind_int(q, 3, (int)port);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE)
-		return finish(q, 0);
+		return sqlite_finish(q, 0);
 	if (rc != SQLITE_ROW)
-		return finish(q, fail(s, "arrival proof"));
+		return sqlite_finish(q, sqlite_fail(s, "arrival proof"));
 	store_late_reason(buf, len, (const char *)sqlite3_column_text(q, 0),
 			  (const char *)sqlite3_column_text(q, 1));
-	return finish(q, 1);
+	return sqlite_finish(q, 1);
 }
 
 /* result_insert - the INSERT of result_put, upgraded when proven */
@@ -817,12 +819,12 @@ static int result_insert(struct sqlite_store *s, const struct store_result *r, i
 	}
 	if ((q = prepare(s, S_RESULT_PUT)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(q, 1, r->scan) | bind_text(q, 2, r->target, NULL) |
-	    sqlite3_bind_int(q, 3, (int)r->port) | bind_text(q, 4, r->probe, NULL) |
-	    bind_text(q, 5, r->vantage, "") | bind_text(q, 6, verdict, NULL) |
-	    bind_text(q, 7, reason, "") | bind_text(q, 8, r->evidence, "{}") |
+	if (sqlite3_bind_int64(q, 1, r->scan) | sqlite_bind_text(q, 2, r->target, NULL) |
+	    sqlite3_bind_int(q, 3, (int)r->port) | sqlite_bind_text(q, 4, r->probe, NULL) |
+	    sqlite_bind_text(q, 5, r->vantage, "") | sqlite_bind_text(q, 6, verdict, NULL) |
+	    sqlite_bind_text(q, 7, reason, "") | sqlite_bind_text(q, 8, r->evidence, "{}") |
 	    sqlite3_bind_int64(q, 9, r->tested) | sqlite3_bind_int64(q, 10, updated))
-		return finish(q, fail(s, "result put"));
+		return sqlite_finish(q, sqlite_fail(s, "result put"));
 	return insert_once(s, q, "result put", id);
 }
 
@@ -832,9 +834,9 @@ static int sq_result_put(struct store *st, const struct store_result *r, int64_t
 	struct sqlite_store *s = S(st);
 	int own;
 
-	if (own_begin(s, &own) < 0)
+	if (sqlite_own_begin(s, &own) < 0)
 		return -1;
-	return own_end(s, own, result_insert(s, r, id));
+	return sqlite_own_end(s, own, result_insert(s, r, id));
 }
 
 /* result_row - fill r from a row of RESULT_COLS (owned strings) */
@@ -842,13 +844,13 @@ static void result_row(sqlite3_stmt *q, struct store_result *r)
 {
 	r->id = sqlite3_column_int64(q, 0);
 	r->scan = sqlite3_column_int64(q, 1);
-	r->target = col_dup(q, 2);
+	r->target = sqlite_col_dup(q, 2);
 	r->port = (unsigned)sqlite3_column_int(q, 3);
-	r->probe = col_dup(q, 4);
-	r->vantage = col_dup(q, 5);
-	r->verdict = col_dup(q, 6);
-	r->reason = col_dup(q, 7);
-	r->evidence = col_dup(q, 8);
+	r->probe = sqlite_col_dup(q, 4);
+	r->vantage = sqlite_col_dup(q, 5);
+	r->verdict = sqlite_col_dup(q, 6);
+	r->reason = sqlite_col_dup(q, 7);
+	r->evidence = sqlite_col_dup(q, 8);
 	r->tested = sqlite3_column_int64(q, 9);
 	r->updated = sqlite3_column_int64(q, 10);
 }
@@ -866,18 +868,18 @@ static int sq_results_list(struct store *st, int64_t scan, const char *verdict,
 		return -1;
 	sqlite3_bind_int64(q, i++, scan);
 	if (verdict != NULL)
-		bind_text(q, i++, verdict, NULL);
+		sqlite_bind_text(q, i++, verdict, NULL);
 	sqlite3_bind_int64(q, i++, pg->limit);
 	sqlite3_bind_int64(q, i, pg->offset);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
 		result_row(q, &out->v[out->n++]);
 	}
 	if (rc != SQLITE_DONE) {
 		store_results_free(out);
-		return finish(q, fail(s, "results list"));
+		return sqlite_finish(q, sqlite_fail(s, "results list"));
 	}
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* sq_results_count - rows matching scan and optional verdict */
@@ -890,11 +892,11 @@ static int sq_results_count(struct store *st, int64_t scan, const char *verdict,
 		return -1;
 	sqlite3_bind_int64(q, 1, scan);
 	if (verdict != NULL)
-		bind_text(q, 2, verdict, NULL);
+		sqlite_bind_text(q, 2, verdict, NULL);
 	if (sqlite3_step(q) != SQLITE_ROW)
-		return finish(q, fail(s, "results count"));
+		return sqlite_finish(q, sqlite_fail(s, "results count"));
 	*n = sqlite3_column_int64(q, 0);
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* upgrade - the late-arrival rule for a new tied arrival */
@@ -906,18 +908,18 @@ static int upgrade(struct sqlite_store *s, const struct store_arrival *a)
 	if (q == NULL)
 		return -1;
 	store_late_reason(reason, sizeof(reason), a->test, a->peer);
-	bind_text(q, 1, reason, "");
+	sqlite_bind_text(q, 1, reason, "");
 	sqlite3_bind_int64(q, 2, a->arrived);
 	sqlite3_bind_int64(q, 3, a->scan);
-	bind_text(q, 4, a->target, "");
+	sqlite_bind_text(q, 4, a->target, "");
 	sqlite3_bind_int(q, 5, (int)a->port);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		return finish(q, fail(s, "late arrival"));
+		return sqlite_finish(q, sqlite_fail(s, "late arrival"));
 	if (sqlite3_changes(s->db) > 0)
 		rw_log(LOG_INFO, "store=sqlite event=late-arrival scan=%lld target=%s port=%u"
 		       " test=%s peer=%s verdict=open", (long long)a->scan, a->target, a->port,
 		       a->test ? a->test : "", a->peer);
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* arrival_insert - the INSERT of arrival_put: 1 inserted (*tied: its
@@ -931,14 +933,14 @@ static int arrival_insert(struct sqlite_store *s, const struct store_arrival *a,
 	*tied = 0;
 	if (q == NULL)
 		return -1;
-	b = bind_text(q, 1, a->token, NULL);
+	b = sqlite_bind_text(q, 1, a->token, NULL);
 	b |= a->scan > 0 ? sqlite3_bind_int64(q, 2, a->scan) : sqlite3_bind_null(q, 2);
-	b |= bind_text(q, 3, a->target, "") | sqlite3_bind_int(q, 4, (int)a->port) |
-	     bind_text(q, 5, a->test, "") | bind_text(q, 6, a->peer, NULL) |
-	     bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived) |
+	b |= sqlite_bind_text(q, 3, a->target, "") | sqlite3_bind_int(q, 4, (int)a->port) |
+	     sqlite_bind_text(q, 5, a->test, "") | sqlite_bind_text(q, 6, a->peer, NULL) |
+	     sqlite_bind_text(q, 7, a->received, "[]") | sqlite3_bind_int64(q, 8, a->arrived) |
 	     sqlite3_bind_int(q, 9, a->relayed ? 1 : 0);
 	if (b)
-		return finish(q, fail(s, "arrival put"));
+		return sqlite_finish(q, sqlite_fail(s, "arrival put"));
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		inserted = 1;
@@ -948,8 +950,8 @@ static int arrival_insert(struct sqlite_store *s, const struct store_arrival *a,
 		rc = sqlite3_step(q);
 	}
 	if (rc != SQLITE_DONE)
-		return finish(q, fail(s, "arrival put"));
-	return finish(q, inserted);
+		return sqlite_finish(q, sqlite_fail(s, "arrival put"));
+	return sqlite_finish(q, inserted);
 }
 
 /* sq_arrival_put - insert unless the same record exists; a new proof
@@ -959,25 +961,25 @@ static int sq_arrival_put(struct store *st, const struct store_arrival *a, int64
 	struct sqlite_store *s = S(st);
 	int own, tied, rc;
 
-	if (own_begin(s, &own) < 0)
+	if (sqlite_own_begin(s, &own) < 0)
 		return -1;
 	rc = arrival_insert(s, a, id, &tied);
 	if (rc == 1 && tied && a->relayed && a->target && a->target[0] && upgrade(s, a) < 0)
 		rc = -1;
-	return own_end(s, own, rc);
+	return sqlite_own_end(s, own, rc);
 }
 
 /* arrival_row - fill a from a row of ARRIVAL_COLS (owned strings) */
 static void arrival_row(sqlite3_stmt *q, struct store_arrival *a)
 {
 	a->id = sqlite3_column_int64(q, 0);
-	a->token = col_dup(q, 1);
+	a->token = sqlite_col_dup(q, 1);
 	a->scan = sqlite3_column_int64(q, 2); /* NULL reads 0 */
-	a->target = col_dup(q, 3);
+	a->target = sqlite_col_dup(q, 3);
 	a->port = (unsigned)sqlite3_column_int(q, 4);
-	a->test = col_dup(q, 5);
-	a->peer = col_dup(q, 6);
-	a->received = col_dup(q, 7);
+	a->test = sqlite_col_dup(q, 5);
+	a->peer = sqlite_col_dup(q, 6);
+	a->received = sqlite_col_dup(q, 7);
 	a->arrived = sqlite3_column_int64(q, 8);
 	a->relayed = sqlite3_column_int(q, 9);
 }
@@ -998,14 +1000,14 @@ static int sq_arrivals_list(struct store *st, int64_t scan, const struct store_p
 	sqlite3_bind_int64(q, i++, pg->limit);
 	sqlite3_bind_int64(q, i, pg->offset);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
 		arrival_row(q, &out->v[out->n++]);
 	}
 	if (rc != SQLITE_DONE) {
 		store_arrivals_free(out);
-		return finish(q, fail(s, "arrivals list"));
+		return sqlite_finish(q, sqlite_fail(s, "arrivals list"));
 	}
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* sq_arrivals_since - a scan's arrivals after id `after`, id order */
@@ -1024,14 +1026,14 @@ static int sq_arrivals_since(struct store *st, int64_t scan, int64_t after, int6
 	sqlite3_bind_int64(q, i++, after);
 	sqlite3_bind_int64(q, i, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		out->v = grow(out->v, out->n, &alloc, sizeof(*out->v));
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
 		arrival_row(q, &out->v[out->n++]);
 	}
 	if (rc != SQLITE_DONE) {
 		store_arrivals_free(out);
-		return finish(q, fail(s, "arrivals since"));
+		return sqlite_finish(q, sqlite_fail(s, "arrivals since"));
 	}
-	return finish(q, 0);
+	return sqlite_finish(q, 0);
 }
 
 /* One page of keys, copied out so no statement is open during the calls. */
@@ -1056,17 +1058,17 @@ static int keys_page(struct sqlite_store *s, int64_t scan, const char *probe,
 	sqlite3_bind_int64(q, i++, scan);
 	sqlite3_bind_int64(q, i++, page->last);
 	if (probe != NULL)
-		bind_text(q, i++, probe, NULL);
+		sqlite_bind_text(q, i++, probe, NULL);
 	sqlite3_bind_int64(q, i, RW_STORE_PAGE_MAX);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		page->v = grow(page->v, page->n, &page->alloc, sizeof(*page->v));
+		page->v = sqlite_grow(page->v, page->n, &page->alloc, sizeof(*page->v));
 		page->last = sqlite3_column_int64(q, 0);
-		page->v[page->n].target = col_dup(q, 1);
+		page->v[page->n].target = sqlite_col_dup(q, 1);
 		page->v[page->n++].port = (unsigned)sqlite3_column_int(q, 2);
 	}
 	if (rc != SQLITE_DONE)
-		return finish(q, fail(s, "result keys"));
-	return finish(q, 0);
+		return sqlite_finish(q, sqlite_fail(s, "result keys"));
+	return sqlite_finish(q, 0);
 }
 
 /* sq_result_keys - every result's (target, port) in id order, a page of
@@ -1114,4 +1116,5 @@ const struct store_ops store_sqlite_ops = {
 	.arrivals_list = sq_arrivals_list,
 	.arrivals_since = sq_arrivals_since,
 	.result_keys = sq_result_keys,
+	.desk = &store_sqlite_desk_ops,
 };

@@ -1,5 +1,6 @@
 /*
- * store.h - the store: scans, their progress, results and arrivals
+ * store.h - the store: scans, their progress, results and arrivals; the
+ * abuse desk's contacts, complaints, incidents, events, outbox, actions
  *
  * One interface, several backends (a `const struct store_ops` each, found
  * by name in a registry): SQLite now, PostgreSQL later. Every query the
@@ -55,7 +56,7 @@
 
 /* The schema version this program writes. A change to the schema adds a
  * migration step and bumps this (STYLE: store formats are versioned). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -146,6 +147,256 @@ struct store_page {
                              transitions that must survive a power cut */
 
 /*
+ * The abuse desk (schema version 3). Every desk time is in milliseconds
+ * since the epoch of the caller's clock (`*_ms`, as src/desk/incident.h
+ * counts), passed in like every store time; 0 = not (yet).
+ *
+ * Tables:
+ * - contacts: who answers for a netblock. netblock (CIDR text, v4 or v6,
+ *   stored canonical: "192.0.2.0/24", "2001:db8::/32"; host bits set are
+ *   refused), family, prefix and network (hex of the network bytes), so
+ *   the lookup is an index probe per prefix length present, longest
+ *   first; customer, account, emails (the admin addresses as the
+ *   caller's text list, e.g. "a@x, b@y"), noc (0/1: the NOC itself),
+ *   updated_ms. The default (NOC) contact is simply the /0 of a family:
+ *   "0.0.0.0/0" and "::/0" match every address, last.
+ * - complaints: one report: received_ms, reporter, addr, port, kind
+ *   ("open-relay", "spam", ...), summary, raw (the message, first
+ *   RW_STORE_RAW_MAX bytes, as a BLOB; raw_size the whole size), ref
+ *   (the report's Message-ID or digest: a non-empty ref is unique, so a
+ *   redelivered report is kept once), incident (NULL until attached).
+ * - incidents: id, addr, port, state (incident_state_name()), policy,
+ *   contact (the JSON snapshot of the contact when it opened), opened /
+ *   updated / closed (ms; closed > 0 exactly when the state is final:
+ *   "repaired", "not-reproduced" or "closed", CHECKed), machine (the
+ *   struct incident as the caller's JSON), due_ms (incident_next_due(),
+ *   0 = nothing scheduled; indexed for "due before T"), level (the
+ *   escalation rung), rev (bumped by every update: an update names the rev
+ *   it read, so two writers never lose one another's change). At most one
+ *   open incident (closed = 0) per (addr, port): a partial unique index.
+ * - events: the append-only audit log: incident, at_ms, kind, detail
+ *   (JSON). Triggers refuse UPDATE and DELETE, and an incident with
+ *   events cannot be deleted (foreign key, no cascade).
+ * - outbox: each notice to send exactly once: incident, step, rcpt (the
+ *   caller's list of addresses), subject, body, message_id (fixed when
+ *   queued, unique), state queued / sending / sent / failed, attempts,
+ *   next_ms (queued: not before; sending: the lease's end), queued_ms,
+ *   sent_ms, last_error.
+ * - actions: block / unblock / suspend / terminate requests: incident,
+ *   kind, what ("inbound", "outbound", "both"; "" for suspend and
+ *   terminate), addr, state pending / applied / failed / lifted,
+ *   requested_ms, applied_ms, lifted_ms, error.
+ *
+ * Exactly once, and what a kill -9 leaves:
+ * - store_incident_open and store_incident_update write the incident row
+ *   and its event in one transaction (their own, or the caller's batch):
+ *   a crash leaves both or neither. A notice caused by that event is
+ *   queued in the same batch (store_outbox_queue inside it).
+ * - The outbox: store_outbox_claim marks a message "sending" with a lease
+ *   (next_ms = now + lease) and counts the attempt; the sender then
+ *   calls store_outbox_sent, or _retry / _failed. A sender killed between
+ *   the claim and the mark leaves a "sending" row whose lease expires: the
+ *   next claim hands it out again with the SAME message_id (the smarthost
+ *   or the reader's MUA can drop the duplicate; the message may have left
+ *   once already, which no SMTP client can know). A row marked "sent" is
+ *   never claimed again.
+ */
+
+/* One contact; strings borrowed for put, owned when returned. */
+struct store_contact {
+	int64_t id;
+	const char *netblock; /* CIDR text; canonical when returned */
+	const char *customer;
+	const char *account;
+	const char *emails;   /* admin addresses, the caller's text list */
+	int noc;              /* 1: this is the NOC (the default contact) */
+	int64_t updated_ms;
+	/* returned only: */
+	int prefix;           /* the netblock's prefix length */
+};
+
+/* One complaint (struct for put: borrowed; returned: owned). */
+struct store_complaint {
+	int64_t id;
+	int64_t received_ms;
+	const char *reporter;
+	const char *addr; /* the source address complained about */
+	unsigned port;
+	const char *kind;
+	const char *summary;
+	const void *raw;  /* the message; only its first RW_STORE_RAW_MAX bytes are kept */
+	size_t raw_len;   /* bytes at raw (returned: bytes kept) */
+	int64_t raw_size; /* returned: the size of the whole message */
+	const char *ref;  /* Message-ID or digest; "" or NULL: none */
+	int64_t incident; /* 0 = not attached */
+};
+
+/* One incident. For open/update the strings are borrowed. */
+struct store_incident {
+	int64_t id;
+	const char *addr;
+	unsigned port;
+	const char *state;   /* incident_state_name() */
+	const char *policy;  /* policy name */
+	const char *contact; /* JSON snapshot of the contact; NULL = "{}" */
+	int64_t opened_ms, updated_ms, closed_ms;
+	const char *machine; /* JSON of struct incident; NULL = "{}" */
+	int64_t due_ms;      /* next timer (test or deadline); 0 = none */
+	int level;           /* escalation rung (enum policy_level) */
+	int64_t rev;         /* revision read; an update must name it */
+};
+
+/* One audit event. */
+struct store_event {
+	int64_t id;
+	int64_t incident;
+	int64_t at_ms;
+	const char *kind;   /* incident_event_name(), an action's name, "note" ... */
+	const char *detail; /* JSON; NULL = "{}" */
+};
+/* The event kind report counts as an escalation (incident_act_name(ACT_ESCALATE)) */
+#define STORE_EVENT_ESCALATE "escalate"
+
+/* One notice of the outbox. */
+struct store_outbox {
+	int64_t id;
+	int64_t incident;       /* 0 = none */
+	const char *step;       /* policy step name */
+	const char *rcpt;       /* recipient address(es) */
+	const char *subject;
+	const char *body;
+	const char *message_id; /* unique, fixed at queue time */
+	const char *state;      /* returned: queued, sending, sent, failed */
+	int attempts;           /* returned: claims so far */
+	int64_t next_ms;        /* queue: not before (0 = now); returned: the
+	                           retry time, or the lease's end when sending */
+	int64_t queued_ms;
+	int64_t sent_ms;        /* returned */
+	const char *last_error; /* returned */
+};
+
+/* One action: a block, unblock, suspension or termination request. */
+struct store_action {
+	int64_t id;
+	int64_t incident;   /* 0 = none (an operator's own) */
+	const char *kind;   /* "block", "unblock", "suspend", "terminate" */
+	const char *what;   /* "inbound", "outbound", "both"; "" or NULL for
+	                       suspend and terminate */
+	const char *addr;
+	const char *state;  /* returned: pending, applied, failed, lifted */
+	int64_t requested_ms;
+	int64_t applied_ms; /* returned */
+	int64_t lifted_ms;  /* returned */
+	const char *error;  /* returned: why it failed */
+};
+
+/* One line of an incident's timeline. */
+struct store_timeline_item {
+	int64_t at_ms;
+	const char *source; /* "complaint", "event", "outbox", "action" (static) */
+	int64_t id;         /* the row's id in its table */
+	const char *kind;   /* complaint kind, event kind, notice step, action kind */
+	const char *state;  /* outbox and action state; "" for the others */
+	const char *text;   /* complaint summary, event detail (JSON), notice
+	                       subject, action's what and addr */
+};
+
+/* The report's counters since a time. */
+struct store_report {
+	int64_t found;           /* incidents opened */
+	int64_t repaired;        /* incidents closed as "repaired" */
+	int64_t repair_median_ms;/* median opened -> repaired of those; 0 = none */
+	int64_t blocks;          /* block actions applied */
+	int64_t escalations;     /* STORE_EVENT_ESCALATE events */
+	int64_t complaints;      /* complaints received */
+};
+
+struct store_contacts { size_t n; struct store_contact *v; };
+struct store_complaints { size_t n; struct store_complaint *v; };
+struct store_incidents { size_t n; struct store_incident *v; };
+struct store_outboxes { size_t n; struct store_outbox *v; };
+struct store_actions { size_t n; struct store_action *v; };
+struct store_events { size_t n; struct store_event *v; };
+struct store_timeline { size_t n; struct store_timeline_item *v; };
+
+/*
+ * The desk's backend calls (store_ops.desk). The same promises as the
+ * scanner's: the wrapper checked the schema and cleared the outputs; a
+ * write outside a batch is its own transaction.
+ */
+struct store_desk_ops {
+	/* contact_put - upsert by netblock (canonical CIDR, already checked
+	 * by the wrapper into family, prefix and network hex) */
+	int (*contact_put)(struct store *st, const struct store_contact *c, const char *canon,
+			   int family, int prefix, const char *network, int64_t *id);
+	/* contact_match - the contact of (family, prefix, network) exactly:
+	 * 1 found, 0 none */
+	int (*contact_match)(struct store *st, int family, int prefix, const char *network,
+			     struct store_contact *out);
+	/* contact_prefixes - the distinct prefix lengths of family, longest
+	 * first, into v (room for 129); *n how many */
+	int (*contact_prefixes)(struct store *st, int family, int *v, size_t *n);
+	int (*contact_delete)(struct store *st, const char *canon);
+	int (*contacts_list)(struct store *st, const struct store_page *pg,
+			     struct store_contacts *out);
+
+	/* complaint_add - 1 inserted, 0 its ref was already there (*id its id) */
+	int (*complaint_add)(struct store *st, const struct store_complaint *c, int64_t *id);
+	/* complaint_attach - 1 attached, 0 no such complaint */
+	int (*complaint_attach)(struct store *st, int64_t complaint, int64_t incident);
+	int (*complaints_for)(struct store *st, int64_t incident, struct store_complaints *out);
+
+	/* incident_open - insert inc and ev (ev->incident is the new id) in
+	 * one transaction: 1 opened, 0 an open incident of (addr, port)
+	 * exists (its id in *id, nothing written) */
+	int (*incident_open)(struct store *st, const struct store_incident *inc,
+			     const struct store_event *ev, int64_t *id);
+	/* incident_update - set state, updated, closed, machine, due, level
+	 * where id and rev match, rev + 1, and append ev: 1 done, 0 stale
+	 * (rev moved on) or no such incident, nothing written */
+	int (*incident_update)(struct store *st, const struct store_incident *inc,
+			       const struct store_event *ev);
+	int (*incident_get)(struct store *st, int64_t id, struct store_incident *out);
+	int (*incident_open_for)(struct store *st, const char *addr, unsigned port,
+				 struct store_incident *out);
+	int (*incidents_due)(struct store *st, int64_t before_ms, int64_t limit,
+			     struct store_incidents *out);
+	int (*incidents_list)(struct store *st, const char *state, const struct store_page *pg,
+			      struct store_incidents *out);
+	int (*incidents_count)(struct store *st, const char *state, int64_t *n);
+	int (*event_add)(struct store *st, const struct store_event *ev, int64_t *id);
+	int (*events_list)(struct store *st, int64_t incident, struct store_events *out);
+	int (*timeline)(struct store *st, int64_t incident, struct store_timeline *out);
+	int (*report)(struct store *st, int64_t since_ms, struct store_report *out);
+
+	/* outbox_queue - 1 queued, 0 its message_id was there (a replay) */
+	int (*outbox_queue)(struct store *st, const struct store_outbox *m, int64_t *id);
+	/* outbox_claim - the due message with the earliest next_ms (queued and
+	 * due, or sending with its lease over) marked sending until
+	 * now + lease, attempts + 1: 1 claimed into *out, 0 none due */
+	int (*outbox_claim)(struct store *st, int64_t now_ms, int64_t lease_ms,
+			    struct store_outbox *out);
+	/* outbox_mark - a "sending" message to `to`: "sent" (sent_ms),
+	 * "queued" (again at next_ms, error kept) or "failed" (error kept):
+	 * 1 moved, 0 not sending (already sent, failed, or never claimed) */
+	int (*outbox_mark)(struct store *st, int64_t id, const char *to, int64_t next_ms,
+			   int64_t sent_ms, const char *error);
+	int (*outbox_list)(struct store *st, int64_t incident, struct store_outboxes *out);
+
+	int (*action_add)(struct store *st, const struct store_action *a, int64_t *id);
+	/* action_mark - to "applied" (from pending or failed; applied_ms),
+	 * "failed" (from pending; error) or "lifted" (from applied;
+	 * lifted_ms): 1 moved, 0 not in a state that allows it */
+	int (*action_mark)(struct store *st, int64_t id, const char *to, int64_t now_ms,
+			   const char *error);
+	/* actions_list - up to limit actions with id > after in id order,
+	 * of state `state` and (unless NULL) of kind `kind` */
+	int (*actions_list)(struct store *st, const char *state, const char *kind, int64_t after,
+			    int64_t limit, struct store_actions *out);
+};
+
+
+/*
  * The backend interface. Backends embed `struct store` (store_int.h) at
  * the start of their handle; the store_* wrappers check the schema
  * version and the batch state before calling, so a callback may assume:
@@ -234,6 +485,9 @@ struct store_ops {
 	 * probes or vantages a (target, port) may come more than once. */
 	int (*result_keys)(struct store *st, int64_t scan, const char *probe,
 			   void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+
+	/* the abuse desk's calls (schema version 3) */
+	const struct store_desk_ops *desk;
 };
 
 /* store_by_name - the backend registered under `name`, or NULL */
@@ -313,5 +567,101 @@ void store_progress_clear(struct store_progress *p);
 void store_scans_free(struct store_scans *l);
 void store_results_free(struct store_results *l);
 void store_arrivals_free(struct store_arrivals *l);
+/* Contacts. store_contact_put: upsert by netblock (1 inserted, 0
+ * updated; the id in *id when not NULL); a bad CIDR or host bits set is
+ * -1. Importing a list is the caller's loop inside one batch.
+ * store_contact_for: the contact whose netblock holds addr (IPv4 or IPv6
+ * text) with the longest prefix, the family's /0 (the NOC) last: 1 and
+ * *out (owned: store_contact_clear), 0 none; a bad address is -1. */
+int store_contact_put(struct store *st, const struct store_contact *c, int64_t *id);
+int store_contact_delete(struct store *st, const char *netblock);
+int store_contact_for(struct store *st, const char *addr, struct store_contact *out);
+int store_contacts_list(struct store *st, const struct store_page *pg,
+			struct store_contacts *out);
+
+/* Complaints. store_complaint_add: 1 kept, 0 a report with its ref was
+ * already kept (*id is then that one's id); raw beyond RW_STORE_RAW_MAX
+ * is cut (raw_size keeps the whole size). store_complaint_attach: 1, or 0
+ * no such complaint. store_complaints_for: an incident's, id order. */
+int store_complaint_add(struct store *st, const struct store_complaint *c, int64_t *id);
+int store_complaint_attach(struct store *st, int64_t complaint, int64_t incident);
+int store_complaints_for(struct store *st, int64_t incident, struct store_complaints *out);
+
+/* Incidents. store_incident_open: inc (closed_ms must be 0) and its first
+ * event ev (ev->incident ignored) in one transaction: 1 opened (its id in
+ * *id), 0 an incident of (addr, port) is open already: its id in *id,
+ * nothing written (attach the evidence to it). store_incident_update:
+ * write inc's state, updated_ms, closed_ms, machine, due_ms and level where
+ * its id and rev match (rev + 1) and append ev (ev->incident ignored), in
+ * one transaction: 1 done, 0 stale (someone updated it since inc was read:
+ * reload and apply again) or no such incident; nothing written then.
+ * store_incident_open_for: the open incident of (addr, port): 1 or 0.
+ * store_incidents_due: open incidents with 0 < due_ms <= before_ms,
+ * earliest first, up to limit (0: RW_STORE_PAGE_MAX). store_incidents_list:
+ * newest first, only those in `state` unless NULL. */
+int store_incident_open(struct store *st, const struct store_incident *inc,
+			const struct store_event *ev, int64_t *id);
+int store_incident_update(struct store *st, const struct store_incident *inc,
+			  const struct store_event *ev);
+int store_incident_get(struct store *st, int64_t id, struct store_incident *out);
+int store_incident_open_for(struct store *st, const char *addr, unsigned port,
+			    struct store_incident *out);
+int store_incidents_due(struct store *st, int64_t before_ms, int64_t limit,
+			struct store_incidents *out);
+int store_incidents_list(struct store *st, const char *state, const struct store_page *pg,
+			 struct store_incidents *out);
+int store_incidents_count(struct store *st, const char *state, int64_t *n);
+
+/* Events: store_event_add appends one (a note, an attached complaint);
+ * store_events_list: an incident's, id order. */
+int store_event_add(struct store *st, const struct store_event *ev, int64_t *id);
+int store_events_list(struct store *st, int64_t incident, struct store_events *out);
+
+/* store_incident_timeline - the incident's complaints, events, notices and
+ * actions in time order (ties: that order, then id) */
+int store_incident_timeline(struct store *st, int64_t incident, struct store_timeline *out);
+/* store_report - the counters of everything since since_ms */
+int store_report(struct store *st, int64_t since_ms, struct store_report *out);
+
+/* Outbox (exactly-once rules at the top of this section).
+ * store_outbox_queue: 1 queued, 0 its message_id was already queued (a
+ * replay: nothing changes). store_outbox_claim: 1 and *out (owned) the
+ * due message now marked sending until now_ms + lease_ms, 0 none due.
+ * store_outbox_sent / _retry / _failed: 1 moved from sending, 0 it was
+ * not sending. */
+int store_outbox_queue(struct store *st, const struct store_outbox *m, int64_t *id);
+int store_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms,
+		       struct store_outbox *out);
+int store_outbox_sent(struct store *st, int64_t id, int64_t now_ms);
+int store_outbox_retry(struct store *st, int64_t id, int64_t next_ms, const char *error);
+int store_outbox_failed(struct store *st, int64_t id, const char *error);
+int store_outbox_for(struct store *st, int64_t incident, struct store_outboxes *out);
+
+/* Actions. store_action_add: a pending request. The marks: 1 moved, 0 not
+ * in a state that allows it (applied: from pending or failed; failed:
+ * from pending; lifted: from applied). store_actions_pending and
+ * store_blocks_active (kind block, applied: what the firewall and the
+ * DNSBL are rebuilt from) page by id: up to limit (0: RW_STORE_PAGE_MAX)
+ * with id > after. */
+int store_action_add(struct store *st, const struct store_action *a, int64_t *id);
+int store_action_applied(struct store *st, int64_t id, int64_t now_ms);
+int store_action_failed(struct store *st, int64_t id, int64_t now_ms, const char *error);
+int store_action_lifted(struct store *st, int64_t id, int64_t now_ms);
+int store_actions_pending(struct store *st, int64_t after, int64_t limit,
+			  struct store_actions *out);
+int store_blocks_active(struct store *st, int64_t after, int64_t limit,
+			struct store_actions *out);
+
+/* Freeing the desk's returned structs and lists; each accepts a zeroed one. */
+void store_contact_clear(struct store_contact *c);
+void store_incident_clear(struct store_incident *i);
+void store_outbox_clear(struct store_outbox *m);
+void store_contacts_free(struct store_contacts *l);
+void store_complaints_free(struct store_complaints *l);
+void store_incidents_free(struct store_incidents *l);
+void store_events_free(struct store_events *l);
+void store_outboxes_free(struct store_outboxes *l);
+void store_actions_free(struct store_actions *l);
+void store_timeline_free(struct store_timeline *l);
 
 #endif

@@ -366,8 +366,9 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(store_results_list(st, 1, NULL, NULL, &l), -1);
 	assert_non_null(strstr(store_error(st), "run migrate"));
 	assert_int_equal(store_migrate(st, NOW), 0);
-	assert_int_equal(store_schema_version(st), 2);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"), 2);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
+			 STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(f->db, "SELECT applied FROM schema_version WHERE version = 2"),
 			 NOW);
 	assert_int_equal(raw_int(f->db, "SELECT relayed FROM arrivals"), 0);
