@@ -29,5 +29,12 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
+
+struct store;
+/* cmd_store_open - the --db store (NULL: the default one) at the current
+ * schema, or NULL after a message with *rc set; create 0: a missing
+ * default store is an error, not created (cmd_scans.c) */
+struct store *cmd_store_open(const char *cmd, const char *db, int create, int *rc);
 
 #endif

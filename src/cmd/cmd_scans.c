@@ -52,9 +52,10 @@ struct list_opts {
 	long long offset;
 };
 
-/* open_store - the --db (or default) store at the current schema, or
- * NULL with the message printed and *rc the exit status */
-static struct store *open_store(const char *cmd, const char *db, int *rc)
+/* cmd_store_open - the --db (or default) store at the current schema, or
+ * NULL with the message printed and *rc the exit status; a listing
+ * (create 0) never creates the default store */
+struct store *cmd_store_open(const char *cmd, const char *db, int create, int *rc)
 {
 	char err[512], *dflt = NULL;
 	struct store *st;
@@ -68,7 +69,7 @@ static struct store *open_store(const char *cmd, const char *db, int *rc)
 		return NULL;
 	}
 	/* a listing never creates the default store; an explicit --db it opens as given */
-	if (dflt && stat(db, &sb) < 0) {
+	if (dflt && !create && stat(db, &sb) < 0) {
 		fprintf(stderr, "relaywatch %s: no store at %s (the default; --db PATH names "
 				"another)\n", cmd, db);
 		free(dflt);
@@ -186,7 +187,7 @@ int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "relaywatch scans: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((st = open_store("scans", o.db, &rc)) == NULL)
+	if ((st = cmd_store_open("scans", o.db, 0, &rc)) == NULL)
 		return rc;
 	rc = EXIT_CLEAN;
 	json = o.json;
@@ -286,7 +287,7 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "relaywatch results: unknown verdict '%s'\n", o.verdict);
 		return EXIT_USAGE;
 	}
-	if ((st = open_store("results", o.db, &rc)) == NULL)
+	if ((st = cmd_store_open("results", o.db, 0, &rc)) == NULL)
 		return rc;
 	rc = EXIT_CLEAN;
 	p = store_scan_get(st, id, &sc);
