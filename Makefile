@@ -9,7 +9,7 @@
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
 
 CC ?= cc
-PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libcares
+PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libcares gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
