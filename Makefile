@@ -75,7 +75,8 @@ $(B)/relaywatch-lab: $(LAB_OBJ) $(LIBRW)
 
 $(B)/tests/%: tests/unit/%.c $(LIBRW)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIBRW) \
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -DRW_TEST_DATA='"$(abspath tests/unit/data)"' \
+		$(LDFLAGS) -o $@ $< $(LIBRW) \
 		$(shell pkg-config --libs cmocka) $(LDLIBS)
 
 $(B)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBRW)

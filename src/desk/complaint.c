@@ -246,6 +246,7 @@ static unsigned port_parse(const char *s)
 static int date_parse(const char *s, int64_t *when)
 {
 	GDateTime *dt;
+	int64_t t;
 
 	if (s == NULL || *s == '\0')
 		return 0;
@@ -258,10 +259,14 @@ static int date_parse(const char *s, int64_t *when)
 	}
 	if (dt == NULL)
 		return 0;
-	*when = g_date_time_to_unix(dt);
+	t = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
-	/* GMime answers 0 (the epoch) for some dates it cannot read */
-	return *when > 0;
+	/* GMime answers 0 (the epoch) for some dates it cannot read; a time
+	 * before 1970 is no incident of ours either */
+	if (t <= 0)
+		return 0;
+	*when = t;
+	return 1;
 }
 
 /* Machine-readable fields ("Name: value" lines, folded, or YAML's
@@ -533,6 +538,12 @@ static int check_headers(struct pctx *p, GMimeObject *o, const char *where)
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 		const char *v = h ? g_mime_header_get_raw_value(h) : NULL;
 		size_t len = v ? strlen(v) : 0;
+
+		/* the raw value keeps its leading space and line end */
+		while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\r'))
+			len--;
+		for (; len > 0 && (*v == ' ' || *v == '\t'); len--)
+			v++;
 
 		if (len > RW_COMPLAINT_FIELD_MAX) {
 			char nb[80];
