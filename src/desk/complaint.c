@@ -472,7 +472,8 @@ static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *e
 		}
 	}
 	s = xmalloc(ba->len + 1);
-	memcpy(s, ba->data, ba->len);
+	if (ba->len > 0) /* an empty GByteArray has no data pointer */
+		memcpy(s, ba->data, ba->len);
 	s[ba->len] = '\0';
 	*lenp = ba->len;
 	g_object_unref(out);
