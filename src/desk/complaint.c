@@ -51,10 +51,10 @@
  */
 #include "complaint.h"
 #include "../core/dbuf.h"
+#include "desk_int.h"
 #include "../core/xalloc.h"
 #include "../sink/received.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <gmime/gmime.h>
 #include <stdarg.h>
@@ -116,7 +116,7 @@ struct found {
 struct pctx {
 	struct complaint *c;
 	int parts;
-	int warn_crit;        /* GMime reported a GMIME_CRIT_* issue */
+	int warn_crit; /* GMime reported a GMIME_CRIT_* issue */
 	gint64 warn_offset;
 	GMimeParserWarning warn_code;
 	struct found feedback, rfc822, headers;
@@ -153,237 +153,6 @@ __attribute__((format(printf, 2, 3))) static void note(struct complaint *c, cons
 	va_end(ap);
 }
 
-/* copy_text - bounded copy of peer text, control bytes as '?', trimmed */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-	size_t n = 0;
-
-	while (*src == ' ' || *src == '\t')
-		src++;
-	for (; *src && n + 1 < size; src++)
-		dst[n++] = ((unsigned char)*src < 0x20 || *src == 0x7f) ? '?' : *src;
-	while (n > 0 && dst[n - 1] == ' ')
-		n--;
-	dst[n] = '\0';
-}
-
-/* shown - a short, printable rendering of a peer value for an error text */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-	copy_text(buf, size < 80 ? size : 80, s);
-	return buf;
-}
-
-/* ip_canon - a numeric IPv4 or IPv6 address (brackets, "IPv6:" and
- * surrounding space tolerated) in canonical text; NULL or why not */
-static const char *ip_canon(const char *in, char *out, size_t size)
-{
-	char buf[64];
-	size_t n;
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	while (*in == ' ' || *in == '\t')
-		in++;
-	n = strlen(in);
-	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r'))
-		n--;
-	if (n >= 2 && in[0] == '[' && in[n - 1] == ']') {
-		in++;
-		n -= 2;
-	}
-	if (n >= 5 && strncasecmp(in, "IPv6:", 5) == 0) {
-		in += 5;
-		n -= 5;
-	}
-	if (n == 0)
-		return "is empty";
-	if (n >= sizeof(buf))
-		return "is not a numeric IPv4 or IPv6 address";
-	memcpy(buf, in, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a4) == 1) {
-		uint32_t h = ntohl(a4.s_addr);
-
-		if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
-			return "is not a host address (unspecified, broadcast or multicast)";
-		inet_ntop(AF_INET, &a4, out, (socklen_t)size);
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, buf, &a6) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-			memcpy(&a4.s_addr, &a6.s6_addr[12], 4);
-			return ip_canon(inet_ntop(AF_INET, &a4, buf, sizeof(buf)), out, size);
-		}
-		if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6))
-			return "is not a host address (unspecified or multicast)";
-		inet_ntop(AF_INET6, &a6, out, (socklen_t)size);
-		return NULL;
-	}
-	return "is not a numeric IPv4 or IPv6 address";
-}
-
-/* port_parse - 1..65535 in decimal; 0 when not */
-static unsigned port_parse(const char *s)
-{
-	unsigned long v = 0;
-	int digits = 0;
-
-	while (*s == ' ')
-		s++;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > 65535)
-			return 0;
-		digits++;
-	}
-	while (*s == ' ')
-		s++;
-	return (digits > 0 && *s == '\0') ? (unsigned)v : 0;
-}
-
-/* date_parse - RFC 5322 date (GMime's reader), else ISO 8601 / RFC 3339 */
-static int date_parse(const char *s, int64_t *when)
-{
-	GDateTime *dt;
-	int64_t t;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	dt = g_mime_utils_header_decode_date(s);
-	if (dt == NULL) {
-		char buf[128];
-
-		copy_text(buf, sizeof(buf), s);
-		dt = g_date_time_new_from_iso8601(buf, NULL);
-	}
-	if (dt == NULL)
-		return 0;
-	t = g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
-	/* GMime answers 0 (the epoch) for some dates it cannot read; a time
-	 * before 1970 is no incident of ours either */
-	if (t <= 0)
-		return 0;
-	*when = t;
-	return 1;
-}
-
-/* Machine-readable fields ("Name: value" lines, folded, or YAML's
- * "Name: 'value'"), from a decoded report part. */
-struct rfields {
-	char *name[RW_COMPLAINT_REPORT_FIELDS_MAX];
-	char *value[RW_COMPLAINT_REPORT_FIELDS_MAX];
-	int n;
-};
-
-static void rfields_free(struct rfields *f)
-{
-	for (int i = 0; i < f->n; i++) {
-		free(f->name[i]);
-		free(f->value[i]);
-	}
-	f->n = 0;
-}
-
-/* rfields_get - the first value of a field, or NULL */
-static const char *rfields_get(const struct rfields *f, const char *name)
-{
-	for (int i = 0; i < f->n; i++)
-		if (strcasecmp(f->name[i], name) == 0)
-			return f->value[i];
-	return NULL;
-}
-
-/* unquote - YAML's single or double quotes around a whole value */
-static void unquote(char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		memmove(v, v + 1, n - 2);
-		v[n - 2] = '\0';
-	}
-}
-
-/* rfields_read - split text into fields; NULL or why not (in err) */
-static const char *rfields_read(const char *text, size_t len, struct rfields *f, char *err,
-				size_t errlen)
-{
-	struct dbuf val;
-	size_t i = 0;
-	int cur = -1; /* the field a continuation line extends */
-
-	dbuf_init(&val, RW_COMPLAINT_FIELD_MAX);
-	f->n = 0;
-	while (i < len) {
-		const char *line = text + i;
-		size_t n = 0, k;
-
-		while (i + n < len && text[i + n] != '\n')
-			n++;
-		i += n + 1;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
-		if (n == 0) {
-			cur = -1;
-			continue;
-		}
-		if ((line[0] == ' ' || line[0] == '\t') && cur >= 0) {
-			/* folded value: join with one space */
-			size_t old = strlen(f->value[cur]), add = n;
-
-			if (old + 1 + add > RW_COMPLAINT_FIELD_MAX) {
-				snprintf(err, errlen, "field %s is longer than %d bytes", f->name[cur],
-					 RW_COMPLAINT_FIELD_MAX);
-				dbuf_free(&val);
-				return err;
-			}
-			f->value[cur] = xrealloc(f->value[cur], old + 2 + add);
-			f->value[cur][old] = ' ';
-			memcpy(f->value[cur] + old + 1, line, add);
-			f->value[cur][old + 1 + add] = '\0';
-			for (char *p = f->value[cur] + old + 1; *p; p++)
-				if (*p == '\t')
-					*p = ' ';
-			continue;
-		}
-		cur = -1;
-		for (k = 0; k < n && (isalnum((unsigned char)line[k]) || line[k] == '-' ||
-				      line[k] == '_' || line[k] == '.');
-		     k++)
-			;
-		if (k == 0 || k >= 64 || k >= n || line[k] != ':')
-			continue; /* YAML comments, "---", list items, prose */
-		if (n - k - 1 > RW_COMPLAINT_FIELD_MAX) {
-			snprintf(err, errlen, "field %.*s is longer than %d bytes", (int)k, line,
-				 RW_COMPLAINT_FIELD_MAX);
-			dbuf_free(&val);
-			return err;
-		}
-		if (f->n >= RW_COMPLAINT_REPORT_FIELDS_MAX) {
-			snprintf(err, errlen, "more than %d fields", RW_COMPLAINT_REPORT_FIELDS_MAX);
-			dbuf_free(&val);
-			return err;
-		}
-		f->name[f->n] = xstrndup(line, k);
-		dbuf_reset(&val);
-		dbuf_add(&val, line + k + 1, n - k - 1);
-		f->value[f->n] = xstrdup(dbuf_str(&val));
-		cur = f->n++;
-	}
-	dbuf_free(&val);
-	for (int j = 0; j < f->n; j++) {
-		char tmp[RW_COMPLAINT_FIELD_MAX + 1];
-
-		copy_text(tmp, sizeof(tmp), f->value[j]);
-		unquote(tmp);
-		free(f->value[j]);
-		f->value[j] = xstrdup(tmp);
-	}
-	return NULL;
-}
-
 /* ctype_text - "type/subtype" of an object, for error texts */
 static void ctype_text(GMimeObject *o, char *buf, size_t size)
 {
@@ -392,8 +161,8 @@ static void ctype_text(GMimeObject *o, char *buf, size_t size)
 	const char *s = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
 	char tb[32], sb[48];
 
-	copy_text(tb, sizeof(tb), t ? t : "?");
-	copy_text(sb, sizeof(sb), s ? s : "?");
+	fields_text(tb, sizeof(tb), t ? t : "?");
+	fields_text(sb, sizeof(sb), s ? s : "?");
 	snprintf(buf, size, "%s/%s", tb, sb);
 }
 
@@ -423,8 +192,7 @@ static GMimeStream *stream_bytes(GMimeStream *src)
 /* part_text - the decoded content of a leaf part as an owned string;
  * NULL with err set when it is too large, not base64 when it says so, or
  * binary */
-static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *err,
-		       size_t errlen)
+static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *err, size_t errlen)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(fp->obj));
 	GMimeStream *out;
@@ -443,9 +211,9 @@ static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *e
 
 		if (bad >= 0) {
 			snprintf(err, errlen,
-				 "part %s (%s): Content-Transfer-Encoding base64, but byte %ld "
-				 "(0x%02x) is not base64",
-				 fp->index, ct, bad, rb->data[bad]);
+			         "part %s (%s): Content-Transfer-Encoding base64, but byte %ld "
+			         "(0x%02x) is not base64",
+			         fp->index, ct, bad, rb->data[bad]);
 			g_object_unref(raw);
 			return NULL;
 		}
@@ -456,7 +224,7 @@ static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *e
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
 	if (ba->len > max) {
 		snprintf(err, errlen, "part %s (%s): %u bytes decoded, more than the %zu allowed",
-			 fp->index, ct, ba->len, max);
+		         fp->index, ct, ba->len, max);
 		g_object_unref(out);
 		return NULL;
 	}
@@ -464,9 +232,10 @@ static char *part_text(const struct found *fp, size_t max, size_t *lenp, char *e
 		unsigned char ch = ba->data[i];
 
 		if ((ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7f) {
-			snprintf(err, errlen,
-				 "part %s (%s): decoded content is binary (byte 0x%02x at %u), not text",
-				 fp->index, ct, ch, i);
+			snprintf(
+			    err, errlen,
+			    "part %s (%s): decoded content is binary (byte 0x%02x at %u), not text",
+			    fp->index, ct, ch, i);
 			g_object_unref(out);
 			return NULL;
 		}
@@ -488,8 +257,9 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
 	if (p->warn_code != 0)
 		return;
 	if (code == GMIME_CRIT_INVALID_HEADER_NAME || code == GMIME_CRIT_CONFLICTING_HEADER ||
-	    code == GMIME_CRIT_CONFLICTING_PARAMETER || code == GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY ||
-	    code == GMIME_CRIT_NESTING_OVERFLOW || code == GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT)
+	    code == GMIME_CRIT_CONFLICTING_PARAMETER ||
+	    code == GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY || code == GMIME_CRIT_NESTING_OVERFLOW ||
+	    code == GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT)
 		p->warn_crit = 1;
 	if (code == GMIME_WARN_MALFORMED_MULTIPART || code == GMIME_WARN_TRUNCATED_MESSAGE ||
 	    code == GMIME_WARN_MALFORMED_MESSAGE || p->warn_crit) {
@@ -550,7 +320,7 @@ static int check_headers(struct pctx *p, GMimeObject *o, const char *where)
 			char nb[80];
 
 			fail(p->c, "%s: header field %s is %zu bytes, more than %d", where,
-			     shown(g_mime_header_get_name(h), nb, sizeof(nb)), len,
+			     fields_shown(g_mime_header_get_name(h), nb, sizeof(nb)), len,
 			     RW_COMPLAINT_FIELD_MAX);
 			return -1;
 		}
@@ -625,7 +395,8 @@ static int walk(struct pctx *p, GMimeObject *o, int depth, const char *index)
 		keep(&p->feedback, o, index);
 	else if (is_ctype(o, "text", "rfc822-headers"))
 		keep(&p->headers, o, index);
-	else if (is_ctype(o, "text", "plain") && p->ntext < (int)(sizeof(p->text) / sizeof(p->text[0]))) {
+	else if (is_ctype(o, "text", "plain") &&
+	         p->ntext < (int)(sizeof(p->text) / sizeof(p->text[0]))) {
 		p->text[p->ntext].obj = o;
 		snprintf(p->text[p->ntext++].index, sizeof(p->text[0].index), "%s", index);
 	}
@@ -683,39 +454,14 @@ static int set_ip(struct pctx *p, const char *value, const char *field, const ch
 
 	if (p->c->ip_from != NULL && strcmp(p->c->ip_from, "--ip") == 0)
 		return 0; /* the caller's address wins */
-	if ((why = ip_canon(value, p->c->ip, sizeof(p->c->ip))) != NULL) {
+	if ((why = fields_ip(value, p->c->ip, sizeof(p->c->ip))) != NULL) {
 		p->c->ip[0] = '\0';
-		fail(p->c, "%s: %s \"%s\" %s", where, field, shown(value, b, sizeof(b)), why);
+		fail(p->c, "%s: %s \"%s\" %s", where, field, fields_shown(value, b, sizeof(b)),
+		     why);
 		return -1;
 	}
 	p->c->ip_from = field;
 	return 0;
-}
-
-/* set_lower - a type token, lower case, printable */
-static void set_lower(char *dst, size_t size, const char *v)
-{
-	copy_text(dst, size, v);
-	for (char *s = dst; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* mailbox - the addr-spec inside "<...>" or the whole value */
-static void mailbox(char *dst, size_t size, const char *v)
-{
-	const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	char tmp[RW_PATH_MAX + 1];
-
-	if (lt && gt) {
-		size_t n = (size_t)(gt - lt - 1);
-
-		if (n >= sizeof(tmp))
-			n = sizeof(tmp) - 1;
-		memcpy(tmp, lt + 1, n);
-		tmp[n] = '\0';
-		v = tmp;
-	}
-	copy_text(dst, size, v);
 }
 
 /* set_when - the incident time from a field, or a note why not */
@@ -725,17 +471,17 @@ static void set_when(struct complaint *c, const char *value, const char *field)
 
 	if (c->when != 0 || value == NULL)
 		return;
-	if (date_parse(value, &c->when))
+	if (fields_date(value, &c->when))
 		c->when_from = field;
 	else
-		note(c, "%s \"%s\" is not a date", field, shown(value, b, sizeof(b)));
+		note(c, "%s \"%s\" is not a date", field, fields_shown(value, b, sizeof(b)));
 }
 
 /* arf - RFC 5965's machine-readable part */
 static int arf(struct pctx *p)
 {
 	struct complaint *c = p->c;
-	struct rfields f = { .n = 0 };
+	struct fields f = {.n = 0};
 	char err[RW_COMPLAINT_TEXT_MAX], where[64], b[96];
 	const char *v;
 	size_t len;
@@ -744,48 +490,50 @@ static int arf(struct pctx *p)
 	c->format = COMPLAINT_ARF;
 	if (p->feedback.obj == NULL) {
 		fail(c, "multipart/report; report-type=feedback-report without a "
-			"message/feedback-report part");
+		        "message/feedback-report part");
 		return -1;
 	}
 	snprintf(where, sizeof(where), "part %s (message/feedback-report)", p->feedback.index);
-	if ((text = part_text(&p->feedback, RW_COMPLAINT_REPORT_MAX, &len, err, sizeof(err))) == NULL) {
+	if ((text = part_text(&p->feedback, RW_COMPLAINT_REPORT_MAX, &len, err, sizeof(err))) ==
+	    NULL) {
 		fail(c, "%s", err);
 		return -1;
 	}
-	if (rfields_read(text, len, &f, err, sizeof(err)) != NULL) {
+	if (fields_read(text, len, &f, err, sizeof(err)) != NULL) {
 		fail(c, "%s: %s", where, err);
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Feedback-Type")) == NULL || *v == '\0') {
+	if ((v = fields_get(&f, "Feedback-Type")) == NULL || *v == '\0') {
 		fail(c, "%s: no Feedback-Type field (RFC 5965 3.1 requires it)", where);
 		goto out;
 	}
-	set_lower(c->type, sizeof(c->type), v);
-	if ((v = rfields_get(&f, "Version")) != NULL && strcmp(v, "1") != 0)
-		note(c, "Version \"%s\" (RFC 5965 says 1)", shown(v, b, sizeof(b)));
-	if ((v = rfields_get(&f, "Source-IP")) != NULL) {
+	fields_lower(c->type, sizeof(c->type), v);
+	if ((v = fields_get(&f, "Version")) != NULL && strcmp(v, "1") != 0)
+		note(c, "Version \"%s\" (RFC 5965 says 1)", fields_shown(v, b, sizeof(b)));
+	if ((v = fields_get(&f, "Source-IP")) != NULL) {
 		if (set_ip(p, v, "Source-IP", where) < 0)
 			goto out;
 	} else if (c->ip_from == NULL) {
 		fail(c, "%s: no Source-IP field; give the relay's address with --ip", where);
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Source-Port")) != NULL && (c->port = port_parse(v)) == 0) {
-		fail(c, "%s: Source-Port \"%s\" is not a port number", where, shown(v, b, sizeof(b)));
+	if ((v = fields_get(&f, "Source-Port")) != NULL && (c->port = fields_port(v)) == 0) {
+		fail(c, "%s: Source-Port \"%s\" is not a port number", where,
+		     fields_shown(v, b, sizeof(b)));
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Arrival-Date")) != NULL)
+	if ((v = fields_get(&f, "Arrival-Date")) != NULL)
 		set_when(c, v, "Arrival-Date");
-	else if ((v = rfields_get(&f, "Received-Date")) != NULL)
+	else if ((v = fields_get(&f, "Received-Date")) != NULL)
 		set_when(c, v, "Received-Date"); /* the ARF drafts' name */
-	if ((v = rfields_get(&f, "Reported-Domain")) != NULL)
-		copy_text(c->reported_domain, sizeof(c->reported_domain), v);
-	if ((v = rfields_get(&f, "Original-Mail-From")) != NULL)
-		mailbox(c->orig_mail_from, sizeof(c->orig_mail_from), v);
-	if ((v = rfields_get(&f, "Original-Rcpt-To")) != NULL)
-		mailbox(c->orig_rcpt_to, sizeof(c->orig_rcpt_to), v);
+	if ((v = fields_get(&f, "Reported-Domain")) != NULL)
+		fields_text(c->reported_domain, sizeof(c->reported_domain), v);
+	if ((v = fields_get(&f, "Original-Mail-From")) != NULL)
+		fields_mailbox(c->orig_mail_from, sizeof(c->orig_mail_from), v);
+	if ((v = fields_get(&f, "Original-Rcpt-To")) != NULL)
+		fields_mailbox(c->orig_rcpt_to, sizeof(c->orig_rcpt_to), v);
 out:
-	rfields_free(&f);
+	fields_free(&f);
 	free(text);
 	return c->error[0] ? -1 : 0;
 }
@@ -793,7 +541,7 @@ out:
 /* xarf_is_address - Source-Type values that name an address */
 static int xarf_is_address(const char *t)
 {
-	static const char *const ok[] = { "ipv4", "ipv6", "ip-address", "ip" };
+	static const char *const ok[] = {"ipv4", "ipv6", "ip-address", "ip"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (strcasecmp(t, ok[i]) == 0)
@@ -805,7 +553,7 @@ static int xarf_is_address(const char *t)
 static int xarf(struct pctx *p)
 {
 	struct complaint *c = p->c;
-	struct rfields f = { .n = 0 };
+	struct fields f = {.n = 0};
 	char err[RW_COMPLAINT_TEXT_MAX], where[64], b[96];
 	const char *v;
 	int i;
@@ -813,65 +561,67 @@ static int xarf(struct pctx *p)
 	c->format = COMPLAINT_XARF;
 	for (i = 0; i < p->ntext; i++) {
 		size_t len;
-		char *text = part_text(&p->text[i], RW_COMPLAINT_REPORT_MAX, &len, err, sizeof(err));
+		char *text =
+		    part_text(&p->text[i], RW_COMPLAINT_REPORT_MAX, &len, err, sizeof(err));
 
 		if (text == NULL) {
 			fail(c, "%s", err);
 			return -1;
 		}
-		if (rfields_read(text, len, &f, err, sizeof(err)) != NULL) {
+		if (fields_read(text, len, &f, err, sizeof(err)) != NULL) {
 			fail(c, "part %s (text/plain): %s", p->text[i].index, err);
 			free(text);
-			rfields_free(&f);
+			fields_free(&f);
 			return -1;
 		}
 		free(text);
-		if (rfields_get(&f, "Source") || rfields_get(&f, "Category") ||
-		    rfields_get(&f, "Report-Type"))
+		if (fields_get(&f, "Source") || fields_get(&f, "Category") ||
+		    fields_get(&f, "Report-Type"))
 			break;
-		rfields_free(&f);
+		fields_free(&f);
 	}
 	if (i == p->ntext) {
 		fail(c, "X-ARF message without a report part (no text/plain part has Source, "
-			"Category or Report-Type fields)");
+		        "Category or Report-Type fields)");
 		return -1;
 	}
 	snprintf(where, sizeof(where), "part %s (X-ARF report)", p->text[i].index);
-	if ((v = rfields_get(&f, "Version")) != NULL && strcmp(v, "0.1") != 0 &&
+	if ((v = fields_get(&f, "Version")) != NULL && strcmp(v, "0.1") != 0 &&
 	    strcmp(v, "0.2") != 0)
-		note(c, "X-ARF Version \"%s\" (0.1 and 0.2 known)", shown(v, b, sizeof(b)));
-	if ((v = rfields_get(&f, "Category")) != NULL)
-		set_lower(c->type, sizeof(c->type), v);
-	if ((v = rfields_get(&f, "Report-Type")) != NULL)
-		set_lower(c->subtype, sizeof(c->subtype), v);
+		note(c, "X-ARF Version \"%s\" (0.1 and 0.2 known)", fields_shown(v, b, sizeof(b)));
+	if ((v = fields_get(&f, "Category")) != NULL)
+		fields_lower(c->type, sizeof(c->type), v);
+	if ((v = fields_get(&f, "Report-Type")) != NULL)
+		fields_lower(c->subtype, sizeof(c->subtype), v);
 	if (c->type[0] == '\0' && c->subtype[0] == '\0') {
 		fail(c, "%s: no Category or Report-Type field", where);
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Source-Type")) != NULL && !xarf_is_address(v) &&
+	if ((v = fields_get(&f, "Source-Type")) != NULL && !xarf_is_address(v) &&
 	    c->ip_from == NULL) {
 		fail(c, "%s: Source-Type \"%s\" does not name an address (ipv4, ipv6)", where,
-		     shown(v, b, sizeof(b)));
+		     fields_shown(v, b, sizeof(b)));
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Source")) != NULL) {
+	if ((v = fields_get(&f, "Source")) != NULL) {
 		if (set_ip(p, v, "Source", where) < 0)
 			goto out;
 	} else if (c->ip_from == NULL) {
 		fail(c, "%s: no Source field; give the relay's address with --ip", where);
 		goto out;
 	}
-	if ((v = rfields_get(&f, "Port")) != NULL && (c->port = port_parse(v)) == 0) {
-		fail(c, "%s: Port \"%s\" is not a port number", where, shown(v, b, sizeof(b)));
+	if ((v = fields_get(&f, "Port")) != NULL && (c->port = fields_port(v)) == 0) {
+		fail(c, "%s: Port \"%s\" is not a port number", where,
+		     fields_shown(v, b, sizeof(b)));
 		goto out;
 	}
-	set_when(c, rfields_get(&f, "Date"), "Date");
-	if (c->reporter[0] == '\0' && (v = rfields_get(&f, "Reported-From")) != NULL)
-		mailbox(c->reporter, sizeof(c->reporter), v);
-	if (c->reporter[0] == '\0' && (v = rfields_get(&f, "Reporter-Info")) != NULL)
-		mailbox(c->reporter, sizeof(c->reporter), v);
+	set_when(c, fields_get(&f, "Date"), "Date");
+	if (c->reporter[0] == '\0' && (v = fields_get(&f, "Reported-From")) != NULL)
+		fields_mailbox(c->reporter, sizeof(c->reporter), v);
+	if (c->reporter[0] == '\0' && (v = fields_get(&f, "Reporter-Info")) != NULL)
+		fields_mailbox(c->reporter, sizeof(c->reporter), v);
 out:
-	rfields_free(&f);
+	fields_free(&f);
 	return c->error[0] ? -1 : 0;
 }
 
@@ -941,8 +691,8 @@ static int plain(struct pctx *p)
 		return 0;
 	if (c->orig_headers == NULL) {
 		fail(c, "not ARF or X-ARF, and no original message (message/rfc822, "
-			"text/rfc822-headers or a quoted header section) to take the relay from; "
-			"give the address with --ip");
+		        "text/rfc822-headers or a quoted header section) to take the relay from; "
+		        "give the address with --ip");
 		return -1;
 	}
 	for (int i = 0; i < c->nreceived; i++) {
@@ -950,7 +700,7 @@ static int plain(struct pctx *p)
 		char ip[64];
 
 		received_hop_parse(c->received[i], &hop);
-		if (hop.from_ip[0] == '\0' || ip_canon(hop.from_ip, ip, sizeof(ip)) != NULL)
+		if (hop.from_ip[0] == '\0' || fields_ip(hop.from_ip, ip, sizeof(ip)) != NULL)
 			continue;
 		if (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0)
 			continue; /* a content filter's local hop */
@@ -961,8 +711,9 @@ static int plain(struct pctx *p)
 			     i + 1);
 		return 0;
 	}
-	fail(c, "not ARF or X-ARF, and none of the %d Received fields of the original "
-		"message names a client address; give the address with --ip",
+	fail(c,
+	     "not ARF or X-ARF, and none of the %d Received fields of the original "
+	     "message names a client address; give the address with --ip",
 	     c->nreceived);
 	return -1;
 }
@@ -980,15 +731,15 @@ static void summarize(struct complaint *c)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	snprintf(type, sizeof(type), "%s%s%s%s", c->type[0] || c->subtype[0] ? " " : "", c->type,
-		 c->subtype[0] ? "/" : "", c->subtype);
+	         c->subtype[0] ? "/" : "", c->subtype);
 	if (c->port != 0)
 		snprintf(port, sizeof(port), " port %u", c->port);
 	snprintf(c->summary, sizeof(c->summary), "%s%s report from %s about %s%s (%s), %s",
-		 complaint_format_name(c->format), type,
-		 c->reporter[0] ? c->reporter : "an unknown sender", c->ip, port, c->ip_from, when);
+	         complaint_format_name(c->format), type,
+	         c->reporter[0] ? c->reporter : "an unknown sender", c->ip, port, c->ip_from, when);
 }
 
-/* reporter - the From: mailbox, RFC 2047 decoded by GMime */
+/* reporter - the From: fields_mailbox, RFC 2047 decoded by GMime */
 static void reporter(struct complaint *c, GMimeMessage *m)
 {
 	InternetAddressList *from = g_mime_message_get_from(m);
@@ -1001,7 +752,7 @@ static void reporter(struct complaint *c, GMimeMessage *m)
 		const char *s = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
 
 		if (s != NULL)
-			copy_text(c->reporter, sizeof(c->reporter), s);
+			fields_text(c->reporter, sizeof(c->reporter), s);
 	}
 }
 
@@ -1025,16 +776,17 @@ static void classify(struct pctx *p, GMimeMessage *m)
 	reporter(c, m);
 	if (top != NULL && is_ctype(top, "multipart", "report")) {
 		const char *rt = g_mime_content_type_get_parameter(
-			g_mime_object_get_content_type(top), "report-type");
+		    g_mime_object_get_content_type(top), "report-type");
 
 		if (rt == NULL) {
 			fail(c, "multipart/report without a report-type parameter");
 			return;
 		}
 		if (strcasecmp(rt, "feedback-report") != 0) {
-			fail(c, "multipart/report with report-type=%s is not a feedback report "
-				"(RFC 5965 wants report-type=feedback-report%s)",
-			     shown(rt, b, sizeof(b)),
+			fail(c,
+			     "multipart/report with report-type=%s is not a feedback report "
+			     "(RFC 5965 wants report-type=feedback-report%s)",
+			     fields_shown(rt, b, sizeof(b)),
 			     strcasecmp(rt, "delivery-status") == 0 ? "; this is a bounce" : "");
 			return;
 		}
@@ -1045,14 +797,14 @@ static void classify(struct pctx *p, GMimeMessage *m)
 
 		ctype_text(top, where, sizeof(where));
 		fail(c, "%s: no parts: the boundary \"%s\" never appears in the body", where,
-		     bd ? shown(bd, b, sizeof(b)) : "");
+		     bd ? fields_shown(bd, b, sizeof(b)) : "");
 		return;
 	}
 	if (p->warn_crit || (p->warn_code != 0 && p->feedback.obj == NULL && p->ntext == 0 &&
-			     p->rfc822.obj == NULL && p->headers.obj == NULL)) {
+	                     p->rfc822.obj == NULL && p->headers.obj == NULL)) {
 		if (p->warn_offset >= 0)
-			fail(c, "broken MIME structure at byte %lld: %s",
-			     (long long)p->warn_offset, warn_text(p->warn_code));
+			fail(c, "broken MIME structure at byte %lld: %s", (long long)p->warn_offset,
+			     warn_text(p->warn_code));
 		else
 			fail(c, "broken MIME structure: %s", warn_text(p->warn_code));
 		return;
@@ -1063,7 +815,7 @@ static void classify(struct pctx *p, GMimeMessage *m)
 		if (arf(p) < 0)
 			return;
 	} else if (g_mime_object_get_header(mo, "X-XARF") != NULL ||
-		   g_mime_object_get_header(mo, "X-ARF") != NULL) {
+	           g_mime_object_get_header(mo, "X-ARF") != NULL) {
 		if (xarf(p) < 0)
 			return;
 	} else if (plain(p) < 0) {
@@ -1086,7 +838,7 @@ static void classify(struct pctx *p, GMimeMessage *m)
 struct complaint *complaint_parse(const char *msg, size_t len, const char *ip_override)
 {
 	struct complaint *c = xcalloc(1, sizeof(*c));
-	struct pctx p = { .c = c };
+	struct pctx p = {.c = c};
 	GMimeParserOptions *opts;
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -1096,8 +848,8 @@ struct complaint *complaint_parse(const char *msg, size_t len, const char *ip_ov
 
 	c->when_from = "";
 	if (ip_override != NULL && *ip_override != '\0') {
-		if ((why = ip_canon(ip_override, c->ip, sizeof(c->ip))) != NULL) {
-			fail(c, "--ip \"%s\" %s", shown(ip_override, b, sizeof(b)), why);
+		if ((why = fields_ip(ip_override, c->ip, sizeof(c->ip))) != NULL) {
+			fail(c, "--ip \"%s\" %s", fields_shown(ip_override, b, sizeof(b)), why);
 			c->ip[0] = '\0';
 			return c;
 		}

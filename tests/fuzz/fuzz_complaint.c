@@ -24,10 +24,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/desk/complaint.h"
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond))                                                          \
-			rw_panic("fuzz_complaint: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_complaint: %s:%d: %s", __FILE__, __LINE__, #cond);          \
 	} while (0)
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
