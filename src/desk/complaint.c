@@ -793,11 +793,19 @@ static void classify(struct pctx *p, GMimeMessage *m)
 	}
 	if (top != NULL && GMIME_IS_MULTIPART(top) &&
 	    g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0) {
-		const char *bd = g_mime_multipart_get_boundary(GMIME_MULTIPART(top));
+		/* not g_mime_multipart_get_boundary(): without a boundary it makes
+		 * one and re-encodes the Content-Type, and GMime 3.2.13's encoder
+		 * asks for 2 GiB on a parameter name with 8-bit bytes
+		 * (fuzz_complaint, seed boundary-8bit-param) */
+		const char *bd = g_mime_content_type_get_parameter(
+			g_mime_object_get_content_type(top), "boundary");
 
 		ctype_text(top, where, sizeof(where));
-		fail(c, "%s: no parts: the boundary \"%s\" never appears in the body", where,
-		     bd ? fields_shown(bd, b, sizeof(b)) : "");
+		if (bd == NULL || *bd == '\0')
+			fail(c, "%s without a boundary parameter: no parts", where);
+		else
+			fail(c, "%s: no parts: the boundary \"%s\" never appears in the body",
+			     where, fields_shown(bd, b, sizeof(b)));
 		return;
 	}
 	if (p->warn_crit || (p->warn_code != 0 && p->feedback.obj == NULL && p->ntext == 0 &&
