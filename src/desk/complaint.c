@@ -21,7 +21,8 @@
  *	Reported-Domain, Original-Mail-From and -Rcpt-To; X-ARF reads Source,
  *	Source-Type, Port, Category, Report-Type, Date, Reported-From from the
  *	first text/plain part that has such fields. A plain complaint takes
- *	the client address of the first Received hop (not loopback) of the
+ *	the client address of the first Received hop with a public address (else
+ *	the first that is not loopback) of the
  *	attached message, text/rfc822-headers part, or a message quoted in the
  *	text. Every format keeps the original header section and its Received
  *	chain when one is included. The caller's ip_override wins over all of
@@ -51,6 +52,7 @@
  */
 #include "complaint.h"
 #include "../core/dbuf.h"
+#include "../core/netaddr.h"
 #include "desk_int.h"
 #include "../core/xalloc.h"
 #include "../sink/received.h"
@@ -695,21 +697,30 @@ static int plain(struct pctx *p)
 		        "give the address with --ip");
 		return -1;
 	}
-	for (int i = 0; i < c->nreceived; i++) {
-		struct received_hop hop;
-		char ip[64];
+	/* the complainant's own inner hops (content filters, private
+	 * networks) come first: prefer the first public client, else the
+	 * first one that is not loopback (a complaint from inside) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < c->nreceived; i++) {
+			struct received_hop hop;
+			char ip[64];
+			enum netaddr_scope scope;
 
-		received_hop_parse(c->received[i], &hop);
-		if (hop.from_ip[0] == '\0' || fields_ip(hop.from_ip, ip, sizeof(ip)) != NULL)
-			continue;
-		if (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0)
-			continue; /* a content filter's local hop */
-		memcpy(c->ip, ip, sizeof(ip));
-		c->ip_from = "Received";
-		if (i > 0)
-			note(c, "address from Received field %d (the ones above name no client)",
-			     i + 1);
-		return 0;
+			received_hop_parse(c->received[i], &hop);
+			if (hop.from_ip[0] == '\0' ||
+			    fields_ip(hop.from_ip, ip, sizeof(ip)) != NULL)
+				continue;
+			scope = netaddr_scope(ip);
+			if (scope == NETADDR_LOOPBACK || scope == NETADDR_INVALID ||
+			    (pass == 0 && scope != NETADDR_PUBLIC))
+				continue;
+			memcpy(c->ip, ip, sizeof(ip));
+			c->ip_from = "Received";
+			if (i > 0)
+				note(c, "address from Received field %d (the ones above name %s)",
+				     i + 1, pass == 0 ? "no public client" : "no client");
+			return 0;
+		}
 	}
 	fail(c,
 	     "not ARF or X-ARF, and none of the %d Received fields of the original "
@@ -756,6 +767,28 @@ static void reporter(struct complaint *c, GMimeMessage *m)
 	}
 }
 
+/* orig_date - the Date: of the original header section, however it came
+ * (attached, text/rfc822-headers, quoted): GMime reads the section alone */
+static void orig_date(struct complaint *c)
+{
+	GMimeStream *st =
+	    g_mime_stream_mem_new_with_buffer(c->orig_headers, strlen(c->orig_headers));
+	GMimeParser *parser = g_mime_parser_new_with_stream(st);
+	GMimeMessage *m;
+	GDateTime *dt;
+
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	m = g_mime_parser_construct_message(parser, NULL);
+	if (m != NULL && (dt = g_mime_message_get_date(m)) != NULL && g_date_time_to_unix(dt) > 0) {
+		c->when = g_date_time_to_unix(dt);
+		c->when_from = "original Date";
+	}
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(st);
+}
+
 /* classify - pick the format and read it */
 static void classify(struct pctx *p, GMimeMessage *m)
 {
@@ -798,7 +831,7 @@ static void classify(struct pctx *p, GMimeMessage *m)
 		 * asks for 2 GiB on a parameter name with 8-bit bytes
 		 * (fuzz_complaint, seed boundary-8bit-param) */
 		const char *bd = g_mime_content_type_get_parameter(
-			g_mime_object_get_content_type(top), "boundary");
+		    g_mime_object_get_content_type(top), "boundary");
 
 		ctype_text(top, where, sizeof(where));
 		if (bd == NULL || *bd == '\0')
@@ -829,12 +862,8 @@ static void classify(struct pctx *p, GMimeMessage *m)
 	} else if (plain(p) < 0) {
 		return;
 	}
-	if (c->when == 0 && p->rfc822.obj != NULL &&
-	    (dt = g_mime_message_get_date(GMIME_MESSAGE(p->rfc822.obj))) != NULL &&
-	    g_date_time_to_unix(dt) > 0) {
-		c->when = g_date_time_to_unix(dt);
-		c->when_from = "original Date";
-	}
+	if (c->when == 0 && c->orig_headers != NULL)
+		orig_date(c);
 	if (c->when == 0 && (dt = g_mime_message_get_date(m)) != NULL &&
 	    g_date_time_to_unix(dt) > 0) {
 		c->when = g_date_time_to_unix(dt);
