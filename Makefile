@@ -9,7 +9,7 @@
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
 
 CC ?= cc
-PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libcares
+PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libcares gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -75,7 +75,8 @@ $(B)/relaywatch-lab: $(LAB_OBJ) $(LIBRW)
 
 $(B)/tests/%: tests/unit/%.c $(LIBRW)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIBRW) \
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -DRW_TEST_DATA='"$(abspath tests/unit/data)"' \
+		$(LDFLAGS) -o $@ $< $(LIBRW) \
 		$(shell pkg-config --libs cmocka) $(LDLIBS)
 
 $(B)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBRW)

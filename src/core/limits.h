@@ -128,6 +128,25 @@
  * recorded); an ARF report with its original message fits. */
 #define RW_STORE_RAW_MAX (1L * 1024 * 1024)
 
+/* Complaint intake (src/desk/complaint): the whole message (an ARF report
+ * carries the original message; Postfix's message_size_limit is 10 MB, a
+ * spam sample far less); MIME parts walked and their nesting (an ARF report
+ * has 3 parts, X-ARF 2 or 3); one header field, unfolded (RFC 5322 2.1.1
+ * lines are 998 octets, a folded DKIM-Signature or Received 2-3 KiB);
+ * header fields in one header section (a spam run's Received chain is ~30);
+ * a decoded machine-readable part (message/feedback-report, X-ARF YAML) and
+ * its fields; the original message's header section kept; the text fields
+ * of a parsed complaint (summary, notes, error). */
+#define RW_COMPLAINT_MAX (4L * 1024 * 1024)
+#define RW_COMPLAINT_PARTS_MAX 64
+#define RW_COMPLAINT_DEPTH_MAX 8
+#define RW_COMPLAINT_FIELD_MAX 8192
+#define RW_COMPLAINT_FIELDS_MAX 512
+#define RW_COMPLAINT_REPORT_MAX (64 * 1024)
+#define RW_COMPLAINT_REPORT_FIELDS_MAX 128
+#define RW_COMPLAINT_HEADERS_MAX (256 * 1024)
+#define RW_COMPLAINT_TEXT_MAX 512
+
 /* Scan targets: addresses in one scan, summed over port groups (the whole
  * IPv4 space, as zmap scans it; in IPv6 a /96). A larger IPv6 prefix (a /64
  * is 2^64) cannot be enumerated and is refused, not truncated. */
