@@ -30,6 +30,7 @@ int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
 
 struct store;
 /* cmd_store_open - the --db store (NULL: the default one) at the current

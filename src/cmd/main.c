@@ -44,6 +44,7 @@ static const struct subcommand subcommands[] = {
 	{ "scan", cmd_scan, "test whole networks: many targets at once, paced and excluded" },
 	{ "scans", cmd_scans, "list the scans a store (--db) holds" },
 	{ "results", cmd_results, "list one scan's results from a store (--db)" },
+	{ "complaint", cmd_complaint, "keep an abuse report (ARF, X-ARF, plain, or by hand)" },
 	{ "contacts", cmd_contacts, "import, list and look up who administers which netblock" },
 	{ "notify-test", cmd_notify, "send one message through the smarthost, as notices go" },
 };
