@@ -45,6 +45,7 @@ enum dstmt {
 	D_COMPLAINT_REF,
 	D_COMPLAINT_ATTACH,
 	D_COMPLAINTS_FOR,
+	D_COMPLAINT_GET,
 	D_INCIDENT_INSERT,
 	D_INCIDENT_OPEN_ID,
 	D_INCIDENT_UPDATE,
@@ -114,6 +115,8 @@ static const struct {
     [D_COMPLAINT_REF] = {"complaint add", "SELECT id FROM complaints WHERE ref = $1"},
     [D_COMPLAINT_ATTACH] = {"complaint attach",
                             "UPDATE complaints SET incident = $1 WHERE id = $2 RETURNING id"},
+    [D_COMPLAINT_GET] = {"complaint get",
+                         "SELECT " COMPLAINT_COLS " FROM complaints WHERE id = $1"},
     [D_COMPLAINTS_FOR] = {"complaints for",
                           "SELECT " COMPLAINT_COLS " FROM complaints WHERE incident = $1"
                           " ORDER BY id"},
@@ -461,6 +464,18 @@ static int dk_complaints_for(struct store *st, int64_t incident, struct store_co
 		return -1;
 	sqlite3_bind_int64(q, 1, incident);
 	ROWS(s, q, "complaints for", out, complaint_row);
+}
+
+/* dk_complaint_get - one complaint by id, as a list of 0 or 1 */
+static int dk_complaint_get(struct store *st, int64_t id, struct store_complaints *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prep(s, D_COMPLAINT_GET);
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	ROWS(s, q, "complaint get", out, complaint_row);
 }
 
 /* event_insert - append ev to incident */
@@ -917,6 +932,7 @@ const struct store_desk_ops store_sqlite_desk_ops = {
     .complaint_add = dk_complaint_add,
     .complaint_attach = dk_complaint_attach,
     .complaints_for = dk_complaints_for,
+    .complaint_get = dk_complaint_get,
     .incident_open = dk_incident_open,
     .incident_update = dk_incident_update,
     .incident_get = dk_incident_get,

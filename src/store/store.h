@@ -345,6 +345,8 @@ struct store_desk_ops {
 	/* complaint_attach - 1 attached, 0 no such complaint */
 	int (*complaint_attach)(struct store *st, int64_t complaint, int64_t incident);
 	int (*complaints_for)(struct store *st, int64_t incident, struct store_complaints *out);
+	/* complaint_get - the complaint id as a list of one (none: empty) */
+	int (*complaint_get)(struct store *st, int64_t id, struct store_complaints *out);
 
 	/* incident_open - insert inc and ev (ev->incident is the new id) in
 	 * one transaction: 1 opened, 0 an open incident of (addr, port)
@@ -586,6 +588,9 @@ int store_contacts_list(struct store *st, const struct store_page *pg,
 int store_complaint_add(struct store *st, const struct store_complaint *c, int64_t *id);
 int store_complaint_attach(struct store *st, int64_t complaint, int64_t incident);
 int store_complaints_for(struct store *st, int64_t incident, struct store_complaints *out);
+/* store_complaint_get - 1 and out->v[0] the complaint id (free the list
+ * with store_complaints_free), 0 no such complaint */
+int store_complaint_get(struct store *st, int64_t id, struct store_complaints *out);
 
 /* Incidents. store_incident_open: inc (closed_ms must be 0) and its first
  * event ev (ev->incident ignored) in one transaction: 1 opened (its id in

@@ -287,6 +287,19 @@ int store_complaints_for(struct store *st, int64_t incident, struct store_compla
 	return 0;
 }
 
+/* store_complaint_get - one complaint by id */
+int store_complaint_get(struct store *st, int64_t id, struct store_complaints *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ready(st) < 0)
+		return -1;
+	if (st->ops->desk->complaint_get(st, id, out) < 0) {
+		store_complaints_free(out);
+		return done(st, -1);
+	}
+	return out->n > 0 ? 1 : 0;
+}
+
 /* check_event - an event needs a kind */
 static int check_event(struct store *st, const struct store_event *ev)
 {
