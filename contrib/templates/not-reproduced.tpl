@@ -1,0 +1,12 @@
+# To the admin and the complainant: our tests did not show relaying.
+Subject: [incident {{incident.id}}] No open relay found at {{host.addr}}
+Auto-Submitted: auto-generated
+X-Relaywatch-Step: not-reproduced
+
+Our tests of {{host.addr}}:{{host.port}} did not show relaying
+(last result: {{verdict}}{{#if reason}}, {{reason}}{{/if}}), so incident {{incident.id}} is closed
+as not reproduced.
+
+-- 
+{{operator}}{{#if abuse_contact}}
+{{abuse_contact}}{{/if}}

@@ -1,0 +1,319 @@
+/*
+ * test_desk - the desk engine end to end on a temporary SQLite store with
+ * a fake clock: the university policy from complaint to repair, and the
+ * ISP ladder to suspension. Tests are "run" by a callback that records
+ * which incident asked; the test feeds the verdict back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../src/core/limits.h"
+#include "../../src/desk/desk.h"
+#include "../../src/desk/policy.h"
+#include "../../src/smtp/result.h"
+#include "../../src/store/store.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define T0 1700000000000LL
+#define HOUR (3600LL * 1000)
+
+struct fx {
+	char dir[256];
+	char db[320];
+	struct store *st;
+	struct policy p;
+	struct desk *d;
+};
+
+struct calls {
+	int n;
+	int64_t last;
+};
+
+static void on_test(void *arg, int64_t incident, const char *addr, unsigned port)
+{
+	struct calls *c = arg;
+
+	c->n++;
+	c->last = incident;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static struct fx *fx_new(const char *policy_file)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+	char err[2048];
+
+	snprintf(f->dir, sizeof(f->dir), "%s/test_desk.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
+	f->st = store_open(f->db, err, sizeof(err));
+	if (f->st == NULL)
+		fail_msg("open: %s", err);
+	assert_int_equal(store_migrate(f->st, T0 / 1000), 0);
+	policy_defaults(&f->p);
+	if (policy_load(policy_file, &f->p, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", policy_file, err);
+	struct desk_config cfg = {
+		.policy = &f->p, .template_dir = "contrib/templates",
+		.from = "Example NOC <abuse@noc.example.edu>", .operator_name = "Example NOC",
+		.noc = "noc@noc.example.edu",
+	};
+	f->d = desk_new(f->st, &cfg, err, sizeof(err));
+	if (f->d == NULL)
+		fail_msg("desk_new: %s", err);
+	struct store_contact c = { .netblock = "192.0.2.0/24", .customer = "Example Hosting",
+				   .account = "C-1", .emails = "admin@example.net",
+				   .updated_ms = T0 };
+	assert_true(store_contact_put(f->st, &c, NULL) >= 0);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	desk_free(f->d);
+	store_close(f->st);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+}
+
+static void result(struct target_result *r, const char *addr, enum verdict v, const char *why)
+{
+	result_init(r);
+	snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	snprintf(r->target, sizeof(r->target), "%s", addr);
+	r->port = 25;
+	r->verdict = v;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+}
+
+/* feed - desk_result of a fresh result with verdict v */
+static void feed(struct fx *f, int64_t inc, enum verdict v, long long now)
+{
+	struct target_result r;
+
+	result(&r, "192.0.2.7", v, v == V_OPEN ? "test plain reached the sink" : "all refused");
+	if (desk_result(f->d, inc, &r, now) < 0)
+		fail_msg("desk_result: %s", desk_error(f->d));
+	result_clear(&r);
+}
+
+/* due - desk_due twice at now: the second hands out nothing */
+static int due(struct fx *f, long long now, struct calls *c)
+{
+	int before;
+
+	assert_true(desk_due(f->d, now, on_test, c) >= 0);
+	before = c->n;
+	assert_int_equal(desk_due(f->d, now, on_test, c), 0);
+	assert_int_equal(c->n, before);
+	return c->n;
+}
+
+static size_t outbox_n(struct fx *f, int64_t inc)
+{
+	struct store_outboxes l;
+	size_t n;
+
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	n = l.n;
+	store_outboxes_free(&l);
+	return n;
+}
+
+/* has_notice - a notice of step to rcpt whose subject holds subj */
+static const struct store_outbox *find_notice(const struct store_outboxes *l, const char *step,
+					      const char *rcpt, const char *subj)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].step, step) == 0 && strstr(l->v[i].rcpt, rcpt) &&
+		    strstr(l->v[i].subject, subj))
+			return &l->v[i];
+	return NULL;
+}
+
+static void expect_notice(struct fx *f, int64_t inc, const char *step, const char *rcpt,
+			  const char *subj)
+{
+	struct store_outboxes l;
+
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	if (find_notice(&l, step, rcpt, subj) == NULL) {
+		for (size_t i = 0; i < l.n; i++)
+			fprintf(stderr, "  have %s to %s: %s\n", l.v[i].step, l.v[i].rcpt,
+				l.v[i].subject);
+		fail_msg("no %s notice to %s with subject ~ %s", step, rcpt, subj);
+	}
+	store_outboxes_free(&l);
+}
+
+static size_t actions_n(struct fx *f, const char *kind)
+{
+	struct store_actions l;
+	size_t n;
+
+	assert_int_equal(store_actions_pending(f->st, 0, 0, &l), 0);
+	n = 0;
+	for (size_t i = 0; i < l.n; i++)
+		n += strcmp(l.v[i].kind, kind) == 0;
+	store_actions_free(&l);
+	return n;
+}
+
+static void expect_state(struct fx *f, int64_t inc, const char *state)
+{
+	struct store_incident i;
+
+	assert_int_equal(store_incident_get(f->st, inc, &i), 1);
+	if (strcmp(i.state, state) != 0)
+		fail_msg("incident %lld: state %s, want %s", (long long)inc, i.state, state);
+	store_incident_clear(&i);
+}
+
+/* the university: complaint -> notice -> test -> results -> grace with
+ * retests -> block -> closed retest -> unblock, repaired */
+static void test_university(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	struct calls c = { 0 };
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = { .received_ms = now, .reporter = "alice@example.org",
+				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
+				      .summary = "spam through 192.0.2.7", .ref = "<r1@example.org>" };
+
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	if (desk_complaint(f->d, cid, now, &inc) != 1)
+		fail_msg("desk_complaint: %s", desk_error(f->d));
+	assert_true(inc > 0);
+	expect_state(f, inc, "reported");
+	expect_notice(f, inc, "opened", "admin@example.net", "Open relay complaint about 192.0.2.7");
+	assert_int_equal(outbox_n(f, inc), 1);
+
+	/* the first test is due now: handed out once */
+	assert_int_equal(due(f, now, &c), 1);
+	assert_int_equal(c.last, inc);
+	now += 5 * 60 * 1000;
+	feed(f, inc, V_OPEN, now);
+	expect_state(f, inc, "confirmed");
+	expect_notice(f, inc, "confirmed", "admin@example.net", "Test results for 192.0.2.7: open");
+	expect_notice(f, inc, "confirmed", "alice@example.org", "Your report about 192.0.2.7");
+	expect_notice(f, inc, "warning", "admin@example.net", "may be blocked");
+	size_t queued = outbox_n(f, inc);
+	assert_int_equal(queued, 4);
+
+	/* the results notice to the admin leaves: the grace starts */
+	struct store_outboxes l;
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	const struct store_outbox *m = find_notice(&l, "confirmed", "admin@", "Test results");
+	assert_non_null(m);
+	now += 60 * 1000;
+	assert_int_equal(desk_notice_sent(f->d, m, now), 1);
+	store_outboxes_free(&l);
+	expect_state(f, inc, "notified");
+	long long grace_end = now + 48 * HOUR;
+
+	/* retests every 6 h during the grace, still open */
+	int retests = 0;
+	while (now + 6 * HOUR < grace_end) {
+		now += 6 * HOUR;
+		int before = c.n;
+		due(f, now, &c);
+		if (c.n > before) {
+			retests++;
+			feed(f, inc, V_OPEN, now);
+		}
+		expect_state(f, inc, "notified");
+	}
+	assert_true(retests >= 6);
+	assert_int_equal(actions_n(f, "block"), 0);
+	assert_int_equal(outbox_n(f, inc), queued);
+
+	/* the grace ends: the block */
+	now = grace_end;
+	due(f, now, &c);
+	expect_state(f, inc, "blocked");
+	assert_int_equal(actions_n(f, "block"), 1);
+	expect_notice(f, inc, "blocked", "admin@example.net", "SMTP blocked for 192.0.2.7");
+	expect_notice(f, inc, "blocked", "noc@noc.example.edu", "SMTP blocked for 192.0.2.7");
+
+	/* blocked: retested every 12 h; a closed retest lifts the block */
+	int before = c.n;
+	for (int i = 0; i < 3 && c.n == before; i++) {
+		now += 12 * HOUR;
+		due(f, now, &c);
+	}
+	assert_int_equal(c.n, before + 1);
+	feed(f, inc, V_CLOSED, now);
+	expect_state(f, inc, "repaired");
+	assert_int_equal(actions_n(f, "unblock"), 1);
+	expect_notice(f, inc, "repaired", "admin@example.net", "Block lifted for 192.0.2.7");
+	expect_notice(f, inc, "repaired", "alice@example.org", "Block lifted");
+
+	/* over: nothing due, nothing queued again */
+	size_t final = outbox_n(f, inc);
+	now += 24 * HOUR;
+	before = c.n;
+	due(f, now, &c);
+	assert_int_equal(c.n, before);
+	assert_int_equal(outbox_n(f, inc), final);
+	fx_free(f);
+}
+
+/* the ISP: sweeps find 192.0.2.7 open three times in 90 days; each
+ * incident blocks at once, the third also suspends */
+static void test_isp_ladder(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/isp.conf");
+	struct calls c = { 0 };
+	long long now = T0;
+	int64_t inc[3];
+
+	for (int k = 0; k < 3; k++) {
+		struct target_result r;
+
+		result(&r, "192.0.2.7", V_OPEN, "test plain reached the sink");
+		inc[k] = 0;
+		if (desk_scan(f->d, &r, now, &inc[k]) != 1)
+			fail_msg("desk_scan %d: %s", k, desk_error(f->d));
+		result_clear(&r);
+		expect_state(f, inc[k], "blocked");
+		expect_notice(f, inc[k], "confirmed", "admin@example.net", "Open relay found");
+		assert_int_equal(actions_n(f, "block"), (size_t)k + 1);
+		/* the daily retest shows the repair */
+		now += 24 * HOUR;
+		int before = c.n;
+		due(f, now, &c);
+		assert_int_equal(c.n, before + 1);
+		feed(f, inc[k], V_CLOSED, now);
+		expect_state(f, inc[k], "repaired");
+		now += 24 * HOUR;
+	}
+	assert_int_equal(actions_n(f, "suspend"), 1);
+	assert_int_equal(actions_n(f, "terminate"), 0);
+	expect_notice(f, inc[2], "suspend", "noc@noc.example.edu", "Suspend service");
+	expect_notice(f, inc[0], "warning", "admin@example.net", "warning");
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_university),
+		cmocka_unit_test(test_isp_ladder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
