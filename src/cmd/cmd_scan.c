@@ -447,35 +447,21 @@ static void save_arrival(struct scan *s, const struct arrival *a)
  * 0 when no live test waits for it */
 static int tie_arrival(struct scan *s, const struct arrival *a)
 {
-	if (a->token_status != TOKEN_VALID || (a->replayed && !a->quoted) ||
-	    strcmp(a->fields.scan, s->scan_id) != 0)
+	if (strcmp(a->fields.scan, s->scan_id) != 0)
 		return 0;
 	for (struct job *j = *index_bucket(s, a->fields.target, a->fields.port); j; j = j->hnext) {
 		struct target_result *r = &j->r;
+		struct test_result *t;
 
-		if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0)
+		if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0 ||
+		    (t = result_take_arrival(r, a)) == NULL)
 			continue;
-		for (size_t k = 0; k < r->ntests; k++) {
-			struct test_result *t = &r->tests[k];
-
-			if (strcmp(t->token, a->token) != 0 || t->arrival)
-				continue;
-			if (a->quoted) {
-				/* backscatter: accepted, then bounced to the canary */
-				t->bounced = 1;
-				rw_log(LOG_INFO, "scan target=%s port=%u event=bounce test=%s peer=%s",
-				       r->addr, r->port, t->test->id, a->peer);
-			} else {
-				t->arrival = arrival_dup(a);
-				t->stage = STAGE_DELIVERED;
-				rw_log(LOG_INFO, "scan target=%s port=%u event=arrival test=%s peer=%s",
-				       r->addr, r->port, t->test->id, a->peer);
-			}
-			/* every accepted test accounted for: final now */
-			if (j->wait_timer && result_accepted(r) == 0)
-				finalize(j);
-			return 1;
-		}
+		rw_log(LOG_INFO, "scan target=%s port=%u event=%s test=%s peer=%s", r->addr, r->port,
+		       a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
+		/* every accepted test accounted for: final now */
+		if (j->wait_timer && result_accepted(r) == 0)
+			finalize(j);
+		return 1;
 	}
 	return 0;
 }

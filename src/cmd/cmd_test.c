@@ -161,33 +161,17 @@ static void on_arrival(const struct arrival *a, void *arg)
 {
 	struct run *run = arg;
 
-	if (a->token_status == TOKEN_VALID && (!a->replayed || a->quoted)) {
-		for (size_t i = 0; i < run->njobs; i++) {
-			struct target_result *r = &run->jobs[i].r;
+	for (size_t i = 0; i < run->njobs; i++) {
+		struct target_result *r = &run->jobs[i].r;
+		struct test_result *t = result_take_arrival(r, a);
 
-			for (size_t k = 0; k < r->ntests; k++) {
-				struct test_result *t = &r->tests[k];
-
-				if (strcmp(t->token, a->token) != 0 || t->arrival)
-					continue;
-				if (a->quoted) {
-					/* backscatter: accepted, then bounced to the canary */
-					t->bounced = 1;
-					rw_log(LOG_INFO, "test target=%s port=%u event=bounce test=%s peer=%s",
-					       r->addr, r->port, t->test->id, a->peer);
-					if (run->waiting && all_arrived(run))
-						finish_soon(run);
-					return;
-				}
-				t->arrival = arrival_dup(a);
-				t->stage = STAGE_DELIVERED;
-				rw_log(LOG_INFO, "test target=%s port=%u event=arrival test=%s peer=%s",
-				       r->addr, r->port, t->test->id, a->peer);
-				if (run->waiting && all_arrived(run))
-					finish_soon(run);
-				return;
-			}
-		}
+		if (t == NULL)
+			continue;
+		rw_log(LOG_INFO, "test target=%s port=%u event=%s test=%s peer=%s", r->addr, r->port,
+		       a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
+		if (run->waiting && all_arrived(run))
+			finish_soon(run);
+		return;
 	}
 	run->foreign_total++;
 	rw_log(LOG_NOTICE, "test event=foreign-arrival peer=%s token_status=%s replayed=%d", a->peer,

@@ -139,6 +139,30 @@ void result_test_set(struct test_result *t, const char *helo, const char *mail_f
 	t->token = in[3];
 }
 
+/* result_take_arrival - the test whose token a carries, not yet arrived:
+ * bounced when a only quotes the token (backscatter), else delivered with
+ * a copy of a. NULL when a is not a valid first delivery of one of r's
+ * tokens. */
+struct test_result *result_take_arrival(struct target_result *r, const struct arrival *a)
+{
+	if (a->token_status != TOKEN_VALID || (a->replayed && !a->quoted))
+		return NULL;
+	for (size_t k = 0; k < r->ntests; k++) {
+		struct test_result *t = &r->tests[k];
+
+		if (strcmp(t->token, a->token) != 0 || t->arrival)
+			continue;
+		if (a->quoted) {
+			t->bounced = 1;
+		} else {
+			t->arrival = arrival_dup(a);
+			t->stage = STAGE_DELIVERED;
+		}
+		return t;
+	}
+	return NULL;
+}
+
 /* result_accepted - accepted tests still waiting for their arrival */
 size_t result_accepted(const struct target_result *r)
 {

@@ -118,6 +118,11 @@ void result_test_set(struct test_result *t, const char *helo, const char *mail_f
 /* result_accepted - tests accepted at end of DATA, neither delivered nor
  * bounced: the arrivals still worth waiting for */
 size_t result_accepted(const struct target_result *r);
+/* result_take_arrival - give a to the test whose token it carries (not yet
+ * arrived): marked bounced when a only quotes the token, else delivered
+ * with a copy of a; that test, or NULL when a is not a valid first
+ * delivery of one of r's tokens */
+struct test_result *result_take_arrival(struct target_result *r, const struct arrival *a);
 
 const char *verdict_name(enum verdict v);
 const char *stage_name(enum stage s);
