@@ -87,6 +87,19 @@ typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigne
  * without a result). Returns the count of incidents acted on, or -1. */
 int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg);
 
+/* operator commands (incident_event EV_CMD_*) */
+enum desk_cmd { DESK_CMD_RETEST, DESK_CMD_NOTE, DESK_CMD_CLOSE };
+
+/* desk_command - an operator's command on incident id, recorded with
+ * user (the operator's name; NULL: "operator") and text (the note, or
+ * the close reason; required for both). retest schedules a test now (the
+ * daemon's next desk_due hands it out). 1 applied, 0 rejected by the
+ * machine (e.g. close of a blocked incident, any command on a final
+ * one: the why is in desk_error(), and the attempt is recorded), -1 an
+ * error (no such incident, store). */
+int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char *user,
+		 const char *text, long long now_ms);
+
 /* desk_notice_sent - the outbox sent m (the row it claimed; borrowed):
  * when it is the confirmed step's notice to the admin, the machine's
  * grace starts (EV_NOTICE_SENT). 1 fed, 0 not such a notice, -1. */
