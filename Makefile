@@ -58,6 +58,9 @@ LIBRW := $(B)/librw.a
 
 all: $(B)/relaywatch $(B)/relaywatch-lab
 
+# the templates' fallback directory when none is configured or installed
+$(B)/src/cmd/cmd_desk.o: CFLAGS += -DRW_TEMPLATE_DIR_SOURCE='"$(abspath contrib/templates)"'
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -70,6 +70,19 @@ static const char *check_servers(const char *v, char *err, size_t errlen)
 	return nslist_parse(v, &l, err, errlen);
 }
 
+/* check_facility - the facilities a daemon of this kind logs to */
+static const char *check_facility(const char *v, char *err, size_t errlen)
+{
+	static const char *const ok[] = { "mail", "daemon", "user", "local0", "local1", "local2",
+					  "local3", "local4", "local5", "local6", "local7" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(v, ok[i]) == 0)
+			return NULL;
+	snprintf(err, errlen, "not a facility (mail, daemon, user, local0..local7)");
+	return err;
+}
+
 #define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
 #define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
 
@@ -94,6 +107,33 @@ static const struct key_def keys[] = {
 	{ .name = "greylist_delay", INT(greylist_delay, 1, 86400) },
 	{ .name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope) },
 	{ .name = "dns_timeout", INT(dns_timeout, 1, 60) },
+	{ .name = "db", STR(db) },
+	{ .name = "policy", STR(policy) },
+	{ .name = "templates", STR(templates) },
+	{ .name = "notify_from", STR(notify_from) },
+	{ .name = "noc", STR(noc) },
+	{ .name = "incident_url", STR(incident_url) },
+	{ .name = "smarthost", STR(smarthost) },
+	{ .name = "smarthost_starttls", .kind = K_ENUM,
+	  .off = offsetof(struct rw_config, smarthost_starttls),
+	  .choices = { "require", "auto", "never" } },
+	{ .name = "smarthost_tls_name", STR(smarthost_tls_name) },
+	{ .name = "smarthost_ca_file", STR(smarthost_ca_file) },
+	{ .name = "smarthost_verify", .kind = K_ENUM,
+	  .off = offsetof(struct rw_config, smarthost_verify), .choices = { "yes", "no" } },
+	{ .name = "smarthost_auth_user", STR(smarthost_auth_user) },
+	{ .name = "smarthost_auth_pass_file", STR(smarthost_auth_pass_file) },
+	{ .name = "smarthost_auth_mech", .kind = K_ENUM,
+	  .off = offsetof(struct rw_config, smarthost_auth_mech),
+	  .choices = { "auto", "PLAIN", "LOGIN" } },
+	{ .name = "sweep", .kind = K_LIST, .off = offsetof(struct rw_config, sweep) },
+	{ .name = "sweep_ports", STR(sweep_ports) },
+	{ .name = "sweep_exclude", STR(sweep_exclude) },
+	{ .name = "sweep_args", STR(sweep_args) },
+	{ .name = "sweep_interval", INT(sweep_interval, 0, 366 * 86400) },
+	{ .name = "pid_file", STR(pid_file) },
+	{ .name = "syslog_facility", STR(syslog_facility), .check = check_facility },
+	{ .name = "tick", INT(tick, 1, 3600) },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -115,6 +155,11 @@ void config_defaults(struct rw_config *c)
 	c->greylist_delay = RW_GREYLIST_DELAY;
 	c->dns_timeout = RW_DNS_TIMEOUT;
 	c->token_max_age = 30LL * 86400;
+	c->smarthost_starttls = xstrdup("auto");
+	c->smarthost_verify = xstrdup("yes");
+	c->smarthost_auth_mech = xstrdup("auto");
+	c->syslog_facility = xstrdup("mail");
+	c->tick = 10;
 }
 
 /* parse_ll - whole-string integer in [min, max] */
@@ -251,7 +296,13 @@ void config_free(struct rw_config *c)
 {
 	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
 			  &c->token_key, &c->helo_name, &c->source, &c->tls, &c->battery,
-			  &c->scope, &c->dns_servers, &c->loaded_from };
+			  &c->scope, &c->dns_servers, &c->loaded_from, &c->db, &c->policy,
+			  &c->templates, &c->notify_from, &c->noc, &c->incident_url,
+			  &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
+			  &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
+			  &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep,
+			  &c->sweep_ports, &c->sweep_exclude, &c->sweep_args, &c->pid_file,
+			  &c->syslog_facility };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -9,6 +9,17 @@
  *   addresses separated by commas or spaces; the key may be repeated and the
  *   lines add up; unset means no scope besides the exclusions), dns_servers,
  *   dns_timeout
+ * The abuse desk and the daemon (doc/desk.md):
+ *   db (the store), policy (the policy file), templates (directory),
+ *   notify_from, noc, incident_url, smarthost (HOST[:PORT]),
+ *   smarthost_starttls (require, auto, never), smarthost_tls_name,
+ *   smarthost_ca_file, smarthost_verify (yes, no), smarthost_auth_user,
+ *   smarthost_auth_pass_file, smarthost_auth_mech (PLAIN, LOGIN, auto),
+ *   sweep (targets, repeatable like scope), sweep_ports, sweep_interval
+ *   (seconds, 0 = no sweeps), sweep_exclude (a file), sweep_args (extra
+ *   scan flags, split on spaces), pid_file, syslog_facility (mail,
+ *   daemon, local0..local7), tick (seconds between the daemon's looks at
+ *   timers and the outbox)
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -37,6 +48,15 @@ struct rw_config {
 	char *scope;           /* NULL: none; else a list of ranges (see above) */
 	char *dns_servers;     /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */
 	int dns_timeout;       /* seconds per DNS try */
+	/* the desk and the daemon */
+	char *db, *policy, *templates, *notify_from, *noc, *incident_url;
+	char *smarthost, *smarthost_starttls, *smarthost_tls_name, *smarthost_ca_file;
+	char *smarthost_verify, *smarthost_auth_user, *smarthost_auth_pass_file;
+	char *smarthost_auth_mech;
+	char *sweep, *sweep_ports, *sweep_exclude, *sweep_args;
+	int sweep_interval;    /* seconds; 0: no sweeps */
+	char *pid_file, *syslog_facility;
+	int tick;              /* seconds */
 	char *loaded_from;     /* path actually read, or NULL */
 	char check_err[160];   /* config_set's text about a checked string value */
 };

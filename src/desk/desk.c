@@ -76,6 +76,9 @@ struct ctx {
 	const char *complainant;       /* this complaint's reporter, or NULL */
 	long long complaint_ms;
 	int64_t complaint_id;
+	const char *user; /* an operator command's: who */
+	const char *text; /* ... the note or the close reason */
+	const char *why;  /* out: the machine's why when it ignored or rejected */
 };
 
 /* policy template name -> default file stem */
@@ -636,7 +639,7 @@ static char *contact_snapshot(struct desk *d, const char *addr)
 /* apply_once - one attempt: 1 applied, 0 ignored/rejected (recorded), 2
  * not opened (nothing written), 3 stale (rolled back: try again), -1 */
 static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned port,
-		      enum incident_event ev, const struct ctx *c, long long now,
+		      enum incident_event ev, struct ctx *c, long long now,
 		      void (*prep)(struct mstate *, void *), void *prep_arg)
 {
 	struct store_incident row;
@@ -669,7 +672,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 	}
 	if (prep)
 		prep(&s, prep_arg);
-	incident_on_event(&s.m, &d->policy, ev, NULL, now, &out);
+	incident_on_event(&s.m, &d->policy, ev, c->text, now, &out);
 	if (opening && !incident_is_open(&s.m)) {
 		rv = 2;
 		goto out;
@@ -691,6 +694,10 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 			json_object_set_new(o, "why", json_string(out.why));
 		if (c->complaint_id)
 			json_object_set_new(o, "complaint", json_integer(c->complaint_id));
+		if (c->user)
+			json_object_set_new(o, "user", json_string(c->user));
+		if (c->text)
+			json_object_set_new(o, "text", json_string(c->text));
 		if (c->r) {
 			json_object_set_new(o, "verdict", json_string(verdict_name(c->r->verdict)));
 			json_object_set_new(o, "reason", json_string(c->r->reason));
@@ -758,6 +765,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		goto out;
 	}
 	rv = out.outcome == IO_APPLIED ? 1 : 0;
+	c->why = out.why;
 out:
 	if (found)
 		store_incident_clear(&row);
@@ -767,7 +775,7 @@ out:
 }
 
 static int apply(struct desk *d, int64_t *id, const char *addr, unsigned port,
-		 enum incident_event ev, const struct ctx *c, long long now,
+		 enum incident_event ev, struct ctx *c, long long now,
 		 void (*prep)(struct mstate *, void *), void *prep_arg)
 {
 	for (int i = 0; i < DESK_RETRIES; i++) {
@@ -837,6 +845,35 @@ int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now
 		return 0;
 	int rv = apply(d, &id, NULL, 0, EV_NOTICE_SENT, &c, now_ms, NULL, NULL);
 	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+}
+
+int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char *user,
+		 const char *text, long long now_ms)
+{
+	static const enum incident_event ev[] = {
+		[DESK_CMD_RETEST] = EV_CMD_RETEST, [DESK_CMD_NOTE] = EV_CMD_NOTE,
+		[DESK_CMD_CLOSE] = EV_CMD_CLOSE,
+	};
+	struct ctx c = { .user = user && *user ? user : "operator", .text = text };
+	int64_t id = incident;
+
+	if (incident <= 0)
+		return fail(d, "incident %lld: no such incident", (long long)incident);
+	if ((unsigned)cmd > DESK_CMD_CLOSE)
+		return fail(d, "unknown command");
+	if (cmd != DESK_CMD_RETEST && (text == NULL || *text == '\0'))
+		return fail(d, cmd == DESK_CMD_NOTE ? "a note needs its text"
+						    : "close needs a reason");
+	if (text && strlen(text) > INCIDENT_REASON_MAX && cmd == DESK_CMD_CLOSE)
+		return fail(d, "the reason is longer than %d bytes", INCIDENT_REASON_MAX);
+	int rv = apply(d, &id, NULL, 0, ev[cmd], &c, now_ms, NULL, NULL);
+	if (rv < 0)
+		return -1;
+	if (rv != 1) {
+		fail(d, "%s", c.why ? c.why : "nothing to do in this state");
+		return 0;
+	}
+	return 1;
 }
 
 /* mark_running - prep for the "test-started" record: the test is out */

@@ -1,0 +1,80 @@
+/*
+ * NAME
+ *	cmd_desk - the desk engine as the configuration names it
+ * SUMMARY
+ *	policy file, templates, sender and NOC from relaywatch.conf
+ * SYNOPSIS
+ *	struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx,
+ *		struct store *st, int *rc);
+ *	const char *cmd_desk_db(const struct cmd_ctx *ctx, const char *flag);
+ * DESCRIPTION
+ *	cmd_desk_open loads the policy file of the `policy` key (every
+ *	problem reported), finds the template directory (`templates`, else
+ *	RW_TEMPLATE_DIR_INSTALLED when it exists, else the source tree's
+ *	contrib/templates the binary was built from) and builds the engine
+ *	with notify_from (else abuse_contact), noc, incident_url and
+ *	operator_name. Every command that acts on incidents opens the desk
+ *	here, so the complaint intake, the operator's commands and the
+ *	daemon run one policy.
+ * DIAGNOSTICS
+ *	NULL after "relaywatch WHO: ..." on stderr: EXIT_USAGE for no policy,
+ *	a bad policy or a missing template, EXIT_RUNTIME otherwise.
+ * LIMITS
+ *	the policy's and the templates' (policy.h, template.h).
+ */
+#include "cmd_desk.h"
+#include "../desk/desk.h"
+#include "../desk/policy.h"
+#include "../store/store.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#define RW_TEMPLATE_DIR_INSTALLED "/usr/share/relaywatch/templates"
+#ifndef RW_TEMPLATE_DIR_SOURCE
+#define RW_TEMPLATE_DIR_SOURCE "contrib/templates"
+#endif
+
+const char *cmd_desk_db(const struct cmd_ctx *ctx, const char *flag)
+{
+	return flag ? flag : ctx->cfg->db;
+}
+
+struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct store *st, int *rc)
+{
+	const struct rw_config *cfg = ctx->cfg;
+	struct policy p;
+	char err[4096];
+	const char *tdir = cfg->templates;
+	struct desk *d;
+
+	*rc = EXIT_USAGE;
+	if (cfg->policy == NULL) {
+		fprintf(stderr, "relaywatch %s: no policy: set `policy = FILE` in the configuration "
+				"(examples: contrib/policies/)\n", who);
+		return NULL;
+	}
+	policy_defaults(&p);
+	if (policy_load(cfg->policy, &p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "relaywatch %s: policy %s:\n%s\n", who, cfg->policy, err);
+		return NULL;
+	}
+	if (tdir == NULL)
+		tdir = access(RW_TEMPLATE_DIR_INSTALLED, R_OK) == 0 ? RW_TEMPLATE_DIR_INSTALLED
+								    : RW_TEMPLATE_DIR_SOURCE;
+	struct desk_config dc = {
+		.policy = &p,
+		.template_dir = tdir,
+		.from = cfg->notify_from ? cfg->notify_from : cfg->abuse_contact,
+		.operator_name = cfg->operator_name,
+		.noc = cfg->noc,
+		.incident_url = cfg->incident_url,
+	};
+	if ((d = desk_new(st, &dc, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "relaywatch %s: desk (policy %s, templates %s): %s\n", who,
+			cfg->policy, tdir, err);
+		return NULL;
+	}
+	*rc = 0;
+	return d;
+}
