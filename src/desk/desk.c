@@ -14,7 +14,32 @@
  *	int desk_result(struct desk *d, int64_t incident_id,
  *		const struct target_result *r, long long now_ms);
  *	int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg);
- *	int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms);
+ *	int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
+		      int64_t *incident)
+{
+	struct ctx c = { .f = f };
+	int64_t id = 0;
+	int rv = apply(d, &id, f->addr, f->port ? f->port : 25, incident_event_for(f->verdict, 1),
+		       &c, now_ms, NULL, NULL);
+
+	if (incident)
+		*incident = id;
+	return rv < 0 ? -1 : rv == 2 ? 0 : 1;
+}
+
+int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
+			long long now_ms)
+{
+	struct ctx c = { .f = f };
+	int64_t id = incident_id;
+
+	if (incident_id <= 0)
+		return fail(d, "incident %lld: no such incident", (long long)incident_id);
+	int rv = apply(d, &id, NULL, 0, incident_event_for(f->verdict, 0), &c, now_ms, NULL, NULL);
+	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+}
+
+int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms);
  * DESCRIPTION
  *	Each entry point runs apply(): the machine's struct (JSON in the
  *	incident row, with the desk's own fields: the last verdict, a test
@@ -68,11 +93,15 @@ struct mstate {
 	char last_reason[512];
 	long long last_tested_ms;
 	long long running_ms; /* a test handed out at, 0 none */
+	json_t *evidence;     /* the notice variables of the last open or suspect
+				 result (evidence_vars), owned; NULL none */
 };
 
 /* what a step knows besides the incident: the notices' extra variables */
 struct ctx {
-	const struct target_result *r; /* a result at hand, or NULL */
+	const struct target_result *r; /* a result at hand, or NULL ... */
+	const struct desk_finding *f;  /* ... or as the store keeps it, or NULL */
+	json_t *cur;                   /* its evidence variables (apply_once's) */
 	const char *complainant;       /* this complaint's reporter, or NULL */
 	long long complaint_ms;
 	int64_t complaint_id;
@@ -229,6 +258,8 @@ static char *mstate_json(const struct mstate *s)
 	json_object_set_new(o, "last_reason", json_string(s->last_reason));
 	json_object_set_new(o, "last_tested_ms", json_integer(s->last_tested_ms));
 	json_object_set_new(o, "running_ms", json_integer(s->running_ms));
+	if (s->evidence)
+		json_object_set(o, "evidence", s->evidence);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (text == NULL)
@@ -245,6 +276,13 @@ static void jstr(json_t *o, const char *k, char *dst, size_t size)
 {
 	const char *v = json_string_value(json_object_get(o, k));
 	snprintf(dst, size, "%s", v ? v : "");
+}
+
+/* mstate_clear - free what mstate_parse or apply_once gave s */
+static void mstate_clear(struct mstate *s)
+{
+	json_decref(s->evidence);
+	s->evidence = NULL;
 }
 
 /* mstate_parse - 0, or -1 when the text is not our JSON */
@@ -287,7 +325,11 @@ static int mstate_parse(const char *text, struct mstate *s)
 	jstr(o, "last_reason", s->last_reason, sizeof(s->last_reason));
 	s->last_tested_ms = jint(o, "last_tested_ms");
 	s->running_ms = jint(o, "running_ms");
+	if (json_is_object(json_object_get(o, "evidence")))
+		s->evidence = json_incref(json_object_get(o, "evidence"));
 	json_decref(o);
+	if (!found)
+		mstate_clear(s);
 	return found ? 0 : -1;
 }
 
@@ -396,9 +438,13 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 {
 	char buf[256], cname[256];
 
-	if (c->r != NULL)
-		evidence_vars(v, c->r, d->retest_command);
-	else {
+	const json_t *evo = c->cur ? c->cur : s->evidence;
+	if (evo != NULL) {
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)evo, k, x)
+			template_vars_set(v, k, json_string_value(x));
+	} else {
 		template_vars_set(v, "host.addr", row->addr);
 		template_vars_setf(v, "host.port", "%u", row->port);
 		template_vars_set(v, "verdict", s->last_verdict);
@@ -608,6 +654,7 @@ static int count_prior(struct desk *d, const char *addr, long long now, int *n)
 				continue;
 			if (s.m.confirmed_ms > 0 && s.m.confirmed_ms >= since)
 				(*n)++;
+			mstate_clear(&s);
 		}
 		size_t got = l.n;
 		store_incidents_free(&l);
@@ -636,6 +683,47 @@ static char *contact_snapshot(struct desk *d, const char *addr)
 	return text ? text : xstrdup("{}");
 }
 
+/* the result at hand, whichever form it came in */
+static int ctx_has_result(const struct ctx *c)
+{
+	return c->r != NULL || c->f != NULL;
+}
+
+static enum verdict ctx_verdict(const struct ctx *c)
+{
+	return c->r ? c->r->verdict : c->f->verdict;
+}
+
+static const char *ctx_reason(const struct ctx *c)
+{
+	const char *r = c->r ? c->r->reason : c->f->reason;
+	return r ? r : "";
+}
+
+/* ctx_evidence - the result's notice variables as a JSON object (owned) */
+static json_t *ctx_evidence(const struct desk *d, const struct ctx *c)
+{
+	struct template_vars *v = xmalloc(sizeof(*v));
+	json_t *o = json_object();
+
+	template_vars_init(v);
+	if (c->r)
+		evidence_vars(v, c->r, d->retest_command);
+	else if (evidence_vars_json(v, c->f->evidence, d->retest_command) < 0) {
+		/* no usable evidence document: what the store row says */
+		template_vars_set(v, "host.addr", c->f->addr);
+		template_vars_setf(v, "host.port", "%u", c->f->port);
+		template_vars_set(v, "verdict", verdict_name(c->f->verdict));
+		template_vars_set(v, "reason", ctx_reason(c));
+	}
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].value)
+			json_object_set_new(o, v->v[i].name, json_string(v->v[i].value));
+	template_vars_clear(v);
+	free(v);
+	return o;
+}
+
 /* apply_once - one attempt: 1 applied, 0 ignored/rejected (recorded), 2
  * not opened (nothing written), 3 stale (rolled back: try again), -1 */
 static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned port,
@@ -649,6 +737,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 	char *machine = NULL, *contact = NULL, det[1024];
 
 	memset(&row, 0, sizeof(row));
+	memset(&s, 0, sizeof(s));
 	if (*id > 0)
 		found = store_incident_get(d->st, *id, &row);
 	else
@@ -677,11 +766,17 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		rv = 2;
 		goto out;
 	}
-	if (c->r != NULL) {
-		snprintf(s.last_verdict, sizeof(s.last_verdict), "%s", verdict_name(c->r->verdict));
-		snprintf(s.last_reason, sizeof(s.last_reason), "%s", c->r->reason);
+	if (ctx_has_result(c)) {
+		enum verdict vd = ctx_verdict(c);
+		snprintf(s.last_verdict, sizeof(s.last_verdict), "%s", verdict_name(vd));
+		snprintf(s.last_reason, sizeof(s.last_reason), "%s", ctx_reason(c));
 		s.last_tested_ms = now;
 		s.running_ms = 0;
+		c->cur = ctx_evidence(d, c);
+		if (vd == V_OPEN || vd == V_SUSPECT) {
+			json_decref(s.evidence);
+			s.evidence = json_incref(c->cur);
+		}
 	}
 	machine = mstate_json(&s);
 	{
@@ -698,9 +793,9 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 			json_object_set_new(o, "user", json_string(c->user));
 		if (c->text)
 			json_object_set_new(o, "text", json_string(c->text));
-		if (c->r) {
-			json_object_set_new(o, "verdict", json_string(verdict_name(c->r->verdict)));
-			json_object_set_new(o, "reason", json_string(c->r->reason));
+		if (ctx_has_result(c)) {
+			json_object_set_new(o, "verdict", json_string(verdict_name(ctx_verdict(c))));
+			json_object_set_new(o, "reason", json_string(ctx_reason(c)));
 		}
 		char *t = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
@@ -769,6 +864,9 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 out:
 	if (found)
 		store_incident_clear(&row);
+	mstate_clear(&s);
+	json_decref(c->cur);
+	c->cur = NULL;
 	free(machine);
 	free(contact);
 	return rv;
@@ -835,6 +933,31 @@ int desk_result(struct desk *d, int64_t incident_id, const struct target_result 
 	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
 }
 
+int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
+		      int64_t *incident)
+{
+	struct ctx c = { .f = f };
+	int64_t id = 0;
+	int rv = apply(d, &id, f->addr, f->port ? f->port : 25, incident_event_for(f->verdict, 1),
+		       &c, now_ms, NULL, NULL);
+
+	if (incident)
+		*incident = id;
+	return rv < 0 ? -1 : rv == 2 ? 0 : 1;
+}
+
+int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
+			long long now_ms)
+{
+	struct ctx c = { .f = f };
+	int64_t id = incident_id;
+
+	if (incident_id <= 0)
+		return fail(d, "incident %lld: no such incident", (long long)incident_id);
+	int rv = apply(d, &id, NULL, 0, incident_event_for(f->verdict, 0), &c, now_ms, NULL, NULL);
+	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+}
+
 int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms)
 {
 	struct ctx c = { 0 };
@@ -894,6 +1017,7 @@ static int hand_test(struct desk *d, struct store_incident *row, long long now)
 	row->due_ms = due(&s);
 	rv = store_incident_update(d->st, row, &e);
 	free(machine);
+	mstate_clear(&s);
 	if (rv < 0)
 		return store_fail(d, "incident_update");
 	return rv;

@@ -77,6 +77,24 @@ int desk_scan(struct desk *d, const struct target_result *r, long long now_ms,
 int desk_result(struct desk *d, int64_t incident_id, const struct target_result *r,
 		long long now_ms);
 
+/* A result as the store keeps it (struct store_result): the daemon's
+ * sweeps and retests run as scans and hand their stored rows in. */
+struct desk_finding {
+	const char *addr;
+	unsigned port;
+	enum verdict verdict;
+	const char *reason;
+	const char *evidence; /* output_json's JSON (the store's evidence), or NULL */
+};
+
+/* desk_scan_finding, desk_result_finding - desk_scan and desk_result of
+ * a stored result: the same answers. The notices' evidence (tests that
+ * worked, transcript excerpt, arrival, advice) comes from f->evidence. */
+int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
+		      int64_t *incident);
+int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
+			long long now_ms);
+
 /* desk_test_fn - run a test of (addr, port) for incident and report it
  * later with desk_result(); called outside any batch */
 typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigned port);

@@ -7,6 +7,8 @@
  * SYNOPSIS
  *	void evidence_vars(struct template_vars *v,
  *		const struct target_result *r, const char *retest_command);
+ *	int evidence_vars_json(struct template_vars *v, const char *json,
+ *		const char *retest_command);
  * DESCRIPTION
  *	A test "worked" when the server accepted it at end of DATA (or the
  *	sink saw it) and it did not come back as a bounce. The excerpt starts
@@ -14,7 +16,12 @@
  *	worked, else the start) and runs RW_NOTICE_EXCERPT_LINES lines; the
  *	transcript already shows peer bytes as \xNN. The Received chain is the
  *	first arrival's, newest first, one value a line. The advice is keyed
- *	by r->mta and the ids of the tests that worked.
+ *	by r->mta and the ids of the tests that worked. evidence_vars_json
+ *	reads the same facts from a result as `scan --json` writes it (and
+ *	the store keeps it as evidence, doc/cli.md): the transcript is there
+ *	only when the scan ran with -v; without it there is no excerpt.
+ *	Both fill one neutral form (struct facts) that one function renders,
+ *	so a notice says the same whichever way its result came.
  * DIAGNOSTICS
  *	none.
  * LIMITS
@@ -26,9 +33,30 @@
 #include "../core/xalloc.h"
 #include "advice.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* one test as the notice needs it */
+struct fact_test {
+	const char *id, *trick, *mail_from, *rcpt_to, *stage;
+	int delivered;
+};
+
+/* the facts of one result, borrowed from a target_result or a JSON doc */
+struct facts {
+	const char *addr, *host, *verdict, *reason, *mta;
+	unsigned port;
+	long long started_ms;
+	size_t ntests; /* those that worked only */
+	struct fact_test t[RW_BATTERY_MAX];
+	const char *transcript; /* "" when not kept */
+	const char *a_peer;     /* the first arrival's, NULL: none */
+	long long a_time;
+	int nreceived;
+	const char *received[RW_RECEIVED_MAX];
+};
 
 /* set_text - a multi-line value without its final newline (the template has it) */
 static void set_text(struct template_vars *v, const char *name, struct dbuf *b)
@@ -39,26 +67,18 @@ static void set_text(struct template_vars *v, const char *name, struct dbuf *b)
 	dbuf_reset(b);
 }
 
-static int worked(const struct test_result *t)
-{
-	return t->stage >= STAGE_ACCEPTED && !t->bounced;
-}
-
 /* excerpt - transcript lines from the first working test's MAIL FROM */
-static void excerpt(struct dbuf *out, const struct target_result *r)
+static void excerpt(struct dbuf *out, const struct facts *f)
 {
-	const char *tr = dbuf_str(&r->transcript), *start = tr;
-	const struct test_result *pick = NULL;
+	const char *tr = f->transcript, *start = tr;
+	const struct fact_test *pick = NULL;
 	int lines = 0;
 
-	for (size_t i = 0; i < r->ntests; i++)
-		if (r->tests[i].stage == STAGE_DELIVERED && !r->tests[i].bounced) {
-			pick = &r->tests[i];
-			break;
-		}
-	for (size_t i = 0; !pick && i < r->ntests; i++)
-		if (worked(&r->tests[i]))
-			pick = &r->tests[i];
+	for (size_t i = 0; i < f->ntests && !pick; i++)
+		if (f->t[i].delivered)
+			pick = &f->t[i];
+	if (!pick && f->ntests)
+		pick = &f->t[0];
 	if (pick) {
 		char *needle = xasprintf("C: MAIL FROM:<%s>", pick->mail_from);
 		const char *at = strstr(tr, needle);
@@ -80,71 +100,175 @@ static void excerpt(struct dbuf *out, const struct target_result *r)
 		dbuf_adds(out, "...\n");
 }
 
-/* evidence_vars - everything a notice says about one result */
-void evidence_vars(struct template_vars *v, const struct target_result *r,
-		   const char *retest_command)
+static void utc(char *buf, size_t size, long long secs)
 {
-	struct dbuf b;
-	const struct arrival *a = NULL;
-	const char *ids[RW_BATTERY_MAX];
-	size_t nids = 0;
-	char when[32] = "";
-	time_t tt;
+	time_t tt = (time_t)secs;
 	struct tm tm;
 
-	template_vars_set(v, "host.addr", r->addr);
-	template_vars_setf(v, "host.port", "%u", r->port);
-	template_vars_set(v, "host.name", r->host[0] && r->host[0] != '[' ? r->host : NULL);
-	template_vars_set(v, "verdict", verdict_name(r->verdict));
-	template_vars_set(v, "reason", r->reason);
-	template_vars_set(v, "mta", r->mta[0] ? r->mta : "unknown");
-	template_vars_set(v, "mta.product", advice_for(r->mta)->product);
-	if (r->started > 0) {
-		tt = (time_t)(r->started / 1000);
-		gmtime_r(&tt, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* render - everything a notice says about one result */
+static void render(struct template_vars *v, const struct facts *f, const char *retest_command)
+{
+	struct dbuf b;
+	const char *ids[RW_BATTERY_MAX];
+	char when[32];
+
+	template_vars_set(v, "host.addr", f->addr);
+	template_vars_setf(v, "host.port", "%u", f->port);
+	template_vars_set(v, "host.name", f->host && f->host[0] && f->host[0] != '[' ? f->host : NULL);
+	template_vars_set(v, "verdict", f->verdict);
+	template_vars_set(v, "reason", f->reason);
+	template_vars_set(v, "mta", f->mta && f->mta[0] ? f->mta : "unknown");
+	template_vars_set(v, "mta.product", advice_for(f->mta ? f->mta : "")->product);
+	if (f->started_ms > 0) {
+		utc(when, sizeof(when), f->started_ms / 1000);
 		template_vars_set(v, "tested_at", when);
 	}
 
 	dbuf_init(&b, 0);
-	for (size_t i = 0; i < r->ntests; i++) {
-		const struct test_result *t = &r->tests[i];
+	for (size_t i = 0; i < f->ntests; i++) {
+		const struct fact_test *t = &f->t[i];
 
-		if (!worked(t))
-			continue;
-		if (nids < RW_BATTERY_MAX)
-			ids[nids++] = t->test->id;
-		dbuf_printf(&b, "%s (%s): MAIL FROM:<%s> RCPT TO:<%s> -> %s\n", t->test->id,
-			    t->test->trick, t->mail_from, t->rcpt_to, stage_name(t->stage));
-		if (!a && t->arrival)
-			a = t->arrival;
+		ids[i] = t->id;
+		dbuf_printf(&b, "%s (%s): MAIL FROM:<%s> RCPT TO:<%s> -> %s\n", t->id, t->trick,
+			    t->mail_from, t->rcpt_to, t->stage);
 	}
 	set_text(v, "tests_worked", &b);
 
-	excerpt(&b, r);
+	excerpt(&b, f);
 	set_text(v, "transcript_excerpt", &b);
 
-	template_vars_set(v, "arrival", a ? "yes" : NULL);
-	if (a) {
-		template_vars_setf(v, "arrival.peer", "%s", a->peer);
-		tt = (time_t)a->time;
-		gmtime_r(&tt, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	template_vars_set(v, "arrival", f->a_peer ? "yes" : NULL);
+	if (f->a_peer) {
+		template_vars_set(v, "arrival.peer", f->a_peer);
+		utc(when, sizeof(when), f->a_time);
 		template_vars_set(v, "arrival.time", when);
-		for (int k = 0; k < a->nreceived && k < RW_RECEIVED_MAX; k++)
-			dbuf_printf(&b, "Received: %s\n", a->received[k]);
+		for (int k = 0; k < f->nreceived; k++)
+			dbuf_printf(&b, "Received: %s\n", f->received[k]);
 		set_text(v, "arrival.received", &b);
 	}
 
-	advice_write(&b, r->mta, ids, nids);
+	advice_write(&b, f->mta ? f->mta : "", ids, f->ntests);
 	set_text(v, "advice", &b);
 	if (retest_command && retest_command[0])
 		template_vars_set(v, "retest_command", retest_command);
-	else if (strchr(r->addr, ':'))
-		template_vars_setf(v, "retest_command", "relaywatch test [%s]:%u", r->addr, r->port);
+	else if (strchr(f->addr, ':'))
+		template_vars_setf(v, "retest_command", "relaywatch test [%s]:%u", f->addr, f->port);
 	else
-		template_vars_setf(v, "retest_command", "relaywatch test %s:%u", r->addr, r->port);
-	advice_verify(&b, r->mta, template_vars_get(v, "retest_command"));
+		template_vars_setf(v, "retest_command", "relaywatch test %s:%u", f->addr, f->port);
+	advice_verify(&b, f->mta ? f->mta : "", template_vars_get(v, "retest_command"));
 	set_text(v, "verify", &b);
 	dbuf_free(&b);
+}
+
+/* evidence_vars - the facts of an in-memory result */
+void evidence_vars(struct template_vars *v, const struct target_result *r,
+		   const char *retest_command)
+{
+	struct facts *f = xcalloc(1, sizeof(*f));
+	const struct arrival *a = NULL;
+
+	f->addr = r->addr;
+	f->port = r->port;
+	f->host = r->host;
+	f->verdict = verdict_name(r->verdict);
+	f->reason = r->reason;
+	f->mta = r->mta;
+	f->started_ms = r->started;
+	f->transcript = dbuf_str(&r->transcript);
+	for (size_t i = 0; i < r->ntests; i++) {
+		const struct test_result *t = &r->tests[i];
+
+		/* worked: accepted at end of DATA (or seen), not a bounce */
+		if (t->stage < STAGE_ACCEPTED || t->bounced || f->ntests == RW_BATTERY_MAX)
+			continue;
+		f->t[f->ntests++] = (struct fact_test){
+			.id = t->test->id, .trick = t->test->trick, .mail_from = t->mail_from,
+			.rcpt_to = t->rcpt_to, .stage = stage_name(t->stage),
+			.delivered = t->stage == STAGE_DELIVERED,
+		};
+		if (!a && t->arrival)
+			a = t->arrival;
+	}
+	if (a) {
+		f->a_peer = a->peer;
+		f->a_time = a->time;
+		for (int k = 0; k < a->nreceived && k < RW_RECEIVED_MAX; k++)
+			f->received[f->nreceived++] = a->received[k];
+	}
+	render(v, f, retest_command);
+	free(f);
+}
+
+static const char *js(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* evidence_vars_json - the facts of a result as JSON (scan --json, the store) */
+int evidence_vars_json(struct template_vars *v, const char *json, const char *retest_command)
+{
+	json_error_t je;
+	json_t *o = json_loads(json ? json : "", 0, &je), *tests, *arr, *tr, *x;
+	struct facts *f;
+	struct dbuf t;
+	size_t i;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	f = xcalloc(1, sizeof(*f));
+	dbuf_init(&t, 0);
+	f->addr = js(o, "addr");
+	f->port = (unsigned)json_integer_value(json_object_get(o, "port"));
+	f->host = js(o, "host");
+	f->verdict = js(o, "verdict");
+	f->reason = js(o, "reason");
+	f->mta = js(o, "mta");
+	f->started_ms = (long long)json_integer_value(json_object_get(o, "started")) * 1000;
+	tests = json_object_get(o, "tests");
+	json_array_foreach(tests, i, x) {
+		const char *st = js(x, "stage");
+		int accepted = strcmp(st, stage_name(STAGE_ACCEPTED)) == 0,
+		    delivered = strcmp(st, stage_name(STAGE_DELIVERED)) == 0;
+
+		if (!(accepted || delivered) || json_is_true(json_object_get(x, "bounced")) ||
+		    f->ntests == RW_BATTERY_MAX)
+			continue;
+		f->t[f->ntests++] = (struct fact_test){
+			.id = js(x, "id"), .trick = js(x, "trick"), .mail_from = js(x, "mail_from"),
+			.rcpt_to = js(x, "rcpt_to"), .stage = st, .delivered = delivered,
+		};
+	}
+	arr = json_object_get(o, "arrivals");
+	json_array_foreach(arr, i, x) {
+		json_t *rec = json_object_get(x, "received"), *r1;
+		size_t k;
+
+		if (json_is_true(json_object_get(x, "quoted")))
+			continue;
+		f->a_peer = js(x, "peer");
+		f->a_time = (long long)json_integer_value(json_object_get(x, "time"));
+		json_array_foreach(rec, k, r1) {
+			if (f->nreceived < RW_RECEIVED_MAX && json_is_string(r1))
+				f->received[f->nreceived++] = json_string_value(r1);
+		}
+		break;
+	}
+	tr = json_object_get(o, "transcript");
+	json_array_foreach(tr, i, x) {
+		if (json_is_string(x))
+			dbuf_printf(&t, "%s\n", json_string_value(x));
+	}
+	f->transcript = dbuf_str(&t);
+	render(v, f, retest_command);
+	dbuf_free(&t);
+	free(f);
+	json_decref(o);
+	return 0;
 }

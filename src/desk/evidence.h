@@ -17,4 +17,10 @@
 void evidence_vars(struct template_vars *v, const struct target_result *r,
 		   const char *retest_command);
 
+/* evidence_vars_json - the same from a result as JSON (output_json's
+ * form: scan --json, the store's evidence column); the transcript excerpt
+ * only when the JSON has the transcript (-v). -1 when json is not a JSON
+ * object (nothing set). */
+int evidence_vars_json(struct template_vars *v, const char *json, const char *retest_command);
+
 #endif
