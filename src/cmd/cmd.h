@@ -32,6 +32,12 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
 
+/* cmd_sink_identity - the sink's listen address and canary from the flags
+ * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or
+ * EXIT_USAGE after a message on stderr */
+int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
+		      const char *canary_arg, char **listen, char **canary);
+
 struct store;
 /* cmd_store_open - the --db store (NULL: the default one) at the current
  * schema, or NULL after a message with *rc set; create 0: a missing

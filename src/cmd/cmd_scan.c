@@ -193,6 +193,7 @@ static void usage(FILE *fp)
 		"                            root, else $XDG_DATA_HOME/relaywatch/relaywatch.db)\n"
 		"      --no-db               keep nothing (no resume)\n"
 		"      --resume ID           go on with a stopped or killed scan of the store\n"
+		"      --id-file FILE        write the store's id of this scan to FILE\n"
 		"      --stats-every S       a status line on stderr every S seconds (on a\n"
 		"                            terminal one line is updated in place anyway)\n"
 		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
@@ -840,7 +841,7 @@ static void summary(struct scan *s, double secs)
 /* ---- options --------------------------------------------------------- */
 
 enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
-       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS, O_MX, O_DNS };
+       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS, O_MX, O_DNS, O_IDFILE };
 
 static const struct option scan_opts[] = {
 	PROBEOPT_OPTIONS,
@@ -861,6 +862,7 @@ static const struct option scan_opts[] = {
 	{ "stats-every", required_argument, NULL, O_STATS },
 	{ "mx", required_argument, NULL, O_MX },
 	{ "dns-server", required_argument, NULL, O_DNS },
+	{ "id-file", required_argument, NULL, O_IDFILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -882,7 +884,29 @@ struct scan_opts {
 	unsigned concurrency;
 	unsigned long long rate, seed, stats_every, retry_after, resume;
 	const char *db;
+	const char *id_file; /* --id-file: the store's scan id is written there */
 };
+
+/* write_id_file - "ID\n" into path, whole or not at all (temp + rename) */
+static int write_id_file(const char *path, const char *id)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *fp = fopen(tmp, "w");
+	int rv = -1;
+
+	if (fp != NULL) {
+		int bad = fprintf(fp, "%s\n", id) < 0;
+		if (fclose(fp) == 0 && !bad && rename(tmp, path) == 0)
+			rv = 0;
+	}
+	if (rv < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+	}
+	free(tmp);
+	return rv;
+}
 
 /* parse_opts - one pass over av (argv with -iL renamed); 0, or -1 after a
  * message on stderr */
@@ -991,6 +1015,9 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 				o->resume = v;
 			else
 				o->seed = v, o->have_seed = 1;
+			break;
+		case O_IDFILE:
+			o->id_file = optarg;
 			break;
 		case '?':
 		default:
@@ -1454,6 +1481,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (s.st)
 		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
+	if (o.id_file && write_id_file(o.id_file, s.st ? s.scan_id : "0") < 0) {
+		fprintf(stderr, "relaywatch scan: --id-file %s: %s\n", o.id_file, strerror(errno));
+		rc = EXIT_RUNTIME;
+		goto early;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	s.base = event_base_new();
 	if (!o.pf.no_sink) {

@@ -228,6 +228,47 @@ static int is_wildcard(const char *host)
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
 }
 
+/* cmd_sink_identity - listen address and canary, as the sink takes them */
+int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
+		      const char *canary_arg, char **listenp, char **canaryp)
+{
+	char host[RW_DOMAIN_MAX + 1];
+	char *listen = NULL, *canary = NULL;
+	const char *e;
+
+	*listenp = *canaryp = NULL;
+	if (listen_arg)
+		listen = xstrdup(listen_arg);
+	else if (cfg->sink_listen)
+		listen = xstrdup(cfg->sink_listen);
+	else if ((listen = default_listen()) == NULL) {
+		fprintf(stderr, "relaywatch %s: cannot tell this machine's address; "
+				"set sink_listen or --listen\n", who);
+		return EXIT_USAGE;
+	}
+	if ((e = listen_check(listen, host, sizeof(host))) != NULL) {
+		fprintf(stderr, "relaywatch %s: listen address '%s': %s\n", who, listen, e);
+		free(listen);
+		return EXIT_USAGE;
+	}
+	if (canary_arg)
+		canary = xstrdup(canary_arg);
+	else if (cfg->canary)
+		canary = xstrdup(cfg->canary);
+	else if (!is_wildcard(host))
+		canary = xasprintf(strchr(host, ':') ? "[IPv6:%s]" : "[%s]", host);
+	if (!canary || !canary[0] || strlen(canary) > RW_DOMAIN_MAX || strpbrk(canary, " \t<>@")) {
+		fprintf(stderr, "relaywatch %s: %s; set canary_domain or --canary\n", who,
+			canary ? "bad canary domain" : "no canary domain (listening on a wildcard)");
+		free(listen);
+		free(canary);
+		return EXIT_USAGE;
+	}
+	*listenp = listen;
+	*canaryp = canary;
+	return 0;
+}
+
 /* cmd_sink - run the sink in the foreground until a signal, printing each arrival */
 int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 {
@@ -244,7 +285,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	struct sink_run run = { 0 };
 	const char *listen_arg = NULL, *canary_arg = NULL, *db = NULL, *e;
 	char *listen = NULL, *canary = NULL;
-	char host[RW_DOMAIN_MAX + 1], err[512];
+	char err[512];
 	struct token_key key;
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -286,32 +327,8 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 
-	if (listen_arg)
-		listen = xstrdup(listen_arg);
-	else if (cfg->sink_listen)
-		listen = xstrdup(cfg->sink_listen);
-	else if ((listen = default_listen()) == NULL) {
-		fprintf(stderr, "relaywatch sink: cannot tell this machine's address; "
-				"set sink_listen or --listen\n");
-		return EXIT_USAGE;
-	}
-	if ((e = listen_check(listen, host, sizeof(host))) != NULL) {
-		fprintf(stderr, "relaywatch sink: listen address '%s': %s\n", listen, e);
-		rc = EXIT_USAGE;
+	if ((rc = cmd_sink_identity("sink", cfg, listen_arg, canary_arg, &listen, &canary)) != 0)
 		goto out;
-	}
-	if (canary_arg)
-		canary = xstrdup(canary_arg);
-	else if (cfg->canary)
-		canary = xstrdup(cfg->canary);
-	else if (!is_wildcard(host))
-		canary = xasprintf(strchr(host, ':') ? "[IPv6:%s]" : "[%s]", host);
-	if (!canary || !canary[0] || strlen(canary) > RW_DOMAIN_MAX || strpbrk(canary, " \t<>@")) {
-		fprintf(stderr, "relaywatch sink: %s; set canary_domain or --canary\n",
-			canary ? "bad canary domain" : "no canary domain (listening on a wildcard)");
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	if (!cfg->token_key) {
 		fprintf(stderr, "relaywatch sink: token_key is not set\n");
 		rc = EXIT_USAGE;

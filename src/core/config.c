@@ -129,7 +129,7 @@ static const struct key_def keys[] = {
 	{ .name = "sweep", .kind = K_LIST, .off = offsetof(struct rw_config, sweep) },
 	{ .name = "sweep_ports", STR(sweep_ports) },
 	{ .name = "sweep_exclude", STR(sweep_exclude) },
-	{ .name = "sweep_args", STR(sweep_args) },
+	{ .name = "scan_args", STR(scan_args) },
 	{ .name = "sweep_interval", INT(sweep_interval, 0, 366 * 86400) },
 	{ .name = "pid_file", STR(pid_file) },
 	{ .name = "syslog_facility", STR(syslog_facility), .check = check_facility },
@@ -301,7 +301,7 @@ void config_free(struct rw_config *c)
 			  &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
 			  &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
 			  &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep,
-			  &c->sweep_ports, &c->sweep_exclude, &c->sweep_args, &c->pid_file,
+			  &c->sweep_ports, &c->sweep_exclude, &c->scan_args, &c->pid_file,
 			  &c->syslog_facility };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {

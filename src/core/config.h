@@ -16,7 +16,7 @@
  *   smarthost_ca_file, smarthost_verify (yes, no), smarthost_auth_user,
  *   smarthost_auth_pass_file, smarthost_auth_mech (PLAIN, LOGIN, auto),
  *   sweep (targets, repeatable like scope), sweep_ports, sweep_interval
- *   (seconds, 0 = no sweeps), sweep_exclude (a file), sweep_args (extra
+ *   (seconds, 0 = no sweeps), sweep_exclude (a file), scan_args (extra
  *   scan flags, split on spaces), pid_file, syslog_facility (mail,
  *   daemon, local0..local7), tick (seconds between the daemon's looks at
  *   timers and the outbox)
@@ -53,7 +53,7 @@ struct rw_config {
 	char *smarthost, *smarthost_starttls, *smarthost_tls_name, *smarthost_ca_file;
 	char *smarthost_verify, *smarthost_auth_user, *smarthost_auth_pass_file;
 	char *smarthost_auth_mech;
-	char *sweep, *sweep_ports, *sweep_exclude, *sweep_args;
+	char *sweep, *sweep_ports, *sweep_exclude, *scan_args;
 	int sweep_interval;    /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
 	int tick;              /* seconds */

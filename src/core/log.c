@@ -27,6 +27,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *log_ident = "relaywatch";
 static enum log_dest log_dest = LOG_DEST_STDERR;
@@ -35,11 +36,32 @@ static int log_verbosity;
 /* log_init - set ident, destination and verbosity once at start-up */
 void log_init(const char *ident, enum log_dest dest, int verbose)
 {
+	log_init_facility(ident, dest, LOG_MAIL, verbose);
+}
+
+void log_init_facility(const char *ident, enum log_dest dest, int facility, int verbose)
+{
 	log_ident = ident;
 	log_dest = dest;
 	log_verbosity = verbose;
-	if (dest == LOG_DEST_SYSLOG)
-		openlog(ident, LOG_PID, LOG_MAIL);
+	if (dest != LOG_DEST_STDERR)
+		openlog(ident, LOG_PID, facility);
+}
+
+int log_facility_by_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		int fac;
+	} t[] = { { "mail", LOG_MAIL },	    { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+		  { "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+		  { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		  { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 } };
+
+	for (size_t i = 0; name && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(name, t[i].name) == 0)
+			return t[i].fac;
+	return -1;
 }
 
 /* log_verbose - nonzero when debug lines are wanted, so callers skip formatting */
@@ -56,6 +78,12 @@ void rw_log(int prio, const char *fmt, ...)
 	if ((prio == LOG_DEBUG && log_verbosity < 2) || (prio == LOG_INFO && log_verbosity < 1))
 		return;
 	va_start(ap, fmt);
+	if (log_dest == LOG_DEST_BOTH) {
+		va_list aq;
+		va_copy(aq, ap);
+		vsyslog(prio, fmt, aq);
+		va_end(aq);
+	}
 	if (log_dest == LOG_DEST_SYSLOG) {
 		vsyslog(prio, fmt, ap);
 	} else {

@@ -6,10 +6,16 @@
 
 #include <syslog.h>
 
-enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG };
+enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG, LOG_DEST_BOTH };
 
 /* verbose: 0 NOTICE and worse, 1 adds INFO, 2 adds DEBUG */
 void log_init(const char *ident, enum log_dest dest, int verbose);
+/* log_init_facility - the same with a syslog facility (LOG_MAIL is
+ * log_init's); LOG_DEST_BOTH writes each line to syslog and stderr */
+void log_init_facility(const char *ident, enum log_dest dest, int facility, int verbose);
+/* log_facility_by_name - "mail", "daemon", "user", "local0".."local7";
+ * -1 for anything else */
+int log_facility_by_name(const char *name);
 /* log_verbose - nonzero when debug lines are wanted (test before formatting) */
 int log_verbose(void);
 void rw_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
