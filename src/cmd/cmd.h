@@ -31,6 +31,7 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags
  * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or

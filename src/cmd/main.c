@@ -27,6 +27,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ static const struct subcommand subcommands[] = {
 	{ "results", cmd_results, "list one scan's results from a store (--db)" },
 	{ "complaint", cmd_complaint, "keep an abuse report (ARF, X-ARF, plain, or by hand)" },
 	{ "contacts", cmd_contacts, "import, list and look up who administers which netblock" },
+	{ "daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox" },
 	{ "notify-test", cmd_notify, "send one message through the smarthost, as notices go" },
 };
 
@@ -119,6 +121,13 @@ int main(int argc, char **argv)
 			config_free(&cfg);
 			return EXIT_USAGE;
 		}
+	}
+	/* the configuration's store is every command's default (a --db flag
+	 * still wins); it outranks $RELAYWATCH_DB, which it sets */
+	if (cfg.db && setenv("RELAYWATCH_DB", cfg.db, 1) < 0) {
+		fprintf(stderr, "relaywatch: db = %s: cannot set it\n", cfg.db);
+		config_free(&cfg);
+		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
 		if (strcmp(subcommands[i].name, argv[optind]) == 0) {
