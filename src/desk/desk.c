@@ -1047,9 +1047,11 @@ int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg)
 			if (r == 0)
 				break;
 			if (mstate_parse(row.machine, &s) < 0 || !incident_is_open(&s.m)) {
+				mstate_clear(&s);
 				store_incident_clear(&row);
 				break;
 			}
+			mstate_clear(&s); /* only its times are read below */
 			long long lease_end = s.running_ms ? s.running_ms + DESK_TEST_LEASE_MS : 0;
 			if (pass == 0 && s.m.deadline_ms && s.m.deadline_ms <= now_ms) {
 				store_incident_clear(&row);

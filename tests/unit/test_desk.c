@@ -249,6 +249,9 @@ static void test_university(void **state)
 	assert_int_equal(actions_n(f, "block"), 1);
 	expect_notice(f, inc, "blocked", "admin@example.net", "SMTP blocked for 192.0.2.7");
 	expect_notice(f, inc, "blocked", "noc@noc.example.edu", "SMTP blocked for 192.0.2.7");
+	/* only a retest lifts a block: an operator cannot close it */
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_CLOSE, "dave", "looks fixed", now), 0);
+	expect_state(f, inc, "blocked");
 
 	/* blocked: retested every 12 h; a closed retest lifts the block */
 	int before = c.n;
@@ -309,9 +312,137 @@ static void test_isp_ladder(void **state)
 	fx_free(f);
 }
 
+/* body_of - the outbox body of the notice of step to rcpt (owned) */
+static char *body_of(struct fx *f, int64_t inc, const char *step, const char *rcpt)
+{
+	struct store_outboxes l;
+	char *b = NULL;
+
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	for (size_t i = 0; i < l.n && !b; i++)
+		if (strcmp(l.v[i].step, step) == 0 && strstr(l.v[i].rcpt, rcpt))
+			b = strdup(l.v[i].body);
+	store_outboxes_free(&l);
+	if (b == NULL)
+		fail_msg("no %s notice to %s", step, rcpt);
+	return b;
+}
+
+static void expect_in(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle) == NULL)
+		fail_msg("\"%s\" not in:\n%s", needle, hay);
+}
+
+/* a stored result (scan --json's form, as the store keeps it) */
+static const char evidence_json[] =
+	"{\"target\":\"192.0.2.7\",\"addr\":\"192.0.2.7\",\"port\":25,\"verdict\":\"open\","
+	"\"reason\":\"relayed to the canary: 1 of 2 tests: percent-ip\",\"mta\":\"exim\","
+	"\"host\":\"mx.example.net\",\"started\":1700000000,"
+	"\"tests\":[{\"id\":\"plain\",\"trick\":\"plain recipient\",\"mail_from\":\"a@c.test\","
+	"\"rcpt_to\":\"b@c.test\",\"stage\":\"mail\",\"bounced\":false},"
+	"{\"id\":\"percent-ip\",\"trick\":\"percent hack\",\"mail_from\":\"p@[192.0.2.7]\","
+	"\"rcpt_to\":\"p%c.test@[192.0.2.7]\",\"stage\":\"delivered\",\"bounced\":false}],"
+	"\"arrivals\":[{\"test\":\"percent-ip\",\"time\":1700000003,\"peer\":\"192.0.2.7\","
+	"\"quoted\":false,\"received\":[\"from mx.example.net (192.0.2.7) by sink.test\","
+	"\"from rw (198.51.100.1) by mx.example.net\"]}],"
+	"\"transcript\":[\"S: 220 mx.example.net ESMTP Exim 4.96\",\"C: MAIL FROM:<p@[192.0.2.7]>\","
+	"\"S: 250 OK\"]}";
+
+/* findings: a stored result's evidence reaches the notices, and a later
+ * step without a result at hand (the block at the grace's end) still
+ * quotes the evidence of the open result */
+static void test_finding_evidence(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	struct calls c = { 0 };
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = { .received_ms = now, .reporter = "alice@example.org",
+				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
+				      .summary = "spam", .ref = "<r2@example.org>" };
+	struct desk_finding fd = { .addr = "192.0.2.7", .port = 25, .verdict = V_OPEN,
+				   .reason = "relayed to the canary: 1 of 2 tests: percent-ip",
+				   .evidence = evidence_json };
+
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
+	due(f, now, &c);
+	now += 60 * 1000;
+	if (desk_result_finding(f->d, inc, &fd, now) != 1)
+		fail_msg("desk_result_finding: %s", desk_error(f->d));
+	expect_state(f, inc, "confirmed");
+	char *b = body_of(f, inc, "confirmed", "admin@");
+	expect_in(b, "percent-ip (percent hack)");
+	expect_in(b, "from rw (198.51.100.1) by mx.example.net");
+	expect_in(b, "C: MAIL FROM:<p@[192.0.2.7]>");
+	expect_in(b, "Exim");
+	free(b);
+
+	/* the grace passes with retests that cannot run (errors: never a repair) */
+	struct store_outboxes l;
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	const struct store_outbox *m = find_notice(&l, "confirmed", "admin@", "Test results");
+	assert_non_null(m);
+	assert_int_equal(desk_notice_sent(f->d, m, now), 1);
+	store_outboxes_free(&l);
+	struct desk_finding err = { .addr = "192.0.2.7", .port = 25, .verdict = V_ERROR,
+				    .reason = "the retest could not run" };
+	long long end = now + 48 * HOUR;
+	while (now < end) {
+		now += 6 * HOUR;
+		int before = c.n;
+		due(f, now, &c);
+		if (c.n > before)
+			assert_true(desk_result_finding(f->d, inc, &err, now) >= 0);
+	}
+	due(f, now, &c);
+	expect_state(f, inc, "blocked");
+	b = body_of(f, inc, "blocked", "admin@");
+	expect_in(b, "Verdict: open");
+	expect_in(b, "from rw (198.51.100.1) by mx.example.net");
+	expect_in(b, "percent-ip (percent hack)");
+	free(b);
+	fx_free(f);
+}
+
+/* operator commands: note, retest, close; a blocked incident cannot be closed */
+static void test_commands(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = { .received_ms = now, .reporter = "bob@example.org",
+				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
+				      .summary = "spam", .ref = "<r3@example.org>" };
+
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_NOTE, "carol", "called the admin", now), 1);
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_NOTE, "carol", "", now), -1);
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_RETEST, "carol", NULL, now), 1);
+	assert_int_equal(desk_command(f->d, 999, DESK_CMD_RETEST, "carol", NULL, now), -1);
+	struct store_events ev;
+	assert_int_equal(store_events_list(f->st, inc, &ev), 0);
+	int noted = 0;
+	for (size_t i = 0; i < ev.n; i++)
+		noted |= strstr(ev.v[i].detail, "\"user\":\"carol\"") &&
+			 strstr(ev.v[i].detail, "called the admin");
+	store_events_free(&ev);
+	assert_true(noted);
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_CLOSE, "carol", "false report", now), 1);
+	expect_state(f, inc, "closed");
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_CLOSE, "carol", "again", now), 0);
+	assert_non_null(desk_error(f->d));
+	assert_true(strlen(desk_error(f->d)) > 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_finding_evidence),
+		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_university),
 		cmocka_unit_test(test_isp_ladder),
 	};
