@@ -306,9 +306,7 @@ static void on_job_done(void *arg, const struct job_done *jd)
 	if (hit)
 		finding_of(hit, &f);
 	read_clock(dm);
-	if (dm->desk == NULL)
-		;
-	else if (desk_result_finding(dm->desk, jd->incident, &f, dm->now) < 0)
+	if (dm->desk && desk_result_finding(dm->desk, jd->incident, &f, dm->now) < 0)
 		rw_log(LOG_ERR, "daemon event=desk-error incident=%lld error=\"%s\"",
 		       (long long)jd->incident, desk_error(dm->desk));
 	else
@@ -545,7 +543,8 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	};
 	struct rw_config *cfg = ctx->cfg;
 	struct daemon dm = { .ctx = ctx };
-	const char *db_flag = NULL, *pid_path = NULL;
+	const char *db_flag = NULL, *pid_flag = NULL;
+	char *pid_path = NULL; /* owned: a reload frees the configuration's strings */
 	int c, rc = EXIT_RUNTIME, fg = 0, pid_fd = -1, fac;
 	long tick_ms = 0;
 	char err[512], *dflt = NULL;
@@ -554,7 +553,7 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		switch (c) {
 		case 'f': fg = 1; break;
 		case O_DB: db_flag = optarg; break;
-		case O_PID: pid_path = optarg; break;
+		case O_PID: pid_flag = optarg; break;
 		case O_TICK:
 		case O_TICKMS: {
 			char *end;
@@ -577,8 +576,8 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	dm.tick_ms = tick_ms ? (int)tick_ms : cfg->tick * 1000;
-	if (!pid_path)
-		pid_path = cfg->pid_file;
+	if (pid_flag || cfg->pid_file)
+		pid_path = xstrdup(pid_flag ? pid_flag : cfg->pid_file);
 	dm.config_path = ctx->config_path ? realpath(ctx->config_path, NULL)
 			 : cfg->loaded_from ? xstrdup(cfg->loaded_from) : NULL;
 	if (ctx->config_path && !dm.config_path) {
@@ -690,6 +689,7 @@ out:
 	free(dm.db);
 	free(dm.statedir);
 	free(dm.config_path);
+	free(pid_path);
 	free(dflt);
 	return rc;
 }
