@@ -645,12 +645,11 @@ static int count_prior(struct desk *d, const char *addr, long long now, int *n)
 	*n = 0;
 	for (;;) {
 		struct store_incidents l;
-		if (store_incidents_list(d->st, NULL, &pg, &l) < 0)
-			return store_fail(d, "incidents_list");
+		if (store_incidents_of(d->st, addr, &pg, &l) < 0)
+			return store_fail(d, "incidents_of");
 		for (size_t i = 0; i < l.n; i++) {
 			struct mstate s;
-			if (strcmp(l.v[i].addr, addr) != 0 ||
-			    mstate_parse(l.v[i].machine, &s) < 0)
+			if (mstate_parse(l.v[i].machine, &s) < 0)
 				continue;
 			if (s.m.confirmed_ms > 0 && s.m.confirmed_ms >= since)
 				(*n)++;

@@ -54,6 +54,7 @@ enum dstmt {
 	D_INCIDENTS_DUE,
 	D_INCIDENTS_ALL,
 	D_INCIDENTS_STATE,
+	D_INCIDENTS_OF,
 	D_COUNT_ALL,
 	D_COUNT_STATE,
 	D_EVENT_ADD,
@@ -146,6 +147,9 @@ static const struct {
     [D_INCIDENTS_STATE] = {"incidents list",
                            "SELECT " INCIDENT_COLS " FROM incidents WHERE state = $1"
                            " ORDER BY id DESC LIMIT $2 OFFSET $3"},
+    [D_INCIDENTS_OF] = {"incidents of",
+                        "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
+                        " ORDER BY id DESC LIMIT $2 OFFSET $3"},
     [D_COUNT_ALL] = {"incidents count", "SELECT COUNT(*) FROM incidents"},
     [D_COUNT_STATE] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE state = $1"},
     [D_EVENT_ADD] = {"event add", "INSERT INTO events (incident, at_ms, kind, detail)"
@@ -647,6 +651,21 @@ static int dk_incidents_list(struct store *st, const char *state, const struct s
 	ROWS(s, q, "incidents list", out, incident_row);
 }
 
+/* dk_incidents_of - a page of one address's incidents, newest first */
+static int dk_incidents_of(struct store *st, const char *addr, const struct store_page *pg,
+                           struct store_incidents *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prep(s, D_INCIDENTS_OF);
+
+	if (q == NULL)
+		return -1;
+	sqlite_bind_text(q, 1, addr, NULL);
+	sqlite3_bind_int64(q, 2, pg->limit);
+	sqlite3_bind_int64(q, 3, pg->offset);
+	ROWS(s, q, "incidents of", out, incident_row);
+}
+
 /* dk_incidents_count - how many incidents_list pages through */
 static int dk_incidents_count(struct store *st, const char *state, int64_t *n)
 {
@@ -939,6 +958,7 @@ const struct store_desk_ops store_sqlite_desk_ops = {
     .incident_open_for = dk_incident_open_for,
     .incidents_due = dk_incidents_due,
     .incidents_list = dk_incidents_list,
+    .incidents_of = dk_incidents_of,
     .incidents_count = dk_incidents_count,
     .event_add = dk_event_add,
     .events_list = dk_events_list,

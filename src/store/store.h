@@ -365,6 +365,9 @@ struct store_desk_ops {
 			     struct store_incidents *out);
 	int (*incidents_list)(struct store *st, const char *state, const struct store_page *pg,
 			      struct store_incidents *out);
+	/* incidents_of - a page of addr's incidents (any state), newest first */
+	int (*incidents_of)(struct store *st, const char *addr, const struct store_page *pg,
+			    struct store_incidents *out);
 	int (*incidents_count)(struct store *st, const char *state, int64_t *n);
 	int (*event_add)(struct store *st, const struct store_event *ev, int64_t *id);
 	int (*events_list)(struct store *st, int64_t incident, struct store_events *out);
@@ -615,6 +618,10 @@ int store_incidents_due(struct store *st, int64_t before_ms, int64_t limit,
 			struct store_incidents *out);
 int store_incidents_list(struct store *st, const char *state, const struct store_page *pg,
 			 struct store_incidents *out);
+/* store_incidents_of - a page of addr's incidents, newest first (the
+ * escalation ladder counts them) */
+int store_incidents_of(struct store *st, const char *addr, const struct store_page *pg,
+		       struct store_incidents *out);
 int store_incidents_count(struct store *st, const char *state, int64_t *n);
 
 /* Events: store_event_add appends one (a note, an attached complaint);

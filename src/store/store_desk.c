@@ -390,6 +390,22 @@ int store_incidents_list(struct store *st, const char *state, const struct store
 	LIST_CALL(st, st->ops->desk->incidents_list(st, state, &p, out), out, store_incidents_free);
 }
 
+/* store_incidents_of - a page of one address's incidents, newest first */
+int store_incidents_of(struct store *st, const char *addr, const struct store_page *pg,
+                       struct store_incidents *out)
+{
+	struct store_page p = page(pg);
+
+	memset(out, 0, sizeof(*out));
+	if (addr == NULL) {
+		store_seterr(st, "incidents_of: no address");
+		return -1;
+	}
+	if (ready(st) < 0)
+		return -1;
+	LIST_CALL(st, st->ops->desk->incidents_of(st, addr, &p, out), out, store_incidents_free);
+}
+
 /* store_incidents_count - rows incidents_list pages through */
 int store_incidents_count(struct store *st, const char *state, int64_t *n)
 {
