@@ -206,6 +206,36 @@ static void record(struct outbox_sender *o, const char *kind, const char *detail
 		       store_error(o->st));
 }
 
+/* settle - the message's new state (sent; retry at next_ms when nonzero;
+ * else failed) and its event in one batch: a kill between two commits
+ * would keep the state and lose the event. 1 moved, 0 it was not sending
+ * (no event), -1 store error (logged; nothing written) */
+static int settle(struct outbox_sender *o, const char *kind, const char *det, long long next_ms,
+		  const char *why)
+{
+	int moved = -1;
+
+	if (store_batch_begin(o->st, 0) == 0) {
+		if (strcmp(kind, "notice-sent") == 0)
+			moved = store_outbox_sent(o->st, o->m.id, o->now);
+		else if (next_ms)
+			moved = store_outbox_retry(o->st, o->m.id, next_ms, why);
+		else
+			moved = store_outbox_failed(o->st, o->m.id, why);
+		if (moved == 1)
+			record(o, kind, det);
+		if (store_batch_commit(o->st) < 0)
+			moved = -1;
+	}
+	if (moved < 0)
+		rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"", (long long)o->m.id,
+		       store_error(o->st));
+	else if (moved == 0)
+		rw_log(LOG_WARNING, "outbox event=not-sending msg=%lld note=\"%s not recorded\"",
+		       (long long)o->m.id, kind);
+	return moved;
+}
+
 static void on_done(struct submit_io *io, struct submit *s, void *arg)
 {
 	struct outbox_sender *o = arg;
@@ -230,30 +260,18 @@ static void on_done(struct submit_io *io, struct submit *s, void *arg)
 	       o->m.step, o->m.rcpt, r->stage, r->code, r->text, refused[0] ? " refused=" : "",
 	       refused);
 	if (r->outcome == SUBMIT_SENT) {
-		if (store_outbox_sent(o->st, o->m.id, o->now) < 0)
-			rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"",
-			       (long long)o->m.id, store_error(o->st));
-		else {
-			record(o, "notice-sent", det);
-			if (o->d && desk_notice_sent(o->d, &o->m, o->now) < 0)
-				rw_log(LOG_ERR, "outbox event=desk-error msg=%lld error=\"%s\"",
-				       (long long)o->m.id, desk_error(o->d));
-		}
-	} else if (r->outcome == SUBMIT_TEMPFAIL &&
-		   o->now + backoff(o->m.attempts) < o->m.queued_ms + OUTBOX_GIVE_UP_MS) {
-		char why[600];
-		snprintf(why, sizeof(why), "%s: %d %s", r->stage, r->code, r->text);
-		if (store_outbox_retry(o->st, o->m.id, o->now + backoff(o->m.attempts), why) < 0)
-			rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"",
-			       (long long)o->m.id, store_error(o->st));
-		record(o, "notice-deferred", det);
+		if (settle(o, "notice-sent", det, 0, NULL) == 1 && o->d &&
+		    desk_notice_sent(o->d, &o->m, o->now) < 0)
+			rw_log(LOG_ERR, "outbox event=desk-error msg=%lld error=\"%s\"",
+			       (long long)o->m.id, desk_error(o->d));
 	} else {
 		char why[600];
 		snprintf(why, sizeof(why), "%s: %d %s", r->stage, r->code, r->text);
-		if (store_outbox_failed(o->st, o->m.id, why) < 0)
-			rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"",
-			       (long long)o->m.id, store_error(o->st));
-		record(o, "notice-failed", det);
+		if (r->outcome == SUBMIT_TEMPFAIL &&
+		    o->now + backoff(o->m.attempts) < o->m.queued_ms + OUTBOX_GIVE_UP_MS)
+			settle(o, "notice-deferred", det, o->now + backoff(o->m.attempts), why);
+		else
+			settle(o, "notice-failed", det, 0, why);
 	}
 	end_session(o);
 	event_active(o->next, 0, 0); /* the next due one, from a fresh stack */
@@ -280,8 +298,7 @@ static int start(struct outbox_sender *o)
 	};
 	if ((o->s = submit_new(&o->sc, err, sizeof(err))) == NULL) {
 		rw_log(LOG_ERR, "outbox event=failed msg=%lld error=\"%s\"", (long long)o->m.id, err);
-		store_outbox_failed(o->st, o->m.id, err);
-		record(o, "notice-failed", "{\"why\":\"unusable message\"}");
+		settle(o, "notice-failed", "{\"why\":\"unusable message\"}", 0, err);
 		return -1;
 	}
 	snprintf(port, sizeof(port), "%u", o->port);
