@@ -31,6 +31,9 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
 
 struct store;
 /* cmd_store_open - the --db store (NULL: the default one) at the current

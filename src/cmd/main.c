@@ -45,6 +45,9 @@ static const struct subcommand subcommands[] = {
 	{ "scans", cmd_scans, "list the scans a store (--db) holds" },
 	{ "results", cmd_results, "list one scan's results from a store (--db)" },
 	{ "complaint", cmd_complaint, "keep an abuse report (ARF, X-ARF, plain, or by hand)" },
+	{ "incidents", cmd_incidents, "list the abuse desk's incidents (open ones unless --all)" },
+	{ "incident", cmd_incident, "one incident's timeline; retest, note or close it" },
+	{ "report", cmd_report, "the desk's counters: found, repaired, time to repair, blocks" },
 	{ "contacts", cmd_contacts, "import, list and look up who administers which netblock" },
 	{ "notify-test", cmd_notify, "send one message through the smarthost, as notices go" },
 };
