@@ -14,7 +14,7 @@
  * DESCRIPTION
  *	cmd_incidents lists incidents newest first: the open ones (not in a
  *	final state), those in one state with --state, or every one with
- *	--all; --offset and --limit count the rows listed. A table, or with
+ *	--all (the store filters); --offset and --limit count the rows listed. A table, or with
  *	--json one object per line (id, addr, port, state, policy, contact
  *	(the snapshot, parsed), opened, updated, closed, due (ISO-8601 UTC
  *	with ms, or null), level, rev). cmd_incident without a command prints
@@ -482,7 +482,7 @@ int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx)
 	};
 	const char *db = NULL, *state = NULL;
 	int c, all = 0, json = 0, rc = EXIT_CLEAN;
-	long long limit = 0, offset = 0, skip, left;
+	long long limit = 0, offset = 0, left;
 	struct table t = { .ncol = 8, .head = list_head, .cap = list_cap };
 	struct store_page pg = { 0 };
 	struct store *st;
@@ -518,29 +518,20 @@ int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx)
 	if ((st = cmd_store_open("incidents", cmd_desk_db(ctx, db), 0, &rc)) == NULL)
 		return rc;
 	rc = EXIT_CLEAN;
-	/* open ones are filtered here (the store lists one state or all), so
-	 * --offset and --limit count what passes; else the store pages */
-	int open_only = !all && state == NULL;
-	skip = open_only ? offset : 0;
-	pg.offset = open_only ? 0 : offset;
+	/* open ones by default (the store's "open" filter), one state, or all */
+	const char *filter = state ? state : all ? NULL : STORE_STATE_OPEN;
+	pg.offset = offset;
 	left = limit > 0 ? limit : -1; /* -1: no --limit */
 	while (left != 0) {
 		struct store_incidents l;
 
-		pg.limit = !open_only && left > 0 && left < RW_STORE_PAGE_MAX ? left
-									      : RW_STORE_PAGE_MAX;
-		if (store_incidents_list(st, state, &pg, &l) < 0) {
+		pg.limit = left > 0 && left < RW_STORE_PAGE_MAX ? left : RW_STORE_PAGE_MAX;
+		if (store_incidents_list(st, filter, &pg, &l) < 0) {
 			fprintf(stderr, "relaywatch incidents: %s\n", store_error(st));
 			rc = EXIT_RUNTIME;
 			break;
 		}
 		for (size_t i = 0; i < l.n && left != 0; i++) {
-			if (open_only && l.v[i].closed_ms != 0)
-				continue;
-			if (skip > 0) {
-				skip--;
-				continue;
-			}
 			if (json)
 				print_json(incident_json(&l.v[i]));
 			else
