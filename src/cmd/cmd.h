@@ -31,6 +31,9 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags
@@ -38,6 +41,10 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx);
  * EXIT_USAGE after a message on stderr */
 int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
 		      const char *canary_arg, char **listen, char **canary);
+
+/* cmd_read_secret - the first line of a file (a password), without its
+ * line end; owned, NULL when unreadable (cmd_notify.c) */
+char *cmd_read_secret(const char *path);
 
 struct store;
 /* cmd_store_open - the --db store (NULL: the default one) at the current

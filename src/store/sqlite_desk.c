@@ -55,6 +55,8 @@ enum dstmt {
 	D_INCIDENTS_ALL,
 	D_INCIDENTS_STATE,
 	D_INCIDENTS_OF,
+	D_INCIDENTS_OPEN,
+	D_COUNT_OPEN,
 	D_COUNT_ALL,
 	D_COUNT_STATE,
 	D_EVENT_ADD,
@@ -150,6 +152,10 @@ static const struct {
     [D_INCIDENTS_OF] = {"incidents of",
                         "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
                         " ORDER BY id DESC LIMIT $2 OFFSET $3"},
+    [D_INCIDENTS_OPEN] = {"incidents list",
+                          "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
+                          " ORDER BY id DESC LIMIT $1 OFFSET $2"},
+    [D_COUNT_OPEN] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE closed_ms = 0"},
     [D_COUNT_ALL] = {"incidents count", "SELECT COUNT(*) FROM incidents"},
     [D_COUNT_STATE] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE state = $1"},
     [D_EVENT_ADD] = {"event add", "INSERT INTO events (incident, at_ms, kind, detail)"
@@ -639,12 +645,13 @@ static int dk_incidents_list(struct store *st, const char *state, const struct s
                              struct store_incidents *out)
 {
 	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = prep(s, state ? D_INCIDENTS_STATE : D_INCIDENTS_ALL);
+	int open = state && strcmp(state, STORE_STATE_OPEN) == 0;
+	sqlite3_stmt *q = prep(s, open ? D_INCIDENTS_OPEN : state ? D_INCIDENTS_STATE : D_INCIDENTS_ALL);
 	int i = 1;
 
 	if (q == NULL)
 		return -1;
-	if (state != NULL)
+	if (state != NULL && !open)
 		sqlite_bind_text(q, i++, state, NULL);
 	sqlite3_bind_int64(q, i++, pg->limit);
 	sqlite3_bind_int64(q, i, pg->offset);
@@ -670,11 +677,12 @@ static int dk_incidents_of(struct store *st, const char *addr, const struct stor
 static int dk_incidents_count(struct store *st, const char *state, int64_t *n)
 {
 	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = prep(s, state ? D_COUNT_STATE : D_COUNT_ALL);
+	int open = state && strcmp(state, STORE_STATE_OPEN) == 0;
+	sqlite3_stmt *q = prep(s, open ? D_COUNT_OPEN : state ? D_COUNT_STATE : D_COUNT_ALL);
 
 	if (q == NULL)
 		return -1;
-	if (state != NULL)
+	if (state != NULL && !open)
 		sqlite_bind_text(q, 1, state, NULL);
 	if (sqlite3_step(q) != SQLITE_ROW)
 		return sqlite_finish(q, sqlite_fail(s, "incidents count"));

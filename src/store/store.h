@@ -254,6 +254,10 @@ struct store_event {
 	const char *kind;   /* incident_event_name(), an action's name, "note" ... */
 	const char *detail; /* JSON; NULL = "{}" */
 };
+/* The state filter of incidents_list / incidents_count meaning every
+ * incident not closed (any open state) */
+#define STORE_STATE_OPEN "open"
+
 /* The event kind report counts as an escalation (incident_act_name(ACT_ESCALATE)) */
 #define STORE_EVENT_ESCALATE "escalate"
 

@@ -14,8 +14,8 @@
 #   4. one recipient refused (550) next to an accepted one: exit 1, the
 #      refused one named; all refused: permanent failure, exit 1
 #   5. the smarthost down (connection refused): temporary failure, exit 75
-# AUTH is not tested here: no SASL server is installed (no saslpasswd2 for
-# sasldb, no dovecot); test_submit covers AUTH PLAIN and LOGIN by script.
+# AUTH PLAIN and LOGIN against a real SASL server (Cyrus, sasldb) are
+# notify_auth.sh's; test_submit covers them by script.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/postfix.sh"
