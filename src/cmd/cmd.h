@@ -39,6 +39,10 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
 		      const char *canary_arg, char **listen, char **canary);
 
+/* cmd_read_secret - the first line of a file (a password), without its
+ * line end; owned, NULL when unreadable (cmd_notify.c) */
+char *cmd_read_secret(const char *path);
+
 struct store;
 /* cmd_store_open - the --db store (NULL: the default one) at the current
  * schema, or NULL after a message with *rc set; create 0: a missing

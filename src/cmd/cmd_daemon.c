@@ -360,7 +360,8 @@ static void job_env_of(const struct daemon *dm, struct job_env *e)
 {
 	*e = (struct job_env){ .self = "/proc/self/exe", .config_path = dm->config_path,
 			       .db = dm->db, .dir = dm->statedir,
-			       .scan_args = dm->ctx->cfg->scan_args, .max_retests = 8 };
+			       .scan_args = dm->ctx->cfg->scan_args, .canary = dm->canary,
+			       .max_retests = 8 };
 }
 
 /* reload - the configuration and the desk again; the old ones stay on error */

@@ -90,8 +90,8 @@ static int read_all(FILE *fp, struct dbuf *b)
 	return ferror(fp) ? -1 : 0;
 }
 
-/* read_pass - the first line of a file, without its end */
-static char *read_pass(const char *path)
+/* cmd_read_secret - the first line of a file, without its end (cmd.h) */
+char *cmd_read_secret(const char *path)
 {
 	FILE *fp = fopen(path, "r");
 	char line[1024];
@@ -102,7 +102,9 @@ static char *read_pass(const char *path)
 		line[0] = '\0';
 	fclose(fp);
 	line[strcspn(line, "\r\n")] = '\0';
-	return xstrdup(line);
+	char *s = xstrdup(line);
+	memset(line, 0, sizeof(line));
+	return s;
 }
 
 /* make_msgid - <time.random@domain of the sender> */
@@ -275,7 +277,7 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 			goto out;
 		}
 	}
-	if (passfile && (pass = read_pass(passfile)) == NULL) {
+	if (passfile && (pass = cmd_read_secret(passfile)) == NULL) {
 		fprintf(stderr, "relaywatch notify-test: --auth-pass-file %s: unreadable\n", passfile);
 		goto out;
 	}

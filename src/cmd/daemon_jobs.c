@@ -77,6 +77,7 @@ static void env_free(struct job_env *e)
 	free((char *)e->db);
 	free((char *)e->dir);
 	free((char *)e->scan_args);
+	free((char *)e->canary);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -85,7 +86,8 @@ void jobs_configure(struct jobs *j, const struct job_env *env)
 	struct job_env e = {
 		.self = dup_or_null(env->self), .config_path = dup_or_null(env->config_path),
 		.db = dup_or_null(env->db), .dir = dup_or_null(env->dir),
-		.scan_args = dup_or_null(env->scan_args), .max_retests = env->max_retests,
+		.scan_args = dup_or_null(env->scan_args), .canary = dup_or_null(env->canary),
+		.max_retests = env->max_retests,
 	};
 
 	if (e.max_retests <= 0 || e.max_retests > JOBS_MAX - 1)
@@ -169,10 +171,16 @@ static pid_t spawn(struct jobs *j, struct job *job, const char *const *extra, si
 	av[n++] = "--db";
 	av[n++] = j->env.db;
 	av[n++] = "-v"; /* transcripts in the stored evidence: notices quote them */
+	if (j->env.canary) {
+		av[n++] = "--canary"; /* the domain the daemon's sink accepts */
+		av[n++] = j->env.canary;
+	}
 	av[n++] = "--id-file";
 	av[n++] = job->idfile;
-	n += split_args(j->env.scan_args, &argbuf, av + n, JOBS_ARGS_MAX - n - nextra);
-	for (size_t i = 0; i < nextra && n < JOBS_ARGS_MAX + 15; i++)
+	/* room: the extra flags always fit; scan_args takes what is left */
+	size_t room = n + nextra < JOBS_ARGS_MAX ? JOBS_ARGS_MAX - n - nextra : 0;
+	n += split_args(j->env.scan_args, &argbuf, av + n, room);
+	for (size_t i = 0; i < nextra && n < sizeof(av) / sizeof(av[0]) - 1; i++)
 		av[n++] = extra[i];
 	av[n] = NULL;
 	pid = fork();
@@ -266,6 +274,26 @@ int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned por
 	return 0;
 }
 
+/* write_targets - one target a line, from a space-separated list */
+static int write_targets(const char *path, const char *targets)
+{
+	FILE *fp = fopen(path, "w");
+	int bad = 0;
+
+	if (fp == NULL)
+		return -1;
+	for (const char *p = targets ? targets : ""; *p;) {
+		size_t k = strcspn(p, " \t,");
+		if (k)
+			bad |= fprintf(fp, "%.*s\n", (int)k, p) < 0;
+		p += k;
+		p += strspn(p, " \t,");
+	}
+	if (fclose(fp) != 0 || bad)
+		return -1;
+	return 0;
+}
+
 int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *exclude,
 	       int64_t resume)
 {
@@ -292,7 +320,16 @@ int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const cha
 			extra[n++] = "--exclude";
 			extra[n++] = exclude;
 		}
-		n += split_args(targets, &tbuf, extra + n, JOBS_ARGS_MAX - n - 16);
+		/* the targets go in a file (-iL): a sweep may list thousands */
+		tbuf = xasprintf("%s/sweep-targets.txt", j->env.dir);
+		if (write_targets(tbuf, targets) < 0) {
+			rw_log(LOG_ERR, "jobs event=sweep-failed file=%s error=\"%s\"", tbuf,
+			       strerror(errno));
+			free(tbuf);
+			return -1;
+		}
+		extra[n++] = "-iL";
+		extra[n++] = tbuf;
 	}
 	job->pid = spawn(j, job, extra, n);
 	free(tbuf);

@@ -23,6 +23,7 @@ struct job_env {
 	const char *db;          /* --db */
 	const char *dir;         /* where id files go (exists, writable) */
 	const char *scan_args;   /* extra flags, split on spaces; NULL none */
+	const char *canary;      /* --canary: the daemon's sink's domain */
 	int max_retests;         /* retests at once */
 };
 

@@ -35,6 +35,7 @@
  *	RFC 5321, RFC 3207, RFC 4954 (through submit).
  */
 #include "daemon_outbox.h"
+#include "cmd.h"
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/netaddr.h"
@@ -81,20 +82,6 @@ struct outbox_sender {
 	struct event *next; /* deferred: claim the next one */
 };
 
-static char *read_first_line(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char line[1024];
-
-	if (fp == NULL)
-		return NULL;
-	if (fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	line[strcspn(line, "\r\n")] = '\0';
-	return xstrdup(line);
-}
-
 static void on_next(evutil_socket_t fd, short what, void *arg);
 
 struct outbox_sender *outbox_sender_new(struct event_base *base, struct store *st,
@@ -130,7 +117,7 @@ struct outbox_sender *outbox_sender_new(struct event_base *base, struct store *s
 	}
 	if (cfg->smarthost_auth_user) {
 		o->user = xstrdup(cfg->smarthost_auth_user);
-		if ((o->pass = read_first_line(cfg->smarthost_auth_pass_file)) == NULL) {
+		if ((o->pass = cmd_read_secret(cfg->smarthost_auth_pass_file)) == NULL) {
 			snprintf(err, errlen, "smarthost_auth_pass_file %s: unreadable",
 				 cfg->smarthost_auth_pass_file);
 			return outbox_sender_free(o);

@@ -908,53 +908,59 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 	return r < 0 ? -1 : r == 2 ? 0 : 1;
 }
 
-int desk_scan(struct desk *d, const struct target_result *r, long long now_ms, int64_t *incident)
+/* scan_step, result_step - a sweep's or a test's result, in either form (c) */
+static int scan_step(struct desk *d, struct ctx *c, const char *addr, unsigned port,
+		     enum verdict v, long long now_ms, int64_t *incident)
 {
-	struct ctx c = { .r = r };
 	int64_t id = 0;
-	int rv = apply(d, &id, r->addr, r->port ? r->port : 25, incident_event_for(r->verdict, 1),
-		       &c, now_ms, NULL, NULL);
+	int rv = apply(d, &id, addr, port ? port : 25, incident_event_for(v, 1), c, now_ms, NULL,
+		       NULL);
 
 	if (incident)
 		*incident = id;
 	return rv < 0 ? -1 : rv == 2 ? 0 : 1;
+}
+
+static int result_step(struct desk *d, struct ctx *c, int64_t incident_id, enum verdict v,
+		       long long now_ms)
+{
+	int64_t id = incident_id;
+
+	if (incident_id <= 0)
+		return fail(d, "incident %lld: no such incident", (long long)incident_id);
+	int rv = apply(d, &id, NULL, 0, incident_event_for(v, 0), c, now_ms, NULL, NULL);
+	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+}
+
+int desk_scan(struct desk *d, const struct target_result *r, long long now_ms, int64_t *incident)
+{
+	struct ctx c = { .r = r };
+
+	return scan_step(d, &c, r->addr, r->port, r->verdict, now_ms, incident);
 }
 
 int desk_result(struct desk *d, int64_t incident_id, const struct target_result *r,
 		long long now_ms)
 {
 	struct ctx c = { .r = r };
-	int64_t id = incident_id;
 
-	if (incident_id <= 0)
-		return fail(d, "incident %lld: no such incident", (long long)incident_id);
-	int rv = apply(d, &id, NULL, 0, incident_event_for(r->verdict, 0), &c, now_ms, NULL, NULL);
-	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+	return result_step(d, &c, incident_id, r->verdict, now_ms);
 }
 
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
 		      int64_t *incident)
 {
 	struct ctx c = { .f = f };
-	int64_t id = 0;
-	int rv = apply(d, &id, f->addr, f->port ? f->port : 25, incident_event_for(f->verdict, 1),
-		       &c, now_ms, NULL, NULL);
 
-	if (incident)
-		*incident = id;
-	return rv < 0 ? -1 : rv == 2 ? 0 : 1;
+	return scan_step(d, &c, f->addr, f->port, f->verdict, now_ms, incident);
 }
 
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
 			long long now_ms)
 {
 	struct ctx c = { .f = f };
-	int64_t id = incident_id;
 
-	if (incident_id <= 0)
-		return fail(d, "incident %lld: no such incident", (long long)incident_id);
-	int rv = apply(d, &id, NULL, 0, incident_event_for(f->verdict, 0), &c, now_ms, NULL, NULL);
-	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+	return result_step(d, &c, incident_id, f->verdict, now_ms);
 }
 
 int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms)
