@@ -288,7 +288,15 @@ static void test_university(void **state)
 		fail_msg("repaired notice: want the retest's verdict and the kept evidence:\n%s",
 			 m->body);
 	store_outboxes_free(&l);
-	expect_notice(f, inc, "repaired", "alice@example.org", "Block lifted");
+	/* the complainant: the outcome, not the admin's letter (advice, contact) */
+	expect_notice(f, inc, "repaired", "alice@example.org", "Your report about 192.0.2.7: repaired");
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	m = find_notice(&l, "repaired", "alice@", "repaired");
+	assert_non_null(m);
+	if (!strstr(m->body, "found it closed") || strstr(m->body, "Keep it closed") ||
+	    strstr(m->body, "Example Hosting"))
+		fail_msg("repaired notice to the complainant:\n%s", m->body);
+	store_outboxes_free(&l);
 
 	/* over: nothing due, nothing queued again */
 	size_t final = outbox_n(f, inc);
