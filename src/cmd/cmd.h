@@ -31,6 +31,9 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags

@@ -14,19 +14,31 @@
  *	the raw message and its Message-ID (else its SHA-256) as the key, so
  *	the same report delivered twice is kept once. add records a complaint typed in by
  *	hand (a phone call, a web form) about ADDR, with the message it
- *	came with when there is one. Both print what was kept. Opening the
- *	incident and the policy's steps belong to the desk (not wired yet).
+ *	came with when there is one. When the configuration names a policy,
+ *	a complaint kept (or kept before but not yet attached) goes to the
+ *	desk (cmd_desk_open, desk_complaint at the wall clock's time), which
+ *	opens or finds the incident of its address and port and runs the
+ *	policy's steps; without one it is only kept, and stderr says so.
+ *	Both print what was kept and its incident ("incident" in --json,
+ *	null when none; a report delivered twice names the incident it is
+ *	attached to). --db, else the `db` key, names the store.
  * DIAGNOSTICS
  *	Exit 0 kept (or already kept), 2 usage or a message that is not a
- *	usable complaint (the reason on stderr), 3 store errors.
+ *	usable complaint (the reason on stderr), or a configuration problem
+ *	of the desk (bad policy or templates: the complaint is kept), 3 store
+ *	or desk errors (a complaint kept before the desk failed stays kept).
  * LIMITS
  *	RW_COMPLAINT_MAX bytes of message.
  */
 #include "../core/limits.h"
 #include "../desk/complaint.h"
+#include "../desk/desk.h"
+#include "../desk/deskclock.h"
 #include "../scan/ipset.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "cmd_desk.h"
+#include "output.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* usage - the complaint subcommands */
 static void usage(FILE *fp)
@@ -44,7 +55,9 @@ static void usage(FILE *fp)
 		    "       relaywatch complaint add ADDR [--db PATH] [--from MAILBOX] [--file MESSAGE] "
 		    "[--json]\n\n"
 		    "import: an ARF (RFC 5965), X-ARF or plain complaint message on stdin.\n"
-		    "exit status: 0 kept, 2 usage or not a usable complaint, 3 store error.\n");
+		    "With `policy` in the configuration the complaint opens (or joins) an incident.\n"
+		    "exit status: 0 kept, 2 usage, not a usable complaint or a bad policy,\n"
+		    "3 store or desk error.\n");
 }
 
 /* slurp - the whole stream, at most RW_COMPLAINT_MAX + 1 bytes (so an
@@ -94,33 +107,89 @@ static void message_id(const char *msg, size_t len, char *buf, size_t blen)
 	}
 }
 
-/* keep - one complaint into the store; prints it; an exit status */
-static int keep(struct store *st, const struct store_complaint *sc, int json)
+/* to_desk - the kept complaint id (dup: kept before) to the desk at now
+ * (ms), when a policy is configured; *incident its incident (0 none); an
+ * exit status */
+static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int dup,
+		   long long now, int64_t *incident)
 {
-	int64_t id = 0;
-	int r = store_complaint_add(st, sc, &id);
+	struct desk *d;
+	int r, rc;
+
+	*incident = 0;
+	if (dup) { /* attached already: the desk has seen it */
+		struct store_complaints l;
+
+		if ((r = store_complaint_get(st, id, &l)) < 0) {
+			fprintf(stderr, "relaywatch complaint: store: %s\n", store_error(st));
+			return EXIT_RUNTIME;
+		}
+		*incident = r > 0 ? l.v[0].incident : 0;
+		store_complaints_free(&l);
+		if (*incident > 0)
+			return EXIT_CLEAN;
+	}
+	if (ctx->cfg->policy == NULL) {
+		fprintf(stderr, "relaywatch complaint: no policy configured (`policy = FILE`), so "
+				"no incident was opened\n");
+		return EXIT_CLEAN;
+	}
+	if ((d = cmd_desk_open("complaint", ctx, st, &rc)) == NULL)
+		return rc;
+	r = desk_complaint(d, id, now, incident);
+	rc = EXIT_CLEAN;
+	if (r < 0) {
+		fprintf(stderr, "relaywatch complaint: complaint %lld kept, but the desk failed: %s\n",
+			(long long)id, desk_error(d));
+		*incident = 0;
+		rc = EXIT_RUNTIME;
+	} else if (r == 0) {
+		fprintf(stderr, "relaywatch complaint: the policy opens no incident on complaints\n");
+		*incident = 0;
+	}
+	desk_free(d);
+	return rc;
+}
+
+/* keep - one complaint into the store and to the desk; prints it; an
+ * exit status */
+static int keep(struct store *st, const struct cmd_ctx *ctx, const struct store_complaint *sc,
+		int json)
+{
+	int64_t id = 0, incident = 0;
+	int r = store_complaint_add(st, sc, &id), rc;
 
 	if (r < 0) {
 		fprintf(stderr, "relaywatch complaint: store: %s\n", store_error(st));
 		return EXIT_RUNTIME;
 	}
+	rc = to_desk(st, ctx, id, r == 0, sc->received_ms, &incident);
 	if (json) {
-		json_t *o = json_pack("{s:I, s:b, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t)id,
-				      "duplicate", r == 0, "addr", sc->addr, "port", (int)sc->port,
-				      "reporter", sc->reporter ? sc->reporter : "", "kind",
-				      sc->kind ? sc->kind : "", "summary", sc->summary ? sc->summary : "");
-		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_t *o = json_object();
+		char *s;
 
-		if (s)
+		/* the reporter and summary are anyone's bytes: never lose the line */
+		json_object_set_new(o, "id", json_integer(id));
+		json_object_set_new(o, "duplicate", json_boolean(r == 0));
+		json_object_set_new(o, "addr", output_json_text(sc->addr));
+		json_object_set_new(o, "port", json_integer(sc->port));
+		json_object_set_new(o, "reporter", output_json_text(sc->reporter ? sc->reporter : ""));
+		json_object_set_new(o, "kind", output_json_text(sc->kind ? sc->kind : ""));
+		json_object_set_new(o, "summary", output_json_text(sc->summary ? sc->summary : ""));
+		json_object_set_new(o, "incident", incident > 0 ? json_integer(incident) : json_null());
+		if ((s = o ? json_dumps(o, JSON_COMPACT) : NULL) != NULL)
 			puts(s);
 		free(s);
 		json_decref(o);
 	} else {
-		printf("complaint %lld%s: %s%s%.0u from %s (%s)\n", (long long)id,
+		printf("complaint %lld%s: %s%s%.0u from %s (%s)", (long long)id,
 		       r == 0 ? " (already kept)" : "", sc->addr, sc->port ? " port " : "", sc->port,
 		       sc->reporter && sc->reporter[0] ? sc->reporter : "?", sc->kind);
+		if (incident > 0)
+			printf("; incident %lld", (long long)incident);
+		putchar('\n');
 	}
-	return EXIT_CLEAN;
+	return rc;
 }
 
 /* cmd_complaint - import, add */
@@ -140,7 +209,6 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 	struct store *st = NULL;
 	struct ipset_addr a;
 
-	(void)ctx;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
@@ -187,7 +255,7 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 			goto out;
 		}
 	}
-	if ((st = cmd_store_open("complaint", db, 1, &rc)) == NULL)
+	if ((st = cmd_store_open("complaint", cmd_desk_db(ctx, db), 1, &rc)) == NULL)
 		goto out;
 	message_id(msg ? msg : "", len, ref, sizeof(ref));
 	if (ref[0] == '\0' && msg) {
@@ -201,8 +269,10 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 				snprintf(ref + 7 + 2 * i, 3, "%02x", md[i]);
 		}
 	}
+	/* the desk's clock, in ms: the complaint sorts before what it causes */
+	struct deskclock clk = deskclock_system();
 	struct store_complaint sc = {
-		.received_ms = (int64_t)time(NULL) * 1000,
+		.received_ms = deskclock_now(&clk),
 		.reporter = from ? from : cp ? cp->reporter : "",
 		.addr = cp ? cp->ip : ip,
 		.port = cp ? cp->port : 0,
@@ -210,7 +280,7 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 		.summary = cp ? cp->summary : "entered by hand",
 		.raw = msg, .raw_len = msg ? len : 0, .ref = ref,
 	};
-	rc = keep(st, &sc, json);
+	rc = keep(st, ctx, &sc, json);
 out:
 	store_close(st);
 	complaint_free(cp);

@@ -595,7 +595,6 @@ static int carry_out(struct desk *d, const struct store_incident *row, const str
 	struct store_action req = { .incident = row->id, .addr = row->addr, .requested_ms = now };
 	struct store_event ev = { .incident = row->id, .at_ms = now,
 				  .kind = incident_act_name(a->kind) };
-	char det[512];
 	json_t *o = json_object();
 
 	switch (a->kind) {
@@ -631,10 +630,10 @@ static int carry_out(struct desk *d, const struct store_incident *row, const str
 	}
 	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	snprintf(det, sizeof(det), "%s", text ? text : "{}");
+	ev.detail = text ? text : "{}";
+	int added = store_event_add(d->st, &ev, NULL);
 	free(text);
-	ev.detail = det;
-	if (store_event_add(d->st, &ev, NULL) < 0)
+	if (added < 0)
 		return store_fail(d, "event_add");
 	if (req.kind != NULL && store_action_add(d->st, &req, NULL) < 0)
 		return store_fail(d, "action_add");
@@ -691,6 +690,26 @@ static char *contact_snapshot(struct desk *d, const char *addr)
 	return text ? text : xstrdup("{}");
 }
 
+/* jtext - a JSON string of any bytes: invalid UTF-8 bytes as \\xNN */
+static json_t *jtext(const char *str)
+{
+	json_t *j = json_string(str ? str : "");
+	struct dbuf b;
+
+	if (j != NULL)
+		return j;
+	dbuf_init(&b, 0);
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p < 0x80)
+			dbuf_add(&b, p, 1);
+		else
+			dbuf_printf(&b, "\\x%02x", *p);
+	}
+	j = json_string(dbuf_str(&b));
+	dbuf_free(&b);
+	return j ? j : json_string("");
+}
+
 /* the result at hand, whichever form it came in */
 static int ctx_has_result(const struct ctx *c)
 {
@@ -742,7 +761,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 	struct mstate s;
 	struct incident_out out;
 	int found, rv = -1, opening = 0;
-	char *machine = NULL, *contact = NULL, det[1024];
+	char *machine = NULL, *contact = NULL, *det = NULL;
 
 	memset(&row, 0, sizeof(row));
 	memset(&s, 0, sizeof(s));
@@ -798,17 +817,17 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		if (c->complaint_id)
 			json_object_set_new(o, "complaint", json_integer(c->complaint_id));
 		if (c->user)
-			json_object_set_new(o, "user", json_string(c->user));
+			json_object_set_new(o, "user", jtext(c->user));
 		if (c->text)
-			json_object_set_new(o, "text", json_string(c->text));
+			json_object_set_new(o, "text", jtext(c->text));
 		if (ctx_has_result(c)) {
 			json_object_set_new(o, "verdict", json_string(verdict_name(ctx_verdict(c))));
-			json_object_set_new(o, "reason", json_string(ctx_reason(c)));
+			json_object_set_new(o, "reason", jtext(ctx_reason(c)));
 		}
-		char *t = json_dumps(o, JSON_COMPACT);
+		det = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
-		snprintf(det, sizeof(det), "%s", t ? t : "{}");
-		free(t);
+		if (det == NULL)
+			det = xstrdup("{}");
 	}
 	struct store_event e = { .at_ms = now, .kind = incident_event_name(ev), .detail = det };
 	unsigned flags = 0;
@@ -876,6 +895,7 @@ out:
 	json_decref(c->cur);
 	c->cur = NULL;
 	free(machine);
+	free(det);
 	free(contact);
 	return rv;
 }
