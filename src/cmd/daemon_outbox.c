@@ -74,6 +74,7 @@ struct outbox_sender {
 	struct store_outbox m;
 	int busy;
 	struct submit *s;
+	struct submit_config sc; /* s borrows it for the whole session */
 	struct submit_io *io;
 	struct submit_io_env env;
 	char *rcptbuf;
@@ -257,14 +258,14 @@ static int start(struct outbox_sender *o)
 	for (char *save = NULL, *t = strtok_r(o->rcptbuf, " ,;\t", &save);
 	     t != NULL && n < RW_MAIL_RCPT_MAX; t = strtok_r(NULL, " ,;\t", &save))
 		o->rcpt[n++] = t;
-	struct submit_config sc = {
+	o->sc = (struct submit_config){
 		.helo = o->helo, .tls = o->tls, .user = o->user, .pass = o->pass,
 		.auth_mech = o->mech, .mail_from = o->from_addr, .rcpt = o->rcpt, .nrcpt = n,
 		.data = o->m.body, .data_len = strlen(o->m.body),
 		.reply_timeout_ms = RW_MAIL_REPLY_TIMEOUT * 1000,
 		.dot_timeout_ms = RW_MAIL_DOT_TIMEOUT * 1000,
 	};
-	if ((o->s = submit_new(&sc, err, sizeof(err))) == NULL) {
+	if ((o->s = submit_new(&o->sc, err, sizeof(err))) == NULL) {
 		rw_log(LOG_ERR, "outbox event=failed msg=%lld error=\"%s\"", (long long)o->m.id, err);
 		store_outbox_failed(o->st, o->m.id, err);
 		record(o, "notice-failed", "{\"why\":\"unusable message\"}");
