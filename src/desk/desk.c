@@ -467,6 +467,8 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 					   row->port);
 	}
 	template_vars_setf(v, "incident.id", "%lld", (long long)row->id);
+	/* a repair during the grace lifts no block: the notice says which */
+	template_vars_set(v, "was_blocked", s->m.blocked_ms > 0 ? "yes" : NULL);
 	iso(buf, sizeof(buf), s->m.opened_ms);
 	template_vars_set(v, "incident.opened", buf);
 	template_vars_set(v, "incident.state", incident_state_name(s->m.state));

@@ -438,6 +438,41 @@ static void test_finding_evidence(void **state)
 	fx_free(f);
 }
 
+/* a repair found during the grace: repaired, and the notice lifts no block */
+static void test_repair_in_grace(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	struct calls c = { 0 };
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = { .received_ms = now, .reporter = "erin@example.org",
+				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
+				      .summary = "spam", .ref = "<r4@example.org>" };
+
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
+	due(f, now, &c);
+	feed(f, inc, V_OPEN, now);
+	struct store_outboxes l;
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	const struct store_outbox *m = find_notice(&l, "confirmed", "admin@", "Test results");
+	assert_non_null(m);
+	assert_int_equal(desk_notice_sent(f->d, m, now), 1);
+	store_outboxes_free(&l);
+	now += 6 * HOUR;
+	int before = c.n;
+	due(f, now, &c);
+	assert_int_equal(c.n, before + 1);
+	feed(f, inc, V_CLOSED, now);
+	expect_state(f, inc, "repaired");
+	assert_int_equal(actions_n(f, "unblock"), 0);
+	expect_notice(f, inc, "repaired", "admin@example.net", "Repaired: 192.0.2.7");
+	char *b = body_of(f, inc, "repaired", "admin@");
+	expect_in(b, "no block will follow");
+	free(b);
+	fx_free(f);
+}
+
 /* operator commands: note, retest, close; a blocked incident cannot be closed */
 static void test_commands(void **state)
 {
@@ -475,6 +510,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finding_evidence),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_repair_in_grace),
 		cmocka_unit_test(test_university),
 		cmocka_unit_test(test_isp_ladder),
 	};
