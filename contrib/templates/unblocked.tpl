@@ -1,12 +1,12 @@
-# To the host's administrator: a retest passed, the block is lifted.
-Subject: [incident {{incident.id}}] Block lifted for {{host.addr}}
+# To the host's administrator: a retest passed; the block, if there was one, is lifted.
+Subject: [incident {{incident.id}}] {{#if was_blocked}}Block lifted for{{else}}Repaired:{{/if}} {{host.addr}}
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: unblocked
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 
-our retest of {{host.addr}} found it {{verdict}} ({{reason}}), so the block
-is lifted (incident {{incident.id}}). Thank you for the repair.
+our retest of {{host.addr}} found it {{verdict}} ({{reason}}), so {{#if was_blocked}}the block
+is lifted{{else}}no block will follow{{/if}} (incident {{incident.id}}). Thank you for the repair.
 
 For the record, the relaying we found before:
 {{#if tests_worked}}  {{tests_worked}}

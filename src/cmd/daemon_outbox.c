@@ -73,8 +73,8 @@ struct outbox_sender {
 	/* the session in flight */
 	struct store_outbox m;
 	int busy;
-	struct submit_config sc; /* submit_new borrows it for the session */
 	struct submit *s;
+	struct submit_config sc; /* s borrows it for the whole session */
 	struct submit_io *io;
 	struct submit_io_env env;
 	char *rcptbuf;

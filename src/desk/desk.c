@@ -434,16 +434,25 @@ static int rcpt_list(struct desk *d, const struct store_incident *row, enum poli
 }
 
 static void set_vars(struct desk *d, struct template_vars *v, const struct store_incident *row,
-		     const struct mstate *s, const struct ctx *c, const char *rcpts)
+		     const struct mstate *s, const struct ctx *c, enum policy_step step,
+		     const char *rcpts)
 {
+	static const char *const retest_keys[] = { "verdict", "reason", "tested_at" };
 	char buf[256], cname[256];
 
-	const json_t *evo = c->cur ? c->cur : s->evidence;
+	/* the repaired notice quotes, for the record, the relaying found
+	 * before (the kept evidence) and says what the repairing retest
+	 * found: that retest's own tests and transcript show only refusals */
+	int record = step == STEP_REPAIRED && c->cur != NULL && s->evidence != NULL;
+	const json_t *evo = record ? s->evidence : c->cur ? c->cur : s->evidence;
 	if (evo != NULL) {
 		const char *k;
 		json_t *x;
 		json_object_foreach((json_t *)evo, k, x)
 			template_vars_set(v, k, json_string_value(x));
+		for (size_t i = 0; record && i < sizeof(retest_keys) / sizeof(retest_keys[0]); i++)
+			template_vars_set(v, retest_keys[i],
+					  json_string_value(json_object_get(c->cur, retest_keys[i])));
 	} else {
 		template_vars_set(v, "host.addr", row->addr);
 		template_vars_setf(v, "host.port", "%u", row->port);
@@ -458,6 +467,8 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 					   row->port);
 	}
 	template_vars_setf(v, "incident.id", "%lld", (long long)row->id);
+	/* a repair during the grace lifts no block: the notice says which */
+	template_vars_set(v, "was_blocked", s->m.blocked_ms > 0 ? "yes" : NULL);
 	iso(buf, sizeof(buf), s->m.opened_ms);
 	template_vars_set(v, "incident.opened", buf);
 	template_vars_set(v, "incident.state", incident_state_name(s->m.state));
@@ -532,7 +543,7 @@ static int notify(struct desk *d, const struct store_incident *row, const struct
 	}
 	v = xmalloc(sizeof(*v));
 	template_vars_init(v);
-	set_vars(d, v, row, s, c, dbuf_str(&rc));
+	set_vars(d, v, row, s, c, a->step, dbuf_str(&rc));
 	dbuf_init(&hdr, 0);
 	dbuf_init(&body, 0);
 	dbuf_init(&msg, 0);

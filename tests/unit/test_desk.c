@@ -100,6 +100,20 @@ static void result(struct target_result *r, const char *addr, enum verdict v, co
 	snprintf(r->reason, sizeof(r->reason), "%s", why);
 }
 
+/* feed_tr - desk_result of a fresh result with verdict v and, when not
+ * NULL, this transcript */
+static void feed_tr(struct fx *f, int64_t inc, enum verdict v, long long now, const char *tr)
+{
+	struct target_result r;
+
+	result(&r, "192.0.2.7", v, v == V_OPEN ? "test plain reached the sink" : "all refused");
+	if (tr)
+		dbuf_adds(&r.transcript, tr);
+	if (desk_result(f->d, inc, &r, now) < 0)
+		fail_msg("desk_result: %s", desk_error(f->d));
+	result_clear(&r);
+}
+
 /* feed - desk_result of a fresh result with verdict v */
 static void feed(struct fx *f, int64_t inc, enum verdict v, long long now)
 {
@@ -234,7 +248,7 @@ static void test_university(void **state)
 		due(f, now, &c);
 		if (c.n > before) {
 			retests++;
-			feed(f, inc, V_OPEN, now);
+			feed_tr(f, inc, V_OPEN, now, "S: 250 2.0.0 Ok: queued as OPEN1\n");
 		}
 		expect_state(f, inc, "notified");
 	}
@@ -260,11 +274,29 @@ static void test_university(void **state)
 		due(f, now, &c);
 	}
 	assert_int_equal(c.n, before + 1);
-	feed(f, inc, V_CLOSED, now);
+	feed_tr(f, inc, V_CLOSED, now, "S: 554 5.7.1 <x>: Relay access denied\n");
 	expect_state(f, inc, "repaired");
 	assert_int_equal(actions_n(f, "unblock"), 1);
 	expect_notice(f, inc, "repaired", "admin@example.net", "Block lifted for 192.0.2.7");
-	expect_notice(f, inc, "repaired", "alice@example.org", "Block lifted");
+	/* the retest's verdict, and for the record the relaying found before,
+	 * not the repairing retest's refusals */
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	m = find_notice(&l, "repaired", "admin@", "Block lifted");
+	assert_non_null(m);
+	if (!strstr(m->body, "found it closed (all refused)") || !strstr(m->body, "queued as OPEN1") ||
+	    strstr(m->body, "Relay access denied"))
+		fail_msg("repaired notice: want the retest's verdict and the kept evidence:\n%s",
+			 m->body);
+	store_outboxes_free(&l);
+	/* the complainant: the outcome, not the admin's letter (advice, contact) */
+	expect_notice(f, inc, "repaired", "alice@example.org", "Your report about 192.0.2.7: repaired");
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	m = find_notice(&l, "repaired", "alice@", "repaired");
+	assert_non_null(m);
+	if (!strstr(m->body, "found it closed") || strstr(m->body, "Keep it closed") ||
+	    strstr(m->body, "Example Hosting"))
+		fail_msg("repaired notice to the complainant:\n%s", m->body);
+	store_outboxes_free(&l);
 
 	/* over: nothing due, nothing queued again */
 	size_t final = outbox_n(f, inc);
@@ -406,6 +438,41 @@ static void test_finding_evidence(void **state)
 	fx_free(f);
 }
 
+/* a repair found during the grace: repaired, and the notice lifts no block */
+static void test_repair_in_grace(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	struct calls c = { 0 };
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = { .received_ms = now, .reporter = "erin@example.org",
+				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
+				      .summary = "spam", .ref = "<r4@example.org>" };
+
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
+	due(f, now, &c);
+	feed(f, inc, V_OPEN, now);
+	struct store_outboxes l;
+	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
+	const struct store_outbox *m = find_notice(&l, "confirmed", "admin@", "Test results");
+	assert_non_null(m);
+	assert_int_equal(desk_notice_sent(f->d, m, now), 1);
+	store_outboxes_free(&l);
+	now += 6 * HOUR;
+	int before = c.n;
+	due(f, now, &c);
+	assert_int_equal(c.n, before + 1);
+	feed(f, inc, V_CLOSED, now);
+	expect_state(f, inc, "repaired");
+	assert_int_equal(actions_n(f, "unblock"), 0);
+	expect_notice(f, inc, "repaired", "admin@example.net", "Repaired: 192.0.2.7");
+	char *b = body_of(f, inc, "repaired", "admin@");
+	expect_in(b, "no block will follow");
+	free(b);
+	fx_free(f);
+}
+
 /* operator commands: note, retest, close; a blocked incident cannot be closed */
 static void test_commands(void **state)
 {
@@ -443,6 +510,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finding_evidence),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_repair_in_grace),
 		cmocka_unit_test(test_university),
 		cmocka_unit_test(test_isp_ladder),
 	};

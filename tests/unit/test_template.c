@@ -203,11 +203,13 @@ static void test_default_templates(void **state)
 	static const struct {
 		const char *file;
 		int advice; /* the complainant gets no repair advice */
+		int brief;  /* only the host and the verdict, no evidence */
 	} files[] = {
-		{ "complaint-received", 1 }, { "test-results-admin", 1 },
-		{ "test-results-complainant", 0 }, { "block-warning", 1 }, { "blocked", 1 },
-		{ "unblocked", 1 }, { "escalation-warning", 1 }, { "escalation-suspension", 1 },
-		{ "escalation-termination", 1 },
+		{ "complaint-received", 1, 0 }, { "test-results-admin", 1, 0 },
+		{ "test-results-complainant", 0, 0 }, { "block-warning", 1, 0 }, { "blocked", 1, 0 },
+		{ "unblocked", 1, 0 }, { "unblocked-complainant", 0, 1 },
+		{ "escalation-warning", 1, 0 }, { "escalation-suspension", 1, 0 },
+		{ "escalation-termination", 1, 0 },
 	};
 	struct target_result r;
 	struct template_vars v;
@@ -241,7 +243,7 @@ static void test_default_templates(void **state)
 		assert_int_equal(template_render(t, template_vars_get, &v, &h, &b), 0);
 		body = dbuf_str(&b);
 		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
-			if (strstr(body, want[k]) == NULL)
+			if ((!files[i].brief || k == 0 || k == 6) && strstr(body, want[k]) == NULL)
 				fail_msg("%s: body lacks '%s':\n%s", files[i].file, want[k], body);
 		if (files[i].advice && (strstr(body, "reject_unauth_destination") == NULL ||
 					strstr(body, "allow_percent_hack = no") == NULL ||
