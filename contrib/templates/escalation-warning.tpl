@@ -1,11 +1,11 @@
-# To the customer: a repeated open relay, escalation step warning.
-Subject: [incident {{incident.id}}] Repeated open relay at {{host.addr}}: warning
+# To the customer: an open relay, escalation step warning (the first rung may be the first incident).
+Subject: [incident {{incident.id}}] {{#if escalation.repeat}}Repeated open relay{{else}}Open relay{{/if}} at {{host.addr}}: warning
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: escalation-warning
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}customer{{/if}},
 
-the mail server at {{host.addr}} was found to be an open relay again{{#if escalation.count}}: this is
+the mail server at {{host.addr}} was found to be an open relay{{#if escalation.repeat}} again{{/if}}{{#if escalation.count}}: this is
 incident {{escalation.count}}{{#if escalation.window}} within {{escalation.window}}{{/if}}{{/if}} (incident {{incident.id}}).
 This is a formal warning. Further incidents may lead to suspension of
 service and then to its termination.

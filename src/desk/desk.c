@@ -491,6 +491,7 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 	template_vars_set(v, "complaint.received", buf);
 	template_vars_set(v, "escalation.level", policy_level_name(s->m.level));
 	template_vars_setf(v, "escalation.count", "%d", s->m.prior + 1);
+	template_vars_set(v, "escalation.repeat", s->m.prior > 0 ? "yes" : NULL);
 	dur(buf, sizeof(buf), d->policy.window_ms);
 	template_vars_set(v, "escalation.window", buf);
 	(void)rcpts;

@@ -91,7 +91,7 @@ static const char *const std_names[] = {
 	"advice", "verify", "retest_command",
 	"deadline", "grace", "operator", "abuse_contact",
 	"contact.name", "contact.email", "complainant", "complaint.received",
-	"block.scope", "was_blocked", "escalation.level", "escalation.count", "escalation.window",
+	"block.scope", "was_blocked", "escalation.level", "escalation.count", "escalation.repeat", "escalation.window",
 	NULL,
 };
 
