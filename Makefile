@@ -4,6 +4,7 @@
 #   make asan       the same with ASan+UBSan (build-asan/)
 #   make fuzz       libFuzzer targets (build-fuzz/); make fuzz-run FUZZTIME=600
 #   make bench      bench/scan: relaywatch against nmap on a /16 lab (root, nmap)
+#   make bench-dnsbl  bench/dnsbl_export: the DNSBL export of 1,000,000 addresses
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
@@ -40,7 +41,7 @@ LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/smtp/*.c src/net/*.c src/sink/*.c src/scan/*.c \
-	src/store/*.c src/desk/*.c))
+	src/store/*.c src/desk/*.c src/enforce/*.c))
 CMD_SRC := $(sort $(wildcard src/cmd/*.c))
 LAB_SRC := $(sort $(wildcard lab/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -54,7 +55,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/test_fuzz_%)
 LIBRW := $(B)/librw.a
 
-.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench
+.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench bench-dnsbl
 
 all: $(B)/relaywatch $(B)/relaywatch-lab
 
@@ -121,6 +122,10 @@ fuzz-run: fuzz
 # benchmarks are programs, not tests: make check never runs them
 bench: all
 	@RW_BUILD=$(abspath $(B)) sh bench/scan
+
+# bench/dnsbl_export: relaywatch dnsbl export of 1,000,000 listed addresses
+bench-dnsbl: all
+	@RW_BUILD=$(abspath $(B)) sh bench/dnsbl_export
 
 deps:
 	@sh contrib/deps.sh

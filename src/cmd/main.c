@@ -52,6 +52,8 @@ static const struct subcommand subcommands[] = {
 	{ "contacts", cmd_contacts, "import, list and look up who administers which netblock" },
 	{ "daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox" },
 	{ "notify-test", cmd_notify, "send one message through the smarthost, as notices go" },
+	{ "dnsbl", cmd_dnsbl, "export the DNSBL zone of listed relays; check addresses in DNSBLs" },
+	{ "delist", cmd_delist, "retest an address now; its listing ends when the retest passes" },
 };
 
 /* usage - global options, the subcommand table and the exit statuses */

@@ -134,6 +134,13 @@ static const struct key_def keys[] = {
 	{ .name = "pid_file", STR(pid_file) },
 	{ .name = "syslog_facility", STR(syslog_facility), .check = check_facility },
 	{ .name = "tick", INT(tick, 1, 3600) },
+	/* enforcement: DNSBL */
+	{ .name = "dnsbl_zone", STR(dnsbl_zone) },
+	{ .name = "dnsbl_ns", STR(dnsbl_ns) },
+	{ .name = "dnsbl_hostmaster", STR(dnsbl_hostmaster) },
+	{ .name = "dnsbl_retest_url", STR(dnsbl_retest_url) },
+	{ .name = "dnsbl_reload_command", STR(dnsbl_reload_command) },
+	{ .name = "dnsbl_lists", STR(dnsbl_lists) },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -302,7 +309,10 @@ void config_free(struct rw_config *c)
 			  &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
 			  &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep,
 			  &c->sweep_ports, &c->sweep_exclude, &c->scan_args, &c->pid_file,
-			  &c->syslog_facility };
+			  &c->syslog_facility,
+			  /* enforcement: DNSBL */
+			  &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
+			  &c->dnsbl_reload_command, &c->dnsbl_lists };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

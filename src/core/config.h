@@ -20,6 +20,14 @@
  *   scan flags, split on spaces), pid_file, syslog_facility (mail,
  *   daemon, local0..local7), tick (seconds between the daemon's looks at
  *   timers and the outbox)
+ * Enforcement, the DNSBL (doc/enforce.md):
+ *   dnsbl_zone (the zone's name: BIND $ORIGIN, rbldnsd $SOA), dnsbl_ns
+ *   (its name server), dnsbl_hostmaster (user@domain or a name; default
+ *   hostmaster.ZONE), dnsbl_retest_url (the TXT's retest link, the
+ *   address appended; else incident_url + the incident id),
+ *   dnsbl_reload_command (run after `dnsbl export --output`, split on
+ *   spaces, no shell), dnsbl_lists (zones `dnsbl check` asks, separated
+ *   by commas or spaces)
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -57,6 +65,9 @@ struct rw_config {
 	int sweep_interval;    /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
 	int tick;              /* seconds */
+	/* enforcement: DNSBL */
+	char *dnsbl_zone, *dnsbl_ns, *dnsbl_hostmaster, *dnsbl_retest_url;
+	char *dnsbl_reload_command, *dnsbl_lists;
 	char *loaded_from;     /* path actually read, or NULL */
 	char check_err[160];   /* config_set's text about a checked string value */
 };
