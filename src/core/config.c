@@ -83,6 +83,58 @@ static const char *check_facility(const char *v, char *err, size_t errlen)
 	return err;
 }
 
+/* check_ports - block_ports: 1..65535, separated by commas or spaces */
+static const char *check_ports(const char *v, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (const char *p = v; *p;) {
+		long port = 0;
+		int digits = 0;
+
+		if (*p == ',' || *p == ' ' || *p == '\t') {
+			p++;
+			continue;
+		}
+		while (*p >= '0' && *p <= '9' && digits < 6)
+			port = port * 10 + (*p++ - '0'), digits++;
+		if (digits == 0 || port < 1 || port > 65535 || (*p && *p != ',' && *p != ' ')) {
+			snprintf(err, errlen, "not a list of ports 1..65535");
+			return err;
+		}
+		n++;
+	}
+	if (n == 0 || n > 16) {
+		snprintf(err, errlen, "1 to 16 ports");
+		return err;
+	}
+	return NULL;
+}
+
+/* check_command - a block command template: {addr} as one whole word */
+static const char *check_command(const char *v, char *err, size_t errlen)
+{
+	int whole = 0;
+
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, " \t");
+
+		if (len == 6 && strncmp(p, "{addr}", 6) == 0)
+			whole = 1;
+		else if (len && (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
+			snprintf(err, errlen, "{addr} and {direction} must be whole words");
+			return err;
+		}
+		p += len;
+		p += strspn(p, " \t");
+	}
+	if (!whole) {
+		snprintf(err, errlen, "the command needs an {addr} word");
+		return err;
+	}
+	return NULL;
+}
+
 #define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
 #define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
 
@@ -134,6 +186,12 @@ static const struct key_def keys[] = {
 	{ .name = "pid_file", STR(pid_file) },
 	{ .name = "syslog_facility", STR(syslog_facility), .check = check_facility },
 	{ .name = "tick", INT(tick, 1, 3600) },
+	/* enforcement: firewall */
+	{ .name = "block_backend", .kind = K_ENUM, .off = offsetof(struct rw_config, block_backend),
+	  .choices = { "nft", "command" } },
+	{ .name = "block_ports", STR(block_ports), .check = check_ports },
+	{ .name = "block_command_add", STR(block_command_add), .check = check_command },
+	{ .name = "block_command_remove", STR(block_command_remove), .check = check_command },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -302,7 +360,8 @@ void config_free(struct rw_config *c)
 			  &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
 			  &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep,
 			  &c->sweep_ports, &c->sweep_exclude, &c->scan_args, &c->pid_file,
-			  &c->syslog_facility };
+			  &c->syslog_facility, &c->block_backend, &c->block_ports,
+			  &c->block_command_add, &c->block_command_remove };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

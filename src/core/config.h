@@ -20,6 +20,12 @@
  *   scan flags, split on spaces), pid_file, syslog_facility (mail,
  *   daemon, local0..local7), tick (seconds between the daemon's looks at
  *   timers and the outbox)
+ * Enforcement, the firewall (doc/enforce.md):
+ *   block_backend (nft, command; unset: block actions stay pending),
+ *   block_ports (tcp ports the blocks drop, commas or spaces; default 25),
+ *   block_command_add, block_command_remove (the command backend's argv
+ *   templates, split on spaces, run without a shell; the words {addr} and
+ *   {direction} become the address and inbound/outbound)
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -57,6 +63,10 @@ struct rw_config {
 	int sweep_interval;    /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
 	int tick;              /* seconds */
+	/* enforcement: firewall */
+	char *block_backend;   /* "nft", "command"; NULL: none */
+	char *block_ports;     /* NULL: 25 */
+	char *block_command_add, *block_command_remove;
 	char *loaded_from;     /* path actually read, or NULL */
 	char check_err[160];   /* config_set's text about a checked string value */
 };
