@@ -317,7 +317,6 @@ static void on_job_done(void *arg, const struct job_done *jd)
 	store_results_free(&l);
 	/* the machine may want the outbox now (results, repaired notices) */
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
-	block_tick(&dm->blk, dm->st, dm->ctx->cfg, dm->now);
 }
 
 /* on_test - desk_due hands out a test */
@@ -439,6 +438,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	sweep_due(dm);
 	feed_sweep(dm);
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
+	block_tick(&dm->blk, dm->st, dm->ctx->cfg, dm->now); /* the firewall: pending actions */
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

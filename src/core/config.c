@@ -121,7 +121,8 @@ static const char *check_command(const char *v, char *err, size_t errlen)
 
 		if (len == 6 && strncmp(p, "{addr}", 6) == 0)
 			whole = 1;
-		else if (len && (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
+		else if (!(len == 11 && strncmp(p, "{direction}", 11) == 0) &&
+			 (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
 			snprintf(err, errlen, "{addr} and {direction} must be whole words");
 			return err;
 		}

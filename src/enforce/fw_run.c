@@ -264,7 +264,8 @@ const char *fw_template_check(const char *tmpl)
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(v[i], "{addr}") == 0)
 			addr = 1;
-		else if (strstr(v[i], "{addr}") || strstr(v[i], "{direction}"))
+		else if (strcmp(v[i], "{direction}") != 0 &&
+			 (strstr(v[i], "{addr}") || strstr(v[i], "{direction}")))
 			partial = 1;
 	}
 	int first = n > 0 && v[0][0] != '{';

@@ -158,5 +158,76 @@ S nft list table inet foreign | grep -q "tcp dport 9999" || fail "the foreign ta
 [ -z "$(rw block list)" ] || fail "block list after the unblock is not empty"
 S "$RW" --config "$cfg" block apply >"$T/a6.out" 2>&1 || fail "last apply"
 [ -s "$T/a6.out" ] && { cat "$T/a6.out"; fail "an apply after the unblock printed something"; }
+
+# the daemon: a pending block is applied at a tick, the unblock lifts it
+repo=$(cd "$here/../.." && pwd)
+key_file "$T/key"
+cat >"$T/daemon.conf" <<EOF
+db = $T/d.db
+block_backend = nft
+block_ports = 25
+policy = $repo/contrib/policies/university.conf
+notify_from = Abuse desk <abuse@desk.test>
+token_key = $T/key
+canary_domain = canary.lab.test
+sink_listen = 127.0.0.1:2600
+EOF
+# wait_state ID STATE - the action reaches STATE within 10 s
+wait_state() {
+	_i=0
+	until [ "$(sql "SELECT state FROM actions WHERE id = $1")" = "$2" ]; do
+		[ $_i -lt 100 ] || { cat "$T/daemon.log"; fail "action $1 never $2"; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
+ip netns exec "$srv" "$RW" --config "$T/daemon.conf" daemon -f --tick-ms 200 >"$T/daemon.log" 2>&1 &
+D=$!; _rw_pids="$_rw_pids $D"
+sql "INSERT INTO actions (incident, kind, what, addr, requested_ms) VALUES (1, 'block', 'outbound', '10.200.77.2', $now + 2000)"
+wait_state 4 applied
+reach 25 && fail "the daemon's block does not hold"
+S nft list table inet relaywatch | grep -q 'tcp dport 25 ip saddr @blocked_out4' ||
+	fail "the daemon's rules are not for block_ports = 25"
+sql "INSERT INTO actions (incident, kind, what, addr, requested_ms) VALUES (1, 'unblock', 'outbound', '10.200.77.2', $now + 3000)"
+wait_state 5 applied
+wait_state 4 lifted
+reach 25 || fail "the daemon's unblock did not lift the block"
+kill "$D"; wait "$D" 2>/dev/null
+
+# the command backend: one command per element, the address as one argument
+printf '%s\n' 'printf "%s|%s|%s\n" "$1" "$2" "$#" >>"$(dirname "$0")/cmd.log"' >"$T/log.sh"
+cat >"$T/cmd.conf" <<EOF
+db = $T/d.db
+block_backend = command
+block_command_add = /bin/sh $T/log.sh {addr} {direction}
+block_command_remove = /bin/sh $T/log.sh {addr} removed
+EOF
+sql "INSERT INTO actions (incident, kind, what, addr, requested_ms) VALUES (1, 'block', 'both', '2001:DB8::0:7', $now + 4000)"
+"$RW" --config "$T/cmd.conf" block apply >"$T/c1.out" 2>&1 || { cat "$T/c1.out"; fail "command backend: exit $?"; }
+printf '2001:db8::7|inbound|2\n2001:db8::7|outbound|2\n' | cmp -s - "$T/cmd.log" ||
+	{ cat "$T/cmd.log"; fail "command backend: the commands run"; }
+wait_state 6 applied
+"$RW" --config "$T/cmd.conf" block apply >"$T/c2.out" 2>&1 || fail "command backend: second apply"
+[ "$(wc -l <"$T/cmd.log")" -eq 2 ] || fail "the second apply ran commands again"
+
+# a failing command in the daemon: retried with a back-off, one event per
+# attempt (not one per tick), the action stays pending
+grep -v -e "^block" -e "^sink_listen" "$T/daemon.conf" >"$T/fail.conf"; echo "sink_listen = 127.0.0.1:2601" >>"$T/fail.conf"
+printf 'block_backend = command\nblock_command_add = /bin/false {addr}\nblock_command_remove = /bin/true {addr}\n' >>"$T/fail.conf"
+sql "INSERT INTO actions (incident, kind, what, addr, requested_ms) VALUES (1, 'block', 'inbound', '10.200.77.3', $now + 5000)"
+ip netns exec "$srv" "$RW" --config "$T/fail.conf" daemon -f --tick-ms 100 >"$T/daemon2.log" 2>&1 &
+D=$!; _rw_pids="$_rw_pids $D"
+i=0
+until grep -q "event=apply-failed" "$T/daemon2.log"; do
+	[ $i -lt 100 ] || { cat "$T/daemon2.log"; fail "no apply-failed logged"; }
+	sleep 0.1; i=$((i + 1))
+done
+sleep 2 # 20 ticks
+kill "$D"; wait "$D" 2>/dev/null
+[ "$(sql "SELECT state FROM actions WHERE id = 7")" = pending ] || fail "the failing action is not pending"
+[ "$(sql "SELECT COUNT(*) FROM events WHERE kind = 'block-failed' AND detail LIKE '%\"action\":7,%'")" = 1 ] ||
+	{ sql "SELECT at_ms, detail FROM events WHERE kind = 'block-failed'"; fail "want one block-failed event for action 7"; }
+sql "SELECT detail FROM events WHERE kind = 'block-failed' AND detail LIKE '%\"action\":7,%'" |
+	grep -q '"attempt":1' || fail "the event does not say attempt 1"
+grep -q 'retry_in_s=60' "$T/daemon2.log" || { cat "$T/daemon2.log"; fail "no 60 s back-off logged"; }
 echo "ok"
 exit 0
