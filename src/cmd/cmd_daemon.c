@@ -45,6 +45,7 @@
  */
 #include "cmd.h"
 #include "arrival_store.h"
+#include "block_apply.h"
 #include "cmd_desk.h"
 #include "daemon_jobs.h"
 #include "daemon_outbox.h"
@@ -95,6 +96,7 @@ struct daemon {
 	int64_t sweep_fed;    /* results of it fed to the desk */
 	long long sweep_started;
 	int sweep_done;       /* its scan ended: feed the rest, then forget it */
+	struct block_sched blk; /* the firewall's retries and reconciles */
 };
 
 static void usage(FILE *fp)
@@ -436,6 +438,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	sweep_due(dm);
 	feed_sweep(dm);
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
+	block_tick(&dm->blk, dm->st, dm->ctx->cfg, dm->now); /* the firewall: pending actions */
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

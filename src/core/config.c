@@ -83,6 +83,59 @@ static const char *check_facility(const char *v, char *err, size_t errlen)
 	return err;
 }
 
+/* check_ports - block_ports: 1..65535, separated by commas or spaces */
+static const char *check_ports(const char *v, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (const char *p = v; *p;) {
+		long port = 0;
+		int digits = 0;
+
+		if (*p == ',' || *p == ' ' || *p == '\t') {
+			p++;
+			continue;
+		}
+		while (*p >= '0' && *p <= '9' && digits < 6)
+			port = port * 10 + (*p++ - '0'), digits++;
+		if (digits == 0 || port < 1 || port > 65535 || (*p && *p != ',' && *p != ' ')) {
+			snprintf(err, errlen, "not a list of ports 1..65535");
+			return err;
+		}
+		n++;
+	}
+	if (n == 0 || n > 16) {
+		snprintf(err, errlen, "1 to 16 ports");
+		return err;
+	}
+	return NULL;
+}
+
+/* check_command - a block command template: {addr} as one whole word */
+static const char *check_command(const char *v, char *err, size_t errlen)
+{
+	int whole = 0;
+
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, " \t");
+
+		if (len == 6 && strncmp(p, "{addr}", 6) == 0)
+			whole = 1;
+		else if (!(len == 11 && strncmp(p, "{direction}", 11) == 0) &&
+			 (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
+			snprintf(err, errlen, "{addr} and {direction} must be whole words");
+			return err;
+		}
+		p += len;
+		p += strspn(p, " \t");
+	}
+	if (!whole) {
+		snprintf(err, errlen, "the command needs an {addr} word");
+		return err;
+	}
+	return NULL;
+}
+
 #define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
 #define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
 
@@ -141,6 +194,12 @@ static const struct key_def keys[] = {
 	{ .name = "dnsbl_retest_url", STR(dnsbl_retest_url) },
 	{ .name = "dnsbl_reload_command", STR(dnsbl_reload_command) },
 	{ .name = "dnsbl_lists", STR(dnsbl_lists) },
+	/* enforcement: firewall */
+	{ .name = "block_backend", .kind = K_ENUM, .off = offsetof(struct rw_config, block_backend),
+	  .choices = { "nft", "command" } },
+	{ .name = "block_ports", STR(block_ports), .check = check_ports },
+	{ .name = "block_command_add", STR(block_command_add), .check = check_command },
+	{ .name = "block_command_remove", STR(block_command_remove), .check = check_command },
 	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
 	  .min = 60, .max = 366LL * 86400 },
 };
@@ -312,7 +371,10 @@ void config_free(struct rw_config *c)
 			  &c->syslog_facility,
 			  /* enforcement: DNSBL */
 			  &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
-			  &c->dnsbl_reload_command, &c->dnsbl_lists };
+			  &c->dnsbl_reload_command, &c->dnsbl_lists,
+			  /* enforcement: firewall */
+			  &c->block_backend, &c->block_ports, &c->block_command_add,
+			  &c->block_command_remove };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -28,6 +28,12 @@
  *   dnsbl_reload_command (run after `dnsbl export --output`, split on
  *   spaces, no shell), dnsbl_lists (zones `dnsbl check` asks, separated
  *   by commas or spaces)
+ * Enforcement, the firewall (doc/enforce.md):
+ *   block_backend (nft, command; unset: block actions stay pending),
+ *   block_ports (tcp ports the blocks drop, commas or spaces; default 25),
+ *   block_command_add, block_command_remove (the command backend's argv
+ *   templates, split on spaces, run without a shell; the words {addr} and
+ *   {direction} become the address and inbound/outbound)
  * Command-line flags override these after loading.
  */
 #ifndef RW_CONFIG_H
@@ -68,6 +74,10 @@ struct rw_config {
 	/* enforcement: DNSBL */
 	char *dnsbl_zone, *dnsbl_ns, *dnsbl_hostmaster, *dnsbl_retest_url;
 	char *dnsbl_reload_command, *dnsbl_lists;
+	/* enforcement: firewall */
+	char *block_backend;   /* "nft", "command"; NULL: none */
+	char *block_ports;     /* NULL: 25 */
+	char *block_command_add, *block_command_remove;
 	char *loaded_from;     /* path actually read, or NULL */
 	char check_err[160];   /* config_set's text about a checked string value */
 };
