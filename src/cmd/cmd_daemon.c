@@ -47,6 +47,7 @@
 #include "arrival_store.h"
 #include "block_apply.h"
 #include "cmd_desk.h"
+#include "daemon_dnsbl.h"
 #include "daemon_jobs.h"
 #include "daemon_outbox.h"
 #include "../core/limits.h"
@@ -96,6 +97,9 @@ struct daemon {
 	int64_t sweep_fed;    /* results of it fed to the desk */
 	long long sweep_started;
 	int sweep_done;       /* its scan ended: feed the rest, then forget it */
+	/* the DNSBL (wall-clock seconds: they pace work, they decide nothing) */
+	int zone_dirty;       /* a result was fed: the listing may have changed */
+	long long zone_next, zone_last, watch_next;
 	struct block_sched blk; /* the firewall's retries and reconciles */
 };
 
@@ -263,8 +267,10 @@ static void feed_sweep(struct daemon *dm)
 			       verdict_name(f.verdict));
 	}
 	dm->sweep_fed += (int64_t)l.n;
-	if (l.n)
+	if (l.n) {
 		sweep_save(dm);
+		dm->zone_dirty = 1;
+	}
 	if (l.n == 0 && dm->sweep_done) {
 		rw_log(LOG_INFO, "daemon event=sweep-fed scan=%lld results=%lld",
 		       (long long)dm->sweep_scan, (long long)dm->sweep_fed);
@@ -315,6 +321,7 @@ static void on_job_done(void *arg, const struct job_done *jd)
 		rw_log(LOG_INFO, "daemon event=retest-result incident=%lld host=%s port=%u verdict=%s",
 		       (long long)jd->incident, f.addr, f.port, verdict_name(f.verdict));
 	store_results_free(&l);
+	dm->zone_dirty = 1;
 	/* the machine may want the outbox now (results, repaired notices) */
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
 }
@@ -423,6 +430,27 @@ static void reload(struct daemon *dm)
 
 /* events ------------------------------------------------------------------- */
 
+/* dnsbl_tick - the zone after a change (at most every 10 s) and on its
+ * interval; the watch of our own addresses on its interval */
+static void dnsbl_tick(struct daemon *dm)
+{
+	const struct rw_config *cfg = dm->ctx->cfg;
+	long long t = wall_ms() / 1000;
+
+	if (cfg->dnsbl_output &&
+	    ((dm->zone_dirty && t >= dm->zone_last + 10) || t >= dm->zone_next)) {
+		if (daemon_dnsbl_export("/proc/self/exe", dm->config_path, dm->db, cfg) > 0) {
+			dm->zone_dirty = 0;
+			dm->zone_last = t;
+		}
+		dm->zone_next = t + cfg->dnsbl_export_interval;
+	}
+	if (cfg->dnsbl_watch && cfg->dnsbl_lists && t >= dm->watch_next) {
+		daemon_dnsbl_watch(cfg);
+		dm->watch_next = t + cfg->dnsbl_check_interval;
+	}
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *dm = arg;
@@ -439,6 +467,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	feed_sweep(dm);
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
 	block_tick(&dm->blk, dm->st, dm->ctx->cfg, dm->now); /* the firewall: pending actions */
+	dnsbl_tick(dm);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

@@ -144,11 +144,11 @@ static int write_zone(struct store *st, struct zone_writer *w, struct zone_stats
 	unsigned long shown = 0;
 	int rc = EXIT_CLEAN;
 
-	/* one snapshot of the listing: nothing is written, it is rolled back */
-	if (store_batch_begin(st, 0) < 0) {
-		fprintf(stderr, "relaywatch dnsbl: store: %s\n", store_error(st));
-		return EXIT_RUNTIME;
-	}
+	/* no snapshot transaction: a batch is a write lock in SQLite, and an
+	 * export of a large listing would hold the daemon's writes back for
+	 * its whole run. An incident that changes state during the export is
+	 * listed twice or not at all until the next export (the daemon's runs
+	 * every dnsbl_export_interval). */
 	for (size_t s = 0; s < zone_listed_states_n && rc == EXIT_CLEAN; s++) {
 		struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
 
@@ -187,7 +187,6 @@ static int write_zone(struct store *st, struct zone_writer *w, struct zone_stats
 			pg.offset += pg.limit;
 		}
 	}
-	store_batch_abort(st);
 	if (zone_writer_finish(w, zs) < 0 && rc == EXIT_CLEAN) {
 		fprintf(stderr, "relaywatch dnsbl: write: %s\n", strerror(errno));
 		rc = EXIT_RUNTIME;

@@ -194,6 +194,12 @@ static const struct key_def keys[] = {
 	{ .name = "dnsbl_retest_url", STR(dnsbl_retest_url) },
 	{ .name = "dnsbl_reload_command", STR(dnsbl_reload_command) },
 	{ .name = "dnsbl_lists", STR(dnsbl_lists) },
+	{ .name = "dnsbl_output", STR(dnsbl_output) },
+	{ .name = "dnsbl_format", .kind = K_ENUM, .off = offsetof(struct rw_config, dnsbl_format),
+	  .choices = { "rbldnsd", "bind" } },
+	{ .name = "dnsbl_watch", .kind = K_LIST, .off = offsetof(struct rw_config, dnsbl_watch) },
+	{ .name = "dnsbl_export_interval", INT(dnsbl_export_interval, 10, 86400) },
+	{ .name = "dnsbl_check_interval", INT(dnsbl_check_interval, 60, 7 * 86400) },
 	/* enforcement: firewall */
 	{ .name = "block_backend", .kind = K_ENUM, .off = offsetof(struct rw_config, block_backend),
 	  .choices = { "nft", "command" } },
@@ -226,6 +232,8 @@ void config_defaults(struct rw_config *c)
 	c->smarthost_auth_mech = xstrdup("auto");
 	c->syslog_facility = xstrdup("mail");
 	c->tick = 10;
+	c->dnsbl_export_interval = 300;
+	c->dnsbl_check_interval = 3600;
 }
 
 /* parse_ll - whole-string integer in [min, max] */
@@ -371,7 +379,8 @@ void config_free(struct rw_config *c)
 			  &c->syslog_facility,
 			  /* enforcement: DNSBL */
 			  &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
-			  &c->dnsbl_reload_command, &c->dnsbl_lists,
+			  &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output,
+			  &c->dnsbl_format, &c->dnsbl_watch,
 			  /* enforcement: firewall */
 			  &c->block_backend, &c->block_ports, &c->block_command_add,
 			  &c->block_command_remove };

@@ -27,7 +27,11 @@
  *   address appended; else incident_url + the incident id),
  *   dnsbl_reload_command (run after `dnsbl export --output`, split on
  *   spaces, no shell), dnsbl_lists (zones `dnsbl check` asks, separated
- *   by commas or spaces)
+ *   by commas or spaces); the daemon's: dnsbl_output (export there after
+ *   the listing may have changed and every dnsbl_export_interval seconds,
+ *   default 300), dnsbl_format (rbldnsd, bind), dnsbl_watch (our own
+ *   addresses, asked of dnsbl_lists every dnsbl_check_interval seconds,
+ *   default 3600; a listing is logged at warning)
  * Enforcement, the firewall (doc/enforce.md):
  *   block_backend (nft, command; unset: block actions stay pending),
  *   block_ports (tcp ports the blocks drop, commas or spaces; default 25),
@@ -74,6 +78,8 @@ struct rw_config {
 	/* enforcement: DNSBL */
 	char *dnsbl_zone, *dnsbl_ns, *dnsbl_hostmaster, *dnsbl_retest_url;
 	char *dnsbl_reload_command, *dnsbl_lists;
+	char *dnsbl_output, *dnsbl_format, *dnsbl_watch; /* the daemon's */
+	int dnsbl_export_interval, dnsbl_check_interval;  /* seconds */
 	/* enforcement: firewall */
 	char *block_backend;   /* "nft", "command"; NULL: none */
 	char *block_ports;     /* NULL: 25 */
