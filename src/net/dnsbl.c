@@ -32,6 +32,7 @@
  *	RFC 1035 3.3.14 (TXT).
  */
 #include "dnsbl.h"
+#include "ares_ev.h"
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
@@ -97,17 +98,10 @@ struct pair {
 };
 
 /* a c-ares socket watched by the loop */
-struct asock {
-	struct asock *next;
-	ares_socket_t fd;
-	struct event *ev;
-};
-
 struct run {
 	struct event_base *base;
-	ares_channel ch;
-	struct event *timer, *deadline;
-	struct asock *socks;
+	struct ares_ev *ae;
+	struct event *deadline;
 	size_t pending;
 	int closing;
 };
@@ -211,72 +205,7 @@ static void on_a(void *arg, int status, int timeouts, unsigned char *abuf, int a
 		return;
 	}
 	p->res->status = DNSBL_LISTED;
-	ares_query(p->run->ch, p->name, DNS_CLASS_IN, DNS_TYPE_TXT, on_txt, p);
-}
-
-static void rearm(struct run *r);
-
-/* on_io - a c-ares socket is ready */
-static void on_io(evutil_socket_t fd, short what, void *arg)
-{
-	struct run *r = arg;
-
-	ares_process_fd(r->ch, what & EV_READ ? (ares_socket_t)fd : ARES_SOCKET_BAD,
-			what & EV_WRITE ? (ares_socket_t)fd : ARES_SOCKET_BAD);
-	rearm(r);
-}
-
-/* on_timer - c-ares' next retry or timeout */
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct run *r = arg;
-
-	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	rearm(r);
-}
-
-/* rearm - the timer to c-ares' next deadline */
-static void rearm(struct run *r)
-{
-	struct timeval tv;
-
-	if (r->closing)
-		return;
-	if (ares_timeout(r->ch, NULL, &tv))
-		evtimer_add(r->timer, &tv);
-	else
-		evtimer_del(r->timer);
-}
-
-/* on_sock_state - watch c-ares' sockets as it asks */
-static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
-{
-	struct run *r = data;
-	struct asock **pp = &r->socks, *a;
-
-	while (*pp && (*pp)->fd != fd)
-		pp = &(*pp)->next;
-	a = *pp;
-	if (!readable && !writable) {
-		if (a) {
-			*pp = a->next;
-			event_free(a->ev);
-			free(a);
-		}
-		return;
-	}
-	if (a == NULL) {
-		a = xcalloc(1, sizeof(*a));
-		a->fd = fd;
-		a->next = r->socks;
-		r->socks = a;
-	} else {
-		event_free(a->ev);
-	}
-	a->ev = event_new(r->base, fd,
-			  EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0), on_io, r);
-	if (a->ev == NULL || event_add(a->ev, NULL) < 0)
-		rw_panic("%s: cannot watch a c-ares socket", __func__);
+	ares_query(ares_ev_channel(p->run->ae), p->name, DNS_CLASS_IN, DNS_TYPE_TXT, on_txt, p);
 }
 
 /* on_deadline - the run's time is up */
@@ -289,47 +218,13 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 static const char *setup(struct run *r, const struct dnsbl_opts *o, unsigned timeout,
 			 unsigned tries)
 {
-	struct ares_options ao;
-	struct ares_addr_port_node nodes[RW_DNS_SERVERS_MAX];
+	const char *why = NULL;
 
 	if ((r->base = event_base_new()) == NULL)
 		return "cannot create an event loop";
-	memset(&ao, 0, sizeof(ao));
-	ao.sock_state_cb = on_sock_state;
-	ao.sock_state_cb_data = r;
-	ao.timeout = (int)(timeout * 1000);
-	ao.tries = (int)tries;
-	if (ares_init_options(&r->ch, &ao,
-			      ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
-	    ARES_SUCCESS) {
-		r->ch = NULL;
-		return "c-ares: cannot read /etc/resolv.conf";
-	}
-	if (o->servers && o->servers->n > 0) {
-		memset(nodes, 0, sizeof(nodes));
-		for (size_t i = 0; i < o->servers->n; i++) {
-			const struct sockaddr *sa = (const struct sockaddr *)&o->servers->ss[i];
-
-			nodes[i].next = i + 1 < o->servers->n ? &nodes[i + 1] : NULL;
-			nodes[i].family = sa->sa_family;
-			if (sa->sa_family == AF_INET) {
-				const struct sockaddr_in *a = (const void *)sa;
-
-				memcpy(&nodes[i].addr.addr4, &a->sin_addr, 4);
-				nodes[i].udp_port = nodes[i].tcp_port = ntohs(a->sin_port);
-			} else {
-				const struct sockaddr_in6 *a = (const void *)sa;
-
-				memcpy(&nodes[i].addr.addr6, &a->sin6_addr, 16);
-				nodes[i].udp_port = nodes[i].tcp_port = ntohs(a->sin6_port);
-			}
-		}
-		if (ares_set_servers_ports(r->ch, nodes) != ARES_SUCCESS)
-			return "c-ares: cannot set the name servers";
-	}
-	r->timer = evtimer_new(r->base, on_timer, r);
-	r->deadline = evtimer_new(r->base, on_deadline, r);
-	if (r->timer == NULL || r->deadline == NULL)
+	if ((r->ae = ares_ev_new(r->base, timeout * 1000, tries, o->servers, &why)) == NULL)
+		return why;
+	if ((r->deadline = evtimer_new(r->base, on_deadline, r)) == NULL)
 		return "cannot create a timer";
 	return NULL;
 }
@@ -338,17 +233,7 @@ static const char *setup(struct run *r, const struct dnsbl_opts *o, unsigned tim
 static void teardown(struct run *r)
 {
 	r->closing = 1;
-	if (r->ch)
-		ares_destroy(r->ch);
-	while (r->socks) {
-		struct asock *a = r->socks;
-
-		r->socks = a->next;
-		event_free(a->ev);
-		free(a);
-	}
-	if (r->timer)
-		event_free(r->timer);
+	r->ae = ares_ev_free(r->ae);
 	if (r->deadline)
 		event_free(r->deadline);
 	if (r->base)
@@ -405,9 +290,9 @@ int dnsbl_check(const char *const *addrs, size_t naddrs, const char *const *list
 	 * (a bad name) only counts down */
 	for (size_t k = 0; k < n; k++)
 		if (!ps[k].done)
-			ares_query(r.ch, ps[k].name, DNS_CLASS_IN, DNS_TYPE_A, on_a, &ps[k]);
+			ares_query(ares_ev_channel(r.ae), ps[k].name, DNS_CLASS_IN, DNS_TYPE_A, on_a, &ps[k]);
 	if (r.pending > 0) {
-		rearm(&r);
+		ares_ev_rearm(r.ae);
 		evtimer_add(r.deadline, &tv);
 		event_base_dispatch(r.base);
 	}

@@ -34,6 +34,7 @@
  *	RFC 1035 (queries), RFC 3596 (AAAA), RFC 5321 5.1 (MX), RFC 7505.
  */
 #include "resolve.h"
+#include "ares_ev.h"
 #include "hosts.h"
 #include "../core/limits.h"
 #include "../core/log.h"
@@ -68,21 +69,13 @@ struct item {
 	int err[2];      /* per family (0 A, 1 AAAA): DNS_ERR_*, -1 query not sent */
 };
 
-/* a c-ares socket watched by the loop */
-struct asock {
-	struct asock *next;
-	ares_socket_t fd;
-	struct event *ev;
-};
-
 /* the whole run */
 struct rv {
 	struct event_base *base;
 	struct evdns_base *dns;
-	ares_channel ch;
+	struct ares_ev *ae; /* c-ares (MX) on the same loop */
 	int have_ares;
-	struct event *ares_timer, *deadline;
-	struct asock *socks;
+	struct event *deadline;
 	const struct resolve_cb *cb;
 	struct item **q; /* the queue: started are below next */
 	size_t nq, capq, next;
@@ -265,72 +258,6 @@ static void start_host(struct item *it)
 
 /* ---- MX through c-ares, driven by the same loop ----------------------- */
 
-static void ares_rearm(struct rv *rv);
-
-/* on_ares_io - a c-ares socket is ready */
-static void on_ares_io(evutil_socket_t fd, short what, void *arg)
-{
-	struct rv *rv = arg;
-
-	ares_process_fd(rv->ch, what & EV_READ ? (ares_socket_t)fd : ARES_SOCKET_BAD,
-			what & EV_WRITE ? (ares_socket_t)fd : ARES_SOCKET_BAD);
-	ares_rearm(rv);
-}
-
-/* on_ares_timer - c-ares' next retry or timeout is due */
-static void on_ares_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct rv *rv = arg;
-
-	ares_process_fd(rv->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	ares_rearm(rv);
-}
-
-/* ares_rearm - the timer to c-ares' next deadline, or none */
-static void ares_rearm(struct rv *rv)
-{
-	struct timeval tv;
-
-	if (rv->closing)
-		return;
-	if (ares_timeout(rv->ch, NULL, &tv))
-		evtimer_add(rv->ares_timer, &tv);
-	else
-		evtimer_del(rv->ares_timer);
-}
-
-/* on_sock_state - c-ares opened, changed or closed a socket: watch it as it asks */
-static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
-{
-	struct rv *rv = data;
-	struct asock **pp = &rv->socks, *a;
-
-	while (*pp && (*pp)->fd != fd)
-		pp = &(*pp)->next;
-	a = *pp;
-	if (!readable && !writable) {
-		if (a) {
-			*pp = a->next;
-			event_free(a->ev);
-			free(a);
-		}
-		return;
-	}
-	if (a == NULL) {
-		a = xcalloc(1, sizeof(*a));
-		a->fd = fd;
-		a->next = rv->socks;
-		rv->socks = a;
-	} else {
-		event_free(a->ev);
-	}
-	a->ev = event_new(rv->base, fd,
-			  EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0),
-			  on_ares_io, rv);
-	if (a->ev == NULL || event_add(a->ev, NULL) < 0)
-		rw_panic("%s: cannot watch a c-ares socket", __func__);
-}
-
 /* mx_answer - the MX records (none: implicit MX) into host lookups */
 static void mx_answer(struct item *it, struct ares_mx_reply *mxs)
 {
@@ -386,8 +313,8 @@ static void start_mx(struct item *it)
 {
 	it->rv->st.mx++;
 	it->pending = 1;
-	ares_query(it->rv->ch, it->host, DNS_CLASS_IN, DNS_TYPE_MX, on_mx, it);
-	ares_rearm(it->rv);
+	ares_query(ares_ev_channel(it->rv->ae), it->host, DNS_CLASS_IN, DNS_TYPE_MX, on_mx, it);
+	ares_ev_rearm(it->rv->ae);
 }
 
 /* ---- the queue and the run -------------------------------------------- */
@@ -454,46 +381,13 @@ static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsi
 static const char *setup_ares(struct rv *rv, const struct resolve_opts *o, unsigned timeout,
 			      unsigned tries)
 {
-	struct ares_options ao;
-	struct ares_addr_port_node nodes[RW_DNS_SERVERS_MAX];
-	int optmask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	const char *why = NULL;
 
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
 		return "c-ares: cannot initialise";
 	rv->have_ares = 1;
-	memset(&ao, 0, sizeof(ao));
-	ao.sock_state_cb = on_sock_state;
-	ao.sock_state_cb_data = rv;
-	ao.timeout = (int)(timeout * 1000);
-	ao.tries = (int)tries;
-	if (ares_init_options(&rv->ch, &ao, optmask) != ARES_SUCCESS) {
-		rv->ch = NULL;
-		return "c-ares: cannot read /etc/resolv.conf";
-	}
-	if (o->servers && o->servers->n > 0) {
-		memset(nodes, 0, sizeof(nodes));
-		for (size_t i = 0; i < o->servers->n; i++) {
-			const struct sockaddr *sa = (const struct sockaddr *)&o->servers->ss[i];
-
-			nodes[i].next = i + 1 < o->servers->n ? &nodes[i + 1] : NULL;
-			nodes[i].family = sa->sa_family;
-			if (sa->sa_family == AF_INET) {
-				const struct sockaddr_in *a = (const void *)sa;
-
-				memcpy(&nodes[i].addr.addr4, &a->sin_addr, 4);
-				nodes[i].udp_port = nodes[i].tcp_port = ntohs(a->sin_port);
-			} else {
-				const struct sockaddr_in6 *a = (const void *)sa;
-
-				memcpy(&nodes[i].addr.addr6, &a->sin6_addr, 16);
-				nodes[i].udp_port = nodes[i].tcp_port = ntohs(a->sin6_port);
-			}
-		}
-		if (ares_set_servers_ports(rv->ch, nodes) != ARES_SUCCESS)
-			return "c-ares: cannot set the name servers";
-	}
-	rv->ares_timer = evtimer_new(rv->base, on_ares_timer, rv);
-	return NULL;
+	rv->ae = ares_ev_new(rv->base, timeout * 1000, tries, o->servers, &why);
+	return rv->ae ? NULL : why;
 }
 
 /* teardown - stop both resolvers (their late callbacks see closing), free everything */
@@ -502,19 +396,9 @@ static void teardown(struct rv *rv)
 	rv->closing = 1;
 	if (rv->dns)
 		evdns_base_free(rv->dns, 0);
-	if (rv->ch)
-		ares_destroy(rv->ch); /* callbacks with ARES_EDESTRUCTION, ignored */
-	while (rv->socks) {
-		struct asock *a = rv->socks;
-
-		rv->socks = a->next;
-		event_free(a->ev);
-		free(a);
-	}
+	rv->ae = ares_ev_free(rv->ae); /* callbacks with ARES_EDESTRUCTION, ignored */
 	if (rv->have_ares)
 		ares_library_cleanup();
-	if (rv->ares_timer)
-		event_free(rv->ares_timer);
 	if (rv->deadline)
 		event_free(rv->deadline);
 	if (rv->base)
