@@ -55,27 +55,26 @@ enum dstate {
 	D_EHLO,
 	D_HELO,
 	D_MAIL,
-	D_RCPT,    /* RCPT number ri */
+	D_RCPT, /* RCPT number ri */
 	D_DATA,
-	D_BODY,    /* message sent, waiting for 250 */
+	D_BODY, /* message sent, waiting for 250 */
 	D_QUIT,
 	D_DONE,
 	D__COUNT
 };
 
 static const char *const dstate_names[D__COUNT] = {
-	[D_WAIT] = "wait",     [D_QUEUED] = "queued", [D_CONNECT] = "connect",
-	[D_BANNER] = "banner", [D_EHLO] = "ehlo",     [D_HELO] = "helo",
-	[D_MAIL] = "mail",     [D_RCPT] = "rcpt",     [D_DATA] = "data",
-	[D_BODY] = "body",     [D_QUIT] = "quit",     [D_DONE] = "done",
+    [D_WAIT] = "wait", [D_QUEUED] = "queued", [D_CONNECT] = "connect", [D_BANNER] = "banner",
+    [D_EHLO] = "ehlo", [D_HELO] = "helo",     [D_MAIL] = "mail",       [D_RCPT] = "rcpt",
+    [D_DATA] = "data", [D_BODY] = "body",     [D_QUIT] = "quit",       [D_DONE] = "done",
 };
 
 struct delivery {
 	struct lab *lab;
 	unsigned long id;
 	enum dstate state;
-	char host[64];        /* relaying host's name (EHLO) */
-	char src[64];         /* and address (bind) */
+	char host[64]; /* relaying host's name (EHLO) */
+	char src[64];  /* and address (bind) */
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	char to_text[80];
@@ -86,8 +85,8 @@ struct delivery {
 	char *msg;
 	size_t msglen;
 	int tries;
-	int sent;             /* 250 after the message */
-	int running;          /* holds a connection slot */
+	int sent;                 /* 250 after the message */
+	int running;              /* holds a connection slot */
 	struct delivery *rq_next; /* in lab->runq */
 	struct bufferevent *bev;
 	struct reply_parser *rp;
@@ -211,8 +210,9 @@ static void d_fail(struct delivery *d, int temporary, const char *why)
 	if (temporary && d->tries < LAB_DELIVER_TRIES) {
 		struct timeval tv = {LAB_DELIVER_RETRY_SEC, 0};
 
-		lab_info(d->lab, "lab deliver=%lu host=%s qid=%s to=%s state=%s event=retry reason=\"%s\"",
-		       d->id, d->host, d->qid, d->to_text, dstate_names[d->state], why);
+		lab_info(d->lab,
+		         "lab deliver=%lu host=%s qid=%s to=%s state=%s event=retry reason=\"%s\"",
+		         d->id, d->host, d->qid, d->to_text, dstate_names[d->state], why);
 		d_drop_conn(d);
 		d->state = D_WAIT;
 		evtimer_add(d->timer, &tv);
@@ -374,9 +374,10 @@ static void d_event_cb(struct bufferevent *bev, short what, void *arg)
 		d->state = D_BANNER;
 		return;
 	}
-	d_fail(d, 1, (what & BEV_EVENT_TIMEOUT) ? "timeout"
-		     : (what & BEV_EVENT_EOF)   ? "connection closed"
-						: evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	d_fail(d, 1,
+	       (what & BEV_EVENT_TIMEOUT) ? "timeout"
+	       : (what & BEV_EVENT_EOF)   ? "connection closed"
+	                                  : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 /* d_connect - a new connection from the relaying host's address */
@@ -495,7 +496,7 @@ int deliver_submit(struct lab *lab, const struct deliver_job *job)
 	lab->deliveries = d;
 	lab->ndeliver++;
 	lab_info(lab, "lab deliver=%lu host=%s qid=%s to=%s rcpts=%zu delay=%d event=queued", d->id,
-	       d->host, d->qid, d->to_text, d->nrcpt, job->delay_sec);
+	         d->host, d->qid, d->to_text, d->nrcpt, job->delay_sec);
 	evtimer_add(d->timer, &tv);
 	return 0;
 }

@@ -74,7 +74,7 @@ static uint64_t fnv(uint64_t h, const char *s)
 
 /* greylist_check - pass a triplet old enough; remember a new one */
 int greylist_check(struct greylist *g, const char *client, const char *sender, const char *rcpt,
-		   long long now_ms, long long delay_ms, long long *wait_ms)
+                   long long now_ms, long long delay_ms, long long *wait_ms)
 {
 	uint64_t key = fnv(fnv(fnv(14695981039346656037ULL, client), sender), rcpt);
 	size_t i;

@@ -101,7 +101,7 @@ const char *lab_date(char *buf, size_t len)
 
 /* lab_expand - fill a flavor template; output is truncated to fit */
 void lab_expand(const char *tmpl, const char *host, const char *helo, const char *peer,
-		const char *rcpt, char *out, size_t outlen)
+                const char *rcpt, char *out, size_t outlen)
 {
 	static const char *const keys[] = {"{host}", "{date}", "{helo}", "{peer}", "{rcpt}"};
 	char date[64];
@@ -170,7 +170,8 @@ static int check_list(const char *list, char *err, size_t errlen)
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if (profile_by_name(name) == NULL) {
-			snprintf(err, errlen, "--profiles: unknown profile \"%s\" (see --list)", name);
+			snprintf(err, errlen, "--profiles: unknown profile \"%s\" (see --list)",
+			         name);
 			return -1;
 		}
 		p += len;
@@ -199,7 +200,7 @@ static struct lab_host *host_by_profile(struct lab *lab, const char *name, size_
 
 /* host_add - the next host: address, names, identity for addr_route */
 static int host_add(struct lab *lab, const struct profile *p, int copy, uint32_t addr, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	struct lab_host *h;
 	struct sockaddr_in *sin;
@@ -271,7 +272,7 @@ static const struct profile **pick_profiles(const struct lab_config *cfg, size_t
 /* add_hosts - every host: the selection --repeat times from --base, or
  * the selection in turn over the populated addresses of --range */
 static int add_hosts(struct lab *lab, const struct profile **sel, size_t nsel, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	const struct lab_config *cfg = lab->cfg;
 	uint64_t count, k, nth = 0;
@@ -289,7 +290,7 @@ static int add_hosts(struct lab *lab, const struct profile **sel, size_t nsel, c
 		for (copy = 0; copy < cfg->repeat; copy++)
 			for (i = 0; i < nsel; i++)
 				if (host_add(lab, sel[i], copy, first + (uint32_t)lab->nhosts, err,
-					     errlen) < 0)
+				             errlen) < 0)
 					return -1;
 		return 0;
 	}
@@ -299,7 +300,7 @@ static int add_hosts(struct lab *lab, const struct profile **sel, size_t nsel, c
 		if (!sparse_populated(cfg->seed, first + (uint32_t)k, cfg->density_ppm))
 			continue;
 		if (host_add(lab, sel[nth % nsel], (int)(nth / nsel), first + (uint32_t)k, err,
-			     errlen) < 0)
+		             errlen) < 0)
 			return -1;
 		nth++;
 	}
@@ -307,8 +308,7 @@ static int add_hosts(struct lab *lab, const struct profile **sel, size_t nsel, c
 }
 
 /* lab_new - hosts, addresses, chain partners */
-struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char *err,
-		    size_t errlen)
+struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char *err, size_t errlen)
 {
 	const struct profile **sel;
 	struct lab *lab;
@@ -340,9 +340,10 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 	if (rc < 0)
 		return lab_free(lab);
 	if (lab->nhosts == 0) {
-		snprintf(err, errlen, nsel == 0 ? "no profile selected"
-						: "--range %s: no address drawn at this density",
-			 cfg->range);
+		snprintf(err, errlen,
+		         nsel == 0 ? "no profile selected"
+		                   : "--range %s: no address drawn at this density",
+		         cfg->range);
 		return lab_free(lab);
 	}
 	lab->hosts = xrealloc(lab->hosts, lab->nhosts * sizeof(*lab->hosts));
@@ -358,18 +359,20 @@ struct lab *lab_new(struct event_base *base, const struct lab_config *cfg, char 
 		if (h->prof->next_hop != NULL) {
 			h->next_hop = host_by_profile(lab, h->prof->next_hop, i);
 			if (h->next_hop == NULL)
-				rw_log(LOG_WARNING, "lab host=%s profile=%s event=config next_hop=%s "
-				       "problem=not-selected action=sink", h->name, h->prof->name,
-				       h->prof->next_hop);
+				rw_log(LOG_WARNING,
+				       "lab host=%s profile=%s event=config next_hop=%s "
+				       "problem=not-selected action=sink",
+				       h->name, h->prof->name, h->prof->next_hop);
 		}
 		if (h->prof->trust != NULL) {
 			p = host_by_profile(lab, h->prof->trust, i);
 			if (p != NULL)
 				snprintf(h->trusted, sizeof(h->trusted), "%s", p->ip);
 			else
-				rw_log(LOG_WARNING, "lab host=%s profile=%s event=config trust=%s "
-				       "problem=not-selected action=trust-nobody", h->name, h->prof->name,
-				       h->prof->trust);
+				rw_log(LOG_WARNING,
+				       "lab host=%s profile=%s event=config trust=%s "
+				       "problem=not-selected action=trust-nobody",
+				       h->name, h->prof->name, h->prof->trust);
 		}
 	}
 	return lab;
@@ -394,7 +397,8 @@ static void raise_nofile(const struct lab *lab)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < want)
-		rw_log(LOG_WARNING, "lab event=nofile limit=%llu want=%llu hosts=%zu "
+		rw_log(LOG_WARNING,
+		       "lab event=nofile limit=%llu want=%llu hosts=%zu "
 		       "problem=low-fd-limit action=connections-beyond-refused",
 		       (unsigned long long)rl.rlim_cur, (unsigned long long)want, lab->nhosts);
 }
@@ -434,7 +438,7 @@ int lab_write_truth(const struct lab *lab, const char *path, char *err, size_t e
 	}
 	for (i = 0; i < lab->nhosts; i++)
 		fprintf(f, "%s %u %s %s\n", lab->hosts[i].ip, lab->cfg->port,
-			lab->hosts[i].prof->name, lab->hosts[i].prof->expect);
+		        lab->hosts[i].prof->name, lab->hosts[i].prof->expect);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

@@ -44,38 +44,36 @@
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 static const char usage_text[] =
-	"usage: relaywatch-lab --sink ADDR:PORT [options]\n"
-	"  --sink ADDR:PORT     where relaying hosts deliver canary mail (required)\n"
-	"  --canary DOMAIN      canary domain (default canary.lab.test)\n"
-	"  --base ADDR          first lab address (default 127.10.0.1)\n"
-	"  --port N             port of every host (default 2525)\n"
-	"  --latency MS         delay every reply\n"
-	"  --truth FILE         write `addr port profile expected-verdict` lines\n"
-	"  --profiles a,b,c     only these profiles (see --list)\n"
-	"  --repeat N           run every selected profile on N hosts (default 1)\n"
-	"  --range CIDR         populate a share of this 127/8 block instead of\n"
-	"                       --base/--repeat; hosts take --profiles in turn\n"
-	"                       (list a name twice for twice the share)\n"
-	"  --density D          share of --range populated, 0 < D <= 1 (default 0.1)\n"
-	"  --seed N             which addresses of --range are populated (default 1)\n"
-	"  --delay SECONDS      the delayed profile's delay (default 3)\n"
-	"  --greylist SECONDS   the greylist profile's delay (default 2)\n"
-	"  -v, --verbose        debug logging\n"
-	"  -q, --quiet          warnings only (benchmarks)\n"
-	"  --list               print the profiles and exit\n";
+    "usage: relaywatch-lab --sink ADDR:PORT [options]\n"
+    "  --sink ADDR:PORT     where relaying hosts deliver canary mail (required)\n"
+    "  --canary DOMAIN      canary domain (default canary.lab.test)\n"
+    "  --base ADDR          first lab address (default 127.10.0.1)\n"
+    "  --port N             port of every host (default 2525)\n"
+    "  --latency MS         delay every reply\n"
+    "  --truth FILE         write `addr port profile expected-verdict` lines\n"
+    "  --profiles a,b,c     only these profiles (see --list)\n"
+    "  --repeat N           run every selected profile on N hosts (default 1)\n"
+    "  --range CIDR         populate a share of this 127/8 block instead of\n"
+    "                       --base/--repeat; hosts take --profiles in turn\n"
+    "                       (list a name twice for twice the share)\n"
+    "  --density D          share of --range populated, 0 < D <= 1 (default 0.1)\n"
+    "  --seed N             which addresses of --range are populated (default 1)\n"
+    "  --delay SECONDS      the delayed profile's delay (default 3)\n"
+    "  --greylist SECONDS   the greylist profile's delay (default 2)\n"
+    "  -v, --verbose        debug logging\n"
+    "  -q, --quiet          warnings only (benchmarks)\n"
+    "  --list               print the profiles and exit\n";
 
 static const struct option options[] = {
-	{"sink", required_argument, NULL, 's'},  {"canary", required_argument, NULL, 'c'},
-	{"base", required_argument, NULL, 'b'},  {"port", required_argument, NULL, 'p'},
-	{"latency", required_argument, NULL, 'l'}, {"truth", required_argument, NULL, 't'},
-	{"profiles", required_argument, NULL, 'P'},
-	{"repeat", required_argument, NULL, 'r'}, {"delay", required_argument, NULL, 'd'},
-	{"greylist", required_argument, NULL, 'g'}, {"verbose", no_argument, NULL, 'v'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"range", required_argument, NULL, 'R'}, {"density", required_argument, NULL, 'D'},
-	{"seed", required_argument, NULL, 'S'},
-	{"list", no_argument, NULL, 'L'},        {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"sink", required_argument, NULL, 's'},     {"canary", required_argument, NULL, 'c'},
+    {"base", required_argument, NULL, 'b'},     {"port", required_argument, NULL, 'p'},
+    {"latency", required_argument, NULL, 'l'},  {"truth", required_argument, NULL, 't'},
+    {"profiles", required_argument, NULL, 'P'}, {"repeat", required_argument, NULL, 'r'},
+    {"delay", required_argument, NULL, 'd'},    {"greylist", required_argument, NULL, 'g'},
+    {"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
+    {"range", required_argument, NULL, 'R'},    {"density", required_argument, NULL, 'D'},
+    {"seed", required_argument, NULL, 'S'},     {"list", no_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 };
 
 /* number - a decimal in [lo, hi], or -1 */
@@ -103,9 +101,9 @@ static void list(void)
 	for (i = 0; i < n; i++)
 		printf("%-22s %-14s %-10s %s\n", p[i].name, p[i].expect,
 		       p[i].mode == MODE_SMTP || p[i].mode == MODE_TARPIT ||
-				       p[i].mode == MODE_LONGLINE || p[i].mode == MODE_CONTINUATION
-			       ? profile_flavor(p[i].flavor)->name
-			       : "-",
+		               p[i].mode == MODE_LONGLINE || p[i].mode == MODE_CONTINUATION
+		           ? profile_flavor(p[i].flavor)->name
+		           : "-",
 		       p[i].about);
 }
 
@@ -122,14 +120,14 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
 	struct lab_config cfg = {
-		.canary = "canary.lab.test",
-		.base = "127.10.0.1",
-		.port = 2525,
-		.delay = 3,
-		.greylist = 2,
-		.repeat = 1,
-		.density_ppm = 100000,
-		.seed = 1,
+	    .canary = "canary.lab.test",
+	    .base = "127.10.0.1",
+	    .port = 2525,
+	    .delay = 3,
+	    .greylist = 2,
+	    .repeat = 1,
+	    .density_ppm = 100000,
+	    .seed = 1,
 	};
 	int base_set = 0;
 	struct event_base *base;
@@ -156,7 +154,8 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			if (sparse_density(optarg, &cfg.density_ppm) < 0) {
-				fprintf(stderr, "relaywatch-lab: --density %s: want 0 < D <= 1\n", optarg);
+				fprintf(stderr, "relaywatch-lab: --density %s: want 0 < D <= 1\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -259,12 +258,12 @@ int main(int argc, char **argv)
 	return rc;
 bad:
 	fprintf(stderr, "relaywatch-lab: --%s %s: bad number\n",
-		ch == 'p'   ? "port"
-		: ch == 'l' ? "latency"
-		: ch == 'd' ? "delay"
-		: ch == 'r' ? "repeat"
-		: ch == 'S' ? "seed"
-			    : "greylist",
-		optarg);
+	        ch == 'p'   ? "port"
+	        : ch == 'l' ? "latency"
+	        : ch == 'd' ? "delay"
+	        : ch == 'r' ? "repeat"
+	        : ch == 'S' ? "seed"
+	                    : "greylist",
+	        optarg);
 	return EXIT_USAGE;
 }

@@ -49,8 +49,8 @@
 #include "../src/core/xalloc.h"
 
 static const char *const state_names[CS__COUNT] = {
-	[CS_COMMAND] = "command", [CS_DATA] = "data",       [CS_ENDLESS] = "endless",
-	[CS_SILENT] = "silent",   [CS_CLOSING] = "closing", [CS_DEAD] = "dead",
+    [CS_COMMAND] = "command", [CS_DATA] = "data",       [CS_ENDLESS] = "endless",
+    [CS_SILENT] = "silent",   [CS_CLOSING] = "closing", [CS_DEAD] = "dead",
 };
 
 static void conn_process(struct server_conn *c);
@@ -58,8 +58,8 @@ static void conn_process(struct server_conn *c);
 /* server_enter - the one place the state changes */
 void server_enter(struct server_conn *c, enum conn_state st)
 {
-	rw_debug("lab host=%s conn=%lu state=%s -> %s", c->host->name, c->id,
-		 state_names[c->state], state_names[st]);
+	rw_debug("lab host=%s conn=%lu state=%s -> %s", c->host->name, c->id, state_names[c->state],
+	         state_names[st]);
 	c->state = st;
 }
 
@@ -84,8 +84,8 @@ static void conn_kill(struct server_conn *c, const char *why)
 {
 	if (c->state == CS_DEAD)
 		return;
-	lab_info(c->lab, "lab host=%s conn=%lu event=close peer=%s reason=%s", c->host->name,
-	       c->id, c->peer, why);
+	lab_info(c->lab, "lab host=%s conn=%lu event=close peer=%s reason=%s", c->host->name, c->id,
+	         c->peer, why);
 	server_enter(c, CS_DEAD);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
@@ -146,9 +146,10 @@ static void endless_fill(struct server_conn *c)
 {
 	struct evbuffer *o = bufferevent_get_output(c->bev);
 
-	while (evbuffer_get_length(o) < 2 * LAB_ENDLESS_CHUNK && c->endless_sent < LAB_ENDLESS_MAX) {
+	while (evbuffer_get_length(o) < 2 * LAB_ENDLESS_CHUNK &&
+	       c->endless_sent < LAB_ENDLESS_MAX) {
 		int n = evbuffer_add_printf(o, "250-%s says hello again, line %lu\r\n",
-					    c->host->name, ++c->endless_lines);
+		                            c->host->name, ++c->endless_lines);
 		c->endless_sent += n > 0 ? n : 1;
 	}
 	if (c->endless_sent >= LAB_ENDLESS_MAX) {
@@ -179,7 +180,8 @@ static void conn_starttls(struct server_conn *c)
 {
 	struct bufferevent *tls;
 
-	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	               evbuffer_get_length(bufferevent_get_input(c->bev)));
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, LAB_WRITE_HIGHWAT);
 	tls = starttls_accept(c->lab->base, c->lab->tls, c->bev);
 	if (tls == NULL) {
@@ -316,7 +318,8 @@ static void process_input(struct server_conn *c)
 static void conn_process(struct server_conn *c)
 {
 	process_input(c);
-	if (c->eof && !c->paused && !c->blocked && (c->state == CS_COMMAND || c->state == CS_DATA)) {
+	if (c->eof && !c->paused && !c->blocked &&
+	    (c->state == CS_COMMAND || c->state == CS_DATA)) {
 		server_enter(c, CS_CLOSING);
 		c->closing_since = lab_now_ms(c->lab);
 		conn_done_if_flushed(c);
@@ -354,7 +357,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) { /* the TLS handshake is done */
 		lab_info(c->lab, "lab host=%s conn=%lu event=tls version=%s", c->host->name, c->id,
-		       starttls_version(bev));
+		         starttls_version(bev));
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
@@ -373,7 +376,9 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_process(c);
 		return;
 	}
-	conn_kill(c, (what & BEV_EVENT_EOF) ? "eof" : (what & BEV_EVENT_TIMEOUT) ? "timeout" : "error");
+	conn_kill(c, (what & BEV_EVENT_EOF)       ? "eof"
+	             : (what & BEV_EVENT_TIMEOUT) ? "timeout"
+	                                          : "error");
 }
 
 /* peer_text - the client's address without port */
@@ -392,7 +397,7 @@ static void peer_text(const struct sockaddr *sa, char *out, size_t len)
 
 /* accept_cb - a new client of one host */
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-		      void *arg)
+                      void *arg)
 {
 	struct lab_host *h = arg;
 	struct lab *lab = h->lab;
@@ -403,7 +408,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	h->conns++;
 	if (h->prof->mode == MODE_CLOSE || lab->nconn >= LAB_CONN_MAX) {
 		lab_info(lab, "lab host=%s event=connect peer=%s action=close%s", h->name, peer,
-		       h->prof->mode == MODE_CLOSE ? "" : " reason=too-many-connections");
+		         h->prof->mode == MODE_CLOSE ? "" : " reason=too-many-connections");
 		evutil_closesocket(fd);
 		return;
 	}
@@ -429,8 +434,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	lab->nconn++;
 	h->nconn++;
 	conn_setup_bev(c);
-	lab_info(lab, "lab host=%s conn=%lu event=connect peer=%s profile=%s", h->name, c->id,
-	       peer, h->prof->name);
+	lab_info(lab, "lab host=%s conn=%lu event=connect peer=%s profile=%s", h->name, c->id, peer,
+	         h->prof->name);
 	smtpd_greet(c);
 	conn_send(c);
 }
@@ -461,11 +466,11 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 int server_listen(struct lab_host *h, char *err, size_t errlen)
 {
 	h->listener = evconnlistener_new_bind(h->lab->base, accept_cb, h,
-					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-					      (const struct sockaddr *)&h->addr, (int)h->addrlen);
+	                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+	                                      (const struct sockaddr *)&h->addr, (int)h->addrlen);
 	if (h->listener == NULL) {
-		snprintf(err, errlen, "listen %s:%u (%s): %s", h->ip, h->lab->cfg->port, h->prof->name,
-			 strerror(errno));
+		snprintf(err, errlen, "listen %s:%u (%s): %s", h->ip, h->lab->cfg->port,
+		         h->prof->name, strerror(errno));
 		return -1;
 	}
 	evconnlistener_set_error_cb(h->listener, accept_error_cb);

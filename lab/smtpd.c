@@ -112,15 +112,15 @@ static const struct {
 	const char *text;
 	int when;
 } ehlo_caps[] = {
-	{"PIPELINING", CAP_ALWAYS},
-	{"SIZE", CAP_ALWAYS}, /* value appended */
-	{"VRFY", CAP_ALWAYS},
-	{"ETRN", CAP_ALWAYS},
-	{"STARTTLS", CAP_STARTTLS},
-	{"AUTH PLAIN LOGIN", CAP_AUTH},
-	{"ENHANCEDSTATUSCODES", CAP_ALWAYS},
-	{"8BITMIME", CAP_ALWAYS},
-	{"DSN", CAP_ALWAYS},
+    {"PIPELINING", CAP_ALWAYS},
+    {"SIZE", CAP_ALWAYS}, /* value appended */
+    {"VRFY", CAP_ALWAYS},
+    {"ETRN", CAP_ALWAYS},
+    {"STARTTLS", CAP_STARTTLS},
+    {"AUTH PLAIN LOGIN", CAP_AUTH},
+    {"ENHANCEDSTATUSCODES", CAP_ALWAYS},
+    {"8BITMIME", CAP_ALWAYS},
+    {"DSN", CAP_ALWAYS},
 };
 
 /* one_greeting - OpenSMTPD takes one greeting per connection (per TLS
@@ -160,7 +160,7 @@ static void on_ehlo(struct server_conn *c, const struct smtpcmd *cmd)
 		keep[n++] = ehlo_caps[i].text;
 	}
 	lab_expand(profile_flavor(p->flavor)->ehlo, c->host->name, c->helo, c->peer, NULL, line,
-		   sizeof(line));
+	           sizeof(line));
 	server_reply(c, "250-%s", line);
 	for (i = 0; i < n; i++) {
 		if (strcmp(keep[i], "SIZE") == 0)
@@ -219,15 +219,16 @@ static void on_mail(struct server_conn *c, const struct smtpcmd *cmd)
 		const char *at = strrchr(cmd->path, '@');
 
 		if (at == NULL || at[1] == '[' || strspn(at + 1, "0123456789.") == strlen(at + 1)) {
-			server_reply(c, "553 5.5.4 <%s>... Real domain name required for sender address",
-				     cmd->path);
+			server_reply(
+			    c, "553 5.5.4 <%s>... Real domain name required for sender address",
+			    cmd->path);
 			return;
 		}
 	}
 	c->has_mail = 1;
 	snprintf(c->sender, sizeof(c->sender), "%s", cmd->path);
-	c->sender_own = c->sender[0] != '\0' && addr_route(c->sender, &c->host->self, &r) == NULL &&
-			r.local;
+	c->sender_own =
+	    c->sender[0] != '\0' && addr_route(c->sender, &c->host->self, &r) == NULL && r.local;
 	server_reply(c, "250 2.1.0 Ok");
 }
 
@@ -243,8 +244,9 @@ static char *mailbox(const char *lp, const char *domain)
 	for (i = 0; atom && i < n; i++) {
 		unsigned char ch = (unsigned char)lp[i];
 
-		atom = (ch < 128 && (ch == '.' || (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' &&
-			(ch | 32) <= 'z') || strchr(atext, ch) != NULL));
+		atom = (ch < 128 &&
+		        (ch == '.' || (ch >= '0' && ch <= '9') ||
+		         ((ch | 32) >= 'a' && (ch | 32) <= 'z') || strchr(atext, ch) != NULL));
 	}
 	if (atom)
 		return xasprintf("%s@%s", lp, domain);
@@ -310,16 +312,16 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 		server_reply(c, "553 5.5.4 <%s>... Domain name required for recipient", cmd->path);
 		return;
 	}
-	if (p->greylist && !greylist_check(c->host->grey, c->peer, c->sender, cmd->path,
-					   lab_now_ms(c->lab), c->lab->cfg->greylist * 1000LL,
-					   &wait_ms)) {
+	if (p->greylist &&
+	    !greylist_check(c->host->grey, c->peer, c->sender, cmd->path, lab_now_ms(c->lab),
+	                    c->lab->cfg->greylist * 1000LL, &wait_ms)) {
 		lab_info(c->lab,
-			 "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
-			 c->host->name, c->id, cmd->path, wait_ms);
+		         "lab host=%s conn=%lu event=rcpt rcpt=<%s> decision=greylist wait_ms=%lld",
+		         c->host->name, c->id, cmd->path, wait_ms);
 		server_reply(c,
-			     "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again in "
-			     "%lld seconds",
-			     cmd->path, (wait_ms + 999) / 1000);
+		             "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again in "
+		             "%lld seconds",
+		             cmd->path, (wait_ms + 999) / 1000);
 		return;
 	}
 	addr_trick_names(r.tricks, tricks, sizeof(tricks));
@@ -329,15 +331,17 @@ static void on_rcpt(struct server_conn *c, const struct smtpcmd *cmd)
 	} else {
 		relay = may_relay(c, &r);
 		what = !relay ? (p->refuse_at == REFUSE_AT_RCPT ? "refuse" : "refuse-at-data")
-		       : addr_domain_eq(r.domain, canary) ? "relay" : "drop";
+		       : addr_domain_eq(r.domain, canary) ? "relay"
+		                                          : "drop";
 	}
-	lab_info(c->lab,
-		 "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
-		 c->host->name, c->id, c->sender, cmd->path, r.local ? "(local)" : r.domain,
-	       tricks[0] ? tricks : "none", what);
+	lab_info(
+	    c->lab,
+	    "lab host=%s conn=%lu event=rcpt sender=<%s> rcpt=<%s> domain=%s tricks=%s decision=%s",
+	    c->host->name, c->id, c->sender, cmd->path, r.local ? "(local)" : r.domain,
+	    tricks[0] ? tricks : "none", what);
 	if (!relay && p->refuse_at == REFUSE_AT_RCPT) {
 		lab_expand(profile_flavor(p->flavor)->relay_denied, c->host->name, c->helo, c->peer,
-			   cmd->path, line, sizeof(line));
+		           cmd->path, line, sizeof(line));
 		server_reply(c, "%s", line);
 		return;
 	}
@@ -387,7 +391,7 @@ static void send_bounce(struct server_conn *c, const char *msg, size_t len, cons
 {
 	const struct lab_host *h = c->host;
 	const char *at = strrchr(c->sender, '@');
-	const char *rcpts[1] = { c->sender };
+	const char *rcpts[1] = {c->sender};
 	struct deliver_job job;
 	struct dbuf b;
 	char date[64];
@@ -396,21 +400,21 @@ static void send_bounce(struct server_conn *c, const char *msg, size_t len, cons
 		return;
 	dbuf_init(&b, 0);
 	dbuf_printf(&b,
-		    "Received: by %s ([%s]); %s\r\n"
-		    "Date: %s\r\nFrom: MAILER-DAEMON@%s (Mail Delivery System)\r\n"
-		    "Subject: Undelivered Mail Returned to Sender\r\nTo: %s\r\n"
-		    "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-		    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-		    "\tboundary=\"%s.lab\"\r\n\r\n"
-		    "--%s.lab\r\nContent-Type: text/plain\r\n\r\n"
-		    "This is the mail system at host %s.\r\n"
-		    "Your message could not be delivered.\r\n\r\n"
-		    "--%s.lab\r\nContent-Type: message/delivery-status\r\n\r\n"
-		    "Reporting-MTA: dns; %s\r\nX-Postfix-Queue-ID: %s\r\n\r\n"
-		    "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-		    "--%s.lab\r\nContent-Type: message/rfc822\r\n\r\n",
-		    h->name, h->ip, lab_date(date, sizeof(date)), date, h->name, c->sender, qid, qid,
-		    h->name, qid, h->name, qid, c->relay[0], qid);
+	            "Received: by %s ([%s]); %s\r\n"
+	            "Date: %s\r\nFrom: MAILER-DAEMON@%s (Mail Delivery System)\r\n"
+	            "Subject: Undelivered Mail Returned to Sender\r\nTo: %s\r\n"
+	            "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+	            "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	            "\tboundary=\"%s.lab\"\r\n\r\n"
+	            "--%s.lab\r\nContent-Type: text/plain\r\n\r\n"
+	            "This is the mail system at host %s.\r\n"
+	            "Your message could not be delivered.\r\n\r\n"
+	            "--%s.lab\r\nContent-Type: message/delivery-status\r\n\r\n"
+	            "Reporting-MTA: dns; %s\r\nX-Postfix-Queue-ID: %s\r\n\r\n"
+	            "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+	            "--%s.lab\r\nContent-Type: message/rfc822\r\n\r\n",
+	            h->name, h->ip, lab_date(date, sizeof(date)), date, h->name, c->sender, qid,
+	            qid, h->name, qid, h->name, qid, c->relay[0], qid);
 	dbuf_add(&b, msg, len);
 	dbuf_printf(&b, "\r\n--%s.lab--\r\n", qid);
 	memset(&job, 0, sizeof(job));
@@ -424,8 +428,8 @@ static void send_bounce(struct server_conn *c, const char *msg, size_t len, cons
 	job.msg = dbuf_steal(&b);
 	job.qid = qid;
 	if (deliver_submit(c->lab, &job) == 0)
-		lab_info(c->lab, "lab host=%s conn=%lu event=bounce qid=%s to=%s", h->name, c->id, qid,
-			 c->sender);
+		lab_info(c->lab, "lab host=%s conn=%lu event=bounce qid=%s to=%s", h->name, c->id,
+		         qid, c->sender);
 }
 
 /* on_message - end of DATA: refuse, discard, or relay with a Received */
@@ -439,8 +443,9 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	make_qid(c, qid, sizeof(qid));
 	if (c->refuse_data) {
 		lab_expand(profile_flavor(h->prof->flavor)->data_denied, h->name, c->helo, c->peer,
-			   NULL, line, sizeof(line));
-		lab_info(c->lab, "lab host=%s conn=%lu event=message decision=refuse", h->name, c->id);
+		           NULL, line, sizeof(line));
+		lab_info(c->lab, "lab host=%s conn=%lu event=message decision=refuse", h->name,
+		         c->id);
 		server_reply(c, "%s", line);
 		smtpd_reset(c);
 		return;
@@ -449,10 +454,12 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	if (c->nrelay > 0 && !h->prof->discard) {
 		dbuf_init(&b, 0);
 		dbuf_printf(&b,
-			    "Received: from %s ([%s])\r\n\tby %s ([%s]) with %s id %s;\r\n\t%s\r\n",
-			    c->greeted ? c->helo : "unknown", c->peer, h->name, h->ip,
-			    !c->esmtp ? "SMTP" : c->tls ? "ESMTPS" : "ESMTP", qid,
-			    lab_date(date, sizeof(date)));
+		            "Received: from %s ([%s])\r\n\tby %s ([%s]) with %s id %s;\r\n\t%s\r\n",
+		            c->greeted ? c->helo : "unknown", c->peer, h->name, h->ip,
+		            !c->esmtp ? "SMTP"
+		            : c->tls  ? "ESMTPS"
+		                      : "ESMTP",
+		            qid, lab_date(date, sizeof(date)));
 		dbuf_add(&b, msg, len);
 		memset(&job, 0, sizeof(job));
 		job.from = h;
@@ -479,9 +486,12 @@ static void on_message(struct server_conn *c, const char *msg, size_t len)
 	}
 	if (c->nrelay > 0 && h->prof->bounce)
 		send_bounce(c, msg, len, qid);
-	lab_info(c->lab, "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
-	       h->name, c->id, qid, len, c->nrelay,
-	       c->nrelay == 0 ? "drop" : h->prof->discard ? "discard" : "deliver");
+	lab_info(c->lab,
+	         "lab host=%s conn=%lu event=message qid=%s size=%zu relay_rcpts=%zu decision=%s",
+	         h->name, c->id, qid, len, c->nrelay,
+	         c->nrelay == 0     ? "drop"
+	         : h->prof->discard ? "discard"
+	                            : "deliver");
 	server_reply(c, "250 2.0.0 Ok: queued as %s", qid);
 	smtpd_reset(c);
 }
@@ -542,10 +552,9 @@ static void on_auth(struct server_conn *c, const struct smtpcmd *cmd)
 }
 
 static void (*const handlers[CMD__COUNT])(struct server_conn *, const struct smtpcmd *) = {
-	[CMD_HELO] = on_helo, [CMD_EHLO] = on_ehlo, [CMD_MAIL] = on_mail,
-	[CMD_RCPT] = on_rcpt, [CMD_DATA] = on_data, [CMD_RSET] = on_rset,
-	[CMD_NOOP] = on_noop, [CMD_QUIT] = on_quit, [CMD_VRFY] = on_vrfy,
-	[CMD_STARTTLS] = on_starttls, [CMD_AUTH] = on_auth,
+    [CMD_HELO] = on_helo, [CMD_EHLO] = on_ehlo,         [CMD_MAIL] = on_mail, [CMD_RCPT] = on_rcpt,
+    [CMD_DATA] = on_data, [CMD_RSET] = on_rset,         [CMD_NOOP] = on_noop, [CMD_QUIT] = on_quit,
+    [CMD_VRFY] = on_vrfy, [CMD_STARTTLS] = on_starttls, [CMD_AUTH] = on_auth,
 };
 
 /* smtpd_event - one parser event, one reply */
@@ -574,7 +583,7 @@ void smtpd_event(struct server_conn *c, enum smtpcmd_event ev)
 	case SMTPCMD_COMMAND:
 		cmd = smtpcmd_get(c->cp);
 		rw_debug("lab host=%s conn=%lu event=command verb=%s arg=%s", c->host->name, c->id,
-			 smtpcmd_verb_name(cmd->verb), cmd->arg);
+		         smtpcmd_verb_name(cmd->verb), cmd->arg);
 		if (cmd->nul_seen)
 			proto_error(c, "500 5.5.2 Error: bad syntax");
 		else if ((unsigned)cmd->verb < CMD__COUNT && handlers[cmd->verb] != NULL)
@@ -605,8 +614,8 @@ static void junk(struct server_conn *c)
 }
 
 static const char http_body[] =
-	"<html>\r\n<head><title>400 Bad Request</title></head>\r\n"
-	"<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n";
+    "<html>\r\n<head><title>400 Bad Request</title></head>\r\n"
+    "<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n";
 
 /* smtpd_greet - the first words, as the profile's mode says */
 void smtpd_greet(struct server_conn *c)
@@ -635,7 +644,7 @@ void smtpd_greet(struct server_conn *c)
 		break;
 	default:
 		lab_expand(p->banner ? p->banner : profile_flavor(p->flavor)->banner, c->host->name,
-			   NULL, c->peer, NULL, line, sizeof(line));
+		           NULL, c->peer, NULL, line, sizeof(line));
 		server_reply(c, "220 %s", line);
 		break;
 	}

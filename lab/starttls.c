@@ -36,7 +36,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 
-#define TLS_CURVE "P-256"
+#define TLS_CURVE     "P-256"
 #define TLS_CERT_DAYS 30
 
 /* ssl_fail - the first queued OpenSSL error into err */
@@ -67,8 +67,8 @@ static X509 *self_signed(EVP_PKEY *pkey, const char *cn)
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * TLS_CERT_DAYS);
 	name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-				   (const unsigned char *)"relaywatch lab", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"relaywatch lab",
+	                           -1, -1, 0);
 	X509_set_issuer_name(x, name);
 	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
 	if (ext != NULL) {
@@ -119,7 +119,7 @@ void starttls_ctx_free(struct ssl_ctx_st *ctx)
 
 /* starttls_accept - server-side TLS over an accepted connection */
 struct bufferevent *starttls_accept(struct event_base *base, struct ssl_ctx_st *ctx,
-			       struct bufferevent *under)
+                                    struct bufferevent *under)
 {
 	struct bufferevent *bev;
 	SSL *ssl = SSL_new(ctx);
@@ -127,7 +127,7 @@ struct bufferevent *starttls_accept(struct event_base *base, struct ssl_ctx_st *
 	if (ssl == NULL)
 		return NULL;
 	bev = bufferevent_openssl_filter_new(base, under, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					     BEV_OPT_CLOSE_ON_FREE);
+	                                     BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
 		return NULL;

@@ -63,10 +63,15 @@ int arrival_store_put(struct store *st, const struct arrival *a, int64_t scan, i
 	if (rcv == NULL)
 		rw_panic("%s: json_dumps failed (out of memory)", __func__);
 	struct store_arrival sa = {
-		.token = a->token, .scan = scan > 0 ? scan : 0,
-		.target = valid ? a->fields.target : "", .port = valid ? a->fields.port : 0,
-		.test = valid ? a->fields.test : "", .peer = a->peer, .received = rcv,
-		.arrived = a->time, .relayed = !a->quoted,
+	    .token = a->token,
+	    .scan = scan > 0 ? scan : 0,
+	    .target = valid ? a->fields.target : "",
+	    .port = valid ? a->fields.port : 0,
+	    .test = valid ? a->fields.test : "",
+	    .peer = a->peer,
+	    .received = rcv,
+	    .arrived = a->time,
+	    .relayed = !a->quoted,
 	};
 	rc = store_arrival_put(st, &sa, id);
 	free(rcv);

@@ -47,14 +47,14 @@
 /* one action as the apply sees it */
 struct act {
 	struct store_action *a;
-	int block;               /* kind block (else unblock) */
-	int fam;                 /* 4 or 6; 0: not an address */
-	unsigned mask;           /* directions; 0: bad what */
+	int block;     /* kind block (else unblock) */
+	int fam;       /* 4 or 6; 0: not an address */
+	unsigned mask; /* directions; 0: bad what */
 	unsigned char bin[16];
-	int pending;             /* from the pending list (else an applied block) */
-	int lift;                /* applied block: a pending unblock lifts it */
-	int superseded;          /* pending block: unblocked before it was applied */
-	int fail;                /* the firewall refused its change */
+	int pending;    /* from the pending list (else an applied block) */
+	int lift;       /* applied block: a pending unblock lifts it */
+	int superseded; /* pending block: unblocked before it was applied */
+	int fail;       /* the firewall refused its change */
 };
 
 struct run {
@@ -78,7 +78,7 @@ static int load(struct store *st, int pending, struct store_actions *all)
 	for (;;) {
 		struct store_actions page;
 		int rc = pending ? store_actions_pending(st, after, 0, &page)
-				 : store_blocks_active(st, after, 0, &page);
+		                 : store_blocks_active(st, after, 0, &page);
 
 		if (rc < 0)
 			return -1;
@@ -99,7 +99,8 @@ static void elems(const struct act *x, struct nft_set *s)
 {
 	for (unsigned d = NFT_IN; d <= NFT_OUT; d++)
 		if (x->mask & (1u << d)) {
-			struct nft_elem e = { .dir = (unsigned char)d, .family = (unsigned char)x->fam };
+			struct nft_elem e = {.dir = (unsigned char)d,
+			                     .family = (unsigned char)x->fam};
 
 			memcpy(e.a, x->bin, 16);
 			if (s->n == s->cap) {
@@ -113,7 +114,7 @@ static void elems(const struct act *x, struct nft_set *s)
 /* any_in - whether one of x's elements is in s (sorted) */
 static int any_in(const struct act *x, const struct nft_set *s)
 {
-	struct nft_set mine = { 0 };
+	struct nft_set mine = {0};
 	int hit = 0;
 
 	elems(x, &mine);
@@ -136,8 +137,8 @@ static int same_target(const struct act *u, const struct act *b)
 static void event(struct run *r, const struct act *x, const char *kind, const char *why)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "action", (json_int_t)x->a->id, "addr",
-			      x->a->addr ? x->a->addr : "", "what", x->a->what ? x->a->what : "",
-			      "error", why);
+	                      x->a->addr ? x->a->addr : "", "what", x->a->what ? x->a->what : "",
+	                      "error", why);
 	char *text;
 
 	if (r->o->attempt > 0)
@@ -149,8 +150,10 @@ static void event(struct run *r, const struct act *x, const char *kind, const ch
 	rw_log(LOG_WARNING, "block event=%s action=%lld incident=%lld error=\"%s\"", kind,
 	       (long long)x->a->id, (long long)x->a->incident, why);
 	if (x->a->incident > 0) {
-		struct store_event ev = { .incident = x->a->incident, .at_ms = r->o->now_ms,
-					  .kind = kind, .detail = text };
+		struct store_event ev = {.incident = x->a->incident,
+		                         .at_ms = r->o->now_ms,
+		                         .kind = kind,
+		                         .detail = text};
 		if (store_event_add(r->st, &ev, NULL) < 0)
 			rw_log(LOG_ERR, "block event=store-error error=\"%s\"", store_error(r->st));
 	}
@@ -228,7 +231,7 @@ static void desired(struct run *r)
 /* nft_read - our table as nft shows it; 0, or -1 with r->why */
 static int nft_read(struct run *r)
 {
-	char *argv[] = { "nft", "-j", "list", "table", "inet", NFT_TABLE, NULL };
+	char *argv[] = {"nft", "-j", "list", "table", "inet", NFT_TABLE, NULL};
 	struct fw_result res;
 	char err[256];
 	const char *e;
@@ -243,8 +246,9 @@ static int nft_read(struct run *r)
 		rc = 0;
 	} else if (res.status != 0) {
 		snprintf(r->r->why, sizeof(r->r->why), "nft list: %s",
-			 fw_result_why(&res, err, sizeof(err)));
-	} else if ((e = nft_state_parse(res.out, res.outlen, &r->ports, &r->cur, err, sizeof(err)))) {
+		         fw_result_why(&res, err, sizeof(err)));
+	} else if ((e = nft_state_parse(res.out, res.outlen, &r->ports, &r->cur, err,
+	                                sizeof(err)))) {
 		snprintf(r->r->why, sizeof(r->r->why), "nft list: %s", e);
 	} else {
 		rc = 0;
@@ -256,7 +260,7 @@ static int nft_read(struct run *r)
 /* nft_write - one transaction with the difference; 0 or -1 with r->why */
 static int nft_write(struct run *r)
 {
-	char *argv[] = { "nft", "-f", "-", NULL };
+	char *argv[] = {"nft", "-f", "-", NULL};
 	char *script = nft_script(&r->ports, &r->cur, &r->add, &r->del);
 	struct fw_result res;
 	char err[256];
@@ -267,7 +271,8 @@ static int nft_write(struct run *r)
 	if (fw_run(argv, script, strlen(script), FW_RUN_TIMEOUT_MS, &res, err, sizeof(err)) < 0)
 		snprintf(r->r->why, sizeof(r->r->why), "nft: %s", err);
 	else if (res.status != 0)
-		snprintf(r->r->why, sizeof(r->r->why), "nft: %s", fw_result_why(&res, err, sizeof(err)));
+		snprintf(r->r->why, sizeof(r->r->why), "nft: %s",
+		         fw_result_why(&res, err, sizeof(err)));
 	else
 		rc = 0;
 	fw_result_clear(&res);
@@ -277,7 +282,7 @@ static int nft_write(struct run *r)
 
 /* cmd_each - the command backend: one run per element; failures into bad */
 static int cmd_each(struct run *r, const char *tmpl, const char *key, const struct nft_set *s,
-		    struct nft_set *bad)
+                    struct nft_set *bad)
 {
 	int fails = 0;
 
@@ -295,7 +300,7 @@ static int cmd_each(struct run *r, const char *tmpl, const char *key, const stru
 		} else {
 			if (res.status != 0)
 				snprintf(r->r->why, sizeof(r->r->why), "%s %s: %s", key, addr,
-					 fw_result_why(&res, err, sizeof(err)));
+				         fw_result_why(&res, err, sizeof(err)));
 			int ok = res.status == 0;
 			fw_result_clear(&res);
 			fw_argv_free(argv);
@@ -320,10 +325,10 @@ static void print_diff(struct run *r)
 		return;
 	for (size_t i = 0; i < r->del.n; i++)
 		fprintf(r->o->diff, "- %s %s\n", nft_elem_addr(&r->del.v[i], a, sizeof(a)),
-			nft_dir_name(r->del.v[i].dir));
+		        nft_dir_name(r->del.v[i].dir));
 	for (size_t i = 0; i < r->add.n; i++)
 		fprintf(r->o->diff, "+ %s %s\n", nft_elem_addr(&r->add.v[i], a, sizeof(a)),
-			nft_dir_name(r->add.v[i].dir));
+		        nft_dir_name(r->add.v[i].dir));
 }
 
 /* mark - the store follows what the firewall did, in one durable batch */
@@ -373,7 +378,7 @@ static int mark(struct run *r, int all_failed)
 				continue;
 			if (b->pending)
 				ok &= store_action_failed(r->st, b->a->id, now,
-							  "unblocked before it was applied") >= 0;
+				                          "unblocked before it was applied") >= 0;
 			else
 				ok &= store_action_lifted(r->st, b->a->id, now) >= 0;
 			r->r->lifted += !b->pending;
@@ -440,8 +445,8 @@ static int cmd_wr(struct run *r, int *all_failed)
 }
 
 static const struct fw_backend backends[] = {
-	{ .name = "nft", .read = nft_rd, .write = nft_wr },
-	{ .name = "command", .read = cmd_rd, .write = cmd_wr },
+    {.name = "nft", .read = nft_rd, .write = nft_wr},
+    {.name = "command", .read = cmd_rd, .write = cmd_wr},
 };
 
 static const struct fw_backend *backend_by_name(const char *name)
@@ -471,7 +476,7 @@ const char *block_backend_check(const struct rw_config *cfg)
 
 int block_apply(struct store *st, const struct block_apply_opts *o, struct block_apply_result *res)
 {
-	struct run r = { .st = st, .o = o, .r = res };
+	struct run r = {.st = st, .o = o, .r = res};
 	const struct fw_backend *be;
 	const char *e;
 	int rc = -1, all_failed = 0, npending = 0;
@@ -489,7 +494,8 @@ int block_apply(struct store *st, const struct block_apply_opts *o, struct block
 	}
 	classify(&r);
 	for (size_t i = 0; i < r.n; i++)
-		npending += r.v[i].pending && (r.v[i].block || strcmp(r.v[i].a->kind, "unblock") == 0);
+		npending +=
+		    r.v[i].pending && (r.v[i].block || strcmp(r.v[i].a->kind, "unblock") == 0);
 	desired(&r);
 	if (be->read(&r) < 0) {
 		all_failed = 1;
@@ -545,7 +551,7 @@ out:
 
 /* block_tick - the daemon's look: pending work or a periodic reconcile */
 void block_tick(struct block_sched *s, struct store *st, const struct rw_config *cfg,
-		long long now_ms)
+                long long now_ms)
 {
 	static const long long ladder[] = BLOCK_RETRY_LADDER_S;
 	const size_t nl = sizeof(ladder) / sizeof(ladder[0]);
@@ -560,15 +566,17 @@ void block_tick(struct block_sched *s, struct store *st, const struct rw_config 
 	while (!work && store_actions_pending(st, after, 0, &page) == 0 && page.n > 0) {
 		for (size_t i = 0; i < page.n; i++)
 			work |= strcmp(page.v[i].kind, "block") == 0 ||
-				strcmp(page.v[i].kind, "unblock") == 0;
+			        strcmp(page.v[i].kind, "unblock") == 0;
 		after = page.v[page.n - 1].id;
 		store_actions_free(&page);
 	}
 	if (!work && s->last_ms != 0 && now_ms - s->last_ms < BLOCK_RECONCILE_MS)
 		return;
 	size_t k = (size_t)s->fails < nl ? (size_t)s->fails : nl - 1;
-	struct block_apply_opts o = { .cfg = cfg, .now_ms = now_ms, .attempt = s->fails + 1,
-				      .retry_ms = now_ms + ladder[k] * 1000 };
+	struct block_apply_opts o = {.cfg = cfg,
+	                             .now_ms = now_ms,
+	                             .attempt = s->fails + 1,
+	                             .retry_ms = now_ms + ladder[k] * 1000};
 	int rc = block_apply(st, &o, &res);
 
 	s->last_ms = now_ms;
@@ -578,12 +586,14 @@ void block_tick(struct block_sched *s, struct store *st, const struct rw_config 
 		s->fails = 0;
 		s->next_ms = 0;
 		if (res.added || res.removed || res.applied || res.lifted)
-			rw_log(LOG_NOTICE, "block event=applied added=%zu removed=%zu applied=%zu lifted=%zu",
+			rw_log(LOG_NOTICE,
+			       "block event=applied added=%zu removed=%zu applied=%zu lifted=%zu",
 			       res.added, res.removed, res.applied, res.lifted);
 		return;
 	}
 	s->fails++;
 	s->next_ms = o.retry_ms;
-	rw_log(LOG_ERR, "block event=apply-failed attempt=%d failed=%zu retry_in_s=%lld error=\"%s\"",
+	rw_log(LOG_ERR,
+	       "block event=apply-failed attempt=%d failed=%zu retry_in_s=%lld error=\"%s\"",
 	       s->fails, res.failed, ladder[k], res.why);
 }

@@ -33,21 +33,21 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch [--config FILE] block list [--json] [--db PATH]\n"
-		"       relaywatch [--config FILE] block apply [--dry-run] [--db PATH]\n"
-		"                  [--backend nft|command]\n\n"
-		"list: the active blocks (address, direction, incident, since, the incident's\n"
-		"state and policy). apply: make the firewall match the store: pending blocks\n"
-		"go in, lifted ones go out, in one nft transaction; prints the difference\n"
-		"(\"+ ADDR DIRECTION\", \"- ADDR DIRECTION\"). Safe to run again and at boot.\n\n"
-		"  --json           list: JSON Lines\n"
-		"  --dry-run        apply: print the difference, change nothing\n"
-		"  --backend NAME   apply: nft or command (default: the block_backend key)\n"
-		"  --db PATH        the store (default: the db key, else the default store)\n\n"
-		"configuration keys: block_backend, block_ports, block_command_add,\n"
-		"block_command_remove (doc/enforce.md).\n\n"
-		"exit status: 0 done, 1 some action failed (see the incident's timeline),\n"
-		"2 usage or configuration error, 3 runtime error.\n");
+	        "usage: relaywatch [--config FILE] block list [--json] [--db PATH]\n"
+	        "       relaywatch [--config FILE] block apply [--dry-run] [--db PATH]\n"
+	        "                  [--backend nft|command]\n\n"
+	        "list: the active blocks (address, direction, incident, since, the incident's\n"
+	        "state and policy). apply: make the firewall match the store: pending blocks\n"
+	        "go in, lifted ones go out, in one nft transaction; prints the difference\n"
+	        "(\"+ ADDR DIRECTION\", \"- ADDR DIRECTION\"). Safe to run again and at boot.\n\n"
+	        "  --json           list: JSON Lines\n"
+	        "  --dry-run        apply: print the difference, change nothing\n"
+	        "  --backend NAME   apply: nft or command (default: the block_backend key)\n"
+	        "  --db PATH        the store (default: the db key, else the default store)\n\n"
+	        "configuration keys: block_backend, block_ports, block_command_add,\n"
+	        "block_command_remove (doc/enforce.md).\n\n"
+	        "exit status: 0 done, 1 some action failed (see the incident's timeline),\n"
+	        "2 usage or configuration error, 3 runtime error.\n");
 }
 
 static int64_t wall_ms(void)
@@ -90,21 +90,22 @@ static int list(struct store *st, int json)
 		}
 		for (size_t i = 0; i < l.n; i++) {
 			const struct store_action *a = &l.v[i];
-			struct store_incident inc = { 0 };
+			struct store_incident inc = {0};
 			char since[32];
-			int have = a->incident > 0 && store_incident_get(st, a->incident, &inc) == 1;
+			int have =
+			    a->incident > 0 && store_incident_get(st, a->incident, &inc) == 1;
 			const char *state = have && inc.state ? inc.state : "-";
 			const char *policy = have && inc.policy ? inc.policy : "-";
 
 			iso(a->applied_ms, since, sizeof(since));
 			if (json) {
 				json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "action",
-						      (json_int_t)a->id, "addr", a->addr, "direction",
-						      a->what, "since", since, "state", state, "policy",
-						      policy);
-				json_object_set_new(o, "incident", a->incident > 0
-									  ? json_integer(a->incident)
-									  : json_null());
+				                      (json_int_t)a->id, "addr", a->addr,
+				                      "direction", a->what, "since", since, "state",
+				                      state, "policy", policy);
+				json_object_set_new(o, "incident",
+				                    a->incident > 0 ? json_integer(a->incident)
+				                                    : json_null());
 				char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 				printf("%s\n", text);
 				free(text);
@@ -131,9 +132,9 @@ static int list(struct store *st, int json)
 int cmd_block(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },	    { "dry-run", no_argument, NULL, 'n' },
-		{ "db", required_argument, NULL, 'd' },	    { "backend", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},     {"dry-run", no_argument, NULL, 'n'},
+	    {"db", required_argument, NULL, 'd'}, {"backend", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *sub;
 	int c, json = 0, dry = 0, rc;
@@ -153,9 +154,15 @@ int cmd_block(int argc, char **argv, struct cmd_ctx *ctx)
 		const char *e;
 
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'n': dry = 1; break;
-		case 'd': db = optarg; break;
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'd':
+			db = optarg;
+			break;
 		case 'b':
 			if ((e = config_set(ctx->cfg, "block_backend", optarg)) != NULL) {
 				fprintf(stderr, "relaywatch block: --backend %s: %s\n", optarg, e);
@@ -169,12 +176,12 @@ int cmd_block(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (optind < argc - 1) {
 		fprintf(stderr, "relaywatch block %s: unexpected argument '%s'\n", sub,
-			argv[optind + 1]);
+		        argv[optind + 1]);
 		return EXIT_USAGE;
 	}
 	if (strcmp(sub, "list") == 0 ? dry : json) {
 		fprintf(stderr, "relaywatch block %s: %s is not an option of it\n", sub,
-			dry ? "--dry-run" : "--json");
+		        dry ? "--dry-run" : "--json");
 		return EXIT_USAGE;
 	}
 	if (strcmp(sub, "apply") == 0) {
@@ -190,8 +197,8 @@ int cmd_block(int argc, char **argv, struct cmd_ctx *ctx)
 	if (strcmp(sub, "list") == 0) {
 		rc = list(st, json);
 	} else {
-		struct block_apply_opts o = { .cfg = ctx->cfg, .dry_run = dry, .now_ms = wall_ms(),
-					      .diff = stdout };
+		struct block_apply_opts o = {
+		    .cfg = ctx->cfg, .dry_run = dry, .now_ms = wall_ms(), .diff = stdout};
 		struct block_apply_result r;
 		int n = block_apply(st, &o, &r);
 
@@ -202,10 +209,12 @@ int cmd_block(int argc, char **argv, struct cmd_ctx *ctx)
 		} else {
 			if (ctx->verbose || n > 0)
 				fprintf(stderr,
-					"relaywatch block apply: %s%zu added, %zu removed; %zu applied, "
-					"%zu lifted, %zu failed%s%s\n",
-					dry ? "(dry run) " : "", r.added, r.removed, r.applied, r.lifted,
-					r.failed, r.failed ? ": " : "", r.failed ? r.why : "");
+				        "relaywatch block apply: %s%zu added, %zu removed; %zu "
+				        "applied, "
+				        "%zu lifted, %zu failed%s%s\n",
+				        dry ? "(dry run) " : "", r.added, r.removed, r.applied,
+				        r.lifted, r.failed, r.failed ? ": " : "",
+				        r.failed ? r.why : "");
 			rc = n > 0 ? EXIT_FOUND : EXIT_CLEAN;
 		}
 	}

@@ -51,13 +51,15 @@
 /* usage - the complaint subcommands */
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: relaywatch complaint import [--db PATH] [--ip ADDR] [--json] < message\n"
-		    "       relaywatch complaint add ADDR [--db PATH] [--from MAILBOX] [--file MESSAGE] "
-		    "[--json]\n\n"
-		    "import: an ARF (RFC 5965), X-ARF or plain complaint message on stdin.\n"
-		    "With `policy` in the configuration the complaint opens (or joins) an incident.\n"
-		    "exit status: 0 kept, 2 usage, not a usable complaint or a bad policy,\n"
-		    "3 store or desk error.\n");
+	fprintf(
+	    fp,
+	    "usage: relaywatch complaint import [--db PATH] [--ip ADDR] [--json] < message\n"
+	    "       relaywatch complaint add ADDR [--db PATH] [--from MAILBOX] [--file MESSAGE] "
+	    "[--json]\n\n"
+	    "import: an ARF (RFC 5965), X-ARF or plain complaint message on stdin.\n"
+	    "With `policy` in the configuration the complaint opens (or joins) an incident.\n"
+	    "exit status: 0 kept, 2 usage, not a usable complaint or a bad policy,\n"
+	    "3 store or desk error.\n");
 }
 
 /* slurp - the whole stream, at most RW_COMPLAINT_MAX + 1 bytes (so an
@@ -110,8 +112,8 @@ static void message_id(const char *msg, size_t len, char *buf, size_t blen)
 /* to_desk - the kept complaint id (dup: kept before) to the desk at now
  * (ms), when a policy is configured; *incident its incident (0 none); an
  * exit status */
-static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int dup,
-		   long long now, int64_t *incident)
+static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int dup, long long now,
+                   int64_t *incident)
 {
 	struct desk *d;
 	int r, rc;
@@ -131,7 +133,7 @@ static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int 
 	}
 	if (ctx->cfg->policy == NULL) {
 		fprintf(stderr, "relaywatch complaint: no policy configured (`policy = FILE`), so "
-				"no incident was opened\n");
+		                "no incident was opened\n");
 		return EXIT_CLEAN;
 	}
 	if ((d = cmd_desk_open("complaint", ctx, st, &rc)) == NULL)
@@ -139,12 +141,14 @@ static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int 
 	r = desk_complaint(d, id, now, incident);
 	rc = EXIT_CLEAN;
 	if (r < 0) {
-		fprintf(stderr, "relaywatch complaint: complaint %lld kept, but the desk failed: %s\n",
-			(long long)id, desk_error(d));
+		fprintf(stderr,
+		        "relaywatch complaint: complaint %lld kept, but the desk failed: %s\n",
+		        (long long)id, desk_error(d));
 		*incident = 0;
 		rc = EXIT_RUNTIME;
 	} else if (r == 0) {
-		fprintf(stderr, "relaywatch complaint: the policy opens no incident on complaints\n");
+		fprintf(stderr,
+		        "relaywatch complaint: the policy opens no incident on complaints\n");
 		*incident = 0;
 	}
 	desk_free(d);
@@ -154,7 +158,7 @@ static int to_desk(struct store *st, const struct cmd_ctx *ctx, int64_t id, int 
 /* keep - one complaint into the store and to the desk; prints it; an
  * exit status */
 static int keep(struct store *st, const struct cmd_ctx *ctx, const struct store_complaint *sc,
-		int json)
+                int json)
 {
 	int64_t id = 0, incident = 0;
 	int r = store_complaint_add(st, sc, &id), rc;
@@ -173,18 +177,20 @@ static int keep(struct store *st, const struct cmd_ctx *ctx, const struct store_
 		json_object_set_new(o, "duplicate", json_boolean(r == 0));
 		json_object_set_new(o, "addr", output_json_text(sc->addr));
 		json_object_set_new(o, "port", json_integer(sc->port));
-		json_object_set_new(o, "reporter", output_json_text(sc->reporter ? sc->reporter : ""));
+		json_object_set_new(o, "reporter",
+		                    output_json_text(sc->reporter ? sc->reporter : ""));
 		json_object_set_new(o, "kind", output_json_text(sc->kind ? sc->kind : ""));
 		json_object_set_new(o, "summary", output_json_text(sc->summary ? sc->summary : ""));
-		json_object_set_new(o, "incident", incident > 0 ? json_integer(incident) : json_null());
+		json_object_set_new(o, "incident",
+		                    incident > 0 ? json_integer(incident) : json_null());
 		if ((s = o ? json_dumps(o, JSON_COMPACT) : NULL) != NULL)
 			puts(s);
 		free(s);
 		json_decref(o);
 	} else {
 		printf("complaint %lld%s: %s%s%.0u from %s (%s)", (long long)id,
-		       r == 0 ? " (already kept)" : "", sc->addr, sc->port ? " port " : "", sc->port,
-		       sc->reporter && sc->reporter[0] ? sc->reporter : "?", sc->kind);
+		       r == 0 ? " (already kept)" : "", sc->addr, sc->port ? " port " : "",
+		       sc->port, sc->reporter && sc->reporter[0] ? sc->reporter : "?", sc->kind);
 		if (incident > 0)
 			printf("; incident %lld", (long long)incident);
 		putchar('\n');
@@ -196,10 +202,13 @@ static int keep(struct store *st, const struct cmd_ctx *ctx, const struct store_
 int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },   { "ip", required_argument, NULL, 'i' },
-		{ "from", required_argument, NULL, 'f' }, { "file", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },       { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"file", required_argument, NULL, 'F'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *ip = NULL, *from = NULL, *file = NULL, *verb;
 	int c, json = 0, rc = EXIT_CLEAN, add;
@@ -211,11 +220,21 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'i': ip = optarg; break;
-		case 'f': from = optarg; break;
-		case 'F': file = optarg; break;
-		case 'j': json = 1; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'i':
+			ip = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'F':
+			file = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
@@ -239,7 +258,7 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 
 		if (fp == NULL || (msg = slurp(fp, &len)) == NULL) {
 			fprintf(stderr, "relaywatch complaint: %s: %s\n", file ? file : "stdin",
-				strerror(errno));
+			        strerror(errno));
 			if (fp && fp != stdin)
 				fclose(fp);
 			return EXIT_USAGE;
@@ -250,7 +269,8 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 	if (msg) {
 		cp = complaint_parse(msg, len, ip);
 		if (cp->error[0]) {
-			fprintf(stderr, "relaywatch complaint: not a usable complaint: %s\n", cp->error);
+			fprintf(stderr, "relaywatch complaint: not a usable complaint: %s\n",
+			        cp->error);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -272,13 +292,17 @@ int cmd_complaint(int argc, char **argv, struct cmd_ctx *ctx)
 	/* the desk's clock, in ms: the complaint sorts before what it causes */
 	struct deskclock clk = deskclock_system();
 	struct store_complaint sc = {
-		.received_ms = deskclock_now(&clk),
-		.reporter = from ? from : cp ? cp->reporter : "",
-		.addr = cp ? cp->ip : ip,
-		.port = cp ? cp->port : 0,
-		.kind = cp ? complaint_format_name(cp->format) : "manual",
-		.summary = cp ? cp->summary : "entered by hand",
-		.raw = msg, .raw_len = msg ? len : 0, .ref = ref,
+	    .received_ms = deskclock_now(&clk),
+	    .reporter = from ? from
+	                : cp ? cp->reporter
+	                     : "",
+	    .addr = cp ? cp->ip : ip,
+	    .port = cp ? cp->port : 0,
+	    .kind = cp ? complaint_format_name(cp->format) : "manual",
+	    .summary = cp ? cp->summary : "entered by hand",
+	    .raw = msg,
+	    .raw_len = msg ? len : 0,
+	    .ref = ref,
 	};
 	rc = keep(st, ctx, &sc, json);
 out:

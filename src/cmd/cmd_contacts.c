@@ -40,12 +40,14 @@
 /* usage - the contacts subcommands */
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: relaywatch contacts import [--db PATH] FILE|-\n"
-		    "       relaywatch contacts list [--db PATH] [--json]\n"
-		    "       relaywatch contacts for [--db PATH] [--json] ADDRESS\n\n"
-		    "FILE is CSV: cidr,customer,admin emails (blank- or ;-separated),account id.\n"
-		    "0.0.0.0/0 and ::/0 name the NOC, the contact of last resort.\n"
-		    "exit status: 0 ok, 1 no contact owns ADDRESS, 2 usage or bad lines, 3 store error.\n");
+	fprintf(
+	    fp,
+	    "usage: relaywatch contacts import [--db PATH] FILE|-\n"
+	    "       relaywatch contacts list [--db PATH] [--json]\n"
+	    "       relaywatch contacts for [--db PATH] [--json] ADDRESS\n\n"
+	    "FILE is CSV: cidr,customer,admin emails (blank- or ;-separated),account id.\n"
+	    "0.0.0.0/0 and ::/0 name the NOC, the contact of last resort.\n"
+	    "exit status: 0 ok, 1 no contact owns ADDRESS, 2 usage or bad lines, 3 store error.\n");
 }
 
 /* emails_text - the parsed emails as one blank-separated list */
@@ -82,7 +84,7 @@ static int import(struct store *st, const char *path)
 			line[--len] = '\0';
 		if ((size_t)len > RW_SCAN_LINE_MAX || n == RW_CONTACTS_MAX) {
 			fprintf(stderr, "relaywatch contacts: %s:%zu: %s\n", path, lineno,
-				n == RW_CONTACTS_MAX ? "too many lines" : "line too long");
+			        n == RW_CONTACTS_MAX ? "too many lines" : "line too long");
 			bad++;
 			break;
 		}
@@ -105,8 +107,8 @@ static int import(struct store *st, const char *path)
 	if (fp != stdin)
 		fclose(fp);
 	if (bad) {
-		fprintf(stderr, "relaywatch contacts: %zu bad line(s) in %s: nothing imported\n", bad,
-			path);
+		fprintf(stderr, "relaywatch contacts: %zu bad line(s) in %s: nothing imported\n",
+		        bad, path);
 		free(v);
 		return EXIT_USAGE;
 	}
@@ -114,10 +116,12 @@ static int import(struct store *st, const char *path)
 		rc = EXIT_RUNTIME;
 	for (size_t i = 0; rc == EXIT_CLEAN && i < n; i++) {
 		char emails[CONTACT_EMAILS_MAX * 256];
-		struct store_contact sc = { .netblock = v[i].netblock, .customer = v[i].customer,
-					    .account = v[i].account, .emails = emails,
-					    .noc = v[i].prefix == 0,
-					    .updated_ms = (int64_t)time(NULL) * 1000 };
+		struct store_contact sc = {.netblock = v[i].netblock,
+		                           .customer = v[i].customer,
+		                           .account = v[i].account,
+		                           .emails = emails,
+		                           .noc = v[i].prefix == 0,
+		                           .updated_ms = (int64_t)time(NULL) * 1000};
 
 		emails_text(&v[i], emails, sizeof(emails));
 		if (store_contact_put(st, &sc, NULL) < 0)
@@ -126,7 +130,8 @@ static int import(struct store *st, const char *path)
 	if (rc == EXIT_CLEAN && store_batch_commit(st) < 0)
 		rc = EXIT_RUNTIME;
 	if (rc != EXIT_CLEAN) {
-		fprintf(stderr, "relaywatch contacts: store: %s: nothing imported\n", store_error(st));
+		fprintf(stderr, "relaywatch contacts: store: %s: nothing imported\n",
+		        store_error(st));
 		if (store_in_batch(st))
 			store_batch_abort(st);
 	} else {
@@ -140,10 +145,11 @@ static int import(struct store *st, const char *path)
 static void print(const struct store_contact *c, int json)
 {
 	if (json) {
-		json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b}", "netblock", c->netblock,
-				      "prefix", c->prefix, "customer", c->customer ? c->customer : "",
-				      "account", c->account ? c->account : "", "emails",
-				      c->emails ? c->emails : "", "noc", c->noc);
+		json_t *o =
+		    json_pack("{s:s, s:i, s:s, s:s, s:s, s:b}", "netblock", c->netblock, "prefix",
+		              c->prefix, "customer", c->customer ? c->customer : "", "account",
+		              c->account ? c->account : "", "emails", c->emails ? c->emails : "",
+		              "noc", c->noc);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 		if (s)
@@ -160,8 +166,10 @@ static void print(const struct store_contact *c, int json)
 int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },    { NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *verb;
 	int c, json = 0, rc = EXIT_CLEAN;
@@ -189,7 +197,8 @@ int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx)
 		struct ipset_addr a;
 
 		if (ipset_addr_parse(argv[optind], &a) < 0) {
-			fprintf(stderr, "relaywatch contacts: %s: not a numeric address\n", argv[optind]);
+			fprintf(stderr, "relaywatch contacts: %s: not a numeric address\n",
+			        argv[optind]);
 			return EXIT_USAGE;
 		}
 	}
@@ -198,29 +207,31 @@ int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx)
 	if (strcmp(verb, "import") == 0) {
 		rc = import(st, argv[optind]);
 	} else if (strcmp(verb, "for") == 0) {
-		struct store_contact sc = { 0 };
+		struct store_contact sc = {0};
 		int found = store_contact_for(st, argv[optind], &sc);
 
 		if (found < 0) {
 			fprintf(stderr, "relaywatch contacts: store: %s\n", store_error(st));
 			rc = EXIT_RUNTIME;
 		} else if (found == 0) {
-			fprintf(stderr, "relaywatch contacts: no contact owns %s (import a 0.0.0.0/0 or "
-					"::/0 NOC line)\n",
-				argv[optind]);
+			fprintf(stderr,
+			        "relaywatch contacts: no contact owns %s (import a 0.0.0.0/0 or "
+			        "::/0 NOC line)\n",
+			        argv[optind]);
 			rc = EXIT_FOUND;
 		} else {
 			print(&sc, json);
 		}
 		store_contact_clear(&sc);
 	} else {
-		struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+		struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 
 		for (;;) {
-			struct store_contacts l = { 0 };
+			struct store_contacts l = {0};
 
 			if (store_contacts_list(st, &pg, &l) < 0) {
-				fprintf(stderr, "relaywatch contacts: store: %s\n", store_error(st));
+				fprintf(stderr, "relaywatch contacts: store: %s\n",
+				        store_error(st));
 				rc = EXIT_RUNTIME;
 				break;
 			}

@@ -93,12 +93,12 @@ struct daemon {
 	int tick_ms;
 	int reload_pending;
 	/* the sweep */
-	int64_t sweep_scan;   /* 0: none being fed */
-	int64_t sweep_fed;    /* results of it fed to the desk */
+	int64_t sweep_scan; /* 0: none being fed */
+	int64_t sweep_fed;  /* results of it fed to the desk */
 	long long sweep_started;
-	int sweep_done;       /* its scan ended: feed the rest, then forget it */
+	int sweep_done; /* its scan ended: feed the rest, then forget it */
 	/* the DNSBL (wall-clock seconds: they pace work, they decide nothing) */
-	int zone_dirty;       /* a result was fed: the listing may have changed */
+	int zone_dirty; /* a result was fed: the listing may have changed */
 	long long zone_next, zone_last, watch_next;
 	struct block_sched blk; /* the firewall's retries and reconciles */
 };
@@ -106,36 +106,37 @@ struct daemon {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch [--config FILE] daemon [-f] [--db PATH] [--pid-file FILE]\n"
-		"                  [--tick SECONDS] [--clock-file FILE]\n\n"
-		"Run the abuse desk: the sink, the policy's timers and retests, scheduled\n"
-		"sweeps and the notification outbox, until SIGTERM. SIGHUP reloads the\n"
-		"configuration and the policy.\n\n"
-		"  -f, --foreground     also log to stderr (it never forks anyway)\n"
-		"      --db PATH        the store (default: the db key, else the default store)\n"
-		"      --pid-file FILE  write and lock a pid file (default: the pid_file key)\n"
-		"      --tick SECONDS   look at timers and the outbox this often (default: tick\n"
-		"                       key, 10)\n"
-		"      --tick-ms MS     the same in milliseconds (tests)\n"
-		"      --clock-file F   tests: the desk's time in ms is read from F each tick\n"
-		"  -h, --help           this help\n\n"
-		"configuration keys: policy, templates, notify_from, noc, incident_url,\n"
-		"smarthost*, sweep, sweep_ports, sweep_interval, sweep_exclude, scan_args,\n"
-		"sink_listen, canary_domain, token_key, pid_file, syslog_facility, tick\n"
-		"(doc/desk.md).\n\n"
-		"exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
-		"3 runtime error.\n");
+	        "usage: relaywatch [--config FILE] daemon [-f] [--db PATH] [--pid-file FILE]\n"
+	        "                  [--tick SECONDS] [--clock-file FILE]\n\n"
+	        "Run the abuse desk: the sink, the policy's timers and retests, scheduled\n"
+	        "sweeps and the notification outbox, until SIGTERM. SIGHUP reloads the\n"
+	        "configuration and the policy.\n\n"
+	        "  -f, --foreground     also log to stderr (it never forks anyway)\n"
+	        "      --db PATH        the store (default: the db key, else the default store)\n"
+	        "      --pid-file FILE  write and lock a pid file (default: the pid_file key)\n"
+	        "      --tick SECONDS   look at timers and the outbox this often (default: tick\n"
+	        "                       key, 10)\n"
+	        "      --tick-ms MS     the same in milliseconds (tests)\n"
+	        "      --clock-file F   tests: the desk's time in ms is read from F each tick\n"
+	        "  -h, --help           this help\n\n"
+	        "configuration keys: policy, templates, notify_from, noc, incident_url,\n"
+	        "smarthost*, sweep, sweep_ports, sweep_interval, sweep_exclude, scan_args,\n"
+	        "sink_listen, canary_domain, token_key, pid_file, syslog_facility, tick\n"
+	        "(doc/desk.md).\n\n"
+	        "exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
+	        "3 runtime error.\n");
 }
 
 /* sd_notify - one state line to systemd when it asked for them */
 static void sd_notify_send(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t len;
 	int fd;
 
-	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
 		return;
 	memcpy(sa.sun_path, path, strlen(path));
 	if (sa.sun_path[0] == '@')
@@ -192,12 +193,13 @@ static void sweep_save(const struct daemon *dm)
 
 	if (fp) {
 		ok = fprintf(fp, "%lld %lld %lld %d\n", (long long)dm->sweep_scan,
-			     (long long)dm->sweep_fed, dm->sweep_started, dm->sweep_done) > 0;
+		             (long long)dm->sweep_fed, dm->sweep_started, dm->sweep_done) > 0;
 		ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0 && ok;
 		ok = fclose(fp) == 0 && ok;
 	}
 	if (!ok || rename(tmp, path) < 0) {
-		rw_log(LOG_ERR, "daemon event=state-error file=%s error=\"%s\"", path, strerror(errno));
+		rw_log(LOG_ERR, "daemon event=state-error file=%s error=\"%s\"", path,
+		       strerror(errno));
 		unlink(tmp);
 	}
 	free(tmp);
@@ -235,16 +237,18 @@ static enum verdict verdict_by_name(const char *s)
 
 static void finding_of(const struct store_result *r, struct desk_finding *f)
 {
-	*f = (struct desk_finding){ .addr = r->target, .port = r->port,
-				    .verdict = verdict_by_name(r->verdict), .reason = r->reason,
-				    .evidence = r->evidence };
+	*f = (struct desk_finding){.addr = r->target,
+	                           .port = r->port,
+	                           .verdict = verdict_by_name(r->verdict),
+	                           .reason = r->reason,
+	                           .evidence = r->evidence};
 }
 
 /* feed_sweep - up to DAEMON_FEED_MAX more results of the sweep to the desk */
 static void feed_sweep(struct daemon *dm)
 {
 	struct store_results l;
-	struct store_page pg = { .limit = DAEMON_FEED_MAX, .offset = dm->sweep_fed };
+	struct store_page pg = {.limit = DAEMON_FEED_MAX, .offset = dm->sweep_fed};
 
 	if (dm->sweep_scan <= 0 || dm->desk == NULL)
 		return;
@@ -262,9 +266,10 @@ static void feed_sweep(struct daemon *dm)
 			rw_log(LOG_ERR, "daemon event=desk-error host=%s error=\"%s\"", f.addr,
 			       desk_error(dm->desk));
 		else if (r == 1)
-			rw_log(LOG_INFO, "daemon event=sweep-result incident=%lld host=%s port=%u "
-					 "verdict=%s", (long long)inc, f.addr, f.port,
-			       verdict_name(f.verdict));
+			rw_log(LOG_INFO,
+			       "daemon event=sweep-result incident=%lld host=%s port=%u "
+			       "verdict=%s",
+			       (long long)inc, f.addr, f.port, verdict_name(f.verdict));
 	}
 	dm->sweep_fed += (int64_t)l.n;
 	if (l.n) {
@@ -299,13 +304,13 @@ static void on_job_done(void *arg, const struct job_done *jd)
 		return;
 	}
 	/* a retest: its result, or an error verdict the machine retries */
-	struct store_results l = { 0 };
-	struct desk_finding f = { .addr = jd->addr, .port = jd->port, .verdict = V_ERROR };
+	struct store_results l = {0};
+	struct desk_finding f = {.addr = jd->addr, .port = jd->port, .verdict = V_ERROR};
 	char reason[160];
 	const struct store_result *hit = NULL;
 
 	snprintf(reason, sizeof(reason), "the retest could not run (relaywatch scan exit %d)",
-		 jd->status);
+	         jd->status);
 	f.reason = reason;
 	if (jd->scan > 0 && store_results_list(dm->st, jd->scan, NULL, NULL, &l) == 0)
 		for (size_t i = 0; i < l.n && !hit; i++)
@@ -318,7 +323,8 @@ static void on_job_done(void *arg, const struct job_done *jd)
 		rw_log(LOG_ERR, "daemon event=desk-error incident=%lld error=\"%s\"",
 		       (long long)jd->incident, desk_error(dm->desk));
 	else
-		rw_log(LOG_INFO, "daemon event=retest-result incident=%lld host=%s port=%u verdict=%s",
+		rw_log(LOG_INFO,
+		       "daemon event=retest-result incident=%lld host=%s port=%u verdict=%s",
 		       (long long)jd->incident, f.addr, f.port, verdict_name(f.verdict));
 	store_results_free(&l);
 	dm->zone_dirty = 1;
@@ -367,10 +373,13 @@ static void sweep_due(struct daemon *dm)
 
 static void job_env_of(const struct daemon *dm, struct job_env *e)
 {
-	*e = (struct job_env){ .self = "/proc/self/exe", .config_path = dm->config_path,
-			       .db = dm->db, .dir = dm->statedir,
-			       .scan_args = dm->ctx->cfg->scan_args, .canary = dm->canary,
-			       .max_retests = 8 };
+	*e = (struct job_env){.self = "/proc/self/exe",
+	                      .config_path = dm->config_path,
+	                      .db = dm->db,
+	                      .dir = dm->statedir,
+	                      .scan_args = dm->ctx->cfg->scan_args,
+	                      .canary = dm->canary,
+	                      .max_retests = 8};
 }
 
 /* reload - the configuration and the desk again; the old ones stay on error */
@@ -399,7 +408,8 @@ static void reload(struct daemon *dm)
 	struct cmd_ctx tmp = *dm->ctx;
 	tmp.cfg = &fresh;
 	if ((d = cmd_desk_open("daemon", &tmp, dm->st, &rc)) == NULL) {
-		rw_log(LOG_ERR, "daemon event=reload-failed error=\"policy or templates (see stderr)\"");
+		rw_log(LOG_ERR,
+		       "daemon event=reload-failed error=\"policy or templates (see stderr)\"");
 		config_free(&fresh);
 		sd_notify_send("READY=1");
 		return;
@@ -411,10 +421,11 @@ static void reload(struct daemon *dm)
 		sd_notify_send("READY=1");
 		return;
 	}
-	if ((fresh.sink_listen && (!cfg->sink_listen || strcmp(fresh.sink_listen, cfg->sink_listen))) ||
+	if ((fresh.sink_listen &&
+	     (!cfg->sink_listen || strcmp(fresh.sink_listen, cfg->sink_listen))) ||
 	    (fresh.canary && (!cfg->canary || strcmp(fresh.canary, cfg->canary))))
 		rw_log(LOG_WARNING, "daemon event=reload note=\"sink_listen and canary_domain take "
-				    "effect at the next start\"");
+		                    "effect at the next start\"");
 	desk_free(dm->desk);
 	dm->desk = d;
 	outbox_sender_free(dm->ob);
@@ -424,7 +435,8 @@ static void reload(struct daemon *dm)
 	struct job_env e;
 	job_env_of(dm, &e);
 	jobs_configure(dm->jobs, &e);
-	rw_log(LOG_NOTICE, "daemon event=reloaded config=%s", dm->config_path ? dm->config_path : "-");
+	rw_log(LOG_NOTICE, "daemon event=reloaded config=%s",
+	       dm->config_path ? dm->config_path : "-");
 	sd_notify_send("READY=1");
 }
 
@@ -498,9 +510,10 @@ static void on_arrival(const struct arrival *a, void *arg)
 		rw_log(LOG_ERR, "sink event=store-error peer=%s error=\"%s\"", a->peer,
 		       store_error(dm->st));
 	else
-		rw_log(LOG_INFO, "sink event=arrival peer=%s token=%s target=%s test=%s stored=%lld",
-		       a->peer, a->token[0] ? token_status_name(a->token_status) : "none",
-		       a->fields.target, a->fields.test, (long long)id);
+		rw_log(LOG_INFO,
+		       "sink event=arrival peer=%s token=%s target=%s test=%s stored=%lld", a->peer,
+		       a->token[0] ? token_status_name(a->token_status) : "none", a->fields.target,
+		       a->fields.test, (long long)id);
 }
 
 /* set-up --------------------------------------------------------------------- */
@@ -520,7 +533,7 @@ static int pid_lock(const char *path)
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
 		fprintf(stderr, "relaywatch daemon: already running (pid %s, %s is locked)\n",
-			buf[0] ? buf : "?", path);
+		        buf[0] ? buf : "?", path);
 		close(fd);
 		return -1;
 	}
@@ -565,17 +578,17 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	enum { O_DB = 256, O_PID, O_TICK, O_TICKMS, O_CLOCK };
 	static const struct option opts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, O_DB },
-		{ "pid-file", required_argument, NULL, O_PID },
-		{ "tick", required_argument, NULL, O_TICK },
-		{ "tick-ms", required_argument, NULL, O_TICKMS },
-		{ "clock-file", required_argument, NULL, O_CLOCK },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"db", required_argument, NULL, O_DB},
+	    {"pid-file", required_argument, NULL, O_PID},
+	    {"tick", required_argument, NULL, O_TICK},
+	    {"tick-ms", required_argument, NULL, O_TICKMS},
+	    {"clock-file", required_argument, NULL, O_CLOCK},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rw_config *cfg = ctx->cfg;
-	struct daemon dm = { .ctx = ctx };
+	struct daemon dm = {.ctx = ctx};
 	const char *db_flag = NULL, *pid_flag = NULL;
 	char *pid_path = NULL; /* owned: a reload frees the configuration's strings */
 	int c, rc = EXIT_RUNTIME, fg = 0, pid_fd = -1, fac;
@@ -584,24 +597,36 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': fg = 1; break;
-		case O_DB: db_flag = optarg; break;
-		case O_PID: pid_flag = optarg; break;
+		case 'f':
+			fg = 1;
+			break;
+		case O_DB:
+			db_flag = optarg;
+			break;
+		case O_PID:
+			pid_flag = optarg;
+			break;
 		case O_TICK:
 		case O_TICKMS: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > (c == O_TICK ? 3600 : 3600000)) {
 				fprintf(stderr, "relaywatch daemon: --%s: out of range\n",
-					c == O_TICK ? "tick" : "tick-ms");
+				        c == O_TICK ? "tick" : "tick-ms");
 				return EXIT_USAGE;
 			}
 			tick_ms = c == O_TICK ? v * 1000 : v;
 			break;
 		}
-		case O_CLOCK: dm.clock_file = optarg; break;
-		case 'h': usage(stdout); return EXIT_CLEAN;
-		default: usage(stderr); return EXIT_USAGE;
+		case O_CLOCK:
+			dm.clock_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -611,15 +636,16 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	dm.tick_ms = tick_ms ? (int)tick_ms : cfg->tick * 1000;
 	if (pid_flag || cfg->pid_file)
 		pid_path = xstrdup(pid_flag ? pid_flag : cfg->pid_file);
-	dm.config_path = ctx->config_path ? realpath(ctx->config_path, NULL)
-			 : cfg->loaded_from ? xstrdup(cfg->loaded_from) : NULL;
+	dm.config_path = ctx->config_path   ? realpath(ctx->config_path, NULL)
+	                 : cfg->loaded_from ? xstrdup(cfg->loaded_from)
+	                                    : NULL;
 	if (ctx->config_path && !dm.config_path) {
 		fprintf(stderr, "relaywatch daemon: %s: %s\n", ctx->config_path, strerror(errno));
 		return EXIT_USAGE;
 	}
 	fac = log_facility_by_name(cfg->syslog_facility);
 	log_init_facility("relaywatch", fg ? LOG_DEST_BOTH : LOG_DEST_SYSLOG,
-			  fac < 0 ? LOG_MAIL : fac, ctx->verbose + 1);
+	                  fac < 0 ? LOG_MAIL : fac, ctx->verbose + 1);
 
 	/* the store: an absolute path, for the children too */
 	const char *db = cmd_desk_db(ctx, db_flag);
@@ -628,7 +654,8 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	dm.db = db[0] == '/' ? xstrdup(db) : xasprintf("%s/%s", getenv("PWD") ? getenv("PWD") : ".", db);
+	dm.db = db[0] == '/' ? xstrdup(db)
+	                     : xasprintf("%s/%s", getenv("PWD") ? getenv("PWD") : ".", db);
 	if ((dm.st = cmd_store_open("daemon", dm.db, 1, &rc)) == NULL)
 		goto out;
 	dm.statedir = xasprintf("%s.d", dm.db);
@@ -642,7 +669,8 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		goto out;
 	rc = EXIT_RUNTIME;
 	if (!cfg->token_key || token_key_load(cfg->token_key, 1, &dm.key, err, sizeof(err)) < 0) {
-		fprintf(stderr, "relaywatch daemon: %s\n", cfg->token_key ? err : "token_key is not set");
+		fprintf(stderr, "relaywatch daemon: %s\n",
+		        cfg->token_key ? err : "token_key is not set");
 		goto out;
 	}
 	if (pid_path && (pid_fd = pid_lock(pid_path)) < 0)
@@ -660,10 +688,14 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	{
 		struct sink_config skc = {
-			.listen = dm.listen, .canary = dm.canary, .myname = cfg->helo_name,
-			.key = &dm.key, .token_max_age = cfg->token_max_age,
+		    .listen = dm.listen,
+		    .canary = dm.canary,
+		    .myname = cfg->helo_name,
+		    .key = &dm.key,
+		    .token_max_age = cfg->token_max_age,
 		};
-		if ((dm.sink = sink_new(dm.base, &skc, on_arrival, &dm, err, sizeof(err))) == NULL) {
+		if ((dm.sink = sink_new(dm.base, &skc, on_arrival, &dm, err, sizeof(err))) ==
+		    NULL) {
 			fprintf(stderr, "relaywatch daemon: sink: %s\n", err);
 			goto out;
 		}
@@ -677,7 +709,7 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		goto out;
 	}
 	dm.tick = event_new(dm.base, -1, EV_PERSIST, on_tick, &dm);
-	struct timeval tv = { dm.tick_ms / 1000, (dm.tick_ms % 1000) * 1000 };
+	struct timeval tv = {dm.tick_ms / 1000, (dm.tick_ms % 1000) * 1000};
 	if (dm.tick == NULL || event_add(dm.tick, &tv) < 0) {
 		fprintf(stderr, "relaywatch daemon: cannot set the timer\n");
 		goto out;
@@ -704,7 +736,7 @@ out:
 	dm.sink = sink_free(dm.sink);
 	if (dm.tick)
 		event_free(dm.tick);
-	struct event *evs[] = { dm.ev_term, dm.ev_int, dm.ev_hup, dm.ev_chld };
+	struct event *evs[] = {dm.ev_term, dm.ev_int, dm.ev_hup, dm.ev_chld};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);

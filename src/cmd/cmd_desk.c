@@ -50,8 +50,10 @@ struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct st
 
 	*rc = EXIT_USAGE;
 	if (cfg->policy == NULL) {
-		fprintf(stderr, "relaywatch %s: no policy: set `policy = FILE` in the configuration "
-				"(examples: contrib/policies/)\n", who);
+		fprintf(stderr,
+		        "relaywatch %s: no policy: set `policy = FILE` in the configuration "
+		        "(examples: contrib/policies/)\n",
+		        who);
 		return NULL;
 	}
 	policy_defaults(&p);
@@ -61,18 +63,18 @@ struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct st
 	}
 	if (tdir == NULL)
 		tdir = access(RW_TEMPLATE_DIR_INSTALLED, R_OK) == 0 ? RW_TEMPLATE_DIR_INSTALLED
-								    : RW_TEMPLATE_DIR_SOURCE;
+		                                                    : RW_TEMPLATE_DIR_SOURCE;
 	struct desk_config dc = {
-		.policy = &p,
-		.template_dir = tdir,
-		.from = cfg->notify_from ? cfg->notify_from : cfg->abuse_contact,
-		.operator_name = cfg->operator_name,
-		.noc = cfg->noc,
-		.incident_url = cfg->incident_url,
+	    .policy = &p,
+	    .template_dir = tdir,
+	    .from = cfg->notify_from ? cfg->notify_from : cfg->abuse_contact,
+	    .operator_name = cfg->operator_name,
+	    .noc = cfg->noc,
+	    .incident_url = cfg->incident_url,
 	};
 	if ((d = desk_new(st, &dc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "relaywatch %s: desk (policy %s, templates %s): %s\n", who,
-			cfg->policy, tdir, err);
+		        cfg->policy, tdir, err);
 		return NULL;
 	}
 	*rc = 0;

@@ -73,16 +73,19 @@
 /* export_usage - the synopsis of dnsbl export */
 static void export_usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: relaywatch dnsbl export [--format rbldnsd|bind] [--output FILE]\n"
-		"                               [--reload-command CMD] [--retest-url URL] [--db PATH]\n\n"
-		"The DNSBL zone: every incident confirmed, notified or blocked (relaying verified,\n"
-		"not repaired), A " ZONE_A " and a TXT with the incident and where to ask for a\n"
-		"retest; RFC 5782 test entries. rbldnsd: a combined dataset (serve it as\n"
-		"ZONE:combined:FILE); bind: a zone file (needs dnsbl_zone and dnsbl_ns).\n"
-		"--output writes FILE atomically, then runs the reload command (dnsbl_reload_command;\n"
-		"split on blanks, no shell). Default: standard output.\n"
-		"exit status: 0 written, 2 usage or configuration error, 3 store, write or reload error.\n");
+	fprintf(
+	    fp,
+	    "usage: relaywatch dnsbl export [--format rbldnsd|bind] [--output FILE]\n"
+	    "                               [--reload-command CMD] [--retest-url URL] [--db "
+	    "PATH]\n\n"
+	    "The DNSBL zone: every incident confirmed, notified or blocked (relaying verified,\n"
+	    "not repaired), A " ZONE_A " and a TXT with the incident and where to ask for a\n"
+	    "retest; RFC 5782 test entries. rbldnsd: a combined dataset (serve it as\n"
+	    "ZONE:combined:FILE); bind: a zone file (needs dnsbl_zone and dnsbl_ns).\n"
+	    "--output writes FILE atomically, then runs the reload command (dnsbl_reload_command;\n"
+	    "split on blanks, no shell). Default: standard output.\n"
+	    "exit status: 0 written, 2 usage or configuration error, 3 store, write or reload "
+	    "error.\n");
 }
 
 /* split - cmd split on blanks into argv (owned copy in *buf); -1 too many words */
@@ -110,7 +113,7 @@ static int run_reload(const char *cmd)
 
 	if (n <= 0) {
 		fprintf(stderr, "relaywatch dnsbl: reload command: %s\n",
-			n < 0 ? "too many words" : "empty");
+		        n < 0 ? "too many words" : "empty");
 		free(buf);
 		return -1;
 	}
@@ -122,15 +125,16 @@ static int run_reload(const char *cmd)
 	}
 	if (pid == 0) {
 		execvp(argv[0], argv);
-		fprintf(stderr, "relaywatch dnsbl: reload command %s: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "relaywatch dnsbl: reload command %s: %s\n", argv[0],
+		        strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "relaywatch dnsbl: reload command %s: %s %d\n", argv[0],
-			WIFEXITED(status) ? "exit" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		        WIFEXITED(status) ? "exit" : "signal",
+		        WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		free(buf);
 		return -1;
 	}
@@ -150,7 +154,7 @@ static int write_zone(struct store *st, struct zone_writer *w, struct zone_stats
 	 * listed twice or not at all until the next export (the daemon's runs
 	 * every dnsbl_export_interval). */
 	for (size_t s = 0; s < zone_listed_states_n && rc == EXIT_CLEAN; s++) {
-		struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+		struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 
 		for (;;) {
 			struct store_incidents l;
@@ -162,20 +166,22 @@ static int write_zone(struct store *st, struct zone_writer *w, struct zone_stats
 				break;
 			}
 			for (size_t i = 0; i < l.n && rc == EXIT_CLEAN; i++) {
-				struct zone_entry e = { .addr = l.v[i].addr, .incident = l.v[i].id };
+				struct zone_entry e = {.addr = l.v[i].addr, .incident = l.v[i].id};
 				const char *why;
 				int r = zone_writer_add(w, &e, &why);
 
 				if (r < 0) {
-					fprintf(stderr, "relaywatch dnsbl: write: %s\n", strerror(errno));
+					fprintf(stderr, "relaywatch dnsbl: write: %s\n",
+					        strerror(errno));
 					rc = EXIT_RUNTIME;
 				} else if (r == 0 && shown++ < DNSBL_SKIP_SHOWN) {
 					/* the address as JSON: a hostile one stays on its line */
 					json_t *j = json_string(l.v[i].addr ? l.v[i].addr : "");
 					char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 
-					fprintf(stderr, "relaywatch dnsbl: incident %lld: %s %s: skipped\n",
-						(long long)l.v[i].id, q ? q : "(not UTF-8)", why);
+					fprintf(stderr,
+					        "relaywatch dnsbl: incident %lld: %s %s: skipped\n",
+					        (long long)l.v[i].id, q ? q : "(not UTF-8)", why);
 					free(q);
 					json_decref(j);
 				}
@@ -238,20 +244,20 @@ static int commit_temp(FILE *f, const char *tmp, const char *path)
 static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "reload-command", required_argument, NULL, 'r' },
-		{ "retest-url", required_argument, NULL, 'u' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"reload-command", required_argument, NULL, 'r'},
+	    {"retest-url", required_argument, NULL, 'u'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct rw_config *cfg = ctx->cfg;
 	const char *format = "rbldnsd", *output = NULL, *reload = cfg->dnsbl_reload_command;
 	const char *db = NULL, *retest_url = cfg->dnsbl_retest_url;
-	struct zone_opts zo = { 0 };
+	struct zone_opts zo = {0};
 	struct zone_writer *w;
-	struct zone_stats zs = { 0 };
+	struct zone_stats zs = {0};
 	struct store *st;
 	char err[256], *tmp = NULL;
 	FILE *out = stdout;
@@ -259,18 +265,29 @@ static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
-		case 'r': reload = optarg; break;
-		case 'u': retest_url = optarg; break;
-		case 'd': db = optarg; break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'r':
+			reload = optarg;
+			break;
+		case 'u':
+			retest_url = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
 		default:
 			export_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "relaywatch dnsbl export: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "relaywatch dnsbl export: unexpected argument '%s'\n",
+		        argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (zone_format_parse(format, &zo.format) < 0) {
@@ -291,13 +308,14 @@ static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 	/* check the options before touching the store or the file */
 	{
 		FILE *null = fopen("/dev/null", "w");
-		struct zone_writer *probe = null ? zone_writer_new(&zo, null, err, sizeof(err)) : NULL;
+		struct zone_writer *probe =
+		    null ? zone_writer_new(&zo, null, err, sizeof(err)) : NULL;
 
 		if (null)
 			fclose(null);
 		if (probe == NULL) {
 			fprintf(stderr, "relaywatch dnsbl export: %s\n",
-				null ? err : "cannot open /dev/null");
+			        null ? err : "cannot open /dev/null");
 			return EXIT_USAGE;
 		}
 		zone_writer_free(probe);
@@ -316,7 +334,8 @@ static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 	store_close(st);
 	if (output) {
 		if (rc == EXIT_CLEAN && commit_temp(out, tmp, output) < 0) {
-			fprintf(stderr, "relaywatch dnsbl export: %s: %s\n", output, strerror(errno));
+			fprintf(stderr, "relaywatch dnsbl export: %s: %s\n", output,
+			        strerror(errno));
 			rc = EXIT_RUNTIME;
 		} else if (rc != EXIT_CLEAN) {
 			fclose(out);
@@ -325,8 +344,10 @@ static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 			unlink(tmp);
 		free(tmp);
 		if (rc == EXIT_CLEAN)
-			fprintf(stderr, "relaywatch dnsbl: %s: %lu listed (%lu IPv4, %lu IPv6), %lu skipped\n",
-				output, zs.listed4 + zs.listed6, zs.listed4, zs.listed6, zs.skipped);
+			fprintf(
+			    stderr,
+			    "relaywatch dnsbl: %s: %lu listed (%lu IPv4, %lu IPv6), %lu skipped\n",
+			    output, zs.listed4 + zs.listed6, zs.listed4, zs.listed6, zs.skipped);
 		if (rc == EXIT_CLEAN && reload && *reload && run_reload(reload) < 0)
 			rc = EXIT_RUNTIME;
 	} else if (fflush(stdout) != 0) {
@@ -340,14 +361,16 @@ static int dnsbl_export(int argc, char **argv, struct cmd_ctx *ctx)
 /* check_usage - the synopsis of dnsbl check */
 static void check_usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: relaywatch dnsbl check ADDR... [--lists ZONE,...] [--dns-server ADDR[:PORT],...]\n"
-		"                              [--json]\n\n"
-		"Asks each list (default: dnsbl_lists) about each address: A of the reversed name,\n"
-		"and its TXT when listed. One line per address and list: listed (A, TXT),\n"
-		"not-listed (NXDOMAIN), or error (timeout, SERVFAIL, an answer outside 127/8).\n"
-		"Name servers: --dns-server, dns_servers, else /etc/resolv.conf.\n"
-		"exit status: 0 none listed, 1 some listed, 2 usage, 3 only errors.\n");
+	fprintf(
+	    fp,
+	    "usage: relaywatch dnsbl check ADDR... [--lists ZONE,...] [--dns-server "
+	    "ADDR[:PORT],...]\n"
+	    "                              [--json]\n\n"
+	    "Asks each list (default: dnsbl_lists) about each address: A of the reversed name,\n"
+	    "and its TXT when listed. One line per address and list: listed (A, TXT),\n"
+	    "not-listed (NXDOMAIN), or error (timeout, SERVFAIL, an answer outside 127/8).\n"
+	    "Name servers: --dns-server, dns_servers, else /etc/resolv.conf.\n"
+	    "exit status: 0 none listed, 1 some listed, 2 usage, 3 only errors.\n");
 }
 
 /* printable - s with bytes outside 0x20..0x7e (and the backslash) as \xNN; owned */
@@ -370,16 +393,16 @@ static char *printable(const char *s)
 static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "lists", required_argument, NULL, 'l' },
-		{ "dns-server", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"lists", required_argument, NULL, 'l'},
+	    {"dns-server", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct rw_config *cfg = ctx->cfg;
 	const char *lists_arg = cfg->dnsbl_lists, *servers = cfg->dns_servers;
 	const char *lists[DNSBL_CHECK_MAX];
-	struct dnsbl_opts o = { 0 };
+	struct dnsbl_opts o = {0};
 	struct dnsbl_result *res;
 	struct nslist ns;
 	char err[256], *lbuf, *save = NULL;
@@ -388,9 +411,15 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l': lists_arg = optarg; break;
-		case 's': servers = optarg; break;
-		case 'j': json = 1; break;
+		case 'l':
+			lists_arg = optarg;
+			break;
+		case 's':
+			servers = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			check_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
@@ -421,7 +450,7 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (nl == 0 || na > DNSBL_CHECK_MAX / nl) {
 		fprintf(stderr, "relaywatch dnsbl check: %s\n",
-			nl ? "too many addresses x lists" : "no lists");
+		        nl ? "too many addresses x lists" : "no lists");
 		free(lbuf);
 		return EXIT_USAGE;
 	}
@@ -430,7 +459,7 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 
 		if (dnsbl_reverse(argv[optind + i], rev, sizeof(rev)) < 0) {
 			fprintf(stderr, "relaywatch dnsbl check: '%s' is not an IP address\n",
-				argv[optind + i]);
+			        argv[optind + i]);
 			free(lbuf);
 			return EXIT_USAGE;
 		}
@@ -447,7 +476,7 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 	o.deadline = o.timeout * RW_DNS_TRIES * 2 + 2;
 	res = xcalloc(na * nl, sizeof(*res));
 	if (dnsbl_check((const char *const *)argv + optind, na, lists, nl, &o, res, err,
-			sizeof(err)) < 0) {
+	                sizeof(err)) < 0) {
 		fprintf(stderr, "relaywatch dnsbl check: %s\n", err);
 		free(res);
 		free(lbuf);
@@ -461,9 +490,9 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 			listed += r->status == DNSBL_LISTED;
 			errors += r->status == DNSBL_ERROR;
 			if (json) {
-				json_t *o2 = json_pack("{s:s, s:s, s:s}", "addr", argv[optind + i],
-						       "list", lists[j], "status",
-						       dnsbl_status_name(r->status));
+				json_t *o2 =
+				    json_pack("{s:s, s:s, s:s}", "addr", argv[optind + i], "list",
+				              lists[j], "status", dnsbl_status_name(r->status));
 
 				if (r->status == DNSBL_LISTED) {
 					/* JSON escapes what it must; bytes that are not
@@ -480,8 +509,8 @@ static int dnsbl_check_cmd(int argc, char **argv, struct cmd_ctx *ctx)
 				free(s);
 				json_decref(o2);
 			} else if (r->status == DNSBL_LISTED) {
-				printf("%s %s listed %s%s%s%s%s\n", argv[optind + i], lists[j], r->a,
-				       *txt ? " \"" : "", txt, *txt ? "\"" : "",
+				printf("%s %s listed %s%s%s%s%s\n", argv[optind + i], lists[j],
+				       r->a, *txt ? " \"" : "", txt, *txt ? "\"" : "",
 				       *why ? " (" : "");
 				if (*why)
 					printf("%s)\n", why);
@@ -519,24 +548,25 @@ int cmd_dnsbl(int argc, char **argv, struct cmd_ctx *ctx)
 /* delist_usage - the synopsis of delist */
 static void delist_usage(FILE *fp)
 {
-	fprintf(fp, "usage: relaywatch delist ADDR [--user NAME] [--db PATH]\n\n"
-		    "Schedules a retest now of ADDR's open incident(s). The DNSBL listing ends when\n"
-		    "the retest passes (closed or auth-required) and the zone is exported again.\n"
-		    "exit status: 0 scheduled, 1 no open incident (or the retest was refused),\n"
-		    "2 usage or configuration error, 3 store error.\n");
+	fprintf(fp,
+	        "usage: relaywatch delist ADDR [--user NAME] [--db PATH]\n\n"
+	        "Schedules a retest now of ADDR's open incident(s). The DNSBL listing ends when\n"
+	        "the retest passes (closed or auth-required) and the zone is exported again.\n"
+	        "exit status: 0 scheduled, 1 no open incident (or the retest was refused),\n"
+	        "2 usage or configuration error, 3 store error.\n");
 }
 
 /* cmd_delist - retest now; the zone follows the store */
 int cmd_delist(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *user = NULL;
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 	struct store_incidents l;
 	struct deskclock clk = deskclock_system();
 	struct desk *d = NULL;
@@ -547,8 +577,12 @@ int cmd_delist(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'u': user = optarg; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
 		default:
 			delist_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
@@ -558,9 +592,9 @@ int cmd_delist(int argc, char **argv, struct cmd_ctx *ctx)
 		delist_usage(stderr);
 		return EXIT_USAGE;
 	}
-	fam = inet_pton(AF_INET, argv[optind], bin) == 1	    ? AF_INET
+	fam = inet_pton(AF_INET, argv[optind], bin) == 1    ? AF_INET
 	      : inet_pton(AF_INET6, argv[optind], bin) == 1 ? AF_INET6
-							    : -1;
+	                                                    : -1;
 	if (fam < 0) {
 		fprintf(stderr, "relaywatch delist: '%s' is not an IP address\n", argv[optind]);
 		return EXIT_USAGE;
@@ -592,17 +626,18 @@ int cmd_delist(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		r = desk_command(d, l.v[i].id, DESK_CMD_RETEST, user, NULL, deskclock_now(&clk));
 		if (r > 0) {
-			printf("incident %lld (%s:%u, %s): retest scheduled; the daemon runs it at its "
+			printf("incident %lld (%s:%u, %s): retest scheduled; the daemon runs it at "
+			       "its "
 			       "next tick\n",
 			       (long long)l.v[i].id, canon, l.v[i].port, l.v[i].state);
 			done++;
 		} else if (r == 0) {
 			fprintf(stderr, "relaywatch delist: incident %lld: retest refused: %s\n",
-				(long long)l.v[i].id, desk_error(d));
+			        (long long)l.v[i].id, desk_error(d));
 			refused++;
 		} else {
-			fprintf(stderr, "relaywatch delist: incident %lld: %s\n", (long long)l.v[i].id,
-				desk_error(d));
+			fprintf(stderr, "relaywatch delist: incident %lld: %s\n",
+			        (long long)l.v[i].id, desk_error(d));
 			rc = EXIT_RUNTIME;
 		}
 	}

@@ -277,7 +277,7 @@ static const char *span(int64_t ms, char *buf, size_t len)
 	static const struct {
 		char unit;
 		int64_t ms;
-	} units[] = { { 'd', 86400000 }, { 'h', 3600000 }, { 'm', 60000 }, { 's', 1000 } };
+	} units[] = {{'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
 	size_t n = sizeof(units) / sizeof(units[0]);
 
 	if (ms <= 0)
@@ -287,11 +287,12 @@ static const char *span(int64_t ms, char *buf, size_t len)
 	for (size_t i = 0; ms >= 1000 && i < n; i++) {
 		if (ms < units[i].ms)
 			continue;
-		int64_t a = ms / units[i].ms, b = i + 1 < n ? ms % units[i].ms / units[i + 1].ms : 0;
+		int64_t a = ms / units[i].ms,
+		        b = i + 1 < n ? ms % units[i].ms / units[i + 1].ms : 0;
 
 		if (b > 0)
 			snprintf(buf, len, "%lld%c %lld%c", (long long)a, units[i].unit,
-				 (long long)b, units[i + 1].unit);
+			         (long long)b, units[i + 1].unit);
 		else
 			snprintf(buf, len, "%lld%c", (long long)a, units[i].unit);
 		break;
@@ -306,8 +307,7 @@ static const char *since_parse(const char *s, long long *ms)
 	static const struct {
 		char unit;
 		long long ms;
-	} units[] = { { 's', 1000 },	  { 'm', 60000 },     { 'h', 3600000 },
-		      { 'd', 86400000 }, { 'w', 604800000 } };
+	} units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}, {'w', 604800000}};
 	long long total = 0;
 
 	if (strcmp(s, "0") == 0) {
@@ -364,7 +364,7 @@ static int state_known(const char *s)
 /* state_open - a state name that is not final (new, never stored, is not) */
 static int state_open(int i)
 {
-	struct incident inc = { .state = (enum incident_state)i };
+	struct incident inc = {.state = (enum incident_state)i};
 
 	return incident_is_open(&inc);
 }
@@ -379,7 +379,7 @@ static const char *level_name(int level)
 static void hostport(const char *addr, unsigned port, char *buf, size_t len)
 {
 	snprintf(buf, len, strchr(addr ? addr : "", ':') ? "[%s]:%u" : "%s:%u", addr ? addr : "",
-		 port);
+	         port);
 }
 
 /* parse_any - JSON text from the store, parsed; the text itself as a
@@ -435,21 +435,21 @@ static json_t *incident_json(const struct store_incident *in)
 
 /* relaywatch incidents ----------------------------------------------------- */
 
-static const char *const list_head[] = { "ID",	   "ADDRESS",  "STATE",	   "POLICY",
-					 "CUSTOMER", "OPENED", "NEXT DUE", "LEVEL" };
-static const size_t list_cap[] = { 0, 0, 0, 24, 24, 0, 0, 0 };
+static const char *const list_head[] = {"ID",       "ADDRESS", "STATE",    "POLICY",
+                                        "CUSTOMER", "OPENED",  "NEXT DUE", "LEVEL"};
+static const size_t list_cap[] = {0, 0, 0, 24, 24, 0, 0, 0};
 
 /* list_usage - the synopsis of incidents */
 static void list_usage(FILE *fp)
 {
 	fprintf(fp, "usage: relaywatch incidents [--db PATH] [--state S] [--all] [--json] "
-		    "[--limit N] [--offset N]\n"
-		    "  open incidents (not repaired, not-reproduced or closed), newest first;\n"
-		    "  --state S only those in S, --all every one. States:");
+	            "[--limit N] [--offset N]\n"
+	            "  open incidents (not repaired, not-reproduced or closed), newest first;\n"
+	            "  --state S only those in S, --all every one. States:");
 	for (int i = 0; i < IS__COUNT; i++)
 		fprintf(fp, " %s", incident_state_name((enum incident_state)i));
 	fprintf(fp, "\n  --db PATH  the store (default: the `db` key, $RELAYWATCH_DB, ...)\n"
-		    "exit status: 0 ok, 2 usage, 3 store error.\n");
+	            "exit status: 0 ok, 2 usage, 3 store error.\n");
 }
 
 /* list_row - one incident into the table */
@@ -460,14 +460,14 @@ static void list_row(struct table *t, const struct store_incident *in)
 	snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	hostport(in->addr, in->port, hp, sizeof(hp));
 	snap(in->contact, "customer", cust, sizeof(cust));
-	const char *v[] = { id,
-			    hp,
-			    in->state,
-			    in->policy,
-			    cust[0] ? cust : "-",
-			    iso(in->opened_ms, 0, opened, sizeof(opened)),
-			    iso(in->due_ms, 0, due, sizeof(due)),
-			    level_name(in->level) };
+	const char *v[] = {id,
+	                   hp,
+	                   in->state,
+	                   in->policy,
+	                   cust[0] ? cust : "-",
+	                   iso(in->opened_ms, 0, opened, sizeof(opened)),
+	                   iso(in->due_ms, 0, due, sizeof(due)),
+	                   level_name(in->level)};
 	table_add(t, v);
 }
 
@@ -475,28 +475,36 @@ static void list_row(struct table *t, const struct store_incident *in)
 int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },	   { "state", required_argument, NULL, 's' },
-		{ "all", no_argument, NULL, 'a' },	   { "json", no_argument, NULL, 'j' },
-		{ "limit", required_argument, NULL, 'L' }, { "offset", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},    {"state", required_argument, NULL, 's'},
+	    {"all", no_argument, NULL, 'a'},         {"json", no_argument, NULL, 'j'},
+	    {"limit", required_argument, NULL, 'L'}, {"offset", required_argument, NULL, 'O'},
+	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *state = NULL;
 	int c, all = 0, json = 0, rc = EXIT_CLEAN;
 	long long limit = 0, offset = 0, left;
-	struct table t = { .ncol = 8, .head = list_head, .cap = list_cap };
-	struct store_page pg = { 0 };
+	struct table t = {.ncol = 8, .head = list_head, .cap = list_cap};
+	struct store_page pg = {0};
 	struct store *st;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 's': state = optarg; break;
-		case 'a': all = 1; break;
-		case 'j': json = 1; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'L':
 		case 'O':
 			if (count_arg("incidents", c == 'L' ? "--limit" : "--offset", optarg,
-				      c == 'L' ? &limit : &offset) < 0)
+			              c == 'L' ? &limit : &offset) < 0)
 				return EXIT_USAGE;
 			break;
 		default:
@@ -565,12 +573,18 @@ static const struct {
 	const char *label;
 	enum dkind kind;
 } detail_keys[] = {
-	{ "why", "why: ", D_PLAIN },	   { "complaint", "complaint ", D_PLAIN },
-	{ "verdict", "verdict ", D_PLAIN }, { "reason", "reason: ", D_PLAIN },
-	{ "user", "by ", D_PLAIN },	   { "text", "", D_QUOTED },
-	{ "step", "", D_PLAIN },	   { "rcpt", "to ", D_PLAIN },
-	{ "template", "template ", D_PLAIN }, { "at_ms", "at ", D_TIME },
-	{ "level", "level ", D_PLAIN },	   { "what", "", D_PLAIN },
+    {"why", "why: ", D_PLAIN},
+    {"complaint", "complaint ", D_PLAIN},
+    {"verdict", "verdict ", D_PLAIN},
+    {"reason", "reason: ", D_PLAIN},
+    {"user", "by ", D_PLAIN},
+    {"text", "", D_QUOTED},
+    {"step", "", D_PLAIN},
+    {"rcpt", "to ", D_PLAIN},
+    {"template", "template ", D_PLAIN},
+    {"at_ms", "at ", D_TIME},
+    {"level", "level ", D_PLAIN},
+    {"what", "", D_PLAIN},
 };
 
 /* value_text - a detail value as text (owned): strings as they are,
@@ -627,10 +641,11 @@ static void event_summary(const char *detail, char *buf, size_t len)
 		else
 			s = value_text(v);
 		add_part(buf, len, detail_keys[i].kind == D_QUOTED ? "%s\"%s\"" : "%s%s",
-			 detail_keys[i].label, s);
+		         detail_keys[i].label, s);
 		free(s);
 	}
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		int named = !strcmp(key, "from") || !strcmp(key, "to") || !strcmp(key, "outcome");
 
 		for (size_t i = 0; !named && i < sizeof(detail_keys) / sizeof(detail_keys[0]); i++)
@@ -656,16 +671,17 @@ static const struct store_outbox *outbox_of(const struct store_outboxes *ob, int
 
 /* item_summary - the text of one timeline line */
 static void item_summary(const struct store_timeline_item *it, const struct store_outboxes *ob,
-			 char *buf, size_t len)
+                         char *buf, size_t len)
 {
 	const struct store_outbox *m;
 
 	if (strcmp(it->source, "event") == 0)
 		event_summary(it->text, buf, len);
 	else if (strcmp(it->source, "outbox") == 0 && (m = outbox_of(ob, it->id)) != NULL)
-		snprintf(buf, len, "to %s: %s%s%s", m->rcpt ? m->rcpt : "", it->text ? it->text : "",
-			 m->last_error && *m->last_error ? "; last error: " : "",
-			 m->last_error && *m->last_error ? m->last_error : "");
+		snprintf(buf, len, "to %s: %s%s%s", m->rcpt ? m->rcpt : "",
+		         it->text ? it->text : "",
+		         m->last_error && *m->last_error ? "; last error: " : "",
+		         m->last_error && *m->last_error ? m->last_error : "");
 	else
 		snprintf(buf, len, "%s", it->text ? it->text : "");
 }
@@ -690,7 +706,7 @@ static json_t *item_json(const struct store_timeline_item *it, const struct stor
 		json_object_set_new(o, "attempts", json_integer(m->attempts));
 		json_object_set_new(o, "sent", iso_json(m->sent_ms));
 		json_object_set_new(o, "last_error",
-				    m->last_error ? output_json_text(m->last_error) : json_null());
+		                    m->last_error ? output_json_text(m->last_error) : json_null());
 	}
 	return o;
 }
@@ -709,7 +725,7 @@ static void contact_line(const char *contact, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "%s (%s): %s%s%s", cust[0] ? cust : "-", net, mails[0] ? mails : "-",
-		 acct[0] ? ", account " : "", acct);
+	         acct[0] ? ", account " : "", acct);
 }
 
 /* header_line - "label     value", the value made safe */
@@ -724,17 +740,17 @@ static void header_line(const char *label, const char *value)
 /* show - the incident and its timeline; an exit status */
 static int show(struct store *st, int64_t id, int json)
 {
-	static const char *const head[] = { "TIME", "SOURCE", "KIND", "STATE", "SUMMARY" };
-	static const size_t cap[] = { 0, 0, 0, 0, SUMMARY_MAX };
+	static const char *const head[] = {"TIME", "SOURCE", "KIND", "STATE", "SUMMARY"};
+	static const size_t cap[] = {0, 0, 0, 0, SUMMARY_MAX};
 	struct store_incident in;
-	struct store_timeline tl = { 0 };
-	struct store_outboxes ob = { 0 };
+	struct store_timeline tl = {0};
+	struct store_outboxes ob = {0};
 	char buf[4096], tb[64];
 	int r, rc = EXIT_CLEAN;
 
 	if ((r = store_incident_get(st, id, &in)) <= 0) {
 		fprintf(stderr, "relaywatch incident: %lld: %s\n", (long long)id,
-			r < 0 ? store_error(st) : "no such incident");
+		        r < 0 ? store_error(st) : "no such incident");
 		return EXIT_RUNTIME;
 	}
 	if (store_incident_timeline(st, id, &tl) < 0 || store_outbox_for(st, id, &ob) < 0) {
@@ -764,13 +780,13 @@ static int show(struct store *st, int64_t id, int json)
 	header_line("next due", iso(in.due_ms, 0, tb, sizeof(tb)));
 	header_line("closed", iso(in.closed_ms, 0, tb, sizeof(tb)));
 	putchar('\n');
-	struct table t = { .ncol = 5, .head = head, .cap = cap };
+	struct table t = {.ncol = 5, .head = head, .cap = cap};
 	for (size_t i = 0; i < tl.n; i++) {
 		const struct store_timeline_item *it = &tl.v[i];
 
 		item_summary(it, &ob, buf, sizeof(buf));
-		const char *v[] = { iso(it->at_ms, 0, tb, sizeof(tb)), it->source, it->kind,
-				    it->state && *it->state ? it->state : "-", buf };
+		const char *v[] = {iso(it->at_ms, 0, tb, sizeof(tb)), it->source, it->kind,
+		                   it->state && *it->state ? it->state : "-", buf};
 		table_add(&t, v);
 	}
 	table_flush(stdout, &t);
@@ -788,25 +804,25 @@ static const struct {
 	enum desk_cmd cmd;
 	const char *done;
 } commands[] = {
-	{ "retest", DESK_CMD_RETEST, "retest scheduled; the daemon runs it at its next tick" },
-	{ "note", DESK_CMD_NOTE, "note recorded" },
-	{ "close", DESK_CMD_CLOSE, "closed" },
+    {"retest", DESK_CMD_RETEST, "retest scheduled; the daemon runs it at its next tick"},
+    {"note", DESK_CMD_NOTE, "note recorded"},
+    {"close", DESK_CMD_CLOSE, "closed"},
 };
 
 /* incident_usage - the synopsis of incident */
 static void incident_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch incident ID [--db PATH] [--json]\n"
-		"       relaywatch incident ID retest [--user NAME] [--db PATH]\n"
-		"       relaywatch incident ID note TEXT... [--user NAME] [--db PATH]\n"
-		"       relaywatch incident ID close --reason TEXT [--user NAME] [--db PATH]\n\n"
-		"Without a command: the incident and its timeline. retest, note and close go\n"
-		"through the policy the configuration names; --user defaults to $SUDO_USER,\n"
-		"$USER, then the login name. A note sends nothing; a blocked incident cannot be\n"
-		"closed (only a retest that shows the repair lifts a block).\n"
-		"exit status: 0 done, 1 refused by the incident's state (why on stderr),\n"
-		"2 usage or configuration error, 3 no such incident or a store error.\n");
+	        "usage: relaywatch incident ID [--db PATH] [--json]\n"
+	        "       relaywatch incident ID retest [--user NAME] [--db PATH]\n"
+	        "       relaywatch incident ID note TEXT... [--user NAME] [--db PATH]\n"
+	        "       relaywatch incident ID close --reason TEXT [--user NAME] [--db PATH]\n\n"
+	        "Without a command: the incident and its timeline. retest, note and close go\n"
+	        "through the policy the configuration names; --user defaults to $SUDO_USER,\n"
+	        "$USER, then the login name. A note sends nothing; a blocked incident cannot be\n"
+	        "closed (only a retest that shows the repair lifts a block).\n"
+	        "exit status: 0 done, 1 refused by the incident's state (why on stderr),\n"
+	        "2 usage or configuration error, 3 no such incident or a store error.\n");
 }
 
 /* default_user - $SUDO_USER, $USER, the password file's name, "operator" */
@@ -846,7 +862,7 @@ static const char *text_ok(const char *s, size_t jmax)
 
 /* run - an operator's command on incident id; an exit status */
 static int run(struct store *st, const struct cmd_ctx *ctx, int64_t id, size_t k, const char *user,
-	       const char *text)
+               const char *text)
 {
 	struct store_incident in;
 	struct deskclock clk = deskclock_system();
@@ -856,7 +872,7 @@ static int run(struct store *st, const struct cmd_ctx *ctx, int64_t id, size_t k
 	/* no desk (nor policy) is needed to say the incident does not exist */
 	if ((r = store_incident_get(st, id, &in)) <= 0) {
 		fprintf(stderr, "relaywatch incident: %lld: %s\n", (long long)id,
-			r < 0 ? store_error(st) : "no such incident");
+		        r < 0 ? store_error(st) : "no such incident");
 		return EXIT_RUNTIME;
 	}
 	store_incident_clear(&in);
@@ -868,7 +884,7 @@ static int run(struct store *st, const struct cmd_ctx *ctx, int64_t id, size_t k
 		rc = EXIT_CLEAN;
 	} else if (r == 0) {
 		fprintf(stderr, "relaywatch incident: %lld: %s refused: %s\n", (long long)id,
-			commands[k].name, desk_error(d));
+		        commands[k].name, desk_error(d));
 		rc = EXIT_FOUND;
 	} else {
 		fprintf(stderr, "relaywatch incident: %lld: %s\n", (long long)id, desk_error(d));
@@ -900,9 +916,9 @@ static char *join(int argc, char **argv, int from)
 int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },	    { "json", no_argument, NULL, 'j' },
-		{ "reason", required_argument, NULL, 'r' }, { "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},     {"json", no_argument, NULL, 'j'},
+	    {"reason", required_argument, NULL, 'r'}, {"user", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *reason = NULL, *user = NULL, *why;
 	int c, json = 0, rc;
@@ -913,10 +929,18 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'j': json = 1; break;
-		case 'r': reason = optarg; break;
-		case 'u': user = optarg; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
 		default:
 			incident_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
@@ -933,7 +957,8 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (optind + 1 == argc) { /* the timeline */
 		if (reason || user) {
-			fprintf(stderr, "relaywatch incident: --reason and --user go with a command\n");
+			fprintf(stderr,
+			        "relaywatch incident: --reason and --user go with a command\n");
 			return EXIT_USAGE;
 		}
 		if ((st = cmd_store_open("incident", cmd_desk_db(ctx, db), 0, &rc)) == NULL)
@@ -947,7 +972,7 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 		k++;
 	if (k == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr, "relaywatch incident: unknown command '%s' (retest, note, close)\n",
-			verb);
+		        verb);
 		return EXIT_USAGE;
 	}
 	int extra = argc - (optind + 2);
@@ -965,7 +990,7 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 		misuse = "unexpected argument ", stray = argv[optind + 2];
 	if (misuse) {
 		fprintf(stderr, "relaywatch incident: %s%s (relaywatch incident --help)\n", misuse,
-			stray);
+		        stray);
 		return EXIT_USAGE;
 	}
 	if (user == NULL)
@@ -989,10 +1014,10 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 			fprintf(stderr, "relaywatch incident: the %s %s", what, why);
 			if (strcmp(why, "is too long") == 0)
 				fprintf(stderr, " (at most %d bytes%s)",
-					cmd == DESK_CMD_NOTE ? CMD_NOTE_JSON_MAX - 2
-							     : INCIDENT_REASON_MAX,
-					cmd == DESK_CMD_NOTE ? ", fewer with quotes or backslashes"
-							     : "");
+				        cmd == DESK_CMD_NOTE ? CMD_NOTE_JSON_MAX - 2
+				                             : INCIDENT_REASON_MAX,
+				        cmd == DESK_CMD_NOTE ? ", fewer with quotes or backslashes"
+				                             : "");
 			fputc('\n', stderr);
 			free(text);
 			return EXIT_USAGE;
@@ -1014,24 +1039,26 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 static void report_usage(FILE *fp)
 {
 	fprintf(fp, "usage: relaywatch report [--db PATH] [--since DURATION] [--json]\n"
-		    "  incidents found and repaired, the median time to repair, blocks,\n"
-		    "  escalations and complaints since DURATION ago (s, m, h, d, w: 30d, 12h,\n"
-		    "  1w2d; default 30d), and the incidents open now by state.\n"
-		    "exit status: 0 ok, 2 usage, 3 store error.\n");
+	            "  incidents found and repaired, the median time to repair, blocks,\n"
+	            "  escalations and complaints since DURATION ago (s, m, h, d, w: 30d, 12h,\n"
+	            "  1w2d; default 30d), and the incidents open now by state.\n"
+	            "exit status: 0 ok, 2 usage, 3 store error.\n");
 }
 
 /* cmd_report - the desk's counters since a time, and what is open now */
 int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' }, { "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"since", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *since = "30d", *why;
 	int c, json = 0, rc;
 	long long dur, now;
-	int64_t open[IS__COUNT] = { 0 }, total = 0;
+	int64_t open[IS__COUNT] = {0}, total = 0;
 	struct deskclock clk = deskclock_system();
 	struct store_report rep;
 	struct store *st;
@@ -1039,9 +1066,15 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 's': since = optarg; break;
-		case 'j': json = 1; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			since = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			report_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_CLEAN : EXIT_USAGE;
@@ -1065,7 +1098,7 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 		if (!state_open(i))
 			continue;
 		if (store_incidents_count(st, incident_state_name((enum incident_state)i),
-					  &open[i]) < 0)
+		                          &open[i]) < 0)
 			goto bad;
 		total += open[i];
 	}
@@ -1077,16 +1110,16 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 		json_object_set_new(o, "since", iso_json(from > 0 ? from : 1));
 		json_object_set_new(o, "found", json_integer(rep.found));
 		json_object_set_new(o, "repaired", json_integer(rep.repaired));
-		json_object_set_new(o, "repair_median_ms", rep.repair_median_ms > 0
-								   ? json_integer(rep.repair_median_ms)
-								   : json_null());
+		json_object_set_new(o, "repair_median_ms",
+		                    rep.repair_median_ms > 0 ? json_integer(rep.repair_median_ms)
+		                                             : json_null());
 		json_object_set_new(o, "blocks", json_integer(rep.blocks));
 		json_object_set_new(o, "escalations", json_integer(rep.escalations));
 		json_object_set_new(o, "complaints", json_integer(rep.complaints));
 		for (int i = 0; i < IS__COUNT; i++)
 			if (state_open(i))
 				json_object_set_new(by, incident_state_name((enum incident_state)i),
-						    json_integer(open[i]));
+				                    json_integer(open[i]));
 		json_object_set_new(o, "open", by);
 		json_object_set_new(o, "open_total", json_integer(total));
 		print_json(o);

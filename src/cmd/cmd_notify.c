@@ -49,33 +49,33 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch notify-test --smarthost HOST:PORT --from ADDR --to ADDR\n"
-		"         [--to ADDR]... --subject TEXT [options] < body\n\n"
-		"Send one message (UTF-8 body on stdin) through the smarthost with the\n"
-		"notifier's own SMTP client.\n\n"
-		"  --smarthost HOST:PORT   the smarthost (port 25 when absent)\n"
-		"  --starttls MODE         require | auto | never (default auto)\n"
-		"  --tls-name NAME         name the certificate must match (default HOST)\n"
-		"  --ca-file FILE          trusted CA certificates (PEM; default the system's)\n"
-		"  --no-verify             do not verify the certificate at all\n"
-		"  --auth-user USER        AUTH with this user name ...\n"
-		"  --auth-pass-file FILE   ... and the password on FILE's first line\n"
-		"  --auth-mech MECH        PLAIN or LOGIN (default PLAIN if offered, else LOGIN)\n"
-		"  --auth-plaintext        allow AUTH without TLS (never by default)\n"
-		"  --from MAILBOX          sender, \"Name <addr>\" or addr (envelope: addr)\n"
-		"  --to MAILBOX            recipient (repeatable); --cc MAILBOX likewise\n"
-		"  --subject TEXT          subject (UTF-8)\n"
-		"  --reply-to MAILBOX      Reply-To\n"
-		"  --message-id ID         Message-ID (default a random one)\n"
-		"  --in-reply-to ID, --references IDS\n"
-		"  --helo NAME             our EHLO name (default this host's name)\n"
-		"  --timeout SECONDS       each reply (default %d)\n"
-		"  -v, --verbose           print the SMTP transcript on stderr\n"
-		"  -h, --help              this help\n\n"
-		"Prints one line: sent|tempfail|permfail with the details.\n"
-		"exit status: 0 sent, 1 permanent failure or a recipient refused,\n"
-		"75 temporary failure (retry later), 2 usage, 3 runtime error.\n",
-		RW_MAIL_REPLY_TIMEOUT);
+	        "usage: relaywatch notify-test --smarthost HOST:PORT --from ADDR --to ADDR\n"
+	        "         [--to ADDR]... --subject TEXT [options] < body\n\n"
+	        "Send one message (UTF-8 body on stdin) through the smarthost with the\n"
+	        "notifier's own SMTP client.\n\n"
+	        "  --smarthost HOST:PORT   the smarthost (port 25 when absent)\n"
+	        "  --starttls MODE         require | auto | never (default auto)\n"
+	        "  --tls-name NAME         name the certificate must match (default HOST)\n"
+	        "  --ca-file FILE          trusted CA certificates (PEM; default the system's)\n"
+	        "  --no-verify             do not verify the certificate at all\n"
+	        "  --auth-user USER        AUTH with this user name ...\n"
+	        "  --auth-pass-file FILE   ... and the password on FILE's first line\n"
+	        "  --auth-mech MECH        PLAIN or LOGIN (default PLAIN if offered, else LOGIN)\n"
+	        "  --auth-plaintext        allow AUTH without TLS (never by default)\n"
+	        "  --from MAILBOX          sender, \"Name <addr>\" or addr (envelope: addr)\n"
+	        "  --to MAILBOX            recipient (repeatable); --cc MAILBOX likewise\n"
+	        "  --subject TEXT          subject (UTF-8)\n"
+	        "  --reply-to MAILBOX      Reply-To\n"
+	        "  --message-id ID         Message-ID (default a random one)\n"
+	        "  --in-reply-to ID, --references IDS\n"
+	        "  --helo NAME             our EHLO name (default this host's name)\n"
+	        "  --timeout SECONDS       each reply (default %d)\n"
+	        "  -v, --verbose           print the SMTP transcript on stderr\n"
+	        "  -h, --help              this help\n\n"
+	        "Prints one line: sent|tempfail|permfail with the details.\n"
+	        "exit status: 0 sent, 1 permanent failure or a recipient refused,\n"
+	        "75 temporary failure (retry later), 2 usage, 3 runtime error.\n",
+	        RW_MAIL_REPLY_TIMEOUT);
 }
 
 /* read_all - stdin into b, bounded */
@@ -116,37 +116,56 @@ static void make_msgid(char *buf, size_t len, const char *from_addr)
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		memset(r, 0, sizeof(r));
 	snprintf(buf, len, "<%lld.%02x%02x%02x%02x%02x%02x%02x%02x@%s>", (long long)time(NULL),
-		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], dom ? dom + 1 : "relaywatch.invalid");
+	         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+	         dom ? dom + 1 : "relaywatch.invalid");
 }
 
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	enum { O_STARTTLS = 256, O_TLSNAME, O_CA, O_NOVERIFY, O_USER, O_PASSFILE, O_MECH,
-	       O_PLAIN, O_FROM, O_TO, O_CC, O_SUBJ, O_REPLYTO, O_MSGID, O_IRT, O_REFS, O_HELO,
-	       O_TIMEOUT, O_SMARTHOST };
+	enum {
+		O_STARTTLS = 256,
+		O_TLSNAME,
+		O_CA,
+		O_NOVERIFY,
+		O_USER,
+		O_PASSFILE,
+		O_MECH,
+		O_PLAIN,
+		O_FROM,
+		O_TO,
+		O_CC,
+		O_SUBJ,
+		O_REPLYTO,
+		O_MSGID,
+		O_IRT,
+		O_REFS,
+		O_HELO,
+		O_TIMEOUT,
+		O_SMARTHOST
+	};
 	static const struct option opts[] = {
-		{ "smarthost", required_argument, NULL, O_SMARTHOST },
-		{ "starttls", required_argument, NULL, O_STARTTLS },
-		{ "tls-name", required_argument, NULL, O_TLSNAME },
-		{ "ca-file", required_argument, NULL, O_CA },
-		{ "no-verify", no_argument, NULL, O_NOVERIFY },
-		{ "auth-user", required_argument, NULL, O_USER },
-		{ "auth-pass-file", required_argument, NULL, O_PASSFILE },
-		{ "auth-mech", required_argument, NULL, O_MECH },
-		{ "auth-plaintext", no_argument, NULL, O_PLAIN },
-		{ "from", required_argument, NULL, O_FROM },
-		{ "to", required_argument, NULL, O_TO },
-		{ "cc", required_argument, NULL, O_CC },
-		{ "subject", required_argument, NULL, O_SUBJ },
-		{ "reply-to", required_argument, NULL, O_REPLYTO },
-		{ "message-id", required_argument, NULL, O_MSGID },
-		{ "in-reply-to", required_argument, NULL, O_IRT },
-		{ "references", required_argument, NULL, O_REFS },
-		{ "helo", required_argument, NULL, O_HELO },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"smarthost", required_argument, NULL, O_SMARTHOST},
+	    {"starttls", required_argument, NULL, O_STARTTLS},
+	    {"tls-name", required_argument, NULL, O_TLSNAME},
+	    {"ca-file", required_argument, NULL, O_CA},
+	    {"no-verify", no_argument, NULL, O_NOVERIFY},
+	    {"auth-user", required_argument, NULL, O_USER},
+	    {"auth-pass-file", required_argument, NULL, O_PASSFILE},
+	    {"auth-mech", required_argument, NULL, O_MECH},
+	    {"auth-plaintext", no_argument, NULL, O_PLAIN},
+	    {"from", required_argument, NULL, O_FROM},
+	    {"to", required_argument, NULL, O_TO},
+	    {"cc", required_argument, NULL, O_CC},
+	    {"subject", required_argument, NULL, O_SUBJ},
+	    {"reply-to", required_argument, NULL, O_REPLYTO},
+	    {"message-id", required_argument, NULL, O_MSGID},
+	    {"in-reply-to", required_argument, NULL, O_IRT},
+	    {"references", required_argument, NULL, O_REFS},
+	    {"helo", required_argument, NULL, O_HELO},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *smarthost = NULL, *tls_name = NULL, *ca = NULL, *user = NULL;
 	const char *passfile = NULL, *mech = NULL, *from = NULL, *subject = "";
@@ -163,14 +182,16 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 	struct dbuf body, msg;
 	char *pass = NULL;
 	int rc = EXIT_RUNTIME;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
 	SSL_CTX *ssl = NULL;
 	struct event_base *base = NULL;
 	struct submit *s = NULL;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
-		case O_SMARTHOST: smarthost = optarg; break;
+		case O_SMARTHOST:
+			smarthost = optarg;
+			break;
 		case O_STARTTLS:
 			if (strcmp(optarg, "require") == 0)
 				tls = SUBMIT_TLS_REQUIRE;
@@ -179,23 +200,40 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 			else if (strcmp(optarg, "never") == 0)
 				tls = SUBMIT_TLS_NEVER;
 			else {
-				fprintf(stderr, "relaywatch notify-test: --starttls: want require, auto or never\n");
+				fprintf(stderr, "relaywatch notify-test: --starttls: want require, "
+				                "auto or never\n");
 				return EXIT_USAGE;
 			}
 			break;
-		case O_TLSNAME: tls_name = optarg; break;
-		case O_CA: ca = optarg; break;
-		case O_NOVERIFY: verify = 0; break;
-		case O_USER: user = optarg; break;
-		case O_PASSFILE: passfile = optarg; break;
-		case O_MECH: mech = optarg; break;
-		case O_PLAIN: plaintext = 1; break;
-		case O_FROM: from = optarg; break;
+		case O_TLSNAME:
+			tls_name = optarg;
+			break;
+		case O_CA:
+			ca = optarg;
+			break;
+		case O_NOVERIFY:
+			verify = 0;
+			break;
+		case O_USER:
+			user = optarg;
+			break;
+		case O_PASSFILE:
+			passfile = optarg;
+			break;
+		case O_MECH:
+			mech = optarg;
+			break;
+		case O_PLAIN:
+			plaintext = 1;
+			break;
+		case O_FROM:
+			from = optarg;
+			break;
 		case O_TO:
 		case O_CC:
 			if (nto + ncc >= RW_MAIL_RCPT_MAX) {
 				fprintf(stderr, "relaywatch notify-test: at most %d recipients\n",
-					RW_MAIL_RCPT_MAX);
+				        RW_MAIL_RCPT_MAX);
 				return EXIT_USAGE;
 			}
 			if (c == O_TO)
@@ -203,31 +241,52 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 			else
 				cc[ncc++] = optarg;
 			break;
-		case O_SUBJ: subject = optarg; break;
-		case O_REPLYTO: reply_to = optarg; break;
-		case O_MSGID: msgid = optarg; break;
-		case O_IRT: irt = optarg; break;
-		case O_REFS: refs = optarg; break;
-		case O_HELO: helo = optarg; break;
+		case O_SUBJ:
+			subject = optarg;
+			break;
+		case O_REPLYTO:
+			reply_to = optarg;
+			break;
+		case O_MSGID:
+			msgid = optarg;
+			break;
+		case O_IRT:
+			irt = optarg;
+			break;
+		case O_REFS:
+			refs = optarg;
+			break;
+		case O_HELO:
+			helo = optarg;
+			break;
 		case O_TIMEOUT:
 			timeout = atoi(optarg);
 			if (timeout <= 0 || timeout > 3600) {
-				fprintf(stderr, "relaywatch notify-test: --timeout: 1 to 3600 seconds\n");
+				fprintf(stderr,
+				        "relaywatch notify-test: --timeout: 1 to 3600 seconds\n");
 				return EXIT_USAGE;
 			}
 			break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return EXIT_CLEAN;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !smarthost || !from || nto + ncc == 0) {
-		fprintf(stderr, "relaywatch notify-test: --smarthost, --from and --to are required\n");
+		fprintf(stderr,
+		        "relaywatch notify-test: --smarthost, --from and --to are required\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if ((user == NULL) != (passfile == NULL)) {
-		fprintf(stderr, "relaywatch notify-test: --auth-user and --auth-pass-file go together\n");
+		fprintf(stderr,
+		        "relaywatch notify-test: --auth-user and --auth-pass-file go together\n");
 		return EXIT_USAGE;
 	}
 	if ((e = netaddr_split(smarthost, host, sizeof(host), &port, 25)) != NULL) {
@@ -260,16 +319,26 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 	dbuf_init(&body, RW_TPL_OUTPUT_MAX);
 	dbuf_init(&msg, 0);
 	if (read_all(stdin, &body) < 0) {
-		fprintf(stderr, "relaywatch notify-test: body on stdin unreadable or over %d octets\n",
-			RW_TPL_OUTPUT_MAX);
+		fprintf(stderr,
+		        "relaywatch notify-test: body on stdin unreadable or over %d octets\n",
+		        RW_TPL_OUTPUT_MAX);
 		goto out;
 	}
 	{
 		struct mailmsg m = {
-			.from = from, .to = to, .nto = nto, .cc = cc, .ncc = ncc,
-			.reply_to = reply_to, .subject = subject, .message_id = msgid,
-			.in_reply_to = irt, .references = refs, .date = (long long)time(NULL),
-			.body = dbuf_str(&body), .body_len = body.len,
+		    .from = from,
+		    .to = to,
+		    .nto = nto,
+		    .cc = cc,
+		    .ncc = ncc,
+		    .reply_to = reply_to,
+		    .subject = subject,
+		    .message_id = msgid,
+		    .in_reply_to = irt,
+		    .references = refs,
+		    .date = (long long)time(NULL),
+		    .body = dbuf_str(&body),
+		    .body_len = body.len,
 		};
 		if (mailmsg_compose(&m, &msg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "relaywatch notify-test: %s\n", err);
@@ -278,7 +347,8 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	}
 	if (passfile && (pass = cmd_read_secret(passfile)) == NULL) {
-		fprintf(stderr, "relaywatch notify-test: --auth-pass-file %s: unreadable\n", passfile);
+		fprintf(stderr, "relaywatch notify-test: --auth-pass-file %s: unreadable\n",
+		        passfile);
 		goto out;
 	}
 	snprintf(portstr, sizeof(portstr), "%u", port);
@@ -293,14 +363,24 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	{
 		struct submit_config cfg = {
-			.helo = helo, .tls = tls, .user = user, .pass = pass, .auth_mech = mech,
-			.auth_plaintext_ok = plaintext, .mail_from = from_addr, .rcpt = rcpt,
-			.nrcpt = nrcpt, .data = msg.data, .data_len = msg.len,
-			.reply_timeout_ms = timeout * 1000, .dot_timeout_ms = RW_MAIL_DOT_TIMEOUT * 1000,
+		    .helo = helo,
+		    .tls = tls,
+		    .user = user,
+		    .pass = pass,
+		    .auth_mech = mech,
+		    .auth_plaintext_ok = plaintext,
+		    .mail_from = from_addr,
+		    .rcpt = rcpt,
+		    .nrcpt = nrcpt,
+		    .data = msg.data,
+		    .data_len = msg.len,
+		    .reply_timeout_ms = timeout * 1000,
+		    .dot_timeout_ms = RW_MAIL_DOT_TIMEOUT * 1000,
 		};
 		struct submit_io_env env = {
-			.ssl_ctx = ssl, .tls_name = tls_name ? tls_name : host,
-			.session_timeout_ms = RW_MAIL_SESSION_TIMEOUT * 1000,
+		    .ssl_ctx = ssl,
+		    .tls_name = tls_name ? tls_name : host,
+		    .session_timeout_ms = RW_MAIL_SESSION_TIMEOUT * 1000,
 		};
 		const struct submit_result *r;
 
@@ -318,7 +398,7 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 		r = submit_result(s);
 		if (verbose)
 			fputs(submit_transcript(s), stderr);
-		printf("%s stage=%s code=%d esc=%s tls=%s auth=%s message_id=%s", 
+		printf("%s stage=%s code=%d esc=%s tls=%s auth=%s message_id=%s",
 		       submit_outcome_name(r->outcome), r->stage, r->code, r->esc[0] ? r->esc : "-",
 		       r->tls ? r->tls_version : "no", r->authenticated ? "yes" : "no", msgid);
 		if (r->outcome == SUBMIT_SENT)
@@ -331,9 +411,9 @@ int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx)
 				printf("refused rcpt=%s code=%d text=\"%s\"\n", r->rcpt[i].addr,
 				       r->rcpt[i].code, r->rcpt[i].text);
 		fflush(stdout);
-		rc = r->outcome == SUBMIT_SENT ? (r->nrefused ? EXIT_FOUND : EXIT_CLEAN)
+		rc = r->outcome == SUBMIT_SENT       ? (r->nrefused ? EXIT_FOUND : EXIT_CLEAN)
 		     : r->outcome == SUBMIT_TEMPFAIL ? EXIT_TEMPFAIL
-						     : EXIT_FOUND;
+		                                     : EXIT_FOUND;
 	}
 out:
 	submit_free(s);

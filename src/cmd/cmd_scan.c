@@ -83,13 +83,13 @@
 #include <unistd.h>
 
 /* sessions in flight by default (issue 3: "default 1000") */
-#define RW_SCAN_CONCURRENCY 1000
+#define RW_SCAN_CONCURRENCY     1000
 #define RW_SCAN_CONCURRENCY_MAX 100000
-#define RW_SCAN_EXCLUDES_MAX 16
+#define RW_SCAN_EXCLUDES_MAX    16
 /* --mx domains in one scan */
 #define RW_SCAN_MX_MAX 256
 /* results written per store transaction, and the longest they wait */
-#define RW_SCAN_BATCH 256
+#define RW_SCAN_BATCH    256
 #define RW_SCAN_FLUSH_MS 1000
 /* the one retry of a tempfailed target: after the session's own greylist
  * rounds (RW_GREYLIST_DELAY doubling) have given up */
@@ -146,8 +146,8 @@ struct scan {
 	uint64_t done, done_before; /* done_before: results of the runs before a resume */
 	unsigned long count[V__COUNT];
 	unsigned long foreign_total;
-	FILE *found; /* open and suspect lines for the human report */
-	struct store *st;             /* --db, or NULL */
+	FILE *found;      /* open and suspect lines for the human report */
+	struct store *st; /* --db, or NULL */
 	const char *db;
 	int64_t db_id;
 	int store_failed;
@@ -158,65 +158,66 @@ struct scan {
 	struct event *stats_timer;
 	struct event *poll_timer; /* --no-sink: a separate sink's arrivals in the store */
 	int64_t poll_after;       /* the last arrival id read */
-	int tty;           /* stderr is a terminal: one status line in place */
-	long long t0;      /* start, ms */
+	int tty;                  /* stderr is a terminal: one status line in place */
+	long long t0;             /* start, ms */
 };
 
 /* usage - the scan subcommand's options and exit statuses */
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: relaywatch scan [options] TARGET...\n"
-		"       relaywatch scan [options] -iL FILE|-\n"
-		"       relaywatch scan --resume ID [--db PATH] [options]\n\n"
-		"Test whole networks for open relaying. TARGET is an address, a CIDR, a range\n"
-		"a-b, or a host name, each with an optional :port; files hold the same, or\n"
-		"masscan -oL lines, or zmap CSV.\n\n"
-		"options:\n"
-		"  -iL FILE                  read targets from FILE (- for stdin)\n"
-		"      --ports LIST          ports for targets without one (default 25)\n"
-		"      --mx DOMAIN           test DOMAIN's mail hosts (MX, else its A/AAAA)\n"
-		"                            on the --ports ports; repeatable\n"
-		"      --dns-server LIST     name servers ADDR[:PORT],... instead of\n"
-		"                            /etc/resolv.conf's (config dns_servers)\n"
-		"      --exclude FILE        never contact these (CIDRs; a bad line is fatal)\n"
-		"      --allow-reserved      allow private, loopback and other reserved blocks\n"
-		"      --concurrency N       sessions in flight (default %d)\n"
-		"      --rate N              new connections per second (default 0: no limit)\n"
-		"      --per-subnet N        sessions in flight per /24 or /64 (default %d)\n"
-		"      --seed N              order of the scan (default: random, printed)\n"
-		"      --retry-after S       retry a tempfailed target once after S seconds\n"
-		"                            (default %d; 0: no retry)\n"
-		"      --dry-run             print the order (address port), contact nothing\n"
-		"      --db PATH             the store for the scan and its results (default\n"
-		"                            $RELAYWATCH_DB, /var/lib/relaywatch/relaywatch.db as\n"
-		"                            root, else $XDG_DATA_HOME/relaywatch/relaywatch.db)\n"
-		"      --no-db               keep nothing (no resume)\n"
-		"      --resume ID           go on with a stopped or killed scan of the store\n"
-		"      --id-file FILE        write the store's id of this scan to FILE\n"
-		"      --stats-every S       a status line on stderr every S seconds (on a\n"
-		"                            terminal one line is updated in place anyway)\n"
-		"      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
-		"      --sink-listen A:P     where the embedded sink listens\n"
-		"      --no-sink             run no embedded sink: a separate `relaywatch sink\n"
-		"                            --db` on the same store gets the mail\n"
-		"      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
-		"      --source ADDR         source address for the probes\n"
-		"      --timeout SECONDS     deadline for connect, banner and each reply\n"
-		"      --session-timeout S   budget for a whole session (default %d)\n"
-		"      --greylist-delay S    first retry delay after 4xx answers (default %d)\n"
-		"      --tls MODE            auto, require or never (default auto)\n"
-		"      --battery NAME        quick or full (default full)\n"
-		"      --helo NAME           our HELO name\n"
-		"      --token-key PATH      key file for test tokens (created if missing)\n"
-		"      --json                JSON Lines on stdout, one object per target as\n"
-		"                            each result is final\n"
-		"  -v, --verbose             transcripts in JSON\n"
-		"  -h, --help                this help\n\n"
-		"exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
-		"configuration error, 3 runtime error.\n",
-		RW_SCAN_CONCURRENCY, RW_SCAN_PER_SUBNET, RW_SCAN_RETRY_AFTER, RW_ARRIVAL_WAIT,
-		RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
+	fprintf(
+	    fp,
+	    "usage: relaywatch scan [options] TARGET...\n"
+	    "       relaywatch scan [options] -iL FILE|-\n"
+	    "       relaywatch scan --resume ID [--db PATH] [options]\n\n"
+	    "Test whole networks for open relaying. TARGET is an address, a CIDR, a range\n"
+	    "a-b, or a host name, each with an optional :port; files hold the same, or\n"
+	    "masscan -oL lines, or zmap CSV.\n\n"
+	    "options:\n"
+	    "  -iL FILE                  read targets from FILE (- for stdin)\n"
+	    "      --ports LIST          ports for targets without one (default 25)\n"
+	    "      --mx DOMAIN           test DOMAIN's mail hosts (MX, else its A/AAAA)\n"
+	    "                            on the --ports ports; repeatable\n"
+	    "      --dns-server LIST     name servers ADDR[:PORT],... instead of\n"
+	    "                            /etc/resolv.conf's (config dns_servers)\n"
+	    "      --exclude FILE        never contact these (CIDRs; a bad line is fatal)\n"
+	    "      --allow-reserved      allow private, loopback and other reserved blocks\n"
+	    "      --concurrency N       sessions in flight (default %d)\n"
+	    "      --rate N              new connections per second (default 0: no limit)\n"
+	    "      --per-subnet N        sessions in flight per /24 or /64 (default %d)\n"
+	    "      --seed N              order of the scan (default: random, printed)\n"
+	    "      --retry-after S       retry a tempfailed target once after S seconds\n"
+	    "                            (default %d; 0: no retry)\n"
+	    "      --dry-run             print the order (address port), contact nothing\n"
+	    "      --db PATH             the store for the scan and its results (default\n"
+	    "                            $RELAYWATCH_DB, /var/lib/relaywatch/relaywatch.db as\n"
+	    "                            root, else $XDG_DATA_HOME/relaywatch/relaywatch.db)\n"
+	    "      --no-db               keep nothing (no resume)\n"
+	    "      --resume ID           go on with a stopped or killed scan of the store\n"
+	    "      --id-file FILE        write the store's id of this scan to FILE\n"
+	    "      --stats-every S       a status line on stderr every S seconds (on a\n"
+	    "                            terminal one line is updated in place anyway)\n"
+	    "      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
+	    "      --sink-listen A:P     where the embedded sink listens\n"
+	    "      --no-sink             run no embedded sink: a separate `relaywatch sink\n"
+	    "                            --db` on the same store gets the mail\n"
+	    "      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
+	    "      --source ADDR         source address for the probes\n"
+	    "      --timeout SECONDS     deadline for connect, banner and each reply\n"
+	    "      --session-timeout S   budget for a whole session (default %d)\n"
+	    "      --greylist-delay S    first retry delay after 4xx answers (default %d)\n"
+	    "      --tls MODE            auto, require or never (default auto)\n"
+	    "      --battery NAME        quick or full (default full)\n"
+	    "      --helo NAME           our HELO name\n"
+	    "      --token-key PATH      key file for test tokens (created if missing)\n"
+	    "      --json                JSON Lines on stdout, one object per target as\n"
+	    "                            each result is final\n"
+	    "  -v, --verbose             transcripts in JSON\n"
+	    "  -h, --help                this help\n\n"
+	    "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
+	    "configuration error, 3 runtime error.\n",
+	    RW_SCAN_CONCURRENCY, RW_SCAN_PER_SUBNET, RW_SCAN_RETRY_AFTER, RW_ARRIVAL_WAIT,
+	    RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
 }
 
 static void fill(struct scan *s);
@@ -227,7 +228,7 @@ static void fill(struct scan *s);
  * so the sink's last "250 queued" reaches the relay that delivered */
 static void check_finished(struct scan *s)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
 	struct sched_stats st;
 
 	sched_stats(s->sched, &st);
@@ -250,23 +251,31 @@ static void flush(struct scan *s)
 	dbuf_add(&counts, "{", 1);
 	for (int v = 0; v < V__COUNT; v++)
 		dbuf_printf(&counts, "%s\"%s\":%lu", v ? "," : "", verdict_name((enum verdict)v),
-			    s->count[v]);
+		            s->count[v]);
 	dbuf_adds(&counts, "}");
 	ok = store_batch_begin(s->st, 0) == 0;
 	for (size_t i = 0; ok && i < s->nbatch; i++) {
 		struct pending_result *p = &s->batch[i];
 		struct store_result sr = {
-			.scan = s->db_id, .target = p->target, .port = p->port, .probe = "smtp",
-			.vantage = "", .verdict = p->verdict, .reason = p->reason,
-			.evidence = p->evidence, .tested = p->tested,
+		    .scan = s->db_id,
+		    .target = p->target,
+		    .port = p->port,
+		    .probe = "smtp",
+		    .vantage = "",
+		    .verdict = p->verdict,
+		    .reason = p->reason,
+		    .evidence = p->evidence,
+		    .tested = p->tested,
 		};
 
 		ok = store_result_put(s->st, &sr, NULL) >= 0;
 	}
 	if (ok) {
-		struct store_progress pr = { .scan = s->db_id, .position = (int64_t)sched_low_water(s->sched),
-					     .done = (int64_t)s->done, .counts = (char *)dbuf_str(&counts),
-					     .updated = probeopt_now_ms() / 1000 };
+		struct store_progress pr = {.scan = s->db_id,
+		                            .position = (int64_t)sched_low_water(s->sched),
+		                            .done = (int64_t)s->done,
+		                            .counts = (char *)dbuf_str(&counts),
+		                            .updated = probeopt_now_ms() / 1000};
 
 		ok = store_progress_save(s->st, &pr) == 0;
 	}
@@ -274,7 +283,7 @@ static void flush(struct scan *s)
 	dbuf_free(&counts);
 	if (!ok) {
 		fprintf(stderr, "relaywatch scan: store: %s: results are no longer saved\n",
-			store_error(s->st));
+		        store_error(s->st));
 		s->store_failed = 1;
 	}
 drop:
@@ -408,9 +417,9 @@ static void on_probe_done(struct probe *p, void *arg)
 	j->r.finished = now;
 	sched_end(s->sched, &j->it);
 	rw_debug("scan target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
-		 sess_end_name(j->r.end));
+	         sess_end_name(j->r.end));
 	if ((s->sink || s->poll_timer) && s->cfg->wait > 0 && result_accepted(&j->r) > 0) {
-		struct timeval tv = { .tv_sec = s->cfg->wait, .tv_usec = 0 };
+		struct timeval tv = {.tv_sec = s->cfg->wait, .tv_usec = 0};
 
 		j->wait_timer = evtimer_new(s->base, on_wait_over, j);
 		evtimer_add(j->wait_timer, &tv);
@@ -457,8 +466,8 @@ static int tie_arrival(struct scan *s, const struct arrival *a)
 		if (r->port != a->fields.port || strcmp(r->addr, a->fields.target) != 0 ||
 		    (t = result_take_arrival(r, a)) == NULL)
 			continue;
-		rw_log(LOG_INFO, "scan target=%s port=%u event=%s test=%s peer=%s", r->addr, r->port,
-		       a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
+		rw_log(LOG_INFO, "scan target=%s port=%u event=%s test=%s peer=%s", r->addr,
+		       r->port, a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
 		/* every accepted test accounted for: final now */
 		if (j->wait_timer && result_accepted(r) == 0)
 			finalize(j);
@@ -478,8 +487,8 @@ static void on_arrival(const struct arrival *a, void *arg)
 	if (tie_arrival(s, a))
 		return;
 	s->foreign_total++;
-	rw_log(LOG_NOTICE, "scan event=foreign-arrival peer=%s token_status=%s replayed=%d", a->peer,
-	       a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
+	rw_log(LOG_NOTICE, "scan event=foreign-arrival peer=%s token_status=%s replayed=%d",
+	       a->peer, a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
 }
 
 /* on_poll - --no-sink with a store: the arrivals a separate `relaywatch
@@ -487,7 +496,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 static void on_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct scan *s = arg;
-	struct store_arrivals l = { 0 };
+	struct store_arrivals l = {0};
 
 	(void)fd;
 	(void)what;
@@ -500,8 +509,8 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct store_arrival *sa = &l.v[i];
-		struct arrival a = { .time = sa->arrived, .token_status = TOKEN_VALID,
-				     .quoted = !sa->relayed };
+		struct arrival a = {
+		    .time = sa->arrived, .token_status = TOKEN_VALID, .quoted = !sa->relayed};
 		json_t *rcv = json_loads(sa->received ? sa->received : "[]", 0, NULL);
 		size_t k;
 		json_t *v;
@@ -513,7 +522,8 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 		snprintf(a.fields.target, sizeof(a.fields.target), "%s", sa->target);
 		snprintf(a.fields.test, sizeof(a.fields.test), "%s", sa->test);
 		a.fields.port = sa->port;
-		json_array_foreach (rcv, k, v) {
+		json_array_foreach(rcv, k, v)
+		{
 			if (a.nreceived < RW_RECEIVED_MAX && json_is_string(v))
 				a.received[a.nreceived++] = xstrdup(json_string_value(v));
 		}
@@ -551,7 +561,7 @@ static void start_job(struct scan *s, const struct sched_item *it)
 	ipset_addr_text(&it->addr, r->addr, sizeof(r->addr));
 	r->port = it->port;
 	snprintf(r->target, sizeof(r->target), it->addr.fam == IPSET_V6 ? "[%s]:%u" : "%s:%u",
-		 r->addr, r->port);
+	         r->addr, r->port);
 	j->it = *it;
 	j->it.data = j;
 	if (!it->retry)
@@ -561,7 +571,7 @@ static void start_job(struct scan *s, const struct sched_item *it)
 	r->started = probeopt_now_ms();
 	j->sess = sess_new(&j->sc, r, probeopt_now_ms());
 	j->probe = probe_start(&s->env, j->sess, (struct sockaddr *)&j->it.ss, j->it.sslen,
-			       on_probe_done, j);
+	                       on_probe_done, j);
 }
 
 /* on_fill_timer - the bucket has a token again, or a retry is due */
@@ -595,8 +605,8 @@ static void fill(struct scan *s)
 			continue;
 		}
 		if (st == SCHED_WAIT) {
-			struct timeval tv = { .tv_sec = (time_t)(wait / 1000),
-					      .tv_usec = (suseconds_t)(wait % 1000) * 1000 };
+			struct timeval tv = {.tv_sec = (time_t)(wait / 1000),
+			                     .tv_usec = (suseconds_t)(wait % 1000) * 1000};
 
 			evtimer_add(s->fill_timer, &tv);
 		}
@@ -624,11 +634,12 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 
 		snprintf(eta, sizeof(eta), "%llum%02llus", left / 60, left % 60);
 	}
-	fprintf(stderr, "%s%.0fs %llu/%llu done, %.1f/s, %llu in flight, %u waiting, %u to retry, "
-			"%lu open, %lu suspect, ETA %s%s",
-		s->tty ? "\r" : "relaywatch scan: ", secs, (unsigned long long)s->done,
-		(unsigned long long)s->total, rate, (unsigned long long)st.inflight, s->waiting,
-		s->retrying, s->count[V_OPEN], s->count[V_SUSPECT], eta, s->tty ? "\033[K" : "\n");
+	fprintf(stderr,
+	        "%s%.0fs %llu/%llu done, %.1f/s, %llu in flight, %u waiting, %u to retry, "
+	        "%lu open, %lu suspect, ETA %s%s",
+	        s->tty ? "\r" : "relaywatch scan: ", secs, (unsigned long long)s->done,
+	        (unsigned long long)s->total, rate, (unsigned long long)st.inflight, s->waiting,
+	        s->retrying, s->count[V_OPEN], s->count[V_SUSPECT], eta, s->tty ? "\033[K" : "\n");
 }
 
 /* on_signal - the first SIGINT or SIGTERM lets running sessions and their
@@ -642,14 +653,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	sched_stats(s->sched, &st);
 	if (s->stopping) {
 		fprintf(stderr, "relaywatch scan: stopping now; %llu session(s) abandoned\n",
-			(unsigned long long)st.inflight + s->waiting);
+		        (unsigned long long)st.inflight + s->waiting);
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	s->stopping = 1;
-	fprintf(stderr, "relaywatch scan: %s: finishing %llu running session(s) and %u wait(s); "
-			"again to stop at once\n",
-		sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)st.inflight, s->waiting);
+	fprintf(stderr,
+	        "relaywatch scan: %s: finishing %llu running session(s) and %u wait(s); "
+	        "again to stop at once\n",
+	        sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)st.inflight, s->waiting);
 	sched_stop(s->sched);
 	fill(s); /* the queued retries' first results become final */
 }
@@ -690,16 +702,19 @@ static void fit_descriptors(unsigned *concurrency)
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
 	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		rl.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-		unsigned fit = rl.rlim_cur > 2 * RW_SCAN_FD_SPARE ? (unsigned)(rl.rlim_cur - RW_SCAN_FD_SPARE)
-								 : (unsigned)(rl.rlim_cur / 2);
+		unsigned fit = rl.rlim_cur > 2 * RW_SCAN_FD_SPARE
+		                   ? (unsigned)(rl.rlim_cur - RW_SCAN_FD_SPARE)
+		                   : (unsigned)(rl.rlim_cur / 2);
 
-		fprintf(stderr, "relaywatch scan: open-file limit %llu: --concurrency %u lowered to %u\n",
-			(unsigned long long)rl.rlim_cur, *concurrency, fit ? fit : 1);
+		fprintf(stderr,
+		        "relaywatch scan: open-file limit %llu: --concurrency %u lowered to %u\n",
+		        (unsigned long long)rl.rlim_cur, *concurrency, fit ? fit : 1);
 		*concurrency = fit ? fit : 1;
 	}
 }
@@ -738,12 +753,12 @@ static void report_errors(const struct targets_parser *p)
 		fprintf(stderr, "relaywatch scan: %s\n", p->errors[i]);
 	if (p->nerrors > kept)
 		fprintf(stderr, "relaywatch scan: %s: %lu more errors\n", p->source,
-			p->nerrors - kept);
+		        p->nerrors - kept);
 }
 
 /* on_resolved - one address of a name or MX host: into the name's port group */
 static void on_resolved(void *arg, const struct resolve_req *req, const char *host,
-			const struct sockaddr *sa, socklen_t len)
+                        const struct sockaddr *sa, socklen_t len)
 {
 	struct scan *s = arg;
 	struct ipset_addr a;
@@ -752,7 +767,7 @@ static void on_resolved(void *arg, const struct resolve_req *req, const char *ho
 
 	if (ipset_addr_from_sa(sa, &a) < 0)
 		return;
-	r = (struct ipset_range){ .fam = a.fam, .lo = a.v, .hi = a.v };
+	r = (struct ipset_range){.fam = a.fam, .lo = a.v, .hi = a.v};
 	if ((err = targets_add(s->targets, &r, req->port)) != NULL)
 		fprintf(stderr, "relaywatch scan: %s: %s: %s\n", req->where, host, err);
 }
@@ -760,8 +775,7 @@ static void on_resolved(void *arg, const struct resolve_req *req, const char *ho
 /* on_unresolved - a name that gave no address: said, and skipped */
 static void on_unresolved(void *arg, const struct resolve_req *req, const char *why)
 {
-	fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", req->where, req->name,
-		why);
+	fprintf(stderr, "relaywatch scan: %s: cannot resolve %s: %s\n", req->where, req->name, why);
 }
 
 /* resolve_names - A/AAAA for each name and the mail hosts of each --mx
@@ -772,9 +786,9 @@ static void resolve_names(struct scan *s, const char *const *mx, size_t nmx)
 	const struct targets_name *nm;
 	size_t n, k = 0;
 	struct resolve_req *reqs;
-	struct nslist servers = { 0 };
-	struct resolve_opts o = { .timeout = (unsigned)s->cfg->dns_timeout };
-	struct resolve_cb cb = { .on_addr = on_resolved, .on_error = on_unresolved, .arg = s };
+	struct nslist servers = {0};
+	struct resolve_opts o = {.timeout = (unsigned)s->cfg->dns_timeout};
+	struct resolve_cb cb = {.on_addr = on_resolved, .on_error = on_unresolved, .arg = s};
 	struct resolve_stats st;
 	char err[256];
 
@@ -785,11 +799,13 @@ static void resolve_names(struct scan *s, const char *const *mx, size_t nmx)
 		return;
 	reqs = xcalloc(n + nmx, sizeof(*reqs));
 	for (size_t i = 0; i < n; i++)
-		reqs[k++] = (struct resolve_req){ .name = nm[i].name, .port = nm[i].port,
-						  .kind = RESOLVE_HOST, .where = nm[i].where };
+		reqs[k++] = (struct resolve_req){.name = nm[i].name,
+		                                 .port = nm[i].port,
+		                                 .kind = RESOLVE_HOST,
+		                                 .where = nm[i].where};
 	for (size_t i = 0; i < nmx; i++)
-		reqs[k++] = (struct resolve_req){ .name = mx[i], .kind = RESOLVE_MX,
-						  .where = "--mx" };
+		reqs[k++] =
+		    (struct resolve_req){.name = mx[i], .kind = RESOLVE_MX, .where = "--mx"};
 	/* checked by config_set already */
 	if (s->cfg->dns_servers && nslist_parse(s->cfg->dns_servers, &servers, err, sizeof(err)))
 		rw_panic("%s: dns_servers: %s", __func__, err);
@@ -798,15 +814,15 @@ static void resolve_names(struct scan *s, const char *const *mx, size_t nmx)
 		fprintf(stderr, "relaywatch scan: cannot resolve names: %s\n", err);
 	else if (s->verbose)
 		fprintf(stderr,
-			"relaywatch scan: resolved %lu name(s), %lu MX domain(s): %lu address(es), "
-			"%lu error(s), %lu at once, in %lld ms\n",
-			st.names, st.mx, st.addrs, st.errors, st.max_inflight, st.ms);
+		        "relaywatch scan: resolved %lu name(s), %lu MX domain(s): %lu address(es), "
+		        "%lu error(s), %lu at once, in %lld ms\n",
+		        st.names, st.mx, st.addrs, st.errors, st.max_inflight, st.ms);
 	free(reqs);
 }
 
 /* number - a whole number in lo..hi; 0 or -1 */
 static int number(const char *s, unsigned long long lo, unsigned long long hi,
-		  unsigned long long *out)
+                  unsigned long long *out)
 {
 	char *end;
 
@@ -840,32 +856,49 @@ static void summary(struct scan *s, double secs)
 
 /* ---- options --------------------------------------------------------- */
 
-enum { O_INPUT = PO__NEXT, O_PORTS, O_EXCLUDE, O_RESERVED, O_CONC, O_RATE, O_PERSUB,
-       O_SEED, O_DB, O_NODB, O_RESUME, O_RETRY, O_DRY, O_STATS, O_MX, O_DNS, O_IDFILE };
+enum {
+	O_INPUT = PO__NEXT,
+	O_PORTS,
+	O_EXCLUDE,
+	O_RESERVED,
+	O_CONC,
+	O_RATE,
+	O_PERSUB,
+	O_SEED,
+	O_DB,
+	O_NODB,
+	O_RESUME,
+	O_RETRY,
+	O_DRY,
+	O_STATS,
+	O_MX,
+	O_DNS,
+	O_IDFILE
+};
 
 static const struct option scan_opts[] = {
-	PROBEOPT_OPTIONS,
-	{ "input-list", required_argument, NULL, O_INPUT },
-	{ "ports", required_argument, NULL, O_PORTS },
-	{ "exclude", required_argument, NULL, O_EXCLUDE },
-	{ "excludefile", required_argument, NULL, O_EXCLUDE },
-	{ "allow-reserved", no_argument, NULL, O_RESERVED },
-	{ "concurrency", required_argument, NULL, O_CONC },
-	{ "rate", required_argument, NULL, O_RATE },
-	{ "per-subnet", required_argument, NULL, O_PERSUB },
-	{ "seed", required_argument, NULL, O_SEED },
-	{ "db", required_argument, NULL, O_DB },
-	{ "no-db", no_argument, NULL, O_NODB },
-	{ "resume", required_argument, NULL, O_RESUME },
-	{ "retry-after", required_argument, NULL, O_RETRY },
-	{ "dry-run", no_argument, NULL, O_DRY },
-	{ "stats-every", required_argument, NULL, O_STATS },
-	{ "mx", required_argument, NULL, O_MX },
-	{ "dns-server", required_argument, NULL, O_DNS },
-	{ "id-file", required_argument, NULL, O_IDFILE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    PROBEOPT_OPTIONS,
+    {"input-list", required_argument, NULL, O_INPUT},
+    {"ports", required_argument, NULL, O_PORTS},
+    {"exclude", required_argument, NULL, O_EXCLUDE},
+    {"excludefile", required_argument, NULL, O_EXCLUDE},
+    {"allow-reserved", no_argument, NULL, O_RESERVED},
+    {"concurrency", required_argument, NULL, O_CONC},
+    {"rate", required_argument, NULL, O_RATE},
+    {"per-subnet", required_argument, NULL, O_PERSUB},
+    {"seed", required_argument, NULL, O_SEED},
+    {"db", required_argument, NULL, O_DB},
+    {"no-db", no_argument, NULL, O_NODB},
+    {"resume", required_argument, NULL, O_RESUME},
+    {"retry-after", required_argument, NULL, O_RETRY},
+    {"dry-run", no_argument, NULL, O_DRY},
+    {"stats-every", required_argument, NULL, O_STATS},
+    {"mx", required_argument, NULL, O_MX},
+    {"dns-server", required_argument, NULL, O_DNS},
+    {"id-file", required_argument, NULL, O_IDFILE},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* what the command line asks for (the probing options go to the config) */
@@ -948,7 +981,7 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 		case O_EXCLUDE:
 			if ((c == O_INPUT ? o->ninputs : o->nexcludes) >= RW_SCAN_EXCLUDES_MAX) {
 				fprintf(stderr, "relaywatch scan: at most %d files per option\n",
-					RW_SCAN_EXCLUDES_MAX);
+				        RW_SCAN_EXCLUDES_MAX);
 				return -1;
 			}
 			if (c == O_INPUT)
@@ -960,14 +993,16 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 			if (o->nmx >= RW_SCAN_MX_MAX || !probeopt_valid_name(optarg) ||
 			    optarg[0] == '[') {
 				fprintf(stderr, "relaywatch scan: --mx %s: %s\n", optarg,
-					o->nmx >= RW_SCAN_MX_MAX ? "too many --mx" : "not a domain");
+				        o->nmx >= RW_SCAN_MX_MAX ? "too many --mx"
+				                                 : "not a domain");
 				return -1;
 			}
 			o->mx[o->nmx++] = optarg;
 			break;
 		case O_DNS:
 			if ((e = config_set(cfg, "dns_servers", optarg)) != NULL) {
-				fprintf(stderr, "relaywatch scan: --dns-server %s: %s\n", optarg, e);
+				fprintf(stderr, "relaywatch scan: --dns-server %s: %s\n", optarg,
+				        e);
 				return -1;
 			}
 			break;
@@ -985,20 +1020,20 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 		case O_RETRY:
 		case O_RESUME:
 			if (number(optarg, c == O_CONC || c == O_STATS || c == O_RESUME ? 1 : 0,
-				   c == O_CONC     ? RW_SCAN_CONCURRENCY_MAX
-				   : c == O_PERSUB ? 1000000
-				   : c == O_RATE   ? (1ULL << 40)
-				   : c == O_STATS || c == O_RETRY ? 86400
-				   : c == O_RESUME ? INT64_MAX
-						   : UINT64_MAX,
-				   &v) < 0) {
+			           c == O_CONC                    ? RW_SCAN_CONCURRENCY_MAX
+			           : c == O_PERSUB                ? 1000000
+			           : c == O_RATE                  ? (1ULL << 40)
+			           : c == O_STATS || c == O_RETRY ? 86400
+			           : c == O_RESUME                ? INT64_MAX
+			                                          : UINT64_MAX,
+			           &v) < 0) {
 				const char *name = "?";
 
 				for (const struct option *op = scan_opts; op->name; op++)
 					if (op->val == c)
 						name = op->name;
-				fprintf(stderr, "relaywatch scan: --%s %s: not a valid number\n", name,
-					optarg);
+				fprintf(stderr, "relaywatch scan: --%s %s: not a valid number\n",
+				        name, optarg);
 				return -1;
 			}
 			if (c == O_CONC)
@@ -1049,7 +1084,7 @@ static void opts_defaults(struct scan_opts *o)
 /* params_json - what is saved with the scan: the command line (options a
  * resume applies again), the settings that decide verdicts, the space */
 static char *params_json(int argc, char **argv, const struct rw_config *cfg, struct targets *t,
-			 const struct targets_ports *ports)
+                         const struct targets_ports *ports)
 {
 	json_t *jp = json_object(), *jargv = json_array();
 	char *params;
@@ -1102,7 +1137,7 @@ static void on_done_key(void *arg, const char *target, unsigned port)
  * with results are skipped. -1 after a message */
 static int load_progress(struct scan *s)
 {
-	struct store_progress pr = { 0 };
+	struct store_progress pr = {0};
 	int found = store_progress_load(s->st, s->db_id, &pr);
 	json_t *jc;
 
@@ -1117,7 +1152,7 @@ static int load_progress(struct scan *s)
 		if (pr.counts && (jc = json_loads(pr.counts, 0, NULL)) != NULL) {
 			for (int v = 0; v < V__COUNT; v++)
 				s->count[v] = (unsigned long)json_integer_value(
-					json_object_get(jc, verdict_name((enum verdict)v)));
+				    json_object_get(jc, verdict_name((enum verdict)v)));
 			json_decref(jc);
 		}
 	}
@@ -1152,7 +1187,7 @@ static int read_excludes(const struct scan_opts *o, struct ipset *excl)
 		targets_parser_init_set(&p, o->excludes[i], excl);
 		if (read_file(&p, o->excludes[i]) < 0) {
 			fprintf(stderr, "relaywatch scan: --exclude %s: %s\n", o->excludes[i],
-				strerror(errno));
+			        strerror(errno));
 			targets_parser_free(&p);
 			return -1;
 		}
@@ -1160,8 +1195,9 @@ static int read_excludes(const struct scan_opts *o, struct ipset *excl)
 		bad = p.nerrors > 0;
 		targets_parser_free(&p);
 		if (bad) {
-			fprintf(stderr, "relaywatch scan: --exclude %s has bad lines: not scanning\n",
-				o->excludes[i]);
+			fprintf(stderr,
+			        "relaywatch scan: --exclude %s has bad lines: not scanning\n",
+			        o->excludes[i]);
 			return -1;
 		}
 	}
@@ -1233,7 +1269,7 @@ static int open_db(struct scan *s, long long now_s)
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct rw_config *cfg = ctx->cfg;
-	struct scan s = { .cfg = cfg };
+	struct scan s = {.cfg = cfg};
 	struct scan_opts o;
 	int rc = EXIT_CLEAN, nav = argc;
 	const char *e;
@@ -1244,7 +1280,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	struct ipset *excl = ipset_new(), *resv = NULL;
 	struct targets_rule rules[3];
 	size_t nrules = 0;
-	struct store_scan saved = { 0 };
+	struct store_scan saved = {0};
 	json_t *jparams = NULL;
 	long long t0 = probeopt_now_ms();
 	struct sched_config schc;
@@ -1262,16 +1298,18 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto early;
 	}
 	if (o.resume && (o.ntargets || o.ninputs || o.nmx || o.no_db || o.have_seed)) {
-		fprintf(stderr, "relaywatch scan: --resume takes its targets and seed from the store "
-				"(no TARGET, -iL, --mx, --seed or --no-db)\n");
+		fprintf(stderr,
+		        "relaywatch scan: --resume takes its targets and seed from the store "
+		        "(no TARGET, -iL, --mx, --seed or --no-db)\n");
 		rc = EXIT_USAGE;
 		goto early;
 	}
 	if (!o.no_db && !o.dry) {
 		s.db = o.db ? o.db : (db_owned = store_default_path());
 		if (s.db == NULL) {
-			fprintf(stderr, "relaywatch scan: no default store (no RELAYWATCH_DB, not root, "
-					"no home): give --db PATH, or --no-db\n");
+			fprintf(stderr,
+			        "relaywatch scan: no default store (no RELAYWATCH_DB, not root, "
+			        "no home): give --db PATH, or --no-db\n");
 			rc = EXIT_USAGE;
 			goto early;
 		}
@@ -1285,19 +1323,20 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 
 		if (found <= 0) {
 			fprintf(stderr, "relaywatch scan: --resume %llu: %s\n", o.resume,
-				found < 0 ? store_error(s.st) : "no such scan in the store");
+			        found < 0 ? store_error(s.st) : "no such scan in the store");
 			rc = found < 0 ? EXIT_RUNTIME : EXIT_USAGE;
 			goto early;
 		}
 		if (strcmp(saved.state, "done") == 0) {
-			fprintf(stderr, "relaywatch scan: scan %llu is done: relaywatch results %llu\n",
-				o.resume, o.resume);
+			fprintf(stderr,
+			        "relaywatch scan: scan %llu is done: relaywatch results %llu\n",
+			        o.resume, o.resume);
 			goto early;
 		}
 		jparams = json_loads(saved.params ? saved.params : "", 0, NULL);
 		if (!json_is_array(json_object_get(jparams, "argv"))) {
 			fprintf(stderr, "relaywatch scan: --resume %llu: no command line saved\n",
-				o.resume);
+			        o.resume);
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
@@ -1334,9 +1373,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto early;
 	}
 	if (!o.dry && (!cfg->canary || !probeopt_valid_name(cfg->canary))) {
-		fprintf(stderr, "relaywatch scan: %s: set canary_domain (or --canary) to a domain "
-				"whose MX is this machine, or an address literal like [192.0.2.1]\n",
-			cfg->canary ? "bad canary" : "no canary");
+		fprintf(stderr,
+		        "relaywatch scan: %s: set canary_domain (or --canary) to a domain "
+		        "whose MX is this machine, or an address literal like [192.0.2.1]\n",
+		        cfg->canary ? "bad canary" : "no canary");
 		rc = EXIT_USAGE;
 		goto early;
 	}
@@ -1373,27 +1413,34 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			goto early;
 		}
 		if (resv)
-			rules[nrules++] = (struct targets_rule){ .name = "reserved",
-								 .kind = TARGETS_EXCLUDE, .set = resv };
-		rules[nrules++] = (struct targets_rule){ .name = "--exclude", .kind = TARGETS_EXCLUDE,
-							 .set = excl };
+			rules[nrules++] = (struct targets_rule){
+			    .name = "reserved", .kind = TARGETS_EXCLUDE, .set = resv};
+		rules[nrules++] = (struct targets_rule){
+		    .name = "--exclude", .kind = TARGETS_EXCLUDE, .set = excl};
 		if (s.scope)
-			rules[nrules++] = (struct targets_rule){ .name = "the config's scope",
-								 .kind = TARGETS_SCOPE, .set = s.scope };
+			rules[nrules++] = (struct targets_rule){
+			    .name = "the config's scope", .kind = TARGETS_SCOPE, .set = s.scope};
 		targets_apply(s.targets, rules, nrules);
 		for (size_t i = 0; i < nrules; i++)
 			if (rules[i].removed)
 				fprintf(stderr, "relaywatch scan: %llu address(es) %s %s%s\n",
-					(unsigned long long)rules[i].removed,
-					rules[i].kind == TARGETS_SCOPE ? "outside" : "excluded by",
-					rules[i].name,
-					rules[i].set == resv ? " (--allow-reserved to test them)" : "");
+				        (unsigned long long)rules[i].removed,
+				        rules[i].kind == TARGETS_SCOPE ? "outside" : "excluded by",
+				        rules[i].name,
+				        rules[i].set == resv ? " (--allow-reserved to test them)"
+				                             : "");
 	}
 	s.seed = o.have_seed || o.resume ? o.seed : random_seed();
 	schc = (struct sched_config){
-		.targets = s.targets, .ports = &s.ports, .never = s.never, .scope = s.scope,
-		.seed = s.seed, .concurrency = o.concurrency, .rate = o.rate, .subnet = o.sl,
-		.retry_after_ms = o.retry_after * 1000,
+	    .targets = s.targets,
+	    .ports = &s.ports,
+	    .never = s.never,
+	    .scope = s.scope,
+	    .seed = s.seed,
+	    .concurrency = o.concurrency,
+	    .rate = o.rate,
+	    .subnet = o.sl,
+	    .retry_after_ms = o.retry_after * 1000,
 	};
 	if (!o.dry)
 		fit_descriptors(&schc.concurrency);
@@ -1409,14 +1456,15 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		s.total = st.total;
 	}
 	if (o.resume && (int64_t)s.total != saved.total) {
-		fprintf(stderr, "relaywatch scan: --resume %llu: the saved space has %lld targets, "
-				"rebuilt %llu: not resuming\n",
-			o.resume, (long long)saved.total, (unsigned long long)s.total);
+		fprintf(stderr,
+		        "relaywatch scan: --resume %llu: the saved space has %lld targets, "
+		        "rebuilt %llu: not resuming\n",
+		        o.resume, (long long)saved.total, (unsigned long long)s.total);
 		rc = EXIT_RUNTIME;
 		goto early;
 	}
 	fprintf(stderr, "relaywatch scan: %llu target(s) x port(s), seed %llu\n",
-		(unsigned long long)s.total, (unsigned long long)s.seed);
+	        (unsigned long long)s.total, (unsigned long long)s.seed);
 	if (s.total == 0) {
 		fprintf(stderr, "relaywatch scan: nothing to scan\n");
 		goto early;
@@ -1436,21 +1484,23 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		snprintf(s.myname, sizeof(s.myname), "%s", cfg->helo_name);
 	else {
 		memset(err, 0, sizeof(err));
-		if (gethostname(err, sizeof(err) - 1) == 0 && strchr(err, '.') && probeopt_valid_name(err))
+		if (gethostname(err, sizeof(err) - 1) == 0 && strchr(err, '.') &&
+		    probeopt_valid_name(err))
 			snprintf(s.myname, sizeof(s.myname), "%s", err);
 		else
 			snprintf(s.myname, sizeof(s.myname), "relaywatch.invalid");
 	}
 	if (!probeopt_valid_name(s.myname)) {
 		fprintf(stderr, "relaywatch scan: HELO name '%s' is not a host name or literal\n",
-			s.myname);
+		        s.myname);
 		rc = EXIT_USAGE;
 		goto early;
 	}
 	struct sockaddr_storage src;
 	socklen_t srclen = 0;
 	if (cfg->source && netaddr_numeric(cfg->source, 0, &src, &srclen) < 0) {
-		fprintf(stderr, "relaywatch scan: --source %s: not a numeric address\n", cfg->source);
+		fprintf(stderr, "relaywatch scan: --source %s: not a numeric address\n",
+		        cfg->source);
 		rc = EXIT_USAGE;
 		goto early;
 	}
@@ -1459,16 +1509,17 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		if (load_progress(&s) < 0 ||
 		    store_scan_state_set(s.st, s.db_id, "running", t0 / 1000) < 0) {
 			if (s.st && store_error(s.st)[0])
-				fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db, store_error(s.st));
+				fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db,
+				        store_error(s.st));
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
 		fprintf(stderr, "relaywatch scan: resuming scan %lld in %s: %llu of %llu done\n",
-			(long long)s.db_id, s.db, (unsigned long long)s.done,
-			(unsigned long long)s.total);
+		        (long long)s.db_id, s.db, (unsigned long long)s.done,
+		        (unsigned long long)s.total);
 	} else if (s.st) {
-		struct store_scan ss = { .created = t0 / 1000, .seed = s.seed,
-					 .total = (int64_t)s.total };
+		struct store_scan ss = {
+		    .created = t0 / 1000, .seed = s.seed, .total = (int64_t)s.total};
 
 		params = params_json(argc, argv, cfg, s.targets, &s.ports);
 		ss.params = params;
@@ -1490,8 +1541,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	s.base = event_base_new();
 	if (!o.pf.no_sink) {
 		struct sink_config skc = {
-			.listen = cfg->sink_listen, .canary = cfg->canary, .myname = s.myname,
-			.key = &s.key, .token_max_age = cfg->token_max_age,
+		    .listen = cfg->sink_listen,
+		    .canary = cfg->canary,
+		    .myname = s.myname,
+		    .key = &s.key,
+		    .token_max_age = cfg->token_max_age,
 		};
 
 		s.sink = sink_new(s.base, &skc, on_arrival, &s, err, sizeof(err));
@@ -1502,35 +1556,45 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	}
 	s.sc = (struct sess_config){
-		.canary = cfg->canary, .myname = s.myname, .operator_name = cfg->operator_name,
-		.abuse_contact = cfg->abuse_contact, .scan_id = s.scan_id, .key = &s.key,
-		.tls = probeopt_tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
-		.connect_timeout_ms = cfg->connect_timeout * 1000,
-		.banner_timeout_ms = cfg->banner_timeout * 1000,
-		.reply_timeout_ms = cfg->reply_timeout * 1000,
-		.session_timeout_ms = cfg->session_timeout * 1000,
-		.greylist_delay_ms = cfg->greylist_delay * 1000,
-		.greylist_rounds = RW_GREYLIST_ROUNDS_MAX, .reconnect_max = RW_RECONNECT_MAX,
-		.no_transcript = !s.verbose, /* only -v shows it (JSON and the store) */
+	    .canary = cfg->canary,
+	    .myname = s.myname,
+	    .operator_name = cfg->operator_name,
+	    .abuse_contact = cfg->abuse_contact,
+	    .scan_id = s.scan_id,
+	    .key = &s.key,
+	    .tls = probeopt_tls_mode(cfg->tls),
+	    .battery = bat,
+	    .nbattery = nbat,
+	    .connect_timeout_ms = cfg->connect_timeout * 1000,
+	    .banner_timeout_ms = cfg->banner_timeout * 1000,
+	    .reply_timeout_ms = cfg->reply_timeout * 1000,
+	    .session_timeout_ms = cfg->session_timeout * 1000,
+	    .greylist_delay_ms = cfg->greylist_delay * 1000,
+	    .greylist_rounds = RW_GREYLIST_ROUNDS_MAX,
+	    .reconnect_max = RW_RECONNECT_MAX,
+	    .no_transcript = !s.verbose, /* only -v shows it (JSON and the store) */
 	};
 	s.env = (struct probe_env){
-		.base = s.base, .ssl_ctx = probe_ssl_ctx(),
-		.source = srclen ? (struct sockaddr *)&src : NULL, .source_len = srclen,
-		.session_timeout_ms = cfg->session_timeout * 1000,
+	    .base = s.base,
+	    .ssl_ctx = probe_ssl_ctx(),
+	    .source = srclen ? (struct sockaddr *)&src : NULL,
+	    .source_len = srclen,
+	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
-	for (s.index_mask = 1023; s.index_mask < 2 * (size_t)schc.concurrency; s.index_mask = 2 * s.index_mask + 1)
+	for (s.index_mask = 1023; s.index_mask < 2 * (size_t)schc.concurrency;
+	     s.index_mask = 2 * s.index_mask + 1)
 		;
 	s.index = xcalloc(s.index_mask + 1, sizeof(*s.index));
 	if (s.st) {
-		struct timeval ftv = { .tv_sec = RW_SCAN_FLUSH_MS / 1000,
-				       .tv_usec = (RW_SCAN_FLUSH_MS % 1000) * 1000 };
+		struct timeval ftv = {.tv_sec = RW_SCAN_FLUSH_MS / 1000,
+		                      .tv_usec = (RW_SCAN_FLUSH_MS % 1000) * 1000};
 
 		s.flush_timer = event_new(s.base, -1, EV_PERSIST, on_flush_timer, &s);
 		event_add(s.flush_timer, &ftv);
 	}
 	if (s.st && o.pf.no_sink) {
-		struct timeval ptv = { .tv_sec = 1 };
+		struct timeval ptv = {.tv_sec = 1};
 
 		s.poll_timer = event_new(s.base, -1, EV_PERSIST, on_poll, &s);
 		event_add(s.poll_timer, &ptv);
@@ -1548,7 +1612,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	s.t0 = t0;
 	s.tty = isatty(STDERR_FILENO) && !o.stats_every;
 	if (s.tty || o.stats_every) {
-		struct timeval stv = { .tv_sec = o.stats_every ? (time_t)o.stats_every : 1 };
+		struct timeval stv = {.tv_sec = o.stats_every ? (time_t)o.stats_every : 1};
 
 		s.stats_timer = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
 		event_add(s.stats_timer, &stv);
@@ -1563,7 +1627,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		flush(&s);
 		if (!s.store_failed &&
 		    store_scan_state_set(s.st, s.db_id, s.stopping ? "stopped" : "done",
-					 probeopt_now_ms() / 1000) < 0) {
+		                         probeopt_now_ms() / 1000) < 0) {
 			fprintf(stderr, "relaywatch scan: store: %s\n", store_error(s.st));
 			s.store_failed = 1;
 		}
@@ -1571,9 +1635,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	if (!s.json)
 		summary(&s, (double)(probeopt_now_ms() - t0) / 1000.0);
 	if (s.foreign_total && !s.json)
-		fprintf(stderr, "relaywatch: %lu arrival(s) at the sink did not match a test "
-				"(forged, replayed, late or foreign tokens; not counted)\n",
-			s.foreign_total);
+		fprintf(stderr,
+		        "relaywatch: %lu arrival(s) at the sink did not match a test "
+		        "(forged, replayed, late or foreign tokens; not counted)\n",
+		        s.foreign_total);
 	{
 		struct sched_stats st;
 
@@ -1584,10 +1649,12 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (s.stopping) {
 		fprintf(stderr, "relaywatch scan: stopped after %llu of %llu target(s)\n",
-			(unsigned long long)s.done, (unsigned long long)s.total);
+		        (unsigned long long)s.done, (unsigned long long)s.total);
 		if (s.st)
-			fprintf(stderr, "relaywatch scan: to go on: relaywatch scan --resume %lld --db %s\n",
-				(long long)s.db_id, s.db);
+			fprintf(
+			    stderr,
+			    "relaywatch scan: to go on: relaywatch scan --resume %lld --db %s\n",
+			    (long long)s.db_id, s.db);
 	}
 	if (s.count[V_OPEN] || s.count[V_SUSPECT])
 		rc = EXIT_FOUND;

@@ -45,7 +45,7 @@
 
 /* What the listing flags ask for. */
 struct list_opts {
-	const char *db;      /* --db, or NULL: store_default_path() */
+	const char *db; /* --db, or NULL: store_default_path() */
 	int json;
 	const char *verdict; /* results only */
 	long long limit;     /* results only: 0 = all */
@@ -63,23 +63,28 @@ struct store *cmd_store_open(const char *cmd, const char *db, int create, int *r
 
 	*rc = EXIT_RUNTIME;
 	if (db == NULL && (db = dflt = store_default_path()) == NULL) {
-		fprintf(stderr, "relaywatch %s: no --db and no default store (set RELAYWATCH_DB "
-				"or HOME)\n", cmd);
+		fprintf(stderr,
+		        "relaywatch %s: no --db and no default store (set RELAYWATCH_DB "
+		        "or HOME)\n",
+		        cmd);
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
 	/* a listing never creates the default store; an explicit --db it opens as given */
 	if (dflt && !create && stat(db, &sb) < 0) {
-		fprintf(stderr, "relaywatch %s: no store at %s (the default; --db PATH names "
-				"another)\n", cmd, db);
+		fprintf(stderr,
+		        "relaywatch %s: no store at %s (the default; --db PATH names "
+		        "another)\n",
+		        cmd, db);
 		free(dflt);
 		return NULL;
 	}
 	if ((st = store_open(db, err, sizeof(err))) == NULL)
-		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db, err);
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db,
+		        err);
 	else if (store_migrate(st, (int64_t)time(NULL)) < 0) {
 		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db,
-			store_error(st));
+		        store_error(st));
 		st = store_close(st);
 	}
 	free(dflt);
@@ -116,29 +121,30 @@ static int count_arg(const char *cmd, const char *flag, const char *v, long long
 static void usage_line(FILE *fp, const char *cmd, int results)
 {
 	fprintf(fp,
-		results ? "usage: relaywatch %s [--db PATH] [--verdict V] [--limit N] [--offset N]"
-			  " [--json] SCAN-ID\n"
-			: "usage: relaywatch %s [--db PATH] [--json]\n",
-		cmd);
-	fprintf(fp, "  --db PATH  the store (default $RELAYWATCH_DB, else " STORE_SYSTEM_DIR
-		    "/" STORE_FILE "\n"
-		    "             as root or when writable, else $XDG_DATA_HOME/relaywatch/" STORE_FILE " or"
-		    " ~/.local/share/...)\n");
+	        results ? "usage: relaywatch %s [--db PATH] [--verdict V] [--limit N] [--offset N]"
+	                  " [--json] SCAN-ID\n"
+	                : "usage: relaywatch %s [--db PATH] [--json]\n",
+	        cmd);
+	fprintf(fp,
+	        "  --db PATH  the store (default $RELAYWATCH_DB, else " STORE_SYSTEM_DIR
+	        "/" STORE_FILE "\n"
+	        "             as root or when writable, else $XDG_DATA_HOME/relaywatch/" STORE_FILE
+	        " or"
+	        " ~/.local/share/...)\n");
 }
 
 /* parse_common - --db, --json, and for results --verdict, --limit,
  * --offset; 1 after --help, -1 on a usage error */
-static int parse_common(int argc, char **argv, const char *cmd, int results,
-			struct list_opts *o)
+static int parse_common(int argc, char **argv, const char *cmd, int results, struct list_opts *o)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verdict", required_argument, NULL, 'V' },
-		{ "limit", required_argument, NULL, 'L' },
-		{ "offset", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"verdict", required_argument, NULL, 'V'},
+	    {"limit", required_argument, NULL, 'L'},
+	    {"offset", required_argument, NULL, 'O'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -160,7 +166,7 @@ static int parse_common(int argc, char **argv, const char *cmd, int results,
 			if (c == 'V')
 				o->verdict = optarg;
 			else if (count_arg(cmd, c == 'L' ? "--limit" : "--offset", optarg,
-					   c == 'L' ? &o->limit : &o->offset) < 0)
+			                   c == 'L' ? &o->limit : &o->offset) < 0)
 				return -1;
 			break;
 		case 'h':
@@ -175,10 +181,10 @@ static int parse_common(int argc, char **argv, const char *cmd, int results,
 /* cmd_scans - the scans of a store, newest first */
 int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	struct list_opts o = { 0 };
+	struct list_opts o = {0};
 	int json, rc = EXIT_CLEAN, p;
 	struct store *st;
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 
 	(void)ctx;
 	if ((p = parse_common(argc, argv, "scans", 0, &o)) != 0)
@@ -194,7 +200,7 @@ int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 	if (!json)
 		printf("%-6s %-20s %-8s %12s %12s\n", "ID", "STARTED", "STATE", "TOTAL", "DONE");
 	for (;;) {
-		struct store_scans l = { 0 };
+		struct store_scans l = {0};
 
 		if (store_scan_list(st, &pg, &l) < 0) {
 			fprintf(stderr, "relaywatch scans: %s\n", store_error(st));
@@ -203,25 +209,27 @@ int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 		for (size_t i = 0; i < l.n; i++) {
 			struct store_scan *sc = &l.v[i];
-			struct store_progress pr = { 0 };
+			struct store_progress pr = {0};
 			char t[32];
 			int64_t done = 0;
 
 			if (store_progress_load(st, sc->id, &pr) == 1)
 				done = pr.done;
 			if (json)
-				printf("{\"id\":%lld,\"created\":%lld,\"finished\":%lld,\"state\":\"%s\","
+				printf("{\"id\":%lld,\"created\":%lld,\"finished\":%lld,\"state\":"
+				       "\"%s\","
 				       "\"seed\":%llu,\"total\":%lld,\"done\":%lld,\"counts\":%s,"
 				       "\"params\":%s}\n",
 				       (long long)sc->id, (long long)sc->created,
-				       (long long)sc->finished, sc->state, (unsigned long long)sc->seed,
-				       (long long)sc->total, (long long)done,
+				       (long long)sc->finished, sc->state,
+				       (unsigned long long)sc->seed, (long long)sc->total,
+				       (long long)done,
 				       pr.counts && pr.counts[0] ? pr.counts : "{}",
 				       sc->params && sc->params[0] ? sc->params : "{}");
 			else
 				printf("%-6lld %-20s %-8s %12lld %12lld\n", (long long)sc->id,
-				       when(sc->created, t, sizeof(t)), sc->state, (long long)sc->total,
-				       (long long)done);
+				       when(sc->created, t, sizeof(t)), sc->state,
+				       (long long)sc->total, (long long)done);
 			store_progress_clear(&pr);
 		}
 		size_t n = l.n;
@@ -261,11 +269,11 @@ static void result_json(const struct store_result *r)
 /* cmd_results - one scan's results, maybe of one verdict, maybe a page */
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	struct list_opts o = { 0 };
+	struct list_opts o = {0};
 	int rc = EXIT_CLEAN, p, known = 0;
 	struct store *st;
-	struct store_scan sc = { 0 };
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_scan sc = {0};
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 	long long id, left;
 	char *end;
 
@@ -294,14 +302,14 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 	store_scan_clear(&sc);
 	if (p != 1) {
 		fprintf(stderr, "relaywatch results: %s\n",
-			p < 0 ? store_error(st) : "no such scan");
+		        p < 0 ? store_error(st) : "no such scan");
 		store_close(st);
 		return EXIT_RUNTIME;
 	}
 	pg.offset = o.offset;
 	left = o.limit > 0 ? o.limit : -1; /* -1: no --limit */
 	while (left != 0) {
-		struct store_results l = { 0 };
+		struct store_results l = {0};
 
 		pg.limit = left > 0 && left < RW_STORE_PAGE_MAX ? left : RW_STORE_PAGE_MAX;
 		if (store_results_list(st, id, o.verdict, &pg, &l) < 0) {

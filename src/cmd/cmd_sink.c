@@ -74,27 +74,28 @@ struct sink_run {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] [--json]\n"
-		"                  [--token-key PATH] [--db PATH]\n\n"
-		"Run the canary SMTP receiver until SIGINT or SIGTERM. It accepts mail for the\n"
-		"canary domain only (plain local parts), so it is never a relay itself, and\n"
-		"prints every message it accepts with its token and Received chain.\n\n"
-		"options:\n"
-		"  -l, --listen ADDR:PORT  where to listen (config sink_listen; default this\n"
-		"                          machine's address, port %d); [v6]:port for IPv6\n"
-		"  -c, --canary DOMAIN     the domain or [address] to accept (config\n"
-		"                          canary_domain; default the listen address literal)\n"
-		"  -j, --json              one JSON object per arrival (JSON Lines)\n"
-		"  -k, --token-key PATH    key file for tokens (config token_key; created\n"
-		"                          if missing)\n"
-		"  -d, --db PATH           also record every arrival in this store, tied to\n"
-		"                          the scan its token names when the store holds it:\n"
-		"                          a late arrival turns that scan's suspect result\n"
-		"                          into open (for scans run with --no-sink or ended)\n"
-		"  -h, --help              this help\n\n"
-		"exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
-		"3 cannot bind, cannot read the token key or cannot open the store.\n",
-		SINK_DEFAULT_PORT);
+	        "usage: relaywatch [--config FILE] sink [--listen ADDR:PORT] [--canary DOMAIN] "
+	        "[--json]\n"
+	        "                  [--token-key PATH] [--db PATH]\n\n"
+	        "Run the canary SMTP receiver until SIGINT or SIGTERM. It accepts mail for the\n"
+	        "canary domain only (plain local parts), so it is never a relay itself, and\n"
+	        "prints every message it accepts with its token and Received chain.\n\n"
+	        "options:\n"
+	        "  -l, --listen ADDR:PORT  where to listen (config sink_listen; default this\n"
+	        "                          machine's address, port %d); [v6]:port for IPv6\n"
+	        "  -c, --canary DOMAIN     the domain or [address] to accept (config\n"
+	        "                          canary_domain; default the listen address literal)\n"
+	        "  -j, --json              one JSON object per arrival (JSON Lines)\n"
+	        "  -k, --token-key PATH    key file for tokens (config token_key; created\n"
+	        "                          if missing)\n"
+	        "  -d, --db PATH           also record every arrival in this store, tied to\n"
+	        "                          the scan its token names when the store holds it:\n"
+	        "                          a late arrival turns that scan's suspect result\n"
+	        "                          into open (for scans run with --no-sink or ended)\n"
+	        "  -h, --help              this help\n\n"
+	        "exit status: 0 stopped by a signal, 2 usage or configuration error,\n"
+	        "3 cannot bind, cannot read the token key or cannot open the store.\n",
+	        SINK_DEFAULT_PORT);
 }
 
 /* put_clean - peer text on a terminal line: control bytes as \xNN */
@@ -115,7 +116,7 @@ static void save_arrival(struct sink_run *run, const struct arrival *a)
 {
 	int64_t scan = arrival_store_scan(a), id = 0;
 	int rc = arrival_store_put(run->st, a, scan, &id);
-	struct store_arrivals l = { 0 };
+	struct store_arrivals l = {0};
 	int tied = 0;
 
 	if (rc < 0) {
@@ -167,8 +168,8 @@ static void print_arrival(const struct arrival *a, void *arg)
 	fputs("> rcpt_to=<", stdout);
 	put_clean(stdout, a->rcpt_to);
 	fprintf(stdout, "> size=%zu token=%s%s", a->size,
-		a->token[0] ? token_status_name(a->token_status) : "none",
-		a->replayed ? ",replayed" : "");
+	        a->token[0] ? token_status_name(a->token_status) : "none",
+	        a->replayed ? ",replayed" : "");
 	if (a->token[0] && a->token_status != TOKEN_MALFORMED) {
 		fputs(" test=", stdout);
 		put_clean(stdout, a->fields.test);
@@ -230,7 +231,7 @@ static int is_wildcard(const char *host)
 
 /* cmd_sink_identity - listen address and canary, as the sink takes them */
 int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
-		      const char *canary_arg, char **listenp, char **canaryp)
+                      const char *canary_arg, char **listenp, char **canaryp)
 {
 	char host[RW_DOMAIN_MAX + 1];
 	char *listen = NULL, *canary = NULL;
@@ -242,8 +243,10 @@ int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *
 	else if (cfg->sink_listen)
 		listen = xstrdup(cfg->sink_listen);
 	else if ((listen = default_listen()) == NULL) {
-		fprintf(stderr, "relaywatch %s: cannot tell this machine's address; "
-				"set sink_listen or --listen\n", who);
+		fprintf(stderr,
+		        "relaywatch %s: cannot tell this machine's address; "
+		        "set sink_listen or --listen\n",
+		        who);
 		return EXIT_USAGE;
 	}
 	if ((e = listen_check(listen, host, sizeof(host))) != NULL) {
@@ -259,7 +262,8 @@ int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *
 		canary = xasprintf(strchr(host, ':') ? "[IPv6:%s]" : "[%s]", host);
 	if (!canary || !canary[0] || strlen(canary) > RW_DOMAIN_MAX || strpbrk(canary, " \t<>@")) {
 		fprintf(stderr, "relaywatch %s: %s; set canary_domain or --canary\n", who,
-			canary ? "bad canary domain" : "no canary domain (listening on a wildcard)");
+		        canary ? "bad canary domain"
+		               : "no canary domain (listening on a wildcard)");
 		free(listen);
 		free(canary);
 		return EXIT_USAGE;
@@ -273,16 +277,16 @@ int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *
 int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "canary", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "token-key", required_argument, NULL, 'k' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"listen", required_argument, NULL, 'l'},
+	    {"canary", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"token-key", required_argument, NULL, 'k'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rw_config *cfg = ctx->cfg;
-	struct sink_run run = { 0 };
+	struct sink_run run = {0};
 	const char *listen_arg = NULL, *canary_arg = NULL, *db = NULL, *e;
 	char *listen = NULL, *canary = NULL;
 	char err[512];
@@ -362,8 +366,11 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	{
 		struct sink_config skc = {
-			.listen = listen, .canary = canary, .myname = cfg->helo_name, .key = &key,
-			.token_max_age = cfg->token_max_age,
+		    .listen = listen,
+		    .canary = canary,
+		    .myname = cfg->helo_name,
+		    .key = &key,
+		    .token_max_age = cfg->token_max_age,
 		};
 
 		sink = sink_new(base, &skc, print_arrival, &run, err, sizeof(err));
@@ -375,13 +382,14 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	if (!sigint || !sigterm || evsignal_add(sigint, NULL) < 0 || evsignal_add(sigterm, NULL) < 0) {
+	if (!sigint || !sigterm || evsignal_add(sigint, NULL) < 0 ||
+	    evsignal_add(sigterm, NULL) < 0) {
 		fprintf(stderr, "relaywatch sink: cannot catch signals\n");
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
 	fprintf(stderr, "relaywatch sink: listening on %s for mail to @%s%s%s\n", listen, canary,
-		db ? ", recording in " : "", db ? db : "");
+	        db ? ", recording in " : "", db ? db : "");
 	event_base_dispatch(base);
 	sink_stats(sink, &conns, &msgs, &refused);
 	rw_log(LOG_INFO, "sink event=stopped conns=%lu msgs=%lu refused_rcpts=%lu", conns, msgs,

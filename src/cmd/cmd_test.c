@@ -77,7 +77,7 @@ struct job {
 	struct target_result r;
 	struct sess *sess;
 	struct probe *probe;
-	struct sess_config sc;  /* the run's, with implicit TLS for port 465 */
+	struct sess_config sc; /* the run's, with implicit TLS for port 465 */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int done;
@@ -90,7 +90,7 @@ struct run {
 	struct target *targets;
 	size_t ntargets;
 	int resolving;
-	int resolve_loop;   /* the loop runs for resolution only */
+	int resolve_loop; /* the loop runs for resolution only */
 	struct job *jobs;
 	size_t njobs, jobs_done;
 	struct sess_config sc;
@@ -102,7 +102,7 @@ struct run {
 	struct event *wait_timer;
 	int waiting;
 	int json, verbose, color;
-	int default_sink;   /* the sink address was chosen here, not configured */
+	int default_sink; /* the sink address was chosen here, not configured */
 	struct arrival foreign[16];
 	size_t nforeign;
 	unsigned long foreign_total;
@@ -112,28 +112,28 @@ struct run {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: relaywatch test [options] TARGET...\n\n"
-		"Test SMTP servers for open relaying. TARGET is host, host:port, address,\n"
-		"address:port or [IPv6]:port (port 25 by default; 465 means implicit TLS).\n\n"
-		"options:\n"
-		"      --canary DOMAIN       canary domain or [address] the sink accepts\n"
-		"      --sink-listen A:P     where the embedded sink listens\n"
-		"      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
-		"      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
-		"      --source ADDR         source address for the probes\n"
-		"      --timeout SECONDS     deadline for connect, banner and each reply\n"
-		"      --session-timeout S   budget for a whole session (default %d)\n"
-		"      --greylist-delay S    first retry delay after 4xx answers (default %d)\n"
-		"      --tls MODE            auto, require or never (default auto)\n"
-		"      --battery NAME        quick or full (default full)\n"
-		"      --helo NAME           our HELO name\n"
-		"      --token-key PATH      key file for test tokens (created if missing)\n"
-		"      --json                JSON Lines on stdout, one object per target\n"
-		"  -v, --verbose             transcripts (and per-test replies)\n"
-		"  -h, --help                this help\n\n"
-		"exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
-		"configuration error, 3 runtime error.\n",
-		RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
+	        "usage: relaywatch test [options] TARGET...\n\n"
+	        "Test SMTP servers for open relaying. TARGET is host, host:port, address,\n"
+	        "address:port or [IPv6]:port (port 25 by default; 465 means implicit TLS).\n\n"
+	        "options:\n"
+	        "      --canary DOMAIN       canary domain or [address] the sink accepts\n"
+	        "      --sink-listen A:P     where the embedded sink listens\n"
+	        "      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
+	        "      --wait SECONDS        wait for arrivals of accepted messages (default %d)\n"
+	        "      --source ADDR         source address for the probes\n"
+	        "      --timeout SECONDS     deadline for connect, banner and each reply\n"
+	        "      --session-timeout S   budget for a whole session (default %d)\n"
+	        "      --greylist-delay S    first retry delay after 4xx answers (default %d)\n"
+	        "      --tls MODE            auto, require or never (default auto)\n"
+	        "      --battery NAME        quick or full (default full)\n"
+	        "      --helo NAME           our HELO name\n"
+	        "      --token-key PATH      key file for test tokens (created if missing)\n"
+	        "      --json                JSON Lines on stdout, one object per target\n"
+	        "  -v, --verbose             transcripts (and per-test replies)\n"
+	        "  -h, --help                this help\n\n"
+	        "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
+	        "configuration error, 3 runtime error.\n",
+	        RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
 }
 
 /* ---- arrivals -------------------------------------------------------- */
@@ -142,7 +142,7 @@ static void usage(FILE *fp)
  * "250 queued" reaches the relay that delivered (else it would retry) */
 static void finish_soon(struct run *run)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
 
 	event_base_loopexit(run->base, &tv);
 }
@@ -167,15 +167,15 @@ static void on_arrival(const struct arrival *a, void *arg)
 
 		if (t == NULL)
 			continue;
-		rw_log(LOG_INFO, "test target=%s port=%u event=%s test=%s peer=%s", r->addr, r->port,
-		       a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
+		rw_log(LOG_INFO, "test target=%s port=%u event=%s test=%s peer=%s", r->addr,
+		       r->port, a->quoted ? "bounce" : "arrival", t->test->id, a->peer);
 		if (run->waiting && all_arrived(run))
 			finish_soon(run);
 		return;
 	}
 	run->foreign_total++;
-	rw_log(LOG_NOTICE, "test event=foreign-arrival peer=%s token_status=%s replayed=%d", a->peer,
-	       a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
+	rw_log(LOG_NOTICE, "test event=foreign-arrival peer=%s token_status=%s replayed=%d",
+	       a->peer, a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
 	if (run->nforeign < sizeof(run->foreign) / sizeof(run->foreign[0]))
 		arrival_copy(&run->foreign[run->nforeign++], a);
 }
@@ -202,16 +202,16 @@ static void on_probe_done(struct probe *p, void *arg)
 	j->done = 1;
 	j->r.finished = probeopt_now_ms();
 	rw_debug("test target=%s port=%u event=session-done end=%s", j->r.addr, j->r.port,
-		 sess_end_name(j->r.end));
+	         sess_end_name(j->r.end));
 	if (++run->jobs_done < run->njobs)
 		return;
 	if (run->sink && run->cfg->wait > 0 && !all_arrived(run)) {
-		struct timeval tv = { .tv_sec = run->cfg->wait, .tv_usec = 0 };
+		struct timeval tv = {.tv_sec = run->cfg->wait, .tv_usec = 0};
 
 		run->waiting = 1;
 		if (!run->json)
 			fprintf(stderr, "relaywatch: waiting up to %d s for arrivals at the sink\n",
-				run->cfg->wait);
+			        run->cfg->wait);
 		run->wait_timer = evtimer_new(run->base, on_wait_over, run);
 		evtimer_add(run->wait_timer, &tv);
 		return;
@@ -257,7 +257,7 @@ static void start_jobs(struct run *run)
 		struct job *j = &run->jobs[i];
 
 		j->probe = probe_start(&run->env, j->sess, (struct sockaddr *)&j->addr, j->addrlen,
-				       on_probe_done, j);
+		                       on_probe_done, j);
 	}
 	if (run->njobs == 0)
 		event_base_loopexit(run->base, NULL);
@@ -273,17 +273,20 @@ static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 
 	if (err) {
 		snprintf(t->error, sizeof(t->error), "cannot resolve %s: %s", t->host,
-			 evutil_gai_strerror(err));
+		         evutil_gai_strerror(err));
 	} else {
-		for (struct evutil_addrinfo *p = ai; p && t->naddr < RW_ADDRS_PER_NAME; p = p->ai_next) {
+		for (struct evutil_addrinfo *p = ai; p && t->naddr < RW_ADDRS_PER_NAME;
+		     p = p->ai_next) {
 			if (p->ai_family != AF_INET && p->ai_family != AF_INET6)
 				continue;
 			memcpy(&t->addr[t->naddr], p->ai_addr, p->ai_addrlen);
 			t->addrlen[t->naddr] = (socklen_t)p->ai_addrlen;
 			if (p->ai_family == AF_INET)
-				((struct sockaddr_in *)&t->addr[t->naddr])->sin_port = htons((unsigned short)t->port);
+				((struct sockaddr_in *)&t->addr[t->naddr])->sin_port =
+				    htons((unsigned short)t->port);
 			else
-				((struct sockaddr_in6 *)&t->addr[t->naddr])->sin6_port = htons((unsigned short)t->port);
+				((struct sockaddr_in6 *)&t->addr[t->naddr])->sin6_port =
+				    htons((unsigned short)t->port);
 			t->naddr++;
 		}
 		evutil_freeaddrinfo(ai);
@@ -334,7 +337,7 @@ static int resolve_names(struct run *run)
 			continue;
 		if (run->dns == NULL)
 			run->dns = evdns_base_new(run->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-								 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+			                                         EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 		if (run->dns == NULL) {
 			snprintf(t->error, sizeof(t->error), "no DNS resolver configured");
 			continue;
@@ -385,12 +388,16 @@ static int apply_scope(struct run *run, const struct rw_config *cfg)
 				k++;
 				continue;
 			}
-			fprintf(stderr, "relaywatch test: %s (%s): outside the config's scope, not tested\n",
-				netaddr_text((struct sockaddr *)&t->addr[k], text, sizeof(text)), t->given);
+			fprintf(
+			    stderr,
+			    "relaywatch test: %s (%s): outside the config's scope, not tested\n",
+			    netaddr_text((struct sockaddr *)&t->addr[k], text, sizeof(text)),
+			    t->given);
 			t->naddr--;
-			memmove(&t->addr[k], &t->addr[k + 1], (size_t)(t->naddr - k) * sizeof(t->addr[0]));
+			memmove(&t->addr[k], &t->addr[k + 1],
+			        (size_t)(t->naddr - k) * sizeof(t->addr[0]));
 			memmove(&t->addrlen[k], &t->addrlen[k + 1],
-				(size_t)(t->naddr - k) * sizeof(t->addrlen[0]));
+			        (size_t)(t->naddr - k) * sizeof(t->addrlen[0]));
 		}
 		any |= t->naddr > 0;
 	}
@@ -414,21 +421,26 @@ static int default_canary_safe(struct run *run, const char *me)
 
 			netaddr_text((struct sockaddr *)&t->addr[k], addr, sizeof(addr));
 			if (netaddr_route_source((struct sockaddr *)&t->addr[k], t->addrlen[k], src,
-						 sizeof(src)) == 0 &&
+			                         sizeof(src)) == 0 &&
 			    strcmp(src, me) != 0 && !run->cfg->source) {
-				fprintf(stderr,
-					"relaywatch test: %s is reached from %s, not %s: set "
-					"canary_domain (or --canary) for targets on several networks\n",
-					addr, src, me);
+				fprintf(
+				    stderr,
+				    "relaywatch test: %s is reached from %s, not %s: set "
+				    "canary_domain (or --canary) for targets on several networks\n",
+				    addr, src, me);
 				return 0;
 			}
-			if (netaddr_scope(me) != NETADDR_PUBLIC && netaddr_scope(addr) == NETADDR_PUBLIC) {
-				fprintf(stderr,
-					"relaywatch test: this machine's address %s is not public but %s "
-					"is: a relay would take [%s] for a host of its own network. "
-					"Set canary_domain (or --canary) to a domain of yours whose MX is "
-					"this machine\n",
-					me, addr, me);
+			if (netaddr_scope(me) != NETADDR_PUBLIC &&
+			    netaddr_scope(addr) == NETADDR_PUBLIC) {
+				fprintf(
+				    stderr,
+				    "relaywatch test: this machine's address %s is not public but "
+				    "%s "
+				    "is: a relay would take [%s] for a host of its own network. "
+				    "Set canary_domain (or --canary) to a domain of yours whose MX "
+				    "is "
+				    "this machine\n",
+				    me, addr, me);
 				return 0;
 			}
 		}
@@ -446,36 +458,39 @@ static int choose_identity(struct run *run, int no_sink)
 	for (size_t i = 0; i < run->ntargets && !me[0]; i++)
 		if (run->targets[i].naddr > 0 &&
 		    netaddr_route_source((struct sockaddr *)&run->targets[i].addr[0],
-					 run->targets[i].addrlen[0], me, sizeof(me)) < 0)
+		                         run->targets[i].addrlen[0], me, sizeof(me)) < 0)
 			me[0] = '\0';
 	if (cfg->source)
 		snprintf(me, sizeof(me), "%s", cfg->source);
 	if (cfg->canary) {
 		if (!probeopt_valid_name(cfg->canary)) {
-			fprintf(stderr, "relaywatch test: canary '%s' is neither a domain name nor "
-					"an address literal like [192.0.2.1]\n", cfg->canary);
+			fprintf(stderr,
+			        "relaywatch test: canary '%s' is neither a domain name nor "
+			        "an address literal like [192.0.2.1]\n",
+			        cfg->canary);
 			return -1;
 		}
 		snprintf(run->canary, sizeof(run->canary), "%s", cfg->canary);
 	} else {
 		if (!me[0]) {
 			fprintf(stderr, "relaywatch test: cannot tell this machine's address; "
-					"set canary_domain or --canary\n");
+			                "set canary_domain or --canary\n");
 			return -1;
 		}
 		if (!default_canary_safe(run, me))
 			return -1;
 		run->default_sink = !cfg->sink_listen;
-		snprintf(run->canary, sizeof(run->canary), strchr(me, ':') ? "[IPv6:%s]" : "[%s]", me);
+		snprintf(run->canary, sizeof(run->canary), strchr(me, ':') ? "[IPv6:%s]" : "[%s]",
+		         me);
 		if (!cfg->sink_listen) {
 			char *l = xasprintf(strchr(me, ':') ? "[%s]:25" : "%s:25", me);
 			config_set(cfg, "sink_listen", l);
 			free(l);
 		}
 		fprintf(stderr,
-			"relaywatch: no canary_domain configured: using the address literal %s "
-			"(this machine), sink on %s\n",
-			run->canary, cfg->sink_listen);
+		        "relaywatch: no canary_domain configured: using the address literal %s "
+		        "(this machine), sink on %s\n",
+		        run->canary, cfg->sink_listen);
 	}
 	if (cfg->helo_name) {
 		snprintf(run->myname, sizeof(run->myname), "%s", cfg->helo_name);
@@ -483,13 +498,14 @@ static int choose_identity(struct run *run, int no_sink)
 		host[sizeof(host) - 1] = '\0';
 		snprintf(run->myname, sizeof(run->myname), "%s", host);
 	} else if (me[0]) {
-		snprintf(run->myname, sizeof(run->myname), strchr(me, ':') ? "[IPv6:%s]" : "[%s]", me);
+		snprintf(run->myname, sizeof(run->myname), strchr(me, ':') ? "[IPv6:%s]" : "[%s]",
+		         me);
 	} else {
 		snprintf(run->myname, sizeof(run->myname), "relaywatch.invalid");
 	}
 	if (!probeopt_valid_name(run->myname)) {
 		fprintf(stderr, "relaywatch test: HELO name '%s' is not a host name or literal\n",
-			run->myname);
+		        run->myname);
 		return -1;
 	}
 	if (!no_sink && !cfg->sink_listen) {
@@ -503,14 +519,14 @@ static int choose_identity(struct run *run, int no_sink)
 int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
-		PROBEOPT_OPTIONS,
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    PROBEOPT_OPTIONS,
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rw_config *cfg = ctx->cfg;
-	struct run run = { .cfg = cfg, .verbose = ctx->verbose };
-	struct probeopt_flags pf = { 0 };
+	struct run run = {.cfg = cfg, .verbose = ctx->verbose};
+	struct probeopt_flags pf = {0};
 	int c, no_sink, rc = EXIT_CLEAN;
 	char err[512];
 	const struct battery_test *const *bat;
@@ -546,7 +562,7 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (argc - optind > RW_TEST_TARGETS_MAX) {
 		fprintf(stderr, "relaywatch test: at most %d targets (use scan for more)\n",
-			RW_TEST_TARGETS_MAX);
+		        RW_TEST_TARGETS_MAX);
 		return EXIT_USAGE;
 	}
 	if ((bat = battery_get(cfg->battery, &nbat)) == NULL) {
@@ -579,18 +595,22 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (!no_sink) {
 		struct sink_config skc = {
-			.listen = cfg->sink_listen, .canary = run.canary, .myname = run.myname,
-			.key = &run.key, .token_max_age = cfg->token_max_age,
+		    .listen = cfg->sink_listen,
+		    .canary = run.canary,
+		    .myname = run.myname,
+		    .key = &run.key,
+		    .token_max_age = cfg->token_max_age,
 		};
 
 		run.sink = sink_new(run.base, &skc, on_arrival, &run, err, sizeof(err));
 		if (run.sink == NULL && run.default_sink) {
 			/* port 25 needs root (or CAP_NET_BIND_SERVICE): test anyway */
-			fprintf(stderr,
-				"relaywatch test: cannot run the sink on %s (%s); testing without "
-				"it: relaying cannot be proven, accepted tests stay suspect. Run as "
-				"root, or configure canary_domain and sink_listen\n",
-				cfg->sink_listen, err);
+			fprintf(
+			    stderr,
+			    "relaywatch test: cannot run the sink on %s (%s); testing without "
+			    "it: relaying cannot be proven, accepted tests stay suspect. Run as "
+			    "root, or configure canary_domain and sink_listen\n",
+			    cfg->sink_listen, err);
 		} else if (run.sink == NULL) {
 			fprintf(stderr, "relaywatch test: sink: %s\n", err);
 			rc = EXIT_RUNTIME;
@@ -600,25 +620,35 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	struct sockaddr_storage src;
 	socklen_t srclen = 0;
 	if (cfg->source && netaddr_numeric(cfg->source, 0, &src, &srclen) < 0) {
-		fprintf(stderr, "relaywatch test: --source %s: not a numeric address\n", cfg->source);
+		fprintf(stderr, "relaywatch test: --source %s: not a numeric address\n",
+		        cfg->source);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	run.sc = (struct sess_config){
-		.canary = run.canary, .myname = run.myname, .operator_name = cfg->operator_name,
-		.abuse_contact = cfg->abuse_contact, .scan_id = "0", .key = &run.key,
-		.tls = probeopt_tls_mode(cfg->tls), .battery = bat, .nbattery = nbat,
-		.connect_timeout_ms = cfg->connect_timeout * 1000,
-		.banner_timeout_ms = cfg->banner_timeout * 1000,
-		.reply_timeout_ms = cfg->reply_timeout * 1000,
-		.session_timeout_ms = cfg->session_timeout * 1000,
-		.greylist_delay_ms = cfg->greylist_delay * 1000,
-		.greylist_rounds = RW_GREYLIST_ROUNDS_MAX, .reconnect_max = RW_RECONNECT_MAX,
+	    .canary = run.canary,
+	    .myname = run.myname,
+	    .operator_name = cfg->operator_name,
+	    .abuse_contact = cfg->abuse_contact,
+	    .scan_id = "0",
+	    .key = &run.key,
+	    .tls = probeopt_tls_mode(cfg->tls),
+	    .battery = bat,
+	    .nbattery = nbat,
+	    .connect_timeout_ms = cfg->connect_timeout * 1000,
+	    .banner_timeout_ms = cfg->banner_timeout * 1000,
+	    .reply_timeout_ms = cfg->reply_timeout * 1000,
+	    .session_timeout_ms = cfg->session_timeout * 1000,
+	    .greylist_delay_ms = cfg->greylist_delay * 1000,
+	    .greylist_rounds = RW_GREYLIST_ROUNDS_MAX,
+	    .reconnect_max = RW_RECONNECT_MAX,
 	};
 	run.env = (struct probe_env){
-		.base = run.base, .ssl_ctx = probe_ssl_ctx(),
-		.source = srclen ? (struct sockaddr *)&src : NULL, .source_len = srclen,
-		.session_timeout_ms = cfg->session_timeout * 1000,
+	    .base = run.base,
+	    .ssl_ctx = probe_ssl_ctx(),
+	    .source = srclen ? (struct sockaddr *)&src : NULL,
+	    .source_len = srclen,
+	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	start_jobs(&run);
 	event_base_dispatch(run.base);
@@ -634,9 +664,10 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = EXIT_FOUND;
 	}
 	if (run.foreign_total && !run.json)
-		fprintf(stderr, "relaywatch: %lu arrival(s) at the sink did not match a test "
-				"(forged, replayed or foreign tokens; not counted)\n",
-			run.foreign_total);
+		fprintf(stderr,
+		        "relaywatch: %lu arrival(s) at the sink did not match a test "
+		        "(forged, replayed or foreign tokens; not counted)\n",
+		        run.foreign_total);
 	fflush(stdout);
 	SSL_CTX_free(run.env.ssl_ctx);
 out:

@@ -60,7 +60,7 @@ static void child_setup(int keep_stdout)
 }
 
 pid_t daemon_dnsbl_export(const char *self, const char *config_path, const char *db,
-			  const struct rw_config *cfg)
+                          const struct rw_config *cfg)
 {
 	const char *av[16];
 	size_t n = 0;
@@ -121,7 +121,7 @@ static void watch_child(const struct rw_config *cfg)
 	const char *addrs[WATCH_MAX], *lists[WATCH_MAX];
 	size_t na = split(abuf, addrs, WATCH_MAX), nl = split(lbuf, lists, WATCH_MAX);
 	struct nslist ns;
-	struct dnsbl_opts o = { 0 };
+	struct dnsbl_opts o = {0};
 	struct dnsbl_result *r;
 	int listed = 0;
 

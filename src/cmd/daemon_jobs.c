@@ -38,9 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOBS_MAX 64
+#define JOBS_MAX       64
 #define JOBS_QUEUE_MAX 4096
-#define JOBS_ARGS_MAX 128
+#define JOBS_ARGS_MAX  128
 
 struct job {
 	pid_t pid;
@@ -84,10 +84,13 @@ static void env_free(struct job_env *e)
 void jobs_configure(struct jobs *j, const struct job_env *env)
 {
 	struct job_env e = {
-		.self = dup_or_null(env->self), .config_path = dup_or_null(env->config_path),
-		.db = dup_or_null(env->db), .dir = dup_or_null(env->dir),
-		.scan_args = dup_or_null(env->scan_args), .canary = dup_or_null(env->canary),
-		.max_retests = env->max_retests,
+	    .self = dup_or_null(env->self),
+	    .config_path = dup_or_null(env->config_path),
+	    .db = dup_or_null(env->db),
+	    .dir = dup_or_null(env->dir),
+	    .scan_args = dup_or_null(env->scan_args),
+	    .canary = dup_or_null(env->canary),
+	    .max_retests = env->max_retests,
 	};
 
 	if (e.max_retests <= 0 || e.max_retests > JOBS_MAX - 1)
@@ -121,7 +124,7 @@ struct jobs *jobs_free(struct jobs *j)
 				i++;
 		}
 		if (j->nrun) {
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			struct timespec ts = {0, 100 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
 	}
@@ -259,7 +262,7 @@ int jobs_running(const struct jobs *j, enum job_kind kind)
 
 int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port)
 {
-	struct pending p = { .incident = incident, .port = port };
+	struct pending p = {.incident = incident, .port = port};
 
 	if (busy_incident(j, incident))
 		return 0;
@@ -295,7 +298,7 @@ static int write_targets(const char *path, const char *targets)
 }
 
 int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *exclude,
-	       int64_t resume)
+               int64_t resume)
 {
 	const char *extra[JOBS_ARGS_MAX];
 	char *tbuf = NULL, idbuf[24];
@@ -372,10 +375,13 @@ void jobs_reap(struct jobs *j, jobs_done_fn *fn, void *arg)
 			if (job->pid != pid)
 				continue;
 			struct job_done d = {
-				.kind = job->kind, .incident = job->incident, .addr = job->addr,
-				.port = job->port, .scan = read_id(job->idfile),
-				.status = WIFEXITED(status) ? WEXITSTATUS(status)
-							    : 128 + WTERMSIG(status),
+			    .kind = job->kind,
+			    .incident = job->incident,
+			    .addr = job->addr,
+			    .port = job->port,
+			    .scan = read_id(job->idfile),
+			    .status =
+			        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 			};
 			rw_log(LOG_INFO, "jobs event=ended kind=%s pid=%ld scan=%lld status=%d",
 			       job->kind == JOB_SWEEP ? "sweep" : "retest", (long)pid,

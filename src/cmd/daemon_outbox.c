@@ -55,7 +55,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OUTBOX_LEASE_MS ((RW_MAIL_SESSION_TIMEOUT + 60) * 1000LL)
+#define OUTBOX_LEASE_MS   ((RW_MAIL_SESSION_TIMEOUT + 60) * 1000LL)
 #define OUTBOX_GIVE_UP_MS (5LL * 86400 * 1000)
 
 struct outbox_sender {
@@ -85,7 +85,7 @@ struct outbox_sender {
 static void on_next(evutil_socket_t fd, short what, void *arg);
 
 struct outbox_sender *outbox_sender_new(struct event_base *base, struct store *st,
-					const struct rw_config *cfg, char *err, size_t errlen)
+                                        const struct rw_config *cfg, char *err, size_t errlen)
 {
 	struct outbox_sender *o = xcalloc(1, sizeof(*o));
 	char host[RW_DOMAIN_MAX + 1];
@@ -109,17 +109,18 @@ struct outbox_sender *outbox_sender_new(struct event_base *base, struct store *s
 	o->host = xstrdup(host);
 	o->tls_name = xstrdup(cfg->smarthost_tls_name ? cfg->smarthost_tls_name : host);
 	o->tls = strcmp(cfg->smarthost_starttls, "require") == 0 ? SUBMIT_TLS_REQUIRE
-		 : strcmp(cfg->smarthost_starttls, "never") == 0 ? SUBMIT_TLS_NEVER
-								  : SUBMIT_TLS_AUTO;
+	         : strcmp(cfg->smarthost_starttls, "never") == 0 ? SUBMIT_TLS_NEVER
+	                                                         : SUBMIT_TLS_AUTO;
 	if ((cfg->smarthost_auth_user == NULL) != (cfg->smarthost_auth_pass_file == NULL)) {
-		snprintf(err, errlen, "smarthost_auth_user and smarthost_auth_pass_file go together");
+		snprintf(err, errlen,
+		         "smarthost_auth_user and smarthost_auth_pass_file go together");
 		return outbox_sender_free(o);
 	}
 	if (cfg->smarthost_auth_user) {
 		o->user = xstrdup(cfg->smarthost_auth_user);
 		if ((o->pass = cmd_read_secret(cfg->smarthost_auth_pass_file)) == NULL) {
 			snprintf(err, errlen, "smarthost_auth_pass_file %s: unreadable",
-				 cfg->smarthost_auth_pass_file);
+			         cfg->smarthost_auth_pass_file);
 			return outbox_sender_free(o);
 		}
 	}
@@ -127,7 +128,8 @@ struct outbox_sender *outbox_sender_new(struct event_base *base, struct store *s
 		o->mech = xstrdup(cfg->smarthost_auth_mech);
 	if (o->tls != SUBMIT_TLS_NEVER &&
 	    (o->ssl = submit_io_ssl_ctx(cfg->smarthost_ca_file,
-					strcmp(cfg->smarthost_verify, "no") != 0, err, errlen)) == NULL)
+	                                strcmp(cfg->smarthost_verify, "no") != 0, err, errlen)) ==
+	        NULL)
 		return outbox_sender_free(o);
 	if (cfg->helo_name)
 		snprintf(o->helo, sizeof(o->helo), "%s", cfg->helo_name);
@@ -176,7 +178,7 @@ int outbox_sender_busy(const struct outbox_sender *o)
 /* backoff - the delay before attempt n + 1 */
 static long long backoff(int attempts)
 {
-	static const long long step[] = { 60000, 300000, 900000, 3600000 };
+	static const long long step[] = {60000, 300000, 900000, 3600000};
 
 	if (attempts >= 1 && attempts <= 4)
 		return step[attempts - 1];
@@ -185,12 +187,12 @@ static long long backoff(int attempts)
 
 static void record(struct outbox_sender *o, const char *kind, const char *detail)
 {
-	struct store_event ev = { .incident = o->m.incident, .at_ms = o->now, .kind = kind,
-				  .detail = detail };
+	struct store_event ev = {
+	    .incident = o->m.incident, .at_ms = o->now, .kind = kind, .detail = detail};
 
 	if (o->m.incident > 0 && store_event_add(o->st, &ev, NULL) < 0)
-		rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"", (long long)o->m.id,
-		       store_error(o->st));
+		rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"",
+		       (long long)o->m.id, store_error(o->st));
 }
 
 /* settle - the message's new state (sent; retry at next_ms when nonzero;
@@ -198,7 +200,7 @@ static void record(struct outbox_sender *o, const char *kind, const char *detail
  * would keep the state and lose the event. 1 moved, 0 it was not sending
  * (no event), -1 store error (logged; nothing written) */
 static int settle(struct outbox_sender *o, const char *kind, const char *det, long long next_ms,
-		  const char *why)
+                  const char *why)
 {
 	int moved = -1;
 
@@ -215,8 +217,8 @@ static int settle(struct outbox_sender *o, const char *kind, const char *det, lo
 			moved = -1;
 	}
 	if (moved < 0)
-		rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"", (long long)o->m.id,
-		       store_error(o->st));
+		rw_log(LOG_ERR, "outbox event=store-error msg=%lld error=\"%s\"",
+		       (long long)o->m.id, store_error(o->st));
 	else if (moved == 0)
 		rw_log(LOG_WARNING, "outbox event=not-sending msg=%lld note=\"%s not recorded\"",
 		       (long long)o->m.id, kind);
@@ -234,12 +236,12 @@ static void on_done(struct submit_io *io, struct submit *s, void *arg)
 	for (size_t i = 0; r->rcpt && i < r->naccepted + r->nrefused; i++)
 		if (r->rcpt[i].code >= 400 && off + 2 < sizeof(refused))
 			off += (size_t)snprintf(refused + off, sizeof(refused) - off, "%s%s %d",
-						off ? ", " : "", r->rcpt[i].addr, r->rcpt[i].code);
+			                        off ? ", " : "", r->rcpt[i].addr, r->rcpt[i].code);
 	snprintf(det, sizeof(det),
-		 "{\"message_id\":\"%s\",\"outcome\":\"%s\",\"stage\":\"%s\",\"code\":%d,"
-		 "\"tls\":%s,\"auth\":%s,\"refused\":\"%s\"}",
-		 o->m.message_id, submit_outcome_name(r->outcome), r->stage, r->code,
-		 r->tls ? "true" : "false", r->authenticated ? "true" : "false", refused);
+	         "{\"message_id\":\"%s\",\"outcome\":\"%s\",\"stage\":\"%s\",\"code\":%d,"
+	         "\"tls\":%s,\"auth\":%s,\"refused\":\"%s\"}",
+	         o->m.message_id, submit_outcome_name(r->outcome), r->stage, r->code,
+	         r->tls ? "true" : "false", r->authenticated ? "true" : "false", refused);
 	rw_log(r->outcome == SUBMIT_SENT ? LOG_INFO : LOG_WARNING,
 	       "outbox event=%s msg=%lld incident=%lld step=%s rcpt=\"%s\" stage=%s code=%d "
 	       "text=\"%.200s\"%s%s",
@@ -267,7 +269,7 @@ static void on_done(struct submit_io *io, struct submit *s, void *arg)
 /* start - one claimed message: 0 started, -1 could not (recorded) */
 static int start(struct outbox_sender *o)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
 	char port[8], err[256];
 	size_t n = 0;
 	int g;
@@ -277,28 +279,38 @@ static int start(struct outbox_sender *o)
 	     t != NULL && n < RW_MAIL_RCPT_MAX; t = strtok_r(NULL, " ,;\t", &save))
 		o->rcpt[n++] = t;
 	o->sc = (struct submit_config){
-		.helo = o->helo, .tls = o->tls, .user = o->user, .pass = o->pass,
-		.auth_mech = o->mech, .mail_from = o->from_addr, .rcpt = o->rcpt, .nrcpt = n,
-		.data = o->m.body, .data_len = strlen(o->m.body),
-		.reply_timeout_ms = RW_MAIL_REPLY_TIMEOUT * 1000,
-		.dot_timeout_ms = RW_MAIL_DOT_TIMEOUT * 1000,
+	    .helo = o->helo,
+	    .tls = o->tls,
+	    .user = o->user,
+	    .pass = o->pass,
+	    .auth_mech = o->mech,
+	    .mail_from = o->from_addr,
+	    .rcpt = o->rcpt,
+	    .nrcpt = n,
+	    .data = o->m.body,
+	    .data_len = strlen(o->m.body),
+	    .reply_timeout_ms = RW_MAIL_REPLY_TIMEOUT * 1000,
+	    .dot_timeout_ms = RW_MAIL_DOT_TIMEOUT * 1000,
 	};
 	if ((o->s = submit_new(&o->sc, err, sizeof(err))) == NULL) {
-		rw_log(LOG_ERR, "outbox event=failed msg=%lld error=\"%s\"", (long long)o->m.id, err);
+		rw_log(LOG_ERR, "outbox event=failed msg=%lld error=\"%s\"", (long long)o->m.id,
+		       err);
 		settle(o, "notice-failed", "{\"why\":\"unusable message\"}", 0, err);
 		return -1;
 	}
 	snprintf(port, sizeof(port), "%u", o->port);
 	if ((g = getaddrinfo(o->host, port, &hints, &ai)) != 0) {
 		snprintf(err, sizeof(err), "smarthost %s: %s", o->host, gai_strerror(g));
-		rw_log(LOG_WARNING, "outbox event=tempfail msg=%lld error=\"%s\"", (long long)o->m.id,
-		       err);
+		rw_log(LOG_WARNING, "outbox event=tempfail msg=%lld error=\"%s\"",
+		       (long long)o->m.id, err);
 		store_outbox_retry(o->st, o->m.id, o->now + backoff(o->m.attempts), err);
 		return -1;
 	}
 	o->env = (struct submit_io_env){
-		.base = o->base, .ssl_ctx = o->ssl, .tls_name = o->tls_name,
-		.session_timeout_ms = RW_MAIL_SESSION_TIMEOUT * 1000,
+	    .base = o->base,
+	    .ssl_ctx = o->ssl,
+	    .tls_name = o->tls_name,
+	    .session_timeout_ms = RW_MAIL_SESSION_TIMEOUT * 1000,
 	};
 	o->io = submit_io_start(&o->env, o->s, ai->ai_addr, ai->ai_addrlen, on_done, o);
 	freeaddrinfo(ai);
@@ -311,7 +323,8 @@ static void claim_next(struct outbox_sender *o)
 	for (int i = 0; i < 100 && !o->busy; i++) {
 		int r = store_outbox_claim(o->st, o->now, OUTBOX_LEASE_MS, &o->m);
 		if (r < 0) {
-			rw_log(LOG_ERR, "outbox event=store-error error=\"%s\"", store_error(o->st));
+			rw_log(LOG_ERR, "outbox event=store-error error=\"%s\"",
+			       store_error(o->st));
 			return;
 		}
 		if (r == 0)
@@ -337,7 +350,7 @@ void outbox_sender_kick(struct outbox_sender *o, struct desk *d, long long now_m
 	if (o->host == NULL) {
 		if (!o->warned)
 			rw_log(LOG_WARNING, "outbox event=idle why=\"no smarthost configured: "
-					    "notices stay queued\"");
+			                    "notices stay queued\"");
 		o->warned = 1;
 		return;
 	}
@@ -346,7 +359,7 @@ void outbox_sender_kick(struct outbox_sender *o, struct desk *d, long long now_m
 
 int outbox_sender_resume(struct store *st, struct desk *d)
 {
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 	struct store_incidents l;
 	int fed = 0;
 

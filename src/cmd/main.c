@@ -40,52 +40,53 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "test", cmd_test, "test SMTP servers for open relaying, with proof at the sink" },
-	{ "sink", cmd_sink, "run the canary SMTP receiver on its own" },
-	{ "scan", cmd_scan, "test whole networks: many targets at once, paced and excluded" },
-	{ "scans", cmd_scans, "list the scans a store (--db) holds" },
-	{ "results", cmd_results, "list one scan's results from a store (--db)" },
-	{ "complaint", cmd_complaint, "keep an abuse report (ARF, X-ARF, plain, or by hand)" },
-	{ "incidents", cmd_incidents, "list the abuse desk's incidents (open ones unless --all)" },
-	{ "incident", cmd_incident, "one incident's timeline; retest, note or close it" },
-	{ "report", cmd_report, "the desk's counters: found, repaired, time to repair, blocks" },
-	{ "contacts", cmd_contacts, "import, list and look up who administers which netblock" },
-	{ "block", cmd_block, "the firewall's blocks: list them, apply the store's to nft" },
-	{ "daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox" },
-	{ "notify-test", cmd_notify, "send one message through the smarthost, as notices go" },
-	{ "dnsbl", cmd_dnsbl, "export the DNSBL zone of listed relays; check addresses in DNSBLs" },
-	{ "delist", cmd_delist, "retest an address now; its listing ends when the retest passes" },
+    {"test", cmd_test, "test SMTP servers for open relaying, with proof at the sink"},
+    {"sink", cmd_sink, "run the canary SMTP receiver on its own"},
+    {"scan", cmd_scan, "test whole networks: many targets at once, paced and excluded"},
+    {"scans", cmd_scans, "list the scans a store (--db) holds"},
+    {"results", cmd_results, "list one scan's results from a store (--db)"},
+    {"complaint", cmd_complaint, "keep an abuse report (ARF, X-ARF, plain, or by hand)"},
+    {"incidents", cmd_incidents, "list the abuse desk's incidents (open ones unless --all)"},
+    {"incident", cmd_incident, "one incident's timeline; retest, note or close it"},
+    {"report", cmd_report, "the desk's counters: found, repaired, time to repair, blocks"},
+    {"contacts", cmd_contacts, "import, list and look up who administers which netblock"},
+    {"block", cmd_block, "the firewall's blocks: list them, apply the store's to nft"},
+    {"daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox"},
+    {"notify-test", cmd_notify, "send one message through the smarthost, as notices go"},
+    {"dnsbl", cmd_dnsbl, "export the DNSBL zone of listed relays; check addresses in DNSBLs"},
+    {"delist", cmd_delist, "retest an address now; its listing ends when the retest passes"},
 };
 
 /* usage - global options, the subcommand table and the exit statuses */
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: relaywatch [--config FILE] [-v] COMMAND [options] [args]\n\n"
-		    "Find and prove open mail relays on your own network.\n\ncommands:\n");
+	            "Find and prove open mail relays on your own network.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(fp, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(fp, "\nglobal options:\n"
-		    "  -c, --config FILE  configuration file (default %s, optional)\n"
-		    "  -v, --verbose      more detail (twice: debug log)\n"
-		    "  -h, --help         this help; COMMAND --help for a command's options\n"
-		    "  -V, --version      print the version\n\n"
-		    "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
-		    "configuration error, 3 runtime error.\n",
-		RW_CONFIG_DEFAULT_PATH);
+	fprintf(fp,
+	        "\nglobal options:\n"
+	        "  -c, --config FILE  configuration file (default %s, optional)\n"
+	        "  -v, --verbose      more detail (twice: debug log)\n"
+	        "  -h, --help         this help; COMMAND --help for a command's options\n"
+	        "  -V, --version      print the version\n\n"
+	        "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
+	        "configuration error, 3 runtime error.\n",
+	        RW_CONFIG_DEFAULT_PATH);
 }
 
 /* main - global flags, configuration, then the named subcommand */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rw_config cfg;
-	struct cmd_ctx ctx = { .cfg = &cfg };
+	struct cmd_ctx ctx = {.cfg = &cfg};
 	char err[512];
 	int c, rc;
 

@@ -39,9 +39,9 @@
 #include <time.h>
 
 static const char *const verdict_colour[V__COUNT] = {
-	[V_OPEN] = "\033[1;31m", [V_SUSPECT] = "\033[1;33m", [V_CLOSED] = "\033[1;32m",
-	[V_AUTH_REQUIRED] = "\033[1;32m", [V_TEMPFAIL] = "\033[1;35m",
-	[V_UNREACHABLE] = "\033[2m", [V_NOT_SMTP] = "\033[2m", [V_ERROR] = "\033[1;35m",
+    [V_OPEN] = "\033[1;31m",          [V_SUSPECT] = "\033[1;33m",  [V_CLOSED] = "\033[1;32m",
+    [V_AUTH_REQUIRED] = "\033[1;32m", [V_TEMPFAIL] = "\033[1;35m", [V_UNREACHABLE] = "\033[2m",
+    [V_NOT_SMTP] = "\033[2m",         [V_ERROR] = "\033[1;35m",
 };
 
 /* jstr - a JSON string from bytes that may be anything */
@@ -87,8 +87,8 @@ static json_t *arrival_obj(const struct arrival *a, const char *test_id)
 	json_object_set_new(o, "rcpt_to", jstr(a->rcpt_to));
 	json_object_set_new(o, "size", json_integer((json_int_t)a->size));
 	json_object_set_new(o, "token", jstr(a->token));
-	json_object_set_new(o, "token_status", jstr(a->token[0] ? token_status_name(a->token_status)
-							       : "none"));
+	json_object_set_new(o, "token_status",
+	                    jstr(a->token[0] ? token_status_name(a->token_status) : "none"));
 	json_object_set_new(o, "replayed", json_boolean(a->replayed));
 	json_object_set_new(o, "quoted", json_boolean(a->quoted));
 	if (a->token[0] && a->token_status != TOKEN_MALFORMED) {
@@ -195,7 +195,8 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 			p += n + (nl != NULL);
 		}
 		json_object_set_new(o, "transcript", tr);
-		json_object_set_new(o, "transcript_truncated", json_boolean(r->transcript.dropped > 0));
+		json_object_set_new(o, "transcript_truncated",
+		                    json_boolean(r->transcript.dropped > 0));
 	}
 	json_object_set_new(o, "started", json_integer(r->started / 1000));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->finished - r->started));
@@ -229,8 +230,8 @@ static void refusal_summary(FILE *fp, const struct target_result *r)
 		enum stage stage;
 		const char *at;
 	} where[] = {
-		{ STAGE_HELO, "HELO" }, { STAGE_CONNECT, "MAIL" }, { STAGE_MAIL, "RCPT" },
-		{ STAGE_RCPT, "DATA" }, { STAGE_DATA, "end of DATA" },
+	    {STAGE_HELO, "HELO"}, {STAGE_CONNECT, "MAIL"},     {STAGE_MAIL, "RCPT"},
+	    {STAGE_RCPT, "DATA"}, {STAGE_DATA, "end of DATA"},
 	};
 	int shown = 0, temp = 0;
 
@@ -250,8 +251,8 @@ static void refusal_summary(FILE *fp, const struct target_result *r)
 			code = code ? code : t->code;
 		}
 		if (n)
-			fprintf(fp, "%s%d at %s (%d)", shown++ ? ", " : "  refused: ", n, where[w].at,
-				code);
+			fprintf(fp, "%s%d at %s (%d)", shown++ ? ", " : "  refused: ", n,
+			        where[w].at, code);
 	}
 	if (temp)
 		fprintf(fp, "%s%d answered only 4xx", shown++ ? "; " : "  ", temp);
@@ -267,10 +268,10 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 
 	if (r->host[0] && r->host[0] != '[')
 		fprintf(fp, "%s (%s) port %u: %s%s%s\n", r->host, r->addr, r->port, on,
-			verdict_name(r->verdict), off);
+		        verdict_name(r->verdict), off);
 	else
 		fprintf(fp, "%s port %u: %s%s%s\n", r->addr, r->port, on, verdict_name(r->verdict),
-			off);
+		        off);
 	fputs("  reason: ", fp);
 	put_clean(fp, r->reason);
 	fputc('\n', fp);
@@ -280,8 +281,8 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 		fputc('\n', fp);
 	}
 	fprintf(fp, "  mta: %s  esmtp: %s  tls: %s%s%s  connections: %d  greylist rounds: %d\n",
-		r->mta[0] ? r->mta : "unknown", r->esmtp ? "yes" : "no", r->tls ? "yes " : "no",
-		r->tls ? r->tls_version : "", "", r->connects, r->greylist_rounds);
+	        r->mta[0] ? r->mta : "unknown", r->esmtp ? "yes" : "no", r->tls ? "yes " : "no",
+	        r->tls ? r->tls_version : "", "", r->connects, r->greylist_rounds);
 	refusal_summary(fp, r);
 	for (size_t i = 0; i < r->ntests; i++) {
 		const struct test_result *t = &r->tests[i];
@@ -308,7 +309,7 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 		gmtime_r(&tt, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		fprintf(fp, "  evidence (%s): arrived %s from %s, token %s\n", t->test->id, when,
-			t->arrival->peer, token_status_name(t->arrival->token_status));
+		        t->arrival->peer, token_status_name(t->arrival->token_status));
 		for (int k = 0; k < t->arrival->nreceived; k++) {
 			fputs("    Received: ", fp);
 			put_clean(fp, t->arrival->received[k]);
@@ -319,7 +320,8 @@ void output_human(FILE *fp, const struct target_result *r, int verbose, int colo
 		fputs("  tests:\n", fp);
 		for (size_t i = 0; i < r->ntests; i++) {
 			const struct test_result *t = &r->tests[i];
-			fprintf(fp, "    %-18s %-9s %3d ", t->test->id, stage_name(t->stage), t->code);
+			fprintf(fp, "    %-18s %-9s %3d ", t->test->id, stage_name(t->stage),
+			        t->code);
 			put_clean(fp, t->text);
 			fputc('\n', fp);
 		}

@@ -35,24 +35,24 @@ static const struct {
 	const char *flag;
 	const char *key;
 } shared[PO__NEXT - PO_CANARY] = {
-	[PO_CANARY - PO_CANARY] = { "canary", "canary_domain" },
-	[PO_SINK - PO_CANARY] = { "sink-listen", "sink_listen" },
-	[PO_NOSINK - PO_CANARY] = { "no-sink", NULL },
-	[PO_WAIT - PO_CANARY] = { "wait", "wait" },
-	[PO_SOURCE - PO_CANARY] = { "source", "source_address" },
-	[PO_TIMEOUT - PO_CANARY] = { "timeout", NULL },
-	[PO_STIMEOUT - PO_CANARY] = { "session-timeout", "session_timeout" },
-	[PO_GREY - PO_CANARY] = { "greylist-delay", "greylist_delay" },
-	[PO_TLS - PO_CANARY] = { "tls", "tls" },
-	[PO_BATTERY - PO_CANARY] = { "battery", "battery" },
-	[PO_HELO - PO_CANARY] = { "helo", "helo_name" },
-	[PO_KEY - PO_CANARY] = { "token-key", "token_key" },
-	[PO_JSON - PO_CANARY] = { "json", NULL },
+    [PO_CANARY - PO_CANARY] = {"canary", "canary_domain"},
+    [PO_SINK - PO_CANARY] = {"sink-listen", "sink_listen"},
+    [PO_NOSINK - PO_CANARY] = {"no-sink", NULL},
+    [PO_WAIT - PO_CANARY] = {"wait", "wait"},
+    [PO_SOURCE - PO_CANARY] = {"source", "source_address"},
+    [PO_TIMEOUT - PO_CANARY] = {"timeout", NULL},
+    [PO_STIMEOUT - PO_CANARY] = {"session-timeout", "session_timeout"},
+    [PO_GREY - PO_CANARY] = {"greylist-delay", "greylist_delay"},
+    [PO_TLS - PO_CANARY] = {"tls", "tls"},
+    [PO_BATTERY - PO_CANARY] = {"battery", "battery"},
+    [PO_HELO - PO_CANARY] = {"helo", "helo_name"},
+    [PO_KEY - PO_CANARY] = {"token-key", "token_key"},
+    [PO_JSON - PO_CANARY] = {"json", NULL},
 };
 
 /* probeopt_take - one shared flag into the config or the flags */
 int probeopt_take(int c, const char *arg, struct rw_config *cfg, struct probeopt_flags *f,
-		  const char *who)
+                  const char *who)
 {
 	const char *e;
 
@@ -75,8 +75,8 @@ int probeopt_take(int c, const char *arg, struct rw_config *cfg, struct probeopt
 		break;
 	}
 	if (e) {
-		fprintf(stderr, "relaywatch %s: --%s %s: %s\n", who, shared[c - PO_CANARY].flag, arg,
-			e);
+		fprintf(stderr, "relaywatch %s: --%s %s: %s\n", who, shared[c - PO_CANARY].flag,
+		        arg, e);
 		return -1;
 	}
 	return 1;

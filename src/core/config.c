@@ -73,8 +73,8 @@ static const char *check_servers(const char *v, char *err, size_t errlen)
 /* check_facility - the facilities a daemon of this kind logs to */
 static const char *check_facility(const char *v, char *err, size_t errlen)
 {
-	static const char *const ok[] = { "mail", "daemon", "user", "local0", "local1", "local2",
-					  "local3", "local4", "local5", "local6", "local7" };
+	static const char *const ok[] = {"mail",   "daemon", "user",   "local0", "local1", "local2",
+	                                 "local3", "local4", "local5", "local6", "local7"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (strcmp(v, ok[i]) == 0)
@@ -122,7 +122,7 @@ static const char *check_command(const char *v, char *err, size_t errlen)
 		if (len == 6 && strncmp(p, "{addr}", 6) == 0)
 			whole = 1;
 		else if (!(len == 11 && strncmp(p, "{direction}", 11) == 0) &&
-			 (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
+		         (memmem(p, len, "{addr}", 6) || memmem(p, len, "{direction}", 11))) {
 			snprintf(err, errlen, "{addr} and {direction} must be whole words");
 			return err;
 		}
@@ -136,78 +136,93 @@ static const char *check_command(const char *v, char *err, size_t errlen)
 	return NULL;
 }
 
-#define STR(f) .kind = K_STR, .off = offsetof(struct rw_config, f)
+#define STR(f)         .kind = K_STR, .off = offsetof(struct rw_config, f)
 #define INT(f, lo, hi) .kind = K_INT, .off = offsetof(struct rw_config, f), .min = (lo), .max = (hi)
 
 static const struct key_def keys[] = {
-	{ .name = "canary_domain", STR(canary) },
-	{ .name = "sink_listen", STR(sink_listen) },
-	{ .name = "operator_name", STR(operator_name) },
-	{ .name = "abuse_contact", STR(abuse_contact) },
-	{ .name = "token_key", STR(token_key) },
-	{ .name = "helo_name", STR(helo_name) },
-	{ .name = "source_address", STR(source) },
-	{ .name = "dns_servers", STR(dns_servers), .check = check_servers },
-	{ .name = "tls", .kind = K_ENUM, .off = offsetof(struct rw_config, tls),
-	  .choices = { "auto", "require", "never" } },
-	{ .name = "battery", .kind = K_ENUM, .off = offsetof(struct rw_config, battery),
-	  .choices = { "quick", "full" } },
-	{ .name = "connect_timeout", INT(connect_timeout, 1, 86400) },
-	{ .name = "banner_timeout", INT(banner_timeout, 1, 86400) },
-	{ .name = "reply_timeout", INT(reply_timeout, 1, 86400) },
-	{ .name = "session_timeout", INT(session_timeout, 1, 86400) },
-	{ .name = "wait", INT(wait, 0, 86400) },
-	{ .name = "greylist_delay", INT(greylist_delay, 1, 86400) },
-	{ .name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope) },
-	{ .name = "dns_timeout", INT(dns_timeout, 1, 60) },
-	{ .name = "db", STR(db) },
-	{ .name = "policy", STR(policy) },
-	{ .name = "templates", STR(templates) },
-	{ .name = "notify_from", STR(notify_from) },
-	{ .name = "noc", STR(noc) },
-	{ .name = "incident_url", STR(incident_url) },
-	{ .name = "smarthost", STR(smarthost) },
-	{ .name = "smarthost_starttls", .kind = K_ENUM,
-	  .off = offsetof(struct rw_config, smarthost_starttls),
-	  .choices = { "require", "auto", "never" } },
-	{ .name = "smarthost_tls_name", STR(smarthost_tls_name) },
-	{ .name = "smarthost_ca_file", STR(smarthost_ca_file) },
-	{ .name = "smarthost_verify", .kind = K_ENUM,
-	  .off = offsetof(struct rw_config, smarthost_verify), .choices = { "yes", "no" } },
-	{ .name = "smarthost_auth_user", STR(smarthost_auth_user) },
-	{ .name = "smarthost_auth_pass_file", STR(smarthost_auth_pass_file) },
-	{ .name = "smarthost_auth_mech", .kind = K_ENUM,
-	  .off = offsetof(struct rw_config, smarthost_auth_mech),
-	  .choices = { "auto", "PLAIN", "LOGIN" } },
-	{ .name = "sweep", .kind = K_LIST, .off = offsetof(struct rw_config, sweep) },
-	{ .name = "sweep_ports", STR(sweep_ports) },
-	{ .name = "sweep_exclude", STR(sweep_exclude) },
-	{ .name = "scan_args", STR(scan_args) },
-	{ .name = "sweep_interval", INT(sweep_interval, 0, 366 * 86400) },
-	{ .name = "pid_file", STR(pid_file) },
-	{ .name = "syslog_facility", STR(syslog_facility), .check = check_facility },
-	{ .name = "tick", INT(tick, 1, 3600) },
-	/* enforcement: DNSBL */
-	{ .name = "dnsbl_zone", STR(dnsbl_zone) },
-	{ .name = "dnsbl_ns", STR(dnsbl_ns) },
-	{ .name = "dnsbl_hostmaster", STR(dnsbl_hostmaster) },
-	{ .name = "dnsbl_retest_url", STR(dnsbl_retest_url) },
-	{ .name = "dnsbl_reload_command", STR(dnsbl_reload_command) },
-	{ .name = "dnsbl_lists", STR(dnsbl_lists) },
-	{ .name = "dnsbl_output", STR(dnsbl_output) },
-	{ .name = "dnsbl_format", .kind = K_ENUM, .off = offsetof(struct rw_config, dnsbl_format),
-	  .choices = { "rbldnsd", "bind" } },
-	{ .name = "dnsbl_watch", .kind = K_LIST, .off = offsetof(struct rw_config, dnsbl_watch) },
-	{ .name = "dnsbl_export_interval", INT(dnsbl_export_interval, 10, 86400) },
-	{ .name = "dnsbl_check_interval", INT(dnsbl_check_interval, 60, 7 * 86400) },
-	/* enforcement: firewall */
-	{ .name = "block_backend", .kind = K_ENUM, .off = offsetof(struct rw_config, block_backend),
-	  .choices = { "nft", "command" } },
-	{ .name = "block_ports", STR(block_ports), .check = check_ports },
-	{ .name = "block_command_add", STR(block_command_add), .check = check_command },
-	{ .name = "block_command_remove", STR(block_command_remove), .check = check_command },
-	{ .name = "token_max_age", .kind = K_LL, .off = offsetof(struct rw_config, token_max_age),
-	  .min = 60, .max = 366LL * 86400 },
+    {.name = "canary_domain", STR(canary)},
+    {.name = "sink_listen", STR(sink_listen)},
+    {.name = "operator_name", STR(operator_name)},
+    {.name = "abuse_contact", STR(abuse_contact)},
+    {.name = "token_key", STR(token_key)},
+    {.name = "helo_name", STR(helo_name)},
+    {.name = "source_address", STR(source)},
+    {.name = "dns_servers", STR(dns_servers), .check = check_servers},
+    {.name = "tls",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, tls),
+     .choices = {"auto", "require", "never"}},
+    {.name = "battery",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, battery),
+     .choices = {"quick", "full"}},
+    {.name = "connect_timeout", INT(connect_timeout, 1, 86400)},
+    {.name = "banner_timeout", INT(banner_timeout, 1, 86400)},
+    {.name = "reply_timeout", INT(reply_timeout, 1, 86400)},
+    {.name = "session_timeout", INT(session_timeout, 1, 86400)},
+    {.name = "wait", INT(wait, 0, 86400)},
+    {.name = "greylist_delay", INT(greylist_delay, 1, 86400)},
+    {.name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope)},
+    {.name = "dns_timeout", INT(dns_timeout, 1, 60)},
+    {.name = "db", STR(db)},
+    {.name = "policy", STR(policy)},
+    {.name = "templates", STR(templates)},
+    {.name = "notify_from", STR(notify_from)},
+    {.name = "noc", STR(noc)},
+    {.name = "incident_url", STR(incident_url)},
+    {.name = "smarthost", STR(smarthost)},
+    {.name = "smarthost_starttls",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, smarthost_starttls),
+     .choices = {"require", "auto", "never"}},
+    {.name = "smarthost_tls_name", STR(smarthost_tls_name)},
+    {.name = "smarthost_ca_file", STR(smarthost_ca_file)},
+    {.name = "smarthost_verify",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, smarthost_verify),
+     .choices = {"yes", "no"}},
+    {.name = "smarthost_auth_user", STR(smarthost_auth_user)},
+    {.name = "smarthost_auth_pass_file", STR(smarthost_auth_pass_file)},
+    {.name = "smarthost_auth_mech",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, smarthost_auth_mech),
+     .choices = {"auto", "PLAIN", "LOGIN"}},
+    {.name = "sweep", .kind = K_LIST, .off = offsetof(struct rw_config, sweep)},
+    {.name = "sweep_ports", STR(sweep_ports)},
+    {.name = "sweep_exclude", STR(sweep_exclude)},
+    {.name = "scan_args", STR(scan_args)},
+    {.name = "sweep_interval", INT(sweep_interval, 0, 366 * 86400)},
+    {.name = "pid_file", STR(pid_file)},
+    {.name = "syslog_facility", STR(syslog_facility), .check = check_facility},
+    {.name = "tick", INT(tick, 1, 3600)},
+    /* enforcement: DNSBL */
+    {.name = "dnsbl_zone", STR(dnsbl_zone)},
+    {.name = "dnsbl_ns", STR(dnsbl_ns)},
+    {.name = "dnsbl_hostmaster", STR(dnsbl_hostmaster)},
+    {.name = "dnsbl_retest_url", STR(dnsbl_retest_url)},
+    {.name = "dnsbl_reload_command", STR(dnsbl_reload_command)},
+    {.name = "dnsbl_lists", STR(dnsbl_lists)},
+    {.name = "dnsbl_output", STR(dnsbl_output)},
+    {.name = "dnsbl_format",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, dnsbl_format),
+     .choices = {"rbldnsd", "bind"}},
+    {.name = "dnsbl_watch", .kind = K_LIST, .off = offsetof(struct rw_config, dnsbl_watch)},
+    {.name = "dnsbl_export_interval", INT(dnsbl_export_interval, 10, 86400)},
+    {.name = "dnsbl_check_interval", INT(dnsbl_check_interval, 60, 7 * 86400)},
+    /* enforcement: firewall */
+    {.name = "block_backend",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, block_backend),
+     .choices = {"nft", "command"}},
+    {.name = "block_ports", STR(block_ports), .check = check_ports},
+    {.name = "block_command_add", STR(block_command_add), .check = check_command},
+    {.name = "block_command_remove", STR(block_command_remove), .check = check_command},
+    {.name = "token_max_age",
+     .kind = K_LL,
+     .off = offsetof(struct rw_config, token_max_age),
+     .min = 60,
+     .max = 366LL * 86400},
 };
 
 /* config_defaults - fill c with owned default strings and the limits.h timeouts */
@@ -341,7 +356,7 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 /* config_load - apply an INI file over c, stopping at the first bad line */
 int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
 {
-	struct load_ctx lc = { .c = c, .err = err, .errlen = errlen, .path = path };
+	struct load_ctx lc = {.c = c, .err = err, .errlen = errlen, .path = path};
 	char msg[384] = "";
 	FILE *fp;
 	int rc;
@@ -368,22 +383,20 @@ int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
 /* config_free - free every owned string and leave it NULL */
 void config_free(struct rw_config *c)
 {
-	char **strs[] = { &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact,
-			  &c->token_key, &c->helo_name, &c->source, &c->tls, &c->battery,
-			  &c->scope, &c->dns_servers, &c->loaded_from, &c->db, &c->policy,
-			  &c->templates, &c->notify_from, &c->noc, &c->incident_url,
-			  &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
-			  &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
-			  &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep,
-			  &c->sweep_ports, &c->sweep_exclude, &c->scan_args, &c->pid_file,
-			  &c->syslog_facility,
-			  /* enforcement: DNSBL */
-			  &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
-			  &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output,
-			  &c->dnsbl_format, &c->dnsbl_watch,
-			  /* enforcement: firewall */
-			  &c->block_backend, &c->block_ports, &c->block_command_add,
-			  &c->block_command_remove };
+	char **strs[] = {
+	    &c->canary, &c->sink_listen, &c->operator_name, &c->abuse_contact, &c->token_key,
+	    &c->helo_name, &c->source, &c->tls, &c->battery, &c->scope, &c->dns_servers,
+	    &c->loaded_from, &c->db, &c->policy, &c->templates, &c->notify_from, &c->noc,
+	    &c->incident_url, &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
+	    &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
+	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports,
+	    &c->sweep_exclude, &c->scan_args, &c->pid_file, &c->syslog_facility,
+	    /* enforcement: DNSBL */
+	    &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
+	    &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output, &c->dnsbl_format,
+	    &c->dnsbl_watch,
+	    /* enforcement: firewall */
+	    &c->block_backend, &c->block_ports, &c->block_command_add, &c->block_command_remove};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -53,10 +53,10 @@ int log_facility_by_name(const char *name)
 	static const struct {
 		const char *name;
 		int fac;
-	} t[] = { { "mail", LOG_MAIL },	    { "daemon", LOG_DAEMON }, { "user", LOG_USER },
-		  { "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-		  { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-		  { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 } };
+	} t[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+	         {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+	         {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	         {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
 
 	for (size_t i = 0; name && i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(name, t[i].name) == 0)

@@ -46,7 +46,7 @@
 
 /* netaddr_split - split host[:port] / [host]:port / bare IPv6 into host and port */
 const char *netaddr_split(const char *s, char *host, size_t hostlen, unsigned *port,
-			  unsigned defport)
+                          unsigned defport)
 {
 	const char *colon, *hs = s, *he;
 	char *end;
@@ -87,8 +87,7 @@ const char *netaddr_split(const char *s, char *host, size_t hostlen, unsigned *p
 }
 
 /* netaddr_numeric - fill a sockaddr from a numeric IPv4 or IPv6 host; -1 for names */
-int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss,
-		    socklen_t *len)
+int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
@@ -111,7 +110,7 @@ int netaddr_numeric(const char *host, unsigned port, struct sockaddr_storage *ss
 
 /* netaddr_parse - split and convert in one go; names are refused */
 const char *netaddr_parse(const char *s, unsigned defport, struct sockaddr_storage *ss,
-			  socklen_t *len)
+                          socklen_t *len)
 {
 	char host[256];
 	unsigned port;
@@ -128,8 +127,8 @@ const char *netaddr_parse(const char *s, unsigned defport, struct sockaddr_stora
 const char *netaddr_text(const struct sockaddr *sa, char *buf, size_t len)
 {
 	const void *a = sa->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 
 	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
@@ -140,7 +139,7 @@ const char *netaddr_text(const struct sockaddr *sa, char *buf, size_t len)
 unsigned netaddr_port(const struct sockaddr *sa)
 {
 	return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
-					 : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	                                 : ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
 /* netaddr_route_source - the local address the route to sa leaves from, without sending */
@@ -176,7 +175,7 @@ enum netaddr_scope netaddr_scope(const char *addr)
 		return NETADDR_PUBLIC;
 	}
 	if (inet_pton(AF_INET6, addr, b) == 1) {
-		static const unsigned char lo[16] = { [15] = 1 };
+		static const unsigned char lo[16] = {[15] = 1};
 
 		if (memcmp(b, lo, 16) == 0)
 			return NETADDR_LOOPBACK;

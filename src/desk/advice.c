@@ -36,214 +36,235 @@
 #include <strings.h>
 
 static const struct advice rows[] = {
-	{ .mta = "postfix", .product = "Postfix",
-	  .fix =
-	  "Postfix relays for clients in mynetworks, for SASL-authenticated clients and to\n"
-	  "the domains in relay_domains; every other recipient must fail\n"
-	  "reject_unauth_destination. Look at: postconf -n | grep -E 'mynetworks|relay|restrictions'\n"
-	  "- mynetworks: only your own hosts, e.g.\n"
-	  "    mynetworks = 127.0.0.0/8 [::1]/128 192.0.2.0/24\n"
-	  "  never 0.0.0.0/0 or a provider's whole range. When mynetworks is unset,\n"
-	  "  mynetworks_style decides (host is the narrowest).\n"
-	  "- smtpd_relay_restrictions (Postfix 2.10 and later):\n"
-	  "    smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,\n"
-	  "        reject_unauth_destination\n"
-	  "  Older versions: reject_unauth_destination in smtpd_recipient_restrictions,\n"
-	  "  right after the permit_mynetworks and permit_sasl_authenticated entries; no\n"
-	  "  check_*_access table answering OK and no other permit may come before it.\n"
-	  "- relay_domains: only domains you are a backup MX or gateway for.\n"
-	  "Then: postfix reload\n",
-	  .verify =
-	  "postconf smtpd_relay_restrictions smtpd_recipient_restrictions mynetworks relay_domains\n"
-	  "From a host outside mynetworks, RCPT TO:<someone@example.net> must be refused:\n"
-	  "554 5.7.1 Relay access denied (454 4.7.1 with defer_unauth_destination).\n" },
-	{ .mta = "sendmail", .product = "Sendmail",
-	  .fix =
-	  "Sendmail (8.9 and later) relays only where its configuration allows it. In\n"
-	  "sendmail.mc look for, and remove what you do not need:\n"
-	  "- FEATURE(`promiscuous_relay') relays for everyone: remove it.\n"
-	  "- FEATURE(`relay_entire_domain'), FEATURE(`relay_based_on_MX'),\n"
-	  "  FEATURE(`relay_local_from'), FEATURE(`relay_mail_from') and\n"
-	  "  FEATURE(`loose_relay_check') each widen relaying.\n"
-	  "- The access database (/etc/mail/access): RELAY only for your own networks\n"
-	  "  (e.g. Connect:192.0.2 RELAY), never for a provider's range.\n"
-	  "- /etc/mail/relay-domains (class R): only your own domains.\n"
-	  "Rebuild sendmail.cf from sendmail.mc (m4, or make in /etc/mail), rebuild the\n"
-	  "access map (makemap hash /etc/mail/access < /etc/mail/access) and restart sendmail.\n",
-	  .verify =
-	  "In address test mode, as a client outside your networks:\n"
-	  "  sendmail -bt\n"
-	  "  > .D{client_addr}203.0.113.9\n"
-	  "  > check_rcpt <someone@example.net>\n"
-	  "must end in an error (Relaying denied). By SMTP from outside, RCPT TO a foreign\n"
-	  "address must be refused with 550 5.7.1 Relaying denied.\n" },
-	{ .mta = "exim", .product = "Exim",
-	  .fix =
-	  "Exim relays for hosts in the relay_from_hosts host list, for authenticated\n"
-	  "clients and to the domains in relay_to_domains; acl_check_rcpt enforces it with\n"
-	  "  accept  hosts = +relay_from_hosts\n"
-	  "  require message = relay not permitted\n"
-	  "          domains = +local_domains : +relay_to_domains\n"
-	  "- hostlist relay_from_hosts: only your own networks (e.g. localhost : 192.0.2.0/24).\n"
-	  "  Debian: dc_relay_nets in /etc/exim4/update-exim4.conf.conf, then update-exim4.conf.\n"
-	  "- domainlist relay_to_domains: only domains you are a backup MX for, never *\n"
-	  "  (Debian: dc_relay_domains).\n"
-	  "- acl_check_rcpt must keep that require statement; no accept before it may match\n"
-	  "  every host (hosts = *, or a condition that is always true).\n"
-	  "Then restart Exim.\n",
-	  .verify =
-	  "exim_checkaccess 203.0.113.9 someone@example.net   (runs exim -bh; nothing is sent)\n"
-	  "must answer Rejected: 550 relay not permitted (or your ACL's text), not accepted.\n"
-	  "exim -bh 203.0.113.9 plays a whole SMTP session from that address with the ACL trace.\n" },
-	{ .mta = "exchange", .product = "Microsoft Exchange",
-	  .fix =
-	  "Exchange relays for anonymous clients only through a receive connector that\n"
-	  "grants ms-Exch-SMTP-Accept-Any-Recipient to NT AUTHORITY\\ANONYMOUS LOGON; the\n"
-	  "\"Anonymous users\" permission group alone only lets anyone deliver to your own\n"
-	  "accepted domains. In the Exchange Management Shell:\n"
-	  "- Find such connectors:\n"
-	  "    Get-ReceiveConnector | Get-ADPermission | Where-Object {\n"
-	  "      $_.ExtendedRights -like \"ms-Exch-SMTP-Accept-Any-Recipient\" -and\n"
-	  "      $_.User -like \"*ANONYMOUS LOGON\" } | Format-Table Identity,User\n"
-	  "- Limit a relay connector to the hosts that must relay:\n"
-	  "    Set-ReceiveConnector \"SERVER\\Relay\" -RemoteIPRanges 192.0.2.10,192.0.2.11\n"
-	  "  never 0.0.0.0-255.255.255.255; or take the right away:\n"
-	  "    Remove-ADPermission -Identity \"SERVER\\Relay\" -User \"NT AUTHORITY\\ANONYMOUS LOGON\"\n"
-	  "      -ExtendedRights ms-Exch-SMTP-Accept-Any-Recipient\n"
-	  "- A connector with AuthMechanism ExternalAuthoritative (\"Externally secured\")\n"
-	  "  relays for every address in its RemoteIPRanges: keep those ranges to your own.\n",
-	  .verify =
-	  "Get-ReceiveConnector | Format-List Identity,Bindings,RemoteIPRanges,PermissionGroups,AuthMechanism\n"
-	  "From an outside address, RCPT TO a foreign domain must be refused (Exchange 2013\n"
-	  "and later: 550 5.7.54 Unable to relay recipient in non-accepted domain).\n" },
-	{ .mta = "opensmtpd", .product = "OpenSMTPD",
-	  .fix =
-	  "In smtpd.conf the match rules are read in order and the first one that matches\n"
-	  "wins. A rule such as\n"
-	  "  match from any for any action \"relay\"\n"
-	  "relays for the whole Internet. Relaying needs an origin you trust, e.g.\n"
-	  "  action \"local\" maildir alias <aliases>\n"
-	  "  action \"outbound\" relay\n"
-	  "  match from any for domain <your-domains> action \"local\"\n"
-	  "  match from local for any action \"outbound\"\n"
-	  "  match auth from any for any action \"outbound\"\n"
-	  "  match from src <trusted-nets> for any action \"outbound\"   (only if hosts must relay)\n"
-	  "Before 6.4 the syntax was \"accept from any for any relay\": the same fix applies\n"
-	  "(accept from local for any relay). Then check and restart smtpd.\n",
-	  .verify =
-	  "smtpd -n must print \"configuration OK\"; from an outside address, RCPT TO a\n"
-	  "foreign domain must get a 5xx refusal.\n" },
-	{ .mta = "qmail", .product = "qmail",
-	  .fix =
-	  "qmail-smtpd relays only for clients with RELAYCLIENT set, and takes other mail\n"
-	  "only for the domains in control/rcpthosts (and morercpthosts).\n"
-	  "- /var/qmail/control/rcpthosts must exist and list only your domains: without it\n"
-	  "  qmail-smtpd accepts mail for any recipient.\n"
-	  "- RELAYCLIENT only for your networks, in tcpserver's rules (e.g. /etc/tcp.smtp):\n"
-	  "    127.:allow,RELAYCLIENT=\"\"\n"
-	  "    192.0.2.:allow,RELAYCLIENT=\"\"\n"
-	  "    :allow\n"
-	  "  then: tcprules /etc/tcp.smtp.cdb /etc/tcp.smtp.tmp < /etc/tcp.smtp\n"
-	  "  Check that tcpserver runs with -x /etc/tcp.smtp.cdb and that no run script sets\n"
-	  "  RELAYCLIENT for every client.\n",
-	  .verify =
-	  "qmail-showctl must say \"SMTP clients may send messages to recipients at ...\",\n"
-	  "not \"to any recipient\". From an outside address, RCPT TO a foreign domain must get\n"
-	  "553 sorry, that domain isn't in my list of allowed rcpthosts.\n" },
-	{ .mta = "courier", .product = "Courier",
-	  .fix =
-	  "Courier relays for clients whose smtpaccess entry sets RELAYCLIENT and for\n"
-	  "authenticated clients (ESMTPAUTH in the esmtpd file); other mail it takes only\n"
-	  "for its own domains (locals, hosteddomains, esmtpacceptmailfor).\n"
-	  "- /etc/courier/smtpaccess/*: allow,RELAYCLIENT only for your networks, e.g.\n"
-	  "    127.0.0.1<TAB>allow,RELAYCLIENT\n"
-	  "    192.0.2<TAB>allow,RELAYCLIENT\n"
-	  "  nothing that covers every address; then run makesmtpaccess (changes take\n"
-	  "  effect only after it).\n"
-	  "- esmtpacceptmailfor (or esmtpacceptmailfor.dir and makeacceptmailfor): only\n"
-	  "  domains you serve.\n",
-	  .verify =
-	  "grep -r RELAYCLIENT /etc/courier/smtpaccess must show only your networks; from an\n"
-	  "outside address, RCPT TO a foreign domain must get a 5xx refusal.\n" },
-	{ .mta = "haraka", .product = "Haraka",
-	  .fix =
-	  "Haraka relays when connection.relaying is set: by SMTP AUTH (the auth plugins)\n"
-	  "or by the relay plugin. In config/relay.ini:\n"
-	  "  [relay]\n"
-	  "  acl=true           -> config/relay_acl_allow: only your networks, CIDR, one a line\n"
-	  "  dest_domains=true  -> config/relay_dest_domains.ini: only your domains\n"
-	  "- remove 0.0.0.0/0 or ::/0 from relay_acl_allow;\n"
-	  "- in relay_dest_domains.ini no domain (nor \"any\") may have \"action\": \"accept\"\n"
-	  "  unless you really relay for it;\n"
-	  "- no local plugin may set connection.relaying = true for every connection.\n"
-	  "Older installs use the relay_acl plugin with the same two files. Restart Haraka.\n",
-	  .verify =
-	  "haraka -h relay shows the plugin's settings; from an outside address, RCPT TO a\n"
-	  "foreign domain must get a 5xx refusal.\n" },
-	{ .mta = "hmailserver", .product = "hMailServer",
-	  .fix =
-	  "hMailServer decides per IP range (Settings > Advanced > IP Ranges). In the\n"
-	  "\"Internet\" range (0.0.0.0 - 255.255.255.255):\n"
-	  "- under \"Allow deliveries from\", untick \"External to external e-mail addresses\",\n"
-	  "  or tick it under \"Require SMTP authentication\";\n"
-	  "- tick \"Local to external e-mail addresses\" under \"Require SMTP authentication\"\n"
-	  "  (a forged local sender is otherwise enough).\n"
-	  "Only a range holding just your own hosts (\"My computer\") may deliver external to\n"
-	  "external without authentication; a range of higher priority that covers other\n"
-	  "addresses overrides the Internet range, so check them all. Save.\n",
-	  .verify =
-	  "Settings > Advanced > IP Ranges: no range but your own hosts allows external to\n"
-	  "external without authentication; from an outside address, RCPT TO a foreign\n"
-	  "domain must get a 5xx refusal (530 or 550).\n" },
-	{ .mta = "zimbra", .product = "Zimbra (Postfix)",
-	  .fix =
-	  "Zimbra's MTA is Postfix, and its mynetworks comes from zimbraMtaMyNetworks:\n"
-	  "  zmprov getServer $(zmhostname) zimbraMtaMyNetworks\n"
-	  "  zmprov modifyServer $(zmhostname) zimbraMtaMyNetworks '127.0.0.0/8 [::1]/128 192.0.2.0/24'\n"
-	  "(modifyConfig for the global value), then zmmtactl reload. Only your own\n"
-	  "networks belong there. Postfix's rules apply otherwise: smtpd_relay_restrictions\n"
-	  "must end in reject_unauth_destination.\n",
-	  .verify =
-	  "postconf mynetworks (as the zimbra user); from an outside address, RCPT TO a\n"
-	  "foreign domain must be refused (554 5.7.1 Relay access denied).\n" },
-	{ .mta = "unknown", .product = "an unidentified mail server",
-	  .fix =
-	  "The server's software could not be identified. Whatever it is:\n"
-	  "- relaying (mail to domains you do not host) must be allowed only to your own\n"
-	  "  hosts and to authenticated users (SMTP AUTH, best on port 587);\n"
-	  "- look for settings named relay, mynetworks, trusted networks, \"allow relaying\",\n"
-	  "  relay restrictions or an IP allow-list, and remove any entry that covers the\n"
-	  "  whole Internet (0.0.0.0/0, ::/0, *) or a provider's ranges;\n"
-	  "- a device or application that must send mail (printer, scanner, web form)\n"
-	  "  should authenticate, or be allowed by its own address only.\n",
-	  .verify =
-	  "From an address outside your networks, connect to port 25 and give\n"
-	  "MAIL FROM:<you@example.org> and RCPT TO:<someone@example.net>: the RCPT must be\n"
-	  "refused with a 5xx reply.\n" },
+    {.mta = "postfix",
+     .product = "Postfix",
+     .fix = "Postfix relays for clients in mynetworks, for SASL-authenticated clients and to\n"
+            "the domains in relay_domains; every other recipient must fail\n"
+            "reject_unauth_destination. Look at: postconf -n | grep -E "
+            "'mynetworks|relay|restrictions'\n"
+            "- mynetworks: only your own hosts, e.g.\n"
+            "    mynetworks = 127.0.0.0/8 [::1]/128 192.0.2.0/24\n"
+            "  never 0.0.0.0/0 or a provider's whole range. When mynetworks is unset,\n"
+            "  mynetworks_style decides (host is the narrowest).\n"
+            "- smtpd_relay_restrictions (Postfix 2.10 and later):\n"
+            "    smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,\n"
+            "        reject_unauth_destination\n"
+            "  Older versions: reject_unauth_destination in smtpd_recipient_restrictions,\n"
+            "  right after the permit_mynetworks and permit_sasl_authenticated entries; no\n"
+            "  check_*_access table answering OK and no other permit may come before it.\n"
+            "- relay_domains: only domains you are a backup MX or gateway for.\n"
+            "Then: postfix reload\n",
+     .verify =
+         "postconf smtpd_relay_restrictions smtpd_recipient_restrictions mynetworks relay_domains\n"
+         "From a host outside mynetworks, RCPT TO:<someone@example.net> must be refused:\n"
+         "554 5.7.1 Relay access denied (454 4.7.1 with defer_unauth_destination).\n"},
+    {.mta = "sendmail",
+     .product = "Sendmail",
+     .fix = "Sendmail (8.9 and later) relays only where its configuration allows it. In\n"
+            "sendmail.mc look for, and remove what you do not need:\n"
+            "- FEATURE(`promiscuous_relay') relays for everyone: remove it.\n"
+            "- FEATURE(`relay_entire_domain'), FEATURE(`relay_based_on_MX'),\n"
+            "  FEATURE(`relay_local_from'), FEATURE(`relay_mail_from') and\n"
+            "  FEATURE(`loose_relay_check') each widen relaying.\n"
+            "- The access database (/etc/mail/access): RELAY only for your own networks\n"
+            "  (e.g. Connect:192.0.2 RELAY), never for a provider's range.\n"
+            "- /etc/mail/relay-domains (class R): only your own domains.\n"
+            "Rebuild sendmail.cf from sendmail.mc (m4, or make in /etc/mail), rebuild the\n"
+            "access map (makemap hash /etc/mail/access < /etc/mail/access) and restart sendmail.\n",
+     .verify = "In address test mode, as a client outside your networks:\n"
+               "  sendmail -bt\n"
+               "  > .D{client_addr}203.0.113.9\n"
+               "  > check_rcpt <someone@example.net>\n"
+               "must end in an error (Relaying denied). By SMTP from outside, RCPT TO a foreign\n"
+               "address must be refused with 550 5.7.1 Relaying denied.\n"},
+    {.mta = "exim",
+     .product = "Exim",
+     .fix =
+         "Exim relays for hosts in the relay_from_hosts host list, for authenticated\n"
+         "clients and to the domains in relay_to_domains; acl_check_rcpt enforces it with\n"
+         "  accept  hosts = +relay_from_hosts\n"
+         "  require message = relay not permitted\n"
+         "          domains = +local_domains : +relay_to_domains\n"
+         "- hostlist relay_from_hosts: only your own networks (e.g. localhost : 192.0.2.0/24).\n"
+         "  Debian: dc_relay_nets in /etc/exim4/update-exim4.conf.conf, then update-exim4.conf.\n"
+         "- domainlist relay_to_domains: only domains you are a backup MX for, never *\n"
+         "  (Debian: dc_relay_domains).\n"
+         "- acl_check_rcpt must keep that require statement; no accept before it may match\n"
+         "  every host (hosts = *, or a condition that is always true).\n"
+         "Then restart Exim.\n",
+     .verify =
+         "exim_checkaccess 203.0.113.9 someone@example.net   (runs exim -bh; nothing is sent)\n"
+         "must answer Rejected: 550 relay not permitted (or your ACL's text), not accepted.\n"
+         "exim -bh 203.0.113.9 plays a whole SMTP session from that address with the ACL trace.\n"},
+    {.mta = "exchange",
+     .product = "Microsoft Exchange",
+     .fix = "Exchange relays for anonymous clients only through a receive connector that\n"
+            "grants ms-Exch-SMTP-Accept-Any-Recipient to NT AUTHORITY\\ANONYMOUS LOGON; the\n"
+            "\"Anonymous users\" permission group alone only lets anyone deliver to your own\n"
+            "accepted domains. In the Exchange Management Shell:\n"
+            "- Find such connectors:\n"
+            "    Get-ReceiveConnector | Get-ADPermission | Where-Object {\n"
+            "      $_.ExtendedRights -like \"ms-Exch-SMTP-Accept-Any-Recipient\" -and\n"
+            "      $_.User -like \"*ANONYMOUS LOGON\" } | Format-Table Identity,User\n"
+            "- Limit a relay connector to the hosts that must relay:\n"
+            "    Set-ReceiveConnector \"SERVER\\Relay\" -RemoteIPRanges 192.0.2.10,192.0.2.11\n"
+            "  never 0.0.0.0-255.255.255.255; or take the right away:\n"
+            "    Remove-ADPermission -Identity \"SERVER\\Relay\" -User \"NT AUTHORITY\\ANONYMOUS "
+            "LOGON\"\n"
+            "      -ExtendedRights ms-Exch-SMTP-Accept-Any-Recipient\n"
+            "- A connector with AuthMechanism ExternalAuthoritative (\"Externally secured\")\n"
+            "  relays for every address in its RemoteIPRanges: keep those ranges to your own.\n",
+     .verify = "Get-ReceiveConnector | Format-List "
+               "Identity,Bindings,RemoteIPRanges,PermissionGroups,AuthMechanism\n"
+               "From an outside address, RCPT TO a foreign domain must be refused (Exchange 2013\n"
+               "and later: 550 5.7.54 Unable to relay recipient in non-accepted domain).\n"},
+    {.mta = "opensmtpd",
+     .product = "OpenSMTPD",
+     .fix = "In smtpd.conf the match rules are read in order and the first one that matches\n"
+            "wins. A rule such as\n"
+            "  match from any for any action \"relay\"\n"
+            "relays for the whole Internet. Relaying needs an origin you trust, e.g.\n"
+            "  action \"local\" maildir alias <aliases>\n"
+            "  action \"outbound\" relay\n"
+            "  match from any for domain <your-domains> action \"local\"\n"
+            "  match from local for any action \"outbound\"\n"
+            "  match auth from any for any action \"outbound\"\n"
+            "  match from src <trusted-nets> for any action \"outbound\"   (only if hosts must "
+            "relay)\n"
+            "Before 6.4 the syntax was \"accept from any for any relay\": the same fix applies\n"
+            "(accept from local for any relay). Then check and restart smtpd.\n",
+     .verify = "smtpd -n must print \"configuration OK\"; from an outside address, RCPT TO a\n"
+               "foreign domain must get a 5xx refusal.\n"},
+    {.mta = "qmail",
+     .product = "qmail",
+     .fix = "qmail-smtpd relays only for clients with RELAYCLIENT set, and takes other mail\n"
+            "only for the domains in control/rcpthosts (and morercpthosts).\n"
+            "- /var/qmail/control/rcpthosts must exist and list only your domains: without it\n"
+            "  qmail-smtpd accepts mail for any recipient.\n"
+            "- RELAYCLIENT only for your networks, in tcpserver's rules (e.g. /etc/tcp.smtp):\n"
+            "    127.:allow,RELAYCLIENT=\"\"\n"
+            "    192.0.2.:allow,RELAYCLIENT=\"\"\n"
+            "    :allow\n"
+            "  then: tcprules /etc/tcp.smtp.cdb /etc/tcp.smtp.tmp < /etc/tcp.smtp\n"
+            "  Check that tcpserver runs with -x /etc/tcp.smtp.cdb and that no run script sets\n"
+            "  RELAYCLIENT for every client.\n",
+     .verify =
+         "qmail-showctl must say \"SMTP clients may send messages to recipients at ...\",\n"
+         "not \"to any recipient\". From an outside address, RCPT TO a foreign domain must get\n"
+         "553 sorry, that domain isn't in my list of allowed rcpthosts.\n"},
+    {.mta = "courier",
+     .product = "Courier",
+     .fix = "Courier relays for clients whose smtpaccess entry sets RELAYCLIENT and for\n"
+            "authenticated clients (ESMTPAUTH in the esmtpd file); other mail it takes only\n"
+            "for its own domains (locals, hosteddomains, esmtpacceptmailfor).\n"
+            "- /etc/courier/smtpaccess/*: allow,RELAYCLIENT only for your networks, e.g.\n"
+            "    127.0.0.1<TAB>allow,RELAYCLIENT\n"
+            "    192.0.2<TAB>allow,RELAYCLIENT\n"
+            "  nothing that covers every address; then run makesmtpaccess (changes take\n"
+            "  effect only after it).\n"
+            "- esmtpacceptmailfor (or esmtpacceptmailfor.dir and makeacceptmailfor): only\n"
+            "  domains you serve.\n",
+     .verify = "grep -r RELAYCLIENT /etc/courier/smtpaccess must show only your networks; from an\n"
+               "outside address, RCPT TO a foreign domain must get a 5xx refusal.\n"},
+    {.mta = "haraka",
+     .product = "Haraka",
+     .fix = "Haraka relays when connection.relaying is set: by SMTP AUTH (the auth plugins)\n"
+            "or by the relay plugin. In config/relay.ini:\n"
+            "  [relay]\n"
+            "  acl=true           -> config/relay_acl_allow: only your networks, CIDR, one a line\n"
+            "  dest_domains=true  -> config/relay_dest_domains.ini: only your domains\n"
+            "- remove 0.0.0.0/0 or ::/0 from relay_acl_allow;\n"
+            "- in relay_dest_domains.ini no domain (nor \"any\") may have \"action\": \"accept\"\n"
+            "  unless you really relay for it;\n"
+            "- no local plugin may set connection.relaying = true for every connection.\n"
+            "Older installs use the relay_acl plugin with the same two files. Restart Haraka.\n",
+     .verify = "haraka -h relay shows the plugin's settings; from an outside address, RCPT TO a\n"
+               "foreign domain must get a 5xx refusal.\n"},
+    {.mta = "hmailserver",
+     .product = "hMailServer",
+     .fix = "hMailServer decides per IP range (Settings > Advanced > IP Ranges). In the\n"
+            "\"Internet\" range (0.0.0.0 - 255.255.255.255):\n"
+            "- under \"Allow deliveries from\", untick \"External to external e-mail addresses\",\n"
+            "  or tick it under \"Require SMTP authentication\";\n"
+            "- tick \"Local to external e-mail addresses\" under \"Require SMTP authentication\"\n"
+            "  (a forged local sender is otherwise enough).\n"
+            "Only a range holding just your own hosts (\"My computer\") may deliver external to\n"
+            "external without authentication; a range of higher priority that covers other\n"
+            "addresses overrides the Internet range, so check them all. Save.\n",
+     .verify = "Settings > Advanced > IP Ranges: no range but your own hosts allows external to\n"
+               "external without authentication; from an outside address, RCPT TO a foreign\n"
+               "domain must get a 5xx refusal (530 or 550).\n"},
+    {.mta = "zimbra",
+     .product = "Zimbra (Postfix)",
+     .fix = "Zimbra's MTA is Postfix, and its mynetworks comes from zimbraMtaMyNetworks:\n"
+            "  zmprov getServer $(zmhostname) zimbraMtaMyNetworks\n"
+            "  zmprov modifyServer $(zmhostname) zimbraMtaMyNetworks '127.0.0.0/8 [::1]/128 "
+            "192.0.2.0/24'\n"
+            "(modifyConfig for the global value), then zmmtactl reload. Only your own\n"
+            "networks belong there. Postfix's rules apply otherwise: smtpd_relay_restrictions\n"
+            "must end in reject_unauth_destination.\n",
+     .verify = "postconf mynetworks (as the zimbra user); from an outside address, RCPT TO a\n"
+               "foreign domain must be refused (554 5.7.1 Relay access denied).\n"},
+    {.mta = "unknown",
+     .product = "an unidentified mail server",
+     .fix = "The server's software could not be identified. Whatever it is:\n"
+            "- relaying (mail to domains you do not host) must be allowed only to your own\n"
+            "  hosts and to authenticated users (SMTP AUTH, best on port 587);\n"
+            "- look for settings named relay, mynetworks, trusted networks, \"allow relaying\",\n"
+            "  relay restrictions or an IP allow-list, and remove any entry that covers the\n"
+            "  whole Internet (0.0.0.0/0, ::/0, *) or a provider's ranges;\n"
+            "- a device or application that must send mail (printer, scanner, web form)\n"
+            "  should authenticate, or be allowed by its own address only.\n",
+     .verify = "From an address outside your networks, connect to port 25 and give\n"
+               "MAIL FROM:<you@example.org> and RCPT TO:<someone@example.net>: the RCPT must be\n"
+               "refused with a 5xx reply.\n"},
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
-enum trick { T_NONE, T_PERCENT, T_BANG, T_ROUTE, T_QUOTED, T_DOUBLE_AT, T_NULL, T_SENDER,
-	     T_SPELLING, T_HELO, T__COUNT };
+enum trick {
+	T_NONE,
+	T_PERCENT,
+	T_BANG,
+	T_ROUTE,
+	T_QUOTED,
+	T_DOUBLE_AT,
+	T_NULL,
+	T_SENDER,
+	T_SPELLING,
+	T_HELO,
+	T__COUNT
+};
 
 /* battery ids (src/smtp/battery.c) by the trick class they try */
 static const struct {
 	const char *id;
 	enum trick trick;
 } by_id[] = {
-	{ "percent-ip", T_PERCENT },      { "percent-host", T_PERCENT },
-	{ "quoted-percent", T_PERCENT },  { "unqualified", T_PERCENT },
-	{ "bang", T_BANG },               { "bang-ip", T_BANG },
-	{ "bang-host", T_BANG },          { "source-route-ip", T_ROUTE },
-	{ "source-route-host", T_ROUTE }, { "quoted", T_QUOTED },
-	{ "quoted-ip", T_QUOTED },        { "double-at-ip", T_DOUBLE_AT },
-	{ "double-at-host", T_DOUBLE_AT }, { "null-sender", T_NULL },
-	{ "sender-rawip", T_SENDER },     { "sender-host", T_SENDER },
-	{ "sender-ip", T_SENDER },        { "sender-postmaster", T_SENDER },
-	{ "sender-unqualified", T_SENDER }, { "trailing-dot", T_SPELLING },
-	{ "upper-case", T_SPELLING },     { "mixed-case", T_SPELLING },
-	{ "helo-host", T_HELO },          { "helo-ip", T_HELO },
+    {"percent-ip", T_PERCENT},
+    {"percent-host", T_PERCENT},
+    {"quoted-percent", T_PERCENT},
+    {"unqualified", T_PERCENT},
+    {"bang", T_BANG},
+    {"bang-ip", T_BANG},
+    {"bang-host", T_BANG},
+    {"source-route-ip", T_ROUTE},
+    {"source-route-host", T_ROUTE},
+    {"quoted", T_QUOTED},
+    {"quoted-ip", T_QUOTED},
+    {"double-at-ip", T_DOUBLE_AT},
+    {"double-at-host", T_DOUBLE_AT},
+    {"null-sender", T_NULL},
+    {"sender-rawip", T_SENDER},
+    {"sender-host", T_SENDER},
+    {"sender-ip", T_SENDER},
+    {"sender-postmaster", T_SENDER},
+    {"sender-unqualified", T_SENDER},
+    {"trailing-dot", T_SPELLING},
+    {"upper-case", T_SPELLING},
+    {"mixed-case", T_SPELLING},
+    {"helo-host", T_HELO},
+    {"helo-ip", T_HELO},
 };
 
 /* extra text per (MTA, trick); mta "*" is the generic text */
@@ -252,76 +273,76 @@ static const struct {
 	enum trick trick;
 	const char *text;
 } tricks[] = {
-	{ "postfix", T_PERCENT,
-	  "Percent hack (user%domain@yourhost) accepted: set allow_percent_hack = no unless\n"
-	  "local users need it, and keep allow_untrusted_routing = no (the default), which\n"
-	  "refuses sender-specified routing (user[@%!]remote[@%!]site) from untrusted clients.\n" },
-	{ "postfix", T_BANG,
-	  "Bang path (domain!user@yourhost) accepted: set swap_bangpath = no unless you\n"
-	  "need UUCP-style addresses, and keep allow_untrusted_routing = no (the default).\n" },
-	{ "postfix", T_QUOTED,
-	  "Quoted address (\"user@domain\"@yourhost) accepted: keep resolve_dequoted_address =\n"
-	  "yes (the default), so the resolver sees the @ inside the quotes and the relay\n"
-	  "check treats the address as routed; keep allow_untrusted_routing = no.\n" },
-	{ "postfix", T_DOUBLE_AT,
-	  "Routed address (user@domain@yourhost) accepted: keep allow_untrusted_routing = no\n"
-	  "(the default) and check that no access table answers OK for your own domain\n"
-	  "before reject_unauth_destination.\n" },
-	{ "sendmail", T_PERCENT,
-	  "Percent hack (user%domain@yourhost) accepted: remove FEATURE(`loose_relay_check'),\n"
-	  "which makes Sendmail strip @yourhost and relay user%domain without checking it.\n" },
-	{ "sendmail", T_BANG,
-	  "Bang path accepted: FEATURE(`nouucp', `reject') refuses addresses with ! in the\n"
-	  "local part from clients that may not relay.\n" },
-	{ "sendmail", T_SENDER,
-	  "Relaying worked with a sender in your own domain: remove FEATURE(`relay_local_from')\n"
-	  "and FEATURE(`relay_mail_from') (or From: ... RELAY entries in the access database);\n"
-	  "anyone can forge an envelope sender.\n" },
-	{ "exim", T_PERCENT,
-	  "Percent hack accepted: the main option percent_hack_domains should be unset (it\n"
-	  "names the domains for which Exim rewrites user%domain@yours to user@domain).\n" },
-	{ "exim", T_BANG,
-	  "Bang path accepted: a rewriting rule that turns a!b@yourdomain into b@a opens a\n"
-	  "relay (Exim's FAQ warns of it): remove it, or give it the S flag so it applies only\n"
-	  "at SMTP time before the ACL sees the address.\n" },
-	{ "exim", T_SENDER,
-	  "Relaying worked with a sender in your own domain: acl_check_rcpt must not accept\n"
-	  "on senders = ... (or any sender condition) before the relay require statement.\n" },
-	{ "qmail", T_PERCENT,
-	  "Percent hack accepted: control/percenthack lists the domains for which qmail-send\n"
-	  "rewrites user%host@domain; empty it unless you need it.\n" },
-	{ "hmailserver", T_SENDER,
-	  "Relaying worked with a sender in your own domain: in the Internet IP range,\n"
-	  "\"Local to external e-mail addresses\" must require SMTP authentication.\n" },
-	{ "*", T_PERCENT,
-	  "Percent hack (user%domain@yourhost) accepted and passed on: turn off percent-hack\n"
-	  "routing, or make the relay check apply to the address after rewriting.\n" },
-	{ "*", T_BANG,
-	  "UUCP bang path (domain!user) accepted and passed on: turn off bang-path routing;\n"
-	  "no Internet mail needs it (RFC 976 is from 1986).\n" },
-	{ "*", T_ROUTE,
-	  "Source route (@yourhost:user@domain) followed: RFC 5321 (appendix C) says to\n"
-	  "ignore the route and deliver to user@domain, and the relay check must judge that\n"
-	  "final address.\n" },
-	{ "*", T_QUOTED,
-	  "Quoted local part (\"user@domain\") unquoted and routed to the domain inside it:\n"
-	  "the relay check must see the @ inside the quotes.\n" },
-	{ "*", T_DOUBLE_AT,
-	  "Address with two @ (user@domain@yourhost) routed to the inner domain: the relay\n"
-	  "check must look at the whole address, not only the last domain.\n" },
-	{ "*", T_NULL,
-	  "Relaying worked with the null sender <>: relaying must never depend on the sender;\n"
-	  "<> is for bounces, not a sign of trust.\n" },
-	{ "*", T_SENDER,
-	  "Relaying worked when the sender claimed to be local (postmaster@yourhost,\n"
-	  "user@[your address]): the envelope sender is chosen by the client. Allow relaying\n"
-	  "by the client's address or by SMTP AUTH only.\n" },
-	{ "*", T_SPELLING,
-	  "Relaying depended on how the domain was spelled (trailing dot, upper or mixed\n"
-	  "case): domain comparisons in the relay check must ignore case and a final dot.\n" },
-	{ "*", T_HELO,
-	  "Relaying worked when the client said HELO with your server's own name or address:\n"
-	  "the HELO name is chosen by the client; never grant relaying on it.\n" },
+    {"postfix", T_PERCENT,
+     "Percent hack (user%domain@yourhost) accepted: set allow_percent_hack = no unless\n"
+     "local users need it, and keep allow_untrusted_routing = no (the default), which\n"
+     "refuses sender-specified routing (user[@%!]remote[@%!]site) from untrusted clients.\n"},
+    {"postfix", T_BANG,
+     "Bang path (domain!user@yourhost) accepted: set swap_bangpath = no unless you\n"
+     "need UUCP-style addresses, and keep allow_untrusted_routing = no (the default).\n"},
+    {"postfix", T_QUOTED,
+     "Quoted address (\"user@domain\"@yourhost) accepted: keep resolve_dequoted_address =\n"
+     "yes (the default), so the resolver sees the @ inside the quotes and the relay\n"
+     "check treats the address as routed; keep allow_untrusted_routing = no.\n"},
+    {"postfix", T_DOUBLE_AT,
+     "Routed address (user@domain@yourhost) accepted: keep allow_untrusted_routing = no\n"
+     "(the default) and check that no access table answers OK for your own domain\n"
+     "before reject_unauth_destination.\n"},
+    {"sendmail", T_PERCENT,
+     "Percent hack (user%domain@yourhost) accepted: remove FEATURE(`loose_relay_check'),\n"
+     "which makes Sendmail strip @yourhost and relay user%domain without checking it.\n"},
+    {"sendmail", T_BANG,
+     "Bang path accepted: FEATURE(`nouucp', `reject') refuses addresses with ! in the\n"
+     "local part from clients that may not relay.\n"},
+    {"sendmail", T_SENDER,
+     "Relaying worked with a sender in your own domain: remove FEATURE(`relay_local_from')\n"
+     "and FEATURE(`relay_mail_from') (or From: ... RELAY entries in the access database);\n"
+     "anyone can forge an envelope sender.\n"},
+    {"exim", T_PERCENT,
+     "Percent hack accepted: the main option percent_hack_domains should be unset (it\n"
+     "names the domains for which Exim rewrites user%domain@yours to user@domain).\n"},
+    {"exim", T_BANG,
+     "Bang path accepted: a rewriting rule that turns a!b@yourdomain into b@a opens a\n"
+     "relay (Exim's FAQ warns of it): remove it, or give it the S flag so it applies only\n"
+     "at SMTP time before the ACL sees the address.\n"},
+    {"exim", T_SENDER,
+     "Relaying worked with a sender in your own domain: acl_check_rcpt must not accept\n"
+     "on senders = ... (or any sender condition) before the relay require statement.\n"},
+    {"qmail", T_PERCENT,
+     "Percent hack accepted: control/percenthack lists the domains for which qmail-send\n"
+     "rewrites user%host@domain; empty it unless you need it.\n"},
+    {"hmailserver", T_SENDER,
+     "Relaying worked with a sender in your own domain: in the Internet IP range,\n"
+     "\"Local to external e-mail addresses\" must require SMTP authentication.\n"},
+    {"*", T_PERCENT,
+     "Percent hack (user%domain@yourhost) accepted and passed on: turn off percent-hack\n"
+     "routing, or make the relay check apply to the address after rewriting.\n"},
+    {"*", T_BANG,
+     "UUCP bang path (domain!user) accepted and passed on: turn off bang-path routing;\n"
+     "no Internet mail needs it (RFC 976 is from 1986).\n"},
+    {"*", T_ROUTE,
+     "Source route (@yourhost:user@domain) followed: RFC 5321 (appendix C) says to\n"
+     "ignore the route and deliver to user@domain, and the relay check must judge that\n"
+     "final address.\n"},
+    {"*", T_QUOTED,
+     "Quoted local part (\"user@domain\") unquoted and routed to the domain inside it:\n"
+     "the relay check must see the @ inside the quotes.\n"},
+    {"*", T_DOUBLE_AT,
+     "Address with two @ (user@domain@yourhost) routed to the inner domain: the relay\n"
+     "check must look at the whole address, not only the last domain.\n"},
+    {"*", T_NULL,
+     "Relaying worked with the null sender <>: relaying must never depend on the sender;\n"
+     "<> is for bounces, not a sign of trust.\n"},
+    {"*", T_SENDER,
+     "Relaying worked when the sender claimed to be local (postmaster@yourhost,\n"
+     "user@[your address]): the envelope sender is chosen by the client. Allow relaying\n"
+     "by the client's address or by SMTP AUTH only.\n"},
+    {"*", T_SPELLING,
+     "Relaying depended on how the domain was spelled (trailing dot, upper or mixed\n"
+     "case): domain comparisons in the relay check must ignore case and a final dot.\n"},
+    {"*", T_HELO,
+     "Relaying worked when the client said HELO with your server's own name or address:\n"
+     "the HELO name is chosen by the client; never grant relaying on it.\n"},
 };
 
 /* advice_for - the MTA's row, else the unknown one */
@@ -375,11 +396,12 @@ const char *advice_trick(const char *mta, const char *test_id)
 void advice_write(struct dbuf *out, const char *mta, const char *const *ids, size_t nids)
 {
 	const struct advice *a = advice_for(mta);
-	int seen[T__COUNT] = { 0 };
+	int seen[T__COUNT] = {0};
 
 	if (strcmp(a->mta, "unknown") == 0 && mta && mta[0])
-		dbuf_printf(out, "(The server looks like %s; there is no advice of its own for it.)\n",
-			    mta);
+		dbuf_printf(out,
+		            "(The server looks like %s; there is no advice of its own for it.)\n",
+		            mta);
 	dbuf_adds(out, a->fix);
 	for (size_t i = 0; i < nids; i++) {
 		enum trick k = trick_of(ids[i]);

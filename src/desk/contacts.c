@@ -68,7 +68,8 @@ static int split(const char *line, char f[NFIELDS][RW_SCAN_LINE_MAX + 1])
 			}
 		}
 		if (!quoted)
-			while (k > 0 && (f[n][k - 1] == ' ' || f[n][k - 1] == '\t' || f[n][k - 1] == '\r'))
+			while (k > 0 &&
+			       (f[n][k - 1] == ' ' || f[n][k - 1] == '\t' || f[n][k - 1] == '\r'))
 				k--;
 		f[n++][k] = '\0';
 		if (*p == '\r')
@@ -117,21 +118,24 @@ int contact_parse_line(const char *line, struct contact *c, char *err, size_t er
 		return -1;
 	}
 	if (strchr(f[0], '/') == NULL || (e = ipset_range_parse(f[0], &r)) != NULL) {
-		snprintf(err, errlen, "cidr '%.64s': %s", f[0], strchr(f[0], '/') ? e : "not a CIDR");
+		snprintf(err, errlen, "cidr '%.64s': %s", f[0],
+		         strchr(f[0], '/') ? e : "not a CIDR");
 		return -1;
 	}
 	cnt = ipset_range_count(&r);
 	c->prefix = r.fam == IPSET_V4 ? 32 : 128;
 	/* the count is a power of two: the prefix is the width minus its log */
-	for (struct ip128 one = { 0, 1 }; ip128_cmp(one, cnt) < 0 && c->prefix > 0; c->prefix--)
-		one = (struct ip128){ (one.hi << 1) | (one.lo >> 63), one.lo << 1 };
-	if (ipset_range_text(&r, c->netblock, sizeof(c->netblock)) == NULL || strchr(c->netblock, '/') == NULL) {
+	for (struct ip128 one = {0, 1}; ip128_cmp(one, cnt) < 0 && c->prefix > 0; c->prefix--)
+		one = (struct ip128){(one.hi << 1) | (one.lo >> 63), one.lo << 1};
+	if (ipset_range_text(&r, c->netblock, sizeof(c->netblock)) == NULL ||
+	    strchr(c->netblock, '/') == NULL) {
 		if (c->prefix == (r.fam == IPSET_V4 ? 32u : 128u))
 			snprintf(c->netblock + strlen(c->netblock),
-				 sizeof(c->netblock) - strlen(c->netblock), "/%u", c->prefix);
+			         sizeof(c->netblock) - strlen(c->netblock), "/%u", c->prefix);
 	}
 	if (strlen(f[1]) >= sizeof(c->customer) || (n > 3 && strlen(f[3]) >= sizeof(c->account))) {
-		snprintf(err, errlen, "%s too long", strlen(f[1]) >= sizeof(c->customer) ? "customer" : "account");
+		snprintf(err, errlen, "%s too long",
+		         strlen(f[1]) >= sizeof(c->customer) ? "customer" : "account");
 		return -1;
 	}
 	snprintf(c->customer, sizeof(c->customer), "%s", f[1]);

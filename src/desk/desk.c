@@ -15,28 +15,28 @@
  *		const struct target_result *r, long long now_ms);
  *	int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg);
  *	int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
-		      int64_t *incident)
+                      int64_t *incident)
 {
-	struct ctx c = { .f = f };
-	int64_t id = 0;
-	int rv = apply(d, &id, f->addr, f->port ? f->port : 25, incident_event_for(f->verdict, 1),
-		       &c, now_ms, NULL, NULL);
+        struct ctx c = { .f = f };
+        int64_t id = 0;
+        int rv = apply(d, &id, f->addr, f->port ? f->port : 25, incident_event_for(f->verdict, 1),
+                       &c, now_ms, NULL, NULL);
 
-	if (incident)
-		*incident = id;
-	return rv < 0 ? -1 : rv == 2 ? 0 : 1;
+        if (incident)
+                *incident = id;
+        return rv < 0 ? -1 : rv == 2 ? 0 : 1;
 }
 
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
-			long long now_ms)
+                        long long now_ms)
 {
-	struct ctx c = { .f = f };
-	int64_t id = incident_id;
+        struct ctx c = { .f = f };
+        int64_t id = incident_id;
 
-	if (incident_id <= 0)
-		return fail(d, "incident %lld: no such incident", (long long)incident_id);
-	int rv = apply(d, &id, NULL, 0, incident_event_for(f->verdict, 0), &c, now_ms, NULL, NULL);
-	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+        if (incident_id <= 0)
+                return fail(d, "incident %lld: no such incident", (long long)incident_id);
+        int rv = apply(d, &id, NULL, 0, incident_event_for(f->verdict, 0), &c, now_ms, NULL, NULL);
+        return rv < 0 ? -1 : rv == 1 ? 1 : 0;
 }
 
 int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms);
@@ -94,7 +94,7 @@ struct mstate {
 	long long last_tested_ms;
 	long long running_ms; /* a test handed out at, 0 none */
 	json_t *evidence;     /* the notice variables of the last open or suspect
-				 result (evidence_vars), owned; NULL none */
+	                         result (evidence_vars), owned; NULL none */
 };
 
 /* what a step knows besides the incident: the notices' extra variables */
@@ -114,13 +114,13 @@ struct ctx {
 static const struct {
 	const char *name, *file;
 } tpl_alias[] = {
-	{ .name = "results", .file = "test-results" },
-	{ .name = "repaired", .file = "unblocked" },
-	{ .name = "isp-inbound-blocked", .file = "blocked" },
-	{ .name = "isp-unblocked", .file = "unblocked" },
-	{ .name = "isp-warning", .file = "escalation-warning" },
-	{ .name = "isp-suspended", .file = "escalation-suspension" },
-	{ .name = "isp-terminated", .file = "escalation-termination" },
+    {.name = "results", .file = "test-results"},
+    {.name = "repaired", .file = "unblocked"},
+    {.name = "isp-inbound-blocked", .file = "blocked"},
+    {.name = "isp-unblocked", .file = "unblocked"},
+    {.name = "isp-warning", .file = "escalation-warning"},
+    {.name = "isp-suspended", .file = "escalation-suspension"},
+    {.name = "isp-terminated", .file = "escalation-termination"},
 };
 
 /* fail - set the error text, return -1 */
@@ -147,9 +147,9 @@ static char *dupn(const char *s)
 
 /* load_tpl - the file for (name, rcpt) by the lookup order of desk.h */
 static struct template *load_tpl(const char *dir, const char *name, const char *rcpt, char *err,
-				 size_t errlen)
+                                 size_t errlen)
 {
-	const char *stems[2] = { name, NULL };
+	const char *stems[2] = {name, NULL};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(tpl_alias) / sizeof(tpl_alias[0]); i++)
@@ -200,9 +200,9 @@ struct desk *desk_new(struct store *st, const struct desk_config *cfg, char *err
 			const char *name = d->policy.notify[s][r];
 			if (*name == '\0')
 				continue;
-			d->tpl[s][r] = load_tpl(cfg->template_dir, name,
-						policy_rcpt_name((enum policy_rcpt)r), one,
-						sizeof(one));
+			d->tpl[s][r] =
+			    load_tpl(cfg->template_dir, name, policy_rcpt_name((enum policy_rcpt)r),
+			             one, sizeof(one));
 			if (d->tpl[s][r] == NULL)
 				dbuf_printf(&problems, "%s%s", problems.len ? "\n" : "", one);
 		}
@@ -242,18 +242,16 @@ const char *desk_error(const struct desk *d)
 static char *mstate_json(const struct mstate *s)
 {
 	const struct incident *m = &s->m;
-	json_t *o = json_pack("{s:i, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i,"
-			      " s:i, s:I, s:i, s:s}",
-			      "v", DESK_MACHINE_VERSION, "state", incident_state_name(m->state),
-			      "prior", m->prior, "trigger", (json_int_t)m->trigger,
-			      "complainant", m->complainant, "opened_ms", (json_int_t)m->opened_ms,
-			      "confirmed_ms", (json_int_t)m->confirmed_ms, "notified_ms",
-			      (json_int_t)m->notified_ms, "blocked_ms", (json_int_t)m->blocked_ms,
-			      "closed_ms", (json_int_t)m->closed_ms, "deadline_ms",
-			      (json_int_t)m->deadline_ms, "test_at_ms", (json_int_t)m->test_at_ms,
-			      "attempts", m->attempts, "suspects", m->suspects, "blocked",
-			      (json_int_t)m->blocked, "level", (int)m->level, "close_reason",
-			      m->close_reason);
+	json_t *o = json_pack(
+	    "{s:i, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i,"
+	    " s:i, s:I, s:i, s:s}",
+	    "v", DESK_MACHINE_VERSION, "state", incident_state_name(m->state), "prior", m->prior,
+	    "trigger", (json_int_t)m->trigger, "complainant", m->complainant, "opened_ms",
+	    (json_int_t)m->opened_ms, "confirmed_ms", (json_int_t)m->confirmed_ms, "notified_ms",
+	    (json_int_t)m->notified_ms, "blocked_ms", (json_int_t)m->blocked_ms, "closed_ms",
+	    (json_int_t)m->closed_ms, "deadline_ms", (json_int_t)m->deadline_ms, "test_at_ms",
+	    (json_int_t)m->test_at_ms, "attempts", m->attempts, "suspects", m->suspects, "blocked",
+	    (json_int_t)m->blocked, "level", (int)m->level, "close_reason", m->close_reason);
 	json_object_set_new(o, "last_verdict", json_string(s->last_verdict));
 	json_object_set_new(o, "last_reason", json_string(s->last_reason));
 	json_object_set_new(o, "last_tested_ms", json_integer(s->last_tested_ms));
@@ -397,7 +395,7 @@ static size_t split_addrs(char *buf, const char **v, size_t max)
 /* rcpt_list - the recipients of rcpt for this incident into out (", "
  * separated); 0 when there is nobody */
 static int rcpt_list(struct desk *d, const struct store_incident *row, enum policy_rcpt rcpt,
-		     const struct ctx *c, struct dbuf *out)
+                     const struct ctx *c, struct dbuf *out)
 {
 	char emails[2048];
 
@@ -434,10 +432,10 @@ static int rcpt_list(struct desk *d, const struct store_incident *row, enum poli
 }
 
 static void set_vars(struct desk *d, struct template_vars *v, const struct store_incident *row,
-		     const struct mstate *s, const struct ctx *c, enum policy_step step,
-		     const char *rcpts)
+                     const struct mstate *s, const struct ctx *c, enum policy_step step,
+                     const char *rcpts)
 {
-	static const char *const retest_keys[] = { "verdict", "reason", "tested_at" };
+	static const char *const retest_keys[] = {"verdict", "reason", "tested_at"};
 	char buf[256], cname[256];
 
 	/* the repaired notice quotes, for the record, the relaying found
@@ -449,10 +447,11 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 		const char *k;
 		json_t *x;
 		json_object_foreach((json_t *)evo, k, x)
-			template_vars_set(v, k, json_string_value(x));
+		    template_vars_set(v, k, json_string_value(x));
 		for (size_t i = 0; record && i < sizeof(retest_keys) / sizeof(retest_keys[0]); i++)
-			template_vars_set(v, retest_keys[i],
-					  json_string_value(json_object_get(c->cur, retest_keys[i])));
+			template_vars_set(
+			    v, retest_keys[i],
+			    json_string_value(json_object_get(c->cur, retest_keys[i])));
 	} else {
 		template_vars_set(v, "host.addr", row->addr);
 		template_vars_setf(v, "host.port", "%u", row->port);
@@ -464,7 +463,7 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 			template_vars_set(v, "retest_command", d->retest_command);
 		else
 			template_vars_setf(v, "retest_command", "relaywatch test %s:%u", row->addr,
-					   row->port);
+			                   row->port);
 	}
 	template_vars_setf(v, "incident.id", "%lld", (long long)row->id);
 	/* a repair during the grace lifts no block: the notice says which */
@@ -474,7 +473,7 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 	template_vars_set(v, "incident.state", incident_state_name(s->m.state));
 	if (d->incident_url)
 		template_vars_setf(v, "incident.url", "%s%lld", d->incident_url,
-				   (long long)row->id);
+		                   (long long)row->id);
 	iso(buf, sizeof(buf), s->m.deadline_ms);
 	template_vars_set(v, "deadline", buf);
 	dur(buf, sizeof(buf), d->policy.grace_ms);
@@ -516,8 +515,8 @@ static void subject_of(const char *headers, char *dst, size_t size)
 
 /* notify - render, compose and queue one notice (inside the batch) */
 static int notify(struct desk *d, const struct store_incident *row, const struct mstate *s,
-		  const struct ctx *c, const struct incident_action *a, size_t idx, int64_t rev,
-		  long long now)
+                  const struct ctx *c, const struct incident_action *a, size_t idx, int64_t rev,
+                  long long now)
 {
 	const struct template *t = d->tpl[a->step][a->rcpt];
 	const char *rname = policy_rcpt_name(a->rcpt);
@@ -533,12 +532,14 @@ static int notify(struct desk *d, const struct store_incident *row, const struct
 		if (who < 0)
 			return store_fail(d, "complaints_for");
 		struct store_event ev = {
-			.at_ms = now, .kind = "notice-skipped", .incident = row->id,
+		    .at_ms = now,
+		    .kind = "notice-skipped",
+		    .incident = row->id,
 		};
 		char det[256];
 		snprintf(det, sizeof(det), "{\"step\":\"%s\",\"rcpt\":\"%s\",\"why\":\"%s\"}",
-			 policy_step_name(a->step), rname,
-			 t == NULL ? "no template" : "no recipient address");
+		         policy_step_name(a->step), rname,
+		         t == NULL ? "no template" : "no recipient address");
 		ev.detail = det;
 		return store_event_add(d->st, &ev, NULL) < 0 ? store_fail(d, "event_add") : 0;
 	}
@@ -551,21 +552,31 @@ static int notify(struct desk *d, const struct store_incident *row, const struct
 	template_render(t, template_vars_get, v, &hdr, &body);
 	subject_of(dbuf_str(&hdr), subject, sizeof(subject));
 	snprintf(msgid, sizeof(msgid), "<rw.%lld.%lld.%zu.%s@%s>", (long long)row->id,
-		 (long long)rev, idx, rname, d->domain);
+	         (long long)rev, idx, rname, d->domain);
 	copy = xstrdup(dbuf_str(&rc));
 	size_t nto = split_addrs(copy, to, RW_MAIL_RCPT_MAX);
 	struct mailmsg mm = {
-		.from = d->from, .to = to, .nto = nto, .subject = subject, .message_id = msgid,
-		.date = now / 1000, .body = dbuf_str(&body), .body_len = body.len,
+	    .from = d->from,
+	    .to = to,
+	    .nto = nto,
+	    .subject = subject,
+	    .message_id = msgid,
+	    .date = now / 1000,
+	    .body = dbuf_str(&body),
+	    .body_len = body.len,
 	};
 	if (mailmsg_compose(&mm, &msg, errb, sizeof(errb)) != 0) {
 		rv = fail(d, "incident %lld: notice %s to %s: %s", (long long)row->id,
-			  policy_step_name(a->step), rname, errb);
+		          policy_step_name(a->step), rname, errb);
 	} else {
 		struct store_outbox o = {
-			.incident = row->id, .step = policy_step_name(a->step),
-			.rcpt = dbuf_str(&rc), .subject = subject, .body = dbuf_str(&msg),
-			.message_id = msgid, .queued_ms = now,
+		    .incident = row->id,
+		    .step = policy_step_name(a->step),
+		    .rcpt = dbuf_str(&rc),
+		    .subject = subject,
+		    .body = dbuf_str(&msg),
+		    .message_id = msgid,
+		    .queued_ms = now,
 		};
 		if (store_outbox_queue(d->st, &o, NULL) < 0)
 			rv = store_fail(d, "outbox_queue");
@@ -583,21 +594,25 @@ static int notify(struct desk *d, const struct store_incident *row, const struct
 static const char *what_name(unsigned what)
 {
 	switch (what & (POLICY_BLOCK_INBOUND | POLICY_BLOCK_OUTBOUND)) {
-	case POLICY_BLOCK_INBOUND: return "inbound";
-	case POLICY_BLOCK_OUTBOUND: return "outbound";
-	case POLICY_BLOCK_INBOUND | POLICY_BLOCK_OUTBOUND: return "both";
-	default: return "";
+	case POLICY_BLOCK_INBOUND:
+		return "inbound";
+	case POLICY_BLOCK_OUTBOUND:
+		return "outbound";
+	case POLICY_BLOCK_INBOUND | POLICY_BLOCK_OUTBOUND:
+		return "both";
+	default:
+		return "";
 	}
 }
 
 /* carry_out - one action, inside the batch; its audit event too */
 static int carry_out(struct desk *d, const struct store_incident *row, const struct mstate *s,
-		     const struct ctx *c, const struct incident_action *a, size_t idx, int64_t rev,
-		     long long now)
+                     const struct ctx *c, const struct incident_action *a, size_t idx, int64_t rev,
+                     long long now)
 {
-	struct store_action req = { .incident = row->id, .addr = row->addr, .requested_ms = now };
-	struct store_event ev = { .incident = row->id, .at_ms = now,
-				  .kind = incident_act_name(a->kind) };
+	struct store_action req = {.incident = row->id, .addr = row->addr, .requested_ms = now};
+	struct store_event ev = {
+	    .incident = row->id, .at_ms = now, .kind = incident_act_name(a->kind)};
 	json_t *o = json_object();
 
 	switch (a->kind) {
@@ -650,7 +665,7 @@ static int carry_out(struct desk *d, const struct store_incident *row, const str
 /* count_prior - earlier incidents of addr confirmed within the window */
 static int count_prior(struct desk *d, const char *addr, long long now, int *n)
 {
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 	long long since = now - d->policy.window_ms;
 
 	*n = 0;
@@ -684,9 +699,8 @@ static char *contact_snapshot(struct desk *d, const char *addr)
 	if (r <= 0)
 		return xstrdup("{}");
 	o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "netblock", c.netblock ? c.netblock : "",
-		      "customer", c.customer ? c.customer : "", "account",
-		      c.account ? c.account : "", "emails", c.emails ? c.emails : "", "noc",
-		      c.noc);
+	              "customer", c.customer ? c.customer : "", "account",
+	              c.account ? c.account : "", "emails", c.emails ? c.emails : "", "noc", c.noc);
 	store_contact_clear(&c);
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
@@ -757,8 +771,8 @@ static json_t *ctx_evidence(const struct desk *d, const struct ctx *c)
 /* apply_once - one attempt: 1 applied, 0 ignored/rejected (recorded), 2
  * not opened (nothing written), 3 stale (rolled back: try again), -1 */
 static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned port,
-		      enum incident_event ev, struct ctx *c, long long now,
-		      void (*prep)(struct mstate *, void *), void *prep_arg)
+                      enum incident_event ev, struct ctx *c, long long now,
+                      void (*prep)(struct mstate *, void *), void *prep_arg)
 {
 	struct store_incident row;
 	struct mstate s;
@@ -811,10 +825,11 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 	machine = mstate_json(&s);
 	{
 		json_t *o = json_pack("{s:s, s:s, s:s}", "outcome",
-				      out.outcome == IO_APPLIED ? "applied"
-				      : out.outcome == IO_IGNORED ? "ignored" : "rejected",
-				      "from", incident_state_name(out.from), "to",
-				      incident_state_name(out.to));
+		                      out.outcome == IO_APPLIED   ? "applied"
+		                      : out.outcome == IO_IGNORED ? "ignored"
+		                                                  : "rejected",
+		                      "from", incident_state_name(out.from), "to",
+		                      incident_state_name(out.to));
 		if (out.why)
 			json_object_set_new(o, "why", json_string(out.why));
 		if (c->complaint_id)
@@ -824,7 +839,8 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		if (c->text)
 			json_object_set_new(o, "text", jtext(c->text));
 		if (ctx_has_result(c)) {
-			json_object_set_new(o, "verdict", json_string(verdict_name(ctx_verdict(c))));
+			json_object_set_new(o, "verdict",
+			                    json_string(verdict_name(ctx_verdict(c))));
 			json_object_set_new(o, "reason", jtext(ctx_reason(c)));
 		}
 		det = json_dumps(o, JSON_COMPACT);
@@ -832,7 +848,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		if (det == NULL)
 			det = xstrdup("{}");
 	}
-	struct store_event e = { .at_ms = now, .kind = incident_event_name(ev), .detail = det };
+	struct store_event e = {.at_ms = now, .kind = incident_event_name(ev), .detail = det};
 	unsigned flags = 0;
 	for (size_t i = 0; i < out.n; i++)
 		if (out.act[i].kind == ACT_BLOCK || out.act[i].kind == ACT_UNBLOCK)
@@ -904,8 +920,8 @@ out:
 }
 
 static int apply(struct desk *d, int64_t *id, const char *addr, unsigned port,
-		 enum incident_event ev, struct ctx *c, long long now,
-		 void (*prep)(struct mstate *, void *), void *prep_arg)
+                 enum incident_event ev, struct ctx *c, long long now,
+                 void (*prep)(struct mstate *, void *), void *prep_arg)
 {
 	for (int i = 0; i < DESK_RETRIES; i++) {
 		int r = apply_once(d, id, addr, port, ev, c, now, prep, prep_arg);
@@ -930,10 +946,10 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 	if (g == 0)
 		return fail(d, "complaint %lld: no such complaint", (long long)complaint_id);
 	cp = &l.v[0];
-	struct ctx c = { .complainant = cp->reporter, .complaint_ms = cp->received_ms,
-			 .complaint_id = complaint_id };
-	r = apply(d, &id, cp->addr, cp->port ? cp->port : 25, EV_COMPLAINT, &c, now_ms, NULL,
-		  NULL);
+	struct ctx c = {.complainant = cp->reporter,
+	                .complaint_ms = cp->received_ms,
+	                .complaint_id = complaint_id};
+	r = apply(d, &id, cp->addr, cp->port ? cp->port : 25, EV_COMPLAINT, &c, now_ms, NULL, NULL);
 	store_complaints_free(&l);
 	if (incident)
 		*incident = id;
@@ -941,12 +957,12 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 }
 
 /* scan_step, result_step - a sweep's or a test's result, in either form (c) */
-static int scan_step(struct desk *d, struct ctx *c, const char *addr, unsigned port,
-		     enum verdict v, long long now_ms, int64_t *incident)
+static int scan_step(struct desk *d, struct ctx *c, const char *addr, unsigned port, enum verdict v,
+                     long long now_ms, int64_t *incident)
 {
 	int64_t id = 0;
-	int rv = apply(d, &id, addr, port ? port : 25, incident_event_for(v, 1), c, now_ms, NULL,
-		       NULL);
+	int rv =
+	    apply(d, &id, addr, port ? port : 25, incident_event_for(v, 1), c, now_ms, NULL, NULL);
 
 	if (incident)
 		*incident = id;
@@ -954,7 +970,7 @@ static int scan_step(struct desk *d, struct ctx *c, const char *addr, unsigned p
 }
 
 static int result_step(struct desk *d, struct ctx *c, int64_t incident_id, enum verdict v,
-		       long long now_ms)
+                       long long now_ms)
 {
 	int64_t id = incident_id;
 
@@ -966,38 +982,38 @@ static int result_step(struct desk *d, struct ctx *c, int64_t incident_id, enum 
 
 int desk_scan(struct desk *d, const struct target_result *r, long long now_ms, int64_t *incident)
 {
-	struct ctx c = { .r = r };
+	struct ctx c = {.r = r};
 
 	return scan_step(d, &c, r->addr, r->port, r->verdict, now_ms, incident);
 }
 
 int desk_result(struct desk *d, int64_t incident_id, const struct target_result *r,
-		long long now_ms)
+                long long now_ms)
 {
-	struct ctx c = { .r = r };
+	struct ctx c = {.r = r};
 
 	return result_step(d, &c, incident_id, r->verdict, now_ms);
 }
 
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
-		      int64_t *incident)
+                      int64_t *incident)
 {
-	struct ctx c = { .f = f };
+	struct ctx c = {.f = f};
 
 	return scan_step(d, &c, f->addr, f->port, f->verdict, now_ms, incident);
 }
 
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
-			long long now_ms)
+                        long long now_ms)
 {
-	struct ctx c = { .f = f };
+	struct ctx c = {.f = f};
 
 	return result_step(d, &c, incident_id, f->verdict, now_ms);
 }
 
 int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms)
 {
-	struct ctx c = { 0 };
+	struct ctx c = {0};
 	int64_t id = m->incident;
 
 	if (id <= 0 || m->step == NULL || strcmp(m->step, policy_step_name(STEP_CONFIRMED)) != 0 ||
@@ -1008,13 +1024,14 @@ int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now
 }
 
 int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char *user,
-		 const char *text, long long now_ms)
+                 const char *text, long long now_ms)
 {
 	static const enum incident_event ev[] = {
-		[DESK_CMD_RETEST] = EV_CMD_RETEST, [DESK_CMD_NOTE] = EV_CMD_NOTE,
-		[DESK_CMD_CLOSE] = EV_CMD_CLOSE,
+	    [DESK_CMD_RETEST] = EV_CMD_RETEST,
+	    [DESK_CMD_NOTE] = EV_CMD_NOTE,
+	    [DESK_CMD_CLOSE] = EV_CMD_CLOSE,
 	};
-	struct ctx c = { .user = user && *user ? user : "operator", .text = text };
+	struct ctx c = {.user = user && *user ? user : "operator", .text = text};
 	int64_t id = incident;
 
 	if (incident <= 0)
@@ -1023,7 +1040,7 @@ int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char
 		return fail(d, "unknown command");
 	if (cmd != DESK_CMD_RETEST && (text == NULL || *text == '\0'))
 		return fail(d, cmd == DESK_CMD_NOTE ? "a note needs its text"
-						    : "close needs a reason");
+		                                    : "close needs a reason");
 	if (text && strlen(text) > INCIDENT_REASON_MAX && cmd == DESK_CMD_CLOSE)
 		return fail(d, "the reason is longer than %d bytes", INCIDENT_REASON_MAX);
 	int rv = apply(d, &id, NULL, 0, ev[cmd], &c, now_ms, NULL, NULL);
@@ -1048,7 +1065,7 @@ static int hand_test(struct desk *d, struct store_incident *row, long long now)
 	s.m.test_at_ms = 0;
 	s.running_ms = now;
 	machine = mstate_json(&s);
-	struct store_event e = { .at_ms = now, .kind = "test-started", .detail = "{}" };
+	struct store_event e = {.at_ms = now, .kind = "test-started", .detail = "{}"};
 	row->machine = machine;
 	row->updated_ms = now;
 	row->due_ms = due(&s);
@@ -1069,7 +1086,7 @@ int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg)
 		return store_fail(d, "incidents_due");
 	for (size_t i = 0; i < l.n; i++) {
 		int64_t id = l.v[i].id;
-		struct ctx c = { 0 };
+		struct ctx c = {0};
 		int r;
 
 		/* a deadline first, then (re-read) a test that is also due */

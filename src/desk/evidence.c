@@ -118,7 +118,8 @@ static void render(struct template_vars *v, const struct facts *f, const char *r
 
 	template_vars_set(v, "host.addr", f->addr);
 	template_vars_setf(v, "host.port", "%u", f->port);
-	template_vars_set(v, "host.name", f->host && f->host[0] && f->host[0] != '[' ? f->host : NULL);
+	template_vars_set(v, "host.name",
+	                  f->host && f->host[0] && f->host[0] != '[' ? f->host : NULL);
 	template_vars_set(v, "verdict", f->verdict);
 	template_vars_set(v, "reason", f->reason);
 	template_vars_set(v, "mta", f->mta && f->mta[0] ? f->mta : "unknown");
@@ -134,7 +135,7 @@ static void render(struct template_vars *v, const struct facts *f, const char *r
 
 		ids[i] = t->id;
 		dbuf_printf(&b, "%s (%s): MAIL FROM:<%s> RCPT TO:<%s> -> %s\n", t->id, t->trick,
-			    t->mail_from, t->rcpt_to, t->stage);
+		            t->mail_from, t->rcpt_to, t->stage);
 	}
 	set_text(v, "tests_worked", &b);
 
@@ -156,7 +157,8 @@ static void render(struct template_vars *v, const struct facts *f, const char *r
 	if (retest_command && retest_command[0])
 		template_vars_set(v, "retest_command", retest_command);
 	else if (strchr(f->addr, ':'))
-		template_vars_setf(v, "retest_command", "relaywatch test [%s]:%u", f->addr, f->port);
+		template_vars_setf(v, "retest_command", "relaywatch test [%s]:%u", f->addr,
+		                   f->port);
 	else
 		template_vars_setf(v, "retest_command", "relaywatch test %s:%u", f->addr, f->port);
 	advice_verify(&b, f->mta ? f->mta : "", template_vars_get(v, "retest_command"));
@@ -166,7 +168,7 @@ static void render(struct template_vars *v, const struct facts *f, const char *r
 
 /* evidence_vars - the facts of an in-memory result */
 void evidence_vars(struct template_vars *v, const struct target_result *r,
-		   const char *retest_command)
+                   const char *retest_command)
 {
 	struct facts *f = xcalloc(1, sizeof(*f));
 	const struct arrival *a = NULL;
@@ -186,9 +188,12 @@ void evidence_vars(struct template_vars *v, const struct target_result *r,
 		if (t->stage < STAGE_ACCEPTED || t->bounced || f->ntests == RW_BATTERY_MAX)
 			continue;
 		f->t[f->ntests++] = (struct fact_test){
-			.id = t->test->id, .trick = t->test->trick, .mail_from = t->mail_from,
-			.rcpt_to = t->rcpt_to, .stage = stage_name(t->stage),
-			.delivered = t->stage == STAGE_DELIVERED,
+		    .id = t->test->id,
+		    .trick = t->test->trick,
+		    .mail_from = t->mail_from,
+		    .rcpt_to = t->rcpt_to,
+		    .stage = stage_name(t->stage),
+		    .delivered = t->stage == STAGE_DELIVERED,
 		};
 		if (!a && t->arrival)
 			a = t->arrival;
@@ -232,7 +237,8 @@ int evidence_vars_json(struct template_vars *v, const char *json, const char *re
 	f->mta = js(o, "mta");
 	f->started_ms = (long long)json_integer_value(json_object_get(o, "started")) * 1000;
 	tests = json_object_get(o, "tests");
-	json_array_foreach(tests, i, x) {
+	json_array_foreach(tests, i, x)
+	{
 		const char *st = js(x, "stage");
 		int accepted = strcmp(st, stage_name(STAGE_ACCEPTED)) == 0,
 		    delivered = strcmp(st, stage_name(STAGE_DELIVERED)) == 0;
@@ -241,12 +247,17 @@ int evidence_vars_json(struct template_vars *v, const char *json, const char *re
 		    f->ntests == RW_BATTERY_MAX)
 			continue;
 		f->t[f->ntests++] = (struct fact_test){
-			.id = js(x, "id"), .trick = js(x, "trick"), .mail_from = js(x, "mail_from"),
-			.rcpt_to = js(x, "rcpt_to"), .stage = st, .delivered = delivered,
+		    .id = js(x, "id"),
+		    .trick = js(x, "trick"),
+		    .mail_from = js(x, "mail_from"),
+		    .rcpt_to = js(x, "rcpt_to"),
+		    .stage = st,
+		    .delivered = delivered,
 		};
 	}
 	arr = json_object_get(o, "arrivals");
-	json_array_foreach(arr, i, x) {
+	json_array_foreach(arr, i, x)
+	{
 		json_t *rec = json_object_get(x, "received"), *r1;
 		size_t k;
 
@@ -254,14 +265,16 @@ int evidence_vars_json(struct template_vars *v, const char *json, const char *re
 			continue;
 		f->a_peer = js(x, "peer");
 		f->a_time = (long long)json_integer_value(json_object_get(x, "time"));
-		json_array_foreach(rec, k, r1) {
+		json_array_foreach(rec, k, r1)
+		{
 			if (f->nreceived < RW_RECEIVED_MAX && json_is_string(r1))
 				f->received[f->nreceived++] = json_string_value(r1);
 		}
 		break;
 	}
 	tr = json_object_get(o, "transcript");
-	json_array_foreach(tr, i, x) {
+	json_array_foreach(tr, i, x)
+	{
 		if (json_is_string(x))
 			dbuf_printf(&t, "%s\n", json_string_value(x));
 	}

@@ -90,16 +90,16 @@ void mailmsg_base64(struct dbuf *out, const void *p, size_t n)
 
 	for (i = 0; i + 2 < n; i += 3) {
 		unsigned v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63] };
+		char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63]};
 		dbuf_add(out, q, 4);
 	}
 	if (n - i == 1) {
 		unsigned v = (unsigned)s[i] << 16;
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], '=', '=' };
+		char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], '=', '='};
 		dbuf_add(out, q, 4);
 	} else if (n - i == 2) {
 		unsigned v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8;
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], '=' };
+		char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], '='};
 		dbuf_add(out, q, 4);
 	}
 }
@@ -177,8 +177,8 @@ static void ewords(struct hw *h, const char *s)
 	while (i < n) {
 		/* RFC 2047 2: "=?UTF-8?B?" + text + "?=" within 75 */
 		size_t room = h->ntok == 0 && h->col + 1 + 12 + 4 < RW_MAIL_FOLD
-				      ? RW_MAIL_FOLD - h->col - 1 - 12
-				      : RW_MAIL_EWORD_MAX - 12;
+		                  ? RW_MAIL_FOLD - h->col - 1 - 12
+		                  : RW_MAIL_EWORD_MAX - 12;
 		size_t max = room / 4 * 3, take = 0, l;
 
 		if (max > (RW_MAIL_EWORD_MAX - 12) / 4 * 3)
@@ -255,8 +255,8 @@ static int addr_ok(const char *a, size_t n)
 }
 
 /* split_mailbox - display name span and address span of "Name <a@b>" / "a@b" */
-static const char *split_mailbox(const char *mb, const char **name, size_t *nlen,
-				 const char **addr, size_t *alen)
+static const char *split_mailbox(const char *mb, const char **name, size_t *nlen, const char **addr,
+                                 size_t *alen)
 {
 	const char *lt, *gt;
 
@@ -315,8 +315,8 @@ static int is_atext(unsigned char c)
 }
 
 /* mailbox - one "name <addr>" into tokens; sep ("," or "") ends it */
-static void mailbox(struct hw *h, const char *name, size_t nlen, const char *addr,
-		    size_t alen, const char *sep)
+static void mailbox(struct hw *h, const char *name, size_t nlen, const char *addr, size_t alen,
+                    const char *sep)
 {
 	struct dbuf t;
 	char *nm;
@@ -372,7 +372,7 @@ static void mailbox(struct hw *h, const char *name, size_t nlen, const char *add
 
 /* addr_header - From/To/Cc/Reply-To: mailboxes separated by commas */
 static const char *addr_header(struct dbuf *out, const char *hname, const char *const *list,
-			       size_t n, char *err, size_t errlen)
+                               size_t n, char *err, size_t errlen)
 {
 	struct hw h;
 	const char *name, *addr, *e;
@@ -407,7 +407,7 @@ static int msgid_ok(const char *s, size_t n)
 
 /* msgid_header - Message-ID, In-Reply-To, References: msg-ids as tokens */
 static const char *msgid_header(struct dbuf *out, const char *hname, const char *v, int one,
-				char *err, size_t errlen)
+                                char *err, size_t errlen)
 {
 	struct hw h;
 	char buf[RW_MAIL_LINE_MAX + 3];
@@ -449,7 +449,8 @@ static const char *msgid_header(struct dbuf *out, const char *hname, const char 
 		p = e;
 	}
 	if (n == 0 || (one && n != 1)) {
-		snprintf(err, errlen, "%s: want %s message id", hname, one ? "one" : "at least one");
+		snprintf(err, errlen, "%s: want %s message id", hname,
+		         one ? "one" : "at least one");
 		return err;
 	}
 	hw_end(&h);
@@ -459,16 +460,15 @@ static const char *msgid_header(struct dbuf *out, const char *hname, const char 
 /* date_header - RFC 5322 3.3 in UTC, locale-independent */
 static void date_header(struct dbuf *out, long long t)
 {
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
 	dbuf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", wd[tm.tm_wday],
-		    tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		    tm.tm_sec);
+	            tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* next_line - the line at body[*i] (without its end); CRLF, LF, CR end one */
@@ -516,22 +516,24 @@ static void qp_line(struct dbuf *out, const char *l, size_t len)
 
 	for (size_t k = 0; k < len; k++) {
 		unsigned char c = (unsigned char)l[k];
-		int enc = c == '=' || c >= 0x7f || (c < 0x20 && c != '\t') ||
-			  ((c == ' ' || c == '\t') && k + 1 == len) ||
-			  /* a line's first '.' or "From ": no stuffing, no mbox '>' */
-			  (col == 0 && (c == '.' || (c == 'F' && len - k >= 5 &&
-						     memcmp(l + k, "From ", 5) == 0)));
+		int enc =
+		    c == '=' || c >= 0x7f || (c < 0x20 && c != '\t') ||
+		    ((c == ' ' || c == '\t') && k + 1 == len) ||
+		    /* a line's first '.' or "From ": no stuffing, no mbox '>' */
+		    (col == 0 &&
+		     (c == '.' || (c == 'F' && len - k >= 5 && memcmp(l + k, "From ", 5) == 0)));
 		size_t w = enc ? 3 : 1;
 
 		/* room for the soft break's '=' within 76 */
 		if (col + w > RW_MAIL_QP_LINE - 1) {
 			dbuf_adds(out, "=\r\n");
 			col = 0;
-			if (c == '.' || (c == 'F' && len - k >= 5 && memcmp(l + k, "From ", 5) == 0))
+			if (c == '.' ||
+			    (c == 'F' && len - k >= 5 && memcmp(l + k, "From ", 5) == 0))
 				enc = 1, w = 3;
 		}
 		if (enc) {
-			char e[3] = { '=', hex[c >> 4], hex[c & 15] };
+			char e[3] = {'=', hex[c >> 4], hex[c & 15]};
 			dbuf_add(out, e, 3);
 		} else {
 			dbuf_addc(out, (char)c);
@@ -566,8 +568,7 @@ static const char *compose(const struct mailmsg *m, struct dbuf *out, char *err,
 		return e;
 	if (m->ncc && (e = addr_header(out, "Cc", m->cc, m->ncc, err, errlen)) != NULL)
 		return e;
-	if (m->reply_to &&
-	    (e = addr_header(out, "Reply-To", &m->reply_to, 1, err, errlen)) != NULL)
+	if (m->reply_to && (e = addr_header(out, "Reply-To", &m->reply_to, 1, err, errlen)) != NULL)
 		return e;
 	if ((e = unstructured(out, "Subject", m->subject ? m->subject : "")) != NULL)
 		return e;
@@ -581,8 +582,8 @@ static const char *compose(const struct mailmsg *m, struct dbuf *out, char *err,
 		return e;
 	qp = body_needs_qp(body, blen);
 	dbuf_adds(out, "Auto-Submitted: auto-generated\r\n"
-		       "MIME-Version: 1.0\r\n"
-		       "Content-Type: text/plain; charset=utf-8\r\n");
+	               "MIME-Version: 1.0\r\n"
+	               "Content-Type: text/plain; charset=utf-8\r\n");
 	dbuf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n", qp ? "quoted-printable" : "7bit");
 	while (next_line(body, blen, &i, &l, &len)) {
 		if (qp) {

@@ -73,22 +73,33 @@ enum sstate {
 };
 
 static const char *const state_names[ST__COUNT] = {
-	[ST_CONNECT] = "connect", [ST_TLS_FIRST] = "tls-first", [ST_BANNER] = "banner",
-	[ST_EHLO] = "ehlo",	  [ST_HELO] = "helo",		[ST_STARTTLS] = "starttls",
-	[ST_TLS] = "tls",	  [ST_EHLO2] = "ehlo2",		[ST_AUTH] = "auth",
-	[ST_AUTH_USER] = "auth-user", [ST_AUTH_PASS] = "auth-pass", [ST_MAIL] = "mail",
-	[ST_RCPT] = "rcpt",	  [ST_DATA] = "data",		[ST_DOT] = "dot",
-	[ST_QUIT] = "quit",	  [ST_DONE] = "done",
+    [ST_CONNECT] = "connect",
+    [ST_TLS_FIRST] = "tls-first",
+    [ST_BANNER] = "banner",
+    [ST_EHLO] = "ehlo",
+    [ST_HELO] = "helo",
+    [ST_STARTTLS] = "starttls",
+    [ST_TLS] = "tls",
+    [ST_EHLO2] = "ehlo2",
+    [ST_AUTH] = "auth",
+    [ST_AUTH_USER] = "auth-user",
+    [ST_AUTH_PASS] = "auth-pass",
+    [ST_MAIL] = "mail",
+    [ST_RCPT] = "rcpt",
+    [ST_DATA] = "data",
+    [ST_DOT] = "dot",
+    [ST_QUIT] = "quit",
+    [ST_DONE] = "done",
 };
 
 /* the stage a result names, per state */
 static const char *const stage_names[ST__COUNT] = {
-	[ST_CONNECT] = "connect", [ST_TLS_FIRST] = "tls",   [ST_BANNER] = "banner",
-	[ST_EHLO] = "ehlo",	  [ST_HELO] = "ehlo",	     [ST_STARTTLS] = "starttls",
-	[ST_TLS] = "tls",	  [ST_EHLO2] = "ehlo",	     [ST_AUTH] = "auth",
-	[ST_AUTH_USER] = "auth",  [ST_AUTH_PASS] = "auth",   [ST_MAIL] = "mail",
-	[ST_RCPT] = "rcpt",	  [ST_DATA] = "data",	     [ST_DOT] = "dot",
-	[ST_QUIT] = "quit",	  [ST_DONE] = "quit",
+    [ST_CONNECT] = "connect", [ST_TLS_FIRST] = "tls",  [ST_BANNER] = "banner",
+    [ST_EHLO] = "ehlo",       [ST_HELO] = "ehlo",      [ST_STARTTLS] = "starttls",
+    [ST_TLS] = "tls",         [ST_EHLO2] = "ehlo",     [ST_AUTH] = "auth",
+    [ST_AUTH_USER] = "auth",  [ST_AUTH_PASS] = "auth", [ST_MAIL] = "mail",
+    [ST_RCPT] = "rcpt",       [ST_DATA] = "data",      [ST_DOT] = "dot",
+    [ST_QUIT] = "quit",       [ST_DONE] = "quit",
 };
 
 struct submit {
@@ -100,7 +111,7 @@ struct submit {
 	struct submit_rcpt *rcpt;
 	size_t next_rcpt;
 	int tls_active;
-	int login;  /* AUTH LOGIN in progress */
+	int login;           /* AUTH LOGIN in progress */
 	struct ehlo_info ei; /* the last EHLO answer */
 };
 
@@ -121,9 +132,9 @@ static void note(struct submit *s, const char *who, const char *text, size_t len
 
 /* cmd - write one command line and note it (secret: note a placeholder) */
 static enum submit_action cmd(struct submit *s, enum sstate next, const char *secret_note,
-			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static enum submit_action cmd(struct submit *s, enum sstate next, const char *secret_note,
-			      const char *fmt, ...)
+                              const char *fmt, ...)
 {
 	size_t start = s->out.len;
 	va_list ap;
@@ -155,7 +166,7 @@ static void set_text(char *dst, size_t n, const char *src)
 
 /* decide - the outcome, once: later events never change it */
 static void decide(struct submit *s, enum submit_outcome o, int code, const char *esc,
-		   const char *text)
+                   const char *text)
 {
 	if (s->res.outcome != SUBMIT_PENDING)
 		return;
@@ -216,9 +227,9 @@ static enum submit_action start_auth(struct submit *s, const struct ehlo_info *e
 	if (!(ei->caps & EHLO_AUTH))
 		return fail_local(s, "credentials configured but the server offers no AUTH");
 	if (mech == NULL)
-		mech = mech_offered(ei->auth, "PLAIN") ? "PLAIN"
+		mech = mech_offered(ei->auth, "PLAIN")   ? "PLAIN"
 		       : mech_offered(ei->auth, "LOGIN") ? "LOGIN"
-							 : NULL;
+		                                         : NULL;
 	else if (!mech_offered(ei->auth, mech))
 		mech = NULL;
 	if (mech == NULL)
@@ -246,7 +257,7 @@ static enum submit_action start_auth(struct submit *s, const struct ehlo_info *e
 
 /* b64_cmd - one LOGIN response line, its note a placeholder */
 static enum submit_action b64_cmd(struct submit *s, enum sstate next, const char *v,
-				  const char *what)
+                                  const char *what)
 {
 	struct dbuf e;
 	enum submit_action a;
@@ -275,7 +286,7 @@ static enum submit_action after_ehlo(struct submit *s, const struct ehlo_info *e
 /* queue_id - "queued as X" (Postfix, Exim's "id=X", or the whole text) */
 static void queue_id(char *dst, size_t n, const char *text)
 {
-	static const char *const marks[] = { "queued as ", "id=", "queued as: " };
+	static const char *const marks[] = {"queued as ", "id=", "queued as: "};
 	const char *p;
 
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
@@ -378,7 +389,7 @@ enum submit_action submit_on_reply(struct submit *s, const struct reply *r)
 	case ST_AUTH_USER:
 		if (r->code == 334)
 			return b64_cmd(s, ST_AUTH_PASS, s->cfg->pass ? s->cfg->pass : "",
-				       "<password>");
+			               "<password>");
 		return fail_reply(s, r);
 	case ST_AUTH_PASS:
 		if (r->code == 235) {
@@ -451,14 +462,13 @@ enum submit_action submit_on_tls(struct submit *s, int ok, const char *text)
 }
 
 /* submit_on_failure - the transport broke: temporary, unless already decided */
-enum submit_action submit_on_failure(struct submit *s, enum submit_failure f,
-				     const char *detail)
+enum submit_action submit_on_failure(struct submit *s, enum submit_failure f, const char *detail)
 {
 	static const char *const what[] = {
-		[SUBMIT_FAIL_CONNECT] = "connect",
-		[SUBMIT_FAIL_EOF] = "connection closed",
-		[SUBMIT_FAIL_TIMEOUT] = "timeout",
-		[SUBMIT_FAIL_PROTOCOL] = "protocol error",
+	    [SUBMIT_FAIL_CONNECT] = "connect",
+	    [SUBMIT_FAIL_EOF] = "connection closed",
+	    [SUBMIT_FAIL_TIMEOUT] = "timeout",
+	    [SUBMIT_FAIL_PROTOCOL] = "protocol error",
 	};
 	char t[256];
 
@@ -503,7 +513,7 @@ struct submit *submit_new(const struct submit_config *cfg, char *err, size_t err
 
 	if (cfg->nrcpt == 0 || cfg->nrcpt > RW_MAIL_RCPT_MAX) {
 		snprintf(err, errlen, "want 1 to %d recipients, got %zu", RW_MAIL_RCPT_MAX,
-			 cfg->nrcpt);
+		         cfg->nrcpt);
 		return NULL;
 	}
 	if (cfg->user && cfg->tls == SUBMIT_TLS_NEVER && !cfg->implicit_tls &&
@@ -584,10 +594,10 @@ const char *submit_state_name(const struct submit *s)
 const char *submit_outcome_name(enum submit_outcome o)
 {
 	static const char *const names[] = {
-		[SUBMIT_PENDING] = "pending",
-		[SUBMIT_SENT] = "sent",
-		[SUBMIT_TEMPFAIL] = "tempfail",
-		[SUBMIT_PERMFAIL] = "permfail",
+	    [SUBMIT_PENDING] = "pending",
+	    [SUBMIT_SENT] = "sent",
+	    [SUBMIT_TEMPFAIL] = "tempfail",
+	    [SUBMIT_PERMFAIL] = "permfail",
 	};
 	return names[o];
 }

@@ -64,7 +64,8 @@ struct hdr {
 	size_t first, last; /* nodes of its value */
 };
 
-struct template {
+struct template
+{
 	char *name;
 	char *text; /* the source, LF line ends */
 	size_t textlen;
@@ -79,20 +80,46 @@ struct template {
 
 /* headers a template may set; the notifier owns every other one */
 static const char *const allowed_headers[] = {
-	"Subject", "Reply-To", "In-Reply-To", "References", "Auto-Submitted", "Precedence",
+    "Subject", "Reply-To", "In-Reply-To", "References", "Auto-Submitted", "Precedence",
 };
 
 static const char *const std_names[] = {
-	"incident.id", "incident.opened", "incident.state", "incident.url",
-	"host.addr", "host.port", "host.name",
-	"verdict", "reason", "tested_at", "mta", "mta.product",
-	"tests_worked", "transcript_excerpt",
-	"arrival", "arrival.peer", "arrival.time", "arrival.received",
-	"advice", "verify", "retest_command",
-	"deadline", "grace", "operator", "abuse_contact",
-	"contact.name", "contact.email", "complainant", "complaint.received",
-	"block.scope", "was_blocked", "escalation.level", "escalation.count", "escalation.repeat", "escalation.window",
-	NULL,
+    "incident.id",
+    "incident.opened",
+    "incident.state",
+    "incident.url",
+    "host.addr",
+    "host.port",
+    "host.name",
+    "verdict",
+    "reason",
+    "tested_at",
+    "mta",
+    "mta.product",
+    "tests_worked",
+    "transcript_excerpt",
+    "arrival",
+    "arrival.peer",
+    "arrival.time",
+    "arrival.received",
+    "advice",
+    "verify",
+    "retest_command",
+    "deadline",
+    "grace",
+    "operator",
+    "abuse_contact",
+    "contact.name",
+    "contact.email",
+    "complainant",
+    "complaint.received",
+    "block.scope",
+    "was_blocked",
+    "escalation.level",
+    "escalation.count",
+    "escalation.repeat",
+    "escalation.window",
+    NULL,
 };
 
 /* template_std_names - the desk's names, as doc/templates.md lists them */
@@ -102,11 +129,11 @@ const char *const *template_std_names(void)
 }
 
 /* seterr - "name:line: what" into the caller's buffer */
-static void seterr(char *err, size_t errlen, const struct template *t, size_t pos,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void seterr(char *err, size_t errlen, const struct template *t, size_t pos, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
 
-static void seterr(char *err, size_t errlen, const struct template *t, size_t pos,
-		   const char *fmt, ...)
+static void seterr(char *err, size_t errlen, const struct template *t, size_t pos, const char *fmt,
+                   ...)
 {
 	char what[256];
 	size_t line = 1;
@@ -162,7 +189,7 @@ static long var_index(struct template *t, const char *s, size_t n, const char *c
 
 /* parse_name - a placeholder name at s (n bytes, trimmed); its index or -1 with err set */
 static long parse_name(struct template *t, const char *s, size_t n, size_t pos,
-		       const char *const *known, char *err, size_t errlen)
+                       const char *const *known, char *err, size_t errlen)
 {
 	long k;
 
@@ -177,8 +204,8 @@ static long parse_name(struct template *t, const char *s, size_t n, size_t pos,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!name_char(s[i])) {
-			seterr(err, errlen, t, pos, "bad character in placeholder {{%.*s}}",
-			       (int)n, s);
+			seterr(err, errlen, t, pos, "bad character in placeholder {{%.*s}}", (int)n,
+			       s);
 			return -1;
 		}
 	if ((k = var_index(t, s, n, known)) < 0)
@@ -187,8 +214,8 @@ static long parse_name(struct template *t, const char *s, size_t n, size_t pos,
 }
 
 /* parse_seg - compile text[a, b) into nodes; sections must close inside it */
-static int parse_seg(struct template *t, size_t a, size_t b, const char *const *known,
-		     char *err, size_t errlen)
+static int parse_seg(struct template *t, size_t a, size_t b, const char *const *known, char *err,
+                     size_t errlen)
 {
 	size_t stack[RW_TPL_DEPTH_MAX];
 	int depth = 0;
@@ -255,7 +282,8 @@ static int parse_seg(struct template *t, size_t a, size_t b, const char *const *
 			else if (ke - kw == 6 && memcmp(s + kw, "unless", 6) == 0)
 				k = N_UNLESS;
 			else {
-				seterr(err, errlen, t, q, "unknown section {{%.*s}} (only #if, #unless)",
+				seterr(err, errlen, t, q,
+				       "unknown section {{%.*s}} (only #if, #unless)",
 				       (int)(c1 - c0), s + c0);
 				return -1;
 			}
@@ -278,15 +306,16 @@ static int parse_seg(struct template *t, size_t a, size_t b, const char *const *
 			struct node *o;
 
 			if (depth == 0) {
-				seterr(err, errlen, t, q, "{{%.*s}} closes no section", (int)(c1 - c0),
-				       s + c0);
+				seterr(err, errlen, t, q, "{{%.*s}} closes no section",
+				       (int)(c1 - c0), s + c0);
 				return -1;
 			}
 			o = &t->nodes[stack[depth - 1]];
 			if (o->kind == N_ELSE)
 				o = &t->nodes[t->nodes[stack[depth - 1]].jump];
 			if (!((o->kind == N_IF && klen == 2 && memcmp(s + kw, "if", 2) == 0) ||
-			      (o->kind == N_UNLESS && klen == 6 && memcmp(s + kw, "unless", 6) == 0))) {
+			      (o->kind == N_UNLESS && klen == 6 &&
+			       memcmp(s + kw, "unless", 6) == 0))) {
 				seterr(err, errlen, t, q, "{{%.*s}} does not close {{#%s}}",
 				       (int)(c1 - c0), s + c0, o->kind == N_IF ? "if" : "unless");
 				return -1;
@@ -299,7 +328,8 @@ static int parse_seg(struct template *t, size_t a, size_t b, const char *const *
 			size_t top;
 
 			if (depth == 0 || t->nodes[stack[depth - 1]].kind == N_ELSE) {
-				seterr(err, errlen, t, q, "{{else}} outside {{#if}} or after another");
+				seterr(err, errlen, t, q,
+				       "{{else}} outside {{#if}} or after another");
 				return -1;
 			}
 			top = stack[depth - 1];
@@ -335,8 +365,8 @@ too_many:
 }
 
 /* parse_header - one "Name: value" line at text[a, b) */
-static int parse_header(struct template *t, size_t a, size_t b, const char *const *known,
-			char *err, size_t errlen)
+static int parse_header(struct template *t, size_t a, size_t b, const char *const *known, char *err,
+                        size_t errlen)
 {
 	const char *s = t->text;
 	size_t c = a, k;
@@ -347,9 +377,9 @@ static int parse_header(struct template *t, size_t a, size_t b, const char *cons
 		seterr(err, errlen, t, a, "folded header lines are not supported");
 		return -1;
 	}
-	while (c < b && s[c] != ':' && ((s[c] >= 'A' && s[c] <= 'Z') ||
-					(s[c] >= 'a' && s[c] <= 'z') ||
-					(s[c] >= '0' && s[c] <= '9') || s[c] == '-'))
+	while (c < b && s[c] != ':' &&
+	       ((s[c] >= 'A' && s[c] <= 'Z') || (s[c] >= 'a' && s[c] <= 'z') ||
+	        (s[c] >= '0' && s[c] <= '9') || s[c] == '-'))
 		c++;
 	if (c == a || c == b || s[c] != ':' || c - a > RW_TPL_NAME_MAX) {
 		seterr(err, errlen, t, a, "not a header line (Name: value), nor empty");
@@ -367,7 +397,8 @@ static int parse_header(struct template *t, size_t a, size_t b, const char *cons
 		return -1;
 	}
 	for (k = 0; k < t->nhdrs; k++)
-		if (strlen(t->hdrs[k].name) == c - a && strncasecmp(t->hdrs[k].name, s + a, c - a) == 0) {
+		if (strlen(t->hdrs[k].name) == c - a &&
+		    strncasecmp(t->hdrs[k].name, s + a, c - a) == 0) {
 			seterr(err, errlen, t, a, "header %.*s given twice", (int)(c - a), s + a);
 			return -1;
 		}
@@ -389,7 +420,7 @@ static int parse_header(struct template *t, size_t a, size_t b, const char *cons
 
 /* template_parse - headers, empty line, body; every name checked now */
 struct template *template_parse(const char *name, const char *text, size_t len,
-				const char *const *known, char *err, size_t errlen)
+                                const char *const *known, char *err, size_t errlen)
 {
 	struct template *t = xcalloc(1, sizeof(*t));
 	size_t p = 0, o = 0;
@@ -411,13 +442,14 @@ struct template *template_parse(const char *name, const char *text, size_t len,
 		return template_free(t);
 	}
 	if (memchr(t->text, '\r', t->textlen)) {
-		seterr(err, errlen, t, (size_t)((char *)memchr(t->text, '\r', t->textlen) - t->text),
+		seterr(err, errlen, t,
+		       (size_t)((char *)memchr(t->text, '\r', t->textlen) - t->text),
 		       "bare CR (lines end in LF or CRLF)");
 		return template_free(t);
 	}
 	if (memchr(t->text, '\0', t->textlen)) {
-		seterr(err, errlen, t, (size_t)((char *)memchr(t->text, '\0', t->textlen) - t->text),
-		       "NUL byte");
+		seterr(err, errlen, t,
+		       (size_t)((char *)memchr(t->text, '\0', t->textlen) - t->text), "NUL byte");
 		return template_free(t);
 	}
 	/* headers, up to the first empty line */
@@ -441,7 +473,8 @@ struct template *template_parse(const char *name, const char *text, size_t len,
 		return template_free(t);
 	}
 	if (!body) {
-		seterr(err, errlen, t, t->textlen, "no empty line between the headers and the body");
+		seterr(err, errlen, t, t->textlen,
+		       "no empty line between the headers and the body");
 		return template_free(t);
 	}
 	t->body_first = t->nnodes;
@@ -452,8 +485,7 @@ struct template *template_parse(const char *name, const char *text, size_t len,
 }
 
 /* template_load - read a file whole (bounded) and parse it */
-struct template *template_load(const char *path, const char *const *known, char *err,
-			       size_t errlen)
+struct template *template_load(const char *path, const char *const *known, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "rb");
 	char *buf;
@@ -535,7 +567,7 @@ static void put_value(struct dbuf *out, const char *v, int header)
 
 /* render_nodes - nodes [first, last) into out; values cleaned by put_value */
 static void render_nodes(const struct template *t, size_t first, size_t last,
-			 template_lookup_fn *lookup, void *ctx, struct dbuf *out, int header)
+                         template_lookup_fn *lookup, void *ctx, struct dbuf *out, int header)
 {
 	size_t i = first;
 
@@ -574,7 +606,7 @@ static void render_nodes(const struct template *t, size_t first, size_t last,
 
 /* template_render - header lines cleaned and cut; body capped with a note */
 int template_render(const struct template *t, template_lookup_fn *lookup, void *ctx,
-		    struct dbuf *headers, struct dbuf *body)
+                    struct dbuf *headers, struct dbuf *body)
 {
 	struct dbuf tmp;
 	int cut = 0;
@@ -630,7 +662,7 @@ void template_vars_set(struct template_vars *v, const char *name, const char *va
 	if (i == v->n) {
 		if (v->n == RW_TPL_VARS_MAX)
 			rw_panic("%s: more than RW_TPL_VARS_MAX (%d) names", __func__,
-				 RW_TPL_VARS_MAX);
+			         RW_TPL_VARS_MAX);
 		v->v[v->n].name = xstrdup(name);
 		v->v[v->n++].value = NULL;
 	}

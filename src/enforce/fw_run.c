@@ -81,13 +81,13 @@ static void keep(char **buf, size_t *len, size_t *alloc, size_t cap, const char 
 	(*buf)[*len] = '\0';
 }
 
-int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms,
-	   struct fw_result *res, char *err, size_t errlen)
+int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms, struct fw_result *res,
+           char *err, size_t errlen)
 {
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
 	size_t off = 0, oalloc = 0, ealloc = 0, elen = 0;
 	long long deadline = mono_ms() + timeout_ms;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	int status = 0, rc = -1;
 	pid_t pid;
 
@@ -125,11 +125,11 @@ int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 			break;
 		}
 		if (pin[1] >= 0)
-			pf[n++] = (struct pollfd){ .fd = pin[1], .events = POLLOUT };
+			pf[n++] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
 		if (pout[0] >= 0)
-			pf[n++] = (struct pollfd){ .fd = pout[0], .events = POLLIN };
+			pf[n++] = (struct pollfd){.fd = pout[0], .events = POLLIN};
 		if (perr[0] >= 0)
-			pf[n++] = (struct pollfd){ .fd = perr[0], .events = POLLIN };
+			pf[n++] = (struct pollfd){.fd = perr[0], .events = POLLIN};
 		if (poll(pf, (nfds_t)n, left) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -161,7 +161,8 @@ int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 				continue;
 			}
 			if (pf[i].fd == pout[0])
-				keep(&res->out, &res->outlen, &oalloc, FW_RUN_OUT_MAX, buf, (size_t)r);
+				keep(&res->out, &res->outlen, &oalloc, FW_RUN_OUT_MAX, buf,
+				     (size_t)r);
 			else
 				keep(&res->err, &elen, &ealloc, FW_RUN_ERR_MAX, buf, (size_t)r);
 		}
@@ -186,7 +187,7 @@ int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 	rc = 0;
 out:
 	for (int i = 0; i < 2; i++) {
-		int *fds[] = { &pin[i], &pout[i], &perr[i] };
+		int *fds[] = {&pin[i], &pout[i], &perr[i]};
 		for (int k = 0; k < 3; k++)
 			if (*fds[k] >= 0)
 				close(*fds[k]);
@@ -265,7 +266,7 @@ const char *fw_template_check(const char *tmpl)
 		if (strcmp(v[i], "{addr}") == 0)
 			addr = 1;
 		else if (strcmp(v[i], "{direction}") != 0 &&
-			 (strstr(v[i], "{addr}") || strstr(v[i], "{direction}")))
+		         (strstr(v[i], "{addr}") || strstr(v[i], "{direction}")))
 			partial = 1;
 	}
 	int first = n > 0 && v[0][0] != '{';
@@ -288,8 +289,8 @@ char **fw_template_argv(const char *tmpl, const char *addr, const char *directio
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *with = strcmp(v[i], "{addr}") == 0        ? addr
-				   : strcmp(v[i], "{direction}") == 0 ? direction
-								      : NULL;
+		                   : strcmp(v[i], "{direction}") == 0 ? direction
+		                                                      : NULL;
 		if (with) {
 			free(v[i]);
 			v[i] = xstrdup(with);

@@ -45,8 +45,8 @@
 #include <string.h>
 
 static const char *const set_names[2][2] = {
-	[NFT_IN] = { "blocked_in4", "blocked_in6" },
-	[NFT_OUT] = { "blocked_out4", "blocked_out6" },
+    [NFT_IN] = {"blocked_in4", "blocked_in6"},
+    [NFT_OUT] = {"blocked_out4", "blocked_out6"},
 };
 
 /* our base chains; each is hooked once, at filter priority. forward is a
@@ -55,7 +55,7 @@ static const char *const set_names[2][2] = {
  * dropped at input; our own retests to an inbound-blocked host leave
  * (doc/desk.md: they must reach it), so output drops only what leaves
  * from an outbound-blocked address of ours. */
-static const char *const chains[] = { "forward", "input", "output" };
+static const char *const chains[] = {"forward", "input", "output"};
 
 /* one rule: a chain, the family and the direction it drops */
 static const struct rule {
@@ -63,11 +63,10 @@ static const struct rule {
 	unsigned char family;
 	unsigned char dir;
 } rules[] = {
-	{ "forward", 4, NFT_IN }, { "forward", 6, NFT_IN },
-	{ "forward", 4, NFT_OUT }, { "forward", 6, NFT_OUT },
-	{ "input", 4, NFT_IN }, { "input", 6, NFT_IN },
-	{ "input", 4, NFT_OUT }, { "input", 6, NFT_OUT },
-	{ "output", 4, NFT_OUT }, { "output", 6, NFT_OUT },
+    {"forward", 4, NFT_IN},  {"forward", 6, NFT_IN}, {"forward", 4, NFT_OUT},
+    {"forward", 6, NFT_OUT}, {"input", 4, NFT_IN},   {"input", 6, NFT_IN},
+    {"input", 4, NFT_OUT},   {"input", 6, NFT_OUT},  {"output", 4, NFT_OUT},
+    {"output", 6, NFT_OUT},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -170,7 +169,7 @@ static void push(struct nft_set *s, const struct nft_elem *e)
 
 int nft_set_add(struct nft_set *s, const char *addr, unsigned mask)
 {
-	struct nft_elem e = { 0 };
+	struct nft_elem e = {0};
 	int fam = nft_addr_parse(addr, e.a);
 
 	if (fam == 0 || (mask & 3u) == 0)
@@ -237,7 +236,7 @@ void nft_set_clear(struct nft_set *s)
 }
 
 void nft_diff(const struct nft_set *want, const struct nft_set *have, struct nft_set *add,
-	      struct nft_set *del)
+              struct nft_set *del)
 {
 	size_t i = 0, j = 0;
 
@@ -290,13 +289,15 @@ static void set_elems(json_t *set, unsigned family, unsigned dir, struct nft_set
 	json_t *elems = json_object_get(set, "elem"), *e;
 	size_t i;
 
-	json_array_foreach(elems, i, e) {
+	json_array_foreach(elems, i, e)
+	{
 		const char *text = json_string_value(e);
-		struct nft_elem x = { .dir = (unsigned char)dir };
+		struct nft_elem x = {.dir = (unsigned char)dir};
 
 		/* an element with a timeout or comment: {"elem": {"val": ...}} */
 		if (text == NULL && json_is_object(e))
-			text = json_string_value(json_object_get(json_object_get(e, "elem"), "val"));
+			text =
+			    json_string_value(json_object_get(json_object_get(e, "elem"), "val"));
 		if (text != NULL && nft_addr_parse(text, x.a) == (int)family) {
 			x.family = (unsigned char)family;
 			push(out, &x);
@@ -305,11 +306,11 @@ static void set_elems(json_t *set, unsigned family, unsigned dir, struct nft_set
 }
 
 const char *nft_state_parse(const char *json, size_t len, const struct nft_ports *ports,
-			    struct nft_state *out, char *err, size_t errlen)
+                            struct nft_state *out, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root = json_loadb(json, len, 0, &je), *arr, *item;
-	unsigned have_sets = 0, have_chains = 0, rule_seen[NELEM(rules)] = { 0 };
+	unsigned have_sets = 0, have_chains = 0, rule_seen[NELEM(rules)] = {0};
 	int foreign_rule = 0;
 	char want_comment[160];
 	size_t i;
@@ -324,7 +325,8 @@ const char *nft_state_parse(const char *json, size_t len, const struct nft_ports
 		return "no nftables array";
 	}
 	nft_rule_comment(ports, want_comment, sizeof(want_comment));
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		json_t *o;
 
 		if ((o = json_object_get(item, "table")) != NULL) {
@@ -337,7 +339,8 @@ const char *nft_state_parse(const char *json, size_t len, const struct nft_ports
 			for (unsigned d = NFT_IN; d <= NFT_OUT; d++)
 				for (unsigned f = 4; f <= 6; f += 2)
 					if (name && strcmp(name, set_name(f, d)) == 0) {
-						if (type && strcmp(type, f == 4 ? "ipv4_addr" : "ipv6_addr") == 0)
+						if (type && strcmp(type, f == 4 ? "ipv4_addr"
+						                                : "ipv6_addr") == 0)
 							have_sets |= 1u << (d * 2 + (f == 6));
 						set_elems(o, f, d, &out->elems);
 					}
@@ -346,7 +349,8 @@ const char *nft_state_parse(const char *json, size_t len, const struct nft_ports
 			const char *hook = json_string_value(json_object_get(o, "hook"));
 
 			for (size_t c = 0; c < NELEM(chains); c++)
-				if (name && hook && strcmp(name, chains[c]) == 0 && strcmp(hook, chains[c]) == 0)
+				if (name && hook && strcmp(name, chains[c]) == 0 &&
+				    strcmp(hook, chains[c]) == 0)
 					have_chains |= 1u << c;
 		} else if ((o = json_object_get(item, "rule")) != NULL && ours(o, "table")) {
 			const char *chain = json_string_value(json_object_get(o, "chain"));
@@ -358,9 +362,11 @@ const char *nft_state_parse(const char *json, size_t len, const struct nft_ports
 			for (r = 0; r < NELEM(rules); r++) {
 				char ref[32];
 
-				snprintf(ref, sizeof(ref), "\"@%s\"", set_name(rules[r].family, rules[r].dir));
+				snprintf(ref, sizeof(ref), "\"@%s\"",
+				         set_name(rules[r].family, rules[r].dir));
 				if (chain && strcmp(chain, rules[r].chain) == 0 && comment &&
-				    strcmp(comment, want_comment) == 0 && text && strstr(text, ref) &&
+				    strcmp(comment, want_comment) == 0 && text &&
+				    strstr(text, ref) &&
 				    strstr(text, rules[r].dir == NFT_IN ? "daddr" : "saddr")) {
 					rule_seen[r]++;
 					mine = 1;
@@ -373,8 +379,8 @@ const char *nft_state_parse(const char *json, size_t len, const struct nft_ports
 		}
 	}
 	json_decref(root);
-	out->complete = out->present && have_sets == 0xf && have_chains == (1u << NELEM(chains)) - 1 &&
-			!foreign_rule;
+	out->complete = out->present && have_sets == 0xf &&
+	                have_chains == (1u << NELEM(chains)) - 1 && !foreign_rule;
 	for (i = 0; i < NELEM(rules); i++)
 		if (rule_seen[i] != 1)
 			out->complete = 0;
@@ -394,12 +400,13 @@ static void elements(struct dbuf *b, const char *verb, const struct nft_set *s)
 		size_t k = 0;
 
 		dbuf_printf(b, "%s element inet %s %s { ", verb, NFT_TABLE,
-			    set_name(first->family, first->dir));
+		            set_name(first->family, first->dir));
 		while (i < s->n && k < NFT_ELEMS_PER_LINE && s->v[i].family == first->family &&
 		       s->v[i].dir == first->dir) {
 			char a[64];
 
-			dbuf_printf(b, "%s%s", k ? ", " : "", nft_elem_addr(&s->v[i], a, sizeof(a)));
+			dbuf_printf(b, "%s%s", k ? ", " : "",
+			            nft_elem_addr(&s->v[i], a, sizeof(a)));
 			i++, k++;
 		}
 		dbuf_adds(b, " }\n");
@@ -407,7 +414,7 @@ static void elements(struct dbuf *b, const char *verb, const struct nft_set *s)
 }
 
 char *nft_script(const struct nft_ports *ports, const struct nft_state *cur,
-		 const struct nft_set *add, const struct nft_set *del)
+                 const struct nft_set *add, const struct nft_set *del)
 {
 	struct dbuf b;
 	char comment[160], plist[160];
@@ -420,25 +427,27 @@ char *nft_script(const struct nft_ports *ports, const struct nft_state *cur,
 		dbuf_printf(&b, "add table inet %s\n", NFT_TABLE);
 		for (unsigned d = NFT_IN; d <= NFT_OUT; d++)
 			for (unsigned f = 4; f <= 6; f += 2)
-				dbuf_printf(&b, "add set inet %s %s { type %s; }\n", NFT_TABLE, set_name(f, d),
-					    f == 4 ? "ipv4_addr" : "ipv6_addr");
+				dbuf_printf(&b, "add set inet %s %s { type %s; }\n", NFT_TABLE,
+				            set_name(f, d), f == 4 ? "ipv4_addr" : "ipv6_addr");
 		for (size_t c = 0; c < NELEM(chains); c++)
 			dbuf_printf(&b,
-				    "add chain inet %s %s { type filter hook %s priority filter; "
-				    "policy accept; }\n",
-				    NFT_TABLE, chains[c], chains[c]);
+			            "add chain inet %s %s { type filter hook %s priority filter; "
+			            "policy accept; }\n",
+			            NFT_TABLE, chains[c], chains[c]);
 		for (size_t c = 0; c < NELEM(chains); c++)
 			dbuf_printf(&b, "flush chain inet %s %s\n", NFT_TABLE, chains[c]);
 		plist[0] = '\0';
 		for (size_t i = 0; i < ports->n && o < sizeof(plist); i++)
 			o += (size_t)snprintf(plist + o, sizeof(plist) - o, "%s%u", i ? ", " : "",
-					      ports->v[i]);
+			                      ports->v[i]);
 		nft_rule_comment(ports, comment, sizeof(comment));
 		for (size_t r = 0; r < NELEM(rules); r++)
-			dbuf_printf(&b, "add rule inet %s %s tcp dport { %s } %s %s @%s drop comment \"%s\"\n",
-				    NFT_TABLE, rules[r].chain, plist, rules[r].family == 4 ? "ip" : "ip6",
-				    rules[r].dir == NFT_IN ? "daddr" : "saddr",
-				    set_name(rules[r].family, rules[r].dir), comment);
+			dbuf_printf(
+			    &b,
+			    "add rule inet %s %s tcp dport { %s } %s %s @%s drop comment \"%s\"\n",
+			    NFT_TABLE, rules[r].chain, plist, rules[r].family == 4 ? "ip" : "ip6",
+			    rules[r].dir == NFT_IN ? "daddr" : "saddr",
+			    set_name(rules[r].family, rules[r].dir), comment);
 	}
 	elements(&b, "delete", del);
 	elements(&b, "add", add);

@@ -49,13 +49,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-const char *const zone_listed_states[] = { "confirmed", "notified", "blocked" };
+const char *const zone_listed_states[] = {"confirmed", "notified", "blocked"};
 const size_t zone_listed_states_n = sizeof(zone_listed_states) / sizeof(zone_listed_states[0]);
 
 /* the RFC 5782 5 test addresses, as inet_pton gives them */
-static const uint8_t test4_on[4] = { 127, 0, 0, 2 }, test4_off[4] = { 127, 0, 0, 1 };
-static const uint8_t test6_on[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2 };
-static const uint8_t test6_off[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 1 };
+static const uint8_t test4_on[4] = {127, 0, 0, 2}, test4_off[4] = {127, 0, 0, 1};
+static const uint8_t test6_on[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2};
+static const uint8_t test6_off[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 1};
 
 struct zone_writer {
 	struct zone_opts o;
@@ -103,20 +103,20 @@ int zone_name_ok(const char *name)
 
 /* zone_txt - "open relay, incident N; retest: ..." cut at ZONE_TXT_MAX */
 size_t zone_txt(const struct zone_opts *o, const char *addr, long long incident, char *buf,
-		size_t len)
+                size_t len)
 {
 	char t[ZONE_TXT_MAX * 4];
 	size_t n;
 
 	if (o->retest_url && *o->retest_url)
 		snprintf(t, sizeof(t), "open relay, incident %lld; retest: %s%s", incident,
-			 o->retest_url, addr);
+		         o->retest_url, addr);
 	else if (o->incident_url && *o->incident_url)
 		snprintf(t, sizeof(t), "open relay, incident %lld; retest: %s%lld", incident,
-			 o->incident_url, incident);
+		         o->incident_url, incident);
 	else if (o->contact && *o->contact)
 		snprintf(t, sizeof(t), "open relay, incident %lld; retest: mail %s", incident,
-			 o->contact);
+		         o->contact);
 	else
 		snprintf(t, sizeof(t), "open relay, incident %lld", incident);
 	n = strlen(t);
@@ -209,14 +209,19 @@ static const char *head(struct zone_writer *w)
 			return "the BIND format needs dnsbl_ns (its name server)";
 	}
 	if (o->zone && *o->zone && o->ns && *o->ns && hostmaster(o, hm, sizeof(hm)) == NULL)
-		return "dnsbl_hostmaster is neither user@domain (no dot before the @) nor a DNS name";
+		return "dnsbl_hostmaster is neither user@domain (no dot before the @) nor a DNS "
+		       "name";
 	if (o->format == ZONE_BIND) {
-		fprintf(f, "; relaywatch DNSBL: open relays (incidents confirmed, notified or blocked)\n");
+		fprintf(
+		    f,
+		    "; relaywatch DNSBL: open relays (incidents confirmed, notified or blocked)\n");
 		fprintf(f, "$ORIGIN %s\n$TTL %u\n", absolute(o->zone, z, sizeof(z)), o->ttl);
-		fprintf(f, "@ IN SOA %s %s %lld 3600 600 604800 %u\n", absolute(o->ns, ns, sizeof(ns)),
-			hm, o->serial, o->ttl);
+		fprintf(f, "@ IN SOA %s %s %lld 3600 600 604800 %u\n",
+		        absolute(o->ns, ns, sizeof(ns)), hm, o->serial, o->ttl);
 		fprintf(f, "@ IN NS %s\n", ns);
-		fprintf(f, "; RFC 5782 5: test entries (127.0.0.1 and ::ffff:7f00:1 are never listed)\n");
+		fprintf(
+		    f,
+		    "; RFC 5782 5: test entries (127.0.0.1 and ::ffff:7f00:1 are never listed)\n");
 		fprintf(f, "2.0.0.127 IN A " ZONE_A "\n2.0.0.127 IN TXT \"" ZONE_TEST_TXT "\"\n");
 		dnsbl_reverse("::ffff:7f00:2", z, sizeof(z));
 		fprintf(f, "%s IN A " ZONE_A "\n%s IN TXT \"" ZONE_TEST_TXT "\"\n", z, z);
@@ -226,7 +231,7 @@ static const char *head(struct zone_writer *w)
 	fprintf(f, "# rbldnsd combined dataset: rbldnsd ... ZONE:combined:THIS-FILE\n");
 	if (o->zone && *o->zone && o->ns && *o->ns) {
 		fprintf(f, "$SOA %u %s %s %lld 3600 600 604800 %u\n", o->ttl,
-			absolute(o->ns, ns, sizeof(ns)), hm, o->serial, o->ttl);
+		        absolute(o->ns, ns, sizeof(ns)), hm, o->serial, o->ttl);
 		fprintf(f, "$NS %u %s\n", o->ttl, ns);
 	}
 	fprintf(f, "$TTL %u\n", o->ttl);
@@ -236,8 +241,7 @@ static const char *head(struct zone_writer *w)
 }
 
 /* zone_writer_new - check the options, write the head */
-struct zone_writer *zone_writer_new(const struct zone_opts *o, FILE *out, char *err,
-				    size_t errlen)
+struct zone_writer *zone_writer_new(const struct zone_opts *o, FILE *out, char *err, size_t errlen)
 {
 	struct zone_writer *w = xcalloc(1, sizeof(*w));
 	const char *e;
@@ -323,7 +327,8 @@ int zone_writer_finish(struct zone_writer *w, struct zone_stats *stats)
 		size_t n;
 
 		fprintf(w->out, "$DATASET ip6trie:relays6 @\n:" ZONE_A ":open relay\n");
-		fprintf(w->out, "::ffff:7f00:2/128 :" ZONE_A ":" ZONE_TEST_TXT "\n!::ffff:7f00:1/128\n");
+		fprintf(w->out,
+		        "::ffff:7f00:2/128 :" ZONE_A ":" ZONE_TEST_TXT "\n!::ffff:7f00:1/128\n");
 		if (w->six) {
 			if (fflush(w->six) != 0 || fseek(w->six, 0, SEEK_SET) != 0)
 				w->failed = 1;

@@ -51,7 +51,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 	struct ares_ev *a = arg;
 
 	ares_process_fd(a->ch, what & EV_READ ? (ares_socket_t)fd : ARES_SOCKET_BAD,
-			what & EV_WRITE ? (ares_socket_t)fd : ARES_SOCKET_BAD);
+	                what & EV_WRITE ? (ares_socket_t)fd : ARES_SOCKET_BAD);
 	ares_ev_rearm(a);
 }
 
@@ -101,9 +101,9 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 	} else {
 		event_free(a->ev);
 	}
-	a->ev = event_new(ae->base, fd,
-			  EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0), on_io,
-			  ae);
+	a->ev =
+	    event_new(ae->base, fd,
+	              EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0), on_io, ae);
 	if (a->ev == NULL || event_add(a->ev, NULL) < 0)
 		rw_panic("%s: cannot watch a c-ares socket", __func__);
 }
@@ -135,7 +135,7 @@ static int set_servers(ares_channel ch, const struct nslist *s)
 }
 
 struct ares_ev *ares_ev_new(struct event_base *base, unsigned timeout_ms, unsigned tries,
-			    const struct nslist *servers, const char **why)
+                            const struct nslist *servers, const char **why)
 {
 	struct ares_ev *a = xcalloc(1, sizeof(*a));
 	struct ares_options ao;
@@ -147,7 +147,7 @@ struct ares_ev *ares_ev_new(struct event_base *base, unsigned timeout_ms, unsign
 	ao.timeout = (int)timeout_ms;
 	ao.tries = (int)tries;
 	if (ares_init_options(&a->ch, &ao,
-			      ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+	                      ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
 	    ARES_SUCCESS) {
 		a->ch = NULL;
 		*why = "c-ares: cannot read /etc/resolv.conf";

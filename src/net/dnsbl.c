@@ -48,7 +48,7 @@
 
 /* RFC 1035 3.2.2 and 3.2.4 */
 #define DNS_CLASS_IN 1
-#define DNS_TYPE_A 1
+#define DNS_TYPE_A   1
 #define DNS_TYPE_TXT 16
 
 /* dnsbl_reverse - reversed octets or nibbles */
@@ -79,9 +79,9 @@ int dnsbl_reverse(const char *addr, char *out, size_t outlen)
 const char *dnsbl_status_name(enum dnsbl_status s)
 {
 	static const char *const names[] = {
-		[DNSBL_NOT_LISTED] = "not-listed",
-		[DNSBL_LISTED] = "listed",
-		[DNSBL_ERROR] = "error",
+	    [DNSBL_NOT_LISTED] = "not-listed",
+	    [DNSBL_LISTED] = "listed",
+	    [DNSBL_ERROR] = "error",
 	};
 
 	return s <= DNSBL_ERROR ? names[s] : "?";
@@ -181,8 +181,9 @@ static void on_a(void *arg, int status, int timeouts, unsigned char *abuf, int a
 		char s[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &at[i].ipaddr, s, sizeof(s));
-		n += (size_t)snprintf(p->res->a + n, n < sizeof(p->res->a) ? sizeof(p->res->a) - n : 0,
-				      "%s%s", i ? "," : "", s);
+		n += (size_t)snprintf(p->res->a + n,
+		                      n < sizeof(p->res->a) ? sizeof(p->res->a) - n : 0, "%s%s",
+		                      i ? "," : "", s);
 		if (n >= sizeof(p->res->a))
 			n = sizeof(p->res->a) - 1;
 		if ((v >> 24) != 127)
@@ -198,9 +199,9 @@ static void on_a(void *arg, int status, int timeouts, unsigned char *abuf, int a
 	if (odd || refused) {
 		p->res->status = DNSBL_ERROR;
 		snprintf(p->res->why, sizeof(p->res->why),
-			 odd ? "answer %s outside 127.0.0.0/8 (not a DNSBL answer)"
-			     : "the list refused the query (%s)",
-			 p->res->a);
+		         odd ? "answer %s outside 127.0.0.0/8 (not a DNSBL answer)"
+		             : "the list refused the query (%s)",
+		         p->res->a);
 		pair_done(p);
 		return;
 	}
@@ -216,7 +217,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 
 /* setup - the loop and the channel; NULL or the problem */
 static const char *setup(struct run *r, const struct dnsbl_opts *o, unsigned timeout,
-			 unsigned tries)
+                         unsigned tries)
 {
 	const char *why = NULL;
 
@@ -242,13 +243,13 @@ static void teardown(struct run *r)
 
 /* dnsbl_check - every pair at once, bounded by the deadline */
 int dnsbl_check(const char *const *addrs, size_t naddrs, const char *const *lists, size_t nlists,
-		const struct dnsbl_opts *o, struct dnsbl_result *out, char *err, size_t errlen)
+                const struct dnsbl_opts *o, struct dnsbl_result *out, char *err, size_t errlen)
 {
-	struct run r = { 0 };
+	struct run r = {0};
 	unsigned timeout = o->timeout ? o->timeout : RW_DNS_TIMEOUT;
 	unsigned tries = o->tries ? o->tries : RW_DNS_TRIES;
 	unsigned deadline = o->deadline ? o->deadline : RW_DNS_DEADLINE;
-	struct timeval tv = { .tv_sec = deadline };
+	struct timeval tv = {.tv_sec = deadline};
 	size_t n = naddrs * nlists;
 	struct pair *ps;
 	const char *e;
@@ -290,7 +291,8 @@ int dnsbl_check(const char *const *addrs, size_t naddrs, const char *const *list
 	 * (a bad name) only counts down */
 	for (size_t k = 0; k < n; k++)
 		if (!ps[k].done)
-			ares_query(ares_ev_channel(r.ae), ps[k].name, DNS_CLASS_IN, DNS_TYPE_A, on_a, &ps[k]);
+			ares_query(ares_ev_channel(r.ae), ps[k].name, DNS_CLASS_IN, DNS_TYPE_A,
+			           on_a, &ps[k]);
 	if (r.pending > 0) {
 		ares_ev_rearm(r.ae);
 		evtimer_add(r.deadline, &tv);
@@ -300,11 +302,11 @@ int dnsbl_check(const char *const *addrs, size_t naddrs, const char *const *list
 		if (!ps[k].done) {
 			if (ps[k].res->status == DNSBL_LISTED) {
 				snprintf(ps[k].res->why, sizeof(ps[k].res->why),
-					 "TXT: no answer within %u s", deadline);
+				         "TXT: no answer within %u s", deadline);
 			} else {
 				ps[k].res->status = DNSBL_ERROR;
 				snprintf(ps[k].res->why, sizeof(ps[k].res->why),
-					 "no answer within %u s", deadline);
+				         "no answer within %u s", deadline);
 			}
 		}
 	teardown(&r);

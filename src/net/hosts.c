@@ -65,7 +65,7 @@ static socklen_t to_sa(const char *f, size_t n, struct sockaddr_storage *ss)
 }
 
 int hosts_lookup(const char *text, size_t len, const char *name, struct sockaddr_storage *out,
-		 socklen_t *lens, int max)
+                 socklen_t *lens, int max)
 {
 	size_t i = 0;
 	int n = 0;

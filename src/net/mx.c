@@ -59,7 +59,7 @@ static int by_pref(const void *x, const void *y)
 
 /* mx_select - sort, drop null and repeated exchanges, fall back to the domain */
 int mx_select(const char *domain, struct mx_rec *recs, size_t n, const char **out, size_t max,
-	      const char **why)
+              const char **why)
 {
 	size_t k = 0;
 	int nulls = 0;

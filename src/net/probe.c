@@ -69,9 +69,9 @@ struct probe {
 	int connected;
 	int finished;
 	struct reply_parser *rp;
-	struct event *deadline;  /* the current wait */
-	struct event *budget;    /* whole session */
-	struct event *later;     /* reconnect delay, deferred done */
+	struct event *deadline; /* the current wait */
+	struct event *budget;   /* whole session */
+	struct event *later;    /* reconnect delay, deferred done */
 };
 
 static void carry_out(struct probe *p, struct sess_step st);
@@ -88,7 +88,7 @@ static long long now_ms(void)
 /* arm - one-shot timer in ms; callers delete it first when re-arming */
 static void arm(struct event *ev, int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 
 	evtimer_add(ev, &tv);
 }
@@ -133,7 +133,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	snprintf(d, sizeof(d), "deadline of %d ms passed in state %s", sess_deadline_ms(p->sess),
-		 sess_state_name(p->sess));
+	         sess_state_name(p->sess));
 	fail(p, FAIL_TIMEOUT, d);
 }
 
@@ -206,7 +206,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF) {
 		if (p->ssl && !SSL_is_init_finished(p->ssl)) {
-			carry_out(p, sess_on_tls(p->sess, 0, "closed during TLS handshake", now_ms()));
+			carry_out(p,
+			          sess_on_tls(p->sess, 0, "closed during TLS handshake", now_ms()));
 			return;
 		}
 		fail(p, FAIL_EOF, "connection closed by peer");
@@ -263,7 +264,8 @@ static void start_tls(struct probe *p)
 	if (evbuffer_get_length(in) > 0) {
 		char a[64];
 
-		rw_log(LOG_NOTICE, "probe target=%s port=%u event=plaintext-after-starttls bytes=%zu",
+		rw_log(LOG_NOTICE,
+		       "probe target=%s port=%u event=plaintext-after-starttls bytes=%zu",
 		       netaddr_text((struct sockaddr *)&p->addr, a, sizeof(a)),
 		       netaddr_port((struct sockaddr *)&p->addr), evbuffer_get_length(in));
 		evbuffer_drain(in, evbuffer_get_length(in));
@@ -273,7 +275,7 @@ static void start_tls(struct probe *p)
 	if (p->env->sni)
 		SSL_set_tlsext_host_name(p->ssl, p->env->sni);
 	tls = bufferevent_openssl_filter_new(p->env->base, p->bev, p->ssl,
-					     BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	                                     BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(p->ssl);
 		p->ssl = NULL;
@@ -333,8 +335,8 @@ static void carry_out(struct probe *p, struct sess_step st)
 
 /* probe_start - bind a session to a connection and the session budget timer */
 struct probe *probe_start(const struct probe_env *env, struct sess *sess,
-			  const struct sockaddr *addr, socklen_t addrlen, probe_done_fn done,
-			  void *arg)
+                          const struct sockaddr *addr, socklen_t addrlen, probe_done_fn done,
+                          void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
 

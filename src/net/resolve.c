@@ -52,7 +52,7 @@
 
 /* RFC 1035 3.2.2 and 3.2.4: the MX type in the Internet class */
 #define DNS_CLASS_IN 1
-#define DNS_TYPE_MX 15
+#define DNS_TYPE_MX  15
 
 struct rv;
 
@@ -60,13 +60,13 @@ struct rv;
 struct item {
 	struct rv *rv;
 	const struct resolve_req *req;
-	char *host;      /* owned: req->name or an MX host */
-	int mx;          /* an MX lookup of req->name */
-	int via_mx;      /* host is one of req->name's MX hosts */
-	int pending;     /* queries without an answer */
+	char *host;  /* owned: req->name or an MX host */
+	int mx;      /* an MX lookup of req->name */
+	int via_mx;  /* host is one of req->name's MX hosts */
+	int pending; /* queries without an answer */
 	int started, done;
 	unsigned long naddr;
-	int err[2];      /* per family (0 A, 1 AAAA): DNS_ERR_*, -1 query not sent */
+	int err[2]; /* per family (0 A, 1 AAAA): DNS_ERR_*, -1 query not sent */
 };
 
 /* the whole run */
@@ -99,12 +99,16 @@ static long long now_ms(void)
 
 /* enqueue - a new lookup at the end of the queue */
 static struct item *enqueue(struct rv *rv, const struct resolve_req *req, const char *host, int mx,
-			    int via_mx)
+                            int via_mx)
 {
 	struct item *it = xcalloc(1, sizeof(*it));
 
-	*it = (struct item){ .rv = rv, .req = req, .host = xstrdup(host), .mx = mx,
-			     .via_mx = via_mx, .err = { -1, -1 } };
+	*it = (struct item){.rv = rv,
+	                    .req = req,
+	                    .host = xstrdup(host),
+	                    .mx = mx,
+	                    .via_mx = via_mx,
+	                    .err = {-1, -1}};
 	if (rv->nq == rv->capq) {
 		rv->capq = rv->capq ? rv->capq * 2 : 64;
 		rv->q = xrealloc(rv->q, rv->capq * sizeof(*rv->q));
@@ -169,7 +173,7 @@ static void host_finished(struct item *it)
 			for (int f = 0; f < 2 && why == NULL; f++)
 				if (!nodata(it->err[f]))
 					why = it->err[f] < 0 ? "query not sent (bad name?)"
-							     : evdns_err_to_string(it->err[f]);
+					                     : evdns_err_to_string(it->err[f]);
 		fail(it, why);
 	}
 	item_done(it);
@@ -204,7 +208,8 @@ static void on_host_answer(struct item *it, int fam, int result, int count, void
 		it->naddr++;
 		rv->st.addrs++;
 		if (rv->cb->on_addr)
-			rv->cb->on_addr(rv->cb->arg, it->req, it->host, (struct sockaddr *)&ss, len);
+			rv->cb->on_addr(rv->cb->arg, it->req, it->host, (struct sockaddr *)&ss,
+			                len);
 	}
 	if (--it->pending == 0)
 		host_finished(it);
@@ -231,15 +236,16 @@ static void start_host(struct item *it)
 	if (rv->hosts) {
 		struct sockaddr_storage ss[RW_HOSTS_ADDRS_MAX];
 		socklen_t lens[RW_HOSTS_ADDRS_MAX];
-		int n = hosts_lookup(rv->hosts, rv->hosts_len, it->host, ss, lens, RW_HOSTS_ADDRS_MAX);
+		int n =
+		    hosts_lookup(rv->hosts, rv->hosts_len, it->host, ss, lens, RW_HOSTS_ADDRS_MAX);
 
 		/* files before dns, as getaddrinfo() */
 		for (int i = 0; i < n; i++) {
 			it->naddr++;
 			rv->st.addrs++;
 			if (rv->cb->on_addr)
-				rv->cb->on_addr(rv->cb->arg, it->req, it->host, (struct sockaddr *)&ss[i],
-						lens[i]);
+				rv->cb->on_addr(rv->cb->arg, it->req, it->host,
+				                (struct sockaddr *)&ss[i], lens[i]);
 		}
 		if (n > 0) {
 			it->pending = 0;
@@ -267,7 +273,7 @@ static void mx_answer(struct item *it, struct ares_mx_reply *mxs)
 	int k;
 
 	for (struct ares_mx_reply *m = mxs; m && n < sizeof(recs) / sizeof(recs[0]); m = m->next)
-		recs[n++] = (struct mx_rec){ .pref = m->priority, .host = m->host };
+		recs[n++] = (struct mx_rec){.pref = m->priority, .host = m->host};
 	k = mx_select(it->host, recs, n, out, RW_MX_HOSTS_MAX, &why);
 	if (k < 0) {
 		fail(it, why);
@@ -352,7 +358,7 @@ static void evdns_log(int is_warn, const char *msg)
 
 /* setup_evdns - the system's name servers, or the given ones; NULL or error */
 static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsigned timeout,
-			       unsigned tries)
+                               unsigned tries)
 {
 	char v[32];
 	int custom = o->servers && o->servers->n > 0;
@@ -363,8 +369,8 @@ static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsi
 		return "evdns: cannot read /etc/resolv.conf";
 	for (size_t i = 0; custom && i < o->servers->n; i++)
 		if (evdns_base_nameserver_sockaddr_add(rv->dns,
-						       (const struct sockaddr *)&o->servers->ss[i],
-						       o->servers->len[i], 0) != 0)
+		                                       (const struct sockaddr *)&o->servers->ss[i],
+		                                       o->servers->len[i], 0) != 0)
 			return "evdns: cannot add a name server";
 	if (evdns_base_count_nameservers(rv->dns) == 0)
 		return "evdns: no name server";
@@ -379,7 +385,7 @@ static const char *setup_evdns(struct rv *rv, const struct resolve_opts *o, unsi
 
 /* setup_ares - a c-ares channel on our loop's sockets; NULL or error */
 static const char *setup_ares(struct rv *rv, const struct resolve_opts *o, unsigned timeout,
-			      unsigned tries)
+                              unsigned tries)
 {
 	const char *why = NULL;
 
@@ -414,14 +420,13 @@ static void teardown(struct rv *rv)
 
 /* resolve_run - queue every request, run the loop until done or the deadline */
 int resolve_run(const struct resolve_req *reqs, size_t n, const struct resolve_opts *o,
-		const struct resolve_cb *cb, struct resolve_stats *stats, char *err,
-		size_t errlen)
+                const struct resolve_cb *cb, struct resolve_stats *stats, char *err, size_t errlen)
 {
-	struct rv rv = { .cb = cb };
+	struct rv rv = {.cb = cb};
 	unsigned timeout = o->timeout ? o->timeout : RW_DNS_TIMEOUT;
 	unsigned tries = o->tries ? o->tries : RW_DNS_TRIES;
 	unsigned deadline = o->deadline ? o->deadline : RW_DNS_DEADLINE;
-	struct timeval tv = { .tv_sec = deadline };
+	struct timeval tv = {.tv_sec = deadline};
 	long long t0 = now_ms();
 	const char *e = NULL;
 	int any_mx = 0;

@@ -76,7 +76,7 @@ static void carry_out(struct submit_io *io, enum submit_action a);
 /* arm - (re)arm a one-shot timer in ms */
 static void arm(struct event *ev, int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 
 	evtimer_del(ev);
 	evtimer_add(ev, &tv);
@@ -111,7 +111,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	char d[96];
 
 	snprintf(d, sizeof(d), "no reply within %d ms in state %s", submit_deadline_ms(io->s),
-		 submit_state_name(io->s));
+	         submit_state_name(io->s));
 	fail(io, SUBMIT_FAIL_TIMEOUT, d);
 }
 
@@ -155,7 +155,7 @@ static void tls_error(struct submit_io *io, unsigned long e, char *d, size_t n)
 
 	if (vr != X509_V_OK) {
 		snprintf(d, n, "TLS certificate verification failed: %s",
-			 X509_verify_cert_error_string(vr));
+		         X509_verify_cert_error_string(vr));
 		return;
 	}
 	ERR_error_string_n(e, buf, sizeof(buf));
@@ -220,7 +220,8 @@ static void start_tls(struct submit_io *io)
 	}
 	io->ssl = SSL_new(io->env->ssl_ctx);
 	if (name && name[0]) {
-		int is_ip = inet_pton(AF_INET, name, ipbuf) == 1 || inet_pton(AF_INET6, name, ipbuf) == 1;
+		int is_ip =
+		    inet_pton(AF_INET, name, ipbuf) == 1 || inet_pton(AF_INET6, name, ipbuf) == 1;
 
 		if (is_ip) {
 			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(io->ssl), name);
@@ -230,7 +231,7 @@ static void start_tls(struct submit_io *io)
 		}
 	}
 	tls = bufferevent_openssl_filter_new(io->env->base, io->bev, io->ssl,
-					     BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	                                     BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(io->ssl);
 		io->ssl = NULL;
@@ -247,7 +248,7 @@ static void start_tls(struct submit_io *io)
 static void carry_out(struct submit_io *io, enum submit_action a)
 {
 	struct dbuf *out = submit_output(io->s);
-	struct timeval tv = { 0, 0 };
+	struct timeval tv = {0, 0};
 
 	if (io->finished)
 		return;
@@ -275,8 +276,8 @@ static void carry_out(struct submit_io *io, enum submit_action a)
 
 /* submit_io_start - a socket, the session and its timers */
 struct submit_io *submit_io_start(const struct submit_io_env *env, struct submit *s,
-				  const struct sockaddr *addr, socklen_t addrlen,
-				  submit_io_done_fn done, void *arg)
+                                  const struct sockaddr *addr, socklen_t addrlen,
+                                  submit_io_done_fn done, void *arg)
 {
 	struct submit_io *io = xcalloc(1, sizeof(*io));
 	char d[160];
@@ -325,7 +326,7 @@ static void send_done(struct submit_io *io, struct submit *s, void *arg)
 
 /* submit_io_send - start, then loop until this session is over */
 enum submit_outcome submit_io_send(const struct submit_io_env *env, struct submit *s,
-				   const struct sockaddr *addr, socklen_t addrlen)
+                                   const struct sockaddr *addr, socklen_t addrlen)
 {
 	int over = 0;
 	struct submit_io *io = submit_io_start(env, s, addr, addrlen, send_done, &over);
@@ -347,7 +348,7 @@ SSL_CTX *submit_io_ssl_ctx(const char *ca_file, int verify, char *err, size_t er
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (verify) {
 		int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
-				 : SSL_CTX_set_default_verify_paths(ctx);
+		                 : SSL_CTX_set_default_verify_paths(ctx);
 		if (ok != 1) {
 			char e[160];
 			ERR_error_string_n(ERR_get_error(), e, sizeof(e));

@@ -55,8 +55,8 @@ struct ipset {
 	struct famset f[2];
 };
 
-static const struct ip128 ZERO = { 0, 0 };
-static const struct ip128 ONE = { 0, 1 };
+static const struct ip128 ZERO = {0, 0};
+static const struct ip128 ONE = {0, 1};
 
 /* ip128_cmp - three-way comparison of unsigned 128-bit numbers */
 int ip128_cmp(struct ip128 a, struct ip128 b)
@@ -71,8 +71,8 @@ int ip128_cmp(struct ip128 a, struct ip128 b)
 /* ip128_add - sum, saturating at 2^128 - 1 */
 struct ip128 ip128_add(struct ip128 a, struct ip128 b)
 {
-	static const struct ip128 max = { UINT64_MAX, UINT64_MAX };
-	struct ip128 r = { a.hi + b.hi, a.lo + b.lo };
+	static const struct ip128 max = {UINT64_MAX, UINT64_MAX};
+	struct ip128 r = {a.hi + b.hi, a.lo + b.lo};
 
 	if (r.hi < a.hi)
 		return max;
@@ -93,7 +93,7 @@ uint64_t ip128_u64(struct ip128 a)
 /* sub - a - b for a >= b (wraps otherwise) */
 static struct ip128 sub(struct ip128 a, struct ip128 b)
 {
-	struct ip128 r = { a.hi - b.hi, a.lo - b.lo };
+	struct ip128 r = {a.hi - b.hi, a.lo - b.lo};
 
 	if (a.lo < b.lo)
 		r.hi--;
@@ -102,7 +102,7 @@ static struct ip128 sub(struct ip128 a, struct ip128 b)
 
 static struct ip128 inc(struct ip128 a)
 {
-	return sub(a, (struct ip128){ UINT64_MAX, UINT64_MAX }); /* a + 1, wrapping */
+	return sub(a, (struct ip128){UINT64_MAX, UINT64_MAX}); /* a + 1, wrapping */
 }
 
 static struct ip128 dec(struct ip128 a)
@@ -123,12 +123,12 @@ static struct ip128 hostmask(unsigned bits, unsigned plen)
 	if (h == 0)
 		return ZERO;
 	if (h < 64)
-		return (struct ip128){ 0, (UINT64_C(1) << h) - 1 };
+		return (struct ip128){0, (UINT64_C(1) << h) - 1};
 	if (h == 64)
-		return (struct ip128){ 0, UINT64_MAX };
+		return (struct ip128){0, UINT64_MAX};
 	if (h < 128)
-		return (struct ip128){ (UINT64_C(1) << (h - 64)) - 1, UINT64_MAX };
-	return (struct ip128){ UINT64_MAX, UINT64_MAX };
+		return (struct ip128){(UINT64_C(1) << (h - 64)) - 1, UINT64_MAX};
+	return (struct ip128){UINT64_MAX, UINT64_MAX};
 }
 
 /* ipset_range_count - hi - lo + 1, saturating for all of IPv6 */
@@ -246,7 +246,7 @@ void ipset_add(struct ipset *s, const struct ipset_range *r)
 /* ipset_add_addr - add one address */
 void ipset_add_addr(struct ipset *s, const struct ipset_addr *a)
 {
-	struct ipset_range r = { .fam = a->fam, .lo = a->v, .hi = a->v };
+	struct ipset_range r = {.fam = a->fam, .lo = a->v, .hi = a->v};
 
 	ipset_add(s, &r);
 }
@@ -387,7 +387,7 @@ static int nth_in(struct famset *fs, uint64_t i, struct ip128 *out)
 		else
 			hi = mid;
 	}
-	struct ip128 off = { 0, i - fs->before[lo] };
+	struct ip128 off = {0, i - fs->before[lo]};
 
 	if (ip128_cmp(off, ipset_range_count(&fs->r[lo])) >= 0)
 		return -1;
@@ -423,7 +423,7 @@ void ipset_subtract(struct ipset *a, struct ipset *b)
 {
 	for (int f = 0; f < 2; f++) {
 		struct famset *x = fam(a, (enum ipset_fam)f), *y = fam(b, (enum ipset_fam)f);
-		struct famset out = { 0 };
+		struct famset out = {0};
 		size_t j = 0;
 
 		for (size_t i = 0; i < x->n; i++) {
@@ -457,7 +457,7 @@ void ipset_intersect(struct ipset *a, struct ipset *b)
 {
 	for (int f = 0; f < 2; f++) {
 		struct famset *x = fam(a, (enum ipset_fam)f), *y = fam(b, (enum ipset_fam)f);
-		struct famset out = { 0 };
+		struct famset out = {0};
 		size_t i = 0, j = 0;
 
 		while (i < x->n && j < y->n) {
@@ -505,7 +505,7 @@ int ipset_addr_parse(const char *text, struct ipset_addr *out)
 
 	if (inet_pton(AF_INET, text, &a4) == 1) {
 		out->fam = IPSET_V4;
-		out->v = (struct ip128){ 0, ntohl(a4.s_addr) };
+		out->v = (struct ip128){0, ntohl(a4.s_addr)};
 		return 0;
 	}
 	if (inet_pton(AF_INET6, text, &a6) == 1) {
@@ -537,7 +537,7 @@ const char *ipset_range_parse(const char *spec, struct ipset_range *out)
 	if (ipset_addr_parse(buf, &a) < 0)
 		return slash  ? "not an IP address before '/'"
 		       : dash ? "not an IP address before '-'"
-			      : "not an IP address";
+		              : "not an IP address";
 	out->fam = a.fam;
 	out->lo = out->hi = a.v;
 	if (slash) {
@@ -551,10 +551,10 @@ const char *ipset_range_parse(const char *spec, struct ipset_range *out)
 			return "prefix length is not a number";
 		if (n > bits)
 			return a.fam == IPSET_V4 ? "IPv4 prefix length above 32"
-						 : "IPv6 prefix length above 128";
+			                         : "IPv6 prefix length above 128";
 		m = hostmask(bits, (unsigned)n);
-		out->lo = (struct ip128){ a.v.hi & ~m.hi, a.v.lo & ~m.lo };
-		out->hi = (struct ip128){ out->lo.hi | m.hi, out->lo.lo | m.lo };
+		out->lo = (struct ip128){a.v.hi & ~m.hi, a.v.lo & ~m.lo};
+		out->hi = (struct ip128){out->lo.hi | m.hi, out->lo.lo | m.lo};
 		return NULL;
 	}
 	if (!dash)
@@ -565,7 +565,7 @@ const char *ipset_range_parse(const char *spec, struct ipset_range *out)
 		if (strlen(dash + 1) > 3 || (n = strtoul(dash + 1, NULL, 10)) > 255)
 			return "last octet above 255";
 		b.fam = IPSET_V4;
-		b.v = (struct ip128){ 0, (a.v.lo & ~UINT64_C(0xff)) | n };
+		b.v = (struct ip128){0, (a.v.lo & ~UINT64_C(0xff)) | n};
 	} else if (ipset_addr_parse(dash + 1, &b) < 0) {
 		return "not an IP address after '-'";
 	}
@@ -581,7 +581,7 @@ const char *ipset_range_parse(const char *spec, struct ipset_range *out)
 const char *ipset_addr_text(const struct ipset_addr *a, char *buf, size_t len)
 {
 	if (a->fam == IPSET_V4) {
-		struct in_addr a4 = { htonl((uint32_t)a->v.lo) };
+		struct in_addr a4 = {htonl((uint32_t)a->v.lo)};
 
 		if (inet_ntop(AF_INET, &a4, buf, (socklen_t)len) == NULL)
 			snprintf(buf, len, "?");
@@ -604,7 +604,7 @@ static unsigned popcount128(struct ip128 m)
  * address, else "lo-hi" */
 const char *ipset_range_text(const struct ipset_range *r, char *buf, size_t len)
 {
-	struct ipset_addr lo = { r->fam, r->lo }, hi = { r->fam, r->hi };
+	struct ipset_addr lo = {r->fam, r->lo}, hi = {r->fam, r->hi};
 	struct ip128 m = sub(r->hi, r->lo);
 	char a[64], b[64];
 	unsigned bits = r->fam == IPSET_V4 ? 32 : 128;
@@ -613,7 +613,7 @@ const char *ipset_range_text(const struct ipset_range *r, char *buf, size_t len)
 	if (m.hi == 0 && m.lo == 0) {
 		snprintf(buf, len, "%s", a);
 	} else if (((m.hi & inc(m).hi) | (m.lo & inc(m).lo)) == 0 && (r->lo.hi & m.hi) == 0 &&
-		   (r->lo.lo & m.lo) == 0) {
+	           (r->lo.lo & m.lo) == 0) {
 		snprintf(buf, len, "%s/%u", a, bits - popcount128(m));
 	} else {
 		snprintf(buf, len, "%s-%s", a, ipset_addr_text(&hi, b, sizeof(b)));
@@ -627,7 +627,7 @@ int ipset_addr_from_sa(const struct sockaddr *sa, struct ipset_addr *out)
 	if (sa->sa_family == AF_INET) {
 		out->fam = IPSET_V4;
 		out->v =
-		    (struct ip128){ 0, ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) };
+		    (struct ip128){0, ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)};
 		return 0;
 	}
 	if (sa->sa_family == AF_INET6) {

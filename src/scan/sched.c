@@ -91,8 +91,10 @@ static void build_spans(struct sched *s)
 
 		if (ipset_empty(g[i].set))
 			continue;
-		s->spans[s->nspans] = (struct span){ .set = g[i].set, .port = g[i].port,
-						     .first = first, .n = ipset_size(g[i].set) * k };
+		s->spans[s->nspans] = (struct span){.set = g[i].set,
+		                                    .port = g[i].port,
+		                                    .first = first,
+		                                    .n = ipset_size(g[i].set) * k};
 		first += s->spans[s->nspans].n;
 		s->nspans++;
 	}
@@ -110,7 +112,7 @@ struct sched *sched_new(const struct sched_config *c, const char **err)
 	if (c->ports && c->ports->n)
 		s->ports = *c->ports;
 	else
-		s->ports = (struct targets_ports){ .n = 1, .port = { 25 } };
+		s->ports = (struct targets_ports){.n = 1, .port = {25}};
 	build_spans(s);
 	if ((*err = permute_init(&s->pm, s->total, c->seed)) != NULL)
 		return sched_free(s);
@@ -218,7 +220,7 @@ static struct ipset *done_for(struct sched *s, unsigned port, int create)
 	if (!create)
 		return NULL;
 	s->done = xrealloc(s->done, (s->ndone + 1) * sizeof(*s->done));
-	s->done[s->ndone] = (struct doneset){ .port = port, .set = ipset_new() };
+	s->done[s->ndone] = (struct doneset){.port = port, .set = ipset_new()};
 	return s->done[s->ndone++].set;
 }
 
@@ -255,7 +257,7 @@ static int take_walk(struct sched *s)
 		it->ordinal = s->st.taken++;
 		if (sched_locate(s, idx, &it->addr, &it->port) < 0)
 			rw_panic("%s: index %llu outside the scan space", __func__,
-				 (unsigned long long)idx);
+			         (unsigned long long)idx);
 		if (it->ordinal < s->skip_before) {
 			s->st.resumed++;
 			mark_final(s, it->ordinal);
@@ -278,7 +280,7 @@ static int take_walk(struct sched *s)
 }
 
 enum sched_step sched_next(struct sched *s, uint64_t now_ms, struct sched_item *it,
-			   uint64_t *wait_ms)
+                           uint64_t *wait_ms)
 {
 	enum subnet_status sub;
 	uint64_t w;
@@ -305,8 +307,8 @@ enum sched_step sched_next(struct sched *s, uint64_t now_ms, struct sched_item *
 	if (s->st.inflight >= s->c.concurrency)
 		return SCHED_FULL;
 	if (!s->bucket_ready) {
-		bucket_init(&s->bucket, s->c.rate, s->c.rate ? (s->c.rate < 100 ? s->c.rate : 100) : 1,
-			    now_ms);
+		bucket_init(&s->bucket, s->c.rate,
+		            s->c.rate ? (s->c.rate < 100 ? s->c.rate : 100) : 1, now_ms);
 		s->bucket_ready = 1;
 	}
 	if (!s->have_pending) {

@@ -34,11 +34,12 @@ json_t *space_to_json(struct targets *t, const struct targets_ports *ports)
 
 		for (int fam = IPSET_V4; fam <= IPSET_V6; fam++) {
 			size_t nr;
-			const struct ipset_range *r = ipset_ranges(g[i].set, (enum ipset_fam)fam, &nr);
+			const struct ipset_range *r =
+			    ipset_ranges(g[i].set, (enum ipset_fam)fam, &nr);
 
 			for (size_t k = 0; k < nr; k++)
 				json_array_append_new(
-					jr, json_string(ipset_range_text(&r[k], text, sizeof(text))));
+				    jr, json_string(ipset_range_text(&r[k], text, sizeof(text))));
 		}
 		json_object_set_new(grp, "port", json_integer(g[i].port));
 		json_object_set_new(grp, "ranges", jr);
@@ -59,7 +60,8 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 	    json_array_size(jp) > RW_SCAN_PORTS_MAX)
 		return "no target space saved with this scan";
 	ports->n = 0;
-	json_array_foreach (jp, i, v) {
+	json_array_foreach(jp, i, v)
+	{
 		json_int_t p = json_integer_value(v);
 
 		/* ascending without duplicates, as targets_ports promises */
@@ -68,7 +70,8 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 			return "bad port in the saved space";
 		ports->port[ports->n++] = (unsigned short)p;
 	}
-	json_array_foreach (jg, i, grp) {
+	json_array_foreach(jg, i, grp)
+	{
 		const json_t *jr = json_object_get(grp, "ranges");
 		const json_t *jport = json_object_get(grp, "port");
 		json_int_t port = json_integer_value(jport);
@@ -76,11 +79,13 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 		/* a missing or non-integer port is 0 to jansson: each port */
 		if (!json_is_array(jr) || !json_is_integer(jport) || port < 0 || port > 65535)
 			return "bad group in the saved space";
-		json_array_foreach (jr, k, v) {
+		json_array_foreach(jr, k, v)
+		{
 			struct ipset_range r;
 			const char *e;
 
-			if (!json_is_string(v) || ipset_range_parse(json_string_value(v), &r) != NULL)
+			if (!json_is_string(v) ||
+			    ipset_range_parse(json_string_value(v), &r) != NULL)
 				return "bad range in the saved space";
 			if ((e = targets_add(t, &r, (unsigned)port)) != NULL)
 				return e;

@@ -162,7 +162,7 @@ static struct ipset *group(struct targets *t, unsigned port)
 		return t->g[i].set;
 	t->g = xrealloc(t->g, (t->ng + 1) * sizeof(*t->g));
 	memmove(&t->g[i + 1], &t->g[i], (t->ng - i) * sizeof(*t->g));
-	t->g[i] = (struct targets_group){ .port = port, .set = ipset_new() };
+	t->g[i] = (struct targets_group){.port = port, .set = ipset_new()};
 	t->ng++;
 	return t->g[i].set;
 }
@@ -372,16 +372,16 @@ static void add_name(struct targets_parser *p, const char *tok, const char *name
 		t->names = xrealloc(t->names, t->names_alloc * sizeof(*t->names));
 	}
 	t->names[t->nnames++] = (struct targets_name){
-		.name = xstrdup(name),
-		.port = port,
-		.where = xasprintf("%s:%lu", p->source, p->line),
+	    .name = xstrdup(name),
+	    .port = port,
+	    .where = xasprintf("%s:%lu", p->source, p->line),
 	};
 	p->names++;
 }
 
 /* add_range - into the set (set mode) or the list (scan mode) */
 static void add_range(struct targets_parser *p, const char *tok, const struct ipset_range *r,
-		      unsigned port)
+                      unsigned port)
 {
 	const char *e;
 
@@ -459,7 +459,7 @@ static void masscan(struct targets_parser *p, char **tok, size_t n)
 	else if (tok[4][strspn(tok[4], "0123456789")] != '\0')
 		report(p, tok[4], "masscan time is not a number");
 	else {
-		r = (struct ipset_range){ a.fam, a.v, a.v };
+		r = (struct ipset_range){a.fam, a.v, a.v};
 		add_range(p, tok[3], &r, port);
 	}
 }
@@ -548,15 +548,15 @@ static void csv_row(struct targets_parser *p, char *line)
 		report(p, f[p->csv_sport], "sport is not a port (1-65535)");
 		return;
 	}
-	r = (struct ipset_range){ a.fam, a.v, a.v };
+	r = (struct ipset_range){a.fam, a.v, a.v};
 	add_range(p, f[p->csv_saddr], &r, port);
 }
 
 /* parse_line - detect the form of one line and take it */
 static void parse_line(struct targets_parser *p, char *s)
 {
-	static const char *const states[] = { "open", "closed", "banner", NULL };
-	static const char *const protos[] = { "tcp", "udp", "sctp", "icmp", NULL };
+	static const char *const states[] = {"open", "closed", "banner", NULL};
+	static const char *const protos[] = {"tcp", "udp", "sctp", "icmp", NULL};
 	char *tok[RW_SCAN_LINE_MAX / 2 + 1];
 	size_t n = 0, len;
 

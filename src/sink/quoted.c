@@ -32,10 +32,19 @@
 #include <strings.h>
 
 static const char *const ndr_subjects[] = {
-	"undeliverable", "undelivered", "returned mail", "delivery status notification",
-	"mail delivery failed", "failure notice", "delivery failure", "non-delivery",
-	"delivery has failed", "mail delivery system", "auto:", "automatic reply",
-	"out of office",
+    "undeliverable",
+    "undelivered",
+    "returned mail",
+    "delivery status notification",
+    "mail delivery failed",
+    "failure notice",
+    "delivery failure",
+    "non-delivery",
+    "delivery has failed",
+    "mail delivery system",
+    "auto:",
+    "automatic reply",
+    "out of office",
 };
 
 /* header_end - offset of the empty line ending the header section */

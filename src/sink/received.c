@@ -41,7 +41,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* The value being unfolded, bounded. */
 struct rvalue {
 	char buf[RW_RECEIVED_VALUE_MAX + 1];
@@ -161,15 +160,15 @@ static int ip_text(const char *p, size_t n, char *out, size_t outlen)
 
 /* Where the parser is inside the value, at top level. */
 enum hop_clause {
-	HC_NONE,  /* before "from"/"by", or in a clause we do not read */
-	HC_FROM,  /* inside the from clause */
-	HC_BY,    /* inside the by clause */
+	HC_NONE, /* before "from"/"by", or in a clause we do not read */
+	HC_FROM, /* inside the from clause */
+	HC_BY,   /* inside the by clause */
 };
 
 /* is_keyword - a word that opens a clause of RFC 5321 4.4 */
 static int is_keyword(const char *w, size_t n)
 {
-	static const char *const kw[] = { "from", "by", "via", "with", "id", "for" };
+	static const char *const kw[] = {"from", "by", "via", "with", "id", "for"};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
 		if (strlen(kw[i]) == n && strncasecmp(w, kw[i], n) == 0)
@@ -209,7 +208,7 @@ void received_hop_parse(const char *value, struct received_hop *hop)
 
 					if (e && (!c || e < c))
 						ip_text(p + 1, (size_t)(e - p - 1), hop->from_ip,
-							sizeof(hop->from_ip));
+						        sizeof(hop->from_ip));
 				}
 				p++;
 			} while (*p && depth > 0);
@@ -261,7 +260,8 @@ void received_hop_parse(const char *value, struct received_hop *hop)
 			const char *e = b ? memchr(b, ']', n - (size_t)(b - w)) : NULL;
 
 			if (e)
-				ip_text(b + 1, (size_t)(e - b - 1), hop->from_ip, sizeof(hop->from_ip));
+				ip_text(b + 1, (size_t)(e - b - 1), hop->from_ip,
+				        sizeof(hop->from_ip));
 		}
 	}
 	if (!hop->from_ip[0] && fallback[0])

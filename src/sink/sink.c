@@ -73,8 +73,8 @@
 #include <unistd.h>
 
 #define SEEN_BUCKETS 65536 /* power of two */
-#define SEEN_DIGEST 16
-#define SEEN_NONE UINT32_MAX
+#define SEEN_DIGEST  16
+#define SEEN_NONE    UINT32_MAX
 /* Seconds before accepting again after EMFILE and the like. */
 #define SINK_RELISTEN_SEC 1
 
@@ -93,7 +93,8 @@ struct seen {
 /* seen_bucket - hash bucket of a digest: its first four bytes, masked */
 static uint32_t seen_bucket(const unsigned char *d)
 {
-	return ((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24) &
+	return ((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+	        (uint32_t)d[3] << 24) &
 	       (SEEN_BUCKETS - 1);
 }
 
@@ -162,10 +163,10 @@ enum conn_state {
 };
 
 static const char *const conn_state_names[CS__COUNT] = {
-	[CS_CMD] = "cmd",
-	[CS_MAIL] = "mail",
-	[CS_DATA] = "data",
-	[CS_QUIT] = "quit",
+    [CS_CMD] = "cmd",
+    [CS_MAIL] = "mail",
+    [CS_DATA] = "data",
+    [CS_QUIT] = "quit",
 };
 
 struct conn {
@@ -174,7 +175,7 @@ struct conn {
 	unsigned long id;
 	struct bufferevent *bev;
 	struct event *idle_ev;
-	struct event *life_ev;      /* whole-connection lifetime */
+	struct event *life_ev; /* whole-connection lifetime */
 	struct smtpcmd_parser *parser;
 	enum conn_state state;
 	int dead;
@@ -189,7 +190,7 @@ struct conn {
 	int nrcpt_ok;
 	int errors;
 	unsigned msgs;
-	size_t data_bytes;          /* DATA bytes since the timer was armed */
+	size_t data_bytes; /* DATA bytes since the timer was armed */
 };
 
 struct sink {
@@ -222,7 +223,7 @@ static void conn_enter(struct conn *s, enum conn_state st)
 {
 	if (st != s->state)
 		rw_debug("sess=%lx sink state=%s -> %s", s->id, conn_state_names[s->state],
-			 conn_state_names[st]);
+		         conn_state_names[st]);
 	s->state = st;
 }
 
@@ -347,10 +348,10 @@ static const struct ehlo_cap {
 	const char *name;
 	int with_size; /* followed by the message cap */
 } ehlo_caps[] = {
-	{ .name = "PIPELINING" },
-	{ .name = "SIZE", .with_size = 1 },
-	{ .name = "8BITMIME" },
-	{ .name = "ENHANCEDSTATUSCODES" },
+    {.name = "PIPELINING"},
+    {.name = "SIZE", .with_size = 1},
+    {.name = "8BITMIME"},
+    {.name = "ENHANCEDSTATUSCODES"},
 };
 
 /* do_helo - record the client's name and greet, listing our few ESMTP keywords for EHLO */
@@ -360,7 +361,7 @@ static void do_helo(struct conn *s, const struct smtpcmd *c)
 
 	if (!c->arg[0]) {
 		protocol_error(s, c->verb == CMD_EHLO ? "501 5.5.4 Syntax: EHLO hostname"
-						       : "501 5.5.4 Syntax: HELO hostname");
+		                                      : "501 5.5.4 Syntax: HELO hostname");
 		return;
 	}
 	copy_clean(s->helo, sizeof(s->helo), c->arg);
@@ -515,21 +516,21 @@ static void do_unknown(struct conn *s, const struct smtpcmd *c)
 
 /* One handler per verb; every verb has one. */
 static void (*const cmd_table[CMD__COUNT])(struct conn *, const struct smtpcmd *) = {
-	[CMD_UNKNOWN] = do_unknown,
-	[CMD_HELO] = do_helo,
-	[CMD_EHLO] = do_helo,
-	[CMD_MAIL] = do_mail,
-	[CMD_RCPT] = do_rcpt,
-	[CMD_DATA] = do_data,
-	[CMD_RSET] = do_rset,
-	[CMD_NOOP] = do_noop,
-	[CMD_QUIT] = do_quit,
-	[CMD_VRFY] = do_vrfy,
-	[CMD_EXPN] = do_unimplemented,
-	[CMD_HELP] = do_help,
-	[CMD_STARTTLS] = do_unimplemented,
-	[CMD_AUTH] = do_unimplemented,
-	[CMD_BDAT] = do_unimplemented,
+    [CMD_UNKNOWN] = do_unknown,
+    [CMD_HELO] = do_helo,
+    [CMD_EHLO] = do_helo,
+    [CMD_MAIL] = do_mail,
+    [CMD_RCPT] = do_rcpt,
+    [CMD_DATA] = do_data,
+    [CMD_RSET] = do_rset,
+    [CMD_NOOP] = do_noop,
+    [CMD_QUIT] = do_quit,
+    [CMD_VRFY] = do_vrfy,
+    [CMD_EXPN] = do_unimplemented,
+    [CMD_HELP] = do_help,
+    [CMD_STARTTLS] = do_unimplemented,
+    [CMD_AUTH] = do_unimplemented,
+    [CMD_BDAT] = do_unimplemented,
 };
 
 /* ------------------------------------------------------------ arrivals */
@@ -537,14 +538,14 @@ static void (*const cmd_table[CMD__COUNT])(struct conn *, const struct smtpcmd *
 /* rfc5322_date - "Thu, 27 Nov 2025 13:29:00 +0000", locale-free */
 static void rfc5322_date(time_t t, char *buf, size_t len)
 {
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	snprintf(buf, len, "%s, %d %s %d %02d:%02d:%02d +0000", days[tm.tm_wday % 7], tm.tm_mday,
-		 months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	         months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* on_message - the "." arrived: reply, record, tell the owner */
@@ -576,11 +577,11 @@ static void on_message(struct conn *s)
 		a.quoted = quoted_is_bounce(msg, len, tok);
 	}
 	snprintf(id, sizeof(id), "%08llX%05lX", (unsigned long long)a.time & 0xffffffffULL,
-		 (k->n_msgs + 1) & 0xfffff);
+	         (k->n_msgs + 1) & 0xfffff);
 	rfc5322_date((time_t)a.time, date, sizeof(date));
 	a.received[0] = xasprintf("from %s (%s%s%s) by %s with %s id %s; %s",
-				  s->helo[0] ? s->helo : "unknown", s->peer_v6 ? "[IPv6:" : "[",
-				  s->peer, "]", k->myname, s->esmtp ? "ESMTP" : "SMTP", id, date);
+	                          s->helo[0] ? s->helo : "unknown", s->peer_v6 ? "[IPv6:" : "[",
+	                          s->peer, "]", k->myname, s->esmtp ? "ESMTP" : "SMTP", id, date);
 	a.nreceived = 1 + received_extract(msg, len, a.received + 1, RW_RECEIVED_MAX - 1);
 
 	k->n_msgs++;
@@ -624,7 +625,7 @@ static void on_event(struct conn *s, enum smtpcmd_event ev)
 		arm_idle(s);
 		c = smtpcmd_get(s->parser);
 		rw_debug("sess=%lx sink event=command verb=%s state=%s", s->id,
-			 smtpcmd_verb_name(c->verb), conn_state_names[s->state]);
+		         smtpcmd_verb_name(c->verb), conn_state_names[s->state]);
 		if (c->nul_seen) {
 			protocol_error(s, "500 5.5.2 Error: NUL in command");
 			return;
@@ -797,7 +798,7 @@ static void peer_text(const struct sockaddr *sa, char *buf, size_t len, unsigned
 
 /* accept_cb - admit a connection under the global and per-peer caps, arm its timers */
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+                      int salen, void *arg)
 {
 	struct sink *k = arg;
 	struct conn *s;
@@ -823,8 +824,8 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			rw_debug("sink event=busy-send-failed");
 		evutil_closesocket(fd);
-		rw_log(LOG_WARNING, "sink event=refused reason=conn-per-peer peer=%s max=%d", s->peer,
-		       RW_SINK_CONN_PER_PEER);
+		rw_log(LOG_WARNING, "sink event=refused reason=conn-per-peer peer=%s max=%d",
+		       s->peer, RW_SINK_CONN_PER_PEER);
 		free(s);
 		return;
 	}
@@ -840,7 +841,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	if (!s->idle_ev || !s->life_ev)
 		rw_panic("%s: evtimer_new failed", __func__);
 	{
-		struct timeval life = { .tv_sec = RW_SINK_SESSION_SEC, .tv_usec = 0 };
+		struct timeval life = {.tv_sec = RW_SINK_SESSION_SEC, .tv_usec = 0};
 
 		evtimer_add(s->life_ev, &life);
 	}
@@ -874,10 +875,11 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
 static void accept_error_cb(struct evconnlistener *lev, void *arg)
 {
 	struct sink *k = arg;
-	struct timeval tv = { SINK_RELISTEN_SEC, 0 };
+	struct timeval tv = {SINK_RELISTEN_SEC, 0};
 	int e = EVUTIL_SOCKET_ERROR();
 
-	rw_log(LOG_WARNING, "sink event=accept-error error=\"%s\"", evutil_socket_error_to_string(e));
+	rw_log(LOG_WARNING, "sink event=accept-error error=\"%s\"",
+	       evutil_socket_error_to_string(e));
 	evconnlistener_disable(lev);
 	evtimer_add(k->relisten, &tv);
 }
@@ -886,7 +888,7 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 
 /* parse_listen - numeric "addr:port", "[v6]:port", ":port" or "*:port" */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-			char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
 	char host[RW_DOMAIN_MAX + 1];
 	const char *colon, *port;
@@ -909,8 +911,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	} else {
 		colon = strrchr(listen, ':');
 		if (!colon || memchr(listen, ':', (size_t)(colon - listen))) {
-			snprintf(err, errlen, "listen address \"%s\": want addr:port or [addr]:port",
-				 listen);
+			snprintf(err, errlen,
+			         "listen address \"%s\": want addr:port or [addr]:port", listen);
 			return -1;
 		}
 		hl = (size_t)(colon - listen);
@@ -932,7 +934,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	rc = getaddrinfo(host[0] && strcmp(host, "*") != 0 ? host : NULL, port, &hints, &res);
 	if (rc != 0 || !res) {
 		snprintf(err, errlen, "listen address \"%s\": %s", listen,
-			 rc ? gai_strerror(rc) : "no address");
+		         rc ? gai_strerror(rc) : "no address");
 		if (res)
 			freeaddrinfo(res);
 		return -1;
@@ -944,8 +946,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 }
 
 /* sink_new - bind and listen; NULL with a reason in err */
-struct sink *sink_new(struct event_base *base, const struct sink_config *cfg,
-		      sink_arrival_fn fn, void *arg, char *err, size_t errlen)
+struct sink *sink_new(struct event_base *base, const struct sink_config *cfg, sink_arrival_fn fn,
+                      void *arg, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -987,13 +989,12 @@ struct sink *sink_new(struct event_base *base, const struct sink_config *cfg,
 	k->relisten = evtimer_new(base, relisten_cb, k);
 	if (!k->reaper || !k->relisten)
 		rw_panic("%s: event_new failed", __func__);
-	k->lev = evconnlistener_new_bind(base, accept_cb, k,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-						 LEV_OPT_CLOSE_ON_EXEC,
-					 128, (struct sockaddr *)&ss, (int)sslen);
+	k->lev = evconnlistener_new_bind(
+	    base, accept_cb, k, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, (struct sockaddr *)&ss, (int)sslen);
 	if (!k->lev) {
 		snprintf(err, errlen, "sink: cannot listen on %s: %s", cfg->listen,
-			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		sink_destroy(k);
 		return NULL;
 	}
@@ -1066,7 +1067,7 @@ int sink_rcpt_ok(const char *path, const char *canary)
 
 /* sink_stats - counters since sink_new */
 void sink_stats(const struct sink *k, unsigned long *conns, unsigned long *msgs,
-		unsigned long *refused_rcpts)
+                unsigned long *refused_rcpts)
 {
 	if (conns)
 		*conns = k->n_conns;

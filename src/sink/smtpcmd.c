@@ -46,7 +46,7 @@
 #include <strings.h>
 
 /* Longest line content kept: the limits count the CRLF (RFC 5321 4.5.3.1). */
-#define CMD_TEXT_MAX (RW_CMD_LINE_MAX - 2)
+#define CMD_TEXT_MAX  (RW_CMD_LINE_MAX - 2)
 #define DATA_TEXT_MAX (RW_DATA_LINE_MAX - 2)
 
 enum cmd_state {
@@ -68,35 +68,24 @@ struct smtpcmd_parser {
 	int data_mode;
 	enum cmd_state cs;
 	enum data_state ds;
-	size_t line_len;   /* command: bytes in line[]; data: bytes of this line */
-	int line_nul;      /* the command line being read held a NUL */
+	size_t line_len; /* command: bytes in line[]; data: bytes of this line */
+	int line_nul;    /* the command line being read held a NUL */
 	char line[CMD_TEXT_MAX + 1];
 	char aux[CMD_TEXT_MAX + 2]; /* path '\0' params '\0' of MAIL/RCPT */
 	struct smtpcmd cmd;
 	struct dbuf msg;
 	size_t msg_cap;
-	int msg_over;      /* the message passed msg_cap */
-	int msg_ready;     /* message handed out; release at the next feed */
+	int msg_over;                 /* the message passed msg_cap */
+	int msg_ready;                /* message handed out; release at the next feed */
 	unsigned long data_truncated; /* message lines cut at DATA_TEXT_MAX */
 	unsigned bare_lf;
 };
 
 static const char *const verb_names[CMD__COUNT] = {
-	[CMD_UNKNOWN] = "UNKNOWN",
-	[CMD_HELO] = "HELO",
-	[CMD_EHLO] = "EHLO",
-	[CMD_MAIL] = "MAIL",
-	[CMD_RCPT] = "RCPT",
-	[CMD_DATA] = "DATA",
-	[CMD_RSET] = "RSET",
-	[CMD_NOOP] = "NOOP",
-	[CMD_QUIT] = "QUIT",
-	[CMD_VRFY] = "VRFY",
-	[CMD_EXPN] = "EXPN",
-	[CMD_HELP] = "HELP",
-	[CMD_STARTTLS] = "STARTTLS",
-	[CMD_AUTH] = "AUTH",
-	[CMD_BDAT] = "BDAT",
+    [CMD_UNKNOWN] = "UNKNOWN",   [CMD_HELO] = "HELO", [CMD_EHLO] = "EHLO", [CMD_MAIL] = "MAIL",
+    [CMD_RCPT] = "RCPT",         [CMD_DATA] = "DATA", [CMD_RSET] = "RSET", [CMD_NOOP] = "NOOP",
+    [CMD_QUIT] = "QUIT",         [CMD_VRFY] = "VRFY", [CMD_EXPN] = "EXPN", [CMD_HELP] = "HELP",
+    [CMD_STARTTLS] = "STARTTLS", [CMD_AUTH] = "AUTH", [CMD_BDAT] = "BDAT",
 };
 
 /* clear_cmd - no command: every string "" so a stale get() is harmless */
@@ -369,8 +358,7 @@ static size_t data_span(struct smtpcmd_parser *p, const char *buf, size_t len)
 }
 
 /* smtpcmd_feed - consume bytes up to and including the next event */
-enum smtpcmd_event smtpcmd_feed(struct smtpcmd_parser *p, const char *buf, size_t len,
-				size_t *used)
+enum smtpcmd_event smtpcmd_feed(struct smtpcmd_parser *p, const char *buf, size_t len, size_t *used)
 {
 	enum smtpcmd_event ev = SMTPCMD_MORE;
 	size_t i;

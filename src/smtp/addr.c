@@ -43,10 +43,9 @@
 #include <string.h>
 #include <strings.h>
 
-
 static const char *const trick_names[] = {
-	"source-route", "percent", "bang", "quoted", "double-at",
-	"unqualified", "trailing-dot", "case", "via-self",
+    "source-route", "percent",      "bang", "quoted",   "double-at",
+    "unqualified",  "trailing-dot", "case", "via-self",
 };
 
 /* addr_trick_names - comma-separated names of the bits in tricks */
@@ -214,7 +213,7 @@ static void unquote(const char *s, size_t n, char *out)
 
 /* finish - the path leaves for a domain that is not the server */
 static const char *finish(struct addr_route *out, const char *dom, size_t n, const char *lp,
-			  size_t lpn)
+                          size_t lpn)
 {
 	size_t m = strip_dot(dom, n);
 	int upper = 0;
@@ -229,7 +228,8 @@ static const char *finish(struct addr_route *out, const char *dom, size_t n, con
 		/* keep the tag's spelling canonical; the address is hex, lower it */
 		memcpy(out->domain, "[IPv6:", 6);
 		for (size_t i = 6; i < m; i++)
-			out->domain[i] = (char)(dom[i] >= 'A' && dom[i] <= 'Z' ? dom[i] + 32 : dom[i]);
+			out->domain[i] =
+			    (char)(dom[i] >= 'A' && dom[i] <= 'Z' ? dom[i] + 32 : dom[i]);
 	} else {
 		for (size_t i = 0; i < m; i++) {
 			char c = dom[i];
@@ -260,7 +260,7 @@ static const char *deliver(struct addr_route *out, const char *lp)
 
 /* source_route - "@hop,@hop:rest": strip a self hop into cur (0) or finish (1) */
 static int source_route(char *cur, const struct addr_self *self, struct addr_route *out,
-			const char **err)
+                        const char **err)
 {
 	const char *p = cur + 1, *hop = cur + 1, *rest;
 	int depth = 0;
@@ -290,7 +290,7 @@ static int source_route(char *cur, const struct addr_self *self, struct addr_rou
 
 /* bang - "host!rest": strip a self host into cur (0) or finish (1) */
 static int bang(char *cur, const char *s, const struct addr_self *self, struct addr_route *out,
-		const char **err)
+                const char **err)
 {
 	const char *b = strchr(s, '!');
 	const char *rest = b + 1;

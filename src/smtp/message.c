@@ -43,12 +43,12 @@
 #include <string.h>
 #include <time.h>
 
-#define MESSAGE_WRAP 72       /* body text column */
-#define MESSAGE_LINE_MAX 78   /* RFC 5322 2.1.1 SHOULD, CRLF excluded: < 78 */
+#define MESSAGE_WRAP     72 /* body text column */
+#define MESSAGE_LINE_MAX 78 /* RFC 5322 2.1.1 SHOULD, CRLF excluded: < 78 */
 
-static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* clean - printable ASCII copy of s (others become '?'), clipped to outlen-1 */
 static const char *clean(char *out, size_t outlen, const char *s, const char *dflt)
@@ -167,7 +167,7 @@ static void wrap(struct dbuf *b, const char *text, const char *indent)
 
 /* wrapf - wrap() of a formatted paragraph */
 static void wrapf(struct dbuf *b, const char *indent, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void wrapf(struct dbuf *b, const char *indent, const char *fmt, ...)
 {
 	va_list ap;
@@ -191,15 +191,16 @@ static void rfc5322_date(long long now, char *out, size_t outlen)
 		gmtime_r(&t, &tm);
 	}
 	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d +0000", wdays[tm.tm_wday % 7],
-		 tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec);
+	         tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec);
 }
 
 /* message_build - the whole message, owned by the caller */
 char *message_build(const struct message_info *mi)
 {
 	char from[RW_MESSAGE_FIELD_MAX + 1], to[RW_MESSAGE_FIELD_MAX + 1], token[RW_TOKEN_MAX];
-	char op[RW_MESSAGE_FIELD_MAX + 1], abuse[RW_MESSAGE_FIELD_MAX + 1], trick[RW_MESSAGE_FIELD_MAX + 1];
+	char op[RW_MESSAGE_FIELD_MAX + 1], abuse[RW_MESSAGE_FIELD_MAX + 1],
+	    trick[RW_MESSAGE_FIELD_MAX + 1];
 	char target[RW_DOMAIN_MAX + 1], test[RW_DOMAIN_MAX + 1], me[RW_DOMAIN_MAX + 1];
 	char date[64], subject[RW_TOKEN_MAX + 64];
 	struct dbuf b;
@@ -237,20 +238,22 @@ char *message_build(const struct message_info *mi)
 	dbuf_printf(&b, "X-Relaywatch-Token: %s\r\n", token);
 	dbuf_printf(&b, "X-Relaywatch-Test: %s; target=%s; port=%u\r\n", test, target, mi->port);
 	dbuf_adds(&b, "Auto-Submitted: auto-generated\r\n"
-		      "MIME-Version: 1.0\r\n"
-		      "Content-Type: text/plain; charset=us-ascii\r\n"
-		      "Content-Transfer-Encoding: 7bit\r\n"
-		      "\r\n");
+	              "MIME-Version: 1.0\r\n"
+	              "Content-Type: text/plain; charset=us-ascii\r\n"
+	              "Content-Transfer-Encoding: 7bit\r\n"
+	              "\r\n");
 
-	wrapf(&b, "", "This message tests whether a mail server relays mail for strangers. "
-		      "relaywatch sent it on behalf of %s, who checks the mail servers on "
-		      "their own network for open mail relays: servers that forward anyone's "
-		      "mail, and so are abused to send spam.",
+	wrapf(&b, "",
+	      "This message tests whether a mail server relays mail for strangers. "
+	      "relaywatch sent it on behalf of %s, who checks the mail servers on "
+	      "their own network for open mail relays: servers that forward anyone's "
+	      "mail, and so are abused to send spam.",
 	      op);
 	dbuf_adds(&b, "\r\n");
-	wrapf(&b, "", "It is addressed to a test mailbox of %s and should reach nobody else. "
-		      "If it reached you, or if you have a question, please write to %s and "
-		      "quote the token below.",
+	wrapf(&b, "",
+	      "It is addressed to a test mailbox of %s and should reach nobody else. "
+	      "If it reached you, or if you have a question, please write to %s and "
+	      "quote the token below.",
 	      op, abuse);
 	dbuf_adds(&b, "\r\n");
 	wrapf(&b, "  ", "Tested by: %s", op);

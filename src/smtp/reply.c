@@ -48,7 +48,7 @@
 #include <strings.h>
 
 enum reply_state {
-	RS_CODE1,  /* first digit of a line's code */
+	RS_CODE1, /* first digit of a line's code */
 	RS_CODE2,
 	RS_CODE3,
 	RS_SEP,    /* ' ' (last line), '-' (more follow) or CR (last, no text) */
@@ -73,7 +73,7 @@ struct reply_parser {
 	struct dbuf text;
 	char esc[16];
 	struct reply r;
-	char empty[1];     /* r.text before any reply */
+	char empty[1]; /* r.text before any reply */
 	const char *err;
 	char errbuf[96];
 };
@@ -124,7 +124,7 @@ void reply_reset(struct reply_parser *rp)
 
 /* fail - enter RS_DEAD with a fixed or formatted reason */
 static enum reply_status fail(struct reply_parser *rp, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static enum reply_status fail(struct reply_parser *rp, const char *fmt, ...)
 {
 	va_list ap;
@@ -203,7 +203,7 @@ static enum reply_status code_done(struct reply_parser *rp)
 		rp->code = rp->line_code;
 	} else if (rp->line_code != rp->code) {
 		return fail(rp, "continuation line code %03d differs from %03d", rp->line_code,
-			    rp->code);
+		            rp->code);
 	}
 	rp->st = RS_SEP;
 	return REPLY_MORE;
@@ -278,8 +278,7 @@ static enum reply_status step(struct reply_parser *rp, unsigned char c)
 }
 
 /* reply_feed - consume bytes, report when a reply is complete */
-enum reply_status reply_feed(struct reply_parser *rp, const char *buf, size_t len,
-			     size_t *used)
+enum reply_status reply_feed(struct reply_parser *rp, const char *buf, size_t len, size_t *used)
 {
 	enum reply_status rs = REPLY_MORE;
 	size_t i = 0;
@@ -313,8 +312,7 @@ const char *reply_error(const struct reply_parser *rp)
 /* reply_pending - some bytes of an unfinished reply are held */
 int reply_pending(const struct reply_parser *rp)
 {
-	return rp->st != RS_DONE && rp->st != RS_DEAD &&
-	       (rp->nlines > 0 || rp->st != RS_CODE1);
+	return rp->st != RS_DONE && rp->st != RS_DEAD && (rp->nlines > 0 || rp->st != RS_CODE1);
 }
 
 /* ehlo keyword table: RFC 5321 4.1.1.1 and the extensions' RFCs */
@@ -322,15 +320,15 @@ static const struct {
 	const char *kw;
 	unsigned bit;
 } ehlo_kw[] = {
-	{ .kw = "PIPELINING", .bit = EHLO_PIPELINING },           /* RFC 2920 */
-	{ .kw = "STARTTLS", .bit = EHLO_STARTTLS },               /* RFC 3207 */
-	{ .kw = "AUTH", .bit = EHLO_AUTH },                       /* RFC 4954 */
-	{ .kw = "SIZE", .bit = EHLO_SIZE },                       /* RFC 1870 */
-	{ .kw = "8BITMIME", .bit = EHLO_8BITMIME },               /* RFC 6152 */
-	{ .kw = "ENHANCEDSTATUSCODES", .bit = EHLO_ENHANCEDSTATUSCODES }, /* RFC 2034 */
-	{ .kw = "SMTPUTF8", .bit = EHLO_SMTPUTF8 },               /* RFC 6531 */
-	{ .kw = "CHUNKING", .bit = EHLO_CHUNKING },               /* RFC 3030 */
-	{ .kw = "DSN", .bit = EHLO_DSN },                         /* RFC 3461 */
+    {.kw = "PIPELINING", .bit = EHLO_PIPELINING},                   /* RFC 2920 */
+    {.kw = "STARTTLS", .bit = EHLO_STARTTLS},                       /* RFC 3207 */
+    {.kw = "AUTH", .bit = EHLO_AUTH},                               /* RFC 4954 */
+    {.kw = "SIZE", .bit = EHLO_SIZE},                               /* RFC 1870 */
+    {.kw = "8BITMIME", .bit = EHLO_8BITMIME},                       /* RFC 6152 */
+    {.kw = "ENHANCEDSTATUSCODES", .bit = EHLO_ENHANCEDSTATUSCODES}, /* RFC 2034 */
+    {.kw = "SMTPUTF8", .bit = EHLO_SMTPUTF8},                       /* RFC 6531 */
+    {.kw = "CHUNKING", .bit = EHLO_CHUNKING},                       /* RFC 3030 */
+    {.kw = "DSN", .bit = EHLO_DSN},                                 /* RFC 3461 */
 };
 
 /* copy_trim - copy [s, e) without surrounding blanks, truncated to cap-1 */

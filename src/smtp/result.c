@@ -39,43 +39,34 @@
 #include <string.h>
 
 static const char *const verdict_names[V__COUNT] = {
-	[V_OPEN] = "open",
-	[V_SUSPECT] = "suspect",
-	[V_CLOSED] = "closed",
-	[V_AUTH_REQUIRED] = "auth-required",
-	[V_TEMPFAIL] = "tempfail",
-	[V_UNREACHABLE] = "unreachable",
-	[V_NOT_SMTP] = "not-smtp",
-	[V_ERROR] = "error",
+    [V_OPEN] = "open",         [V_SUSPECT] = "suspect",
+    [V_CLOSED] = "closed",     [V_AUTH_REQUIRED] = "auth-required",
+    [V_TEMPFAIL] = "tempfail", [V_UNREACHABLE] = "unreachable",
+    [V_NOT_SMTP] = "not-smtp", [V_ERROR] = "error",
 };
 
 static const char *const stage_names[STAGE__COUNT] = {
-	[STAGE_NOTRUN] = "notrun",
-	[STAGE_HELO] = "helo",
-	[STAGE_CONNECT] = "connect",
-	[STAGE_MAIL] = "mail",
-	[STAGE_RCPT] = "rcpt",
-	[STAGE_DATA] = "data",
-	[STAGE_ACCEPTED] = "accepted",
-	[STAGE_DELIVERED] = "delivered",
+    [STAGE_NOTRUN] = "notrun",     [STAGE_HELO] = "helo",           [STAGE_CONNECT] = "connect",
+    [STAGE_MAIL] = "mail",         [STAGE_RCPT] = "rcpt",           [STAGE_DATA] = "data",
+    [STAGE_ACCEPTED] = "accepted", [STAGE_DELIVERED] = "delivered",
 };
 
 static const char *const end_names[END__COUNT] = {
-	[END_NONE] = "running",
-	[END_DONE] = "done",
-	[END_CONNECT_FAILED] = "connect-failed",
-	[END_CLOSED_EARLY] = "closed-before-banner",
-	[END_BANNER_TIMEOUT] = "banner-timeout",
-	[END_BANNER_REFUSED] = "banner-refused",
-	[END_BANNER_TEMPFAIL] = "banner-tempfail",
-	[END_NOT_SMTP] = "not-smtp",
-	[END_PROTOCOL] = "protocol-error",
-	[END_TIMEOUT] = "reply-timeout",
-	[END_SESSION_TIMEOUT] = "session-timeout",
-	[END_DROPPED] = "dropped",
-	[END_TLS_FAILED] = "tls-failed",
-	[END_TLS_REQUIRED] = "tls-not-offered",
-	[END_HELO_REFUSED] = "helo-refused",
+    [END_NONE] = "running",
+    [END_DONE] = "done",
+    [END_CONNECT_FAILED] = "connect-failed",
+    [END_CLOSED_EARLY] = "closed-before-banner",
+    [END_BANNER_TIMEOUT] = "banner-timeout",
+    [END_BANNER_REFUSED] = "banner-refused",
+    [END_BANNER_TEMPFAIL] = "banner-tempfail",
+    [END_NOT_SMTP] = "not-smtp",
+    [END_PROTOCOL] = "protocol-error",
+    [END_TIMEOUT] = "reply-timeout",
+    [END_SESSION_TIMEOUT] = "session-timeout",
+    [END_DROPPED] = "dropped",
+    [END_TLS_FAILED] = "tls-failed",
+    [END_TLS_REQUIRED] = "tls-not-offered",
+    [END_HELO_REFUSED] = "helo-refused",
 };
 
 /* result_init - empty result with a capped transcript, verdict error until decided */
@@ -111,15 +102,16 @@ void result_tests_new(struct target_result *r, size_t n)
 	r->ntests = n;
 	/* no block until result_test_set(): a test never run costs nothing */
 	for (size_t i = 0; i < n; i++)
-		r->tests[i].helo = r->tests[i].mail_from = r->tests[i].rcpt_to = r->tests[i].token = "";
+		r->tests[i].helo = r->tests[i].mail_from = r->tests[i].rcpt_to = r->tests[i].token =
+		    "";
 }
 
 /* result_test_set - the four strings of a test in one owned block */
 void result_test_set(struct test_result *t, const char *helo, const char *mail_from,
-		     const char *rcpt_to, const char *token)
+                     const char *rcpt_to, const char *token)
 {
-	const char *in[4] = { helo ? helo : "", mail_from ? mail_from : "",
-			      rcpt_to ? rcpt_to : "", token ? token : "" };
+	const char *in[4] = {helo ? helo : "", mail_from ? mail_from : "", rcpt_to ? rcpt_to : "",
+	                     token ? token : ""};
 	size_t len[4], total = 0;
 	char *block, *p;
 

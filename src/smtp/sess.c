@@ -60,17 +60,30 @@
 /* The kinds of reply the session waits for; the head of the queue is the
  * session's state. */
 enum sstate {
-	SS_CONNECT, SS_TLS_FIRST, SS_BANNER, SS_EHLO, SS_HELO, SS_STARTTLS, SS_TLS,
-	SS_TESTHELO, SS_RSET, SS_MAIL, SS_RCPT, SS_DATA, SS_BODY, SS_QUIT, SS_IDLE,
+	SS_CONNECT,
+	SS_TLS_FIRST,
+	SS_BANNER,
+	SS_EHLO,
+	SS_HELO,
+	SS_STARTTLS,
+	SS_TLS,
+	SS_TESTHELO,
+	SS_RSET,
+	SS_MAIL,
+	SS_RCPT,
+	SS_DATA,
+	SS_BODY,
+	SS_QUIT,
+	SS_IDLE,
 	SS__COUNT
 };
 
 static const char *const state_names[SS__COUNT] = {
-	[SS_CONNECT] = "connect", [SS_TLS_FIRST] = "tls-first", [SS_BANNER] = "banner",
-	[SS_EHLO] = "ehlo", [SS_HELO] = "helo", [SS_STARTTLS] = "starttls",
-	[SS_TLS] = "tls", [SS_TESTHELO] = "test-helo", [SS_RSET] = "rset",
-	[SS_MAIL] = "mail", [SS_RCPT] = "rcpt", [SS_DATA] = "data", [SS_BODY] = "body",
-	[SS_QUIT] = "quit", [SS_IDLE] = "idle",
+    [SS_CONNECT] = "connect", [SS_TLS_FIRST] = "tls-first", [SS_BANNER] = "banner",
+    [SS_EHLO] = "ehlo",       [SS_HELO] = "helo",           [SS_STARTTLS] = "starttls",
+    [SS_TLS] = "tls",         [SS_TESTHELO] = "test-helo",  [SS_RSET] = "rset",
+    [SS_MAIL] = "mail",       [SS_RCPT] = "rcpt",           [SS_DATA] = "data",
+    [SS_BODY] = "body",       [SS_QUIT] = "quit",           [SS_IDLE] = "idle",
 };
 
 #define EXPECT_MAX 8
@@ -91,18 +104,18 @@ struct sess {
 	int prepared; /* tokens and addresses made (at the first banner) */
 	char cur_helo[RW_DOMAIN_MAX + 1];
 	/* battery */
-	int round;              /* 0 = first pass; then greylisting rounds */
-	int *last_round;        /* round in which test i last got an answer; owned */
-	size_t cur;             /* test in progress */
-	int in_test;            /* a test's transaction is under way */
+	int round;       /* 0 = first pass; then greylisting rounds */
+	int *last_round; /* round in which test i last got an answer; owned */
+	size_t cur;      /* test in progress */
+	int in_test;     /* a test's transaction is under way */
 	int mail_ok, rcpt_ok;
 	int reconnects, banner_retries;
-	int conn_errors;        /* 4xx/5xx replies on this connection */
+	int conn_errors;                     /* 4xx/5xx replies on this connection */
 	char banner_host[RW_DOMAIN_MAX + 1]; /* name in the banner: HELO tests only */
-	int greet_test;         /* test whose HELO greets the next connection, or -1 */
-	int no_rehelo;          /* the server refuses a second EHLO (OpenSMTPD: 503) */
-	int rerun;              /* run the current test again (sender fallback) */
-	int quitting_for;       /* 0 finish, 1 reconnect after QUIT */
+	int greet_test;                      /* test whose HELO greets the next connection, or -1 */
+	int no_rehelo;                       /* the server refuses a second EHLO (OpenSMTPD: 503) */
+	int rerun;                           /* run the current test again (sender fallback) */
+	int quitting_for;                    /* 0 finish, 1 reconnect after QUIT */
 	int retry_delay_ms;
 };
 
@@ -111,7 +124,7 @@ static void sess_enter(struct sess *s, enum sstate next)
 {
 	if (s->state != next)
 		rw_debug("sess=%s:%u smtp state=%s -> %s", s->r->addr, s->r->port,
-			 state_names[s->state], state_names[next]);
+		         state_names[s->state], state_names[next]);
 	s->state = next;
 }
 
@@ -182,7 +195,7 @@ static void out_reset(struct sess *s)
 
 /* send_cmd - queue one command line and the reply it expects */
 static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* send_cmd - queue one command line and the reply it expects */
 static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
@@ -203,7 +216,7 @@ static void send_cmd(struct sess *s, enum sstate k, const char *fmt, ...)
 /* step - an action for the I/O layer, with its delay */
 static struct sess_step step(enum sess_action a, int delay)
 {
-	return (struct sess_step){ .act = a, .delay_ms = delay };
+	return (struct sess_step){.act = a, .delay_ms = delay};
 }
 
 /* flush - follow the queue head; send what was queued, else keep reading */
@@ -260,8 +273,12 @@ int sess_expand_tests(struct sess *s, const char *host)
 		 * mail provider), and bounces to postmaster@name likewise.
 		 * A HELO routes nothing: there the name given, or the banner's,
 		 * is safe to use. */
-		struct battery_vars v = { .user = user, .canary = s->cfg->canary, .ip = ip,
-					  .rawip = r->addr, .host = ip, .me = s->cfg->myname };
+		struct battery_vars v = {.user = user,
+		                         .canary = s->cfg->canary,
+		                         .ip = ip,
+		                         .rawip = r->addr,
+		                         .host = ip,
+		                         .me = s->cfg->myname};
 		struct battery_vars hv = v;
 
 		hv.host = host;
@@ -273,8 +290,8 @@ int sess_expand_tests(struct sess *s, const char *host)
 		snprintf(helo, sizeof(helo), "%s", t->helo);
 		snprintf(from, sizeof(from), "%s", t->mail_from);
 		snprintf(to, sizeof(to), "%s", t->rcpt_to);
-		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, helo, sizeof(helo)) <
-			    0 ||
+		if (battery_expand(t->test->helo ? t->test->helo : "{me}", &hv, helo,
+		                   sizeof(helo)) < 0 ||
 		    battery_expand(t->test->mail_from, &v, from, sizeof(from)) < 0 ||
 		    battery_expand(t->test->rcpt_to, &v, to, sizeof(to)) < 0) {
 			/* never send a test whose addresses did not fit: it
@@ -324,7 +341,7 @@ static void prepare_tests(struct sess *s, long long now_ms)
 	s->prepared = 1;
 	for (size_t i = 0; i < r->ntests; i++) {
 		struct test_result *t = &r->tests[i];
-		struct token_fields f = { .port = r->port, .time = now_ms / 1000 };
+		struct token_fields f = {.port = r->port, .time = now_ms / 1000};
 
 		snprintf(f.scan, sizeof(f.scan), "%s", s->cfg->scan_id ? s->cfg->scan_id : "0");
 		snprintf(f.target, sizeof(f.target), "%s", r->addr);
@@ -631,7 +648,8 @@ static struct sess_step on_banner(struct sess *s, const struct reply *rep, long 
 	if (rep->code / 100 == 4) {
 		r->banner_tempfail = 1;
 		if (r->connects == 1 && s->banner_retries < 1 && s->cfg->greylist_rounds > 0 &&
-		    now_ms + s->cfg->greylist_delay_ms < s->started_ms + s->cfg->session_timeout_ms) {
+		    now_ms + s->cfg->greylist_delay_ms <
+		        s->started_ms + s->cfg->session_timeout_ms) {
 			s->banner_retries++;
 			s->nexpect = 0;
 			sess_enter(s, SS_CONNECT);
@@ -660,7 +678,8 @@ static struct sess_step after_hello(struct sess *s, long long now_ms)
 			return flush(s);
 		}
 		if (s->cfg->tls == TLS_REQUIRE)
-			return finish(s, END_TLS_REQUIRED, s->esmtp ? "no STARTTLS in EHLO" : "no ESMTP");
+			return finish(s, END_TLS_REQUIRED,
+			              s->esmtp ? "no STARTTLS in EHLO" : "no ESMTP");
 	}
 	return battery_begin(s, now_ms);
 }
@@ -741,8 +760,7 @@ static int sender_fallback(struct sess *s, struct test_result *t, const struct r
 	snprintf(plain, sizeof(plain), "rw-%s@%s", t->test->id, s->cfg->canary);
 	if (strcmp(t->mail_from, plain) == 0 || strcmp(t->rcpt_to, plain) == 0)
 		return 0;
-	note(s, "-- sender refused: test %s again from <%s>\n",
-		    t->test->id, plain);
+	note(s, "-- sender refused: test %s again from <%s>\n", t->test->id, plain);
 	result_test_set(t, t->helo, plain, t->rcpt_to, t->token);
 	t->sender_fallback = 1;
 	t->attempts--; /* start_test counts the new run */
@@ -766,7 +784,7 @@ static struct sess_step after_test(struct sess *s, long long now_ms)
 
 /* on_test_reply - MAIL, RCPT, DATA, end of DATA, test HELO, RSET */
 static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struct reply *rep,
-				      long long now_ms)
+                                      long long now_ms)
 {
 	struct test_result *t = &s->r->tests[s->cur];
 	int ok = rep->code / 100 == 2 || (k == SS_DATA && rep->code == 354);
@@ -828,18 +846,24 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 	case SS_DATA:
 		if (rep->code == 354) {
 			struct message_info mi = {
-				.from = t->mail_from, .to = t->rcpt_to, .token = t->token,
-				.operator_name = s->cfg->operator_name,
-				.abuse_contact = s->cfg->abuse_contact, .target = s->r->addr,
-				.port = s->r->port, .test_id = t->test->id, .trick = t->test->trick,
-				.myname = s->cfg->myname, .now = now_ms / 1000,
+			    .from = t->mail_from,
+			    .to = t->rcpt_to,
+			    .token = t->token,
+			    .operator_name = s->cfg->operator_name,
+			    .abuse_contact = s->cfg->abuse_contact,
+			    .target = s->r->addr,
+			    .port = s->r->port,
+			    .test_id = t->test->id,
+			    .trick = t->test->trick,
+			    .myname = s->cfg->myname,
+			    .now = now_ms / 1000,
 			};
 			char *msg = message_build(&mi);
 
 			dbuf_adds(&s->out, msg);
 			dbuf_adds(&s->out, ".\r\n");
-			note(s, "C: <message of %zu octets, token %s>\nC: .\n",
-				    strlen(msg), t->token);
+			note(s, "C: <message of %zu octets, token %s>\nC: .\n", strlen(msg),
+			     t->token);
 			free(msg);
 			expect_push(s, SS_BODY);
 			return flush(s);
@@ -957,7 +981,7 @@ struct sess_step sess_on_tls(struct sess *s, int ok, const char *version, long l
 
 /* sess_on_failure - a transport failure or timeout, judged by state and first contact */
 struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char *detail,
-				 long long now_ms)
+                                 long long now_ms)
 {
 	int first = !s->banner_seen_once;
 	char d[256];
@@ -997,8 +1021,8 @@ struct sess_step sess_on_failure(struct sess *s, enum sess_failure f, const char
 		if (s->state == SS_TLS) /* a handshake that hangs is a failed one */
 			return sess_on_tls(s, 0, d[0] ? d : "TLS handshake timed out", now_ms);
 		if (first && (s->state == SS_BANNER || s->state == SS_CONNECT))
-			return finish(s, s->state == SS_CONNECT ? END_CONNECT_FAILED : END_BANNER_TIMEOUT,
-				      d);
+			return finish(
+			    s, s->state == SS_CONNECT ? END_CONNECT_FAILED : END_BANNER_TIMEOUT, d);
 		return finish(s, END_TIMEOUT, d[0] ? d : state_names[s->state]);
 	case FAIL_PROTOCOL:
 		if (first && s->state == SS_BANNER)

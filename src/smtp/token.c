@@ -58,20 +58,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TOKEN_PREFIX "rw1-"
-#define TOKEN_PREFIX_LEN 4
-#define TOKEN_MAC_LEN 16         /* bytes of HMAC-SHA256 kept */
-#define TOKEN_FIELDS 6           /* scan port test time target mac */
-#define TOKEN_TIME_DIGITS 19     /* LLONG_MAX has 19 digits */
-#define KEY_FILE_MAX 128         /* a key file is 64 or 65 bytes */
+#define TOKEN_PREFIX      "rw1-"
+#define TOKEN_PREFIX_LEN  4
+#define TOKEN_MAC_LEN     16  /* bytes of HMAC-SHA256 kept */
+#define TOKEN_FIELDS      6   /* scan port test time target mac */
+#define TOKEN_TIME_DIGITS 19  /* LLONG_MAX has 19 digits */
+#define KEY_FILE_MAX      128 /* a key file is 64 or 65 bytes */
 
 static const char hexdig[] = "0123456789abcdef";
 
 static const char *const status_names[] = {
-	[TOKEN_VALID] = "valid",
-	[TOKEN_MALFORMED] = "malformed",
-	[TOKEN_FORGED] = "forged",
-	[TOKEN_EXPIRED] = "expired",
+    [TOKEN_VALID] = "valid",
+    [TOKEN_MALFORMED] = "malformed",
+    [TOKEN_FORGED] = "forged",
+    [TOKEN_EXPIRED] = "expired",
 };
 
 /* token_status_name - stable lower-case name for logs and the store */
@@ -118,8 +118,8 @@ static EVP_MAC_CTX *mac_ctx(const struct token_key *key)
 	if (keyed == NULL || CRYPTO_memcmp(cached, key->k, TOKEN_KEY_LEN) != 0) {
 		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-			OSSL_PARAM_construct_end(),
+		    OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+		    OSSL_PARAM_construct_end(),
 		};
 
 		EVP_MAC_CTX_free(keyed);
@@ -136,7 +136,7 @@ static EVP_MAC_CTX *mac_ctx(const struct token_key *key)
 
 /* compute_mac - HMAC-SHA256 over the decoded fields, first TOKEN_MAC_LEN bytes */
 static void compute_mac(const struct token_key *key, const struct token_fields *f,
-			unsigned char mac[TOKEN_MAC_LEN])
+                        unsigned char mac[TOKEN_MAC_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0;
@@ -145,7 +145,7 @@ static void compute_mac(const struct token_key *key, const struct token_fields *
 	EVP_MAC_CTX *c;
 
 	n = snprintf(msg, sizeof(msg), "%s|%u|%s|%lld|%s", f->scan, f->port, f->test, f->time,
-		     f->target);
+	             f->target);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		rw_panic("%s: fields do not fit", __func__);
 	c = mac_ctx(key);
@@ -185,8 +185,7 @@ static const char *check_fields(const struct token_fields *f)
 }
 
 /* token_make - sign fields into out */
-void token_make(const struct token_key *key, const struct token_fields *f, char *out,
-		size_t outlen)
+void token_make(const struct token_key *key, const struct token_fields *f, char *out, size_t outlen)
 {
 	unsigned char mac[TOKEN_MAC_LEN];
 	char test[sizeof(f->test)];
@@ -323,7 +322,7 @@ static int parse(const char *tok, struct token_fields *f, unsigned char mac[TOKE
 
 /* token_verify - parse, check the MAC in constant time, then the age */
 enum token_status token_verify(const struct token_key *key, const char *tok, long long now,
-			       long long max_age, struct token_fields *f)
+                               long long max_age, struct token_fields *f)
 {
 	struct token_fields tmp;
 	unsigned char got[TOKEN_MAC_LEN], want[TOKEN_MAC_LEN];
@@ -357,8 +356,8 @@ const char *token_find(const char *buf, size_t len, size_t *toklen)
 		if (!hit)
 			break;
 		start = (size_t)(hit - buf);
-		for (end = start + TOKEN_PREFIX_LEN; end < len && is_tokchar((unsigned char)buf[end]);
-		     end++)
+		for (end = start + TOKEN_PREFIX_LEN;
+		     end < len && is_tokchar((unsigned char)buf[end]); end++)
 			dashes += buf[end] == '-';
 		while (end > start + TOKEN_PREFIX_LEN && buf[end - 1] == '.')
 			end--;
@@ -377,7 +376,7 @@ static int seterr(char *err, size_t errlen, const char *path, const char *what, 
 {
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s%s%s", path, what, e ? ": " : "",
-			 e ? strerror(e) : "");
+		         e ? strerror(e) : "");
 	return -1;
 }
 
@@ -479,8 +478,7 @@ static int create_key(const char *path, struct token_key *key, char *err, size_t
 }
 
 /* token_key_load - read the key, creating it when missing and asked to */
-int token_key_load(const char *path, int create, struct token_key *key, char *err,
-		   size_t errlen)
+int token_key_load(const char *path, int create, struct token_key *key, char *err, size_t errlen)
 {
 	int fd, rc;
 
@@ -494,8 +492,9 @@ int token_key_load(const char *path, int create, struct token_key *key, char *er
 			    (st.st_uid != geteuid() && st.st_uid != 0)) {
 				close(fd);
 				return seterr(err, errlen, path,
-					      "key file must be owned by this user (or root) and "
-					      "mode 0600 (chmod 600)", 0);
+				              "key file must be owned by this user (or root) and "
+				              "mode 0600 (chmod 600)",
+				              0);
 			}
 			rc = read_key(fd, path, key, err, errlen);
 			close(fd);

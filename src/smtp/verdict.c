@@ -62,11 +62,10 @@ int verdict_is_auth(int code, const char *esc, const char *text)
 		return 0;
 	if (code == 530 || code == 535)
 		return 1;
-	if (code >= 500 && (has_word(text, "authentication required") ||
-			    has_word(text, "not authenticated") ||
-			    has_word(text, "authentication is required") ||
-			    has_word(text, "must authenticate") ||
-			    has_word(text, "auth required")))
+	if (code >= 500 &&
+	    (has_word(text, "authentication required") || has_word(text, "not authenticated") ||
+	     has_word(text, "authentication is required") || has_word(text, "must authenticate") ||
+	     has_word(text, "auth required")))
 		return 1;
 	return esc && strcmp(esc, "5.7.0") == 0 && has_word(text, "auth");
 }
@@ -75,10 +74,10 @@ int verdict_is_auth(int code, const char *esc, const char *text)
 int verdict_is_relay_denial(int code, const char *esc, const char *text)
 {
 	static const char *const words[] = {
-		"relay access denied", "relaying denied", "relay not permitted",
-		"relaying not permitted", "unable to relay", "relaying not allowed",
-		"relay denied", "not allowed to relay", "relaying disallowed",
-		"we do not relay", "no relaying", "relay prohibited",
+	    "relay access denied",    "relaying denied",      "relay not permitted",
+	    "relaying not permitted", "unable to relay",      "relaying not allowed",
+	    "relay denied",           "not allowed to relay", "relaying disallowed",
+	    "we do not relay",        "no relaying",          "relay prohibited",
 	};
 
 	(void)esc;
@@ -108,7 +107,7 @@ static void list_ids(const struct target_result *r, enum stage stage, char *buf,
 			break;
 		}
 		n = snprintf(buf + used, len - used, "%s%s", shown++ ? ", " : "",
-			     r->tests[i].test ? r->tests[i].test->id : "?");
+		             r->tests[i].test ? r->tests[i].test->id : "?");
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
@@ -127,10 +126,10 @@ static void decide_open(struct target_result *r)
 	r->verdict = V_OPEN;
 	if (a != NULL && strcmp(a->peer, r->addr) != 0)
 		snprintf(r->reason, sizeof(r->reason),
-			 "relayed to the canary (%s); it reached the sink from %s (a "
-			 "smarthost downstream of %s, or another address of it): %s is "
-			 "the open relay",
-			 ids, a->peer, r->addr, r->addr);
+		         "relayed to the canary (%s); it reached the sink from %s (a "
+		         "smarthost downstream of %s, or another address of it): %s is "
+		         "the open relay",
+		         ids, a->peer, r->addr, r->addr);
 	else
 		snprintf(r->reason, sizeof(r->reason), "relayed to the canary: %s", ids);
 }
@@ -143,15 +142,15 @@ static int decide_no_tests(struct target_result *r)
 		enum verdict v;
 		const char *why;
 	} rows[] = {
-		{ END_CONNECT_FAILED, V_UNREACHABLE, "connection failed" },
-		{ END_CLOSED_EARLY, V_UNREACHABLE, "connection closed before a banner" },
-		{ END_BANNER_TIMEOUT, V_UNREACHABLE, "no complete banner before the deadline" },
-		{ END_BANNER_REFUSED, V_CLOSED, "the banner refuses service" },
-		{ END_BANNER_TEMPFAIL, V_TEMPFAIL, "the banner says busy (4xx)" },
-		{ END_NOT_SMTP, V_NOT_SMTP, "the peer does not speak SMTP" },
-		{ END_HELO_REFUSED, V_CLOSED, "both EHLO and HELO were refused" },
-		{ END_TLS_REQUIRED, V_ERROR, "STARTTLS required by --tls but not offered" },
-		{ END_TLS_FAILED, V_ERROR, "TLS handshake failed" },
+	    {END_CONNECT_FAILED, V_UNREACHABLE, "connection failed"},
+	    {END_CLOSED_EARLY, V_UNREACHABLE, "connection closed before a banner"},
+	    {END_BANNER_TIMEOUT, V_UNREACHABLE, "no complete banner before the deadline"},
+	    {END_BANNER_REFUSED, V_CLOSED, "the banner refuses service"},
+	    {END_BANNER_TEMPFAIL, V_TEMPFAIL, "the banner says busy (4xx)"},
+	    {END_NOT_SMTP, V_NOT_SMTP, "the peer does not speak SMTP"},
+	    {END_HELO_REFUSED, V_CLOSED, "both EHLO and HELO were refused"},
+	    {END_TLS_REQUIRED, V_ERROR, "STARTTLS required by --tls but not offered"},
+	    {END_TLS_FAILED, V_ERROR, "TLS handshake failed"},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -159,7 +158,8 @@ static int decide_no_tests(struct target_result *r)
 			continue;
 		r->verdict = rows[i].v;
 		if (r->end_detail[0])
-			snprintf(r->reason, sizeof(r->reason), "%s: %s", rows[i].why, r->end_detail);
+			snprintf(r->reason, sizeof(r->reason), "%s: %s", rows[i].why,
+			         r->end_detail);
 		else
 			snprintf(r->reason, sizeof(r->reason), "%s", rows[i].why);
 		return 1;
@@ -207,13 +207,14 @@ static void decide(struct target_result *r)
 		r->verdict = V_SUSPECT;
 		if (bounced)
 			snprintf(r->reason, sizeof(r->reason),
-				 "accepted for delivery at end of DATA, no relayed arrival; %zu "
-				 "came back only as bounces (backscatter, not relaying): %s",
-				 bounced, ids);
+			         "accepted for delivery at end of DATA, no relayed arrival; %zu "
+			         "came back only as bounces (backscatter, not relaying): %s",
+			         bounced, ids);
 		else
-			snprintf(r->reason, sizeof(r->reason),
-				 "accepted for delivery at end of DATA but no arrival at the sink: %s",
-				 ids);
+			snprintf(
+			    r->reason, sizeof(r->reason),
+			    "accepted for delivery at end of DATA but no arrival at the sink: %s",
+			    ids);
 		return;
 	}
 	if (run == 0 && decide_no_tests(r))
@@ -224,41 +225,44 @@ static void decide(struct target_result *r)
 	    !(r->end == END_SESSION_TIMEOUT && temp > 0)) {
 		r->verdict = V_ERROR;
 		snprintf(r->reason, sizeof(r->reason), "%s after %zu of %zu tests%s%s",
-			 sess_end_name(r->end), run, r->ntests, r->end_detail[0] ? ": " : "",
-			 r->end_detail);
+		         sess_end_name(r->end), run, r->ntests, r->end_detail[0] ? ": " : "",
+		         r->end_detail);
 		return;
 	}
 	if (temp > 0) {
 		r->verdict = V_TEMPFAIL;
 		snprintf(r->reason, sizeof(r->reason),
-			 "%zu test(s) answered only 4xx after %d greylist round(s): %d %s", temp,
-			 r->greylist_rounds, last_temp->code, last_temp->text ? last_temp->text : "");
+		         "%zu test(s) answered only 4xx after %d greylist round(s): %d %s", temp,
+		         r->greylist_rounds, last_temp->code,
+		         last_temp->text ? last_temp->text : "");
 		return;
 	}
 	if (run == 0) {
 		r->verdict = V_ERROR;
-		snprintf(r->reason, sizeof(r->reason), "no test could run (%s)", sess_end_name(r->end));
+		snprintf(r->reason, sizeof(r->reason), "no test could run (%s)",
+		         sess_end_name(r->end));
 		return;
 	}
 	if (auth > 0 && auth + starttls == refused) {
 		r->verdict = V_AUTH_REQUIRED;
 		snprintf(r->reason, sizeof(r->reason), "authentication demanded: %d %s",
-			 last_refusal->code, last_refusal->text ? last_refusal->text : "");
+		         last_refusal->code, last_refusal->text ? last_refusal->text : "");
 		return;
 	}
 	if (last_refusal == NULL) {
 		r->verdict = V_ERROR;
 		snprintf(r->reason, sizeof(r->reason), "no test got a usable answer (%s)",
-			 sess_end_name(r->end));
+		         sess_end_name(r->end));
 		return;
 	}
 	r->verdict = V_CLOSED;
 	if (starttls == refused && starttls > 0)
 		snprintf(r->reason, sizeof(r->reason), "STARTTLS demanded and not used: %d %s",
-			 last_refusal->code, last_refusal->text ? last_refusal->text : "");
+		         last_refusal->code, last_refusal->text ? last_refusal->text : "");
 	else
-		snprintf(r->reason, sizeof(r->reason), "all %zu relay attempts refused; last: %d %s",
-			 run, last_refusal->code, last_refusal->text ? last_refusal->text : "");
+		snprintf(r->reason, sizeof(r->reason),
+		         "all %zu relay attempts refused; last: %d %s", run, last_refusal->code,
+		         last_refusal->text ? last_refusal->text : "");
 }
 
 /* verdict_decide - decide, then make the reason one printable line */

@@ -44,175 +44,173 @@
 
 /* Column names avoid words that are keywords in either dialect (time,
  * position): one SQL text must read the same in both. */
-#define SCHEMA_V1(ID)                                                                      \
-	"CREATE TABLE scans ("                                                              \
-	" id " ID ","                                                                       \
-	" created BIGINT NOT NULL,"                                                         \
-	" finished BIGINT NOT NULL DEFAULT 0,"                                              \
-	" state TEXT NOT NULL DEFAULT 'running'"                                            \
-	"  CHECK (state IN ('running', 'stopped', 'done')),"                                \
-	" seed BIGINT NOT NULL,"                                                            \
-	" total BIGINT NOT NULL CHECK (total >= 0),"                                        \
-	" params TEXT NOT NULL DEFAULT '{}');"                                              \
-	"CREATE TABLE scan_progress ("                                                      \
-	" scan BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,"                 \
-	" perm_pos BIGINT NOT NULL CHECK (perm_pos >= 0),"                                  \
-	" done BIGINT NOT NULL CHECK (done >= 0),"                                          \
-	" counts TEXT NOT NULL DEFAULT '{}',"                                               \
-	" updated BIGINT NOT NULL);"                                                        \
-	"CREATE TABLE results ("                                                            \
-	" id " ID ","                                                                       \
-	" scan BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"                    \
-	" target TEXT NOT NULL,"                                                            \
-	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"                          \
-	" probe TEXT NOT NULL,"                                                             \
-	" vantage TEXT NOT NULL DEFAULT '',"                                                \
-	" verdict TEXT NOT NULL,"                                                           \
-	" reason TEXT NOT NULL DEFAULT '',"                                                 \
-	" evidence TEXT NOT NULL DEFAULT '{}',"                                             \
-	" tested BIGINT NOT NULL,"                                                          \
-	" UNIQUE (scan, target, port, probe, vantage));"                                    \
-	"CREATE INDEX results_scan ON results (scan, id);"                                  \
-	"CREATE INDEX results_scan_verdict ON results (scan, verdict, id);"                 \
-	"CREATE INDEX results_target ON results (target, port);"                            \
-	"CREATE TABLE arrivals ("                                                           \
-	" id " ID ","                                                                       \
-	" token TEXT NOT NULL,"                                                             \
-	" scan BIGINT REFERENCES scans (id) ON DELETE CASCADE,"                             \
-	" target TEXT NOT NULL DEFAULT '',"                                                 \
-	" port INTEGER NOT NULL DEFAULT 0 CHECK (port BETWEEN 0 AND 65535),"                \
-	" test TEXT NOT NULL DEFAULT '',"                                                   \
-	" peer TEXT NOT NULL,"                                                              \
-	" received TEXT NOT NULL DEFAULT '[]',"                                             \
-	" arrived BIGINT NOT NULL,"                                                         \
-	" UNIQUE (token, peer, arrived));"                                                  \
-	"CREATE INDEX arrivals_scan_target ON arrivals (scan, target, port);"               \
+#define SCHEMA_V1(ID)                                                                              \
+	"CREATE TABLE scans ("                                                                     \
+	" id " ID ","                                                                              \
+	" created BIGINT NOT NULL,"                                                                \
+	" finished BIGINT NOT NULL DEFAULT 0,"                                                     \
+	" state TEXT NOT NULL DEFAULT 'running'"                                                   \
+	"  CHECK (state IN ('running', 'stopped', 'done')),"                                       \
+	" seed BIGINT NOT NULL,"                                                                   \
+	" total BIGINT NOT NULL CHECK (total >= 0),"                                               \
+	" params TEXT NOT NULL DEFAULT '{}');"                                                     \
+	"CREATE TABLE scan_progress ("                                                             \
+	" scan BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,"                        \
+	" perm_pos BIGINT NOT NULL CHECK (perm_pos >= 0),"                                         \
+	" done BIGINT NOT NULL CHECK (done >= 0),"                                                 \
+	" counts TEXT NOT NULL DEFAULT '{}',"                                                      \
+	" updated BIGINT NOT NULL);"                                                               \
+	"CREATE TABLE results ("                                                                   \
+	" id " ID ","                                                                              \
+	" scan BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"                           \
+	" target TEXT NOT NULL,"                                                                   \
+	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"                                 \
+	" probe TEXT NOT NULL,"                                                                    \
+	" vantage TEXT NOT NULL DEFAULT '',"                                                       \
+	" verdict TEXT NOT NULL,"                                                                  \
+	" reason TEXT NOT NULL DEFAULT '',"                                                        \
+	" evidence TEXT NOT NULL DEFAULT '{}',"                                                    \
+	" tested BIGINT NOT NULL,"                                                                 \
+	" UNIQUE (scan, target, port, probe, vantage));"                                           \
+	"CREATE INDEX results_scan ON results (scan, id);"                                         \
+	"CREATE INDEX results_scan_verdict ON results (scan, verdict, id);"                        \
+	"CREATE INDEX results_target ON results (target, port);"                                   \
+	"CREATE TABLE arrivals ("                                                                  \
+	" id " ID ","                                                                              \
+	" token TEXT NOT NULL,"                                                                    \
+	" scan BIGINT REFERENCES scans (id) ON DELETE CASCADE,"                                    \
+	" target TEXT NOT NULL DEFAULT '',"                                                        \
+	" port INTEGER NOT NULL DEFAULT 0 CHECK (port BETWEEN 0 AND 65535),"                       \
+	" test TEXT NOT NULL DEFAULT '',"                                                          \
+	" peer TEXT NOT NULL,"                                                                     \
+	" received TEXT NOT NULL DEFAULT '[]',"                                                    \
+	" arrived BIGINT NOT NULL,"                                                                \
+	" UNIQUE (token, peer, arrived));"                                                         \
+	"CREATE INDEX arrivals_scan_target ON arrivals (scan, target, port);"                      \
 	"CREATE INDEX arrivals_target ON arrivals (target);"
 
 /* ADD COLUMN with a constant default: no table rewrite in either dialect */
-#define SCHEMA_V2                                                                          \
-	"ALTER TABLE results ADD COLUMN updated BIGINT NOT NULL DEFAULT 0;"                 \
-	"ALTER TABLE arrivals ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0"                \
-	" CHECK (relayed IN (0, 1));"                                                       \
+#define SCHEMA_V2                                                                                  \
+	"ALTER TABLE results ADD COLUMN updated BIGINT NOT NULL DEFAULT 0;"                        \
+	"ALTER TABLE arrivals ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0"                       \
+	" CHECK (relayed IN (0, 1));"                                                              \
 	"CREATE INDEX arrivals_scan_id ON arrivals (scan, id);"
 
 /* Version 3: the abuse desk. Times are ms (the desk's clock). The open
  * incident of (addr, port) is unique by a partial index; the final states
  * and closed_ms agree by a CHECK. The triggers that keep events append-only
  * are the one part each dialect spells its own way (TRIGGERS). */
-#define SCHEMA_V3(ID, BLOB, TRIGGERS)                                                       \
-	"CREATE TABLE contacts ("                                                           \
-	" id " ID ","                                                                       \
-	" netblock TEXT NOT NULL UNIQUE,"                                                   \
-	" family INTEGER NOT NULL CHECK (family IN (4, 6)),"                                \
-	" prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"                        \
-	" network TEXT NOT NULL,"                                                           \
-	" customer TEXT NOT NULL DEFAULT '',"                                               \
-	" account TEXT NOT NULL DEFAULT '',"                                                \
-	" emails TEXT NOT NULL DEFAULT '',"                                                 \
-	" noc INTEGER NOT NULL DEFAULT 0 CHECK (noc IN (0, 1)),"                            \
-	" updated_ms BIGINT NOT NULL,"                                                      \
-	" UNIQUE (family, prefix, network));"                                               \
-	"CREATE TABLE incidents ("                                                          \
-	" id " ID ","                                                                       \
-	" addr TEXT NOT NULL,"                                                              \
-	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"                          \
-	" state TEXT NOT NULL,"                                                             \
-	" policy TEXT NOT NULL DEFAULT '',"                                                 \
-	" contact TEXT NOT NULL DEFAULT '{}',"                                              \
-	" opened_ms BIGINT NOT NULL,"                                                       \
-	" updated_ms BIGINT NOT NULL,"                                                      \
-	" closed_ms BIGINT NOT NULL DEFAULT 0 CHECK (closed_ms >= 0),"                      \
-	" machine TEXT NOT NULL DEFAULT '{}',"                                              \
-	" due_ms BIGINT NOT NULL DEFAULT 0,"                                                \
-	" level INTEGER NOT NULL DEFAULT 0 CHECK (level >= 0),"                             \
-	" rev BIGINT NOT NULL DEFAULT 1,"                                                   \
-	" CHECK ((closed_ms > 0) = (state IN ('repaired', 'not-reproduced', 'closed'))));"  \
-	"CREATE UNIQUE INDEX incidents_one_open ON incidents (addr, port)"                  \
-	" WHERE closed_ms = 0;"                                                             \
-	"CREATE INDEX incidents_due ON incidents (due_ms) WHERE closed_ms = 0 AND due_ms > 0;" \
-	"CREATE INDEX incidents_state ON incidents (state, id);"                            \
-	"CREATE INDEX incidents_addr ON incidents (addr, opened_ms);"                       \
-	"CREATE INDEX incidents_closed ON incidents (closed_ms);"                           \
-	"CREATE INDEX incidents_opened ON incidents (opened_ms);"                           \
-	"CREATE TABLE complaints ("                                                         \
-	" id " ID ","                                                                       \
-	" received_ms BIGINT NOT NULL,"                                                     \
-	" reporter TEXT NOT NULL DEFAULT '',"                                               \
-	" addr TEXT NOT NULL,"                                                              \
-	" port INTEGER NOT NULL DEFAULT 25 CHECK (port BETWEEN 0 AND 65535),"               \
-	" kind TEXT NOT NULL DEFAULT '',"                                                   \
-	" summary TEXT NOT NULL DEFAULT '',"                                                \
-	" raw " BLOB ","                                                                    \
-	" raw_size BIGINT NOT NULL DEFAULT 0,"                                              \
-	" ref TEXT NOT NULL DEFAULT '',"                                                    \
-	" incident BIGINT REFERENCES incidents (id));"                                      \
-	"CREATE UNIQUE INDEX complaints_ref ON complaints (ref) WHERE ref <> '';"           \
-	"CREATE INDEX complaints_incident ON complaints (incident, id);"                    \
-	"CREATE INDEX complaints_addr ON complaints (addr, received_ms);"                   \
-	"CREATE INDEX complaints_received ON complaints (received_ms);"                     \
-	"CREATE TABLE events ("                                                             \
-	" id " ID ","                                                                       \
-	" incident BIGINT NOT NULL REFERENCES incidents (id),"                              \
-	" at_ms BIGINT NOT NULL,"                                                           \
-	" kind TEXT NOT NULL,"                                                              \
-	" detail TEXT NOT NULL DEFAULT '{}');"                                              \
-	"CREATE INDEX events_incident ON events (incident, id);"                            \
-	"CREATE INDEX events_kind_at ON events (kind, at_ms);"                              \
-	TRIGGERS                                                                           \
-	"CREATE TABLE outbox ("                                                             \
-	" id " ID ","                                                                       \
-	" incident BIGINT REFERENCES incidents (id),"                                       \
-	" step TEXT NOT NULL DEFAULT '',"                                                   \
-	" rcpt TEXT NOT NULL,"                                                              \
-	" subject TEXT NOT NULL DEFAULT '',"                                                \
-	" body TEXT NOT NULL DEFAULT '',"                                                   \
-	" message_id TEXT NOT NULL UNIQUE CHECK (message_id <> ''),"                        \
-	" state TEXT NOT NULL DEFAULT 'queued'"                                             \
-	"  CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"                       \
-	" attempts INTEGER NOT NULL DEFAULT 0,"                                             \
-	" next_ms BIGINT NOT NULL DEFAULT 0,"                                               \
-	" queued_ms BIGINT NOT NULL,"                                                       \
-	" sent_ms BIGINT NOT NULL DEFAULT 0,"                                               \
-	" last_error TEXT NOT NULL DEFAULT '');"                                            \
-	"CREATE INDEX outbox_due ON outbox (state, next_ms, id);"                           \
-	"CREATE INDEX outbox_incident ON outbox (incident, id);"                            \
-	"CREATE TABLE actions ("                                                            \
-	" id " ID ","                                                                       \
-	" incident BIGINT REFERENCES incidents (id),"                                       \
-	" kind TEXT NOT NULL"                                                               \
-	"  CHECK (kind IN ('block', 'unblock', 'suspend', 'terminate')),"                   \
-	" what TEXT NOT NULL DEFAULT '' CHECK (what IN ('', 'inbound', 'outbound', 'both')),"\
-	" addr TEXT NOT NULL,"                                                              \
-	" state TEXT NOT NULL DEFAULT 'pending'"                                            \
-	"  CHECK (state IN ('pending', 'applied', 'failed', 'lifted')),"                    \
-	" requested_ms BIGINT NOT NULL,"                                                    \
-	" applied_ms BIGINT NOT NULL DEFAULT 0,"                                            \
-	" lifted_ms BIGINT NOT NULL DEFAULT 0,"                                             \
-	" error TEXT NOT NULL DEFAULT '');"                                                 \
-	"CREATE INDEX actions_state ON actions (state, kind, id);"                          \
+#define SCHEMA_V3(ID, BLOB, TRIGGERS)                                                              \
+	"CREATE TABLE contacts ("                                                                  \
+	" id " ID ","                                                                              \
+	" netblock TEXT NOT NULL UNIQUE,"                                                          \
+	" family INTEGER NOT NULL CHECK (family IN (4, 6)),"                                       \
+	" prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"                               \
+	" network TEXT NOT NULL,"                                                                  \
+	" customer TEXT NOT NULL DEFAULT '',"                                                      \
+	" account TEXT NOT NULL DEFAULT '',"                                                       \
+	" emails TEXT NOT NULL DEFAULT '',"                                                        \
+	" noc INTEGER NOT NULL DEFAULT 0 CHECK (noc IN (0, 1)),"                                   \
+	" updated_ms BIGINT NOT NULL,"                                                             \
+	" UNIQUE (family, prefix, network));"                                                      \
+	"CREATE TABLE incidents ("                                                                 \
+	" id " ID ","                                                                              \
+	" addr TEXT NOT NULL,"                                                                     \
+	" port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"                                 \
+	" state TEXT NOT NULL,"                                                                    \
+	" policy TEXT NOT NULL DEFAULT '',"                                                        \
+	" contact TEXT NOT NULL DEFAULT '{}',"                                                     \
+	" opened_ms BIGINT NOT NULL,"                                                              \
+	" updated_ms BIGINT NOT NULL,"                                                             \
+	" closed_ms BIGINT NOT NULL DEFAULT 0 CHECK (closed_ms >= 0),"                             \
+	" machine TEXT NOT NULL DEFAULT '{}',"                                                     \
+	" due_ms BIGINT NOT NULL DEFAULT 0,"                                                       \
+	" level INTEGER NOT NULL DEFAULT 0 CHECK (level >= 0),"                                    \
+	" rev BIGINT NOT NULL DEFAULT 1,"                                                          \
+	" CHECK ((closed_ms > 0) = (state IN ('repaired', 'not-reproduced', 'closed'))));"         \
+	"CREATE UNIQUE INDEX incidents_one_open ON incidents (addr, port)"                         \
+	" WHERE closed_ms = 0;"                                                                    \
+	"CREATE INDEX incidents_due ON incidents (due_ms) WHERE closed_ms = 0 AND due_ms > 0;"     \
+	"CREATE INDEX incidents_state ON incidents (state, id);"                                   \
+	"CREATE INDEX incidents_addr ON incidents (addr, opened_ms);"                              \
+	"CREATE INDEX incidents_closed ON incidents (closed_ms);"                                  \
+	"CREATE INDEX incidents_opened ON incidents (opened_ms);"                                  \
+	"CREATE TABLE complaints ("                                                                \
+	" id " ID ","                                                                              \
+	" received_ms BIGINT NOT NULL,"                                                            \
+	" reporter TEXT NOT NULL DEFAULT '',"                                                      \
+	" addr TEXT NOT NULL,"                                                                     \
+	" port INTEGER NOT NULL DEFAULT 25 CHECK (port BETWEEN 0 AND 65535),"                      \
+	" kind TEXT NOT NULL DEFAULT '',"                                                          \
+	" summary TEXT NOT NULL DEFAULT '',"                                                       \
+	" raw " BLOB ","                                                                           \
+	" raw_size BIGINT NOT NULL DEFAULT 0,"                                                     \
+	" ref TEXT NOT NULL DEFAULT '',"                                                           \
+	" incident BIGINT REFERENCES incidents (id));"                                             \
+	"CREATE UNIQUE INDEX complaints_ref ON complaints (ref) WHERE ref <> '';"                  \
+	"CREATE INDEX complaints_incident ON complaints (incident, id);"                           \
+	"CREATE INDEX complaints_addr ON complaints (addr, received_ms);"                          \
+	"CREATE INDEX complaints_received ON complaints (received_ms);"                            \
+	"CREATE TABLE events ("                                                                    \
+	" id " ID ","                                                                              \
+	" incident BIGINT NOT NULL REFERENCES incidents (id),"                                     \
+	" at_ms BIGINT NOT NULL,"                                                                  \
+	" kind TEXT NOT NULL,"                                                                     \
+	" detail TEXT NOT NULL DEFAULT '{}');"                                                     \
+	"CREATE INDEX events_incident ON events (incident, id);"                                   \
+	"CREATE INDEX events_kind_at ON events (kind, at_ms);" TRIGGERS "CREATE TABLE outbox ("    \
+	" id " ID ","                                                                              \
+	" incident BIGINT REFERENCES incidents (id),"                                              \
+	" step TEXT NOT NULL DEFAULT '',"                                                          \
+	" rcpt TEXT NOT NULL,"                                                                     \
+	" subject TEXT NOT NULL DEFAULT '',"                                                       \
+	" body TEXT NOT NULL DEFAULT '',"                                                          \
+	" message_id TEXT NOT NULL UNIQUE CHECK (message_id <> ''),"                               \
+	" state TEXT NOT NULL DEFAULT 'queued'"                                                    \
+	"  CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"                              \
+	" attempts INTEGER NOT NULL DEFAULT 0,"                                                    \
+	" next_ms BIGINT NOT NULL DEFAULT 0,"                                                      \
+	" queued_ms BIGINT NOT NULL,"                                                              \
+	" sent_ms BIGINT NOT NULL DEFAULT 0,"                                                      \
+	" last_error TEXT NOT NULL DEFAULT '');"                                                   \
+	"CREATE INDEX outbox_due ON outbox (state, next_ms, id);"                                  \
+	"CREATE INDEX outbox_incident ON outbox (incident, id);"                                   \
+	"CREATE TABLE actions ("                                                                   \
+	" id " ID ","                                                                              \
+	" incident BIGINT REFERENCES incidents (id),"                                              \
+	" kind TEXT NOT NULL"                                                                      \
+	"  CHECK (kind IN ('block', 'unblock', 'suspend', 'terminate')),"                          \
+	" what TEXT NOT NULL DEFAULT '' CHECK (what IN ('', 'inbound', 'outbound', 'both')),"      \
+	" addr TEXT NOT NULL,"                                                                     \
+	" state TEXT NOT NULL DEFAULT 'pending'"                                                   \
+	"  CHECK (state IN ('pending', 'applied', 'failed', 'lifted')),"                           \
+	" requested_ms BIGINT NOT NULL,"                                                           \
+	" applied_ms BIGINT NOT NULL DEFAULT 0,"                                                   \
+	" lifted_ms BIGINT NOT NULL DEFAULT 0,"                                                    \
+	" error TEXT NOT NULL DEFAULT '');"                                                        \
+	"CREATE INDEX actions_state ON actions (state, kind, id);"                                 \
 	"CREATE INDEX actions_incident ON actions (incident, id);"
 
 /* SQLite's spelling of the append-only rule (PostgreSQL: a trigger
  * function that RAISEs, or REVOKE UPDATE, DELETE) */
-#define EVENTS_APPEND_ONLY_SQLITE                                                          \
-	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"                           \
-	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"                        \
-	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"                           \
+#define EVENTS_APPEND_ONLY_SQLITE                                                                  \
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"                                  \
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"                               \
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"                                  \
 	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 
 const struct store_migration store_migrations_sqlite[] = {
-	{ .version = 1, .name = "scans, progress, results, arrivals",
-	  .sql = SCHEMA_V1("INTEGER PRIMARY KEY") },
-	{ .version = 2, .name = "late arrivals: results.updated, arrivals.relayed",
-	  .sql = SCHEMA_V2 },
-	{ .version = 3,
-	  .name = "abuse desk: contacts, complaints, incidents, events, outbox, actions",
-	  .sql = SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB", EVENTS_APPEND_ONLY_SQLITE) },
+    {.version = 1,
+     .name = "scans, progress, results, arrivals",
+     .sql = SCHEMA_V1("INTEGER PRIMARY KEY")},
+    {.version = 2, .name = "late arrivals: results.updated, arrivals.relayed", .sql = SCHEMA_V2},
+    {.version = 3,
+     .name = "abuse desk: contacts, complaints, incidents, events, outbox, actions",
+     .sql = SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB", EVENTS_APPEND_ONLY_SQLITE)},
 };
 const size_t store_migrations_sqlite_n =
-	sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]);
+    sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]);
 
 _Static_assert(sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]) ==
-		       STORE_SCHEMA_VERSION,
-	       "one migration step per schema version");
+                   STORE_SCHEMA_VERSION,
+               "one migration step per schema version");

@@ -63,8 +63,8 @@
 #define SQLITE_APP_ID 1920430964
 /* Pause between tries to switch a new file to WAL. */
 #define WAL_RETRY_MS 10
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR_(x)      #x
+#define STR(x)       STR_(x)
 
 enum stmt_id {
 	S_BEGIN,
@@ -97,7 +97,7 @@ enum stmt_id {
 _Static_assert(S__COUNT <= SQLITE_CORE_STMTS, "room for every statement");
 
 #define SCAN_COLS "id, created, finished, state, seed, total, params"
-#define RESULT_COLS                                                                        \
+#define RESULT_COLS                                                                                \
 	"id, scan, target, port, probe, vantage, verdict, reason, evidence, tested, updated"
 #define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, relayed"
 
@@ -105,76 +105,72 @@ static const struct {
 	const char *name; /* for error texts */
 	const char *sql;
 } stmts[S__COUNT] = {
-	[S_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
-	[S_COMMIT] = { "commit", "COMMIT" },
-	[S_ROLLBACK] = { "rollback", "ROLLBACK" },
-	[S_SYNC_FULL] = { "synchronous", "PRAGMA synchronous = FULL" },
-	[S_SYNC_NORMAL] = { "synchronous", "PRAGMA synchronous = NORMAL" },
-	[S_SCAN_INSERT] = { "scan create",
-			    "INSERT INTO scans (created, seed, total, params)"
-			    " VALUES ($1, $2, $3, $4) RETURNING id" },
-	[S_SCAN_GET] = { "scan get", "SELECT " SCAN_COLS " FROM scans WHERE id = $1" },
-	[S_SCAN_LIST] = { "scan list",
-			  "SELECT " SCAN_COLS " FROM scans ORDER BY id DESC LIMIT $1 OFFSET $2" },
-	[S_SCAN_STATE] = { "scan state",
-			   "UPDATE scans SET state = $1, finished = $2 WHERE id = $3 RETURNING id" },
-	[S_PROGRESS_SAVE] = { "progress save",
-			      "INSERT INTO scan_progress (scan, perm_pos, done, counts, updated)"
-			      " VALUES ($1, $2, $3, $4, $5)"
-			      " ON CONFLICT (scan) DO UPDATE SET perm_pos = excluded.perm_pos,"
-			      " done = excluded.done, counts = excluded.counts,"
-			      " updated = excluded.updated" },
-	[S_PROGRESS_LOAD] = { "progress load",
-			      "SELECT perm_pos, done, counts, updated FROM scan_progress"
-			      " WHERE scan = $1" },
-	[S_RESULT_PUT] = { "result put",
-			   "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
-			   " reason, evidence, tested, updated)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-			   " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
-			   " RETURNING id" },
-	[S_RESULTS_ALL] = { "results list",
-			    "SELECT " RESULT_COLS " FROM results WHERE scan = $1"
-			    " ORDER BY id LIMIT $2 OFFSET $3" },
-	[S_RESULTS_VERDICT] = { "results list",
-				"SELECT " RESULT_COLS " FROM results"
-				" WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4" },
-	[S_COUNT_ALL] = { "results count", "SELECT COUNT(*) FROM results WHERE scan = $1" },
-	[S_COUNT_VERDICT] = { "results count",
-			      "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2" },
-	[S_ARRIVAL_PUT] = { "arrival put",
-			    "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-			    " received, arrived, relayed)"
-			    " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
-			    " $7, $8, $9)"
-			    " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan" },
-	[S_ARRIVALS_SCAN] = { "arrivals list",
-			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
-			      " ORDER BY id LIMIT $2 OFFSET $3" },
-	[S_ARRIVALS_NONE] = { "arrivals list",
-			      "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
-			      " ORDER BY id LIMIT $1 OFFSET $2" },
-	[S_ARRIVALS_SINCE] = { "arrivals since",
-			       "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1 AND id > $2"
-			       " ORDER BY id LIMIT $3" },
-	[S_ARRIVALS_SINCE_NONE] = { "arrivals since",
-				    "SELECT " ARRIVAL_COLS " FROM arrivals"
-				    " WHERE scan IS NULL AND id > $1 ORDER BY id LIMIT $2" },
-	/* the late-arrival rule (store.h): the first arrival that proves a
-	 * key, and the one-time upgrade of its suspect smtp results */
-	[S_ARRIVAL_PROOF] = { "arrival proof",
-			      "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
-			      " AND port = $3 AND relayed = 1 ORDER BY id LIMIT 1" },
-	[S_UPGRADE] = { "late arrival",
-			"UPDATE results SET verdict = 'open', reason = $1, updated = $2"
-			" WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
-			" AND verdict = 'suspect'" },
-	[S_KEYS_ALL] = { "result keys",
-			 "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-			 " ORDER BY id LIMIT $3" },
-	[S_KEYS_PROBE] = { "result keys",
-			   "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-			   " AND probe = $3 ORDER BY id LIMIT $4" },
+    [S_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+    [S_COMMIT] = {"commit", "COMMIT"},
+    [S_ROLLBACK] = {"rollback", "ROLLBACK"},
+    [S_SYNC_FULL] = {"synchronous", "PRAGMA synchronous = FULL"},
+    [S_SYNC_NORMAL] = {"synchronous", "PRAGMA synchronous = NORMAL"},
+    [S_SCAN_INSERT] = {"scan create", "INSERT INTO scans (created, seed, total, params)"
+                                      " VALUES ($1, $2, $3, $4) RETURNING id"},
+    [S_SCAN_GET] = {"scan get", "SELECT " SCAN_COLS " FROM scans WHERE id = $1"},
+    [S_SCAN_LIST] = {"scan list",
+                     "SELECT " SCAN_COLS " FROM scans ORDER BY id DESC LIMIT $1 OFFSET $2"},
+    [S_SCAN_STATE] = {"scan state",
+                      "UPDATE scans SET state = $1, finished = $2 WHERE id = $3 RETURNING id"},
+    [S_PROGRESS_SAVE] = {"progress save",
+                         "INSERT INTO scan_progress (scan, perm_pos, done, counts, updated)"
+                         " VALUES ($1, $2, $3, $4, $5)"
+                         " ON CONFLICT (scan) DO UPDATE SET perm_pos = excluded.perm_pos,"
+                         " done = excluded.done, counts = excluded.counts,"
+                         " updated = excluded.updated"},
+    [S_PROGRESS_LOAD] = {"progress load",
+                         "SELECT perm_pos, done, counts, updated FROM scan_progress"
+                         " WHERE scan = $1"},
+    [S_RESULT_PUT] = {"result put",
+                      "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
+                      " reason, evidence, tested, updated)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                      " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
+                      " RETURNING id"},
+    [S_RESULTS_ALL] = {"results list", "SELECT " RESULT_COLS " FROM results WHERE scan = $1"
+                                       " ORDER BY id LIMIT $2 OFFSET $3"},
+    [S_RESULTS_VERDICT] = {"results list",
+                           "SELECT " RESULT_COLS " FROM results"
+                           " WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4"},
+    [S_COUNT_ALL] = {"results count", "SELECT COUNT(*) FROM results WHERE scan = $1"},
+    [S_COUNT_VERDICT] = {"results count",
+                         "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2"},
+    [S_ARRIVAL_PUT] = {"arrival put",
+                       "INSERT INTO arrivals (token, scan, target, port, test, peer,"
+                       " received, arrived, relayed)"
+                       " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
+                       " $7, $8, $9)"
+                       " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan"},
+    [S_ARRIVALS_SCAN] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
+                                          " ORDER BY id LIMIT $2 OFFSET $3"},
+    [S_ARRIVALS_NONE] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
+                                          " ORDER BY id LIMIT $1 OFFSET $2"},
+    [S_ARRIVALS_SINCE] = {"arrivals since",
+                          "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1 AND id > $2"
+                          " ORDER BY id LIMIT $3"},
+    [S_ARRIVALS_SINCE_NONE] = {"arrivals since",
+                               "SELECT " ARRIVAL_COLS " FROM arrivals"
+                               " WHERE scan IS NULL AND id > $1 ORDER BY id LIMIT $2"},
+    /* the late-arrival rule (store.h): the first arrival that proves a
+     * key, and the one-time upgrade of its suspect smtp results */
+    [S_ARRIVAL_PROOF] = {"arrival proof",
+                         "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
+                         " AND port = $3 AND relayed = 1 ORDER BY id LIMIT 1"},
+    [S_UPGRADE] = {"late arrival",
+                   "UPDATE results SET verdict = 'open', reason = $1, updated = $2"
+                   " WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
+                   " AND verdict = 'suspect'"},
+    [S_KEYS_ALL] = {"result keys",
+                    "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
+                    " ORDER BY id LIMIT $3"},
+    [S_KEYS_PROBE] = {"result keys",
+                      "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
+                      " AND probe = $3 ORDER BY id LIMIT $4"},
 };
 
 static struct sqlite_store *S(struct store *st)
@@ -186,14 +182,14 @@ static struct sqlite_store *S(struct store *st)
 int sqlite_fail(struct sqlite_store *s, const char *what)
 {
 	store_seterr(&s->base, "sqlite: %s: %s (%d)", what, sqlite3_errmsg(s->db),
-		     sqlite3_extended_errcode(s->db));
+	             sqlite3_extended_errcode(s->db));
 	return -1;
 }
 
 /* sqlite_prepare - the statement in *slot, prepared once per handle;
  * NULL on error */
 sqlite3_stmt *sqlite_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *name,
-			     const char *sql)
+                             const char *sql)
 {
 	sqlite3_stmt *q;
 
@@ -209,7 +205,7 @@ sqlite3_stmt *sqlite_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const 
 
 		if (n == NULL || n[0] != '$' || atoi(n + 1) != i)
 			rw_panic("%s: %s: parameter %d is %s", __func__, name, i,
-				 n ? n : "anonymous");
+			         n ? n : "anonymous");
 	}
 	*slot = q;
 	return q;
@@ -304,9 +300,9 @@ static int read_version(struct sqlite_store *s, int64_t *v)
 
 	*v = 0;
 	if (query_int(s,
-		      "SELECT COUNT(*) FROM sqlite_master"
-		      " WHERE type = 'table' AND name = 'schema_version'",
-		      &has) < 0)
+	              "SELECT COUNT(*) FROM sqlite_master"
+	              " WHERE type = 'table' AND name = 'schema_version'",
+	              &has) < 0)
 		return -1;
 	if (!has)
 		return 0;
@@ -363,7 +359,7 @@ static int transient(int code)
  * races of concurrent first opens for about RW_STORE_BUSY_MS */
 static int use_wal(struct sqlite_store *s, char *mode, size_t len)
 {
-	const struct timespec pause = { 0, WAL_RETRY_MS * 1000000L };
+	const struct timespec pause = {0, WAL_RETRY_MS * 1000000L};
 
 	for (int i = 0;; i++) {
 		if (query_text(s, "PRAGMA journal_mode = WAL", mode, len) == 0)
@@ -387,7 +383,7 @@ static int setup(struct sqlite_store *s, int memory)
 		return -1;
 	if (!memory && strcmp(mode, "wal") != 0) {
 		store_seterr(&s->base, "sqlite: %s: cannot use WAL (journal_mode %s)", s->path,
-			     mode);
+		             mode);
 		return -1;
 	}
 	if (run(s, S_SYNC_NORMAL) < 0 ||
@@ -395,9 +391,9 @@ static int setup(struct sqlite_store *s, int memory)
 		return sqlite_fail(s, "pragma");
 	if (query_int(s, "PRAGMA application_id", &app) < 0 ||
 	    query_int(s,
-		      "SELECT COUNT(*) FROM sqlite_master"
-		      " WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
-		      &tables) < 0 ||
+	              "SELECT COUNT(*) FROM sqlite_master"
+	              " WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+	              &tables) < 0 ||
 	    read_version(s, &v) < 0)
 		return -1;
 	if ((app != 0 && app != SQLITE_APP_ID) || (app == 0 && tables > 0 && v == 0)) {
@@ -406,8 +402,8 @@ static int setup(struct sqlite_store *s, int memory)
 	}
 	if (v > STORE_SCHEMA_VERSION) {
 		store_seterr(&s->base,
-			     "sqlite: %s: schema version %lld is newer than this program's %d",
-			     s->path, (long long)v, STORE_SCHEMA_VERSION);
+		             "sqlite: %s: schema version %lld is newer than this program's %d",
+		             s->path, (long long)v, STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	s->base.version = (int)v;
@@ -426,10 +422,10 @@ static struct store *sq_open(const char *path, char *err, size_t errlen)
 	s->base.ops = &store_sqlite_ops;
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "sqlite: %s: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sq_close(&s->base);
 		return NULL;
 	}
@@ -493,17 +489,18 @@ static int migrate_step(struct sqlite_store *s, int64_t now)
 	int64_t v;
 
 	if (sqlite3_exec(s->db,
-			 "CREATE TABLE IF NOT EXISTS schema_version ("
-			 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-			 " applied BIGINT NOT NULL)",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	                 "CREATE TABLE IF NOT EXISTS schema_version ("
+	                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	                 " applied BIGINT NOT NULL)",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite_fail(s, "schema_version");
 	if (read_version(s, &v) < 0)
 		return -1;
 	s->base.version = (int)v;
 	if (v > STORE_SCHEMA_VERSION) {
-		store_seterr(&s->base, "sqlite: %s: schema version %lld is newer than this program's %d",
-			     s->path, (long long)v, STORE_SCHEMA_VERSION);
+		store_seterr(&s->base,
+		             "sqlite: %s: schema version %lld is newer than this program's %d",
+		             s->path, (long long)v, STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	if (v == STORE_SCHEMA_VERSION)
@@ -513,14 +510,14 @@ static int migrate_step(struct sqlite_store *s, int64_t now)
 		rw_panic("%s: step %lld holds version %d", __func__, (long long)v, m->version);
 	if (sqlite3_exec(s->db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
 		store_seterr(&s->base, "sqlite: migrate to %d (%s): %s", m->version, m->name,
-			     msg ? msg : sqlite3_errmsg(s->db));
+		             msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO schema_version (version, name, applied)"
-			       " VALUES ($1, $2, $3)",
-			       -1, &q, NULL) != SQLITE_OK)
+	                       "INSERT INTO schema_version (version, name, applied)"
+	                       " VALUES ($1, $2, $3)",
+	                       -1, &q, NULL) != SQLITE_OK)
 		return sqlite_fail(s, "schema_version");
 	sqlite3_bind_int(q, 1, m->version);
 	sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
@@ -777,8 +774,8 @@ static int insert_once(struct sqlite_store *s, sqlite3_stmt *q, const char *what
 
 /* proof - the first relayed arrival tied to (scan, target, port): 1 and
  * the late-arrival reason in buf, 0 none, -1 error */
-static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsigned port,
-		 char *buf, size_t len)
+static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsigned port, char *buf,
+                 size_t len)
 {
 	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PROOF);
 	int rc;
@@ -794,7 +791,7 @@ static int proof(struct sqlite_store *s, int64_t scan, const char *target, unsig
 	if (rc != SQLITE_ROW)
 		return sqlite_finish(q, sqlite_fail(s, "arrival proof"));
 	store_late_reason(buf, len, (const char *)sqlite3_column_text(q, 0),
-			  (const char *)sqlite3_column_text(q, 1));
+	                  (const char *)sqlite3_column_text(q, 1));
 	return sqlite_finish(q, 1);
 }
 
@@ -857,7 +854,7 @@ static void result_row(sqlite3_stmt *q, struct store_result *r)
 
 /* sq_results_list - a page of a scan's results, optionally one verdict */
 static int sq_results_list(struct store *st, int64_t scan, const char *verdict,
-			   const struct store_page *pg, struct store_results *out)
+                           const struct store_page *pg, struct store_results *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prepare(s, verdict ? S_RESULTS_VERDICT : S_RESULTS_ALL);
@@ -916,16 +913,17 @@ static int upgrade(struct sqlite_store *s, const struct store_arrival *a)
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return sqlite_finish(q, sqlite_fail(s, "late arrival"));
 	if (sqlite3_changes(s->db) > 0)
-		rw_log(LOG_INFO, "store=sqlite event=late-arrival scan=%lld target=%s port=%u"
-		       " test=%s peer=%s verdict=open", (long long)a->scan, a->target, a->port,
-		       a->test ? a->test : "", a->peer);
+		rw_log(LOG_INFO,
+		       "store=sqlite event=late-arrival scan=%lld target=%s port=%u"
+		       " test=%s peer=%s verdict=open",
+		       (long long)a->scan, a->target, a->port, a->test ? a->test : "", a->peer);
 	return sqlite_finish(q, 0);
 }
 
 /* arrival_insert - the INSERT of arrival_put: 1 inserted (*tied: its
  * scan exists here), 0 a replay, -1 error */
 static int arrival_insert(struct sqlite_store *s, const struct store_arrival *a, int64_t *id,
-			  int *tied)
+                          int *tied)
 {
 	sqlite3_stmt *q = prepare(s, S_ARRIVAL_PUT);
 	int b, rc, inserted = 0;
@@ -986,7 +984,7 @@ static void arrival_row(sqlite3_stmt *q, struct store_arrival *a)
 
 /* sq_arrivals_list - a page of a scan's arrivals (scan 0: no scan) */
 static int sq_arrivals_list(struct store *st, int64_t scan, const struct store_page *pg,
-			    struct store_arrivals *out)
+                            struct store_arrivals *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prepare(s, scan > 0 ? S_ARRIVALS_SCAN : S_ARRIVALS_NONE);
@@ -1012,7 +1010,7 @@ static int sq_arrivals_list(struct store *st, int64_t scan, const struct store_p
 
 /* sq_arrivals_since - a scan's arrivals after id `after`, id order */
 static int sq_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
-			     struct store_arrivals *out)
+                             struct store_arrivals *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = prepare(s, scan > 0 ? S_ARRIVALS_SINCE : S_ARRIVALS_SINCE_NONE);
@@ -1042,13 +1040,12 @@ struct key_page {
 	struct key {
 		char *target;
 		unsigned port;
-	} *v;
+	} * v;
 	int64_t last; /* id of the page's last row */
 };
 
 /* keys_page - the next page of keys after page->last */
-static int keys_page(struct sqlite_store *s, int64_t scan, const char *probe,
-		     struct key_page *page)
+static int keys_page(struct sqlite_store *s, int64_t scan, const char *probe, struct key_page *page)
 {
 	sqlite3_stmt *q = prepare(s, probe ? S_KEYS_PROBE : S_KEYS_ALL);
 	int rc, i = 1;
@@ -1074,10 +1071,10 @@ static int keys_page(struct sqlite_store *s, int64_t scan, const char *probe,
 /* sq_result_keys - every result's (target, port) in id order, a page of
  * keys at a time */
 static int sq_result_keys(struct store *st, int64_t scan, const char *probe,
-			  void (*fn)(void *arg, const char *target, unsigned port), void *arg)
+                          void (*fn)(void *arg, const char *target, unsigned port), void *arg)
 {
 	struct sqlite_store *s = S(st);
-	struct key_page page = { 0 };
+	struct key_page page = {0};
 	int rc = 0;
 
 	do {
@@ -1096,25 +1093,25 @@ static int sq_result_keys(struct store *st, int64_t scan, const char *probe,
 }
 
 const struct store_ops store_sqlite_ops = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.migrate = sq_migrate,
-	.batch_begin = sq_batch_begin,
-	.batch_commit = sq_batch_commit,
-	.batch_abort = sq_batch_abort,
-	.scan_create = sq_scan_create,
-	.scan_get = sq_scan_get,
-	.scan_list = sq_scan_list,
-	.scan_state_set = sq_scan_state_set,
-	.progress_save = sq_progress_save,
-	.progress_load = sq_progress_load,
-	.result_put = sq_result_put,
-	.results_list = sq_results_list,
-	.results_count = sq_results_count,
-	.arrival_put = sq_arrival_put,
-	.arrivals_list = sq_arrivals_list,
-	.arrivals_since = sq_arrivals_since,
-	.result_keys = sq_result_keys,
-	.desk = &store_sqlite_desk_ops,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .batch_begin = sq_batch_begin,
+    .batch_commit = sq_batch_commit,
+    .batch_abort = sq_batch_abort,
+    .scan_create = sq_scan_create,
+    .scan_get = sq_scan_get,
+    .scan_list = sq_scan_list,
+    .scan_state_set = sq_scan_state_set,
+    .progress_save = sq_progress_save,
+    .progress_load = sq_progress_load,
+    .result_put = sq_result_put,
+    .results_list = sq_results_list,
+    .results_count = sq_results_count,
+    .arrival_put = sq_arrival_put,
+    .arrivals_list = sq_arrivals_list,
+    .arrivals_since = sq_arrivals_since,
+    .result_keys = sq_result_keys,
+    .desk = &store_sqlite_desk_ops,
 };

@@ -149,9 +149,8 @@ static const struct {
     [D_INCIDENTS_STATE] = {"incidents list",
                            "SELECT " INCIDENT_COLS " FROM incidents WHERE state = $1"
                            " ORDER BY id DESC LIMIT $2 OFFSET $3"},
-    [D_INCIDENTS_OF] = {"incidents of",
-                        "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
-                        " ORDER BY id DESC LIMIT $2 OFFSET $3"},
+    [D_INCIDENTS_OF] = {"incidents of", "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
+                                        " ORDER BY id DESC LIMIT $2 OFFSET $3"},
     [D_INCIDENTS_OPEN] = {"incidents list",
                           "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
                           " ORDER BY id DESC LIMIT $1 OFFSET $2"},
@@ -646,7 +645,9 @@ static int dk_incidents_list(struct store *st, const char *state, const struct s
 {
 	struct sqlite_store *s = S(st);
 	int open = state && strcmp(state, STORE_STATE_OPEN) == 0;
-	sqlite3_stmt *q = prep(s, open ? D_INCIDENTS_OPEN : state ? D_INCIDENTS_STATE : D_INCIDENTS_ALL);
+	sqlite3_stmt *q = prep(s, open    ? D_INCIDENTS_OPEN
+	                          : state ? D_INCIDENTS_STATE
+	                                  : D_INCIDENTS_ALL);
 	int i = 1;
 
 	if (q == NULL)

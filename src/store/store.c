@@ -47,13 +47,13 @@
 #include <unistd.h>
 
 static const struct store_ops *const backends[] = {
-	&store_sqlite_ops,
+    &store_sqlite_ops,
 };
 
 /* Schemes whose backend is planned but not in this build. */
-static const char *const reserved[] = { "postgresql", "postgres" };
+static const char *const reserved[] = {"postgresql", "postgres"};
 
-static const char *const scan_states[] = { "running", "stopped", "done" };
+static const char *const scan_states[] = {"running", "stopped", "done"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -138,7 +138,7 @@ void store_seterr(struct store *st, const char *fmt, ...)
 void store_late_reason(char *buf, size_t len, const char *test, const char *peer)
 {
 	snprintf(buf, len, "message arrived at the sink after the wait: test %s via %s",
-		 test && *test ? test : "?", peer && *peer ? peer : "?");
+	         test && *test ? test : "?", peer && *peer ? peer : "?");
 }
 
 /* store_error - the last error text; borrowed until the next call */
@@ -170,8 +170,8 @@ static int ready(struct store *st)
 {
 	if (st->version == STORE_SCHEMA_VERSION)
 		return 0;
-	store_seterr(st, "%s: schema version %d, this program needs %d: run migrate",
-		     st->ops->name, st->version, STORE_SCHEMA_VERSION);
+	store_seterr(st, "%s: schema version %d, this program needs %d: run migrate", st->ops->name,
+	             st->version, STORE_SCHEMA_VERSION);
 	if (st->in_batch)
 		st->spoiled = 1;
 	return -1;
@@ -180,7 +180,7 @@ static int ready(struct store *st)
 /* page - pg with the limit in 1..RW_STORE_PAGE_MAX and offset >= 0 */
 static struct store_page page(const struct store_page *pg)
 {
-	struct store_page p = { RW_STORE_PAGE_MAX, 0 };
+	struct store_page p = {RW_STORE_PAGE_MAX, 0};
 
 	if (pg != NULL) {
 		if (pg->limit > 0 && pg->limit < RW_STORE_PAGE_MAX)
@@ -264,7 +264,7 @@ int store_scan_create(struct store *st, const struct store_scan *sc, int64_t *id
 		return -1;
 	if (sc->params && strlen(sc->params) > RW_STORE_PARAMS_MAX) {
 		store_seterr(st, "scan params: %zu bytes, more than %ld", strlen(sc->params),
-			     (long)RW_STORE_PARAMS_MAX);
+		             (long)RW_STORE_PARAMS_MAX);
 		return done(st, -1);
 	}
 	return done(st, st->ops->scan_create(st, sc, id));
@@ -335,7 +335,7 @@ int store_result_put(struct store *st, const struct store_result *r, int64_t *id
 
 /* store_results_list - a page of a scan's results, optionally one verdict */
 int store_results_list(struct store *st, int64_t scan, const char *verdict,
-		       const struct store_page *pg, struct store_results *out)
+                       const struct store_page *pg, struct store_results *out)
 {
 	struct store_page p;
 
@@ -365,7 +365,7 @@ int store_arrival_put(struct store *st, const struct store_arrival *a, int64_t *
 
 /* store_arrivals_list - a page of a scan's arrivals */
 int store_arrivals_list(struct store *st, int64_t scan, const struct store_page *pg,
-			struct store_arrivals *out)
+                        struct store_arrivals *out)
 {
 	struct store_page p;
 
@@ -378,7 +378,7 @@ int store_arrivals_list(struct store *st, int64_t scan, const struct store_page 
 
 /* store_arrivals_since - a scan's arrivals after id `after`, id order */
 int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
-			 struct store_arrivals *out)
+                         struct store_arrivals *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (ready(st) < 0)
@@ -390,7 +390,7 @@ int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t 
 
 /* store_result_keys - (target, port) of each of the scan's results */
 int store_result_keys(struct store *st, int64_t scan, const char *probe,
-		      void (*fn)(void *arg, const char *target, unsigned port), void *arg)
+                      void (*fn)(void *arg, const char *target, unsigned port), void *arg)
 {
 	if (ready(st) < 0)
 		return -1;
@@ -416,9 +416,11 @@ char *store_path_choose(const struct store_path_env *env)
 char *store_default_path(void)
 {
 	struct store_path_env env = {
-		.db = getenv("RELAYWATCH_DB"), .xdg = getenv("XDG_DATA_HOME"),
-		.home = getenv("HOME"), .root = geteuid() == 0,
-		.system_ok = access(STORE_SYSTEM_DIR, W_OK) == 0,
+	    .db = getenv("RELAYWATCH_DB"),
+	    .xdg = getenv("XDG_DATA_HOME"),
+	    .home = getenv("HOME"),
+	    .root = geteuid() == 0,
+	    .system_ok = access(STORE_SYSTEM_DIR, W_OK) == 0,
 	};
 	struct passwd pw, *res = NULL;
 	char buf[4096];

@@ -24,10 +24,10 @@
 #include "../../src/sink/received.h"
 #include "../../src/smtp/token.h"
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			rw_panic("fuzz_received: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_received: %s:%d: %s", __FILE__, __LINE__, #cond);           \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -21,10 +21,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/smtp/reply.h"
 
-#define CHECK(cond)                                                             \
-	do {                                                                    \
-		if (!(cond))                                                    \
-			rw_panic("fuzz_reply: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_reply: %s:%d: %s", __FILE__, __LINE__, #cond);              \
 	} while (0)
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
@@ -98,7 +98,7 @@ static uint64_t run(const uint8_t *d, size_t n, unsigned seed)
 		while (done < chunk) {
 			size_t left = chunk - done, pos;
 			enum reply_status rs =
-				reply_feed(rp, (const char *)d + off + done, left, &used);
+			    reply_feed(rp, (const char *)d + off + done, left, &used);
 
 			CHECK(used <= left && used > 0);
 			CHECK(rs != REPLY_MORE || used == left);
@@ -121,7 +121,7 @@ static uint64_t run(const uint8_t *d, size_t n, unsigned seed)
 		}
 		off += chunk;
 	}
-	h = mix(h, &(int){ reply_pending(rp) }, sizeof(int));
+	h = mix(h, &(int){reply_pending(rp)}, sizeof(int));
 	reply_parser_free(rp);
 	return h;
 }

@@ -21,10 +21,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/sink/smtpcmd.h"
 
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond))                                                      \
-			rw_panic("fuzz_smtpcmd: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_smtpcmd: %s:%d: %s", __FILE__, __LINE__, #cond);            \
 	} while (0)
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
@@ -42,8 +42,7 @@ static uint64_t mixs(uint64_t h, const char *s)
 }
 
 /* on_event - check one event's invariants, fold it into the hash */
-static uint64_t on_event(struct smtpcmd_parser *p, enum smtpcmd_event ev, size_t cap,
-			 uint64_t h)
+static uint64_t on_event(struct smtpcmd_parser *p, enum smtpcmd_event ev, size_t cap, uint64_t h)
 {
 	const struct smtpcmd *c = smtpcmd_get(p);
 	const char *m, *line;
@@ -117,7 +116,7 @@ static uint64_t run(const uint8_t *d, size_t n, size_t cap, unsigned seed)
 		while (done < chunk) {
 			size_t left = chunk - done;
 			enum smtpcmd_event ev =
-				smtpcmd_feed(p, (const char *)d + off + done, left, &used);
+			    smtpcmd_feed(p, (const char *)d + off + done, left, &used);
 
 			CHECK(used <= left);
 			CHECK(ev != SMTPCMD_MORE || used == left);
@@ -128,7 +127,7 @@ static uint64_t run(const uint8_t *d, size_t n, size_t cap, unsigned seed)
 		}
 		off += chunk;
 	}
-	h = mix(h, &(unsigned){ smtpcmd_bare_lf(p) }, sizeof(unsigned));
+	h = mix(h, &(unsigned){smtpcmd_bare_lf(p)}, sizeof(unsigned));
 	smtpcmd_free(p);
 	return h;
 }

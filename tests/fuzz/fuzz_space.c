@@ -22,10 +22,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/scan/space.h"
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond))                                                       \
-			rw_panic("fuzz_space: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_space: %s:%d: %s", __FILE__, __LINE__, #cond);              \
 	} while (0)
 
 /* check_space - the promises of a built list and its ports */
@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_space(t, &ports);
-	json_array_foreach (json_object_get(j, "groups"), i, grp)
-		CHECK(json_is_integer(json_object_get(grp, "port")));
+	json_array_foreach(json_object_get(j, "groups"), i, grp)
+	    CHECK(json_is_integer(json_object_get(grp, "port")));
 
 	j2 = space_to_json(t, &ports);
 	text = json_dumps(j2, JSON_COMPACT);

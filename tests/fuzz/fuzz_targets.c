@@ -33,10 +33,10 @@
 #include "../../src/scan/ipset.h"
 #include "../../src/scan/targets.h"
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			rw_panic("fuzz_targets: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_targets: %s:%d: %s", __FILE__, __LINE__, #cond);            \
 	} while (0)
 
 #define SOURCE "f"
@@ -177,8 +177,8 @@ static void check_name(const struct targets_name *nm, unsigned long lines)
 	char where[32];
 
 	CHECK(len >= 1 && len <= RW_DOMAIN_MAX + 1);
-	CHECK(strspn(nm->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
-	      len);
+	CHECK(strspn(nm->name,
+	             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == len);
 	CHECK(nm->name[0] != '-' && nm->name[0] != '.');
 	CHECK(strstr(nm->name, "..") == NULL);
 	CHECK(nm->port <= 65535);
@@ -221,8 +221,7 @@ static uint64_t check_targets(struct targets *t, const struct targets_parser *p,
 }
 
 /* feed - the whole input, chunks from `seed`, or one targets_line() per line */
-static void feed(struct targets_parser *p, const uint8_t *d, size_t n, enum feed how,
-		 unsigned seed)
+static void feed(struct targets_parser *p, const uint8_t *d, size_t n, enum feed how, unsigned seed)
 {
 	unsigned r = seed;
 	size_t off = 0;
@@ -266,11 +265,11 @@ struct result {
 
 /* run - one parse in scan mode (set == 0) or set mode */
 static struct result run(const uint8_t *d, size_t n, const struct lines *ls, int setmode,
-			 enum feed how, unsigned seed)
+                         enum feed how, unsigned seed)
 {
 	struct targets_parser p;
 	struct targets *t = NULL;
-	struct result res = { .h = 14695981039346656037ull, .all = ipset_new() };
+	struct result res = {.h = 14695981039346656037ull, .all = ipset_new()};
 
 	if (setmode) {
 		targets_parser_init_set(&p, SOURCE, res.all);
@@ -304,7 +303,7 @@ static struct result run(const uint8_t *d, size_t n, const struct lines *ls, int
 
 /* both - whole, chunked, and line by line when that reads the same bytes */
 static struct result both(const uint8_t *d, size_t n, const struct lines *ls, int setmode,
-			  unsigned seed)
+                          unsigned seed)
 {
 	struct result whole = run(d, n, ls, setmode, FEED_WHOLE, 0), other;
 
@@ -361,7 +360,7 @@ static void check_ports(const char *s)
 		CHECK(p.port[i] >= 1);
 		CHECK(i == 0 || p.port[i - 1] < p.port[i]);
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u", i ? "," : "",
-					p.port[i]);
+		                        p.port[i]);
 	}
 	CHECK(targets_ports_parse(text, &again) == NULL);
 	CHECK(again.n == p.n && memcmp(again.port, p.port, p.n * sizeof(p.port[0])) == 0);

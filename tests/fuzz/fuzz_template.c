@@ -19,10 +19,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/desk/template.h"
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			rw_panic("fuzz_template: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_template: %s:%d: %s", __FILE__, __LINE__, #cond);           \
 	} while (0)
 
 /* hostile - every name gets a value that tries to break out of its place */
@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dbuf h, b;
 
 	err[0] = '\0';
-	t = template_parse("fuzz", (const char *)data, size, template_std_names(), err, sizeof(err));
+	t = template_parse("fuzz", (const char *)data, size, template_std_names(), err,
+	                   sizeof(err));
 	if (t == NULL) {
 		CHECK(err[0] != '\0');
 		return 0;

@@ -20,10 +20,10 @@
 #include "../../src/core/xalloc.h"
 #include "../../src/enforce/zone.h"
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			rw_panic("fuzz_zone: %s:%d: %s", __FILE__, __LINE__, #cond); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			rw_panic("fuzz_zone: %s:%d: %s", __FILE__, __LINE__, #cond);               \
 	} while (0)
 
 /* lines - newlines in s[0..n) */
@@ -39,7 +39,7 @@ static size_t lines(const char *s, size_t n)
 /* one - render every address of in with the URL in format f */
 static void one(char *in, enum zone_format f)
 {
-	struct zone_opts o = { .format = f, .zone = "bl.test", .ns = "ns.test", .serial = 1 };
+	struct zone_opts o = {.format = f, .zone = "bl.test", .ns = "ns.test", .serial = 1};
 	struct zone_stats st;
 	char *buf = NULL, err[128], *save = NULL, *copy = strdup(in), *url;
 	size_t len = 0, listed;
@@ -54,7 +54,7 @@ static void one(char *in, enum zone_format f)
 	w = zone_writer_new(&o, out, err, sizeof(err));
 	CHECK(w != NULL);
 	for (char *a = strtok_r(NULL, "\n", &save); a; a = strtok_r(NULL, "\n", &save)) {
-		struct zone_entry e = { .addr = a, .incident = 1 };
+		struct zone_entry e = {.addr = a, .incident = 1};
 		const char *why;
 
 		CHECK(zone_writer_add(w, &e, &why) >= 0);

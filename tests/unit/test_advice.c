@@ -18,30 +18,41 @@ static void test_rows(void **state)
 	static const struct {
 		const char *banner, *product, *needle[4];
 	} cases[] = {
-		{ "mx ESMTP Postfix", "Postfix",
-		  { "smtpd_relay_restrictions", "mynetworks", "permit_mynetworks", "reject_unauth_destination" } },
-		{ "mx ESMTP Sendmail 8.17.1", "Sendmail",
-		  { "/etc/mail/access", "FEATURE(`promiscuous_relay')", "relay-domains", "check_rcpt" } },
-		{ "mx ESMTP Exim 4.96", "Exim",
-		  { "relay_from_hosts", "acl_check_rcpt", "accept  hosts = +relay_from_hosts",
-		    "exim_checkaccess" } },
-		{ "ex Microsoft ESMTP MAIL Service ready", "Microsoft Exchange",
-		  { "ms-Exch-SMTP-Accept-Any-Recipient", "ANONYMOUS LOGON", "RemoteIPRanges",
-		    "\"Anonymous users\"" } },
-		{ "mx ESMTP OpenSMTPD", "OpenSMTPD",
-		  { "match from any for any action \"relay\"", "match from local for any", "smtpd -n",
-		    "action \"outbound\" relay" } },
-		{ "mx ESMTP qmail", "qmail", { "rcpthosts", "RELAYCLIENT", "tcprules", "qmail-showctl" } },
-		{ "mx Courier mail server", "Courier",
-		  { "smtpaccess", "RELAYCLIENT", "makesmtpaccess", "esmtpacceptmailfor" } },
-		{ "mx ESMTP Haraka 3.0", "Haraka",
-		  { "relay_acl_allow", "relay_dest_domains", "connection.relaying", "relay.ini" } },
-		{ "mx hMailServer", "hMailServer",
-		  { "IP Ranges", "External to external e-mail addresses", "Require SMTP authentication",
-		    "Internet" } },
-		{ "mx Zimbra", "Zimbra (Postfix)", { "zimbraMtaMyNetworks", "zmprov", NULL, NULL } },
-		{ "mx ESMTP MDaemon", "an unidentified mail server", { "authenticated", NULL, NULL, NULL } },
-		{ "mx ESMTP", "an unidentified mail server", { "0.0.0.0/0", "5xx", NULL, NULL } },
+	    {"mx ESMTP Postfix",
+	     "Postfix",
+	     {"smtpd_relay_restrictions", "mynetworks", "permit_mynetworks",
+	      "reject_unauth_destination"}},
+	    {"mx ESMTP Sendmail 8.17.1",
+	     "Sendmail",
+	     {"/etc/mail/access", "FEATURE(`promiscuous_relay')", "relay-domains", "check_rcpt"}},
+	    {"mx ESMTP Exim 4.96",
+	     "Exim",
+	     {"relay_from_hosts", "acl_check_rcpt", "accept  hosts = +relay_from_hosts",
+	      "exim_checkaccess"}},
+	    {"ex Microsoft ESMTP MAIL Service ready",
+	     "Microsoft Exchange",
+	     {"ms-Exch-SMTP-Accept-Any-Recipient", "ANONYMOUS LOGON", "RemoteIPRanges",
+	      "\"Anonymous users\""}},
+	    {"mx ESMTP OpenSMTPD",
+	     "OpenSMTPD",
+	     {"match from any for any action \"relay\"", "match from local for any", "smtpd -n",
+	      "action \"outbound\" relay"}},
+	    {"mx ESMTP qmail", "qmail", {"rcpthosts", "RELAYCLIENT", "tcprules", "qmail-showctl"}},
+	    {"mx Courier mail server",
+	     "Courier",
+	     {"smtpaccess", "RELAYCLIENT", "makesmtpaccess", "esmtpacceptmailfor"}},
+	    {"mx ESMTP Haraka 3.0",
+	     "Haraka",
+	     {"relay_acl_allow", "relay_dest_domains", "connection.relaying", "relay.ini"}},
+	    {"mx hMailServer",
+	     "hMailServer",
+	     {"IP Ranges", "External to external e-mail addresses", "Require SMTP authentication",
+	      "Internet"}},
+	    {"mx Zimbra", "Zimbra (Postfix)", {"zimbraMtaMyNetworks", "zmprov", NULL, NULL}},
+	    {"mx ESMTP MDaemon",
+	     "an unidentified mail server",
+	     {"authenticated", NULL, NULL, NULL}},
+	    {"mx ESMTP", "an unidentified mail server", {"0.0.0.0/0", "5xx", NULL, NULL}},
 	};
 	char mta[64];
 
@@ -53,9 +64,10 @@ static void test_rows(void **state)
 		a = advice_for(mta);
 		if (strcmp(a->product, cases[i].product) != 0)
 			fail_msg("%s: mta '%s' got %s, want %s", cases[i].banner, mta, a->product,
-				 cases[i].product);
+			         cases[i].product);
 		for (int k = 0; k < 4 && cases[i].needle[k]; k++)
-			if (!strstr(a->fix, cases[i].needle[k]) && !strstr(a->verify, cases[i].needle[k]))
+			if (!strstr(a->fix, cases[i].needle[k]) &&
+			    !strstr(a->verify, cases[i].needle[k]))
 				fail_msg("%s: advice lacks '%s'", a->product, cases[i].needle[k]);
 	}
 	assert_string_equal(advice_for(NULL)->mta, "unknown");
@@ -74,7 +86,8 @@ static void test_table(void **state)
 	assert_string_equal(a[n - 1].mta, "unknown");
 	for (size_t i = 0; i < n; i++) {
 		assert_true(strlen(a[i].fix) > 40 && a[i].fix[strlen(a[i].fix) - 1] == '\n');
-		assert_true(strlen(a[i].verify) > 20 && a[i].verify[strlen(a[i].verify) - 1] == '\n');
+		assert_true(strlen(a[i].verify) > 20 &&
+		            a[i].verify[strlen(a[i].verify) - 1] == '\n');
 	}
 }
 
@@ -83,25 +96,25 @@ static void test_tricks(void **state)
 	static const struct {
 		const char *mta, *id, *want; /* want NULL: no extra text */
 	} cases[] = {
-		{ "sendmail", "percent-ip", "FEATURE(`loose_relay_check')" },
-		{ "sendmail", "bang-host", "FEATURE(`nouucp', `reject')" },
-		{ "sendmail", "sender-postmaster", "relay_local_from" },
-		{ "postfix", "percent-host", "allow_percent_hack = no" },
-		{ "postfix", "unqualified", "allow_percent_hack" },
-		{ "postfix", "bang-ip", "swap_bangpath = no" },
-		{ "postfix", "quoted-ip", "resolve_dequoted_address" },
-		{ "postfix", "double-at-host", "allow_untrusted_routing = no" },
-		{ "exim", "quoted-percent", "percent_hack_domains" },
-		{ "qmail", "percent-ip", "control/percenthack" },
-		{ "hmailserver", "sender-ip", "Local to external" },
-		{ "postfix", "null-sender", "null sender <>" },
-		{ "exchange", "source-route-ip", "RFC 5321" },
-		{ "", "quoted", "inside the quotes" },
-		{ "haraka", "helo-host", "HELO" },
-		{ "opensmtpd", "trailing-dot", "final dot" },
-		{ "postfix", "plain", NULL },
-		{ "postfix", "no-such-test", NULL },
-		{ NULL, NULL, NULL },
+	    {"sendmail", "percent-ip", "FEATURE(`loose_relay_check')"},
+	    {"sendmail", "bang-host", "FEATURE(`nouucp', `reject')"},
+	    {"sendmail", "sender-postmaster", "relay_local_from"},
+	    {"postfix", "percent-host", "allow_percent_hack = no"},
+	    {"postfix", "unqualified", "allow_percent_hack"},
+	    {"postfix", "bang-ip", "swap_bangpath = no"},
+	    {"postfix", "quoted-ip", "resolve_dequoted_address"},
+	    {"postfix", "double-at-host", "allow_untrusted_routing = no"},
+	    {"exim", "quoted-percent", "percent_hack_domains"},
+	    {"qmail", "percent-ip", "control/percenthack"},
+	    {"hmailserver", "sender-ip", "Local to external"},
+	    {"postfix", "null-sender", "null sender <>"},
+	    {"exchange", "source-route-ip", "RFC 5321"},
+	    {"", "quoted", "inside the quotes"},
+	    {"haraka", "helo-host", "HELO"},
+	    {"opensmtpd", "trailing-dot", "final dot"},
+	    {"postfix", "plain", NULL},
+	    {"postfix", "no-such-test", NULL},
+	    {NULL, NULL, NULL},
 	};
 
 	(void)state;
@@ -112,14 +125,14 @@ static void test_tricks(void **state)
 			fail_msg("%s/%s: got '%s', want none", cases[i].mta, cases[i].id, got);
 		if (cases[i].want != NULL && (got == NULL || strstr(got, cases[i].want) == NULL))
 			fail_msg("%s/%s: got '%s', want '%s'", cases[i].mta, cases[i].id,
-				 got ? got : "(none)", cases[i].want);
+			         got ? got : "(none)", cases[i].want);
 	}
 }
 
 /* test_write - the general fix once, each trick class once, the retest command */
 static void test_write(void **state)
 {
-	const char *ids[] = { "percent-ip", "percent-host", NULL, "bang", "plain" };
+	const char *ids[] = {"percent-ip", "percent-host", NULL, "bang", "plain"};
 	struct dbuf b;
 	const char *s, *p;
 
@@ -145,10 +158,10 @@ static void test_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_tricks),
-		cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_tricks),
+	    cmocka_unit_test(test_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

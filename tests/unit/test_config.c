@@ -34,12 +34,12 @@ static void test_good_file(void **state)
 	struct rw_config c;
 	char err[512];
 	const char *p = write_file("good.conf", "# comment\n[relaywatch]\n"
-						"canary_domain = canary.example.net\n"
-						"sink_listen = 127.0.0.1:2526\n"
-						"wait = 5\n"
-						"tls = never\n"
-						"battery = quick\n"
-						"token_max_age = 3600\n");
+	                                        "canary_domain = canary.example.net\n"
+	                                        "sink_listen = 127.0.0.1:2526\n"
+	                                        "wait = 5\n"
+	                                        "tls = never\n"
+	                                        "battery = quick\n"
+	                                        "token_max_age = 3600\n");
 
 	(void)state;
 	config_defaults(&c);
@@ -59,12 +59,12 @@ static void test_errors(void **state)
 	static const struct {
 		const char *name, *text, *want;
 	} cases[] = {
-		{ "unknown key", "[relaywatch]\nwait = 3\ncanary = x\n", ":3: canary = x: unknown key" },
-		{ "bad number", "wait = soon\n", ":1: wait = soon: not a number" },
-		{ "out of range", "\n\nreply_timeout = 0\n", ":3: reply_timeout = 0: out of range" },
-		{ "bad enum", "tls = maybe\n", ":1: tls = maybe: not one of the allowed values" },
-		{ "bad section", "[other]\nwait = 1\n", ":2: unknown section [other]" },
-		{ "syntax", "[relaywatch]\nthis is not ini\n", ":2: syntax error" },
+	    {"unknown key", "[relaywatch]\nwait = 3\ncanary = x\n", ":3: canary = x: unknown key"},
+	    {"bad number", "wait = soon\n", ":1: wait = soon: not a number"},
+	    {"out of range", "\n\nreply_timeout = 0\n", ":3: reply_timeout = 0: out of range"},
+	    {"bad enum", "tls = maybe\n", ":1: tls = maybe: not one of the allowed values"},
+	    {"bad section", "[other]\nwait = 1\n", ":2: unknown section [other]"},
+	    {"syntax", "[relaywatch]\nthis is not ini\n", ":2: syntax error"},
 	};
 	char err[512];
 
@@ -78,7 +78,7 @@ static void test_errors(void **state)
 			fail_msg("%s: loaded, want an error", cases[i].name);
 		if (strstr(err, cases[i].want) == NULL || strncmp(err, p, strlen(p)) != 0)
 			fail_msg("%s: got '%s', want '%s' after the path", cases[i].name, err,
-				 cases[i].want);
+			         cases[i].want);
 		config_free(&c);
 	}
 }
@@ -113,7 +113,7 @@ static void test_set(void **state)
 	assert_null(config_set(&c, "dns_servers", "127.0.0.1:5353, [::1]:53"));
 	assert_string_equal(c.dns_servers, "127.0.0.1:5353, [::1]:53");
 	assert_string_equal(config_set(&c, "dns_servers", "ns1.example.net"),
-			    "'ns1.example.net': not a numeric address");
+	                    "'ns1.example.net': not a numeric address");
 	assert_string_equal(c.dns_servers, "127.0.0.1:5353, [::1]:53"); /* kept */
 	assert_null(config_set(&c, "dns_servers", ""));
 	assert_null(c.dns_servers);
@@ -144,11 +144,9 @@ static void test_scope_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_file),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_set),
-		cmocka_unit_test(test_scope_list),
+	    cmocka_unit_test(test_good_file),    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_set),
+	    cmocka_unit_test(test_scope_list),
 	};
 	int rc;
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define T0 1700000000000LL
+#define T0   1700000000000LL
 #define HOUR (3600LL * 1000)
 
 struct fx {
@@ -68,16 +68,20 @@ static struct fx *fx_new(const char *policy_file)
 	if (policy_load(policy_file, &f->p, err, sizeof(err)) != 0)
 		fail_msg("%s: %s", policy_file, err);
 	struct desk_config cfg = {
-		.policy = &f->p, .template_dir = "contrib/templates",
-		.from = "Example NOC <abuse@noc.example.edu>", .operator_name = "Example NOC",
-		.noc = "noc@noc.example.edu",
+	    .policy = &f->p,
+	    .template_dir = "contrib/templates",
+	    .from = "Example NOC <abuse@noc.example.edu>",
+	    .operator_name = "Example NOC",
+	    .noc = "noc@noc.example.edu",
 	};
 	f->d = desk_new(f->st, &cfg, err, sizeof(err));
 	if (f->d == NULL)
 		fail_msg("desk_new: %s", err);
-	struct store_contact c = { .netblock = "192.0.2.0/24", .customer = "Example Hosting",
-				   .account = "C-1", .emails = "admin@example.net",
-				   .updated_ms = T0 };
+	struct store_contact c = {.netblock = "192.0.2.0/24",
+	                          .customer = "Example Hosting",
+	                          .account = "C-1",
+	                          .emails = "admin@example.net",
+	                          .updated_ms = T0};
 	assert_true(store_contact_put(f->st, &c, NULL) >= 0);
 	return f;
 }
@@ -150,7 +154,7 @@ static size_t outbox_n(struct fx *f, int64_t inc)
 
 /* has_notice - a notice of step to rcpt whose subject holds subj */
 static const struct store_outbox *find_notice(const struct store_outboxes *l, const char *step,
-					      const char *rcpt, const char *subj)
+                                              const char *rcpt, const char *subj)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].step, step) == 0 && strstr(l->v[i].rcpt, rcpt) &&
@@ -160,7 +164,7 @@ static const struct store_outbox *find_notice(const struct store_outboxes *l, co
 }
 
 static void expect_notice(struct fx *f, int64_t inc, const char *step, const char *rcpt,
-			  const char *subj)
+                          const char *subj)
 {
 	struct store_outboxes l;
 
@@ -168,7 +172,7 @@ static void expect_notice(struct fx *f, int64_t inc, const char *step, const cha
 	if (find_notice(&l, step, rcpt, subj) == NULL) {
 		for (size_t i = 0; i < l.n; i++)
 			fprintf(stderr, "  have %s to %s: %s\n", l.v[i].step, l.v[i].rcpt,
-				l.v[i].subject);
+			        l.v[i].subject);
 		fail_msg("no %s notice to %s with subject ~ %s", step, rcpt, subj);
 	}
 	store_outboxes_free(&l);
@@ -202,19 +206,24 @@ static void expect_state(struct fx *f, int64_t inc, const char *state)
 static void test_university(void **state)
 {
 	struct fx *f = fx_new("contrib/policies/university.conf");
-	struct calls c = { 0 };
+	struct calls c = {0};
 	int64_t cid, inc = 0;
 	long long now = T0;
-	struct store_complaint cp = { .received_ms = now, .reporter = "alice@example.org",
-				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
-				      .summary = "spam through 192.0.2.7", .ref = "<r1@example.org>" };
+	struct store_complaint cp = {.received_ms = now,
+	                             .reporter = "alice@example.org",
+	                             .addr = "192.0.2.7",
+	                             .port = 25,
+	                             .kind = "open-relay",
+	                             .summary = "spam through 192.0.2.7",
+	                             .ref = "<r1@example.org>"};
 
 	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
 	if (desk_complaint(f->d, cid, now, &inc) != 1)
 		fail_msg("desk_complaint: %s", desk_error(f->d));
 	assert_true(inc > 0);
 	expect_state(f, inc, "reported");
-	expect_notice(f, inc, "opened", "admin@example.net", "Open relay complaint about 192.0.2.7");
+	expect_notice(f, inc, "opened", "admin@example.net",
+	              "Open relay complaint about 192.0.2.7");
 	assert_int_equal(outbox_n(f, inc), 1);
 
 	/* the first test is due now: handed out once */
@@ -283,13 +292,14 @@ static void test_university(void **state)
 	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
 	m = find_notice(&l, "repaired", "admin@", "Block lifted");
 	assert_non_null(m);
-	if (!strstr(m->body, "found it closed (all refused)") || !strstr(m->body, "queued as OPEN1") ||
-	    strstr(m->body, "Relay access denied"))
+	if (!strstr(m->body, "found it closed (all refused)") ||
+	    !strstr(m->body, "queued as OPEN1") || strstr(m->body, "Relay access denied"))
 		fail_msg("repaired notice: want the retest's verdict and the kept evidence:\n%s",
-			 m->body);
+		         m->body);
 	store_outboxes_free(&l);
 	/* the complainant: the outcome, not the admin's letter (advice, contact) */
-	expect_notice(f, inc, "repaired", "alice@example.org", "Your report about 192.0.2.7: repaired");
+	expect_notice(f, inc, "repaired", "alice@example.org",
+	              "Your report about 192.0.2.7: repaired");
 	assert_int_equal(store_outbox_for(f->st, inc, &l), 0);
 	m = find_notice(&l, "repaired", "alice@", "repaired");
 	assert_non_null(m);
@@ -313,7 +323,7 @@ static void test_university(void **state)
 static void test_isp_ladder(void **state)
 {
 	struct fx *f = fx_new("contrib/policies/isp.conf");
-	struct calls c = { 0 };
+	struct calls c = {0};
 	long long now = T0;
 	int64_t inc[3];
 
@@ -368,18 +378,18 @@ static void expect_in(const char *hay, const char *needle)
 
 /* a stored result (scan --json's form, as the store keeps it) */
 static const char evidence_json[] =
-	"{\"target\":\"192.0.2.7\",\"addr\":\"192.0.2.7\",\"port\":25,\"verdict\":\"open\","
-	"\"reason\":\"relayed to the canary: 1 of 2 tests: percent-ip\",\"mta\":\"exim\","
-	"\"host\":\"mx.example.net\",\"started\":1700000000,"
-	"\"tests\":[{\"id\":\"plain\",\"trick\":\"plain recipient\",\"mail_from\":\"a@c.test\","
-	"\"rcpt_to\":\"b@c.test\",\"stage\":\"mail\",\"bounced\":false},"
-	"{\"id\":\"percent-ip\",\"trick\":\"percent hack\",\"mail_from\":\"p@[192.0.2.7]\","
-	"\"rcpt_to\":\"p%c.test@[192.0.2.7]\",\"stage\":\"delivered\",\"bounced\":false}],"
-	"\"arrivals\":[{\"test\":\"percent-ip\",\"time\":1700000003,\"peer\":\"192.0.2.7\","
-	"\"quoted\":false,\"received\":[\"from mx.example.net (192.0.2.7) by sink.test\","
-	"\"from rw (198.51.100.1) by mx.example.net\"]}],"
-	"\"transcript\":[\"S: 220 mx.example.net ESMTP Exim 4.96\",\"C: MAIL FROM:<p@[192.0.2.7]>\","
-	"\"S: 250 OK\"]}";
+    "{\"target\":\"192.0.2.7\",\"addr\":\"192.0.2.7\",\"port\":25,\"verdict\":\"open\","
+    "\"reason\":\"relayed to the canary: 1 of 2 tests: percent-ip\",\"mta\":\"exim\","
+    "\"host\":\"mx.example.net\",\"started\":1700000000,"
+    "\"tests\":[{\"id\":\"plain\",\"trick\":\"plain recipient\",\"mail_from\":\"a@c.test\","
+    "\"rcpt_to\":\"b@c.test\",\"stage\":\"mail\",\"bounced\":false},"
+    "{\"id\":\"percent-ip\",\"trick\":\"percent hack\",\"mail_from\":\"p@[192.0.2.7]\","
+    "\"rcpt_to\":\"p%c.test@[192.0.2.7]\",\"stage\":\"delivered\",\"bounced\":false}],"
+    "\"arrivals\":[{\"test\":\"percent-ip\",\"time\":1700000003,\"peer\":\"192.0.2.7\","
+    "\"quoted\":false,\"received\":[\"from mx.example.net (192.0.2.7) by sink.test\","
+    "\"from rw (198.51.100.1) by mx.example.net\"]}],"
+    "\"transcript\":[\"S: 220 mx.example.net ESMTP Exim 4.96\",\"C: MAIL FROM:<p@[192.0.2.7]>\","
+    "\"S: 250 OK\"]}";
 
 /* findings: a stored result's evidence reaches the notices, and a later
  * step without a result at hand (the block at the grace's end) still
@@ -387,15 +397,21 @@ static const char evidence_json[] =
 static void test_finding_evidence(void **state)
 {
 	struct fx *f = fx_new("contrib/policies/university.conf");
-	struct calls c = { 0 };
+	struct calls c = {0};
 	int64_t cid, inc = 0;
 	long long now = T0;
-	struct store_complaint cp = { .received_ms = now, .reporter = "alice@example.org",
-				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
-				      .summary = "spam", .ref = "<r2@example.org>" };
-	struct desk_finding fd = { .addr = "192.0.2.7", .port = 25, .verdict = V_OPEN,
-				   .reason = "relayed to the canary: 1 of 2 tests: percent-ip",
-				   .evidence = evidence_json };
+	struct store_complaint cp = {.received_ms = now,
+	                             .reporter = "alice@example.org",
+	                             .addr = "192.0.2.7",
+	                             .port = 25,
+	                             .kind = "open-relay",
+	                             .summary = "spam",
+	                             .ref = "<r2@example.org>"};
+	struct desk_finding fd = {.addr = "192.0.2.7",
+	                          .port = 25,
+	                          .verdict = V_OPEN,
+	                          .reason = "relayed to the canary: 1 of 2 tests: percent-ip",
+	                          .evidence = evidence_json};
 
 	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
 	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
@@ -418,8 +434,10 @@ static void test_finding_evidence(void **state)
 	assert_non_null(m);
 	assert_int_equal(desk_notice_sent(f->d, m, now), 1);
 	store_outboxes_free(&l);
-	struct desk_finding err = { .addr = "192.0.2.7", .port = 25, .verdict = V_ERROR,
-				    .reason = "the retest could not run" };
+	struct desk_finding err = {.addr = "192.0.2.7",
+	                           .port = 25,
+	                           .verdict = V_ERROR,
+	                           .reason = "the retest could not run"};
 	long long end = now + 48 * HOUR;
 	while (now < end) {
 		now += 6 * HOUR;
@@ -442,12 +460,16 @@ static void test_finding_evidence(void **state)
 static void test_repair_in_grace(void **state)
 {
 	struct fx *f = fx_new("contrib/policies/university.conf");
-	struct calls c = { 0 };
+	struct calls c = {0};
 	int64_t cid, inc = 0;
 	long long now = T0;
-	struct store_complaint cp = { .received_ms = now, .reporter = "erin@example.org",
-				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
-				      .summary = "spam", .ref = "<r4@example.org>" };
+	struct store_complaint cp = {.received_ms = now,
+	                             .reporter = "erin@example.org",
+	                             .addr = "192.0.2.7",
+	                             .port = 25,
+	                             .kind = "open-relay",
+	                             .summary = "spam",
+	                             .ref = "<r4@example.org>"};
 
 	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
 	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
@@ -479,13 +501,18 @@ static void test_commands(void **state)
 	struct fx *f = fx_new("contrib/policies/university.conf");
 	int64_t cid, inc = 0;
 	long long now = T0;
-	struct store_complaint cp = { .received_ms = now, .reporter = "bob@example.org",
-				      .addr = "192.0.2.7", .port = 25, .kind = "open-relay",
-				      .summary = "spam", .ref = "<r3@example.org>" };
+	struct store_complaint cp = {.received_ms = now,
+	                             .reporter = "bob@example.org",
+	                             .addr = "192.0.2.7",
+	                             .port = 25,
+	                             .kind = "open-relay",
+	                             .summary = "spam",
+	                             .ref = "<r3@example.org>"};
 
 	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
 	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
-	assert_int_equal(desk_command(f->d, inc, DESK_CMD_NOTE, "carol", "called the admin", now), 1);
+	assert_int_equal(desk_command(f->d, inc, DESK_CMD_NOTE, "carol", "called the admin", now),
+	                 1);
 	assert_int_equal(desk_command(f->d, inc, DESK_CMD_NOTE, "carol", "", now), -1);
 	assert_int_equal(desk_command(f->d, inc, DESK_CMD_RETEST, "carol", NULL, now), 1);
 	assert_int_equal(desk_command(f->d, 999, DESK_CMD_RETEST, "carol", NULL, now), -1);
@@ -494,7 +521,7 @@ static void test_commands(void **state)
 	int noted = 0;
 	for (size_t i = 0; i < ev.n; i++)
 		noted |= strstr(ev.v[i].detail, "\"user\":\"carol\"") &&
-			 strstr(ev.v[i].detail, "called the admin");
+		         strstr(ev.v[i].detail, "called the admin");
 	store_events_free(&ev);
 	assert_true(noted);
 	assert_int_equal(desk_command(f->d, inc, DESK_CMD_CLOSE, "carol", "false report", now), 1);
@@ -508,11 +535,9 @@ static void test_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_finding_evidence),
-		cmocka_unit_test(test_commands),
-		cmocka_unit_test(test_repair_in_grace),
-		cmocka_unit_test(test_university),
-		cmocka_unit_test(test_isp_ladder),
+	    cmocka_unit_test(test_finding_evidence), cmocka_unit_test(test_commands),
+	    cmocka_unit_test(test_repair_in_grace),  cmocka_unit_test(test_university),
+	    cmocka_unit_test(test_isp_ladder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

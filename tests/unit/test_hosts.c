@@ -13,23 +13,24 @@
 
 #include "../../src/net/hosts.h"
 
-static const char text[] =
-	"# comment line\n"
-	"127.0.0.1\tlocalhost\n"
-	"::1 localhost ip6-localhost # trailing comment names-in-comment\n"
-	"192.0.2.7   mail.Example.org mail   \r\n"
-	"not-an-address mail.example.org\n"
-	"192.0.2.7 mail.example.org\n"
-	"#192.0.2.9 mail.example.org\n"
-	"198.51.100.1 other\n"
-	"2001:db8::25 mail.example.org";
+static const char text[] = "# comment line\n"
+                           "127.0.0.1\tlocalhost\n"
+                           "::1 localhost ip6-localhost # trailing comment names-in-comment\n"
+                           "192.0.2.7   mail.Example.org mail   \r\n"
+                           "not-an-address mail.example.org\n"
+                           "192.0.2.7 mail.example.org\n"
+                           "#192.0.2.9 mail.example.org\n"
+                           "198.51.100.1 other\n"
+                           "2001:db8::25 mail.example.org";
 
 /* text4 - the IPv4 address of out as text */
 static const char *addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	if (ss->ss_family == AF_INET)
-		return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
-	return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf,
+		                 (socklen_t)len);
+	return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+	                 (socklen_t)len);
 }
 
 static void test_lookup(void **state)
@@ -61,7 +62,7 @@ static void test_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

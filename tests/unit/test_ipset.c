@@ -44,7 +44,7 @@ static char *dump(struct ipset *s, char *out, size_t len)
 			char t[128];
 
 			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "",
-						 ipset_range_text(&r[i], t, sizeof(t)));
+			                         ipset_range_text(&r[i], t, sizeof(t)));
 			if (used >= len)
 				fail_msg("dump buffer too small");
 		}
@@ -57,40 +57,40 @@ static void test_parse(void **state)
 	static const struct {
 		const char *in, *want, *err;
 	} cases[] = {
-		{ "192.0.2.7", "192.0.2.7", NULL },
-		{ "192.0.2.0/24", "192.0.2.0/24", NULL },
-		{ "192.0.2.77/24", "192.0.2.0/24", NULL }, /* host bits ignored, like nmap */
-		{ "0.0.0.0/0", "0.0.0.0/0", NULL },
-		{ "255.255.255.255/32", "255.255.255.255", NULL },
-		{ "192.0.2.1-20", "192.0.2.1-192.0.2.20", NULL },
-		{ "192.0.2.0-255", "192.0.2.0/24", NULL },
-		{ "192.0.2.1-192.0.3.4", "192.0.2.1-192.0.3.4", NULL },
-		{ "192.0.2.8-192.0.2.15", "192.0.2.8/29", NULL },
-		{ "192.0.2.9-9", "192.0.2.9", NULL },
-		{ "2001:db8::/120", "2001:db8::/120", NULL },
-		{ "2001:db8::1:2/112", "2001:db8::1:0/112", NULL },
-		{ "::/0", "::/0", NULL },
-		{ "::1", "::1", NULL },
-		{ "2001:db8::1-2001:db8::ff", "2001:db8::1-2001:db8::ff", NULL },
-		{ "::ffff:192.0.2.1", "::ffff:192.0.2.1", NULL },
-		{ "192.0.2.0/33", NULL, "IPv4 prefix length above 32" },
-		{ "2001:db8::/129", NULL, "IPv6 prefix length above 128" },
-		{ "192.0.2.0/", NULL, "prefix length is not a number" },
-		{ "192.0.2.0/2x", NULL, "prefix length is not a number" },
-		{ "192.0.2.0/-1", NULL, "both '/' and '-'" },
-		{ "192.0.2.0/0024", NULL, "prefix length is not a number" },
-		{ "192.0.2/24", NULL, "not an IP address before '/'" },
-		{ "192.0.2.256", NULL, "not an IP address" },
-		{ "192.0.2.20-1", NULL, "range ends before it starts" },
-		{ "192.0.2.1-256", NULL, "last octet above 255" },
-		{ "192.0.2.1-", NULL, "nothing after '-'" },
-		{ "192.0.2.1-::1", NULL, "range mixes IPv4 and IPv6" },
-		{ "192.0.2.9-192.0.2.1", NULL, "range ends before it starts" },
-		{ "192.0.2.1-x", NULL, "not an IP address after '-'" },
-		{ "2001:db8::9-1", NULL, "not an IP address after '-'" },
-		{ "10.0.0.1/8-9", NULL, "both '/' and '-'" },
-		{ "fe80::1%eth0", NULL, "not an IP address" },
-		{ "", NULL, "not an IP address" },
+	    {"192.0.2.7", "192.0.2.7", NULL},
+	    {"192.0.2.0/24", "192.0.2.0/24", NULL},
+	    {"192.0.2.77/24", "192.0.2.0/24", NULL}, /* host bits ignored, like nmap */
+	    {"0.0.0.0/0", "0.0.0.0/0", NULL},
+	    {"255.255.255.255/32", "255.255.255.255", NULL},
+	    {"192.0.2.1-20", "192.0.2.1-192.0.2.20", NULL},
+	    {"192.0.2.0-255", "192.0.2.0/24", NULL},
+	    {"192.0.2.1-192.0.3.4", "192.0.2.1-192.0.3.4", NULL},
+	    {"192.0.2.8-192.0.2.15", "192.0.2.8/29", NULL},
+	    {"192.0.2.9-9", "192.0.2.9", NULL},
+	    {"2001:db8::/120", "2001:db8::/120", NULL},
+	    {"2001:db8::1:2/112", "2001:db8::1:0/112", NULL},
+	    {"::/0", "::/0", NULL},
+	    {"::1", "::1", NULL},
+	    {"2001:db8::1-2001:db8::ff", "2001:db8::1-2001:db8::ff", NULL},
+	    {"::ffff:192.0.2.1", "::ffff:192.0.2.1", NULL},
+	    {"192.0.2.0/33", NULL, "IPv4 prefix length above 32"},
+	    {"2001:db8::/129", NULL, "IPv6 prefix length above 128"},
+	    {"192.0.2.0/", NULL, "prefix length is not a number"},
+	    {"192.0.2.0/2x", NULL, "prefix length is not a number"},
+	    {"192.0.2.0/-1", NULL, "both '/' and '-'"},
+	    {"192.0.2.0/0024", NULL, "prefix length is not a number"},
+	    {"192.0.2/24", NULL, "not an IP address before '/'"},
+	    {"192.0.2.256", NULL, "not an IP address"},
+	    {"192.0.2.20-1", NULL, "range ends before it starts"},
+	    {"192.0.2.1-256", NULL, "last octet above 255"},
+	    {"192.0.2.1-", NULL, "nothing after '-'"},
+	    {"192.0.2.1-::1", NULL, "range mixes IPv4 and IPv6"},
+	    {"192.0.2.9-192.0.2.1", NULL, "range ends before it starts"},
+	    {"192.0.2.1-x", NULL, "not an IP address after '-'"},
+	    {"2001:db8::9-1", NULL, "not an IP address after '-'"},
+	    {"10.0.0.1/8-9", NULL, "both '/' and '-'"},
+	    {"fe80::1%eth0", NULL, "not an IP address"},
+	    {"", NULL, "not an IP address"},
 	};
 
 	(void)state;
@@ -102,7 +102,7 @@ static void test_parse(void **state)
 		if (cases[i].err) {
 			if (e == NULL || strcmp(e, cases[i].err) != 0)
 				fail_msg("%s: got %s, want error %s", cases[i].in, e ? e : "ok",
-					 cases[i].err);
+				         cases[i].err);
 			continue;
 		}
 		if (e)
@@ -120,19 +120,17 @@ static void test_merge(void **state)
 		const char *specs[6];
 		const char *want;
 	} cases[] = {
-		{ "adjacent merge", { "192.0.2.0/25", "192.0.2.128/25" }, "192.0.2.0/24" },
-		{ "overlap", { "192.0.2.10-30", "192.0.2.20-40" }, "192.0.2.10-192.0.2.40" },
-		{ "contained", { "10.0.0.0/8", "10.1.2.3", "10.9.0.0/16" }, "10.0.0.0/8" },
-		{ "gap kept", { "192.0.2.1", "192.0.2.3" }, "192.0.2.1,192.0.2.3" },
-		{ "top of v4", { "255.255.255.255", "255.255.255.254" }, "255.255.255.254/31" },
-		{ "top of v6", { "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/0" }, "::/0" },
-		{ "families apart",
-		  { "::ffff:0:0/96", "0.0.0.0/0" },
-		  "0.0.0.0/0,::ffff:0.0.0.0/96" },
-		{ "v6 adjacent across 64 bits",
-		  { "2001:db8::/65", "2001:db8:0:0:8000::/65" },
-		  "2001:db8::/64" },
-		{ "duplicates", { "192.0.2.7", "192.0.2.7", "192.0.2.7" }, "192.0.2.7" },
+	    {"adjacent merge", {"192.0.2.0/25", "192.0.2.128/25"}, "192.0.2.0/24"},
+	    {"overlap", {"192.0.2.10-30", "192.0.2.20-40"}, "192.0.2.10-192.0.2.40"},
+	    {"contained", {"10.0.0.0/8", "10.1.2.3", "10.9.0.0/16"}, "10.0.0.0/8"},
+	    {"gap kept", {"192.0.2.1", "192.0.2.3"}, "192.0.2.1,192.0.2.3"},
+	    {"top of v4", {"255.255.255.255", "255.255.255.254"}, "255.255.255.254/31"},
+	    {"top of v6", {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/0"}, "::/0"},
+	    {"families apart", {"::ffff:0:0/96", "0.0.0.0/0"}, "0.0.0.0/0,::ffff:0.0.0.0/96"},
+	    {"v6 adjacent across 64 bits",
+	     {"2001:db8::/65", "2001:db8:0:0:8000::/65"},
+	     "2001:db8::/64"},
+	    {"duplicates", {"192.0.2.7", "192.0.2.7", "192.0.2.7"}, "192.0.2.7"},
 	};
 
 	(void)state;
@@ -153,26 +151,21 @@ static void test_count(void **state)
 		const char *specs[5];
 		uint64_t v4, v6hi, v6lo, size;
 	} cases[] = {
-		{ "empty", { NULL }, 0, 0, 0, 0 },
-		{ "/24", { "192.0.2.0/24" }, 256, 0, 0, 256 },
-		{ "overlaps counted once",
-		  { "192.0.2.0/24", "192.0.2.128/25", "192.0.2.7" },
-		  256,
-		  0,
-		  0,
-		  256 },
-		{ "v6 /120", { "2001:db8::/120" }, 0, 0, 256, 256 },
-		{ "v4 and v6", { "192.0.2.0/30", "2001:db8::/126" }, 4, 0, 4, 8 },
-		{ "all v4", { "0.0.0.0/0" }, UINT64_C(1) << 32, 0, 0, UINT64_C(1) << 32 },
-		{ "v6 /64", { "2001:db8::/64" }, 0, 1, 0, UINT64_MAX },
-		{ "v6 /1", { "::/1" }, 0, UINT64_C(1) << 63, 0, UINT64_MAX },
-		{ "all v6 saturates", { "::/0" }, 0, UINT64_MAX, UINT64_MAX, UINT64_MAX },
-		{ "all v6 in halves",
-		  { "::/1", "8000::/1" },
-		  0,
-		  UINT64_MAX,
-		  UINT64_MAX,
-		  UINT64_MAX },
+	    {"empty", {NULL}, 0, 0, 0, 0},
+	    {"/24", {"192.0.2.0/24"}, 256, 0, 0, 256},
+	    {"overlaps counted once",
+	     {"192.0.2.0/24", "192.0.2.128/25", "192.0.2.7"},
+	     256,
+	     0,
+	     0,
+	     256},
+	    {"v6 /120", {"2001:db8::/120"}, 0, 0, 256, 256},
+	    {"v4 and v6", {"192.0.2.0/30", "2001:db8::/126"}, 4, 0, 4, 8},
+	    {"all v4", {"0.0.0.0/0"}, UINT64_C(1) << 32, 0, 0, UINT64_C(1) << 32},
+	    {"v6 /64", {"2001:db8::/64"}, 0, 1, 0, UINT64_MAX},
+	    {"v6 /1", {"::/1"}, 0, UINT64_C(1) << 63, 0, UINT64_MAX},
+	    {"all v6 saturates", {"::/0"}, 0, UINT64_MAX, UINT64_MAX, UINT64_MAX},
+	    {"all v6 in halves", {"::/1", "8000::/1"}, 0, UINT64_MAX, UINT64_MAX, UINT64_MAX},
 	};
 
 	(void)state;
@@ -182,16 +175,16 @@ static void test_count(void **state)
 
 		if (c4.hi != 0 || c4.lo != cases[i].v4)
 			fail_msg("%s: v4 got %llu, want %llu", cases[i].name,
-				 (unsigned long long)c4.lo, (unsigned long long)cases[i].v4);
+			         (unsigned long long)c4.lo, (unsigned long long)cases[i].v4);
 		if (c6.hi != cases[i].v6hi || c6.lo != cases[i].v6lo)
 			fail_msg("%s: v6 got %llx:%llx, want %llx:%llx", cases[i].name,
-				 (unsigned long long)c6.hi, (unsigned long long)c6.lo,
-				 (unsigned long long)cases[i].v6hi,
-				 (unsigned long long)cases[i].v6lo);
+			         (unsigned long long)c6.hi, (unsigned long long)c6.lo,
+			         (unsigned long long)cases[i].v6hi,
+			         (unsigned long long)cases[i].v6lo);
 		if (ipset_size(s) != cases[i].size)
 			fail_msg("%s: size got %llu, want %llu", cases[i].name,
-				 (unsigned long long)ipset_size(s),
-				 (unsigned long long)cases[i].size);
+			         (unsigned long long)ipset_size(s),
+			         (unsigned long long)cases[i].size);
 		if (ipset_empty(s) != (cases[i].size == 0))
 			fail_msg("%s: empty got %d", cases[i].name, ipset_empty(s));
 		ipset_free(s);
@@ -200,34 +193,32 @@ static void test_count(void **state)
 
 static void test_contains(void **state)
 {
-	static const char *const specs[] = { "10.0.0.0/8",    "192.0.2.1-20",
-					     "2001:db8::/32", "::1",
-					     "0.0.0.0",       "255.255.255.255",
-					     "ffff::/16",     NULL };
+	static const char *const specs[] = {"10.0.0.0/8", "192.0.2.1-20",    "2001:db8::/32", "::1",
+	                                    "0.0.0.0",    "255.255.255.255", "ffff::/16",     NULL};
 	static const struct {
 		const char *addr;
 		int want;
 	} cases[] = {
-		{ "10.0.0.0", 1 },
-		{ "10.255.255.255", 1 },
-		{ "11.0.0.0", 0 },
-		{ "9.255.255.255", 0 },
-		{ "192.0.2.0", 0 },
-		{ "192.0.2.1", 1 },
-		{ "192.0.2.20", 1 },
-		{ "192.0.2.21", 0 },
-		{ "0.0.0.0", 1 },
-		{ "0.0.0.1", 0 },
-		{ "255.255.255.255", 1 },
-		{ "255.255.255.254", 0 },
-		{ "2001:db8::", 1 },
-		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
-		{ "2001:db9::", 0 },
-		{ "::1", 1 },
-		{ "::2", 0 },
-		{ "::", 0 },
-		{ "::ffff:10.0.0.1", 0 }, /* v4-mapped is IPv6 */
-		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	    {"10.0.0.0", 1},
+	    {"10.255.255.255", 1},
+	    {"11.0.0.0", 0},
+	    {"9.255.255.255", 0},
+	    {"192.0.2.0", 0},
+	    {"192.0.2.1", 1},
+	    {"192.0.2.20", 1},
+	    {"192.0.2.21", 0},
+	    {"0.0.0.0", 1},
+	    {"0.0.0.1", 0},
+	    {"255.255.255.255", 1},
+	    {"255.255.255.254", 0},
+	    {"2001:db8::", 1},
+	    {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1},
+	    {"2001:db9::", 0},
+	    {"::1", 1},
+	    {"::2", 0},
+	    {"::", 0},
+	    {"::ffff:10.0.0.1", 0}, /* v4-mapped is IPv6 */
+	    {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1},
 	};
 	struct ipset *s = build(specs);
 
@@ -239,7 +230,7 @@ static void test_contains(void **state)
 			fail_msg("%s: does not parse", cases[i].addr);
 		if (ipset_contains(s, &a) != cases[i].want)
 			fail_msg("%s: got %d, want %d", cases[i].addr, ipset_contains(s, &a),
-				 cases[i].want);
+			         cases[i].want);
 	}
 	ipset_free(s);
 }
@@ -254,10 +245,10 @@ static void bit_addr(unsigned i, struct ipset_addr *a)
 {
 	if (i < U / 2) {
 		a->fam = IPSET_V4;
-		a->v = (struct ip128){ 0, 0x0a000000u + i };
+		a->v = (struct ip128){0, 0x0a000000u + i};
 	} else {
 		a->fam = IPSET_V6;
-		a->v = (struct ip128){ UINT64_C(0x20010db800000000), i - U / 2 };
+		a->v = (struct ip128){UINT64_C(0x20010db800000000), i - U / 2};
 	}
 }
 
@@ -287,7 +278,7 @@ static void rand_ranges(struct rr *r, size_t n)
 			len = 0;
 		if (lo + len >= U / 2)
 			len = U / 2 - 1 - lo;
-		r[i] = (struct rr){ half + lo, half + lo + len };
+		r[i] = (struct rr){half + lo, half + lo + len};
 	}
 }
 
@@ -298,7 +289,7 @@ static void add_rr(struct ipset *s, const struct rr *r, unsigned char *bits)
 
 	bit_addr(r->lo, &a);
 	bit_addr(r->hi, &b);
-	x = (struct ipset_range){ a.fam, a.v, b.v };
+	x = (struct ipset_range){a.fam, a.v, b.v};
 	ipset_add(s, &x);
 	if (bits)
 		for (unsigned i = r->lo; i <= r->hi; i++)
@@ -315,19 +306,19 @@ static void check_bits(struct ipset *s, const unsigned char *bits, const char *w
 		bit_addr(i, &a);
 		if (ipset_contains(s, &a) != bits[i])
 			fail_msg("%s: bit %u got %d, want %d", what, i, ipset_contains(s, &a),
-				 bits[i]);
+			         bits[i]);
 		if (!bits[i])
 			continue;
 		want++;
 		/* ipset_nth walks the same addresses in the same order */
 		if (ipset_nth(s, k, &got) < 0 || got.fam != a.fam || ip128_cmp(got.v, a.v))
 			fail_msg("%s: nth(%llu) got another address than bit %u", what,
-				 (unsigned long long)k, i);
+			         (unsigned long long)k, i);
 		k++;
 	}
 	if (ipset_size(s) != want)
 		fail_msg("%s: size got %llu, want %llu", what, (unsigned long long)ipset_size(s),
-			 (unsigned long long)want);
+		         (unsigned long long)want);
 	struct ipset_addr past;
 
 	if (ipset_nth(s, want, &past) != -1)
@@ -341,7 +332,7 @@ static void test_order_independent(void **state)
 	rnd_state = 42;
 	for (int round = 0; round < 30; round++) {
 		struct rr in[60];
-		unsigned char bits[U] = { 0 };
+		unsigned char bits[U] = {0};
 		size_t n = 1 + (size_t)(rnd() % N(in));
 		struct ipset *first = ipset_new();
 
@@ -369,7 +360,7 @@ static void test_order_independent(void **state)
 				char a[8192], b[8192];
 
 				fail_msg("round %d perm %d: got %s, want %s", round, perm,
-					 dump(s, a, sizeof(a)), dump(first, b, sizeof(b)));
+				         dump(s, a, sizeof(a)), dump(first, b, sizeof(b)));
 			}
 			check_bits(s, bits, "permuted");
 			ipset_free(s);
@@ -384,7 +375,7 @@ static void test_arith_random(void **state)
 	rnd_state = 7;
 	for (int round = 0; round < 200; round++) {
 		struct rr ra[30], rb[30];
-		unsigned char ba[U] = { 0 }, bb[U] = { 0 }, diff[U], both[U];
+		unsigned char ba[U] = {0}, bb[U] = {0}, diff[U], both[U];
 		size_t na = (size_t)(rnd() % N(ra)), nb = (size_t)(rnd() % N(rb));
 		struct ipset *a = ipset_new(), *b = ipset_new(), *d, *x;
 
@@ -423,39 +414,35 @@ static void test_arith_edges(void **state)
 		const char *a[4], *b[4];
 		const char *minus, *and;
 	} cases[] = {
-		{ "all v6 minus top",
-		  { "::/0" },
-		  { "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
-		  "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
-		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
-		{ "all v6 minus bottom",
-		  { "::/0" },
-		  { "::" },
-		  "::1-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-		  "::" },
-		{ "all v4 minus rfc1918",
-		  { "0.0.0.0/0" },
-		  { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16" },
-		  "0.0.0.0-9.255.255.255,11.0.0.0-172.15.255.255,172.32.0.0-192.167.255.255,"
-		  "192.169.0.0-255.255.255.255",
-		  "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" },
-		{ "hole punch",
-		  { "192.0.2.0/24" },
-		  { "192.0.2.128/25", "192.0.2.0" },
-		  "192.0.2.1-192.0.2.127",
-		  "192.0.2.0,192.0.2.128/25" },
-		{ "disjoint families",
-		  { "192.0.2.0/24" },
-		  { "::ffff:192.0.2.0/120" },
-		  "192.0.2.0/24",
-		  "" },
-		{ "empty b", { "2001:db8::/120" }, { NULL }, "2001:db8::/120", "" },
-		{ "empty a", { NULL }, { "::/0" }, "", "" },
-		{ "b covers a",
-		  { "198.51.100.0/24", "2001:db8::/120" },
-		  { "0.0.0.0/0", "::/0" },
-		  "",
-		  "198.51.100.0/24,2001:db8::/120" },
+	    {"all v6 minus top",
+	     {"::/0"},
+	     {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+	     "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+	     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+	    {"all v6 minus bottom",
+	     {"::/0"},
+	     {"::"},
+	     "::1-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	     "::"},
+	    {"all v4 minus rfc1918",
+	     {"0.0.0.0/0"},
+	     {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
+	     "0.0.0.0-9.255.255.255,11.0.0.0-172.15.255.255,172.32.0.0-192.167.255.255,"
+	     "192.169.0.0-255.255.255.255",
+	     "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"},
+	    {"hole punch",
+	     {"192.0.2.0/24"},
+	     {"192.0.2.128/25", "192.0.2.0"},
+	     "192.0.2.1-192.0.2.127",
+	     "192.0.2.0,192.0.2.128/25"},
+	    {"disjoint families", {"192.0.2.0/24"}, {"::ffff:192.0.2.0/120"}, "192.0.2.0/24", ""},
+	    {"empty b", {"2001:db8::/120"}, {NULL}, "2001:db8::/120", ""},
+	    {"empty a", {NULL}, {"::/0"}, "", ""},
+	    {"b covers a",
+	     {"198.51.100.0/24", "2001:db8::/120"},
+	     {"0.0.0.0/0", "::/0"},
+	     "",
+	     "198.51.100.0/24,2001:db8::/120"},
 	};
 
 	(void)state;
@@ -479,16 +466,16 @@ static void test_arith_edges(void **state)
 
 static void test_nth_big(void **state)
 {
-	static const char *const specs[] = { "192.0.2.0/31", "2001:db8::/64", NULL };
+	static const char *const specs[] = {"192.0.2.0/31", "2001:db8::/64", NULL};
 	static const struct {
 		uint64_t i;
 		const char *want; /* NULL: -1 */
 	} cases[] = {
-		{ 0, "192.0.2.0" },
-		{ 1, "192.0.2.1" },
-		{ 2, "2001:db8::" },
-		{ 3, "2001:db8::1" },
-		{ UINT64_MAX, "2001:db8::ffff:ffff:ffff:fffd" },
+	    {0, "192.0.2.0"},
+	    {1, "192.0.2.1"},
+	    {2, "2001:db8::"},
+	    {3, "2001:db8::1"},
+	    {UINT64_MAX, "2001:db8::ffff:ffff:ffff:fffd"},
 	};
 	struct ipset *s = build(specs);
 
@@ -500,15 +487,15 @@ static void test_nth_big(void **state)
 
 		if (rc < 0 || strcmp(ipset_addr_text(&a, buf, sizeof(buf)), cases[i].want) != 0)
 			fail_msg("nth(%llu): got %s, want %s", (unsigned long long)cases[i].i,
-				 rc < 0 ? "-1" : buf, cases[i].want);
+			         rc < 0 ? "-1" : buf, cases[i].want);
 	}
 	ipset_free(s);
 }
 
 static void test_sockaddr(void **state)
 {
-	static const char *const cases[] = { "192.0.2.7", "::1", "2001:db8::25", "::ffff:192.0.2.7",
-					     "255.255.255.255" };
+	static const char *const cases[] = {"192.0.2.7", "::1", "2001:db8::25", "::ffff:192.0.2.7",
+	                                    "255.255.255.255"};
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
@@ -536,12 +523,12 @@ static void test_ip128(void **state)
 	static const struct {
 		struct ip128 a, b, sum;
 	} cases[] = {
-		{ { 0, 1 }, { 0, 2 }, { 0, 3 } },
-		{ { 0, UINT64_MAX }, { 0, 1 }, { 1, 0 } },
-		{ { UINT64_MAX, UINT64_MAX }, { 0, 1 }, { UINT64_MAX, UINT64_MAX } },
-		{ { UINT64_MAX, 0 }, { 1, 0 }, { UINT64_MAX, UINT64_MAX } },
-		{ { UINT64_MAX, 5 }, { 0, UINT64_MAX }, { UINT64_MAX, UINT64_MAX } },
-		{ { UINT64_MAX - 1, 5 }, { 0, UINT64_MAX }, { UINT64_MAX, 4 } },
+	    {{0, 1}, {0, 2}, {0, 3}},
+	    {{0, UINT64_MAX}, {0, 1}, {1, 0}},
+	    {{UINT64_MAX, UINT64_MAX}, {0, 1}, {UINT64_MAX, UINT64_MAX}},
+	    {{UINT64_MAX, 0}, {1, 0}, {UINT64_MAX, UINT64_MAX}},
+	    {{UINT64_MAX, 5}, {0, UINT64_MAX}, {UINT64_MAX, UINT64_MAX}},
+	    {{UINT64_MAX - 1, 5}, {0, UINT64_MAX}, {UINT64_MAX, 4}},
 	};
 
 	(void)state;
@@ -550,9 +537,9 @@ static void test_ip128(void **state)
 
 		if (ip128_cmp(got, cases[i].sum) != 0)
 			fail_msg("case %zu: got %llx:%llx, want %llx:%llx", i,
-				 (unsigned long long)got.hi, (unsigned long long)got.lo,
-				 (unsigned long long)cases[i].sum.hi,
-				 (unsigned long long)cases[i].sum.lo);
+			         (unsigned long long)got.hi, (unsigned long long)got.lo,
+			         (unsigned long long)cases[i].sum.hi,
+			         (unsigned long long)cases[i].sum.lo);
 	}
 }
 
@@ -564,7 +551,8 @@ static void test_add_list(void **state)
 	char bad[64] = "";
 
 	(void)state;
-	assert_null(ipset_add_list(s, "192.0.2.0/24, 198.51.100.7\t2001:db8::/126", bad, sizeof(bad)));
+	assert_null(
+	    ipset_add_list(s, "192.0.2.0/24, 198.51.100.7\t2001:db8::/126", bad, sizeof(bad)));
 	assert_int_equal(ipset_size(s), 256 + 1 + 4);
 	assert_int_equal(ipset_addr_parse("198.51.100.7", &a), 0);
 	assert_true(ipset_contains(s, &a));
@@ -576,17 +564,17 @@ static void test_add_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_count),
-		cmocka_unit_test(test_contains),
-		cmocka_unit_test(test_order_independent),
-		cmocka_unit_test(test_arith_random),
-		cmocka_unit_test(test_arith_edges),
-		cmocka_unit_test(test_nth_big),
-		cmocka_unit_test(test_sockaddr),
-		cmocka_unit_test(test_ip128),
-		cmocka_unit_test(test_add_list),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_contains),
+	    cmocka_unit_test(test_order_independent),
+	    cmocka_unit_test(test_arith_random),
+	    cmocka_unit_test(test_arith_edges),
+	    cmocka_unit_test(test_nth_big),
+	    cmocka_unit_test(test_sockaddr),
+	    cmocka_unit_test(test_ip128),
+	    cmocka_unit_test(test_add_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 
 #include "../../src/desk/mailmsg.h"
 
-static const char *const one_to[] = { "admin@example.net" };
+static const char *const one_to[] = {"admin@example.net"};
 
 /* compose - m into a fresh string (owned); fails the test on error */
 static char *compose(const struct mailmsg *m)
@@ -149,22 +149,27 @@ static void test_plain_exact(void **state)
 {
 	static const char body[] = "Hello.\nSecond line.\n";
 	struct mailmsg m = {
-		.from = "relaywatch <noc@example.org>", .to = one_to, .nto = 1,
-		.subject = "Open relay at 192.0.2.7", .message_id = "abc.1@example.org",
-		.date = 1700000000, .body = body, .body_len = sizeof(body) - 1,
+	    .from = "relaywatch <noc@example.org>",
+	    .to = one_to,
+	    .nto = 1,
+	    .subject = "Open relay at 192.0.2.7",
+	    .message_id = "abc.1@example.org",
+	    .date = 1700000000,
+	    .body = body,
+	    .body_len = sizeof(body) - 1,
 	};
 	char *s = compose(&m);
 	const char *want = "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
-			   "From: relaywatch <noc@example.org>\r\n"
-			   "To: admin@example.net\r\n"
-			   "Subject: Open relay at 192.0.2.7\r\n"
-			   "Message-ID: <abc.1@example.org>\r\n"
-			   "Auto-Submitted: auto-generated\r\n"
-			   "MIME-Version: 1.0\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Content-Transfer-Encoding: 7bit\r\n"
-			   "\r\n"
-			   "Hello.\r\nSecond line.\r\n";
+	                   "From: relaywatch <noc@example.org>\r\n"
+	                   "To: admin@example.net\r\n"
+	                   "Subject: Open relay at 192.0.2.7\r\n"
+	                   "Message-ID: <abc.1@example.org>\r\n"
+	                   "Auto-Submitted: auto-generated\r\n"
+	                   "MIME-Version: 1.0\r\n"
+	                   "Content-Type: text/plain; charset=utf-8\r\n"
+	                   "Content-Transfer-Encoding: 7bit\r\n"
+	                   "\r\n"
+	                   "Hello.\r\nSecond line.\r\n";
 
 	assert_string_equal(s, want);
 	free(s);
@@ -172,14 +177,21 @@ static void test_plain_exact(void **state)
 
 static void test_all_headers(void **state)
 {
-	static const char *const to[] = { "A <a@example.net>", "b@example.net",
-					  "\"Ops, Team\" <ops@example.net>" };
-	static const char *const cc[] = { "Jürgen Müller <jm@example.net>" };
+	static const char *const to[] = {"A <a@example.net>", "b@example.net",
+	                                 "\"Ops, Team\" <ops@example.net>"};
+	static const char *const cc[] = {"Jürgen Müller <jm@example.net>"};
 	struct mailmsg m = {
-		.from = "noc@example.org", .to = to, .nto = 3, .cc = cc, .ncc = 1,
-		.reply_to = "Abuse Desk <abuse@example.org>", .subject = "x",
-		.message_id = "<m2@example.org>", .in_reply_to = "<c1@example.com>",
-		.references = "<r1@example.com> <r2@example.com> c1@example.com", .date = 0,
+	    .from = "noc@example.org",
+	    .to = to,
+	    .nto = 3,
+	    .cc = cc,
+	    .ncc = 1,
+	    .reply_to = "Abuse Desk <abuse@example.org>",
+	    .subject = "x",
+	    .message_id = "<m2@example.org>",
+	    .in_reply_to = "<c1@example.com>",
+	    .references = "<r1@example.com> <r2@example.com> c1@example.com",
+	    .date = 0,
 	};
 	char *s = compose(&m), *v;
 
@@ -212,16 +224,19 @@ static void test_all_headers(void **state)
 static void test_subject_encoded(void **state)
 {
 	static const char *const subjects[] = {
-		"Relais ouvert détecté sur 192.0.2.7 — veuillez corriger",
-		("Открытый релей обнаружен на вашем сервере, пожалуйста исправьте конфигурацию "
-		 "в течение 48 часов, иначе порт 25 будет заблокирован"),
-		"日本語の件名はとても長いことがあります日本語の件名はとても長いことがあります",
-		"looks like =?an encoded word?= but is not",
-		"tab\there",
+	    "Relais ouvert détecté sur 192.0.2.7 — veuillez corriger",
+	    ("Открытый релей обнаружен на вашем сервере, пожалуйста исправьте конфигурацию "
+	     "в течение 48 часов, иначе порт 25 будет заблокирован"),
+	    "日本語の件名はとても長いことがあります日本語の件名はとても長いことがあります",
+	    "looks like =?an encoded word?= but is not",
+	    "tab\there",
 	};
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
-		struct mailmsg m = { .from = "noc@example.org", .to = one_to, .nto = 1,
-				     .subject = subjects[i], .message_id = "<1@x.org>" };
+		struct mailmsg m = {.from = "noc@example.org",
+		                    .to = one_to,
+		                    .nto = 1,
+		                    .subject = subjects[i],
+		                    .message_id = "<1@x.org>"};
 		char *s = compose(&m), *v, *d;
 
 		check_lines(s, 78);
@@ -238,8 +253,11 @@ static void test_subject_encoded(void **state)
 static void test_subject_folded_ascii(void **state)
 {
 	char subj[400];
-	struct mailmsg m = { .from = "noc@example.org", .to = one_to, .nto = 1,
-			     .subject = subj, .message_id = "<1@x.org>" };
+	struct mailmsg m = {.from = "noc@example.org",
+	                    .to = one_to,
+	                    .nto = 1,
+	                    .subject = subj,
+	                    .message_id = "<1@x.org>"};
 	char *s, *v;
 
 	subj[0] = '\0';
@@ -258,8 +276,12 @@ static void test_body_qp(void **state)
 {
 	char body[4000], *s, *b, *d;
 	size_t n = 0;
-	struct mailmsg m = { .from = "noc@example.org", .to = one_to, .nto = 1,
-			     .subject = "s", .message_id = "<1@x.org>", .body = body };
+	struct mailmsg m = {.from = "noc@example.org",
+	                    .to = one_to,
+	                    .nto = 1,
+	                    .subject = "s",
+	                    .message_id = "<1@x.org>",
+	                    .body = body};
 
 	n += (size_t)sprintf(body + n, "Grüße,\n.a line with a dot\nFrom here\n");
 	for (int i = 0; i < 2500; i++)
@@ -294,9 +316,13 @@ static void test_body_qp(void **state)
 static void test_body_7bit_newlines(void **state)
 {
 	static const char body[] = "a\rb\r\nc\n\nd";
-	struct mailmsg m = { .from = "noc@example.org", .to = one_to, .nto = 1,
-			     .subject = "s", .message_id = "<1@x.org>", .body = body,
-			     .body_len = sizeof(body) - 1 };
+	struct mailmsg m = {.from = "noc@example.org",
+	                    .to = one_to,
+	                    .nto = 1,
+	                    .subject = "s",
+	                    .message_id = "<1@x.org>",
+	                    .body = body,
+	                    .body_len = sizeof(body) - 1};
 	char *s = compose(&m);
 
 	check_lines(s, 998);
@@ -307,31 +333,45 @@ static void test_body_7bit_newlines(void **state)
 
 static void test_errors(void **state)
 {
-	static const char *const bad_to[] = { "a@b", "no-at-sign" };
-	static const char *const inj_to[] = { "a@b\r\nBcc: x@y" };
-	static const char *const ok_to[] = { "a@b" };
+	static const char *const bad_to[] = {"a@b", "no-at-sign"};
+	static const char *const inj_to[] = {"a@b\r\nBcc: x@y"};
+	static const char *const ok_to[] = {"a@b"};
 	static const char badutf[] = "\xc3\x28";
 	static const struct {
 		const char *name;
 		struct mailmsg m;
 		const char *want;
 	} cases[] = {
-		{ "subject CRLF", { .from = "a@b", .to = ok_to, .nto = 1, .subject = "x\r\nBcc: y",
-				    .message_id = "<1@x>" }, "Subject: CR or LF" },
-		{ "subject utf8", { .from = "a@b", .to = ok_to, .nto = 1, .subject = badutf,
-				    .message_id = "<1@x>" }, "Subject: not valid UTF-8" },
-		{ "to no at", { .from = "a@b", .to = bad_to, .nto = 2, .message_id = "<1@x>" },
-		  "To[1]: " },
-		{ "to inject", { .from = "a@b", .to = inj_to, .nto = 1, .message_id = "<1@x>" },
-		  "To[0]: CR or LF" },
-		{ "no rcpt", { .from = "a@b", .message_id = "<1@x>" }, "To: no recipient" },
-		{ "no msgid", { .from = "a@b", .to = ok_to, .nto = 1 }, "Message-ID: missing" },
-		{ "bad msgid", { .from = "a@b", .to = ok_to, .nto = 1, .message_id = "<a b@x>" },
-		  "Message-ID: " },
-		{ "body utf8", { .from = "a@b", .to = ok_to, .nto = 1, .message_id = "<1@x>",
-				 .body = badutf, .body_len = 2 }, "body: not valid UTF-8" },
-		{ "from utf8 addr", { .from = "jü@b", .to = ok_to, .nto = 1, .message_id = "<1@x>" },
-		  "From[0]: not a plain ASCII address" },
+	    {"subject CRLF",
+	     {.from = "a@b",
+	      .to = ok_to,
+	      .nto = 1,
+	      .subject = "x\r\nBcc: y",
+	      .message_id = "<1@x>"},
+	     "Subject: CR or LF"},
+	    {"subject utf8",
+	     {.from = "a@b", .to = ok_to, .nto = 1, .subject = badutf, .message_id = "<1@x>"},
+	     "Subject: not valid UTF-8"},
+	    {"to no at", {.from = "a@b", .to = bad_to, .nto = 2, .message_id = "<1@x>"}, "To[1]: "},
+	    {"to inject",
+	     {.from = "a@b", .to = inj_to, .nto = 1, .message_id = "<1@x>"},
+	     "To[0]: CR or LF"},
+	    {"no rcpt", {.from = "a@b", .message_id = "<1@x>"}, "To: no recipient"},
+	    {"no msgid", {.from = "a@b", .to = ok_to, .nto = 1}, "Message-ID: missing"},
+	    {"bad msgid",
+	     {.from = "a@b", .to = ok_to, .nto = 1, .message_id = "<a b@x>"},
+	     "Message-ID: "},
+	    {"body utf8",
+	     {.from = "a@b",
+	      .to = ok_to,
+	      .nto = 1,
+	      .message_id = "<1@x>",
+	      .body = badutf,
+	      .body_len = 2},
+	     "body: not valid UTF-8"},
+	    {"from utf8 addr",
+	     {.from = "jü@b", .to = ok_to, .nto = 1, .message_id = "<1@x>"},
+	     "From[0]: not a plain ASCII address"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dbuf b;
@@ -342,7 +382,7 @@ static void test_errors(void **state)
 			fail_msg("%s: got success, want error %s", cases[i].name, cases[i].want);
 		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
 			fail_msg("%s: got error '%s', want '%s...'", cases[i].name, err,
-				 cases[i].want);
+			         cases[i].want);
 		dbuf_free(&b);
 	}
 }
@@ -364,8 +404,8 @@ static void test_base64(void **state)
 {
 	static const struct {
 		const char *in, *want;
-	} cases[] = { { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-		      { "\0u\0p", "AHUAcA==" }, { "foobar", "Zm9vYmFy" } };
+	} cases[] = {{"", ""},        {"f", "Zg=="},          {"fo", "Zm8="},
+	             {"foo", "Zm9v"}, {"\0u\0p", "AHUAcA=="}, {"foobar", "Zm9vYmFy"}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dbuf b;
 		size_t n = i == 4 ? 4 : strlen(cases[i].in);
@@ -380,11 +420,11 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_exact),	    cmocka_unit_test(test_all_headers),
-		cmocka_unit_test(test_subject_encoded),	    cmocka_unit_test(test_subject_folded_ascii),
-		cmocka_unit_test(test_body_qp),		    cmocka_unit_test(test_body_7bit_newlines),
-		cmocka_unit_test(test_errors),		    cmocka_unit_test(test_addr_spec),
-		cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_plain_exact),     cmocka_unit_test(test_all_headers),
+	    cmocka_unit_test(test_subject_encoded), cmocka_unit_test(test_subject_folded_ascii),
+	    cmocka_unit_test(test_body_qp),         cmocka_unit_test(test_body_7bit_newlines),
+	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_addr_spec),
+	    cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

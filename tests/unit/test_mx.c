@@ -23,24 +23,33 @@ static void test_select(void **state)
 		size_t n, max;
 		const char *want; /* hosts joined by ",", or "!" and the error */
 	} cases[] = {
-		{ "one", { { 10, "mx.example.org" } }, 1, 8, "mx.example.org" },
-		{ "by preference",
-		  { { 30, "c.example.org" }, { 10, "a.example.org" }, { 20, "b.example.org" } }, 3, 8,
-		  "a.example.org,b.example.org,c.example.org" },
-		{ "ties by name", { { 10, "mx2.example.org" }, { 10, "MX1.example.org" } }, 2, 8,
-		  "MX1.example.org,mx2.example.org" },
-		{ "repeated once",
-		  { { 20, "mx.example.org." }, { 10, "MX.example.org" }, { 30, "b.example.org" } }, 3,
-		  8, "MX.example.org,b.example.org" },
-		{ "implicit MX", { { 0, NULL } }, 0, 8, "example.org" },
-		{ "null MX", { { 0, "" } }, 1, 8, "!accepts no mail (null MX, RFC 7505)" },
-		{ "null MX with dot", { { 0, "." } }, 1, 8, "!accepts no mail (null MX, RFC 7505)" },
-		{ "null MX mixed", { { 0, "" }, { 10, "mx.example.org" } }, 2, 8, "mx.example.org" },
-		{ "bounded",
-		  { { 1, "a" }, { 2, "b" }, { 3, "c" }, { 4, "d" }, { 5, "e" }, { 6, "f" } }, 6, 3,
-		  "a,b,c" },
-		{ "max 0", { { 0, NULL } }, 0, 0, "" },
-		{ "highest preference value", { { 65535, "z" }, { 0, "y" } }, 2, 8, "y,z" },
+	    {"one", {{10, "mx.example.org"}}, 1, 8, "mx.example.org"},
+	    {"by preference",
+	     {{30, "c.example.org"}, {10, "a.example.org"}, {20, "b.example.org"}},
+	     3,
+	     8,
+	     "a.example.org,b.example.org,c.example.org"},
+	    {"ties by name",
+	     {{10, "mx2.example.org"}, {10, "MX1.example.org"}},
+	     2,
+	     8,
+	     "MX1.example.org,mx2.example.org"},
+	    {"repeated once",
+	     {{20, "mx.example.org."}, {10, "MX.example.org"}, {30, "b.example.org"}},
+	     3,
+	     8,
+	     "MX.example.org,b.example.org"},
+	    {"implicit MX", {{0, NULL}}, 0, 8, "example.org"},
+	    {"null MX", {{0, ""}}, 1, 8, "!accepts no mail (null MX, RFC 7505)"},
+	    {"null MX with dot", {{0, "."}}, 1, 8, "!accepts no mail (null MX, RFC 7505)"},
+	    {"null MX mixed", {{0, ""}, {10, "mx.example.org"}}, 2, 8, "mx.example.org"},
+	    {"bounded",
+	     {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}, {5, "e"}, {6, "f"}},
+	     6,
+	     3,
+	     "a,b,c"},
+	    {"max 0", {{0, NULL}}, 0, 0, ""},
+	    {"highest preference value", {{65535, "z"}, {0, "y"}}, 2, 8, "y,z"},
 	};
 
 	(void)state;
@@ -59,7 +68,7 @@ static void test_select(void **state)
 				fail_msg("%s: why '%s' on success", cases[i].name, why);
 			for (int j = 0; j < k; j++)
 				snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
-					 j ? "," : "", out[j]);
+				         j ? "," : "", out[j]);
 		}
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("%s: got '%s', want '%s'", cases[i].name, got, cases[i].want);
@@ -78,8 +87,8 @@ static void test_is_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_select),
-		cmocka_unit_test(test_is_null),
+	    cmocka_unit_test(test_select),
+	    cmocka_unit_test(test_is_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

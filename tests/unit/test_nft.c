@@ -69,8 +69,8 @@ static const char *show(const struct nft_set *s, char *buf, size_t len)
 		char a[64];
 
 		o += (size_t)snprintf(buf + o, len - o, "%s%s %s", i ? ";" : "",
-				      s->v[i].dir == NFT_IN ? "in" : "out",
-				      nft_elem_addr(&s->v[i], a, sizeof(a)));
+		                      s->v[i].dir == NFT_IN ? "in" : "out",
+		                      nft_elem_addr(&s->v[i], a, sizeof(a)));
 	}
 	return buf;
 }
@@ -80,21 +80,21 @@ static void test_ports(void **state)
 	static const struct {
 		const char *in, *want; /* "25,465" or "!" and the error */
 	} cases[] = {
-		{ NULL, "25" },
-		{ "", "25" },
-		{ "25", "25" },
-		{ "587, 25 465", "25,465,587" },
-		{ "25,25,25", "25" },
-		{ ",25,", "25" },
-		{ "0", "!ports: each 1..65535" },
-		{ "65536", "!ports: each 1..65535" },
-		{ "25;flush ruleset", "!ports: a list of numbers separated by commas or spaces" },
-		{ "25-30", "!ports: a list of numbers separated by commas or spaces" },
-		{ "smtp", "!ports: a list of numbers separated by commas or spaces" },
-		{ "9999999", "!ports: a list of numbers separated by commas or spaces" },
-		{ ", ,", "!ports: none given" },
-		{ "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16" },
-		{ "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "!ports: too many (16 at most)" },
+	    {NULL, "25"},
+	    {"", "25"},
+	    {"25", "25"},
+	    {"587, 25 465", "25,465,587"},
+	    {"25,25,25", "25"},
+	    {",25,", "25"},
+	    {"0", "!ports: each 1..65535"},
+	    {"65536", "!ports: each 1..65535"},
+	    {"25;flush ruleset", "!ports: a list of numbers separated by commas or spaces"},
+	    {"25-30", "!ports: a list of numbers separated by commas or spaces"},
+	    {"smtp", "!ports: a list of numbers separated by commas or spaces"},
+	    {"9999999", "!ports: a list of numbers separated by commas or spaces"},
+	    {", ,", "!ports: none given"},
+	    {"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"},
+	    {"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "!ports: too many (16 at most)"},
 	};
 
 	(void)state;
@@ -107,10 +107,11 @@ static void test_ports(void **state)
 			snprintf(got, sizeof(got), "!%s", e);
 		else
 			for (size_t j = 0, o = 0; j < p.n; j++)
-				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u", j ? "," : "", p.v[j]);
+				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u",
+				                      j ? "," : "", p.v[j]);
 		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("ports '%s': got %s, want %s", cases[i].in ? cases[i].in : "(null)", got,
-				 cases[i].want);
+			fail_msg("ports '%s': got %s, want %s",
+			         cases[i].in ? cases[i].in : "(null)", got, cases[i].want);
 	}
 }
 
@@ -119,30 +120,30 @@ static void test_addr(void **state)
 	static const struct {
 		const char *in, *want; /* re-formatted, or NULL: refused */
 	} cases[] = {
-		{ "192.0.2.7", "192.0.2.7" },
-		{ "2001:DB8:0:0::25", "2001:db8::25" },
-		{ "::ffff:192.0.2.7", "::ffff:192.0.2.7" },
-		{ "::", "::" },
-		/* hostile or not an address: never into a script */
-		{ "192.0.2.7 }", NULL },
-		{ "192.0.2.7; flush ruleset", NULL },
-		{ "192.0.2.7\nflush ruleset", NULL },
-		{ "192.0.2.7\n", NULL },
-		{ " 192.0.2.7", NULL },
-		{ "\"192.0.2.7\"", NULL },
-		{ "192.0.2.0/24", NULL },
-		{ "fe80::1%eth0", NULL },
-		{ "192.0.2.256", NULL },
-		{ "mail.example.net", NULL },
-		{ "", NULL },
-		{ NULL, NULL },
-		{ "1111:2222:3333:4444:5555:6666:7777:8888:9999", NULL },
-		{ "0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001", NULL },
+	    {"192.0.2.7", "192.0.2.7"},
+	    {"2001:DB8:0:0::25", "2001:db8::25"},
+	    {"::ffff:192.0.2.7", "::ffff:192.0.2.7"},
+	    {"::", "::"},
+	    /* hostile or not an address: never into a script */
+	    {"192.0.2.7 }", NULL},
+	    {"192.0.2.7; flush ruleset", NULL},
+	    {"192.0.2.7\nflush ruleset", NULL},
+	    {"192.0.2.7\n", NULL},
+	    {" 192.0.2.7", NULL},
+	    {"\"192.0.2.7\"", NULL},
+	    {"192.0.2.0/24", NULL},
+	    {"fe80::1%eth0", NULL},
+	    {"192.0.2.256", NULL},
+	    {"mail.example.net", NULL},
+	    {"", NULL},
+	    {NULL, NULL},
+	    {"1111:2222:3333:4444:5555:6666:7777:8888:9999", NULL},
+	    {"0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001", NULL},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
-		struct nft_set s = { 0 };
+		struct nft_set s = {0};
 		int rc = nft_set_add(&s, cases[i].in, 1);
 		char a[64];
 
@@ -153,12 +154,13 @@ static void test_addr(void **state)
 			assert_int_equal(rc, 0);
 			assert_int_equal(s.n, 1);
 			if (strcmp(nft_elem_addr(&s.v[0], a, sizeof(a)), cases[i].want) != 0)
-				fail_msg("addr '%s': got %s, want %s", cases[i].in, a, cases[i].want);
+				fail_msg("addr '%s': got %s, want %s", cases[i].in, a,
+				         cases[i].want);
 		}
 		nft_set_clear(&s);
 	}
 	/* a direction is required */
-	struct nft_set s = { 0 };
+	struct nft_set s = {0};
 	assert_int_equal(nft_set_add(&s, "192.0.2.7", 0), -1);
 	assert_int_equal(nft_dir_mask("both"), 3);
 	assert_int_equal(nft_dir_mask("inbound"), 1);
@@ -175,36 +177,49 @@ static void test_diff(void **state)
 		const char *want[4], *have[4]; /* "i ADDR" / "o ADDR" / "b ADDR" */
 		const char *add, *del;
 	} cases[] = {
-		{ "nothing", { NULL }, { NULL }, "", "" },
-		{ "all new", { "b 192.0.2.7", "i 2001:db8::1" }, { NULL },
-		  "in 192.0.2.7;in 2001:db8::1;out 192.0.2.7", "" },
-		{ "all gone", { NULL }, { "i 192.0.2.7", "o 192.0.2.8" }, "", "in 192.0.2.7;out 192.0.2.8" },
-		{ "same", { "b 192.0.2.7" }, { "o 192.0.2.7", "i 192.0.2.7" }, "", "" },
-		{ "mixed", { "i 192.0.2.1", "o 192.0.2.2", "i 192.0.2.9" },
-		  { "o 192.0.2.2", "i 192.0.2.3", "i 192.0.2.9" }, "in 192.0.2.1", "in 192.0.2.3" },
-		{ "duplicates", { "i 192.0.2.1", "i 192.0.2.1", "b 192.0.2.1" }, { "i 192.0.2.1" },
-		  "out 192.0.2.1", "" },
-		{ "same text, other form", { "i 2001:db8:0::1" }, { "i 2001:DB8::1" }, "", "" },
+	    {"nothing", {NULL}, {NULL}, "", ""},
+	    {"all new",
+	     {"b 192.0.2.7", "i 2001:db8::1"},
+	     {NULL},
+	     "in 192.0.2.7;in 2001:db8::1;out 192.0.2.7",
+	     ""},
+	    {"all gone", {NULL}, {"i 192.0.2.7", "o 192.0.2.8"}, "", "in 192.0.2.7;out 192.0.2.8"},
+	    {"same", {"b 192.0.2.7"}, {"o 192.0.2.7", "i 192.0.2.7"}, "", ""},
+	    {"mixed",
+	     {"i 192.0.2.1", "o 192.0.2.2", "i 192.0.2.9"},
+	     {"o 192.0.2.2", "i 192.0.2.3", "i 192.0.2.9"},
+	     "in 192.0.2.1",
+	     "in 192.0.2.3"},
+	    {"duplicates",
+	     {"i 192.0.2.1", "i 192.0.2.1", "b 192.0.2.1"},
+	     {"i 192.0.2.1"},
+	     "out 192.0.2.1",
+	     ""},
+	    {"same text, other form", {"i 2001:db8:0::1"}, {"i 2001:DB8::1"}, "", ""},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
-		struct nft_set want = { 0 }, have = { 0 }, add = { 0 }, del = { 0 };
+		struct nft_set want = {0}, have = {0}, add = {0}, del = {0};
 		char g1[512], g2[512];
 
 		for (int k = 0; k < 4 && cases[i].want[k]; k++)
 			nft_set_add(&want, cases[i].want[k] + 2,
-				    cases[i].want[k][0] == 'i' ? 1 : cases[i].want[k][0] == 'o' ? 2 : 3);
+			            cases[i].want[k][0] == 'i'   ? 1
+			            : cases[i].want[k][0] == 'o' ? 2
+			                                         : 3);
 		for (int k = 0; k < 4 && cases[i].have[k]; k++)
 			nft_set_add(&have, cases[i].have[k] + 2,
-				    cases[i].have[k][0] == 'i' ? 1 : cases[i].have[k][0] == 'o' ? 2 : 3);
+			            cases[i].have[k][0] == 'i'   ? 1
+			            : cases[i].have[k][0] == 'o' ? 2
+			                                         : 3);
 		nft_set_sort(&want);
 		nft_set_sort(&have);
 		nft_diff(&want, &have, &add, &del);
 		if (strcmp(show(&add, g1, sizeof(g1)), cases[i].add) != 0 ||
 		    strcmp(show(&del, g2, sizeof(g2)), cases[i].del) != 0)
-			fail_msg("%s: got add '%s' del '%s', want add '%s' del '%s'", cases[i].name, g1, g2,
-				 cases[i].add, cases[i].del);
+			fail_msg("%s: got add '%s' del '%s', want add '%s' del '%s'", cases[i].name,
+			         g1, g2, cases[i].add, cases[i].del);
 		nft_set_clear(&want);
 		nft_set_clear(&have);
 		nft_set_clear(&add);
@@ -217,7 +232,7 @@ static void test_script_full(void **state)
 {
 	struct nft_ports p;
 	struct nft_state cur;
-	struct nft_set add = { 0 }, del = { 0 };
+	struct nft_set add = {0}, del = {0};
 	char *s;
 
 	(void)state;
@@ -252,7 +267,7 @@ static void test_parse_complete(void **state)
 	char *json = slurp("list_complete.json", &len), err[256], got[512];
 	struct nft_ports p, other;
 	struct nft_state st;
-	struct nft_set want = { 0 }, add = { 0 }, del = { 0 };
+	struct nft_set want = {0}, add = {0}, del = {0};
 
 	(void)state;
 	assert_null(nft_ports_parse("465 25", &p));
@@ -260,7 +275,7 @@ static void test_parse_complete(void **state)
 	assert_true(st.present);
 	assert_true(st.complete);
 	assert_string_equal(show(&st.elems, got, sizeof(got)),
-			    "in 192.0.2.7;in 2001:db8::25;out 192.0.2.7");
+	                    "in 192.0.2.7;in 2001:db8::25;out 192.0.2.7");
 	/* nothing to change: no script at all */
 	nft_set_add(&want, "192.0.2.7", 3);
 	nft_set_add(&want, "2001:db8::25", 1);
@@ -303,29 +318,33 @@ static void test_parse_cases(void **state)
 		int present, complete;
 		const char *elems; /* or "!" and the error's start */
 	} cases[] = {
-		{ "empty ruleset", "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}]}", 0, 0, "" },
-		{ "table only",
-		  "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"relaywatch\"}}]}", 1, 0,
-		  "" },
-		{ "another table's sets",
-		  "{\"nftables\": [{\"set\": {\"family\": \"inet\", \"name\": \"blocked_in4\", \"table\": "
-		  "\"foreign\", \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.1\"]}}]}",
-		  0, 0, "" },
-		{ "ip family is not ours",
-		  "{\"nftables\": [{\"set\": {\"family\": \"ip\", \"name\": \"blocked_in4\", \"table\": "
-		  "\"relaywatch\", \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.1\"]}}]}",
-		  0, 0, "" },
-		{ "elements with timeouts, prefixes, junk",
-		  "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"relaywatch\"}},"
-		  "{\"set\": {\"family\": \"inet\", \"name\": \"blocked_in4\", \"table\": \"relaywatch\","
-		  " \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.2\", {\"elem\": {\"val\": \"10.0.0.1\","
-		  " \"timeout\": 3600}}, {\"prefix\": {\"addr\": \"10.1.0.0\", \"len\": 16}}, 7,"
-		  " \"2001:db8::1\", \"10.0.0.3 }\"]}},"
-		  "{\"set\": {\"family\": \"inet\", \"name\": \"blocked_out6\", \"table\": \"relaywatch\","
-		  " \"type\": \"ipv6_addr\", \"elem\": [\"2001:db8::1\", \"10.0.0.9\"]}}]}",
-		  1, 0, "in 10.0.0.1;in 10.0.0.2;out 2001:db8::1" },
-		{ "not JSON", "Error: No such file", 0, 0, "!not JSON" },
-		{ "no array", "{\"nftables\": 3}", 0, 0, "!no nftables array" },
+	    {"empty ruleset", "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}]}", 0, 0,
+	     ""},
+	    {"table only",
+	     "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"relaywatch\"}}]}", 1,
+	     0, ""},
+	    {"another table's sets",
+	     "{\"nftables\": [{\"set\": {\"family\": \"inet\", \"name\": \"blocked_in4\", "
+	     "\"table\": "
+	     "\"foreign\", \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.1\"]}}]}",
+	     0, 0, ""},
+	    {"ip family is not ours",
+	     "{\"nftables\": [{\"set\": {\"family\": \"ip\", \"name\": \"blocked_in4\", \"table\": "
+	     "\"relaywatch\", \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.1\"]}}]}",
+	     0, 0, ""},
+	    {"elements with timeouts, prefixes, junk",
+	     "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"relaywatch\"}},"
+	     "{\"set\": {\"family\": \"inet\", \"name\": \"blocked_in4\", \"table\": "
+	     "\"relaywatch\","
+	     " \"type\": \"ipv4_addr\", \"elem\": [\"10.0.0.2\", {\"elem\": {\"val\": \"10.0.0.1\","
+	     " \"timeout\": 3600}}, {\"prefix\": {\"addr\": \"10.1.0.0\", \"len\": 16}}, 7,"
+	     " \"2001:db8::1\", \"10.0.0.3 }\"]}},"
+	     "{\"set\": {\"family\": \"inet\", \"name\": \"blocked_out6\", \"table\": "
+	     "\"relaywatch\","
+	     " \"type\": \"ipv6_addr\", \"elem\": [\"2001:db8::1\", \"10.0.0.9\"]}}]}",
+	     1, 0, "in 10.0.0.1;in 10.0.0.2;out 2001:db8::1"},
+	    {"not JSON", "Error: No such file", 0, 0, "!not JSON"},
+	    {"no array", "{\"nftables\": 3}", 0, 0, "!no nftables array"},
 	};
 
 	(void)state;
@@ -336,20 +355,22 @@ static void test_parse_cases(void **state)
 		const char *e;
 
 		nft_ports_parse("25", &p);
-		e = nft_state_parse(cases[i].json, strlen(cases[i].json), &p, &st, err, sizeof(err));
+		e = nft_state_parse(cases[i].json, strlen(cases[i].json), &p, &st, err,
+		                    sizeof(err));
 		if (cases[i].elems[0] == '!') {
-			if (e == NULL || strncmp(e, cases[i].elems + 1, strlen(cases[i].elems + 1)) != 0)
+			if (e == NULL ||
+			    strncmp(e, cases[i].elems + 1, strlen(cases[i].elems + 1)) != 0)
 				fail_msg("%s: got %s, want %s", cases[i].name, e ? e : "success",
-					 cases[i].elems);
+				         cases[i].elems);
 			continue;
 		}
 		if (e)
 			fail_msg("%s: %s", cases[i].name, e);
 		if (st.present != cases[i].present || st.complete != cases[i].complete ||
 		    strcmp(show(&st.elems, got, sizeof(got)), cases[i].elems) != 0)
-			fail_msg("%s: got present %d complete %d '%s', want %d %d '%s'", cases[i].name,
-				 st.present, st.complete, got, cases[i].present, cases[i].complete,
-				 cases[i].elems);
+			fail_msg("%s: got present %d complete %d '%s', want %d %d '%s'",
+			         cases[i].name, st.present, st.complete, got, cases[i].present,
+			         cases[i].complete, cases[i].elems);
 		nft_state_clear(&st);
 	}
 }
@@ -382,18 +403,19 @@ static void test_template(void **state)
 		const char *tmpl, *addr, *dir;
 		const char *want; /* words joined by '|', or "!" and the error */
 	} cases[] = {
-		{ "ipset add relaywatch {addr}", "192.0.2.7", "inbound", "ipset|add|relaywatch|192.0.2.7" },
-		{ "  /usr/local/bin/block   {direction}\t{addr} -q ", "2001:db8::1", "outbound",
-		  "/usr/local/bin/block|outbound|2001:db8::1|-q" },
-		/* the value is one argument whatever it holds: no shell, no splitting */
-		{ "echo {addr}", "1.2.3.4; rm -rf /", "inbound", "echo|1.2.3.4; rm -rf /" },
-		{ "sh -c {addr}", "$(reboot)", "inbound", "sh|-c|$(reboot)" },
-		{ "block --ip={addr}", "x", "inbound", "!{addr} and {direction} must be whole words" },
-		{ "block {addr} --dir={direction}", "x", "inbound",
-		  "!{addr} and {direction} must be whole words" },
-		{ "block {direction}", "x", "inbound", "!the command needs an {addr} word" },
-		{ "{addr}", "x", "inbound", "!a program to run first, then its arguments" },
-		{ "   ", "x", "inbound", "!a program to run first, then its arguments" },
+	    {"ipset add relaywatch {addr}", "192.0.2.7", "inbound",
+	     "ipset|add|relaywatch|192.0.2.7"},
+	    {"  /usr/local/bin/block   {direction}\t{addr} -q ", "2001:db8::1", "outbound",
+	     "/usr/local/bin/block|outbound|2001:db8::1|-q"},
+	    /* the value is one argument whatever it holds: no shell, no splitting */
+	    {"echo {addr}", "1.2.3.4; rm -rf /", "inbound", "echo|1.2.3.4; rm -rf /"},
+	    {"sh -c {addr}", "$(reboot)", "inbound", "sh|-c|$(reboot)"},
+	    {"block --ip={addr}", "x", "inbound", "!{addr} and {direction} must be whole words"},
+	    {"block {addr} --dir={direction}", "x", "inbound",
+	     "!{addr} and {direction} must be whole words"},
+	    {"block {direction}", "x", "inbound", "!the command needs an {addr} word"},
+	    {"{addr}", "x", "inbound", "!a program to run first, then its arguments"},
+	    {"   ", "x", "inbound", "!a program to run first, then its arguments"},
 	};
 
 	(void)state;
@@ -409,11 +431,13 @@ static void test_template(void **state)
 
 			assert_non_null(v);
 			for (size_t k = 0, o = 0; v[k]; k++)
-				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", k ? "|" : "", v[k]);
+				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s",
+				                      k ? "|" : "", v[k]);
 			fw_argv_free(v);
 		}
 		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("template '%s': got %s, want %s", cases[i].tmpl, got, cases[i].want);
+			fail_msg("template '%s': got %s, want %s", cases[i].tmpl, got,
+			         cases[i].want);
 	}
 }
 
@@ -422,10 +446,10 @@ static void test_run(void **state)
 {
 	struct fw_result r;
 	char err[256], why[256];
-	char *cat[] = { "cat", NULL };
-	char *fail_[] = { "sh", "-c", "echo 'Error: boom' >&2; exit 3", NULL };
-	char *slow[] = { "sleep", "10", NULL };
-	char *none[] = { "relaywatch-no-such-program", NULL };
+	char *cat[] = {"cat", NULL};
+	char *fail_[] = {"sh", "-c", "echo 'Error: boom' >&2; exit 3", NULL};
+	char *slow[] = {"sleep", "10", NULL};
+	char *none[] = {"relaywatch-no-such-program", NULL};
 
 	(void)state;
 	assert_int_equal(fw_run(cat, "hello\n", 6, 5000, &r, err, sizeof(err)), 0);
@@ -447,7 +471,7 @@ static void test_run(void **state)
 	/* a child that exits without reading a large stdin: no SIGPIPE death */
 	size_t big = 1 << 20;
 	char *in = malloc(big);
-	char *quit[] = { "true", NULL };
+	char *quit[] = {"true", NULL};
 	memset(in, 'x', big);
 	assert_int_equal(fw_run(quit, in, big, 5000, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.status, 0);
@@ -458,15 +482,15 @@ static void test_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_addr),
-		cmocka_unit_test(test_diff),
-		cmocka_unit_test(test_script_full),
-		cmocka_unit_test(test_parse_complete),
-		cmocka_unit_test(test_parse_cases),
-		cmocka_unit_test(test_parse_foreign_rule),
-		cmocka_unit_test(test_template),
-		cmocka_unit_test(test_run),
+	    cmocka_unit_test(test_ports),
+	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_script_full),
+	    cmocka_unit_test(test_parse_complete),
+	    cmocka_unit_test(test_parse_cases),
+	    cmocka_unit_test(test_parse_foreign_rule),
+	    cmocka_unit_test(test_template),
+	    cmocka_unit_test(test_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,15 +21,15 @@ static const struct {
 	size_t cap, chunk, nchunks;
 	size_t want_len, want_dropped, want_alloc_max;
 } dcases[] = {
-	{ "nothing written allocates nothing", 1024, 0, 0, 0, 0, 0 },
-	{ "small write, small buffer", RW_TRANSCRIPT_MAX, 10, 1, 10, 0, 64 },
-	{ "grows by doubling", RW_TRANSCRIPT_MAX, 100, 10, 1000, 0, 1024 },
-	{ "exactly the cap: no doubling past it", RW_TRANSCRIPT_MAX, 1024, 64,
-	  RW_TRANSCRIPT_MAX, 0, RW_TRANSCRIPT_MAX + 1 },
-	{ "past the cap: dropped, memory still cap + 1", RW_TRANSCRIPT_MAX, 1000, 100,
-	  RW_TRANSCRIPT_MAX, 100000 - RW_TRANSCRIPT_MAX, RW_TRANSCRIPT_MAX + 1 },
-	{ "odd cap", 100, 30, 5, 100, 50, 101 },
-	{ "no cap", 0, 1000, 100, 100000, 0, 131072 },
+    {"nothing written allocates nothing", 1024, 0, 0, 0, 0, 0},
+    {"small write, small buffer", RW_TRANSCRIPT_MAX, 10, 1, 10, 0, 64},
+    {"grows by doubling", RW_TRANSCRIPT_MAX, 100, 10, 1000, 0, 1024},
+    {"exactly the cap: no doubling past it", RW_TRANSCRIPT_MAX, 1024, 64, RW_TRANSCRIPT_MAX, 0,
+     RW_TRANSCRIPT_MAX + 1},
+    {"past the cap: dropped, memory still cap + 1", RW_TRANSCRIPT_MAX, 1000, 100, RW_TRANSCRIPT_MAX,
+     100000 - RW_TRANSCRIPT_MAX, RW_TRANSCRIPT_MAX + 1},
+    {"odd cap", 100, 30, 5, 100, 50, 101},
+    {"no cap", 0, 1000, 100, 100000, 0, 131072},
 };
 
 static void test_dbuf_growth(void **state)
@@ -47,8 +47,8 @@ static void test_dbuf_growth(void **state)
 		if (b.len != dcases[i].want_len || b.dropped != dcases[i].want_dropped ||
 		    b.alloc > dcases[i].want_alloc_max)
 			fail_msg("%s: got len %zu dropped %zu alloc %zu, want %zu %zu <= %zu",
-				 dcases[i].name, b.len, b.dropped, b.alloc, dcases[i].want_len,
-				 dcases[i].want_dropped, dcases[i].want_alloc_max);
+			         dcases[i].name, b.len, b.dropped, b.alloc, dcases[i].want_len,
+			         dcases[i].want_dropped, dcases[i].want_alloc_max);
 		if (b.len && strlen(dbuf_str(&b)) != b.len)
 			fail_msg("%s: not NUL-terminated at len", dcases[i].name);
 		dbuf_free(&b);
@@ -81,7 +81,7 @@ static void test_dbuf_shrink(void **state)
 static void test_tests_lifecycle(void **state)
 {
 	struct target_result r;
-	struct arrival a = { .peer = "127.0.0.9", .nreceived = 1 };
+	struct arrival a = {.peer = "127.0.0.9", .nreceived = 1};
 	char rcv[] = "from x by y";
 
 	(void)state;
@@ -134,10 +134,10 @@ static void test_test_set_aliasing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dbuf_growth),
-		cmocka_unit_test(test_dbuf_shrink),
-		cmocka_unit_test(test_tests_lifecycle),
-		cmocka_unit_test(test_test_set_aliasing),
+	    cmocka_unit_test(test_dbuf_growth),
+	    cmocka_unit_test(test_dbuf_shrink),
+	    cmocka_unit_test(test_tests_lifecycle),
+	    cmocka_unit_test(test_test_set_aliasing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

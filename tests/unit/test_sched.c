@@ -75,7 +75,7 @@ static size_t run(struct sched *s, uint64_t *got, size_t max, size_t stop_after)
 
 static struct sched_config base_config(struct targets *t, const struct targets_ports *p)
 {
-	struct sched_config c = { .targets = t, .ports = p, .seed = 7, .concurrency = 100 };
+	struct sched_config c = {.targets = t, .ports = p, .seed = 7, .concurrency = 100};
 
 	subnet_limits_defaults(&c.subnet);
 	c.subnet.per_subnet = 0;
@@ -85,8 +85,8 @@ static struct sched_config base_config(struct targets *t, const struct targets_p
 /* every address x port once, for several sizes */
 static void test_covers_once(void **state)
 {
-	const char *sizes[] = { "10.0.0.1", "10.0.0.0/30", "10.0.0.0/24", "10.1.0.0/20" };
-	struct targets_ports ports = { .n = 2, .port = { 25, 587 } };
+	const char *sizes[] = {"10.0.0.1", "10.0.0.0/30", "10.0.0.0/24", "10.1.0.0/20"};
+	struct targets_ports ports = {.n = 2, .port = {25, 587}};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -117,7 +117,7 @@ static void test_never_and_scope(void **state)
 {
 	const char *spec = "10.0.0.0/24";
 	struct targets *t = space(&spec, 1);
-	struct targets_ports ports = { .n = 1, .port = { 25 } };
+	struct targets_ports ports = {.n = 1, .port = {25}};
 	struct sched_config c = base_config(t, &ports);
 	struct ipset *never = ipset_new(), *scope = ipset_new();
 	uint64_t got[256];
@@ -153,7 +153,7 @@ static void test_limits(void **state)
 {
 	const char *spec = "10.0.0.0/22";
 	struct targets *t = space(&spec, 1);
-	struct targets_ports ports = { .n = 1, .port = { 25 } };
+	struct targets_ports ports = {.n = 1, .port = {25}};
 	struct sched_config c = base_config(t, &ports);
 	struct sched_item it, held[64];
 	uint64_t wait;
@@ -213,7 +213,7 @@ static void test_retry(void **state)
 {
 	const char *spec = "10.0.0.0/30";
 	struct targets *t = space(&spec, 1);
-	struct targets_ports ports = { .n = 1, .port = { 25 } };
+	struct targets_ports ports = {.n = 1, .port = {25}};
 	struct sched_config c = base_config(t, &ports);
 	struct sched_item it, first;
 	uint64_t wait;
@@ -265,9 +265,9 @@ static void test_retry(void **state)
  * results stored beyond it: the union is the whole space, once */
 static void test_resume(void **state)
 {
-	const char *specs[] = { "10.2.0.0/23", "10.3.0.7" };
+	const char *specs[] = {"10.2.0.0/23", "10.3.0.7"};
 	struct targets *t = space(specs, 2);
-	struct targets_ports ports = { .n = 2, .port = { 25, 465 } };
+	struct targets_ports ports = {.n = 2, .port = {25, 465}};
 	struct sched_config c = base_config(t, &ports);
 	struct sched_item it, held[300];
 	uint64_t wait, lw, *all = calloc(4096, sizeof(*all));
@@ -296,7 +296,7 @@ static void test_resume(void **state)
 	s = sched_new(&c, &err);
 	sched_skip_before(s, lw);
 	for (size_t i = 0; i < nall; i++) {
-		struct ipset_addr a = { .fam = IPSET_V4, .v = { .hi = 0, .lo = all[i] >> 16 } };
+		struct ipset_addr a = {.fam = IPSET_V4, .v = {.hi = 0, .lo = all[i] >> 16}};
 
 		sched_skip(s, &a, (unsigned)(all[i] & 0xffff));
 	}
@@ -322,9 +322,9 @@ static void test_resume(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_covers_once), cmocka_unit_test(test_never_and_scope),
-		cmocka_unit_test(test_limits),      cmocka_unit_test(test_retry),
-		cmocka_unit_test(test_resume),
+	    cmocka_unit_test(test_covers_once), cmocka_unit_test(test_never_and_scope),
+	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_retry),
+	    cmocka_unit_test(test_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

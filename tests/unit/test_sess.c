@@ -19,32 +19,51 @@
 #include "../../src/smtp/verdict.h"
 
 static const struct battery_test t_plain = {
-	.id = "plain", .trick = "plain", .mail_from = "{user}@{canary}",
-	.rcpt_to = "{user}@{canary}", .sets = BATTERY_QUICK,
+    .id = "plain",
+    .trick = "plain",
+    .mail_from = "{user}@{canary}",
+    .rcpt_to = "{user}@{canary}",
+    .sets = BATTERY_QUICK,
 };
 static const struct battery_test t_percent = {
-	.id = "percent-ip", .trick = "percent", .mail_from = "{user}@{canary}",
-	.rcpt_to = "{user}%{canary}@{ip}", .sets = BATTERY_QUICK,
+    .id = "percent-ip",
+    .trick = "percent",
+    .mail_from = "{user}@{canary}",
+    .rcpt_to = "{user}%{canary}@{ip}",
+    .sets = BATTERY_QUICK,
 };
 static const struct battery_test t_helo = {
-	.id = "helo-ip", .trick = "helo as target", .helo = "{ip}", .mail_from = "",
-	.rcpt_to = "{user}@{canary}", .sets = BATTERY_QUICK,
+    .id = "helo-ip",
+    .trick = "helo as target",
+    .helo = "{ip}",
+    .mail_from = "",
+    .rcpt_to = "{user}@{canary}",
+    .sets = BATTERY_QUICK,
 };
 static const struct battery_test t_helo_host = {
-	.id = "helo-host", .trick = "helo as target name", .helo = "{host}",
-	.mail_from = "postmaster@{host}", .rcpt_to = "{user}%{canary}@{host}",
-	.sets = BATTERY_QUICK,
+    .id = "helo-host",
+    .trick = "helo as target name",
+    .helo = "{host}",
+    .mail_from = "postmaster@{host}",
+    .rcpt_to = "{user}%{canary}@{host}",
+    .sets = BATTERY_QUICK,
 };
 static const struct battery_test t_nmap_percent = {
-	.id = "percent-ip", .trick = "nmap 5", .mail_from = "{user}@{ip}",
-	.rcpt_to = "{user}%{canary}@{ip}", .sets = BATTERY_QUICK,
+    .id = "percent-ip",
+    .trick = "nmap 5",
+    .mail_from = "{user}@{ip}",
+    .rcpt_to = "{user}%{canary}@{ip}",
+    .sets = BATTERY_QUICK,
 };
 static const struct battery_test t_null = {
-	.id = "null-sender", .trick = "null", .mail_from = "", .rcpt_to = "{user}@{canary}",
-	.sets = BATTERY_QUICK,
+    .id = "null-sender",
+    .trick = "null",
+    .mail_from = "",
+    .rcpt_to = "{user}@{canary}",
+    .sets = BATTERY_QUICK,
 };
-static const struct battery_test *const two[] = { &t_plain, &t_percent };
-static const struct battery_test *const three[] = { &t_plain, &t_percent, &t_helo };
+static const struct battery_test *const two[] = {&t_plain, &t_percent};
+static const struct battery_test *const three[] = {&t_plain, &t_percent, &t_helo};
 
 static struct token_key key;
 
@@ -60,11 +79,22 @@ static void fx_init(struct fx *f, const struct battery_test *const *bat, size_t 
 {
 	memset(f, 0, sizeof(*f));
 	f->cfg = (struct sess_config){
-		.canary = "canary.test", .myname = "tester.test", .operator_name = "op",
-		.abuse_contact = "abuse@op.test", .scan_id = "0", .key = &key, .tls = TLS_AUTO,
-		.battery = bat, .nbattery = n, .connect_timeout_ms = 1000,
-		.banner_timeout_ms = 2000, .reply_timeout_ms = 3000, .session_timeout_ms = 600000,
-		.greylist_delay_ms = 5000, .greylist_rounds = 3, .reconnect_max = 3,
+	    .canary = "canary.test",
+	    .myname = "tester.test",
+	    .operator_name = "op",
+	    .abuse_contact = "abuse@op.test",
+	    .scan_id = "0",
+	    .key = &key,
+	    .tls = TLS_AUTO,
+	    .battery = bat,
+	    .nbattery = n,
+	    .connect_timeout_ms = 1000,
+	    .banner_timeout_ms = 2000,
+	    .reply_timeout_ms = 3000,
+	    .session_timeout_ms = 600000,
+	    .greylist_delay_ms = 5000,
+	    .greylist_rounds = 3,
+	    .reconnect_max = 3,
 	};
 	result_init(&f->r);
 	snprintf(f->r.addr, sizeof(f->r.addr), "127.0.0.5");
@@ -85,7 +115,7 @@ static void fx_free(struct fx *f)
 /* answer - feed a server reply; check the step and (when want_out) that
  * what the session writes starts with want_out */
 static struct sess_step answer(struct fx *f, const char *text, enum sess_action want,
-			       const char *want_out)
+                               const char *want_out)
 {
 	size_t used = 0;
 	struct sess_step st;
@@ -96,11 +126,12 @@ static struct sess_step answer(struct fx *f, const char *text, enum sess_action 
 	st = sess_on_reply(f->s, reply_get(f->rp), f->now);
 	if (st.act != want)
 		fail_msg("after %s: got action %d, want %d (state %s)", text, st.act, want,
-			 sess_state_name(f->s));
+		         sess_state_name(f->s));
 	if (want_out) {
 		const char *got = dbuf_str(sess_output(f->s));
 		if (strncmp(got, want_out, strlen(want_out)) != 0)
-			fail_msg("after %s: got output '%s', want prefix '%s'", text, got, want_out);
+			fail_msg("after %s: got output '%s', want prefix '%s'", text, got,
+			         want_out);
 	}
 	dbuf_reset(sess_output(f->s));
 	return st;
@@ -150,7 +181,7 @@ static void test_open_no_pipelining(void **state)
  * of its own, greeted with its name, and the target stays closed */
 static void test_one_greeting_per_connection(void **state)
 {
-	static const struct battery_test *const bat[] = { &t_plain, &t_helo };
+	static const struct battery_test *const bat[] = {&t_plain, &t_helo};
 	struct fx f;
 
 	(void)state;
@@ -180,7 +211,7 @@ static void test_one_greeting_per_connection(void **state)
  * answer; greet with ours and go on */
 static void test_test_helo_refused_fresh(void **state)
 {
-	static const struct battery_test *const bat[] = { &t_helo, &t_plain };
+	static const struct battery_test *const bat[] = {&t_helo, &t_plain};
 	struct fx f;
 
 	(void)state;
@@ -209,7 +240,7 @@ static void test_test_helo_refused_fresh(void **state)
  * sender (Sendmail: "Real domain name required"); a sender row is not */
 static void test_sender_fallback(void **state)
 {
-	static const struct battery_test *const bat[] = { &t_nmap_percent, &t_null };
+	static const struct battery_test *const bat[] = {&t_nmap_percent, &t_null};
 	struct fx f;
 
 	(void)state;
@@ -239,18 +270,20 @@ static void test_sender_fallback(void **state)
 /* the same with PIPELINING: the group's RCPT and DATA replies come first */
 static void test_sender_fallback_pipelined(void **state)
 {
-	static const struct battery_test *const bat[] = { &t_nmap_percent };
+	static const struct battery_test *const bat[] = {&t_nmap_percent};
 	struct fx f;
 
 	(void)state;
 	fx_init(&f, bat, 1);
 	connect_ok(&f);
 	answer(&f, "220 sm\r\n", SA_SEND, "EHLO");
-	answer(&f, "250-sm\r\n250 PIPELINING\r\n", SA_SEND, "MAIL FROM:<rw-percent-ip@[127.0.0.5]>");
+	answer(&f, "250-sm\r\n250 PIPELINING\r\n", SA_SEND,
+	       "MAIL FROM:<rw-percent-ip@[127.0.0.5]>");
 	answer(&f, "553 5.5.4 Real domain name required\r\n", SA_READ, NULL);
 	answer(&f, "503 5.0.0 Need MAIL before RCPT\r\n", SA_READ, NULL);
 	answer(&f, "503 5.0.0 Need MAIL command\r\n", SA_SEND,
-	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
+	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT "
+	       "TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
 	answer(&f, "250 reset\r\n", SA_READ, NULL);
 	answer(&f, "250 ok\r\n", SA_READ, NULL);
 	answer(&f, "550 5.7.1 Relaying denied\r\n", SA_READ, NULL);
@@ -308,7 +341,7 @@ static void test_arrival_then_refusal(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
-	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){.peer = "127.0.0.5"});
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "554 5.7.1 rejected after all\r\n", SA_SEND, "QUIT");
 	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
@@ -329,7 +362,8 @@ static void test_budget_final(void **state)
 	answer(&f, "250 mx\r\n", SA_SEND, "MAIL");
 	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
 	answer(&f, "451 4.3.0 try later\r\n", SA_SEND, "QUIT"); /* greylist round next */
-	assert_int_equal(sess_on_failure(f.s, FAIL_SESSION_TIMEOUT, "budget", f.now).act, SA_FINISH);
+	assert_int_equal(sess_on_failure(f.s, FAIL_SESSION_TIMEOUT, "budget", f.now).act,
+	                 SA_FINISH);
 	assert_int_equal(f.r.end, END_SESSION_TIMEOUT);
 	verdict_decide(&f.r);
 	assert_int_equal(f.r.verdict, V_TEMPFAIL);
@@ -358,7 +392,7 @@ static void test_reply_text_capped(void **state)
 /* the banner's name may appear in HELO, never in MAIL or RCPT */
 static void test_banner_name_helo_only(void **state)
 {
-	static const struct battery_test *const one[] = { &t_helo_host };
+	static const struct battery_test *const one[] = {&t_helo_host};
 	struct fx f;
 
 	(void)state;
@@ -386,7 +420,7 @@ static void test_arrival_before_250(void **state)
 	answer(&f, "250 ok\r\n", SA_SEND, "DATA");
 	answer(&f, "354 go\r\n", SA_SEND, NULL);
 	/* what cmd_test's arrival callback does */
-	f.r.tests[0].arrival = arrival_dup(&(struct arrival){ .peer = "127.0.0.5" });
+	f.r.tests[0].arrival = arrival_dup(&(struct arrival){.peer = "127.0.0.5"});
 	f.r.tests[0].stage = STAGE_DELIVERED;
 	answer(&f, "250 queued\r\n", SA_SEND, "QUIT");
 	assert_int_equal(f.r.tests[0].stage, STAGE_DELIVERED);
@@ -461,7 +495,8 @@ static void test_pipelining(void **state)
 	answer(&f, "250 ok\r\n", SA_READ, NULL);
 	answer(&f, "554 5.7.1 denied\r\n", SA_READ, NULL);
 	answer(&f, "554 5.5.1 no valid recipients\r\n", SA_SEND,
-	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
+	       "RSET\r\nMAIL FROM:<rw-percent-ip@canary.test>\r\nRCPT "
+	       "TO:<rw-percent-ip%canary.test@[127.0.0.5]>\r\nDATA\r\n");
 	answer(&f, "250 ok\r\n", SA_READ, NULL);
 	answer(&f, "550 5.1.1 no\r\n", SA_READ, NULL);
 	answer(&f, "550 5.1.1 no\r\n", SA_READ, NULL);
@@ -538,8 +573,8 @@ static void test_greylist_forever(void **state)
 /* after RW_CONN_ERRORS_MAX refusals the next test gets a fresh connection */
 static void test_error_limit_reconnect(void **state)
 {
-	static const struct battery_test *const six[] = { &t_plain, &t_percent, &t_plain,
-							   &t_percent, &t_plain, &t_percent };
+	static const struct battery_test *const six[] = {&t_plain,   &t_percent, &t_plain,
+	                                                 &t_percent, &t_plain,   &t_percent};
 	struct fx f;
 	struct sess_step st;
 
@@ -712,12 +747,12 @@ static void test_failures(void **state)
 		enum sess_failure f;
 		enum verdict want;
 	} cases[] = {
-		{ "connect refused", 0, FAIL_CONNECT, V_UNREACHABLE },
-		{ "banner timeout", 0, FAIL_TIMEOUT, V_UNREACHABLE },
-		{ "closed on connect", 0, FAIL_EOF, V_UNREACHABLE },
-		{ "junk banner", 0, FAIL_PROTOCOL, V_NOT_SMTP },
-		{ "junk after banner", 1, FAIL_PROTOCOL, V_ERROR },
-		{ "timeout after banner", 1, FAIL_TIMEOUT, V_ERROR },
+	    {"connect refused", 0, FAIL_CONNECT, V_UNREACHABLE},
+	    {"banner timeout", 0, FAIL_TIMEOUT, V_UNREACHABLE},
+	    {"closed on connect", 0, FAIL_EOF, V_UNREACHABLE},
+	    {"junk banner", 0, FAIL_PROTOCOL, V_NOT_SMTP},
+	    {"junk after banner", 1, FAIL_PROTOCOL, V_ERROR},
+	    {"timeout after banner", 1, FAIL_TIMEOUT, V_ERROR},
 	};
 
 	(void)state;
@@ -736,7 +771,7 @@ static void test_failures(void **state)
 		verdict_decide(&f.r);
 		if (f.r.verdict != cases[i].want)
 			fail_msg("%s: got %s, want %s", cases[i].name, verdict_name(f.r.verdict),
-				 verdict_name(cases[i].want));
+			         verdict_name(cases[i].want));
 		fx_free(&f);
 	}
 }
@@ -792,32 +827,32 @@ static void test_drops_exhaust(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_no_pipelining),
-		cmocka_unit_test(test_message_has_token),
-		cmocka_unit_test(test_no_transcript),
-		cmocka_unit_test(test_arrival_before_250),
-		cmocka_unit_test(test_banner_name_helo_only),
-		cmocka_unit_test(test_arrival_then_refusal),
-		cmocka_unit_test(test_unexpandable_not_sent),
-		cmocka_unit_test(test_sender_fallback),
-		cmocka_unit_test(test_sender_fallback_pipelined),
-		cmocka_unit_test(test_one_greeting_per_connection),
-		cmocka_unit_test(test_test_helo_refused_fresh),
-		cmocka_unit_test(test_budget_final),
-		cmocka_unit_test(test_reply_text_capped),
-		cmocka_unit_test(test_pipelining),
-		cmocka_unit_test(test_greylist_round),
-		cmocka_unit_test(test_greylist_forever),
-		cmocka_unit_test(test_421_reconnect),
-		cmocka_unit_test(test_454_relay_denied_final),
-		cmocka_unit_test(test_error_limit_reconnect),
-		cmocka_unit_test(test_helo_fallback_and_test_helo),
-		cmocka_unit_test(test_starttls),
-		cmocka_unit_test(test_tls_required_missing),
-		cmocka_unit_test(test_tls_hang_falls_back),
-		cmocka_unit_test(test_failures),
-		cmocka_unit_test(test_banners),
-		cmocka_unit_test(test_drops_exhaust),
+	    cmocka_unit_test(test_open_no_pipelining),
+	    cmocka_unit_test(test_message_has_token),
+	    cmocka_unit_test(test_no_transcript),
+	    cmocka_unit_test(test_arrival_before_250),
+	    cmocka_unit_test(test_banner_name_helo_only),
+	    cmocka_unit_test(test_arrival_then_refusal),
+	    cmocka_unit_test(test_unexpandable_not_sent),
+	    cmocka_unit_test(test_sender_fallback),
+	    cmocka_unit_test(test_sender_fallback_pipelined),
+	    cmocka_unit_test(test_one_greeting_per_connection),
+	    cmocka_unit_test(test_test_helo_refused_fresh),
+	    cmocka_unit_test(test_budget_final),
+	    cmocka_unit_test(test_reply_text_capped),
+	    cmocka_unit_test(test_pipelining),
+	    cmocka_unit_test(test_greylist_round),
+	    cmocka_unit_test(test_greylist_forever),
+	    cmocka_unit_test(test_421_reconnect),
+	    cmocka_unit_test(test_454_relay_denied_final),
+	    cmocka_unit_test(test_error_limit_reconnect),
+	    cmocka_unit_test(test_helo_fallback_and_test_helo),
+	    cmocka_unit_test(test_starttls),
+	    cmocka_unit_test(test_tls_required_missing),
+	    cmocka_unit_test(test_tls_hang_falls_back),
+	    cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_banners),
+	    cmocka_unit_test(test_drops_exhaust),
 	};
 
 	memset(&key, 7, sizeof(key));

@@ -35,12 +35,12 @@
 #include "../../src/sink/received.h"
 #include "../../src/sink/sink.h"
 
-#define CANARY "canary.test"
-#define MYNAME "sink.test"
-#define MAX_AGE 3600
+#define CANARY    "canary.test"
+#define MYNAME    "sink.test"
+#define MAX_AGE   3600
 #define SMALL_CAP 4096
-#define GOT_MAX 8
-#define WAIT_MS 10000 /* generous: valgrind */
+#define GOT_MAX   8
+#define WAIT_MS   10000 /* generous: valgrind */
 
 struct fx {
 	struct event_base *base;
@@ -54,9 +54,9 @@ struct fx {
 
 struct cl {
 	int fd;
-	struct dbuf in;   /* bytes received */
-	size_t taken;     /* of which taken as replies */
-	char last[8192];  /* the last complete reply */
+	struct dbuf in;  /* bytes received */
+	size_t taken;    /* of which taken as replies */
+	char last[8192]; /* the last complete reply */
 	int eof;
 };
 
@@ -77,7 +77,7 @@ static void on_arrival(const struct arrival *a, void *arg)
 
 static unsigned free_port(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -99,12 +99,16 @@ static int setup_cfg(void **state, int idle, size_t cap, const char *host)
 	fx->base = event_base_new();
 	for (int tries = 0; tries < 5 && !fx->sink; tries++) {
 		struct sink_config cfg = {
-			.canary = CANARY, .myname = MYNAME, .key = &fx->key,
-			.token_max_age = MAX_AGE, .msg_cap = cap, .idle_timeout = idle,
+		    .canary = CANARY,
+		    .myname = MYNAME,
+		    .key = &fx->key,
+		    .token_max_age = MAX_AGE,
+		    .msg_cap = cap,
+		    .idle_timeout = idle,
 		};
 
 		snprintf(fx->listen, sizeof(fx->listen), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
-			 host, free_port());
+		         host, free_port());
 		cfg.listen = fx->listen;
 		fx->sink = sink_new(fx->base, &cfg, on_arrival, fx, err, sizeof(err));
 	}
@@ -158,7 +162,7 @@ static long long now_ms(void)
 /* pump - run what is ready in the sink's loop, then wait a little on fd */
 static void pump(struct fx *fx, int fd, short events)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 
 	event_base_loop(fx->base, EVLOOP_NONBLOCK);
 	if (fd >= 0)
@@ -199,7 +203,7 @@ static void cl_open_rcvbuf(struct fx *fx, struct cl *c, int rcvbuf)
 	if (rcvbuf > 0)
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (cl_source && ss.ss_family == AF_INET) {
-		struct sockaddr_in src = { .sin_family = AF_INET };
+		struct sockaddr_in src = {.sin_family = AF_INET};
 
 		inet_pton(AF_INET, cl_source, &src.sin_addr);
 		assert_int_equal(bind(c->fd, (struct sockaddr *)&src, sizeof(src)), 0);
@@ -337,13 +341,13 @@ static int wait_eof(struct fx *fx, struct cl *c)
 }
 
 static void assert_reply(struct fx *fx, struct cl *c, const char *line, int want,
-			 const char *want_text)
+                         const char *want_text)
 {
 	int got = cmd(fx, c, line);
 
 	if (got != want || (want_text && !strstr(c->last, want_text)))
 		fail_msg("%s: got %d \"%s\", want %d \"%s\"", line, got, c->last, want,
-			 want_text ? want_text : "");
+		         want_text ? want_text : "");
 }
 
 /* open_session - connect, banner, EHLO */
@@ -375,16 +379,16 @@ static void make_token(const struct token_key *key, const char *test, long long 
 static char *test_message(const char *token)
 {
 	return xasprintf("Received: from entry.example (entry.example [192.0.2.25])\r\n"
-			 "\tby smarthost.example (Postfix) with ESMTP id 4ABC\r\n"
-			 "\tfor <probe@" CANARY ">; Thu, 27 Nov 2025 13:00:00 +0000\r\n"
-			 "Received: from tester.example ([198.51.100.7])\r\n"
-			 "\tby entry.example with esmtp (Exim 4.96) id 1x-2y; Thu, 27 Nov 2025 "
-			 "12:59:59 +0000\r\n"
-			 "Subject: relaywatch test %s\r\n"
-			 "X-Relaywatch-Token: %s\r\n"
-			 "\r\n"
-			 "This is a relay test. Token: %s.\r\n",
-			 token, token, token);
+	                 "\tby smarthost.example (Postfix) with ESMTP id 4ABC\r\n"
+	                 "\tfor <probe@" CANARY ">; Thu, 27 Nov 2025 13:00:00 +0000\r\n"
+	                 "Received: from tester.example ([198.51.100.7])\r\n"
+	                 "\tby entry.example with esmtp (Exim 4.96) id 1x-2y; Thu, 27 Nov 2025 "
+	                 "12:59:59 +0000\r\n"
+	                 "Subject: relaywatch test %s\r\n"
+	                 "X-Relaywatch-Token: %s\r\n"
+	                 "\r\n"
+	                 "This is a relay test. Token: %s.\r\n",
+	                 token, token, token);
 }
 
 /* deliver - one whole transaction; returns the end-of-data reply code */
@@ -442,31 +446,33 @@ struct rcpt_case {
 };
 
 static const struct rcpt_case rcpt_cases[] = {
-	{ "probe@" CANARY, 1 },
-	{ "PROBE@CANARY.TEST", 1 },
-	{ "probe@canary.test.", 1 },
-	{ "a.b+c_d-e=f9@Canary.Test", 1 },
-	{ "probe@other.test", 0 },
-	{ "probe@sub.canary.test", 0 },
-	{ "probe@canary.test.other.test", 0 },
-	{ "probe@canary.test..", 0 },
-	{ "probe%other.test@" CANARY, 0 },
-	{ "probe%" CANARY "@" CANARY, 0 },
-	{ "other.test!probe@" CANARY, 0 },
-	{ "other.test!probe", 0 },
-	{ "\"probe@other.test\"@" CANARY, 0 },
-	{ "\"probe\"@" CANARY, 0 },
-	{ "@" CANARY ":probe@other.test", 0 },
-	{ "@other.test:probe@" CANARY, 0 },
-	{ "probe@other.test@" CANARY, 0 },
-	{ "probe", 0 },
-	{ "postmaster", 0 },
-	{ "", 0 },
-	{ "@" CANARY, 0 },
-	{ "probe@", 0 },
-	{ "pro be@" CANARY, 0 },
-	{ "pr\xc3\xb6" "be@" CANARY, 0 },
-	{ "probe@[192.0.2.1]", 0 },
+    {"probe@" CANARY, 1},
+    {"PROBE@CANARY.TEST", 1},
+    {"probe@canary.test.", 1},
+    {"a.b+c_d-e=f9@Canary.Test", 1},
+    {"probe@other.test", 0},
+    {"probe@sub.canary.test", 0},
+    {"probe@canary.test.other.test", 0},
+    {"probe@canary.test..", 0},
+    {"probe%other.test@" CANARY, 0},
+    {"probe%" CANARY "@" CANARY, 0},
+    {"other.test!probe@" CANARY, 0},
+    {"other.test!probe", 0},
+    {"\"probe@other.test\"@" CANARY, 0},
+    {"\"probe\"@" CANARY, 0},
+    {"@" CANARY ":probe@other.test", 0},
+    {"@other.test:probe@" CANARY, 0},
+    {"probe@other.test@" CANARY, 0},
+    {"probe", 0},
+    {"postmaster", 0},
+    {"", 0},
+    {"@" CANARY, 0},
+    {"probe@", 0},
+    {"pro be@" CANARY, 0},
+    {"pr\xc3\xb6"
+     "be@" CANARY,
+     0},
+    {"probe@[192.0.2.1]", 0},
 };
 
 /* test_rcpt_policy - the pure check, then the same cases on the wire */
@@ -482,7 +488,8 @@ static void test_rcpt_policy(void **state)
 		int got = sink_rcpt_ok(t->path, CANARY);
 
 		if (got != t->ok) {
-			print_message("sink_rcpt_ok(\"%s\"): got %d, want %d\n", t->path, got, t->ok);
+			print_message("sink_rcpt_ok(\"%s\"): got %d, want %d\n", t->path, got,
+			              t->ok);
 			failures++;
 		}
 	}
@@ -504,7 +511,7 @@ static void test_rcpt_policy(void **state)
 		if ((t->ok && (got != 250 || !strstr(c.last, "2.1.5"))) ||
 		    (!t->ok && (got != 550 || !strstr(c.last, "5.7.1")))) {
 			print_message("%s: got \"%s\", want %s\n", line, c.last,
-				      t->ok ? "250 2.1.5" : "550 5.7.1");
+			              t->ok ? "250 2.1.5" : "550 5.7.1");
 			failures++;
 		}
 		want_refused += !t->ok;
@@ -583,8 +590,8 @@ static void test_valid_arrival(void **state)
 	/* the sink's own line first, then the message's, top first */
 	assert_int_equal(a->nreceived, 3);
 	{
-		static const char want[] = "from entry.example ([127.0.0.1]) by " MYNAME
-					   " with ESMTP id ";
+		static const char want[] =
+		    "from entry.example ([127.0.0.1]) by " MYNAME " with ESMTP id ";
 
 		if (strncmp(a->received[0], want, sizeof(want) - 1) != 0)
 			fail_msg("own Received: got \"%s\", want \"%s...\"", a->received[0], want);
@@ -625,8 +632,8 @@ static void test_valid_arrival(void **state)
 	assert_int_equal(a->replayed, 0);
 	assert_int_equal(a->nreceived, 1);
 	/* HELO, not EHLO: RFC 3848 says "with SMTP" */
-	assert_non_null(strstr(a->received[0], "from again.example ([127.0.0.1]) by " MYNAME
-						" with SMTP id "));
+	assert_non_null(
+	    strstr(a->received[0], "from again.example ([127.0.0.1]) by " MYNAME " with SMTP id "));
 	cl_close(fx, &c);
 	free(msg);
 }
@@ -635,18 +642,17 @@ static void test_valid_arrival(void **state)
 static void test_token_status(void **state)
 {
 	struct fx *fx = *state;
-	char good[RW_TOKEN_MAX], forged[RW_TOKEN_MAX], expired[RW_TOKEN_MAX],
-		other[RW_TOKEN_MAX];
+	char good[RW_TOKEN_MAX], forged[RW_TOKEN_MAX], expired[RW_TOKEN_MAX], other[RW_TOKEN_MAX];
 	char *msg;
 
 	make_token(&fx->key, "plain", 0, good);
 	make_token(&fx->other, "plain", 0, forged);
 	make_token(&fx->key, "plain", 2 * MAX_AGE, expired);
 	make_token(&fx->key, "bang", 0, other);
-	const char *order[] = { forged, expired, good, good, other, forged };
-	const enum token_status want_status[] = { TOKEN_FORGED, TOKEN_EXPIRED, TOKEN_VALID,
-						  TOKEN_VALID, TOKEN_VALID, TOKEN_FORGED };
-	const int want_replayed[] = { 0, 0, 0, 1, 0, 1 };
+	const char *order[] = {forged, expired, good, good, other, forged};
+	const enum token_status want_status[] = {TOKEN_FORGED, TOKEN_EXPIRED, TOKEN_VALID,
+	                                         TOKEN_VALID,  TOKEN_VALID,   TOKEN_FORGED};
+	const int want_replayed[] = {0, 0, 0, 1, 0, 1};
 
 	for (int i = 0; i < 6; i++) {
 		msg = test_message(order[i]);
@@ -656,8 +662,8 @@ static void test_token_status(void **state)
 		if (fx->got[i].token_status != want_status[i] ||
 		    fx->got[i].replayed != want_replayed[i])
 			fail_msg("arrival %d: got %s replayed=%d, want %s replayed=%d", i,
-				 token_status_name(fx->got[i].token_status), fx->got[i].replayed,
-				 token_status_name(want_status[i]), want_replayed[i]);
+			         token_status_name(fx->got[i].token_status), fx->got[i].replayed,
+			         token_status_name(want_status[i]), want_replayed[i]);
 		assert_string_equal(fx->got[i].token, order[i]);
 	}
 	/* a forged token's fields are still readable, for the record */
@@ -683,7 +689,8 @@ static void test_oversized(void **state)
 	dbuf_init(&big, 0);
 	dbuf_printf(&big, "Subject: %s\r\n\r\n", tok);
 	while (big.len < 4 * SMALL_CAP)
-		dbuf_adds(&big, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n");
+		dbuf_adds(&big,
+		          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n");
 	assert_int_equal(cl_send(fx, &c, big.data, big.len), 0);
 	assert_reply(fx, &c, ".", 552, "5.3.4");
 	assert_int_equal(fx->ngot, 0);
@@ -733,7 +740,7 @@ static void test_bare_lf(void **state)
 
 	make_token(&fx->key, "plain", 0, tok);
 	msg = xasprintf("EHLO lf.example\nMAIL FROM:<a@lf.example>\nRCPT TO:<probe@" CANARY ">\n"
-			"DATA\n");
+	                "DATA\n");
 	cl_open(fx, &c);
 	assert_int_equal(cl_reply(fx, &c), 220);
 	assert_int_equal(cl_send(fx, &c, msg, strlen(msg)), 0);
@@ -742,7 +749,8 @@ static void test_bare_lf(void **state)
 	assert_int_equal(cl_reply(fx, &c), 250); /* RCPT */
 	assert_int_equal(cl_reply(fx, &c), 354);
 	free(msg);
-	msg = xasprintf("Received: from a (b [192.0.2.9])\n by c; x\nSubject: %s\n\n..dot\n.\n", tok);
+	msg =
+	    xasprintf("Received: from a (b [192.0.2.9])\n by c; x\nSubject: %s\n\n..dot\n.\n", tok);
 	assert_int_equal(cl_send(fx, &c, msg, strlen(msg)), 0);
 	assert_int_equal(cl_reply(fx, &c), 250);
 	assert_int_equal(fx->ngot, 1);
@@ -910,7 +918,8 @@ static void test_unread_replies(void **state)
 		int code;
 
 		if (off < b.len) {
-			ssize_t n = send(c.fd, b.data + off, b.len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t n =
+			    send(c.fd, b.data + off, b.len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 			if (n > 0)
 				off += (size_t)n;
@@ -932,7 +941,7 @@ static void test_free_in_callback(void **state)
 	struct fx *fx = *state;
 	struct cl c, c2;
 	static const char burst[] = "MAIL FROM:<>\r\nRCPT TO:<p@" CANARY ">\r\nDATA\r\n"
-				    "Subject: x\r\n\r\nhi\r\n.\r\nNOOP\r\nNOOP\r\n";
+	                            "Subject: x\r\n\r\nhi\r\n.\r\nNOOP\r\nNOOP\r\n";
 
 	fx->free_in_callback = 1;
 	open_session(fx, &c, "client.example");
@@ -1050,16 +1059,17 @@ static int teardown_v6(void **state)
 static void test_bad_config(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct token_key key = { { 0 } };
+	struct token_key key = {{0}};
 	char err[256];
 	static const char *const bad_listen[] = {
-		"127.0.0.1", "127.0.0.1:", "127.0.0.1:x", "127.0.0.1:70000", "::1:25", "[::1]25",
-		"[::1", "256.0.0.1:25", "",
+	    "127.0.0.1", "127.0.0.1:", "127.0.0.1:x", "127.0.0.1:70000",
+	    "::1:25",    "[::1]25",    "[::1",        "256.0.0.1:25",
+	    "",
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]); i++) {
-		struct sink_config cfg = { .listen = bad_listen[i], .canary = CANARY, .key = &key };
+		struct sink_config cfg = {.listen = bad_listen[i], .canary = CANARY, .key = &key};
 
 		err[0] = '\0';
 		if (sink_new(base, &cfg, NULL, NULL, err, sizeof(err)) != NULL)
@@ -1067,7 +1077,7 @@ static void test_bad_config(void **state)
 		assert_true(err[0] != '\0');
 	}
 	{
-		struct sink_config cfg = { .listen = "127.0.0.1:0", .canary = NULL, .key = &key };
+		struct sink_config cfg = {.listen = "127.0.0.1:0", .canary = NULL, .key = &key};
 
 		assert_null(sink_new(base, &cfg, NULL, NULL, err, sizeof(err)));
 		cfg.canary = CANARY;
@@ -1077,9 +1087,9 @@ static void test_bad_config(void **state)
 	{
 		/* a port already in use */
 		struct fx *fx;
-		struct sink_config cfg = { .canary = CANARY, .key = &key };
+		struct sink_config cfg = {.canary = CANARY, .key = &key};
 
-		assert_int_equal(setup(( void **)&fx), 0);
+		assert_int_equal(setup((void **)&fx), 0);
 		cfg.listen = fx->listen;
 		assert_null(sink_new(base, &cfg, NULL, NULL, err, sizeof(err)));
 		assert_non_null(strstr(err, "cannot listen"));
@@ -1092,28 +1102,29 @@ static void test_bad_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rcpt_policy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sequence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_valid_arrival, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversized, setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bare_lf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_rcpts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_many_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_drip, setup_idle, teardown),
-		cmocka_unit_test_setup_teardown(test_eof_in_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unread_replies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_in_callback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_per_peer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_max, setup, teardown),
-		cmocka_unit_test_teardown(test_ipv6, teardown_v6),
-		cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rcpt_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sequence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_valid_arrival, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oversized, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bare_lf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_rcpts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_many_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_drip, setup_idle, teardown),
+	    cmocka_unit_test_setup_teardown(test_eof_in_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unread_replies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_free_in_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conn_per_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conn_max, setup, teardown),
+	    cmocka_unit_test_teardown(test_ipv6, teardown_v6),
+	    cmocka_unit_test(test_bad_config),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
 	/* RW_TEST_VERBOSE=1: the sink's info log, 2: its debug log */
-	log_init("test_sink", LOG_DEST_STDERR, getenv("RW_TEST_VERBOSE") ? atoi(getenv("RW_TEST_VERBOSE")) : 0);
+	log_init("test_sink", LOG_DEST_STDERR,
+	         getenv("RW_TEST_VERBOSE") ? atoi(getenv("RW_TEST_VERBOSE")) : 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

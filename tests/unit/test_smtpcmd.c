@@ -28,161 +28,177 @@
 struct cmd_case {
 	const char *name;
 	const char *pre;
-	size_t prelen;   /* 0: strlen(pre); set it when pre holds a NUL */
+	size_t prelen; /* 0: strlen(pre); set it when pre holds a NUL */
 	char fill;
 	size_t nfill;
 	const char *post;
-	size_t msg_cap;  /* 0: the parser's default */
+	size_t msg_cap; /* 0: the parser's default */
 	const char *want;
 };
 
-#define CMD_TEXT_MAX (RW_CMD_LINE_MAX - 2)
+#define CMD_TEXT_MAX  (RW_CMD_LINE_MAX - 2)
 #define DATA_TEXT_MAX (RW_DATA_LINE_MAX - 2)
 
 static const struct cmd_case cases[] = {
-	{ .name = "helo",
-	  .pre = "HELO client.example\r\n",
-	  .want = "CMD HELO text=HELO arg=client.example\nbare_lf=0\n" },
-	{ .name = "ehlo lower case",
-	  .pre = "ehlo x.example\r\n",
-	  .want = "CMD EHLO text=ehlo arg=x.example\nbare_lf=0\n" },
-	{ .name = "mail mixed case with params",
-	  .pre = "MaIl fRoM:<a@b.example> SIZE=10 BODY=8BITMIME\r\n",
-	  .want = "CMD MAIL text=MaIl arg=fRoM:<a@b.example> SIZE=10 BODY=8BITMIME "
-		  "path=a@b.example params=SIZE=10 BODY=8BITMIME ok=1\nbare_lf=0\n" },
-	{ .name = "mail space after colon (Postfix tolerates it)",
-	  .pre = "MAIL FROM: <a@b>\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM: <a@b> path=a@b params= ok=1\nbare_lf=0\n" },
-	{ .name = "mail null sender",
-	  .pre = "MAIL FROM:<>\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM:<> path= params= ok=1\nbare_lf=0\n" },
-	{ .name = "mail without angle brackets",
-	  .pre = "MAIL FROM:a@b\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM:a@b path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "mail unclosed bracket",
-	  .pre = "MAIL FROM:<a@b\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM:<a@b path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "mail without FROM keyword",
-	  .pre = "MAIL <a@b>\r\n",
-	  .want = "CMD MAIL text=MAIL arg=<a@b> path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "mail source route kept",
-	  .pre = "MAIL FROM:<@r1,@r2:a@b>\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM:<@r1,@r2:a@b> path=@r1,@r2:a@b params= ok=1\n"
-		  "bare_lf=0\n" },
-	{ .name = "rcpt lower case",
-	  .pre = "rcpt to:<user@canary.example>\r\n",
-	  .want = "CMD RCPT text=rcpt arg=to:<user@canary.example> path=user@canary.example "
-		  "params= ok=1\nbare_lf=0\n" },
-	{ .name = "rcpt quoted local part holding >",
-	  .pre = "RCPT TO:<\"x>y\"@c> NOTIFY=NEVER\r\n",
-	  .want = "CMD RCPT text=RCPT arg=TO:<\"x>y\"@c> NOTIFY=NEVER path=\"x>y\"@c "
-		  "params=NOTIFY=NEVER ok=1\nbare_lf=0\n" },
-	{ .name = "rcpt quoted pair",
-	  .pre = "RCPT TO:<\"a\\\">\"@c>\r\n",
-	  .want = "CMD RCPT text=RCPT arg=TO:<\"a\\\">\"@c> path=\"a\\\">\"@c params= ok=1\n"
-		  "bare_lf=0\n" },
-	{ .name = "rcpt unclosed quote",
-	  .pre = "RCPT TO:<\"a>@c>\r\n",
-	  .want = "CMD RCPT text=RCPT arg=TO:<\"a>@c> path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "rcpt junk after bracket",
-	  .pre = "RCPT TO:<a@b>x\r\n",
-	  .want = "CMD RCPT text=RCPT arg=TO:<a@b>x path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "rcpt with from keyword",
-	  .pre = "RCPT FROM:<a@b>\r\n",
-	  .want = "CMD RCPT text=RCPT arg=FROM:<a@b> path= params= ok=0\nbare_lf=0\n" },
-	{ .name = "nul byte flagged",
-	  .pre = "NO\0OP\r\n", .prelen = 7,
-	  .want = "CMD NOOP text=NOOP arg= nul=1\nbare_lf=0\n" },
-	{ .name = "bare lf counted",
-	  .pre = "NOOP\nQUIT\r\n",
-	  .want = "CMD NOOP text=NOOP arg=\nCMD QUIT text=QUIT arg=\nbare_lf=1\n" },
-	{ .name = "bare cr is text",
-	  .pre = "NOOP a\rb\r\r\n",
-	  .want = "CMD NOOP text=NOOP arg=a\\rb\\r\nbare_lf=0\n" },
-	{ .name = "empty line",
-	  .pre = "\r\n",
-	  .want = "CMD UNKNOWN text= arg=\nbare_lf=0\n" },
-	{ .name = "unknown verb",
-	  .pre = "XFOO bar baz\r\n",
-	  .want = "CMD UNKNOWN text=XFOO arg=bar baz\nbare_lf=0\n" },
-	{ .name = "trailing space",
-	  .pre = "QUIT \r\n",
-	  .want = "CMD QUIT text=QUIT arg=\nbare_lf=0\n" },
-	{ .name = "verb glued to text is unknown",
-	  .pre = "QUITNOW\r\n",
-	  .want = "CMD UNKNOWN text=QUITNOW arg=\nbare_lf=0\n" },
-	{ .name = "other verbs",
-	  .pre = "STARTTLS\r\nAUTH PLAIN AGZvbwBiYXI=\r\nBDAT 10 LAST\r\nRSET\r\nVRFY x\r\n"
-		 "EXPN y\r\nHELP\r\n",
-	  .want = "CMD STARTTLS text=STARTTLS arg=\nCMD AUTH text=AUTH arg=PLAIN AGZvbwBiYXI=\n"
-		  "CMD BDAT text=BDAT arg=10 LAST\nCMD RSET text=RSET arg=\nCMD VRFY text=VRFY arg=x\n"
-		  "CMD EXPN text=EXPN arg=y\nCMD HELP text=HELP arg=\nbare_lf=0\n" },
-	{ .name = "unterminated command waits",
-	  .pre = "NOOP",
-	  .want = "bare_lf=0\n" },
-	{ .name = "line at the limit",
-	  .pre = "NOOP ", .fill = 'x', .nfill = CMD_TEXT_MAX - 5, .post = "\r\n",
-	  .want = "CMD NOOP text=NOOP arg=[x*4089]\nbare_lf=0\n" },
-	{ .name = "line one past the limit",
-	  .pre = "NOOP ", .fill = 'x', .nfill = CMD_TEXT_MAX - 4, .post = "\r\nQUIT\r\n",
-	  .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=0\n" },
-	{ .name = "line at the limit then bare cr goes over",
-	  .pre = "NOOP ", .fill = 'x', .nfill = CMD_TEXT_MAX - 5, .post = "\ry\r\nQUIT\r\n",
-	  .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=0\n" },
-	{ .name = "huge line skipped to bare lf",
-	  .pre = "MAIL FROM:<", .fill = 'a', .nfill = 6000, .post = ">\nQUIT\r\n",
-	  .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=1\n" },
-	{ .name = "pipelined transaction with message",
-	  .pre = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n"
-		 "..dot\r\n.\r\nQUIT\r\n",
-	  .want = "CMD MAIL text=MAIL arg=FROM:<a@b> path=a@b params= ok=1\n"
-		  "CMD RCPT text=RCPT arg=TO:<c@d> path=c@d params= ok=1\n"
-		  "CMD DATA text=DATA arg=\n"
-		  "MESSAGE len=26 Subject: x\\r\\n\\r\\nbody\\r\\n.dot\\r\\n\n"
-		  "CMD QUIT text=QUIT arg=\nbare_lf=0\n" },
-	{ .name = "empty message",
-	  .pre = "DATA\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=0 \nbare_lf=0\n" },
-	{ .name = "message with bare lf line ends",
-	  .pre = "data\nline\n.\n",
-	  .want = "CMD DATA text=data arg=\nMESSAGE len=6 line\\r\\n\nbare_lf=3\n" },
-	{ .name = "stuffed lone dot",
-	  .pre = "DATA\r\n..\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=3 .\\r\\n\nbare_lf=0\n" },
-	{ .name = "dot then bare cr is not the end",
-	  .pre = "DATA\r\n.\rx\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=4 \\rx\\r\\n\nbare_lf=0\n" },
-	{ .name = "dot not alone",
-	  .pre = "DATA\r\na.\r\n .\r\n. \r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=11 a.\\r\\n .\\r\\n \\r\\n\nbare_lf=0\n" },
-	{ .name = "commands inside data are text",
-	  .pre = "DATA\r\nQUIT\r\n.\r\nNOOP\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=6 QUIT\\r\\n\n"
-		  "CMD NOOP text=NOOP arg=\nbare_lf=0\n" },
-	{ .name = "nul and bare cr kept in data",
-	  .pre = "DATA\r\na\0b\rc\r\n.\r\n", .prelen = 16,
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=7 a\\0b\\rc\\r\\n\nbare_lf=0\n" },
-	{ .name = "message over the cap",
-	  .pre = "DATA\r\n0123456789abc\r\n.\r\nQUIT\r\n", .msg_cap = 10,
-	  .want = "CMD DATA text=DATA arg=\nMSG_TOOBIG len=10 0123456789\n"
-		  "CMD QUIT text=QUIT arg=\nbare_lf=0\n" },
-	{ .name = "message exactly the cap",
-	  .pre = "DATA\r\n01234567\r\n.\r\n", .msg_cap = 10,
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=10 01234567\\r\\n\nbare_lf=0\n" },
-	{ .name = "message line truncated",
-	  .pre = "DATA\r\n", .fill = 'x', .nfill = 5000, .post = "\r\nend\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=4101 [x*4094]\\r\\nend\\r\\n\n"
-		  "bare_lf=0\n" },
-	{ .name = "message line at the limit",
-	  .pre = "DATA\r\n", .fill = 'y', .nfill = DATA_TEXT_MAX, .post = "\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=4096 [y*4094]\\r\\n\nbare_lf=0\n" },
-	{ .name = "two messages",
-	  .pre = "DATA\r\na\r\n.\r\nDATA\r\nb\r\n.\r\n",
-	  .want = "CMD DATA text=DATA arg=\nMESSAGE len=3 a\\r\\n\n"
-		  "CMD DATA text=DATA arg=\nMESSAGE len=3 b\\r\\n\nbare_lf=0\n" },
-	{ .name = "unterminated message waits",
-	  .pre = "DATA\r\nabc\r\n.",
-	  .want = "CMD DATA text=DATA arg=\nbare_lf=0\n" },
+    {.name = "helo",
+     .pre = "HELO client.example\r\n",
+     .want = "CMD HELO text=HELO arg=client.example\nbare_lf=0\n"},
+    {.name = "ehlo lower case",
+     .pre = "ehlo x.example\r\n",
+     .want = "CMD EHLO text=ehlo arg=x.example\nbare_lf=0\n"},
+    {.name = "mail mixed case with params",
+     .pre = "MaIl fRoM:<a@b.example> SIZE=10 BODY=8BITMIME\r\n",
+     .want = "CMD MAIL text=MaIl arg=fRoM:<a@b.example> SIZE=10 BODY=8BITMIME "
+             "path=a@b.example params=SIZE=10 BODY=8BITMIME ok=1\nbare_lf=0\n"},
+    {.name = "mail space after colon (Postfix tolerates it)",
+     .pre = "MAIL FROM: <a@b>\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM: <a@b> path=a@b params= ok=1\nbare_lf=0\n"},
+    {.name = "mail null sender",
+     .pre = "MAIL FROM:<>\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM:<> path= params= ok=1\nbare_lf=0\n"},
+    {.name = "mail without angle brackets",
+     .pre = "MAIL FROM:a@b\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM:a@b path= params= ok=0\nbare_lf=0\n"},
+    {.name = "mail unclosed bracket",
+     .pre = "MAIL FROM:<a@b\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM:<a@b path= params= ok=0\nbare_lf=0\n"},
+    {.name = "mail without FROM keyword",
+     .pre = "MAIL <a@b>\r\n",
+     .want = "CMD MAIL text=MAIL arg=<a@b> path= params= ok=0\nbare_lf=0\n"},
+    {.name = "mail source route kept",
+     .pre = "MAIL FROM:<@r1,@r2:a@b>\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM:<@r1,@r2:a@b> path=@r1,@r2:a@b params= ok=1\n"
+             "bare_lf=0\n"},
+    {.name = "rcpt lower case",
+     .pre = "rcpt to:<user@canary.example>\r\n",
+     .want = "CMD RCPT text=rcpt arg=to:<user@canary.example> path=user@canary.example "
+             "params= ok=1\nbare_lf=0\n"},
+    {.name = "rcpt quoted local part holding >",
+     .pre = "RCPT TO:<\"x>y\"@c> NOTIFY=NEVER\r\n",
+     .want = "CMD RCPT text=RCPT arg=TO:<\"x>y\"@c> NOTIFY=NEVER path=\"x>y\"@c "
+             "params=NOTIFY=NEVER ok=1\nbare_lf=0\n"},
+    {.name = "rcpt quoted pair",
+     .pre = "RCPT TO:<\"a\\\">\"@c>\r\n",
+     .want = "CMD RCPT text=RCPT arg=TO:<\"a\\\">\"@c> path=\"a\\\">\"@c params= ok=1\n"
+             "bare_lf=0\n"},
+    {.name = "rcpt unclosed quote",
+     .pre = "RCPT TO:<\"a>@c>\r\n",
+     .want = "CMD RCPT text=RCPT arg=TO:<\"a>@c> path= params= ok=0\nbare_lf=0\n"},
+    {.name = "rcpt junk after bracket",
+     .pre = "RCPT TO:<a@b>x\r\n",
+     .want = "CMD RCPT text=RCPT arg=TO:<a@b>x path= params= ok=0\nbare_lf=0\n"},
+    {.name = "rcpt with from keyword",
+     .pre = "RCPT FROM:<a@b>\r\n",
+     .want = "CMD RCPT text=RCPT arg=FROM:<a@b> path= params= ok=0\nbare_lf=0\n"},
+    {.name = "nul byte flagged",
+     .pre = "NO\0OP\r\n",
+     .prelen = 7,
+     .want = "CMD NOOP text=NOOP arg= nul=1\nbare_lf=0\n"},
+    {.name = "bare lf counted",
+     .pre = "NOOP\nQUIT\r\n",
+     .want = "CMD NOOP text=NOOP arg=\nCMD QUIT text=QUIT arg=\nbare_lf=1\n"},
+    {.name = "bare cr is text",
+     .pre = "NOOP a\rb\r\r\n",
+     .want = "CMD NOOP text=NOOP arg=a\\rb\\r\nbare_lf=0\n"},
+    {.name = "empty line", .pre = "\r\n", .want = "CMD UNKNOWN text= arg=\nbare_lf=0\n"},
+    {.name = "unknown verb",
+     .pre = "XFOO bar baz\r\n",
+     .want = "CMD UNKNOWN text=XFOO arg=bar baz\nbare_lf=0\n"},
+    {.name = "trailing space", .pre = "QUIT \r\n", .want = "CMD QUIT text=QUIT arg=\nbare_lf=0\n"},
+    {.name = "verb glued to text is unknown",
+     .pre = "QUITNOW\r\n",
+     .want = "CMD UNKNOWN text=QUITNOW arg=\nbare_lf=0\n"},
+    {.name = "other verbs",
+     .pre = "STARTTLS\r\nAUTH PLAIN AGZvbwBiYXI=\r\nBDAT 10 LAST\r\nRSET\r\nVRFY x\r\n"
+            "EXPN y\r\nHELP\r\n",
+     .want = "CMD STARTTLS text=STARTTLS arg=\nCMD AUTH text=AUTH arg=PLAIN AGZvbwBiYXI=\n"
+             "CMD BDAT text=BDAT arg=10 LAST\nCMD RSET text=RSET arg=\nCMD VRFY text=VRFY arg=x\n"
+             "CMD EXPN text=EXPN arg=y\nCMD HELP text=HELP arg=\nbare_lf=0\n"},
+    {.name = "unterminated command waits", .pre = "NOOP", .want = "bare_lf=0\n"},
+    {.name = "line at the limit",
+     .pre = "NOOP ",
+     .fill = 'x',
+     .nfill = CMD_TEXT_MAX - 5,
+     .post = "\r\n",
+     .want = "CMD NOOP text=NOOP arg=[x*4089]\nbare_lf=0\n"},
+    {.name = "line one past the limit",
+     .pre = "NOOP ",
+     .fill = 'x',
+     .nfill = CMD_TEXT_MAX - 4,
+     .post = "\r\nQUIT\r\n",
+     .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=0\n"},
+    {.name = "line at the limit then bare cr goes over",
+     .pre = "NOOP ",
+     .fill = 'x',
+     .nfill = CMD_TEXT_MAX - 5,
+     .post = "\ry\r\nQUIT\r\n",
+     .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=0\n"},
+    {.name = "huge line skipped to bare lf",
+     .pre = "MAIL FROM:<",
+     .fill = 'a',
+     .nfill = 6000,
+     .post = ">\nQUIT\r\n",
+     .want = "TOOLONG\nCMD QUIT text=QUIT arg=\nbare_lf=1\n"},
+    {.name = "pipelined transaction with message",
+     .pre = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n"
+            "..dot\r\n.\r\nQUIT\r\n",
+     .want = "CMD MAIL text=MAIL arg=FROM:<a@b> path=a@b params= ok=1\n"
+             "CMD RCPT text=RCPT arg=TO:<c@d> path=c@d params= ok=1\n"
+             "CMD DATA text=DATA arg=\n"
+             "MESSAGE len=26 Subject: x\\r\\n\\r\\nbody\\r\\n.dot\\r\\n\n"
+             "CMD QUIT text=QUIT arg=\nbare_lf=0\n"},
+    {.name = "empty message",
+     .pre = "DATA\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=0 \nbare_lf=0\n"},
+    {.name = "message with bare lf line ends",
+     .pre = "data\nline\n.\n",
+     .want = "CMD DATA text=data arg=\nMESSAGE len=6 line\\r\\n\nbare_lf=3\n"},
+    {.name = "stuffed lone dot",
+     .pre = "DATA\r\n..\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=3 .\\r\\n\nbare_lf=0\n"},
+    {.name = "dot then bare cr is not the end",
+     .pre = "DATA\r\n.\rx\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=4 \\rx\\r\\n\nbare_lf=0\n"},
+    {.name = "dot not alone",
+     .pre = "DATA\r\na.\r\n .\r\n. \r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=11 a.\\r\\n .\\r\\n \\r\\n\nbare_lf=0\n"},
+    {.name = "commands inside data are text",
+     .pre = "DATA\r\nQUIT\r\n.\r\nNOOP\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=6 QUIT\\r\\n\n"
+             "CMD NOOP text=NOOP arg=\nbare_lf=0\n"},
+    {.name = "nul and bare cr kept in data",
+     .pre = "DATA\r\na\0b\rc\r\n.\r\n",
+     .prelen = 16,
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=7 a\\0b\\rc\\r\\n\nbare_lf=0\n"},
+    {.name = "message over the cap",
+     .pre = "DATA\r\n0123456789abc\r\n.\r\nQUIT\r\n",
+     .msg_cap = 10,
+     .want = "CMD DATA text=DATA arg=\nMSG_TOOBIG len=10 0123456789\n"
+             "CMD QUIT text=QUIT arg=\nbare_lf=0\n"},
+    {.name = "message exactly the cap",
+     .pre = "DATA\r\n01234567\r\n.\r\n",
+     .msg_cap = 10,
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=10 01234567\\r\\n\nbare_lf=0\n"},
+    {.name = "message line truncated",
+     .pre = "DATA\r\n",
+     .fill = 'x',
+     .nfill = 5000,
+     .post = "\r\nend\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=4101 [x*4094]\\r\\nend\\r\\n\n"
+             "bare_lf=0\n"},
+    {.name = "message line at the limit",
+     .pre = "DATA\r\n",
+     .fill = 'y',
+     .nfill = DATA_TEXT_MAX,
+     .post = "\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=4096 [y*4094]\\r\\n\nbare_lf=0\n"},
+    {.name = "two messages",
+     .pre = "DATA\r\na\r\n.\r\nDATA\r\nb\r\n.\r\n",
+     .want = "CMD DATA text=DATA arg=\nMESSAGE len=3 a\\r\\n\n"
+             "CMD DATA text=DATA arg=\nMESSAGE len=3 b\\r\\n\nbare_lf=0\n"},
+    {.name = "unterminated message waits",
+     .pre = "DATA\r\nabc\r\n.",
+     .want = "CMD DATA text=DATA arg=\nbare_lf=0\n"},
 };
 
 /* put_esc - append bytes readably: \r \n \0 \xNN escaped, long runs folded */
@@ -250,7 +266,7 @@ static void record(struct dbuf *o, struct smtpcmd_parser *p, enum smtpcmd_event 
 	case SMTPCMD_MSG_TOOBIG:
 		m = smtpcmd_message(p, &mlen);
 		dbuf_printf(o, "%s len=%zu ", ev == SMTPCMD_MESSAGE ? "MESSAGE" : "MSG_TOOBIG",
-			    mlen);
+		            mlen);
 		put_esc(o, m, mlen);
 		dbuf_addc(o, '\n');
 		return;
@@ -300,8 +316,7 @@ static char *run(const struct cmd_case *tc, const char *in, size_t n, size_t ste
 static void check(const struct cmd_case *tc, const char *how, char *got)
 {
 	if (strcmp(got, tc->want) != 0) {
-		print_error("case \"%s\" fed %s:\ngot:\n%swant:\n%s", tc->name, how, got,
-			    tc->want);
+		print_error("case \"%s\" fed %s:\ngot:\n%swant:\n%s", tc->name, how, got, tc->want);
 		free(got);
 		fail();
 	}
@@ -394,8 +409,8 @@ int main(void)
 	size_t n = 0;
 
 	for (size_t i = 0; i < NCASES; i++) {
-		tests[n] = (struct CMUnitTest){ cases[i].name, test_case, NULL, NULL,
-						(void *)&cases[i] };
+		tests[n] =
+		    (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)&cases[i]};
 		n++;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_verb_names);

@@ -25,8 +25,8 @@ static void add(struct targets *t, const char *spec, unsigned port)
 static void test_round_trip(void **state)
 {
 	struct targets *a = targets_new(), *b = targets_new();
-	struct targets_ports pa = { .n = 2, .port = { 25, 587 } }, pb = { 0 };
-	struct sched_config ca = { .ports = &pa, .seed = 3, .concurrency = 1 }, cb;
+	struct targets_ports pa = {.n = 2, .port = {25, 587}}, pb = {0};
+	struct sched_config ca = {.ports = &pa, .seed = 3, .concurrency = 1}, cb;
 	struct sched *sa, *sb;
 	const char *err;
 	json_t *j;
@@ -70,19 +70,18 @@ static void test_round_trip(void **state)
 
 static void test_bad(void **state)
 {
-	const char *bad[] = { "{}", "{\"ports\":[],\"groups\":[]}",
-			      "{\"ports\":[70000],\"groups\":[]}",
-			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[\"nope\"]}]}",
-			      "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[5]}]}",
-			      /* found by fuzz_space (seeds group_without_port and
-			       * duplicate_ports): a group without an integer port
-			       * became port 0, every port; ports out of order or
-			       * twice broke targets_ports' promise */
-			      "{\"ports\":[25],\"groups\":[{\"ranges\":[\"192.0.2.1\"]}]}",
-			      "{\"ports\":[25],\"groups\":[{\"port\":\"587\",\"ranges\":[]}]}",
-			      "{\"ports\":[25],\"groups\":[{\"port\":25.0,\"ranges\":[]}]}",
-			      "{\"ports\":[25,25],\"groups\":[]}",
-			      "{\"ports\":[587,25],\"groups\":[]}" };
+	const char *bad[] = {
+	    "{}", "{\"ports\":[],\"groups\":[]}", "{\"ports\":[70000],\"groups\":[]}",
+	    "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[\"nope\"]}]}",
+	    "{\"ports\":[25],\"groups\":[{\"port\":0,\"ranges\":[5]}]}",
+	    /* found by fuzz_space (seeds group_without_port and
+	     * duplicate_ports): a group without an integer port
+	     * became port 0, every port; ports out of order or
+	     * twice broke targets_ports' promise */
+	    "{\"ports\":[25],\"groups\":[{\"ranges\":[\"192.0.2.1\"]}]}",
+	    "{\"ports\":[25],\"groups\":[{\"port\":\"587\",\"ranges\":[]}]}",
+	    "{\"ports\":[25],\"groups\":[{\"port\":25.0,\"ranges\":[]}]}",
+	    "{\"ports\":[25,25],\"groups\":[]}", "{\"ports\":[587,25],\"groups\":[]}"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -100,8 +99,8 @@ static void test_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

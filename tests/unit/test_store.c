@@ -121,9 +121,9 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3 *db;
 	char *msg = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
@@ -131,7 +131,8 @@ static void raw_exec(const char *path, const char *sql)
 
 static int64_t new_scan(struct store *st, uint64_t seed, int64_t total, const char *params)
 {
-	struct store_scan sc = { .created = NOW, .seed = seed, .total = total, .params = (char *)params };
+	struct store_scan sc = {
+	    .created = NOW, .seed = seed, .total = total, .params = (char *)params};
 	int64_t id = 0;
 
 	if (store_scan_create(st, &sc, &id) < 0)
@@ -145,9 +146,15 @@ static int put(struct store *st, int64_t scan, int i, const char *verdict)
 {
 	char target[64];
 	struct store_result r = {
-		.scan = scan, .target = target, .port = 25 + (unsigned)(i / 256), .probe = "smtp",
-		.vantage = "", .verdict = verdict, .reason = "test", .evidence = "{\"i\":1}",
-		.tested = NOW + i,
+	    .scan = scan,
+	    .target = target,
+	    .port = 25 + (unsigned)(i / 256),
+	    .probe = "smtp",
+	    .vantage = "",
+	    .verdict = verdict,
+	    .reason = "test",
+	    .evidence = "{\"i\":1}",
+	    .tested = NOW + i,
 	};
 
 	snprintf(target, sizeof(target), "192.0.2.%d", i % 256);
@@ -197,8 +204,10 @@ static void test_create_migrate_reopen(void **state)
 		store_scans_free(&l);
 		store_close(st);
 	}
-	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM schema_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(path, "SELECT applied FROM schema_version WHERE version = 1"), NOW);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM schema_version"),
+	                 STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(path, "SELECT applied FROM schema_version WHERE version = 1"),
+	                 NOW);
 	assert_string_equal(raw_text(path, "PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	assert_int_equal(raw_int(path, "PRAGMA application_id"), 0x72777374);
 	assert_string_equal(raw_text(path, "PRAGMA integrity_check", buf, sizeof(buf)), "ok");
@@ -212,8 +221,8 @@ static void test_modes(void **state)
 	mode_t old = umask(002);
 	struct store *st;
 	struct stat sb;
-	static const char *const files[] = { "", "-wal", "-shm" };
-	static const char *const dirs[] = { "/x", "/x/y" };
+	static const char *const files[] = {"", "-wal", "-shm"};
+	static const char *const dirs[] = {"/x", "/x/y"};
 
 	snprintf(path, sizeof(path), "%s/x/y/store.db", f->dir);
 	snprintf(p, sizeof(p), "sqlite:%s", path);
@@ -243,21 +252,22 @@ static void test_urls(void **state)
 	char foreign[512], garbage[512], plain[512], prefixed[512];
 	static const struct {
 		const char *name;
-		const char *url; /* "%s" is the test directory */
+		const char *url;      /* "%s" is the test directory */
 		const char *want_err; /* NULL: opens */
 	} cases[] = {
-		{ "postgresql", "postgresql://rw@db.example/relaywatch", "postgresql: backend not built" },
-		{ "postgres", "postgres:///relaywatch", "postgres: backend not built" },
-		{ "empty", "", "empty database location" },
-		{ "empty sqlite", "sqlite:", "empty database location" },
-		{ "memory", ":memory:", NULL },
-		{ "sqlite memory", "sqlite::memory:", NULL },
-		{ "plain", "%s/plain.db", NULL },
-		{ "prefixed", "sqlite:%s/prefixed.db", NULL },
-		{ "colon in name", "%s/odd:name.db", NULL },
-		{ "garbage", "%s/garbage.db", "file is not a database" },
-		{ "foreign", "%s/foreign.db", "not a relaywatch database" },
-		{ "under a file", "%s/garbage.db/x.db", "Not a directory" },
+	    {"postgresql", "postgresql://rw@db.example/relaywatch",
+	     "postgresql: backend not built"},
+	    {"postgres", "postgres:///relaywatch", "postgres: backend not built"},
+	    {"empty", "", "empty database location"},
+	    {"empty sqlite", "sqlite:", "empty database location"},
+	    {"memory", ":memory:", NULL},
+	    {"sqlite memory", "sqlite::memory:", NULL},
+	    {"plain", "%s/plain.db", NULL},
+	    {"prefixed", "sqlite:%s/prefixed.db", NULL},
+	    {"colon in name", "%s/odd:name.db", NULL},
+	    {"garbage", "%s/garbage.db", "file is not a database"},
+	    {"foreign", "%s/foreign.db", "not a relaywatch database"},
+	    {"under a file", "%s/garbage.db/x.db", "Not a directory"},
 	};
 	int bad = 0;
 	FILE *fp;
@@ -282,15 +292,16 @@ static void test_urls(void **state)
 		snprintf(url, sizeof(url), cases[i].url, f->dir);
 		st = store_open(url, err, sizeof(err));
 		if (cases[i].want_err == NULL && st == NULL) {
-			print_error("%s: got error \"%s\", want an open store\n", cases[i].name, err);
+			print_error("%s: got error \"%s\", want an open store\n", cases[i].name,
+			            err);
 			bad++;
 		} else if (cases[i].want_err != NULL && st != NULL) {
 			print_error("%s: got an open store, want \"%s\"\n", cases[i].name,
-				    cases[i].want_err);
+			            cases[i].want_err);
 			bad++;
 		} else if (cases[i].want_err != NULL && strstr(err, cases[i].want_err) == NULL) {
 			print_error("%s: got \"%s\", want \"%s\"\n", cases[i].name, err,
-				    cases[i].want_err);
+			            cases[i].want_err);
 			bad++;
 		} else if (st != NULL && store_migrate(st, NOW) < 0) {
 			print_error("%s: migrate: %s\n", cases[i].name, store_error(st));
@@ -337,7 +348,8 @@ static void test_concurrent_migrate(void **state)
 		if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
 			fail_msg("migrator %d: got status 0x%x, want exit 0", i, wst);
 	}
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
+	                 STORE_SCHEMA_VERSION);
 	st = open_ready(f->db);
 	new_scan(st, 1, 1, "{}");
 	store_close(st);
@@ -352,7 +364,7 @@ static void test_future_schema(void **state)
 
 	/* another (newer) program migrates while st is open */
 	raw_exec(f->db, "INSERT INTO schema_version (version, name, applied)"
-			" VALUES (99, 'from the future', 0)");
+	                " VALUES (99, 'from the future', 0)");
 	assert_int_equal(store_migrate(st, NOW), -1);
 	assert_non_null(strstr(store_error(st), "newer"));
 	store_close(st);
@@ -373,16 +385,16 @@ static void test_scans(void **state)
 		int64_t total;
 		const char *params;
 	} cases[] = {
-		{ 1, 1024, "{\"targets\":[\"198.51.100.0/22\"]}" },
-		{ UINT64_MAX, 0, "{}" },
-		{ 0x8000000000000000ULL, INT64_MAX, "{\"ports\":[25,465,587]}" },
-		{ 42, 65536, "{\"name\":\"quote ' and \\\" and ; DROP TABLE scans\"}" },
+	    {1, 1024, "{\"targets\":[\"198.51.100.0/22\"]}"},
+	    {UINT64_MAX, 0, "{}"},
+	    {0x8000000000000000ULL, INT64_MAX, "{\"ports\":[25,465,587]}"},
+	    {42, 65536, "{\"name\":\"quote ' and \\\" and ; DROP TABLE scans\"}"},
 	};
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
 	int64_t ids[N];
 	struct store_scan sc;
 	struct store_scans l;
-	struct store_page pg = { .limit = 2, .offset = 1 };
+	struct store_page pg = {.limit = 2, .offset = 1};
 
 	for (size_t i = 0; i < N; i++)
 		ids[i] = new_scan(st, cases[i].seed, cases[i].total, cases[i].params);
@@ -391,10 +403,11 @@ static void test_scans(void **state)
 		if (sc.seed != cases[i].seed || sc.total != cases[i].total ||
 		    strcmp(sc.params, cases[i].params) != 0 || strcmp(sc.state, "running") != 0 ||
 		    sc.created != NOW || sc.finished != 0)
-			fail_msg("scan %zu: got seed %" PRIu64 " total %" PRId64 " params %s state %s,"
-				 " want %" PRIu64 " %" PRId64 " %s running",
-				 i, sc.seed, sc.total, sc.params, sc.state, cases[i].seed,
-				 cases[i].total, cases[i].params);
+			fail_msg("scan %zu: got seed %" PRIu64 " total %" PRId64
+			         " params %s state %s,"
+			         " want %" PRIu64 " %" PRId64 " %s running",
+			         i, sc.seed, sc.total, sc.params, sc.state, cases[i].seed,
+			         cases[i].total, cases[i].params);
 		store_scan_clear(&sc);
 	}
 	assert_int_equal(store_scan_get(st, ids[N - 1] + 100, &sc), 0);
@@ -432,8 +445,11 @@ static void test_progress(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t id = new_scan(st, 7, 4096, "{}");
-	struct store_progress p, in = { .scan = id, .position = 1000, .done = 990,
-					 .counts = "{\"open\":3,\"closed\":987}", .updated = NOW };
+	struct store_progress p, in = {.scan = id,
+	                               .position = 1000,
+	                               .done = 990,
+	                               .counts = "{\"open\":3,\"closed\":987}",
+	                               .updated = NOW};
 
 	assert_int_equal(store_progress_load(st, id, &p), 0);
 	assert_int_equal(store_progress_save(st, &in), 0);
@@ -472,20 +488,23 @@ static void test_result_once(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t s1 = new_scan(st, 1, 10, "{}"), s2 = new_scan(st, 2, 10, "{}");
-	struct store_result base = { .scan = s1, .target = "192.0.2.7", .port = 25,
-				     .probe = "smtp", .vantage = "", .verdict = "open",
-				     .reason = "token arrived", .evidence = "{\"tests\":[]}",
-				     .tested = NOW };
+	struct store_result base = {.scan = s1,
+	                            .target = "192.0.2.7",
+	                            .port = 25,
+	                            .probe = "smtp",
+	                            .vantage = "",
+	                            .verdict = "open",
+	                            .reason = "token arrived",
+	                            .evidence = "{\"tests\":[]}",
+	                            .tested = NOW};
 	static const struct {
 		const char *name;
 		int field; /* which key field differs from base */
 		int want;
 	} cases[] = {
-		{ "first", 0, 1 },          { "replay", 0, 0 },
-		{ "replay again", 0, 0 },   { "other scan", 1, 1 },
-		{ "other target", 2, 1 },   { "other port", 3, 1 },
-		{ "other probe", 4, 1 },    { "other vantage", 5, 1 },
-		{ "same other vantage", 5, 0 },
+	    {"first", 0, 1},       {"replay", 0, 0},        {"replay again", 0, 0},
+	    {"other scan", 1, 1},  {"other target", 2, 1},  {"other port", 3, 1},
+	    {"other probe", 4, 1}, {"other vantage", 5, 1}, {"same other vantage", 5, 0},
 	};
 	struct store_results l;
 	int bad = 0;
@@ -498,16 +517,26 @@ static void test_result_once(void **state)
 
 		r.verdict = i == 0 ? "open" : "closed"; /* a replay must not overwrite */
 		switch (cases[i].field) {
-		case 1: r.scan = s2; break;
-		case 2: r.target = "2001:db8::25"; break;
-		case 3: r.port = 587; break;
-		case 4: r.probe = "http-connect"; break;
-		case 5: r.vantage = "core-1"; break;
+		case 1:
+			r.scan = s2;
+			break;
+		case 2:
+			r.target = "2001:db8::25";
+			break;
+		case 3:
+			r.port = 587;
+			break;
+		case 4:
+			r.probe = "http-connect";
+			break;
+		case 5:
+			r.vantage = "core-1";
+			break;
 		}
 		got = store_result_put(st, &r, &id);
 		if (got != cases[i].want) {
-			print_error("%s: got %d (%s), want %d\n", cases[i].name, got, store_error(st),
-				    cases[i].want);
+			print_error("%s: got %d (%s), want %d\n", cases[i].name, got,
+			            store_error(st), cases[i].want);
 			bad++;
 		}
 		if (got == 1 && id <= 0) {
@@ -541,8 +570,8 @@ static void test_result_once(void **state)
 	store_close(st);
 }
 
-static const char *const verdicts[] = { "open", "suspect", "closed", "auth-required",
-					"tempfail", "unreachable", "not-smtp", "error" };
+static const char *const verdicts[] = {"open",     "suspect",     "closed",   "auth-required",
+                                       "tempfail", "unreachable", "not-smtp", "error"};
 #define NVERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
 
 /* pages cover every row once in order; the verdict filter agrees with the count */
@@ -552,9 +581,9 @@ static void test_pages_and_filter(void **state)
 	struct store *st = open_ready(f->db);
 	int64_t scan = new_scan(st, 3, 1500, "{}"), other = new_scan(st, 4, 5, "{}");
 	enum { N = 1500 }; /* more than RW_STORE_PAGE_MAX */
-	static const int64_t limits[] = { 3, 64, 1000, 0 };
+	static const int64_t limits[] = {3, 64, 1000, 0};
 	struct store_results l;
-	int64_t want[NVERDICTS] = { 0 };
+	int64_t want[NVERDICTS] = {0};
 
 	assert_true(N > RW_STORE_PAGE_MAX);
 	assert_int_equal(store_batch_begin(st, 0), 0);
@@ -571,7 +600,7 @@ static void test_pages_and_filter(void **state)
 
 	assert_int_equal(count(st, scan, NULL), N);
 	for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++) {
-		struct store_page pg = { .limit = limits[li] };
+		struct store_page pg = {.limit = limits[li]};
 		int64_t seen = 0, last = 0;
 		int64_t per = limits[li] ? limits[li] : RW_STORE_PAGE_MAX;
 
@@ -584,7 +613,7 @@ static void test_pages_and_filter(void **state)
 			for (size_t i = 0; i < l.n; i++) {
 				if (l.v[i].id <= last || l.v[i].scan != scan)
 					fail_msg("limit %" PRId64 ": id %" PRId64 " after %" PRId64,
-						 limits[li], l.v[i].id, last);
+					         limits[li], l.v[i].id, last);
 				last = l.v[i].id;
 			}
 			seen += (int64_t)l.n;
@@ -593,11 +622,11 @@ static void test_pages_and_filter(void **state)
 		}
 		if (seen != N)
 			fail_msg("limit %" PRId64 ": got %" PRId64 " rows in all, want %d",
-				 limits[li], seen, N);
+			         limits[li], seen, N);
 	}
 	/* past the end, a limit above the maximum */
 	{
-		struct store_page pg = { .limit = 5000, .offset = 0 };
+		struct store_page pg = {.limit = 5000, .offset = 0};
 
 		assert_int_equal(store_results_list(st, scan, NULL, &pg, &l), 0);
 		assert_int_equal(l.n, RW_STORE_PAGE_MAX);
@@ -608,12 +637,12 @@ static void test_pages_and_filter(void **state)
 		store_results_free(&l);
 	}
 	for (size_t v = 0; v < NVERDICTS; v++) {
-		struct store_page pg = { 0 };
+		struct store_page pg = {0};
 		int64_t seen = 0;
 
 		if (count(st, scan, verdicts[v]) != want[v])
 			fail_msg("count %s: got %" PRId64 ", want %" PRId64, verdicts[v],
-				 count(st, scan, verdicts[v]), want[v]);
+			         count(st, scan, verdicts[v]), want[v]);
 		pg.limit = 97;
 		for (;;) {
 			size_t got;
@@ -631,7 +660,7 @@ static void test_pages_and_filter(void **state)
 		}
 		if (seen != want[v])
 			fail_msg("filter %s: got %" PRId64 " rows, want %" PRId64, verdicts[v],
-				 seen, want[v]);
+			         seen, want[v]);
 	}
 	assert_int_equal(count(st, scan, "no-such-verdict"), 0);
 	assert_int_equal(count(st, other, "open"), 5);
@@ -644,16 +673,20 @@ static void test_arrivals(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t scan = new_scan(st, 5, 1, "{}"), id = 0;
-	struct store_arrival a = { .token = "rw1-1-19-plain-ngdnjpuy-0c3f", .scan = scan,
-				   .target = "192.0.2.7", .port = 25, .test = "plain",
-				   .peer = "192.0.2.7",
-				   .received = "[\"from x by y\"]", .arrived = NOW };
+	struct store_arrival a = {.token = "rw1-1-19-plain-ngdnjpuy-0c3f",
+	                          .scan = scan,
+	                          .target = "192.0.2.7",
+	                          .port = 25,
+	                          .test = "plain",
+	                          .peer = "192.0.2.7",
+	                          .received = "[\"from x by y\"]",
+	                          .arrived = NOW};
 	struct store_arrivals l;
 
 	assert_int_equal(store_arrival_put(st, &a, &id), 1);
 	assert_true(id > 0);
 	assert_int_equal(store_arrival_put(st, &a, NULL), 0); /* replayed record */
-	a.arrived = NOW + 30;                                   /* delivered twice */
+	a.arrived = NOW + 30;                                 /* delivered twice */
 	assert_int_equal(store_arrival_put(st, &a, NULL), 1);
 	a.scan = 0;
 	a.received = NULL;
@@ -691,7 +724,7 @@ static void test_batches(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db), *other = open_ready(f->db);
 	int64_t scan = new_scan(st, 6, 100, "{}");
-	struct store_progress p = { .scan = scan + 1, .updated = NOW };
+	struct store_progress p = {.scan = scan + 1, .updated = NOW};
 
 	assert_int_equal(store_batch_begin(st, 0), 0);
 	assert_true(store_in_batch(st));
@@ -746,7 +779,7 @@ static _Noreturn void writer(const char *db, int64_t scan, int per, int stop_in)
 	if (st == NULL || store_migrate(st, NOW) < 0)
 		_exit(10);
 	for (int b = 0;; b++) {
-		struct store_progress p = { .scan = scan, .updated = NOW + b };
+		struct store_progress p = {.scan = scan, .updated = NOW + b};
 
 		if (store_batch_begin(st, 0) < 0)
 			_exit(11);
@@ -775,12 +808,12 @@ static int64_t check_consistent(const char *db, struct store *st, int64_t scan, 
 	assert_int_equal(store_progress_load(st, scan, &p), 1);
 	if (p.done != n || p.position != n || n % per != 0)
 		fail_msg("got %" PRId64 " results, progress %" PRId64 "/%" PRId64
-			 ", want equal and whole batches of %d",
-			 n, p.position, p.done, per);
+		         ", want equal and whole batches of %d",
+		         n, p.position, p.done, per);
 	store_progress_clear(&p);
 	assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM (SELECT DISTINCT target, port"
-				     " FROM results)"),
-			 n);
+	                             " FROM results)"),
+	                 n);
 	return n;
 }
 
@@ -827,7 +860,7 @@ static void test_crash_any_moment(void **state)
 
 	store_close(st);
 	for (int round = 0; round < ROUNDS; round++) {
-		struct timespec ts = { 0, 20000000L + round * 7000000L };
+		struct timespec ts = {0, 20000000L + round * 7000000L};
 		int wst;
 		pid_t pid = fork();
 		int64_t n;
@@ -846,7 +879,7 @@ static void test_crash_any_moment(void **state)
 			start = (int)(p.position / PER);
 			store_progress_clear(&p);
 			for (int b = start;; b++) {
-				struct store_progress q = { .scan = scan, .updated = NOW + b };
+				struct store_progress q = {.scan = scan, .updated = NOW + b};
 
 				if (store_batch_begin(c, 0) < 0)
 					_exit(21);
@@ -869,13 +902,13 @@ static void test_crash_any_moment(void **state)
 		assert_int_equal(waitpid(pid, &wst, 0), pid);
 		if (!WIFSIGNALED(wst) || WTERMSIG(wst) != SIGKILL)
 			fail_msg("round %d: writer got status 0x%x, want killed by SIGKILL", round,
-				 wst);
+			         wst);
 		st = open_ready(f->db);
 		n = check_consistent(f->db, st, scan, PER);
 		store_close(st);
 		if (n <= before)
 			fail_msg("round %d: got %" PRId64 " results, want more than %" PRId64,
-				 round, n, before);
+			         round, n, before);
 		before = n;
 	}
 }
@@ -883,19 +916,19 @@ static void test_crash_any_moment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_migrate_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_urls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_migrate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_future_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_result_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pages_and_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_arrivals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_mid_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_any_moment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_migrate_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_urls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_migrate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_future_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scans, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_result_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_and_filter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_arrivals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_mid_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_any_moment, setup, teardown),
 	};
 
 	if (getenv("TEST_FILTER") != NULL) /* e.g. TEST_FILTER='test_crash*' */

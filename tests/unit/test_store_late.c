@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOW 1700000000LL
+#define NOW      1700000000LL
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct fx {
@@ -99,7 +99,7 @@ static int64_t raw_int(const char *path, const char *sql)
 
 static int64_t new_scan(struct store *st, const char *params)
 {
-	struct store_scan sc = { .created = NOW, .seed = 7, .total = 100, .params = (char *)params };
+	struct store_scan sc = {.created = NOW, .seed = 7, .total = 100, .params = (char *)params};
 	int64_t id = 0;
 
 	if (store_scan_create(st, &sc, &id) < 0)
@@ -109,22 +109,34 @@ static int64_t new_scan(struct store *st, const char *params)
 
 /* result - put one result; returns store_result_put's answer */
 static int result(struct store *st, int64_t scan, const char *target, unsigned port,
-		  const char *probe, const char *verdict, int64_t tested)
+                  const char *probe, const char *verdict, int64_t tested)
 {
-	struct store_result r = { .scan = scan, .target = target, .port = port, .probe = probe,
-				  .vantage = "", .verdict = verdict, .reason = "scan's reason",
-				  .evidence = "{\"verdict\":\"x\"}", .tested = tested };
+	struct store_result r = {.scan = scan,
+	                         .target = target,
+	                         .port = port,
+	                         .probe = probe,
+	                         .vantage = "",
+	                         .verdict = verdict,
+	                         .reason = "scan's reason",
+	                         .evidence = "{\"verdict\":\"x\"}",
+	                         .tested = tested};
 
 	return store_result_put(st, &r, NULL);
 }
 
 /* arrive - put one arrival; returns store_arrival_put's answer */
 static int arrive(struct store *st, int64_t scan, const char *target, unsigned port,
-		  const char *test, const char *peer, int quoted, int64_t when)
+                  const char *test, const char *peer, int quoted, int64_t when)
 {
 	char token[128];
-	struct store_arrival a = { .token = token, .scan = scan, .target = target, .port = port,
-				   .test = test, .peer = peer, .arrived = when, .relayed = !quoted };
+	struct store_arrival a = {.token = token,
+	                          .scan = scan,
+	                          .target = target,
+	                          .port = port,
+	                          .test = test,
+	                          .peer = peer,
+	                          .arrived = when,
+	                          .relayed = !quoted};
 
 	snprintf(token, sizeof(token), "rw1-%lld-%u-%s-%s", (long long)scan, port, test, target);
 	return store_arrival_put(st, &a, NULL);
@@ -132,10 +144,10 @@ static int arrive(struct store *st, int64_t scan, const char *target, unsigned p
 
 /* get - the one result of (scan, target, port, probe) into *out (owned
  * strings in l, which the caller frees); 0 when absent */
-static int get(struct store *st, int64_t scan, const char *target, unsigned port,
-	       const char *probe, struct store_results *l, const struct store_result **out)
+static int get(struct store *st, int64_t scan, const char *target, unsigned port, const char *probe,
+               struct store_results *l, const struct store_result **out)
 {
-	struct store_page pg = { .limit = RW_STORE_PAGE_MAX, .offset = 0 };
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
 
 	if (store_results_list(st, scan, NULL, &pg, l) < 0)
 		fail_msg("list: %s", store_error(st));
@@ -150,8 +162,8 @@ static int get(struct store *st, int64_t scan, const char *target, unsigned port
 
 /* expect - the stored verdict, reason (NULL: the scan's) and updated */
 static int expect(struct store *st, const char *name, int64_t scan, const char *target,
-		  unsigned port, const char *probe, const char *verdict, const char *reason,
-		  int64_t updated)
+                  unsigned port, const char *probe, const char *verdict, const char *reason,
+                  int64_t updated)
 {
 	struct store_results l;
 	const struct store_result *r = NULL;
@@ -168,12 +180,12 @@ static int expect(struct store *st, const char *name, int64_t scan, const char *
 	}
 	if (strcmp(r->reason, reason ? reason : "scan's reason") != 0) {
 		print_error("%s: reason got \"%s\", want \"%s\"\n", name, r->reason,
-			    reason ? reason : "scan's reason");
+		            reason ? reason : "scan's reason");
 		bad = 1;
 	}
 	if (r->updated != updated) {
 		print_error("%s: updated got %" PRId64 ", want %" PRId64 "\n", name, r->updated,
-			    updated);
+		            updated);
 		bad = 1;
 	}
 	if (strcmp(r->evidence, "{\"verdict\":\"x\"}") != 0) {
@@ -321,8 +333,8 @@ static void test_late_race(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM results WHERE verdict = 'open'"
-					" AND updated > 0"),
-			 RACE_KEYS);
+	                                " AND updated > 0"),
+	                 RACE_KEYS);
 	store_close(st);
 }
 
@@ -339,24 +351,25 @@ static void test_migrate_v1(void **state)
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "PRAGMA journal_mode = WAL;"
-				      "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-				      " name TEXT NOT NULL, applied BIGINT NOT NULL);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	                              "PRAGMA journal_mode = WAL;"
+	                              "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+	                              " name TEXT NOT NULL, applied BIGINT NOT NULL);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, store_migrations_sqlite[0].sql, NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO schema_version VALUES (1, 'v1', 1);"
-				      "PRAGMA application_id = 1920430964;"
-				      "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);"
-				      "INSERT INTO results (scan, target, port, probe, verdict,"
-				      " reason, evidence, tested) VALUES (1, '192.0.2.7', 25, 'smtp',"
-				      " 'suspect', 'scan''s reason', '{\"verdict\":\"x\"}', 5);"
-				      "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-				      " arrived) VALUES ('t', 1, '192.0.2.8', 25, 'plain', 'p', 6);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	                 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "INSERT INTO schema_version VALUES (1, 'v1', 1);"
+	                 "PRAGMA application_id = 1920430964;"
+	                 "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);"
+	                 "INSERT INTO results (scan, target, port, probe, verdict,"
+	                 " reason, evidence, tested) VALUES (1, '192.0.2.7', 25, 'smtp',"
+	                 " 'suspect', 'scan''s reason', '{\"verdict\":\"x\"}', 5);"
+	                 "INSERT INTO arrivals (token, scan, target, port, test, peer,"
+	                 " arrived) VALUES ('t', 1, '192.0.2.8', 25, 'plain', 'p', 6);",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 
 	st = store_open(f->db, err, sizeof(err));
@@ -368,9 +381,9 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(store_migrate(st, NOW), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
-			 STORE_SCHEMA_VERSION);
+	                 STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(f->db, "SELECT applied FROM schema_version WHERE version = 2"),
-			 NOW);
+	                 NOW);
 	assert_int_equal(raw_int(f->db, "SELECT relayed FROM arrivals"), 0);
 	bad += expect(st, "v1 row", 1, "192.0.2.7", 25, "smtp", "suspect", NULL, 0);
 	/* a v1 arrival is not known to be proof (it may have been a bounce) */
@@ -381,8 +394,8 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(bad, 0);
 	store_close(st);
 	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM pragma_integrity_check"
-					" WHERE integrity_check = 'ok'"),
-			 1);
+	                                " WHERE integrity_check = 'ok'"),
+	                 1);
 }
 
 /* polling: every arrival of the scan once, in id order, in pages */
@@ -391,7 +404,7 @@ static void test_arrivals_since(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t s1 = new_scan(st, "{}"), s2 = new_scan(st, "{}"), after = 0, last = 0;
-	static const int64_t limits[] = { 1, 7, 0, RW_STORE_PAGE_MAX + 5 };
+	static const int64_t limits[] = {1, 7, 0, RW_STORE_PAGE_MAX + 5};
 	char target[64];
 	int seen = 0, polls = 0;
 	struct store_arrivals l;
@@ -400,8 +413,8 @@ static void test_arrivals_since(void **state)
 	for (int i = 0; i < 2100; i++) {
 		snprintf(target, sizeof(target), "203.0.113.%d", i % 256);
 		assert_int_equal(arrive(st, i % 3 ? s1 : s2, target, 25 + (unsigned)(i / 256),
-					"plain", target, i % 5 == 0, NOW + i),
-				 1);
+		                        "plain", target, i % 5 == 0, NOW + i),
+		                 1);
 	}
 	assert_int_equal(store_batch_commit(st), 0);
 	/* 1400 of scan 1: limits 1, 7, then two pages of the maximum */
@@ -412,12 +425,12 @@ static void test_arrivals_since(void **state)
 		assert_int_equal(store_arrivals_since(st, s1, after, lim, &l), 0);
 		if (l.n == 0)
 			break;
-		assert_true(l.n <= (size_t)(lim > 0 && lim < RW_STORE_PAGE_MAX ? lim
-									   : RW_STORE_PAGE_MAX));
+		assert_true(l.n <=
+		            (size_t)(lim > 0 && lim < RW_STORE_PAGE_MAX ? lim : RW_STORE_PAGE_MAX));
 		for (size_t i = 0; i < l.n; i++) {
 			if (l.v[i].id <= last || l.v[i].scan != s1)
 				fail_msg("row %d: id %" PRId64 " after %" PRId64 ", scan %" PRId64,
-					 seen, l.v[i].id, last, l.v[i].scan);
+				         seen, l.v[i].id, last, l.v[i].scan);
 			last = l.v[i].id;
 			seen++;
 		}
@@ -471,15 +484,14 @@ static void test_result_keys(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ready(f->db);
 	int64_t s1 = new_scan(st, "{}"), s2 = new_scan(st, "{}");
-	struct walk w = { .st = st, .scan = s1 };
+	struct walk w = {.st = st, .scan = s1};
 	char target[64];
 
 	assert_int_equal(store_batch_begin(st, 0), 0);
 	for (int i = 0; i < 2 * RW_STORE_PAGE_MAX + 17; i++) {
 		snprintf(target, sizeof(target), "192.0.2.%d", i % 256);
-		assert_int_equal(result(st, s1, target, 25 + (unsigned)(i / 256), "smtp", "closed",
-					NOW),
-				 1);
+		assert_int_equal(
+		    result(st, s1, target, 25 + (unsigned)(i / 256), "smtp", "closed", NOW), 1);
 		if (i % 2)
 			assert_int_equal(result(st, s2, target, 25, "smtp", "closed", NOW) >= 0, 1);
 		if (i % 100 == 0)
@@ -518,8 +530,8 @@ static void test_result_keys_all(void **state)
 	for (int i = 0; i < RW_STORE_PAGE_MAX; i++) {
 		snprintf(target, sizeof(target), "192.0.2.%d", i % 256);
 		assert_int_equal(result(st, s1, target, 25 + (unsigned)(i / 256),
-					i % 2 ? "smtp" : "socks5", "closed", NOW),
-				 1);
+		                        i % 2 ? "smtp" : "socks5", "closed", NOW),
+		                 1);
 	}
 	assert_int_equal(store_batch_commit(st), 0);
 	nkeys = 0;
@@ -538,7 +550,7 @@ static void test_big_params(void **state)
 	struct store *st = open_ready(f->db);
 	size_t big = 8u << 20;
 	char *p = malloc(big + 1), *huge;
-	struct store_scan sc = { .created = NOW, .seed = 1, .total = 1 }, got;
+	struct store_scan sc = {.created = NOW, .seed = 1, .total = 1}, got;
 	int64_t id = 0;
 
 	memset(p, 'a', big);
@@ -566,15 +578,15 @@ static void test_big_params(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_late_upgrade, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_before_result, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_in_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_race, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_arrivals_since, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_result_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_result_keys_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_params, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_upgrade, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_before_result, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_in_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_arrivals_since, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_result_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_result_keys_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_big_params, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,17 +25,25 @@ static void test_choose(void **state)
 		struct store_path_env env;
 		const char *want; /* NULL: no default */
 	} cases[] = {
-		{ "env wins over root", { "/x/rw.db", "/d", "/h", 1, 1 }, "/x/rw.db" },
-		{ "env relative kept", { "rw.db", NULL, "/h", 0, 0 }, "rw.db" },
-		{ "env empty ignored", { "", NULL, "/h", 0, 0 }, "/h/.local/share/relaywatch/relaywatch.db" },
-		{ "root", { NULL, "/d", "/h", 1, 0 }, SYS },
-		{ "system dir writable", { NULL, "/d", "/h", 0, 1 }, SYS },
-		{ "xdg", { NULL, "/d", "/h", 0, 0 }, "/d/relaywatch/relaywatch.db" },
-		{ "xdg relative ignored", { NULL, "d", "/h", 0, 0 }, "/h/.local/share/relaywatch/relaywatch.db" },
-		{ "xdg empty ignored", { NULL, "", "/h", 0, 0 }, "/h/.local/share/relaywatch/relaywatch.db" },
-		{ "home", { NULL, NULL, "/home/u", 0, 0 }, "/home/u/.local/share/relaywatch/relaywatch.db" },
-		{ "no home", { NULL, NULL, NULL, 0, 0 }, NULL },
-		{ "relative home", { NULL, NULL, "h", 0, 0 }, NULL },
+	    {"env wins over root", {"/x/rw.db", "/d", "/h", 1, 1}, "/x/rw.db"},
+	    {"env relative kept", {"rw.db", NULL, "/h", 0, 0}, "rw.db"},
+	    {"env empty ignored",
+	     {"", NULL, "/h", 0, 0},
+	     "/h/.local/share/relaywatch/relaywatch.db"},
+	    {"root", {NULL, "/d", "/h", 1, 0}, SYS},
+	    {"system dir writable", {NULL, "/d", "/h", 0, 1}, SYS},
+	    {"xdg", {NULL, "/d", "/h", 0, 0}, "/d/relaywatch/relaywatch.db"},
+	    {"xdg relative ignored",
+	     {NULL, "d", "/h", 0, 0},
+	     "/h/.local/share/relaywatch/relaywatch.db"},
+	    {"xdg empty ignored",
+	     {NULL, "", "/h", 0, 0},
+	     "/h/.local/share/relaywatch/relaywatch.db"},
+	    {"home",
+	     {NULL, NULL, "/home/u", 0, 0},
+	     "/home/u/.local/share/relaywatch/relaywatch.db"},
+	    {"no home", {NULL, NULL, NULL, 0, 0}, NULL},
+	    {"relative home", {NULL, NULL, "h", 0, 0}, NULL},
 	};
 	int bad = 0;
 
@@ -45,7 +53,7 @@ static void test_choose(void **state)
 
 		if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0)) {
 			print_error("%s: got %s, want %s\n", cases[i].name, got ? got : "(none)",
-				    want ? want : "(none)");
+			            want ? want : "(none)");
 			bad++;
 		}
 		free(got);
@@ -73,8 +81,8 @@ static void test_default(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_choose),
-		cmocka_unit_test(test_default),
+	    cmocka_unit_test(test_choose),
+	    cmocka_unit_test(test_default),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

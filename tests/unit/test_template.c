@@ -16,43 +16,45 @@
 #include "../../src/desk/template.h"
 #include "../../src/smtp/battery.h"
 
-static const char *const names[] = { "a", "b", "host.addr", "x.y-z_1", NULL };
+static const char *const names[] = {"a", "b", "host.addr", "x.y-z_1", NULL};
 
 static void test_parse_errors(void **state)
 {
 	static const struct {
 		const char *name, *text, *want; /* want: substring of the error, NULL = loads */
 	} cases[] = {
-		{ "ok", "Subject: hi {{a}}\n\nbody {{b}}\n", NULL },
-		{ "crlf", "Subject: hi\r\n\r\nbody\r\n", NULL },
-		{ "comment lines", "# c\nSubject: s\n# d\n\n# not a comment\n", NULL },
-		{ "spaces in tag", "Subject: {{ a }}\n\n{{#if  b }}x{{ / if }}\n", "does not close" },
-		{ "spaces ok", "Subject: {{ a }}\n\n{{#if  b }}x{{/if}}\n", NULL },
-		{ "unknown", "Subject: s\n\nhello {{nope}}\n", "t:3: unknown placeholder {{nope}}" },
-		{ "unknown in header", "Subject: {{nope}}\n\n", "t:1: unknown placeholder" },
-		{ "unknown in if", "Subject: s\n\n{{#if nope}}x{{/if}}", "unknown placeholder {{nope}}" },
-		{ "empty", "Subject: s\n\n{{}}", "empty placeholder" },
-		{ "bad char", "Subject: s\n\n{{a b}}", "bad character" },
-		{ "unclosed tag", "Subject: s\n\n{{a", "unclosed tag" },
-		{ "unclosed if", "Subject: s\n\n{{#if a}}x", "{{#if}} not closed" },
-		{ "unclosed unless", "Subject: s\n\n{{#unless a}}x{{else}}y", "{{#unless}} not closed" },
-		{ "stray end", "Subject: s\n\nx{{/if}}", "closes no section" },
-		{ "mismatch", "Subject: s\n\n{{#if a}}x{{/unless}}", "does not close {{#if}}" },
-		{ "stray else", "Subject: s\n\n{{else}}", "{{else}} outside" },
-		{ "two else", "Subject: s\n\n{{#if a}}1{{else}}2{{else}}3{{/if}}", "after another" },
-		{ "unknown section", "Subject: s\n\n{{#each a}}{{/each}}", "unknown section" },
-		{ "if across header lines", "Subject: {{#if a}}x\nX-A: {{/if}}\n\n", "not closed on its header" },
-		{ "no subject", "X-A: 1\n\nbody", "no Subject" },
-		{ "no body separator", "Subject: s\n", "no empty line" },
-		{ "forbidden header", "Subject: s\nBcc: evil@example.net\n\n", "may not be set" },
-		{ "forbidden To", "Subject: s\nTo: {{a}}\n\n", "header To may not" },
-		{ "twice", "Subject: s\nsubject: t\n\n", "given twice" },
-		{ "folded", "Subject: s\n  more\n\n", "folded" },
-		{ "not a header", "Subject: s\nhello world\n\n", "not a header" },
-		{ "nul", "Subject: s\n\nab\0c", "NUL" },
-		{ "deep", "Subject: s\n\n{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}"
-			  "{{#if a}}{{#if a}}x{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}",
-		  "nested deeper" },
+	    {"ok", "Subject: hi {{a}}\n\nbody {{b}}\n", NULL},
+	    {"crlf", "Subject: hi\r\n\r\nbody\r\n", NULL},
+	    {"comment lines", "# c\nSubject: s\n# d\n\n# not a comment\n", NULL},
+	    {"spaces in tag", "Subject: {{ a }}\n\n{{#if  b }}x{{ / if }}\n", "does not close"},
+	    {"spaces ok", "Subject: {{ a }}\n\n{{#if  b }}x{{/if}}\n", NULL},
+	    {"unknown", "Subject: s\n\nhello {{nope}}\n", "t:3: unknown placeholder {{nope}}"},
+	    {"unknown in header", "Subject: {{nope}}\n\n", "t:1: unknown placeholder"},
+	    {"unknown in if", "Subject: s\n\n{{#if nope}}x{{/if}}", "unknown placeholder {{nope}}"},
+	    {"empty", "Subject: s\n\n{{}}", "empty placeholder"},
+	    {"bad char", "Subject: s\n\n{{a b}}", "bad character"},
+	    {"unclosed tag", "Subject: s\n\n{{a", "unclosed tag"},
+	    {"unclosed if", "Subject: s\n\n{{#if a}}x", "{{#if}} not closed"},
+	    {"unclosed unless", "Subject: s\n\n{{#unless a}}x{{else}}y", "{{#unless}} not closed"},
+	    {"stray end", "Subject: s\n\nx{{/if}}", "closes no section"},
+	    {"mismatch", "Subject: s\n\n{{#if a}}x{{/unless}}", "does not close {{#if}}"},
+	    {"stray else", "Subject: s\n\n{{else}}", "{{else}} outside"},
+	    {"two else", "Subject: s\n\n{{#if a}}1{{else}}2{{else}}3{{/if}}", "after another"},
+	    {"unknown section", "Subject: s\n\n{{#each a}}{{/each}}", "unknown section"},
+	    {"if across header lines", "Subject: {{#if a}}x\nX-A: {{/if}}\n\n",
+	     "not closed on its header"},
+	    {"no subject", "X-A: 1\n\nbody", "no Subject"},
+	    {"no body separator", "Subject: s\n", "no empty line"},
+	    {"forbidden header", "Subject: s\nBcc: evil@example.net\n\n", "may not be set"},
+	    {"forbidden To", "Subject: s\nTo: {{a}}\n\n", "header To may not"},
+	    {"twice", "Subject: s\nsubject: t\n\n", "given twice"},
+	    {"folded", "Subject: s\n  more\n\n", "folded"},
+	    {"not a header", "Subject: s\nhello world\n\n", "not a header"},
+	    {"nul", "Subject: s\n\nab\0c", "NUL"},
+	    {"deep",
+	     "Subject: s\n\n{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}{{#if a}}"
+	     "{{#if a}}{{#if a}}x{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}{{/if}}",
+	     "nested deeper"},
 	};
 	char err[512];
 
@@ -79,24 +81,25 @@ static void test_render(void **state)
 	static const struct {
 		const char *name, *text, *a, *b, *want_hdr, *want_body;
 	} cases[] = {
-		{ "plain", "Subject: [{{a}}]\n\nhi {{b}}.\n", "A", "B", "Subject: [A]\n", "hi B.\n" },
-		{ "none is empty", "Subject: x{{a}}y\n\n<{{b}}>", NULL, NULL, "Subject: xy\n", "<>" },
-		{ "if true", "Subject: s\n\n{{#if a}}yes{{/if}}.", "1", NULL, NULL, "yes." },
-		{ "if empty", "Subject: s\n\n{{#if a}}yes{{/if}}.", "", NULL, NULL, "." },
-		{ "else", "Subject: s\n\n{{#if a}}1{{else}}2{{/if}}", NULL, NULL, NULL, "2" },
-		{ "unless", "Subject: s\n\n{{#unless a}}1{{else}}2{{/unless}}", NULL, NULL, NULL, "1" },
-		{ "nested", "Subject: s\n\n{{#if a}}<{{#if b}}b{{else}}nb{{/if}}>{{else}}na{{/if}}|",
-		  "1", NULL, NULL, "<nb>|" },
-		{ "nested else skipped", "Subject: s\n\n{{#if a}}{{#if b}}b{{else}}nb{{/if}}{{else}}na{{/if}}|",
-		  NULL, "1", NULL, "na|" },
-		{ "literal braces", "Subject: s\n\n{{{{a}} and }}", "X", NULL, NULL, "{{a}} and }}" },
-		{ "comment", "Subject: s\n\na{{! b is not here }}c", NULL, NULL, NULL, "ac" },
-		{ "indent", "Subject: s\n\n  - {{a}}\n    {{b}}\nend\n", "1\n2", "3\n4\n", NULL,
-		  "  - 1\n2\n    3\n    4\n\nend\n" },
-		{ "body control bytes", "Subject: s\n\n{{a}}", "x\r\ny\x01z\tw", NULL, NULL,
-		  "x\\x0d\ny\\x01z\tw" },
-		{ "header injection", "Subject: {{a}}\nX-B: {{b}}\n\n", "hi\r\nBcc: evil@example.net",
-		  "1\n\n2", "Subject: hi  Bcc: evil@example.net\nX-B: 1  2\n", "" },
+	    {"plain", "Subject: [{{a}}]\n\nhi {{b}}.\n", "A", "B", "Subject: [A]\n", "hi B.\n"},
+	    {"none is empty", "Subject: x{{a}}y\n\n<{{b}}>", NULL, NULL, "Subject: xy\n", "<>"},
+	    {"if true", "Subject: s\n\n{{#if a}}yes{{/if}}.", "1", NULL, NULL, "yes."},
+	    {"if empty", "Subject: s\n\n{{#if a}}yes{{/if}}.", "", NULL, NULL, "."},
+	    {"else", "Subject: s\n\n{{#if a}}1{{else}}2{{/if}}", NULL, NULL, NULL, "2"},
+	    {"unless", "Subject: s\n\n{{#unless a}}1{{else}}2{{/unless}}", NULL, NULL, NULL, "1"},
+	    {"nested", "Subject: s\n\n{{#if a}}<{{#if b}}b{{else}}nb{{/if}}>{{else}}na{{/if}}|",
+	     "1", NULL, NULL, "<nb>|"},
+	    {"nested else skipped",
+	     "Subject: s\n\n{{#if a}}{{#if b}}b{{else}}nb{{/if}}{{else}}na{{/if}}|", NULL, "1",
+	     NULL, "na|"},
+	    {"literal braces", "Subject: s\n\n{{{{a}} and }}", "X", NULL, NULL, "{{a}} and }}"},
+	    {"comment", "Subject: s\n\na{{! b is not here }}c", NULL, NULL, NULL, "ac"},
+	    {"indent", "Subject: s\n\n  - {{a}}\n    {{b}}\nend\n", "1\n2", "3\n4\n", NULL,
+	     "  - 1\n2\n    3\n    4\n\nend\n"},
+	    {"body control bytes", "Subject: s\n\n{{a}}", "x\r\ny\x01z\tw", NULL, NULL,
+	     "x\\x0d\ny\\x01z\tw"},
+	    {"header injection", "Subject: {{a}}\nX-B: {{b}}\n\n", "hi\r\nBcc: evil@example.net",
+	     "1\n\n2", "Subject: hi  Bcc: evil@example.net\nX-B: 1  2\n", ""},
 	};
 
 	(void)state;
@@ -104,8 +107,8 @@ static void test_render(void **state)
 		struct template_vars v;
 		struct dbuf h, b;
 		char err[256];
-		struct template *t = template_parse("t", cases[i].text, strlen(cases[i].text), names,
-						    err, sizeof(err));
+		struct template *t = template_parse("t", cases[i].text, strlen(cases[i].text),
+		                                    names, err, sizeof(err));
 
 		if (t == NULL)
 			fail_msg("%s: %s", cases[i].name, err);
@@ -117,10 +120,10 @@ static void test_render(void **state)
 		assert_int_equal(template_render(t, template_vars_get, &v, &h, &b), 0);
 		if (cases[i].want_hdr && strcmp(dbuf_str(&h), cases[i].want_hdr) != 0)
 			fail_msg("%s: headers got '%s', want '%s'", cases[i].name, dbuf_str(&h),
-				 cases[i].want_hdr);
+			         cases[i].want_hdr);
 		if (strcmp(dbuf_str(&b), cases[i].want_body) != 0)
 			fail_msg("%s: body got '%s', want '%s'", cases[i].name, dbuf_str(&b),
-				 cases[i].want_body);
+			         cases[i].want_body);
 		dbuf_free(&h);
 		dbuf_free(&b);
 		template_vars_clear(&v);
@@ -178,24 +181,27 @@ static void sample(struct target_result *r)
 	r->tests[0].code = 554;
 	r->tests[1].test = battery_by_id("percent-ip");
 	result_test_set(&r->tests[1], "me", "rw-2@[192.0.2.7]", "rw-2%canary.example@[192.0.2.7]",
-			"tok2");
+	                "tok2");
 	r->tests[1].stage = STAGE_DELIVERED;
 	r->tests[1].code = 250;
 	a->time = 1767225605;
 	snprintf(a->peer, sizeof(a->peer), "198.51.100.25");
 	a->nreceived = 2;
-	a->received[0] = xstrdup("from smarthost.example.net (smarthost.example.net [198.51.100.25]) "
-				 "by canary.example with ESMTP id 1");
-	a->received[1] = xstrdup("from me ([203.0.113.5]) by mx.example.net (Postfix) with ESMTP id 2");
+	a->received[0] =
+	    xstrdup("from smarthost.example.net (smarthost.example.net [198.51.100.25]) "
+	            "by canary.example with ESMTP id 1");
+	a->received[1] =
+	    xstrdup("from me ([203.0.113.5]) by mx.example.net (Postfix) with ESMTP id 2");
 	r->tests[1].arrival = a;
-	dbuf_adds(&r->transcript, "S: 220 mx.example.net ESMTP Postfix\nC: EHLO me\nS: 250 mx\n"
-				  "C: MAIL FROM:<rw-1@canary.example>\nS: 250 2.1.0 Ok\n"
-				  "C: RCPT TO:<rw-1@canary.example>\nS: 554 5.7.1 Relay access denied\n"
-				  "C: RSET\nS: 250 Ok\n"
-				  "C: MAIL FROM:<rw-2@[192.0.2.7]>\nS: 250 2.1.0 Ok\n"
-				  "C: RCPT TO:<rw-2%canary.example@[192.0.2.7]>\nS: 250 2.1.5 Ok\n"
-				  "C: DATA\nS: 354 End data with <CR><LF>.<CR><LF>\n"
-				  "C: <message of 900 octets, token tok2>\nC: .\nS: 250 2.0.0 Ok: queued\n");
+	dbuf_adds(&r->transcript,
+	          "S: 220 mx.example.net ESMTP Postfix\nC: EHLO me\nS: 250 mx\n"
+	          "C: MAIL FROM:<rw-1@canary.example>\nS: 250 2.1.0 Ok\n"
+	          "C: RCPT TO:<rw-1@canary.example>\nS: 554 5.7.1 Relay access denied\n"
+	          "C: RSET\nS: 250 Ok\n"
+	          "C: MAIL FROM:<rw-2@[192.0.2.7]>\nS: 250 2.1.0 Ok\n"
+	          "C: RCPT TO:<rw-2%canary.example@[192.0.2.7]>\nS: 250 2.1.5 Ok\n"
+	          "C: DATA\nS: 354 End data with <CR><LF>.<CR><LF>\n"
+	          "C: <message of 900 octets, token tok2>\nC: .\nS: 250 2.0.0 Ok: queued\n");
 }
 
 static void test_default_templates(void **state)
@@ -205,11 +211,16 @@ static void test_default_templates(void **state)
 		int advice; /* the complainant gets no repair advice */
 		int brief;  /* only the host and the verdict, no evidence */
 	} files[] = {
-		{ "complaint-received", 1, 0 }, { "test-results-admin", 1, 0 },
-		{ "test-results-complainant", 0, 0 }, { "block-warning", 1, 0 }, { "blocked", 1, 0 },
-		{ "unblocked", 1, 0 }, { "unblocked-complainant", 0, 1 },
-		{ "escalation-warning", 1, 0 }, { "escalation-suspension", 1, 0 },
-		{ "escalation-termination", 1, 0 },
+	    {"complaint-received", 1, 0},
+	    {"test-results-admin", 1, 0},
+	    {"test-results-complainant", 0, 0},
+	    {"block-warning", 1, 0},
+	    {"blocked", 1, 0},
+	    {"unblocked", 1, 0},
+	    {"unblocked-complainant", 0, 1},
+	    {"escalation-warning", 1, 0},
+	    {"escalation-suspension", 1, 0},
+	    {"escalation-termination", 1, 0},
 	};
 	struct target_result r;
 	struct template_vars v;
@@ -229,10 +240,13 @@ static void test_default_templates(void **state)
 		struct dbuf h, b;
 		const char *body;
 		static const char *const want[] = {
-			"open", "percent-ip", "RCPT TO:<rw-2%canary.example@[192.0.2.7]>",
-			"S: 250 2.0.0 Ok: queued", "Received: from smarthost.example.net",
-			"Received: from me ([203.0.113.5]) by mx.example.net (Postfix)",
-			"192.0.2.7",
+		    "open",
+		    "percent-ip",
+		    "RCPT TO:<rw-2%canary.example@[192.0.2.7]>",
+		    "S: 250 2.0.0 Ok: queued",
+		    "Received: from smarthost.example.net",
+		    "Received: from me ([203.0.113.5]) by mx.example.net (Postfix)",
+		    "192.0.2.7",
 		};
 
 		snprintf(path, sizeof(path), "contrib/templates/%s.tpl", files[i].file);
@@ -246,9 +260,10 @@ static void test_default_templates(void **state)
 			if ((!files[i].brief || k == 0 || k == 6) && strstr(body, want[k]) == NULL)
 				fail_msg("%s: body lacks '%s':\n%s", files[i].file, want[k], body);
 		if (files[i].advice && (strstr(body, "reject_unauth_destination") == NULL ||
-					strstr(body, "allow_percent_hack = no") == NULL ||
-					strstr(body, "relaywatch test 192.0.2.7:25") == NULL))
-			fail_msg("%s: no Postfix advice for the percent hack:\n%s", files[i].file, body);
+		                        strstr(body, "allow_percent_hack = no") == NULL ||
+		                        strstr(body, "relaywatch test 192.0.2.7:25") == NULL))
+			fail_msg("%s: no Postfix advice for the percent hack:\n%s", files[i].file,
+			         body);
 		if (!files[i].advice && strstr(body, "reject_unauth_destination") != NULL)
 			fail_msg("%s: repair advice sent to the complainant", files[i].file);
 		if (strstr(dbuf_str(&h), "Subject: [incident 17]") != dbuf_str(&h))
@@ -268,10 +283,10 @@ static void test_default_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_render),
-		cmocka_unit_test(test_caps),
-		cmocka_unit_test(test_default_templates),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_default_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

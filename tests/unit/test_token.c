@@ -21,24 +21,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NOW 1700000000LL
+#define NOW     1700000000LL
 #define MAX_AGE 86400LL
 
-static const struct token_key key1 = { .k = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-					      16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
-					      29, 30, 31, 32 } };
-static const struct token_key key2 = { .k = { 0xff } };
+static const struct token_key key1 = {.k = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                            12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                            23, 24, 25, 26, 27, 28, 29, 30, 31, 32}};
+static const struct token_key key2 = {.k = {0xff}};
 
 static const struct token_fields samples[] = {
-	{ .scan = "0", .target = "127.0.0.5", .port = 25, .test = "plain", .time = NOW },
-	{ .scan = "3e8a", .target = "192.0.2.7", .port = 587, .test = "percent-ip", .time = NOW },
-	{ .scan = "Scan42", .target = "2001:db8::1", .port = 465, .test = "source-route-host",
-	  .time = NOW - 5 },
-	{ .scan = "abcdefghijklmnopqrstuvwxyz012345", /* 32: the maximum */
-	  .target = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", /* 45: longest address */
-	  .port = 65535, .test = "a-very-long-test-id-with-many-dashes-in-it-xy",
-	  .time = 9223372036854775807LL },
-	{ .scan = "1", .target = "::1", .port = 0, .test = "x", .time = 0 },
+    {.scan = "0", .target = "127.0.0.5", .port = 25, .test = "plain", .time = NOW},
+    {.scan = "3e8a", .target = "192.0.2.7", .port = 587, .test = "percent-ip", .time = NOW},
+    {.scan = "Scan42",
+     .target = "2001:db8::1",
+     .port = 465,
+     .test = "source-route-host",
+     .time = NOW - 5},
+    {.scan = "abcdefghijklmnopqrstuvwxyz012345",                /* 32: the maximum */
+     .target = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", /* 45: longest address */
+     .port = 65535,
+     .test = "a-very-long-test-id-with-many-dashes-in-it-xy",
+     .time = 9223372036854775807LL},
+    {.scan = "1", .target = "::1", .port = 0, .test = "x", .time = 0},
 };
 #define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
 
@@ -63,16 +67,17 @@ static void test_round_trip(void **state)
 		st = token_verify(&key1, tok, now, MAX_AGE, &f);
 		if (st != TOKEN_VALID) {
 			print_error("sample %zu (%s): got %s, want valid\n", i, tok,
-				    token_status_name(st));
+			            token_status_name(st));
 			bad++;
 		} else if (!fields_eq(&f, &samples[i])) {
 			print_error("sample %zu: fields differ: got %s/%s/%u/%s/%lld\n", i, f.scan,
-				    f.target, f.port, f.test, f.time);
+			            f.target, f.port, f.test, f.time);
 			bad++;
 		}
 		for (const char *p = tok; *p; p++)
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.",
-				    *p)) {
+			if (!strchr(
+			        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.",
+			        *p)) {
 				print_error("sample %zu: character 0x%02x in %s\n", i, *p, tok);
 				bad++;
 				break;
@@ -93,7 +98,7 @@ static void test_format(void **state)
 	token_make(&key1, &samples[1], tok, sizeof(tok));
 	/* "192.0.2.7" in hex is 3139322e302e322e37 */
 	assert_int_equal(strncmp(tok, "rw1-3e8a-587-percent.ip-1700000000-3139322e302e322e37-", 54),
-			 0);
+	                 0);
 	assert_int_equal(strlen(tok), 54 + 32);
 }
 
@@ -113,7 +118,7 @@ static void test_deterministic(void **state)
 static void test_tamper(void **state)
 {
 	static const char alphabet[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._%@ ";
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._%@ ";
 	int bad = 0, tried = 0;
 
 	for (size_t s = 0; s < NSAMPLES; s++) {
@@ -170,14 +175,14 @@ static void test_age(void **state)
 		long long time, max_age;
 		enum token_status want;
 	} cases[] = {
-		{ "fresh", NOW, MAX_AGE, TOKEN_VALID },
-		{ "at max age", NOW - MAX_AGE, MAX_AGE, TOKEN_VALID },
-		{ "one past max age", NOW - MAX_AGE - 1, MAX_AGE, TOKEN_EXPIRED },
-		{ "years old", NOW - 400 * 86400LL, MAX_AGE, TOKEN_EXPIRED },
-		{ "no age limit", 1, 0, TOKEN_VALID },
-		{ "within skew", NOW + TOKEN_FUTURE_SKEW, MAX_AGE, TOKEN_VALID },
-		{ "future", NOW + TOKEN_FUTURE_SKEW + 1, MAX_AGE, TOKEN_EXPIRED },
-		{ "far future, no age limit", NOW + 86400, 0, TOKEN_EXPIRED },
+	    {"fresh", NOW, MAX_AGE, TOKEN_VALID},
+	    {"at max age", NOW - MAX_AGE, MAX_AGE, TOKEN_VALID},
+	    {"one past max age", NOW - MAX_AGE - 1, MAX_AGE, TOKEN_EXPIRED},
+	    {"years old", NOW - 400 * 86400LL, MAX_AGE, TOKEN_EXPIRED},
+	    {"no age limit", 1, 0, TOKEN_VALID},
+	    {"within skew", NOW + TOKEN_FUTURE_SKEW, MAX_AGE, TOKEN_VALID},
+	    {"future", NOW + TOKEN_FUTURE_SKEW + 1, MAX_AGE, TOKEN_EXPIRED},
+	    {"far future, no age limit", NOW + 86400, 0, TOKEN_EXPIRED},
 	};
 	int bad = 0;
 
@@ -191,7 +196,7 @@ static void test_age(void **state)
 		st = token_verify(&key1, tok, NOW, cases[i].max_age, NULL);
 		if (st != cases[i].want) {
 			print_error("%s: got %s, want %s\n", cases[i].name, token_status_name(st),
-				    token_status_name(cases[i].want));
+			            token_status_name(cases[i].want));
 			bad++;
 		}
 	}
@@ -206,40 +211,40 @@ static void test_malformed(void **state)
 		const char *name, *tok;
 		enum token_status want;
 	} cases[] = {
-		{ "empty", "", TOKEN_MALFORMED },
-		{ "prefix only", "rw1-", TOKEN_MALFORMED },
-		{ "other version", "rw2-0-25-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "upper prefix", "RW1-0-25-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "five fields", "rw1-0-25-plain-1700000000-%s", TOKEN_MALFORMED },
-		{ "seven fields", "rw1-0-25-plain-1700000000-31-31-%s", TOKEN_MALFORMED },
-		{ "empty scan", "rw1--25-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "scan with dot", "rw1-a.b-25-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "scan 33 chars", "rw1-abcdefghijklmnopqrstuvwxyz0123456-25-plain-1700000000-31-%s",
-		  TOKEN_MALFORMED },
-		{ "port leading zero", "rw1-0-025-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "port too big", "rw1-0-65536-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "port empty", "rw1-0--plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "port letters", "rw1-0-2x-plain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "empty test", "rw1-0-25--1700000000-31-%s", TOKEN_MALFORMED },
-		{ "test underscore", "rw1-0-25-pl_ain-1700000000-31-%s", TOKEN_MALFORMED },
-		{ "time leading zero", "rw1-0-25-plain-01700000000-31-%s", TOKEN_MALFORMED },
-		{ "time overflow", "rw1-0-25-plain-9223372036854775808-31-%s", TOKEN_MALFORMED },
-		{ "time 20 digits", "rw1-0-25-plain-10000000000000000000-31-%s", TOKEN_MALFORMED },
-		{ "time negative", "rw1-0-25-plain-.1700000000-31-%s", TOKEN_MALFORMED },
-		{ "target empty", "rw1-0-25-plain-1700000000--%s", TOKEN_MALFORMED },
-		{ "target odd hex", "rw1-0-25-plain-1700000000-313-%s", TOKEN_MALFORMED },
-		{ "target upper hex", "rw1-0-25-plain-1700000000-3A-%s", TOKEN_MALFORMED },
-		{ "target control", "rw1-0-25-plain-1700000000-310a-%s", TOKEN_MALFORMED },
-		{ "target space", "rw1-0-25-plain-1700000000-3120-%s", TOKEN_MALFORMED },
-		{ "mac short", "rw1-0-25-plain-1700000000-31-00112233", TOKEN_MALFORMED },
-		{ "mac long", "rw1-0-25-plain-1700000000-31-%s00", TOKEN_MALFORMED },
-		{ "mac upper", "rw1-0-25-plain-1700000000-31-00112233445566778899AABBCCDDEEFF",
-		  TOKEN_MALFORMED },
-		{ "trailing space", "rw1-0-25-plain-1700000000-31-%s ", TOKEN_MALFORMED },
-		{ "trailing newline", "rw1-0-25-plain-1700000000-31-%s\n", TOKEN_MALFORMED },
-		{ "readable, forged", "rw1-0-25-plain-1700000000-31-%s", TOKEN_FORGED },
-		{ "readable, forged, dotted test", "rw1-0-25-null.sender-1700000000-31-%s",
-		  TOKEN_FORGED },
+	    {"empty", "", TOKEN_MALFORMED},
+	    {"prefix only", "rw1-", TOKEN_MALFORMED},
+	    {"other version", "rw2-0-25-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"upper prefix", "RW1-0-25-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"five fields", "rw1-0-25-plain-1700000000-%s", TOKEN_MALFORMED},
+	    {"seven fields", "rw1-0-25-plain-1700000000-31-31-%s", TOKEN_MALFORMED},
+	    {"empty scan", "rw1--25-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"scan with dot", "rw1-a.b-25-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"scan 33 chars", "rw1-abcdefghijklmnopqrstuvwxyz0123456-25-plain-1700000000-31-%s",
+	     TOKEN_MALFORMED},
+	    {"port leading zero", "rw1-0-025-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"port too big", "rw1-0-65536-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"port empty", "rw1-0--plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"port letters", "rw1-0-2x-plain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"empty test", "rw1-0-25--1700000000-31-%s", TOKEN_MALFORMED},
+	    {"test underscore", "rw1-0-25-pl_ain-1700000000-31-%s", TOKEN_MALFORMED},
+	    {"time leading zero", "rw1-0-25-plain-01700000000-31-%s", TOKEN_MALFORMED},
+	    {"time overflow", "rw1-0-25-plain-9223372036854775808-31-%s", TOKEN_MALFORMED},
+	    {"time 20 digits", "rw1-0-25-plain-10000000000000000000-31-%s", TOKEN_MALFORMED},
+	    {"time negative", "rw1-0-25-plain-.1700000000-31-%s", TOKEN_MALFORMED},
+	    {"target empty", "rw1-0-25-plain-1700000000--%s", TOKEN_MALFORMED},
+	    {"target odd hex", "rw1-0-25-plain-1700000000-313-%s", TOKEN_MALFORMED},
+	    {"target upper hex", "rw1-0-25-plain-1700000000-3A-%s", TOKEN_MALFORMED},
+	    {"target control", "rw1-0-25-plain-1700000000-310a-%s", TOKEN_MALFORMED},
+	    {"target space", "rw1-0-25-plain-1700000000-3120-%s", TOKEN_MALFORMED},
+	    {"mac short", "rw1-0-25-plain-1700000000-31-00112233", TOKEN_MALFORMED},
+	    {"mac long", "rw1-0-25-plain-1700000000-31-%s00", TOKEN_MALFORMED},
+	    {"mac upper", "rw1-0-25-plain-1700000000-31-00112233445566778899AABBCCDDEEFF",
+	     TOKEN_MALFORMED},
+	    {"trailing space", "rw1-0-25-plain-1700000000-31-%s ", TOKEN_MALFORMED},
+	    {"trailing newline", "rw1-0-25-plain-1700000000-31-%s\n", TOKEN_MALFORMED},
+	    {"readable, forged", "rw1-0-25-plain-1700000000-31-%s", TOKEN_FORGED},
+	    {"readable, forged, dotted test", "rw1-0-25-null.sender-1700000000-31-%s",
+	     TOKEN_FORGED},
 	};
 	int bad = 0;
 
@@ -251,7 +256,7 @@ static void test_malformed(void **state)
 		st = token_verify(&key1, tok, NOW, MAX_AGE, NULL);
 		if (st != cases[i].want) {
 			print_error("%s (%s): got %s, want %s\n", cases[i].name, tok,
-				    token_status_name(st), token_status_name(cases[i].want));
+			            token_status_name(st), token_status_name(cases[i].want));
 			bad++;
 		}
 	}
@@ -271,10 +276,11 @@ static void test_malformed(void **state)
 	{
 		struct token_fields f;
 
-		assert_int_equal(token_verify(&key1, "rw1-0-25-null.sender-1700000000-3132-"
-						     "00112233445566778899aabbccddeeff",
-					      NOW, MAX_AGE, &f),
-				 TOKEN_FORGED);
+		assert_int_equal(token_verify(&key1,
+		                              "rw1-0-25-null.sender-1700000000-3132-"
+		                              "00112233445566778899aabbccddeeff",
+		                              NOW, MAX_AGE, &f),
+		                 TOKEN_FORGED);
 		assert_string_equal(f.test, "null-sender");
 		assert_string_equal(f.target, "12");
 		assert_int_equal(f.port, 25);
@@ -294,18 +300,18 @@ static void test_find(void **state)
 		const char *name, *fmt; /* %s is the token */
 		int found;
 	} cases[] = {
-		{ "header", "Subject: x\r\nX-Relaywatch-Token: %s\r\n\r\nbody\r\n", 1 },
-		{ "subject", "Subject: relaywatch relay test %s\r\n", 1 },
-		{ "message-id", "Message-ID: <%s@scanner.example.org>\r\n", 1 },
-		{ "body line", "From: a\r\n\r\nThe token is:\r\n%s\r\n", 1 },
-		{ "sentence end", "The token is %s.\r\n", 1 },
-		{ "sentence ends twice", "The token is %s...", 1 },
-		{ "end of buffer", "%s", 1 },
-		{ "quoted", "token=\"%s\"", 1 },
-		{ "after decoys", "rw1- rw1-x rw1-a-b-c rw1-0-25-plain-1-2\r\nrw1-\r\n%s\r\n", 1 },
-		{ "none", "no token here, just rw and rw1 and rw1 - text\r\n", 0 },
-		{ "too few fields", "rw1-0-25-plain-1700000000-3132\r\n", 0 },
-		{ "too many fields", "rw1-0-25-plain-1700000000-3132-00-11-22\r\n", 0 },
+	    {"header", "Subject: x\r\nX-Relaywatch-Token: %s\r\n\r\nbody\r\n", 1},
+	    {"subject", "Subject: relaywatch relay test %s\r\n", 1},
+	    {"message-id", "Message-ID: <%s@scanner.example.org>\r\n", 1},
+	    {"body line", "From: a\r\n\r\nThe token is:\r\n%s\r\n", 1},
+	    {"sentence end", "The token is %s.\r\n", 1},
+	    {"sentence ends twice", "The token is %s...", 1},
+	    {"end of buffer", "%s", 1},
+	    {"quoted", "token=\"%s\"", 1},
+	    {"after decoys", "rw1- rw1-x rw1-a-b-c rw1-0-25-plain-1-2\r\nrw1-\r\n%s\r\n", 1},
+	    {"none", "no token here, just rw and rw1 and rw1 - text\r\n", 0},
+	    {"too few fields", "rw1-0-25-plain-1700000000-3132\r\n", 0},
+	    {"too many fields", "rw1-0-25-plain-1700000000-3132-00-11-22\r\n", 0},
 	};
 	char tok[RW_TOKEN_MAX];
 	int bad = 0;
@@ -322,14 +328,15 @@ static void test_find(void **state)
 		p = token_find(buf, (size_t)n, &len);
 		if (!cases[i].found) {
 			if (p) {
-				print_error("%s: got %.*s, want nothing\n", cases[i].name, (int)len, p);
+				print_error("%s: got %.*s, want nothing\n", cases[i].name, (int)len,
+				            p);
 				bad++;
 			}
 			continue;
 		}
 		if (!p || len != strlen(tok) || memcmp(p, tok, len) != 0) {
 			print_error("%s: got %.*s, want %s\n", cases[i].name, p ? (int)len : 6,
-				    p ? p : "(none)", tok);
+			            p ? p : "(none)", tok);
 			bad++;
 			continue;
 		}
@@ -422,39 +429,39 @@ static void test_key_create(void **state)
 static void test_key_content(void **state)
 {
 	static const char hex64[] =
-		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 	static const struct {
 		const char *name, *text;
 		mode_t mode;
 		int ok;
 	} cases[] = {
-		{ "bare", hex64, 0600, 1 },
-		{ "newline", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
-		  0600, 1 },
-		{ "crlf", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\r\n",
-		  0600, 1 },
-		{ "upper hex", "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
-		  0600, 1 },
-		{ "group readable: refused", hex64, 0644, 0 },
-		{ "group writable: refused", hex64, 0620, 0 },
-		{ "empty", "", 0600, 0 },
-		{ "newline only", "\n", 0600, 0 },
-		{ "short", "000102030405060708090a0b0c0d0e0f", 0600, 0 },
-		{ "63 digits", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1",
-		  0600, 0 },
-		{ "65 digits", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0",
-		  0600, 0 },
-		{ "not hex", "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-		  0600, 0 },
-		{ "two newlines",
-		  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n\n", 0600, 0 },
-		{ "leading space",
-		  " 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0600, 0 },
-		{ "huge",
-		  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-		  0600, 0 },
+	    {"bare", hex64, 0600, 1},
+	    {"newline", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600,
+	     1},
+	    {"crlf", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\r\n", 0600,
+	     1},
+	    {"upper hex", "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", 0600,
+	     1},
+	    {"group readable: refused", hex64, 0644, 0},
+	    {"group writable: refused", hex64, 0620, 0},
+	    {"empty", "", 0600, 0},
+	    {"newline only", "\n", 0600, 0},
+	    {"short", "000102030405060708090a0b0c0d0e0f", 0600, 0},
+	    {"63 digits", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1", 0600,
+	     0},
+	    {"65 digits", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0", 0600,
+	     0},
+	    {"not hex", "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0600,
+	     0},
+	    {"two newlines", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n\n",
+	     0600, 0},
+	    {"leading space", " 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	     0600, 0},
+	    {"huge",
+	     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	     0600, 0},
 	};
 	int bad = 0;
 
@@ -473,14 +480,14 @@ static void test_key_content(void **state)
 		} else if (cases[i].ok) {
 			for (int b = 0; b < TOKEN_KEY_LEN; b++)
 				if (k.k[b] != b) {
-					print_error("%s: byte %d got %u, want %d\n", cases[i].name, b,
-						    k.k[b], b);
+					print_error("%s: byte %d got %u, want %d\n", cases[i].name,
+					            b, k.k[b], b);
 					bad++;
 					break;
 				}
 		} else if (rc != -1 || !strstr(err, path)) {
 			print_error("%s: got rc %d err \"%s\", want -1 naming the file\n",
-				    cases[i].name, rc, err);
+			            cases[i].name, rc, err);
 			bad++;
 		}
 	}
@@ -509,16 +516,11 @@ static void test_key_content(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_tamper),
-		cmocka_unit_test(test_wrong_key),
-		cmocka_unit_test(test_age),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_key_create),
-		cmocka_unit_test(test_key_content),
+	    cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_tamper),
+	    cmocka_unit_test(test_wrong_key),     cmocka_unit_test(test_age),
+	    cmocka_unit_test(test_malformed),     cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_key_create),    cmocka_unit_test(test_key_content),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

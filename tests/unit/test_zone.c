@@ -22,7 +22,7 @@
 
 /* render - entries through a writer into an owned string; NULL with err */
 static char *render(const struct zone_opts *o, const struct zone_entry *e, size_t n,
-		    struct zone_stats *st, char *err, size_t errlen)
+                    struct zone_stats *st, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -68,14 +68,14 @@ static void test_reverse(void **state)
 		const char *addr, *want;
 		int fam;
 	} cases[] = {
-		{ "192.0.2.7", "7.2.0.192", 4 },
-		{ "127.0.0.2", "2.0.0.127", 4 },
-		{ "2001:db8::7", "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2", 6 },
-		{ "::ffff:7f00:2", "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0", 6 },
-		{ "192.0.2.7\n1.2.3.4", NULL, 0 },
-		{ "010.0.0.1", NULL, 0 },
-		{ "host.example", NULL, 0 },
-		{ "", NULL, 0 },
+	    {"192.0.2.7", "7.2.0.192", 4},
+	    {"127.0.0.2", "2.0.0.127", 4},
+	    {"2001:db8::7", "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2", 6},
+	    {"::ffff:7f00:2", "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0", 6},
+	    {"192.0.2.7\n1.2.3.4", NULL, 0},
+	    {"010.0.0.1", NULL, 0},
+	    {"host.example", NULL, 0},
+	    {"", NULL, 0},
 	};
 
 	(void)state;
@@ -90,7 +90,7 @@ static void test_reverse(void **state)
 		}
 		if (fam < 0 || strcmp(out, cases[i].want) != 0)
 			fail_msg("%s: got %s, want %s", cases[i].addr, fam < 0 ? "error" : out,
-				 cases[i].want);
+			         cases[i].want);
 	}
 }
 
@@ -100,11 +100,19 @@ static void test_names(void **state)
 		const char *name;
 		int ok;
 	} cases[] = {
-		{ "bl.example.net", 1 },  { "bl.example.net.", 1 }, { "a_b-c.example", 1 },
-		{ "", 0 },		  { ".", 0 },		    { "a..b", 0 },
-		{ "bl example", 0 },	  { "bl;x", 0 },	    { "bl\nNS evil", 0 },
-		{ "bl\"x", 0 },		  { "bl\\.x", 0 },	    { ".bl", 0 },
-		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x", 0 }, /* 64 */
+	    {"bl.example.net", 1},
+	    {"bl.example.net.", 1},
+	    {"a_b-c.example", 1},
+	    {"", 0},
+	    {".", 0},
+	    {"a..b", 0},
+	    {"bl example", 0},
+	    {"bl;x", 0},
+	    {"bl\nNS evil", 0},
+	    {"bl\"x", 0},
+	    {"bl\\.x", 0},
+	    {".bl", 0},
+	    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x", 0}, /* 64 */
 	};
 
 	(void)state;
@@ -120,13 +128,16 @@ static void test_txt(void **state)
 		struct zone_opts o;
 		const char *want;
 	} cases[] = {
-		{ "retest url", { .retest_url = "https://bl.test/r?ip=", .incident_url = "x" },
-		  "open relay, incident 7; retest: https://bl.test/r?ip=192.0.2.7" },
-		{ "incident url", { .incident_url = "https://desk/i/", .contact = "a@b" },
-		  "open relay, incident 7; retest: https://desk/i/7" },
-		{ "contact", { .contact = "abuse@example.net" },
-		  "open relay, incident 7; retest: mail abuse@example.net" },
-		{ "nothing", { 0 }, "open relay, incident 7" },
+	    {"retest url",
+	     {.retest_url = "https://bl.test/r?ip=", .incident_url = "x"},
+	     "open relay, incident 7; retest: https://bl.test/r?ip=192.0.2.7"},
+	    {"incident url",
+	     {.incident_url = "https://desk/i/", .contact = "a@b"},
+	     "open relay, incident 7; retest: https://desk/i/7"},
+	    {"contact",
+	     {.contact = "abuse@example.net"},
+	     "open relay, incident 7; retest: mail abuse@example.net"},
+	    {"nothing", {0}, "open relay, incident 7"},
 	};
 	char buf[ZONE_TXT_MAX + 1], url[600];
 
@@ -138,7 +149,7 @@ static void test_txt(void **state)
 	}
 	memset(url, 'u', sizeof(url) - 1);
 	url[sizeof(url) - 1] = '\0';
-	struct zone_opts o = { .retest_url = url };
+	struct zone_opts o = {.retest_url = url};
 	assert_int_equal(zone_txt(&o, "192.0.2.7", 7, buf, sizeof(buf)), ZONE_TXT_MAX);
 	assert_int_equal(strlen(buf), ZONE_TXT_MAX);
 }
@@ -148,11 +159,11 @@ static void test_txt(void **state)
 
 static void test_rbldnsd(void **state)
 {
-	struct zone_opts o = { .format = ZONE_RBLDNSD, .retest_url = HOSTILE };
+	struct zone_opts o = {.format = ZONE_RBLDNSD, .retest_url = HOSTILE};
 	struct zone_entry e[] = {
-		{ "192.0.2.7", 1 },	   { "2001:db8::7", 2 },	{ "192.0.2.8\n1.2.3.4", 3 },
-		{ "127.0.0.1", 4 },	   { "127.0.0.2", 5 },		{ "::ffff:7f00:1", 6 },
-		{ "2001:DB8:0:0::8", 7 }, { "198.51.100.1; x", 8 },	{ "", 9 },
+	    {"192.0.2.7", 1},       {"2001:db8::7", 2},     {"192.0.2.8\n1.2.3.4", 3},
+	    {"127.0.0.1", 4},       {"127.0.0.2", 5},       {"::ffff:7f00:1", 6},
+	    {"2001:DB8:0:0::8", 7}, {"198.51.100.1; x", 8}, {"", 9},
 	};
 	struct zone_stats st;
 	char err[128], *z;
@@ -178,8 +189,9 @@ static void test_rbldnsd(void **state)
 		*nl = '\n';
 	}
 	assert_int_equal(count(z, "192.0.2.7 :127.0.0.2:open relay, incident 1; retest: "
-				  "h\"q;s\\b$$d?NS evil.??\xff" "192.0.2.7"),
-			 1);
+	                          "h\"q;s\\b$$d?NS evil.??\xff"
+	                          "192.0.2.7"),
+	                 1);
 	assert_int_equal(count(z, "!127.0.0.1"), 1);
 	assert_int_equal(count(z, "!::ffff:7f00:1/128"), 1);
 	assert_int_equal(count(z, "127.0.0.2 :127.0.0.2:" ZONE_TEST_TXT), 1);
@@ -194,10 +206,13 @@ static void test_rbldnsd(void **state)
 
 static void test_bind(void **state)
 {
-	struct zone_opts o = { .format = ZONE_BIND, .zone = "bl.test", .ns = "ns1.example.net",
-			       .hostmaster = "dns-admin@example.net", .serial = 1700000000,
-			       .incident_url = HOSTILE };
-	struct zone_entry e[] = { { "192.0.2.7", 1 }, { "2001:db8::7", 2 }, { "x\ny", 3 } };
+	struct zone_opts o = {.format = ZONE_BIND,
+	                      .zone = "bl.test",
+	                      .ns = "ns1.example.net",
+	                      .hostmaster = "dns-admin@example.net",
+	                      .serial = 1700000000,
+	                      .incident_url = HOSTILE};
+	struct zone_entry e[] = {{"192.0.2.7", 1}, {"2001:db8::7", 2}, {"x\ny", 3}};
 	struct zone_stats st;
 	char err[128], *z;
 
@@ -206,13 +221,14 @@ static void test_bind(void **state)
 	assert_non_null(z);
 	assert_int_equal(st.listed4 + st.listed6, 2);
 	assert_int_equal(count(z, "$ORIGIN bl.test."), 1);
-	assert_int_equal(count(z, "@ IN SOA ns1.example.net. dns-admin.example.net. 1700000000 "), 1);
+	assert_int_equal(count(z, "@ IN SOA ns1.example.net. dns-admin.example.net. 1700000000 "),
+	                 1);
 	assert_int_equal(count(z, "@ IN NS ns1.example.net."), 1);
 	assert_int_equal(count(z, " IN A 127.0.0.2"), 4);
 	assert_int_equal(count(z, " IN TXT "), 4);
 	assert_int_equal(count(z, "7.2.0.192 IN TXT \"open relay, incident 1; retest: "
-				  "h\\\"q;s\\\\b$d\\010NS evil.\\013\\001\\2551\""),
-			 1);
+	                          "h\\\"q;s\\\\b$d\\010NS evil.\\013\\001\\2551\""),
+	                 1);
 	assert_int_equal(count(z, "2.0.0.127 IN TXT \"" ZONE_TEST_TXT "\""), 1);
 	assert_int_equal(count(z, "1.0.0.127"), 0);
 	assert_int_equal(count(z, "^NS evil"), 0);
@@ -236,16 +252,16 @@ static void test_bad_opts(void **state)
 		struct zone_opts o;
 		const char *want; /* a word of the error */
 	} cases[] = {
-		{ "bind without zone", { .format = ZONE_BIND, .ns = "ns.x" }, "dnsbl_zone" },
-		{ "bind without ns", { .format = ZONE_BIND, .zone = "bl.x" }, "dnsbl_ns" },
-		{ "bad zone", { .format = ZONE_RBLDNSD, .zone = "bl.x\n$NS evil" }, "dnsbl_zone" },
-		{ "bad ns", { .format = ZONE_BIND, .zone = "bl.x", .ns = "ns x" }, "dnsbl_ns" },
-		{ "dotted local part",
-		  { .format = ZONE_BIND, .zone = "bl.x", .ns = "ns.x", .hostmaster = "a.b@x" },
-		  "dnsbl_hostmaster" },
-		{ "bad hostmaster",
-		  { .format = ZONE_BIND, .zone = "bl.x", .ns = "ns.x", .hostmaster = "a b" },
-		  "dnsbl_hostmaster" },
+	    {"bind without zone", {.format = ZONE_BIND, .ns = "ns.x"}, "dnsbl_zone"},
+	    {"bind without ns", {.format = ZONE_BIND, .zone = "bl.x"}, "dnsbl_ns"},
+	    {"bad zone", {.format = ZONE_RBLDNSD, .zone = "bl.x\n$NS evil"}, "dnsbl_zone"},
+	    {"bad ns", {.format = ZONE_BIND, .zone = "bl.x", .ns = "ns x"}, "dnsbl_ns"},
+	    {"dotted local part",
+	     {.format = ZONE_BIND, .zone = "bl.x", .ns = "ns.x", .hostmaster = "a.b@x"},
+	     "dnsbl_hostmaster"},
+	    {"bad hostmaster",
+	     {.format = ZONE_BIND, .zone = "bl.x", .ns = "ns.x", .hostmaster = "a b"},
+	     "dnsbl_hostmaster"},
 	};
 
 	(void)state;
@@ -256,7 +272,8 @@ static void test_bad_opts(void **state)
 			fail_msg("%s: accepted:\n%s", cases[i].name, z);
 		}
 		if (strstr(err, cases[i].want) == NULL)
-			fail_msg("%s: got '%s', want it to name %s", cases[i].name, err, cases[i].want);
+			fail_msg("%s: got '%s', want it to name %s", cases[i].name, err,
+			         cases[i].want);
 	}
 }
 
@@ -275,10 +292,10 @@ static void test_format_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reverse),	 cmocka_unit_test(test_names),
-		cmocka_unit_test(test_txt),	 cmocka_unit_test(test_rbldnsd),
-		cmocka_unit_test(test_bind),	 cmocka_unit_test(test_bad_opts),
-		cmocka_unit_test(test_format_parse),
+	    cmocka_unit_test(test_reverse),      cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_txt),          cmocka_unit_test(test_rbldnsd),
+	    cmocka_unit_test(test_bind),         cmocka_unit_test(test_bad_opts),
+	    cmocka_unit_test(test_format_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
