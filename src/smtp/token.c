@@ -13,6 +13,8 @@
  *	                               struct token_fields *f);
  *	const char *token_find(const char *buf, size_t len, size_t *toklen);
  *	const char *token_status_name(enum token_status s);
+ *	void token_hmac(const struct token_key *key, const void *msg, size_t len,
+ *	                unsigned char mac[TOKEN_HMAC_LEN]);
  * DESCRIPTION
  *	token_key_load reads 64 hex digits (one trailing newline allowed).
  *	When the file is missing and create is set, a key is drawn with
@@ -60,7 +62,7 @@
 
 #define TOKEN_PREFIX      "rw1-"
 #define TOKEN_PREFIX_LEN  4
-#define TOKEN_MAC_LEN     16  /* bytes of HMAC-SHA256 kept */
+#define TOKEN_MAC_LEN     TOKEN_HMAC_LEN /* bytes of HMAC-SHA256 kept */
 #define TOKEN_FIELDS      6   /* scan port test time target mac */
 #define TOKEN_TIME_DIGITS 19  /* LLONG_MAX has 19 digits */
 #define KEY_FILE_MAX      128 /* a key file is 64 or 65 bytes */
@@ -134,27 +136,34 @@ static EVP_MAC_CTX *mac_ctx(const struct token_key *key)
 	return c;
 }
 
+/* token_hmac - HMAC-SHA256(key, msg), its first TOKEN_HMAC_LEN bytes */
+void token_hmac(const struct token_key *key, const void *msg, size_t len,
+                unsigned char mac[TOKEN_HMAC_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t mdlen = 0;
+	EVP_MAC_CTX *c = mac_ctx(key);
+
+	if (!EVP_MAC_update(c, msg, len) || !EVP_MAC_final(c, md, &mdlen, sizeof(md)) ||
+	    mdlen < TOKEN_HMAC_LEN)
+		rw_panic("%s: HMAC-SHA256 failed", __func__);
+	EVP_MAC_CTX_free(c);
+	memcpy(mac, md, TOKEN_HMAC_LEN);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
 /* compute_mac - HMAC-SHA256 over the decoded fields, first TOKEN_MAC_LEN bytes */
 static void compute_mac(const struct token_key *key, const struct token_fields *f,
                         unsigned char mac[TOKEN_MAC_LEN])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	size_t mdlen = 0;
 	char msg[RW_TOKEN_MAX * 2];
 	int n;
-	EVP_MAC_CTX *c;
 
 	n = snprintf(msg, sizeof(msg), "%s|%u|%s|%lld|%s", f->scan, f->port, f->test, f->time,
 	             f->target);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		rw_panic("%s: fields do not fit", __func__);
-	c = mac_ctx(key);
-	if (!EVP_MAC_update(c, (const unsigned char *)msg, (size_t)n) ||
-	    !EVP_MAC_final(c, md, &mdlen, sizeof(md)) || mdlen < TOKEN_MAC_LEN)
-		rw_panic("%s: HMAC-SHA256 failed", __func__);
-	EVP_MAC_CTX_free(c);
-	memcpy(mac, md, TOKEN_MAC_LEN);
-	OPENSSL_cleanse(md, sizeof(md));
+	token_hmac(key, msg, (size_t)n, mac);
 }
 
 /* check_fields - the syntax token_make promises; NULL or what is wrong */

@@ -59,6 +59,12 @@ enum token_status token_verify(const struct token_key *key, const char *tok, lon
  * start and sets *toklen, or NULL */
 const char *token_find(const char *buf, size_t len, size_t *toklen);
 
+#define TOKEN_HMAC_LEN 16
+/* token_hmac - the first TOKEN_HMAC_LEN bytes of HMAC-SHA256(key, msg):
+ * the MAC of tokens, and of the proxy canary's nonces (src/proxy/nonce) */
+void token_hmac(const struct token_key *key, const void *msg, size_t len,
+		unsigned char mac[TOKEN_HMAC_LEN]);
+
 const char *token_status_name(enum token_status s);
 
 #endif
