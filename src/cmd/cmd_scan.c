@@ -50,6 +50,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../net/pxprobe.h"
 #include "../net/resolve.h"
 #include "../scan/ipset.h"
 #include "../scan/permute.h"
@@ -106,7 +107,9 @@ struct job {
 	struct sess *sess;
 	struct probe *probe;
 	struct sess_config sc;
-	struct sched_item it;     /* it.data is this job */
+	struct sched_item it;     /* it.data is this job; it.probe says which kind */
+	struct proxy_result *pr;  /* a proxy job's result (r then only names it) */
+	struct pxprobe *pp;
 	struct event *wait_timer; /* waiting for arrivals */
 	int retry_pending;        /* tempfailed; sched holds its retry */
 	struct job *hnext;        /* the next job in its index bucket */
@@ -117,6 +120,7 @@ struct pending_result {
 	char *target, *reason, *evidence;
 	unsigned port;
 	const char *verdict; /* static */
+	const char *probe;   /* static */
 	int64_t tested;
 };
 
@@ -138,6 +142,8 @@ struct scan {
 	size_t index_mask;
 	struct sess_config sc;
 	struct probe_env env;
+	struct pxprobe_env pxenv;
+	struct proxy_canary pxcanary;
 	struct token_key key;
 	char scan_id[24];
 	char myname[RW_DOMAIN_MAX + 1];
@@ -170,12 +176,17 @@ static void usage(FILE *fp)
 	    "usage: relaywatch scan [options] TARGET...\n"
 	    "       relaywatch scan [options] -iL FILE|-\n"
 	    "       relaywatch scan --resume ID [--db PATH] [options]\n\n"
-	    "Test whole networks for open relaying. TARGET is an address, a CIDR, a range\n"
+	    "Test whole networks for open relays (--probe proxy: open proxies). TARGET is\n"
+	    "an address, a CIDR, a range "
 	    "a-b, or a host name, each with an optional :port; files hold the same, or\n"
 	    "masscan -oL lines, or zmap CSV.\n\n"
 	    "options:\n"
 	    "  -iL FILE                  read targets from FILE (- for stdin)\n"
-	    "      --ports LIST          ports for targets without one (default 25)\n"
+	    "      --ports LIST          ports for targets without one (default 25; with\n"
+	    "                            --probe proxy the proxy ports 80,1080,1081,3128,\n"
+	    "                            6588,8000,8080,8081,8888,23)\n"
+	    "      --probe LIST          smtp, proxy or smtp,proxy (default smtp): the\n"
+	    "                            relay battery, the open-proxy protocols, or both\n"
 	    "      --mx DOMAIN           test DOMAIN's mail hosts (MX, else its A/AAAA)\n"
 	    "                            on the --ports ports; repeatable\n"
 	    "      --dns-server LIST     name servers ADDR[:PORT],... instead of\n"
@@ -188,7 +199,8 @@ static void usage(FILE *fp)
 	    "      --seed N              order of the scan (default: random, printed)\n"
 	    "      --retry-after S       retry a tempfailed target once after S seconds\n"
 	    "                            (default %d; 0: no retry)\n"
-	    "      --dry-run             print the order (address port), contact nothing\n"
+	    "      --dry-run             print the order (address port [probe]), contact\n"
+	    "                            nothing\n"
 	    "      --db PATH             the store for the scan and its results (default\n"
 	    "                            $RELAYWATCH_DB, /var/lib/relaywatch/relaywatch.db as\n"
 	    "                            root, else $XDG_DATA_HOME/relaywatch/relaywatch.db)\n"
@@ -260,7 +272,7 @@ static void flush(struct scan *s)
 		    .scan = s->db_id,
 		    .target = p->target,
 		    .port = p->port,
-		    .probe = "smtp",
+		    .probe = p->probe,
 		    .vantage = "",
 		    .verdict = p->verdict,
 		    .reason = p->reason,
@@ -295,10 +307,27 @@ drop:
 	s->nbatch = 0;
 }
 
-/* queue_result - keep a final result for the next batch; a full batch is written now */
-static void queue_result(struct scan *s, const struct target_result *r)
+/* queue_pending - keep a final result (evidence owned) for the next batch;
+ * a full batch is written now */
+static void queue_pending(struct scan *s, const char *addr, unsigned port, const char *probe,
+                          enum verdict v, const char *reason, char *ev, long long finished)
 {
 	struct pending_result *p = &s->batch[s->nbatch++];
+
+	p->target = xstrdup(addr);
+	p->reason = xstrdup(reason);
+	p->evidence = ev;
+	p->port = port;
+	p->probe = probe;
+	p->verdict = verdict_name(v);
+	p->tested = finished ? finished / 1000 : probeopt_now_ms() / 1000;
+	if (s->nbatch == RW_SCAN_BATCH)
+		flush(s);
+}
+
+/* queue_result - a relay result and its JSON evidence */
+static void queue_result(struct scan *s, const struct target_result *r)
+{
 	char *ev = NULL;
 	size_t evlen = 0;
 	FILE *mem = open_memstream(&ev, &evlen);
@@ -309,14 +338,7 @@ static void queue_result(struct scan *s, const struct target_result *r)
 	fclose(mem);
 	while (evlen > 0 && ev[evlen - 1] == '\n')
 		ev[--evlen] = '\0';
-	p->target = xstrdup(r->addr);
-	p->reason = xstrdup(r->reason);
-	p->evidence = ev;
-	p->port = r->port;
-	p->verdict = verdict_name(r->verdict);
-	p->tested = r->finished ? r->finished / 1000 : probeopt_now_ms() / 1000;
-	if (s->nbatch == RW_SCAN_BATCH)
-		flush(s);
+	queue_pending(s, r->addr, r->port, "smtp", r->verdict, r->reason, ev, r->finished);
 }
 
 /* on_flush_timer - write what is queued at least every RW_SCAN_FLUSH_MS */
@@ -361,6 +383,25 @@ static void index_del(struct scan *s, struct job *j)
 		}
 }
 
+/* finalize_proxy - count, report and store a proxy result, then free it */
+static void finalize_proxy(struct scan *s, struct proxy_result *pr)
+{
+	s->count[pr->verdict]++;
+	s->done++;
+	if (s->json) {
+		output_proxy_json(stdout, pr, s->verbose);
+		fflush(stdout);
+	} else if (pr->verdict == V_OPEN || pr->verdict == V_SUSPECT) {
+		fprintf(s->found, "%-8s %s  proxy: %s\n", verdict_name(pr->verdict), pr->target,
+		        pr->reason);
+	}
+	if (s->st)
+		queue_pending(s, pr->addr, pr->port, "proxy", pr->verdict, pr->reason,
+		              output_proxy_json_str(pr, s->verbose), pr->finished);
+	presult_clear(pr);
+	free(pr);
+}
+
 /* finalize - decide, report and free a job whose session and wait are over */
 static void finalize(struct job *j)
 {
@@ -372,17 +413,23 @@ static void finalize(struct job *j)
 		j->wait_timer = NULL;
 		s->waiting--;
 	}
-	verdict_decide(r);
-	s->count[r->verdict]++;
-	s->done++;
-	if (s->json) {
-		output_json(stdout, r, s->sc.canary, s->verbose);
-		fflush(stdout);
-	} else if (r->verdict == V_OPEN || r->verdict == V_SUSPECT) {
-		fprintf(s->found, "%-8s %s  %s\n", verdict_name(r->verdict), r->target, r->reason);
+	if (j->pr) {
+		finalize_proxy(s, j->pr);
+		j->pr = NULL;
+	} else {
+		verdict_decide(r);
+		s->count[r->verdict]++;
+		s->done++;
+		if (s->json) {
+			output_json(stdout, r, s->sc.canary, s->verbose);
+			fflush(stdout);
+		} else if (r->verdict == V_OPEN || r->verdict == V_SUSPECT) {
+			fprintf(s->found, "%-8s %s  %s\n", verdict_name(r->verdict), r->target,
+			        r->reason);
+		}
+		if (s->st)
+			queue_result(s, r);
 	}
-	if (s->st)
-		queue_result(s, r);
 	sched_final(s->sched, &j->it);
 	index_del(s, j);
 	if (j->prev)
@@ -437,6 +484,21 @@ static void on_probe_done(struct probe *p, void *arg)
 			finalize(j);
 		}
 	}
+	fill(s);
+}
+
+/* on_pxprobe_done - a proxy job is over: no arrivals to wait for, no retry */
+static void on_pxprobe_done(struct pxprobe *p, void *arg)
+{
+	struct job *j = arg;
+	struct scan *s = j->scan;
+
+	j->pp = pxprobe_free(p);
+	j->r.finished = probeopt_now_ms();
+	sched_end(s->sched, &j->it);
+	rw_debug("scan target=%s port=%u probe=proxy event=done verdict=%s", j->r.addr, j->r.port,
+	         verdict_name(j->pr->verdict));
+	finalize(j);
 	fill(s);
 }
 
@@ -566,9 +628,19 @@ static void start_job(struct scan *s, const struct sched_item *it)
 	j->it.data = j;
 	if (!it->retry)
 		index_add(s, j);
+	r->started = probeopt_now_ms();
+	if (it->probe == TARGETS_PROBE_PROXY) {
+		j->pr = xcalloc(1, sizeof(*j->pr));
+		presult_init(j->pr);
+		snprintf(j->pr->target, sizeof(j->pr->target), "%s", r->target);
+		snprintf(j->pr->addr, sizeof(j->pr->addr), "%s", r->addr);
+		j->pr->port = r->port;
+		j->pp = pxprobe_start(&s->pxenv, j->pr, (struct sockaddr *)&j->it.ss, j->it.sslen,
+		                      on_pxprobe_done, j);
+		return;
+	}
 	j->sc = s->sc;
 	j->sc.implicit_tls = r->port == 465;
-	r->started = probeopt_now_ms();
 	j->sess = sess_new(&j->sc, r, probeopt_now_ms());
 	j->probe = probe_start(&s->env, j->sess, (struct sockaddr *)&j->it.ss, j->it.sslen,
 	                       on_probe_done, j);
@@ -672,17 +744,22 @@ static int dry_run(struct scan *s)
 	struct permute pm;
 	uint64_t idx;
 	struct ipset_addr a;
-	unsigned port;
+	unsigned port, probe;
 	char text[64];
 
 	if (permute_init(&pm, s->total, s->seed) != NULL)
 		return -1;
 	while (permute_next(&pm, &idx) == 0) {
-		if (sched_locate(s->sched, idx, &a, &port) < 0)
+		if (sched_locate_probe(s->sched, idx, &a, &port, &probe) < 0)
 			rw_panic("%s: index outside the scan space", __func__);
 		if (ipset_contains(s->never, &a) || (s->scope && !ipset_contains(s->scope, &a)))
 			continue;
-		printf("%s %u\n", ipset_addr_text(&a, text, sizeof(text)), port);
+		/* relay-only scans print what they always printed */
+		if (s->ports.gprobes & ~(1u << TARGETS_PROBE_SMTP))
+			printf("%s %u %s\n", ipset_addr_text(&a, text, sizeof(text)), port,
+			       targets_probe_name(probe));
+		else
+			printf("%s %u\n", ipset_addr_text(&a, text, sizeof(text)), port);
 	}
 	fflush(stdout);
 	return 0;
@@ -873,7 +950,8 @@ enum {
 	O_STATS,
 	O_MX,
 	O_DNS,
-	O_IDFILE
+	O_IDFILE,
+	O_PROBE
 };
 
 static const struct option scan_opts[] = {
@@ -896,6 +974,7 @@ static const struct option scan_opts[] = {
     {"mx", required_argument, NULL, O_MX},
     {"dns-server", required_argument, NULL, O_DNS},
     {"id-file", required_argument, NULL, O_IDFILE},
+    {"probe", required_argument, NULL, O_PROBE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -912,6 +991,8 @@ struct scan_opts {
 	size_t nmx;
 	struct probeopt_flags pf;
 	struct targets_ports ports;
+	int ports_given;  /* --ports: every probe on these */
+	unsigned probes;  /* --probe: 1 << enum targets_probe */
 	struct subnet_limits sl;
 	int verbose, allow_reserved, dry, have_seed, no_db, help;
 	unsigned concurrency;
@@ -943,6 +1024,8 @@ static int write_id_file(const char *path, const char *id)
 
 /* parse_opts - one pass over av (argv with -iL renamed); 0, or -1 after a
  * message on stderr */
+static int parse_probes(const char *list, unsigned *mask);
+
 static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_opts *o)
 {
 	int c;
@@ -1011,6 +1094,11 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 				fprintf(stderr, "relaywatch scan: --ports %s: %s\n", optarg, e);
 				return -1;
 			}
+			o->ports_given = 1;
+			break;
+		case O_PROBE:
+			if (parse_probes(optarg, &o->probes) < 0)
+				return -1;
 			break;
 		case O_CONC:
 		case O_RATE:
@@ -1070,6 +1158,77 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 	return 0;
 }
 
+/* parse_probes - "smtp", "proxy", "smtp,proxy"; -1 after a message */
+static int parse_probes(const char *list, unsigned *mask)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char name[16];
+		int k;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 15 ? n : 15), p);
+		if ((k = targets_probe_by_name(name)) < 0) {
+			fprintf(stderr, "relaywatch scan: --probe %s: unknown probe '%s' (smtp, proxy)\n",
+			        list, name);
+			return -1;
+		}
+		*mask |= 1u << k;
+		p += n + (p[n] == ',');
+	}
+	if (*mask == 0) {
+		fprintf(stderr, "relaywatch scan: --probe: empty list\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* cmp_pair - (port, probe) ascending */
+static int cmp_pair(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* probe_ports - the (port, probe) pairs of the scan: with --ports each
+ * probe on each port; without, each probe on its own default ports (25
+ * for smtp, proxy_default_ports() for proxy). -1 after a message. */
+static int probe_ports(struct scan_opts *o)
+{
+	unsigned pairs[2 * RW_SCAN_PORTS_MAX], mask = o->probes ? o->probes : 1u;
+	size_t n = 0;
+	struct targets_ports out = {.gprobes = mask};
+	const char *e;
+
+	if (o->ports_given || mask == 1u) {
+		if ((e = targets_ports_probes(&o->ports, mask, &out)) != NULL) {
+			fprintf(stderr, "relaywatch scan: --ports x --probe: %s\n", e);
+			return -1;
+		}
+		o->ports = out;
+		return 0;
+	}
+	if (mask & (1u << TARGETS_PROBE_SMTP))
+		pairs[n++] = 25u << 8 | TARGETS_PROBE_SMTP;
+	if (mask & (1u << TARGETS_PROBE_PROXY)) {
+		unsigned short dp[RW_SCAN_PORTS_MAX];
+		size_t k = proxy_default_ports(dp, RW_SCAN_PORTS_MAX);
+
+		for (size_t i = 0; i < k; i++)
+			pairs[n++] = (unsigned)dp[i] << 8 | TARGETS_PROBE_PROXY;
+	}
+	qsort(pairs, n, sizeof(pairs[0]), cmp_pair);
+	for (size_t i = 0; i < n && out.n < RW_SCAN_PORTS_MAX; i++) {
+		out.port[out.n] = (unsigned short)(pairs[i] >> 8);
+		out.probe[out.n++] = (unsigned char)(pairs[i] & 0xff);
+	}
+	o->ports = out;
+	return 0;
+}
+
 /* opts_defaults - before any pass */
 static void opts_defaults(struct scan_opts *o)
 {
@@ -1124,13 +1283,22 @@ static char **resume_argv(const json_t *jargv, int argc, char **argv, int *n)
 	return av;
 }
 
-/* on_done_key - resume: a target with a result is not tested again */
+/* on_done_key, on_done_proxy - resume: a target with a result of that
+ * probe is not tested again with it */
 static void on_done_key(void *arg, const char *target, unsigned port)
 {
 	struct ipset_addr a;
 
 	if (ipset_addr_parse(target, &a) == 0)
 		sched_skip(arg, &a, port);
+}
+
+static void on_done_proxy(void *arg, const char *target, unsigned port)
+{
+	struct ipset_addr a;
+
+	if (ipset_addr_parse(target, &a) == 0)
+		sched_skip_probe(arg, &a, port, TARGETS_PROBE_PROXY);
 }
 
 /* load_progress - resume: counters and the low-water mark; the targets
@@ -1141,7 +1309,8 @@ static int load_progress(struct scan *s)
 	int found = store_progress_load(s->st, s->db_id, &pr);
 	json_t *jc;
 
-	if (found < 0 || store_result_keys(s->st, s->db_id, "smtp", on_done_key, s->sched) < 0) {
+	if (found < 0 || store_result_keys(s->st, s->db_id, "smtp", on_done_key, s->sched) < 0 ||
+	    store_result_keys(s->st, s->db_id, "proxy", on_done_proxy, s->sched) < 0) {
 		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
 		store_progress_clear(&pr);
 		return -1;
@@ -1295,6 +1464,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (o.help) {
 		usage(stdout);
+		goto early;
+	}
+	if (probe_ports(&o) < 0) {
+		rc = EXIT_USAGE;
 		goto early;
 	}
 	if (o.resume && (o.ntargets || o.ninputs || o.nmx || o.no_db || o.have_seed)) {
@@ -1581,6 +1754,19 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	    .source_len = srclen,
 	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
+	if (s.ports.gprobes & (1u << TARGETS_PROBE_PROXY)) {
+		if (probeopt_proxy(cfg, "scan", &s.pxcanary, &s.pxenv.protos) < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		s.pxenv.base = s.base;
+		s.pxenv.source = s.env.source;
+		s.pxenv.source_len = s.env.source_len;
+		s.pxenv.canary = &s.pxcanary;
+		s.pxenv.key = &s.key;
+		s.pxenv.connect_timeout_ms = cfg->connect_timeout * 1000;
+		s.pxenv.attempt_timeout_ms = cfg->proxy_timeout * 1000;
+	}
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
 	for (s.index_mask = 1023; s.index_mask < 2 * (size_t)schc.concurrency;
 	     s.index_mask = 2 * s.index_mask + 1)
@@ -1667,6 +1853,11 @@ out:
 
 		s.live = j->next;
 		j->probe = probe_free(j->probe);
+		j->pp = pxprobe_free(j->pp);
+		if (j->pr) {
+			presult_clear(j->pr);
+			free(j->pr);
+		}
 		j->sess = sess_free(j->sess);
 		if (j->wait_timer)
 			event_free(j->wait_timer);

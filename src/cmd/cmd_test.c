@@ -37,6 +37,7 @@
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
 #include "../net/probe.h"
+#include "../net/pxprobe.h"
 #include "../scan/ipset.h"
 #include "../smtp/addr.h"
 #include "../sink/sink.h"
@@ -106,16 +107,42 @@ struct run {
 	struct arrival foreign[16];
 	size_t nforeign;
 	unsigned long foreign_total;
+	/* --proxy */
+	int proxy;
+	struct pxjob *pxjobs;
+	size_t npx, px_done;
+	struct proxy_canary pxcanary;
+	struct pxprobe_env pxenv;
+};
+
+/* one address and port tested for open proxies */
+struct pxjob {
+	struct run *run;
+	struct proxy_result r;
+	struct pxprobe *pp;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
 };
 
 /* usage - the test subcommand's options and exit statuses */
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: relaywatch test [options] TARGET...\n\n"
+	        "usage: relaywatch test [options] TARGET...\n"
+	        "       relaywatch test --proxy [options] TARGET...\n\n"
 	        "Test SMTP servers for open relaying. TARGET is host, host:port, address,\n"
-	        "address:port or [IPv6]:port (port 25 by default; 465 means implicit TLS).\n\n"
+	        "address:port or [IPv6]:port (port 25 by default; 465 means implicit TLS).\n"
+	        "With --proxy, test for open proxies instead: every proxy protocol on the\n"
+	        "target's port (without a port: each default proxy port), each asked to\n"
+	        "reach only the proxy canary (the sink).\n\n"
 	        "options:\n"
+	        "      --proxy               test for open proxies (HTTP CONNECT/POST/GET,\n"
+	        "                            SOCKS4/4a/5, telnet/WinGate)\n"
+	        "      --proxy-canary A:P    where proxies are asked to connect (default:\n"
+	        "                            the sink's listen address)\n"
+	        "      --proxy-protocols L   comma list (default all: http-connect,socks5,\n"
+	        "                            socks4,socks4a,http-post,http-get,telnet)\n"
+	        "      --proxy-timeout S     deadline of each protocol attempt (default %d)\n"
 	        "      --canary DOMAIN       canary domain or [address] the sink accepts\n"
 	        "      --sink-listen A:P     where the embedded sink listens\n"
 	        "      --no-sink             run no embedded sink (a separate sink gets the mail)\n"
@@ -133,7 +160,7 @@ static void usage(FILE *fp)
 	        "  -h, --help                this help\n\n"
 	        "exit status: 0 no open or suspect relay, 1 at least one, 2 usage or\n"
 	        "configuration error, 3 runtime error.\n",
-	        RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
+	        RW_PROXY_TIMEOUT, RW_ARRIVAL_WAIT, RW_SESSION_TIMEOUT, RW_GREYLIST_DELAY);
 }
 
 /* ---- arrivals -------------------------------------------------------- */
@@ -263,6 +290,68 @@ static void start_jobs(struct run *run)
 		event_base_loopexit(run->base, NULL);
 }
 
+/* ---- proxies --------------------------------------------------------- */
+
+/* on_pxprobe_done - after the last target, leave the loop */
+static void on_pxprobe_done(struct pxprobe *p, void *arg)
+{
+	struct pxjob *j = arg;
+	struct run *run = j->run;
+
+	j->pp = pxprobe_free(p);
+	if (++run->px_done == run->npx)
+		finish_soon(run);
+}
+
+/* add_pxjob - one address and port */
+static void add_pxjob(struct run *run, const struct target *t, int k, unsigned port)
+{
+	struct pxjob *j = &run->pxjobs[run->npx++];
+
+	j->run = run;
+	presult_init(&j->r);
+	snprintf(j->r.target, sizeof(j->r.target), "%s", t->given);
+	netaddr_text((struct sockaddr *)&t->addr[k], j->r.addr, sizeof(j->r.addr));
+	j->r.port = port;
+	j->addr = t->addr[k];
+	j->addrlen = t->addrlen[k];
+	if (j->addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&j->addr)->sin_port = htons((unsigned short)port);
+	else
+		((struct sockaddr_in6 *)&j->addr)->sin6_port = htons((unsigned short)port);
+}
+
+/* start_proxies - one probe per address and port (a target without a
+ * port: each default proxy port) */
+static void start_proxies(struct run *run)
+{
+	unsigned short ports[32];
+	size_t nports = proxy_default_ports(ports, 32), n = 0;
+
+	for (size_t i = 0; i < run->ntargets; i++)
+		n += (size_t)run->targets[i].naddr * (run->targets[i].port ? 1 : nports);
+	run->pxjobs = xcalloc(n ? n : 1, sizeof(*run->pxjobs));
+	for (size_t i = 0; i < run->ntargets; i++) {
+		struct target *t = &run->targets[i];
+
+		for (int k = 0; k < t->naddr; k++) {
+			if (t->port)
+				add_pxjob(run, t, k, t->port);
+			else
+				for (size_t p = 0; p < nports; p++)
+					add_pxjob(run, t, k, ports[p]);
+		}
+	}
+	for (size_t i = 0; i < run->npx; i++) {
+		struct pxjob *j = &run->pxjobs[i];
+
+		j->pp = pxprobe_start(&run->pxenv, &j->r, (struct sockaddr *)&j->addr, j->addrlen,
+		                      on_pxprobe_done, j);
+	}
+	if (run->npx == 0)
+		event_base_loopexit(run->base, NULL);
+}
+
 /* ---- resolution ------------------------------------------------------ */
 
 /* on_resolved - keep a name's IPv4/IPv6 addresses with the target's port */
@@ -307,7 +396,7 @@ static int parse_targets(struct run *run, int argc, char **argv)
 
 		t->run = run;
 		snprintf(t->given, sizeof(t->given), "%s", argv[i]);
-		e = netaddr_split(argv[i], t->host, sizeof(t->host), &t->port, 25);
+		e = netaddr_split(argv[i], t->host, sizeof(t->host), &t->port, run->proxy ? 0 : 25);
 		if (e) {
 			fprintf(stderr, "relaywatch test: %s: %s\n", argv[i], e);
 			return -1;
@@ -520,6 +609,7 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
 	    PROBEOPT_OPTIONS,
+	    {"proxy", no_argument, NULL, PO__NEXT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -540,6 +630,9 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 		switch (c) {
+		case PO__NEXT:
+			run.proxy = 1;
+			break;
 		case 'v':
 			run.verbose++;
 			break;
@@ -650,8 +743,33 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	    .source_len = srclen,
 	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
-	start_jobs(&run);
+	if (run.proxy) {
+		if (probeopt_proxy(cfg, "test", &run.pxcanary, &run.pxenv.protos) < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		run.pxenv.base = run.base;
+		run.pxenv.source = run.env.source;
+		run.pxenv.source_len = run.env.source_len;
+		run.pxenv.canary = &run.pxcanary;
+		run.pxenv.key = &run.key;
+		run.pxenv.connect_timeout_ms = cfg->connect_timeout * 1000;
+		run.pxenv.attempt_timeout_ms = cfg->proxy_timeout * 1000;
+		start_proxies(&run);
+	} else {
+		start_jobs(&run);
+	}
 	event_base_dispatch(run.base);
+	for (size_t i = 0; i < run.npx; i++) {
+		struct proxy_result *r = &run.pxjobs[i].r;
+
+		if (run.json)
+			output_proxy_json(stdout, r, run.verbose);
+		else
+			output_proxy_human(stdout, r, run.verbose, run.color);
+		if (r->verdict == V_OPEN || r->verdict == V_SUSPECT)
+			rc = EXIT_FOUND;
+	}
 	for (size_t i = 0; i < run.njobs; i++) {
 		struct target_result *r = &run.jobs[i].r;
 
@@ -677,6 +795,11 @@ out:
 		j->sess = sess_free(j->sess);
 		result_clear(&j->r);
 	}
+	for (size_t i = 0; i < run.npx; i++) {
+		run.pxjobs[i].pp = pxprobe_free(run.pxjobs[i].pp);
+		presult_clear(&run.pxjobs[i].r);
+	}
+	free(run.pxjobs);
 	for (size_t i = 0; i < run.nforeign; i++)
 		arrival_clear(&run.foreign[i]);
 	free(run.jobs);

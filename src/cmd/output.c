@@ -135,6 +135,7 @@ void output_json(FILE *fp, const struct target_result *r, const char *canary, in
 	json_object_set_new(o, "target", jstr(r->target));
 	json_object_set_new(o, "addr", jstr(r->addr));
 	json_object_set_new(o, "port", json_integer(r->port));
+	json_object_set_new(o, "probe", json_string("smtp"));
 	json_object_set_new(o, "verdict", jstr(verdict_name(r->verdict)));
 	json_object_set_new(o, "reason", jstr(r->reason));
 	json_object_set_new(o, "end", jstr(sess_end_name(r->end)));

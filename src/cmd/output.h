@@ -23,4 +23,13 @@ struct json_t *output_json_text(const char *s);
  * the standalone sink and foreign arrivals */
 char *output_arrival_json(const struct arrival *a);
 
+
+struct proxy_result;
+/* output_proxy_json - a proxy result as one JSON line (doc/cli.md); it is
+ * also the evidence the store keeps; _str returns it owned, without "\n" */
+void output_proxy_json(FILE *fp, const struct proxy_result *r, int verbose);
+char *output_proxy_json_str(const struct proxy_result *r, int verbose);
+/* output_proxy_human - a readable report; colour only when `color` */
+void output_proxy_human(FILE *fp, const struct proxy_result *r, int verbose, int color);
+
 #endif

@@ -28,6 +28,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../net/pxprobe.h"
 #include <sys/time.h>
 
 /* the config key of each shared flag that is one (NULL: handled here) */
@@ -48,6 +49,9 @@ static const struct {
     [PO_HELO - PO_CANARY] = {"helo", "helo_name"},
     [PO_KEY - PO_CANARY] = {"token-key", "token_key"},
     [PO_JSON - PO_CANARY] = {"json", NULL},
+    [PO_PXCANARY - PO_CANARY] = {"proxy-canary", "proxy_canary"},
+    [PO_PXPROTOS - PO_CANARY] = {"proxy-protocols", "proxy_protocols"},
+    [PO_PXTIMEOUT - PO_CANARY] = {"proxy-timeout", "proxy_timeout"},
 };
 
 /* probeopt_take - one shared flag into the config or the flags */
@@ -113,4 +117,33 @@ long long probeopt_now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* probeopt_proxy - where proxies are sent, and which protocols are tried */
+int probeopt_proxy(const struct rw_config *cfg, const char *who, struct proxy_canary *c,
+                   unsigned *protos)
+{
+	const char *where = cfg->proxy_canary ? cfg->proxy_canary : cfg->sink_listen;
+	const char *e;
+
+	if (where == NULL) {
+		fprintf(stderr, "relaywatch %s: proxy probes need a canary target: set proxy_canary "
+		                "(or sink_listen)\n", who);
+		return -1;
+	}
+	if ((e = pxprobe_canary_parse(where, c)) != NULL) {
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", who,
+		        cfg->proxy_canary ? "proxy_canary" : "sink_listen", where, e);
+		return -1;
+	}
+	*protos = 0;
+	if (cfg->proxy_protocols && (e = pxprobe_protos_parse(cfg->proxy_protocols, protos))) {
+		fprintf(stderr, "relaywatch %s: proxy_protocols: unknown protocol '%s' (known: ",
+		        who, e);
+		for (int i = 0; i < PX__COUNT; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", proxy_proto_name((enum proxy_proto)i));
+		fprintf(stderr, ")\n");
+		return -1;
+	}
+	return 0;
 }

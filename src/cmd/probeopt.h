@@ -14,7 +14,8 @@
  * PO__NEXT. */
 enum {
 	PO_CANARY = 256, PO_SINK, PO_NOSINK, PO_WAIT, PO_SOURCE, PO_TIMEOUT, PO_STIMEOUT,
-	PO_GREY, PO_TLS, PO_BATTERY, PO_HELO, PO_KEY, PO_JSON,
+	PO_GREY, PO_TLS, PO_BATTERY, PO_HELO, PO_KEY, PO_JSON, PO_PXCANARY, PO_PXPROTOS,
+	PO_PXTIMEOUT,
 	PO__NEXT
 };
 
@@ -32,7 +33,10 @@ enum {
 	{ "battery", required_argument, NULL, PO_BATTERY },               \
 	{ "helo", required_argument, NULL, PO_HELO },                     \
 	{ "token-key", required_argument, NULL, PO_KEY },                 \
-	{ "json", no_argument, NULL, PO_JSON }
+	{ "json", no_argument, NULL, PO_JSON },                           \
+	{ "proxy-canary", required_argument, NULL, PO_PXCANARY },         \
+	{ "proxy-protocols", required_argument, NULL, PO_PXPROTOS },      \
+	{ "proxy-timeout", required_argument, NULL, PO_PXTIMEOUT }
 
 struct probeopt_flags {
 	int no_sink;
@@ -55,5 +59,12 @@ enum tls_mode probeopt_tls_mode(const char *s);
 
 /* probeopt_now_ms - wall clock in ms for sessions and result times */
 long long probeopt_now_ms(void);
+
+struct proxy_canary;
+/* probeopt_proxy - the proxy canary (proxy_canary, else sink_listen) and
+ * the protocols (proxy_protocols, else all) from the config; 0, or -1
+ * after printing "relaywatch WHO: ..." on stderr */
+int probeopt_proxy(const struct rw_config *cfg, const char *who, struct proxy_canary *c,
+		   unsigned *protos);
 
 #endif

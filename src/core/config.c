@@ -195,6 +195,10 @@ static const struct key_def keys[] = {
     {.name = "pid_file", STR(pid_file)},
     {.name = "syslog_facility", STR(syslog_facility), .check = check_facility},
     {.name = "tick", INT(tick, 1, 3600)},
+    /* open proxies */
+    {.name = "proxy_canary", STR(proxy_canary)},
+    {.name = "proxy_protocols", STR(proxy_protocols)},
+    {.name = "proxy_timeout", INT(proxy_timeout, 1, 3600)},
     /* enforcement: DNSBL */
     {.name = "dnsbl_zone", STR(dnsbl_zone)},
     {.name = "dnsbl_ns", STR(dnsbl_ns)},
@@ -235,6 +239,7 @@ void config_defaults(struct rw_config *c)
 	c->tls = xstrdup("auto");
 	c->battery = xstrdup("full");
 	c->connect_timeout = RW_CONNECT_TIMEOUT;
+	c->proxy_timeout = RW_PROXY_TIMEOUT;
 	c->banner_timeout = RW_BANNER_TIMEOUT;
 	c->reply_timeout = RW_REPLY_TIMEOUT;
 	c->session_timeout = RW_SESSION_TIMEOUT;
@@ -391,6 +396,7 @@ void config_free(struct rw_config *c)
 	    &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
 	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports,
 	    &c->sweep_exclude, &c->scan_args, &c->pid_file, &c->syslog_facility,
+	    &c->proxy_canary, &c->proxy_protocols,
 	    /* enforcement: DNSBL */
 	    &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
 	    &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output, &c->dnsbl_format,

@@ -75,6 +75,10 @@ struct rw_config {
 	int sweep_interval;    /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
 	int tick;              /* seconds */
+	/* open proxies */
+	char *proxy_canary;    /* "addr:port" proxies are asked to reach; NULL: sink_listen */
+	char *proxy_protocols; /* comma list of protocols, NULL: all */
+	int proxy_timeout;     /* seconds per protocol attempt */
 	/* enforcement: DNSBL */
 	char *dnsbl_zone, *dnsbl_ns, *dnsbl_hostmaster, *dnsbl_retest_url;
 	char *dnsbl_reload_command, *dnsbl_lists;

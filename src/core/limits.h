@@ -65,6 +65,8 @@
 #define RW_REPLY_TIMEOUT 30
 #define RW_SESSION_TIMEOUT 600
 #define RW_ARRIVAL_WAIT 30
+/* one open-proxy protocol attempt, connect to decision (config proxy_timeout) */
+#define RW_PROXY_TIMEOUT 10
 #define RW_GREYLIST_DELAY 65
 
 /* Sink: protocol errors before "421 too many errors" (Postfix's

@@ -41,9 +41,9 @@ struct span {
 	uint64_t first, n; /* indexes first .. first+n-1 */
 };
 
-/* addresses already done on one port (resume) */
+/* addresses already done on one port and probe (resume) */
 struct doneset {
-	unsigned port;
+	unsigned port, probe;
 	struct ipset *set;
 };
 
@@ -56,6 +56,8 @@ struct retry {
 struct sched {
 	struct sched_config c;
 	struct targets_ports ports;
+	unsigned gprobe[TARGETS_PROBE__COUNT]; /* the probes run on a group's own port */
+	unsigned ngprobe;
 	struct span *spans;
 	size_t nspans;
 	uint64_t total;
@@ -87,7 +89,7 @@ static void build_spans(struct sched *s)
 	g = targets_groups(s->c.targets, &n);
 	s->spans = xcalloc(n ? n : 1, sizeof(*s->spans));
 	for (size_t i = 0; i < n; i++) {
-		uint64_t k = g[i].port ? 1 : s->ports.n;
+		uint64_t k = g[i].port ? s->ngprobe : s->ports.n;
 
 		if (ipset_empty(g[i].set))
 			continue;
@@ -113,6 +115,11 @@ struct sched *sched_new(const struct sched_config *c, const char **err)
 		s->ports = *c->ports;
 	else
 		s->ports = (struct targets_ports){.n = 1, .port = {25}};
+	for (unsigned b = 0; b < TARGETS_PROBE__COUNT; b++)
+		if (s->ports.gprobes & (1u << b))
+			s->gprobe[s->ngprobe++] = b;
+	if (s->ngprobe == 0)
+		s->gprobe[s->ngprobe++] = TARGETS_PROBE_SMTP;
 	build_spans(s);
 	if ((*err = permute_init(&s->pm, s->total, c->seed)) != NULL)
 		return sched_free(s);
@@ -145,6 +152,15 @@ struct sched *sched_free(struct sched *s)
 /* sched_locate - the address and port at index i of the space */
 int sched_locate(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port)
 {
+	unsigned probe;
+
+	return sched_locate_probe(s, i, a, port, &probe);
+}
+
+/* sched_locate_probe - the address, port and probe at index i */
+int sched_locate_probe(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port,
+                       unsigned *probe)
+{
 	for (size_t g = 0; g < s->nspans; g++) {
 		struct span *sp = &s->spans[g];
 		uint64_t off;
@@ -154,8 +170,11 @@ int sched_locate(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *po
 		off = i - sp->first;
 		if (sp->port) {
 			*port = sp->port;
+			*probe = s->gprobe[off % s->ngprobe];
+			off /= s->ngprobe;
 		} else {
 			*port = s->ports.port[off % s->ports.n];
+			*probe = s->ports.probe[off % s->ports.n];
 			off /= s->ports.n;
 		}
 		return ipset_nth(sp->set, off, a);
@@ -211,22 +230,27 @@ void sched_skip_before(struct sched *s, uint64_t position)
 	s->skip_before = position;
 }
 
-/* done_for - the done set of a port, created when asked to */
-static struct ipset *done_for(struct sched *s, unsigned port, int create)
+/* done_for - the done set of a port and probe, created when asked to */
+static struct ipset *done_for(struct sched *s, unsigned port, unsigned probe, int create)
 {
 	for (size_t i = 0; i < s->ndone; i++)
-		if (s->done[i].port == port)
+		if (s->done[i].port == port && s->done[i].probe == probe)
 			return s->done[i].set;
 	if (!create)
 		return NULL;
 	s->done = xrealloc(s->done, (s->ndone + 1) * sizeof(*s->done));
-	s->done[s->ndone] = (struct doneset){.port = port, .set = ipset_new()};
+	s->done[s->ndone] = (struct doneset){.port = port, .probe = probe, .set = ipset_new()};
 	return s->done[s->ndone++].set;
 }
 
 void sched_skip(struct sched *s, const struct ipset_addr *a, unsigned port)
 {
-	ipset_add_addr(done_for(s, port, 1), a);
+	sched_skip_probe(s, a, port, TARGETS_PROBE_SMTP);
+}
+
+void sched_skip_probe(struct sched *s, const struct ipset_addr *a, unsigned port, unsigned probe)
+{
+	ipset_add_addr(done_for(s, port, probe, 1), a);
 }
 
 /* ---- handing out --------------------------------------------------------- */
@@ -255,7 +279,7 @@ static int take_walk(struct sched *s)
 		}
 		memset(it, 0, sizeof(*it));
 		it->ordinal = s->st.taken++;
-		if (sched_locate(s, idx, &it->addr, &it->port) < 0)
+		if (sched_locate_probe(s, idx, &it->addr, &it->port, &it->probe) < 0)
 			rw_panic("%s: index %llu outside the scan space", __func__,
 			         (unsigned long long)idx);
 		if (it->ordinal < s->skip_before) {
@@ -263,7 +287,8 @@ static int take_walk(struct sched *s)
 			mark_final(s, it->ordinal);
 			continue;
 		}
-		if ((done = done_for(s, it->port, 0)) != NULL && ipset_contains(done, &it->addr)) {
+		if ((done = done_for(s, it->port, it->probe, 0)) != NULL &&
+		    ipset_contains(done, &it->addr)) {
 			s->st.resumed++;
 			mark_final(s, it->ordinal);
 			continue;

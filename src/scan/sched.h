@@ -47,6 +47,7 @@ struct sched_config {
 struct sched_item {
 	struct ipset_addr addr;
 	unsigned port;
+	unsigned probe;     /* enum targets_probe: what runs on it */
 	uint64_t ordinal;   /* place in the walk: 0, 1, ... (same on resume) */
 	int retry;          /* 1: this is the target's retry */
 	void *data;         /* the caller's; kept with a queued retry */
@@ -84,8 +85,10 @@ struct sched *sched_free(struct sched *s); /* accepts NULL, returns NULL */
 /* sched_skip_before - resume: walk positions below `position` are final
  * already; call before the first sched_next */
 void sched_skip_before(struct sched *s, uint64_t position);
-/* sched_skip - resume: (a, port) has its result already; never handed out */
+/* sched_skip - resume: (a, port) has its smtp result already; never handed out */
 void sched_skip(struct sched *s, const struct ipset_addr *a, unsigned port);
+/* sched_skip_probe - the same for one probe (enum targets_probe) */
+void sched_skip_probe(struct sched *s, const struct ipset_addr *a, unsigned port, unsigned probe);
 
 /* sched_next - the next step at time now_ms (see enum sched_step) */
 enum sched_step sched_next(struct sched *s, uint64_t now_ms, struct sched_item *it,
@@ -107,5 +110,8 @@ uint64_t sched_low_water(const struct sched *s);
 void sched_stats(const struct sched *s, struct sched_stats *out);
 /* sched_locate - the address and port at permutation index i; 0 or -1 */
 int sched_locate(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port);
+/* sched_locate_probe - the same, and the probe (enum targets_probe) */
+int sched_locate_probe(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port,
+		       unsigned *probe);
 
 #endif

@@ -85,6 +85,8 @@ const char *targets_ports_parse(const char *s, struct targets_ports *out)
 	size_t n = 0;
 
 	out->n = 0;
+	out->gprobes = 0;
+	memset(out->probe, TARGETS_PROBE_SMTP, sizeof(out->probe));
 	if (*s == '\0')
 		e = "empty port list";
 	while (e == NULL && *s) {
@@ -646,4 +648,45 @@ void targets_line(struct targets_parser *p, const char *line)
 		p->len = n;
 	}
 	end_line(p);
+}
+
+static const char *const probe_names[TARGETS_PROBE__COUNT] = {
+    [TARGETS_PROBE_SMTP] = "smtp",
+    [TARGETS_PROBE_PROXY] = "proxy",
+};
+
+/* targets_probe_name - the stored name of a probe */
+const char *targets_probe_name(unsigned probe)
+{
+	return probe < TARGETS_PROBE__COUNT ? probe_names[probe] : "?";
+}
+
+/* targets_probe_by_name - a probe's enum value from its name, or -1 */
+int targets_probe_by_name(const char *name)
+{
+	for (unsigned i = 0; i < TARGETS_PROBE__COUNT; i++)
+		if (strcmp(name, probe_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* targets_ports_probes - every port of `in` once per probe of `mask`
+ * (ascending by port, then probe), and mask for the targets' own ports;
+ * NULL, or a static error past RW_SCAN_PORTS_MAX */
+const char *targets_ports_probes(const struct targets_ports *in, unsigned mask,
+                                 struct targets_ports *out)
+{
+	struct targets_ports o = {.gprobes = mask};
+
+	for (size_t i = 0; i < in->n; i++)
+		for (unsigned b = 0; b < TARGETS_PROBE__COUNT; b++) {
+			if (!(mask & (1u << b)))
+				continue;
+			if (o.n == RW_SCAN_PORTS_MAX)
+				return "more ports x probes than RW_SCAN_PORTS_MAX (64)";
+			o.port[o.n] = in->port[i];
+			o.probe[o.n++] = (unsigned char)b;
+		}
+	*out = o;
+	return NULL;
 }

@@ -16,11 +16,30 @@
 #include "../core/limits.h"
 #include "ipset.h"
 
-/* --ports: ascending, without duplicates */
+/* what runs against an (address, port): the relay battery or the open-proxy
+ * protocols (stored as the result's probe: "smtp", "proxy") */
+enum targets_probe { TARGETS_PROBE_SMTP, TARGETS_PROBE_PROXY, TARGETS_PROBE__COUNT };
+
+/* --ports: ascending by (port, probe), without duplicates; probe[i] is
+ * what runs on port[i] (all TARGETS_PROBE_SMTP unless --probe says
+ * otherwise). gprobes: the probes (1 << enum targets_probe) run on a
+ * target's own port (host:port); 0 means smtp only. */
 struct targets_ports {
 	size_t n;
 	unsigned short port[RW_SCAN_PORTS_MAX];
+	unsigned char probe[RW_SCAN_PORTS_MAX];
+	unsigned gprobes;
 };
+
+/* targets_ports_probes - each port of in once per probe in mask (bits
+ * 1 << enum targets_probe), ascending by (port, probe); gprobes = mask.
+ * NULL, or a static error past RW_SCAN_PORTS_MAX. */
+const char *targets_ports_probes(const struct targets_ports *in, unsigned mask,
+				 struct targets_ports *out);
+/* targets_probe_name - "smtp", "proxy"; "?" out of range */
+const char *targets_probe_name(unsigned probe);
+/* targets_probe_by_name - the enum value, or -1 */
+int targets_probe_by_name(const char *name);
 
 /* targets_ports_parse - "25,465,587,2525-2530"; NULL or a static error */
 const char *targets_ports_parse(const char *s, struct targets_ports *out);
