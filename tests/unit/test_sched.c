@@ -319,12 +319,106 @@ static void test_resume(void **state)
 	targets_free(t);
 }
 
+/* run_probes - like run, keys with the probe: (addr << 24) | (port << 8) | probe */
+static size_t run_probes(struct sched *s, uint64_t *got, size_t max)
+{
+	struct sched_item it;
+	uint64_t wait, now = 1000;
+	size_t n = 0;
+	int steps = 0;
+	enum sched_step st;
+
+	while ((st = sched_next(s, now, &it, &wait)) != SCHED_DONE) {
+		assert_true(++steps < 1000000);
+		if (st == SCHED_WAIT) {
+			now += wait;
+			continue;
+		}
+		assert_int_equal(st, SCHED_GO);
+		assert_true(n < max);
+		got[n++] = (it.addr.v.lo << 24) | ((uint64_t)it.port << 8) | it.probe;
+		sched_end(s, &it);
+		sched_final(s, &it);
+	}
+	return n;
+}
+
+/* --probe smtp,proxy: every (address, port, probe) pair of the space once,
+ * a target's own port gets every probe, a resume skips by probe, and a
+ * relay-only space walks exactly as before the probe dimension */
+static void test_probes(void **state)
+{
+	const char *specs[] = {"10.4.0.0/26"};
+	struct targets *t = space(specs, 1);
+	struct targets_ports ports = {.n = 3,
+	                              .port = {25, 25, 3128},
+	                              .probe = {TARGETS_PROBE_SMTP, TARGETS_PROBE_PROXY,
+	                                        TARGETS_PROBE_PROXY},
+	                              .gprobes = 3};
+	struct targets_ports plain = {.n = 2, .port = {25, 587}};
+	struct targets_ports plain2 = plain;
+	struct ipset_range r;
+	struct sched_config c;
+	const char *err;
+	struct sched *s;
+	uint64_t *got = calloc(4096, sizeof(*got)), *got2 = calloc(4096, sizeof(*got2));
+	size_t n, smtp = 0, proxy = 0;
+
+	(void)state;
+	assert_null(ipset_range_parse("10.5.0.1", &r));
+	assert_null(targets_add(t, &r, 8080));
+	c = base_config(t, &ports);
+	s = sched_new(&c, &err);
+	n = run_probes(s, got, 4096);
+	assert_int_equal(n, 64 * 3 + 2);
+	qsort(got, n, sizeof(*got), cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			assert_true(got[i] != got[i - 1]);
+		smtp += (got[i] & 0xff) == TARGETS_PROBE_SMTP;
+		proxy += (got[i] & 0xff) == TARGETS_PROBE_PROXY;
+	}
+	assert_int_equal(smtp, 64 + 1);
+	assert_int_equal(proxy, 2 * 64 + 1);
+	sched_free(s);
+
+	/* resume: the proxy results of 10.4.0.0/26 on 3128 are stored */
+	s = sched_new(&c, &err);
+	for (unsigned i = 0; i < 64; i++) {
+		struct ipset_addr a = {.fam = IPSET_V4, .v = {.lo = 0x0a040000u + i}};
+
+		sched_skip_probe(s, &a, 3128, TARGETS_PROBE_PROXY);
+	}
+	n = run_probes(s, got, 4096);
+	assert_int_equal(n, 64 * 2 + 2);
+	for (size_t i = 0; i < n; i++)
+		assert_false(((got[i] >> 8) & 0xffff) == 3128);
+	sched_free(s);
+	targets_free(t);
+
+	/* relays only: probe[] all smtp, gprobes 0 or smtp, same walk */
+	t = space(specs, 1);
+	c = base_config(t, &plain);
+	s = sched_new(&c, &err);
+	n = run_probes(s, got, 4096);
+	sched_free(s);
+	plain2.gprobes = 1u << TARGETS_PROBE_SMTP;
+	c = base_config(t, &plain2);
+	s = sched_new(&c, &err);
+	assert_int_equal(run_probes(s, got2, 4096), n);
+	assert_memory_equal(got, got2, n * sizeof(*got));
+	sched_free(s);
+	targets_free(t);
+	free(got);
+	free(got2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_covers_once), cmocka_unit_test(test_never_and_scope),
 	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_retry),
-	    cmocka_unit_test(test_resume),
+	    cmocka_unit_test(test_resume),      cmocka_unit_test(test_probes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
