@@ -41,7 +41,7 @@
 static const char *const verdict_colour[V__COUNT] = {
     [V_OPEN] = "\033[1;31m",          [V_SUSPECT] = "\033[1;33m",  [V_CLOSED] = "\033[1;32m",
     [V_AUTH_REQUIRED] = "\033[1;32m", [V_TEMPFAIL] = "\033[1;35m", [V_UNREACHABLE] = "\033[2m",
-    [V_NOT_SMTP] = "\033[2m",         [V_ERROR] = "\033[1;35m",
+    [V_NOT_SMTP] = "\033[2m",         [V_NOT_PROXY] = "\033[2m", [V_ERROR] = "\033[1;35m",
 };
 
 /* jstr - a JSON string from bytes that may be anything */

@@ -18,6 +18,7 @@ enum verdict {
 	V_TEMPFAIL,      /* only 4xx answers, even after greylist retries */
 	V_UNREACHABLE,   /* refused, reset or timed out before a banner */
 	V_NOT_SMTP,      /* something answered, but not SMTP */
+	V_NOT_PROXY,   /* something answered, but no proxy protocol */
 	V_ERROR,         /* protocol broke mid-test */
 	V__COUNT
 };
