@@ -36,14 +36,17 @@ struct fx {
 struct calls {
 	int n;
 	int64_t last;
+	char probe[16]; /* the last test's probe */
 };
 
-static void on_test(void *arg, int64_t incident, const char *addr, unsigned port)
+static void on_test(void *arg, int64_t incident, const char *addr, unsigned port,
+                    const char *probe)
 {
 	struct calls *c = arg;
 
 	c->n++;
 	c->last = incident;
+	snprintf(c->probe, sizeof(c->probe), "%s", probe);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
