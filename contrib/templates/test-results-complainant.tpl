@@ -5,8 +5,8 @@ X-Relaywatch-Step: results-complainant
 
 Hello,
 
-thank you for your report{{#if complaint.received}} of {{complaint.received}}{{/if}}. We tested {{#if proxy}}the proxy at
-{{host.addr}} port {{host.port}}{{else}}the mail
+thank you for your report{{#if complaint.received}} of {{complaint.received}}{{/if}}. We tested {{#if proxy}}{{host.addr}}
+port {{host.port}} for an open proxy{{else}}the mail
 server at {{host.addr}}{{/if}} (incident {{incident.id}}).
 
 {{#if proxy}}What we found
