@@ -334,8 +334,7 @@ static void on_job_done(void *arg, const struct job_done *jd)
 }
 
 /* on_test - desk_due hands out a test */
-static void on_test(void *arg, int64_t incident, const char *addr, unsigned port,
-                    const char *probe)
+static void on_test(void *arg, int64_t incident, const char *addr, unsigned port, const char *probe)
 {
 	struct daemon *dm = arg;
 

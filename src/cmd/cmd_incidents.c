@@ -16,9 +16,10 @@
  *	final state), those in one state with --state, or every one with
  *	--all (the store filters); --offset and --limit count the rows listed. A table, or with
  *	--json one object per line (id, addr, port, class: open-relay or
- *	open-proxy, state, policy, contact (the snapshot, parsed), opened, updated, closed, due (ISO-8601 UTC
- *	with ms, or null), level, rev). cmd_incident without a command prints
- *	the incident and its timeline (complaints, events, notices with their
+ *	open-proxy, state, policy, contact (the snapshot, parsed), opened,
+ *	updated, closed, due (ISO-8601 UTC with ms, or null), level, rev).
+ *	cmd_incident without a command prints the incident (its class too)
+ *	and its timeline (complaints, events, notices with their
  *	recipients and state, actions) in time order; --json prints one
  *	object, the incident plus "timeline" (events with "detail" parsed).
  *	With retest, note or close it opens the desk the configuration names

@@ -446,30 +446,30 @@ void advice_verify(struct dbuf *out, const char *mta, const char *retest_command
 
 #define DANTE_FIX                                                                                  \
 	"Dante (sockd.conf, or danted.conf on Debian): the client rules decide who may\n"          \
-	"connect, the socks rules what they may ask for. Allow only your own networks\n"          \
+	"connect, the socks rules what they may ask for. Allow only your own networks\n"           \
 	"and ask for a password:\n"                                                                \
-	"  internal: eth1 port = 1080          (the inside interface, not 0.0.0.0)\n"             \
-	"  socksmethod: username               (Dante 1.2/1.3: method: username)\n"              \
-	"  client pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                    \
-	"  client block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                   \
-	"  socks pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                     \
-	"  socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                    \
-	"A client pass or socks pass rule from 0.0.0.0/0 lets anyone through.\n"                  \
+	"  internal: eth1 port = 1080          (the inside interface, not 0.0.0.0)\n"              \
+	"  socksmethod: username               (Dante 1.2/1.3: method: username)\n"                \
+	"  client pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                     \
+	"  client block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                    \
+	"  socks pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                      \
+	"  socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                     \
+	"A client pass or socks pass rule from 0.0.0.0/0 lets anyone through.\n"                   \
 	"Then restart danted.\n"
 #define DANTE_VERIFY "sockd -V (danted -V) checks the configuration and exits.\n"
 #define THREEPROXY_FIX                                                                             \
-	"3proxy (3proxy.cfg): without auth, or with \"auth none\", every service is open to\n"    \
-	"all. Before the service lines (proxy, socks), require a user, or at least your\n"        \
+	"3proxy (3proxy.cfg): without auth, or with \"auth none\", every service is open to\n"     \
+	"all. Before the service lines (proxy, socks), require a user, or at least your\n"         \
 	"networks, and end with a deny:\n"                                                         \
 	"  users alice:CL:secret\n"                                                                \
-	"  auth strong                  (or auth iponly to allow by address only)\n"             \
-	"  allow alice                  (iponly: allow * 192.0.2.0/24)\n"                        \
+	"  auth strong                  (or auth iponly to allow by address only)\n"               \
+	"  allow alice                  (iponly: allow * 192.0.2.0/24)\n"                          \
 	"  deny *\n"                                                                               \
-	"  socks -p1080 -i192.0.2.1     (-i: listen on the inside address only)\n"               \
+	"  socks -p1080 -i192.0.2.1     (-i: listen on the inside address only)\n"                 \
 	"  proxy -p3128 -i192.0.2.1\n"                                                             \
 	"Then restart 3proxy.\n"
 #define THREEPROXY_VERIFY                                                                          \
-	"Read 3proxy.cfg again: every proxy or socks line comes after an auth line other\n"       \
+	"Read 3proxy.cfg again: every proxy or socks line comes after an auth line other\n"        \
 	"than none, and the ACL ends in deny *.\n"
 
 static const struct proxy_advice proxy_rows[] = {
@@ -483,8 +483,9 @@ static const struct proxy_advice proxy_rows[] = {
             "  ConnectPort 443         (CONNECT only to HTTPS)\n"
             "Or require a password: BasicAuth user secret (tinyproxy 1.10 and later).\n"
             "Then restart tinyproxy.\n",
-     .verify = "grep -E '^(Listen|Allow|Deny|ConnectPort|BasicAuth)' /etc/tinyproxy/tinyproxy.conf\n"
-               "must show your networks only; a client outside them must get 403 Access denied.\n"},
+     .verify =
+         "grep -E '^(Listen|Allow|Deny|ConnectPort|BasicAuth)' /etc/tinyproxy/tinyproxy.conf\n"
+         "must show your networks only; a client outside them must get 403 Access denied.\n"},
     {.name = "squid",
      .product = "Squid",
      .fix = "Squid applies the http_access rules in squid.conf in order, the first match wins:\n"
@@ -579,10 +580,12 @@ static const struct proxy_advice proxy_rows[] = {
 static const struct {
 	const char *needle, *row;
 } proxy_prints[] = {
-    {"tinyproxy", "tinyproxy"},   {"squid", "squid"},       {"dante", "dante"},
-    {"3proxy", "3proxy"},         {"wingate", "wingate"},   {"microsoft-isa", "isa"},
-    {"isa server", "isa"},        {"isaserver", "isa"},     {"forefront", "isa"},
-    {"tmg", "isa"},               {"apache", "apache"},     {"nginx", "nginx"},
+    {"tinyproxy", "tinyproxy"}, {"squid", "squid"},
+    {"dante", "dante"},         {"3proxy", "3proxy"},
+    {"wingate", "wingate"},     {"microsoft-isa", "isa"},
+    {"isa server", "isa"},      {"isaserver", "isa"},
+    {"forefront", "isa"},       {"tmg", "isa"},
+    {"apache", "apache"},       {"nginx", "nginx"},
     {"openresty", "nginx"},
 };
 
@@ -627,7 +630,8 @@ const struct proxy_advice *advice_proxy_all(size_t *n)
 void advice_proxy_write(struct dbuf *out, const struct proxy_advice *a, const char *software)
 {
 	if (strcmp(a->name, "unknown") == 0 && software && software[0])
-		dbuf_printf(out, "(The proxy says it is %s; there is no advice of its own for it.)\n",
+		dbuf_printf(out,
+		            "(The proxy says it is %s; there is no advice of its own for it.)\n",
 		            software);
 	dbuf_adds(out, a->fix);
 }
@@ -658,8 +662,9 @@ void advice_proxy_verify(struct dbuf *out, const struct proxy_advice *a, const c
 			if (strcmp(protos[i], proxy_checks[k].proto) != 0)
 				continue;
 			if (!any++)
-				dbuf_adds(out, "From a host outside your networks each of these must "
-				               "fail:\n");
+				dbuf_adds(out,
+				          "From a host outside your networks each of these must "
+				          "fail:\n");
 			dbuf_adds(out, "  ");
 			dbuf_printf(out, proxy_checks[k].fmt, hostport);
 			dbuf_addc(out, '\n');

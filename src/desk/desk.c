@@ -1021,7 +1021,7 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 	                .complaint_ms = cp->received_ms,
 	                .complaint_id = complaint_id,
 	                .klass = cp->kind && strcasestr(cp->kind, "proxy") ? DESK_CLASS_PROXY
-	                                                                  : DESK_CLASS_RELAY};
+	                                                                   : DESK_CLASS_RELAY};
 	r = apply(d, &id, cp->addr, cp->port ? cp->port : 25, EV_COMPLAINT, &c, now_ms, NULL, NULL);
 	store_complaints_free(&l);
 	if (incident)

@@ -254,8 +254,8 @@ static int excerpt_side(struct dbuf *out, const char *tag, const char *text, int
 		if (shown)
 			dbuf_printf(out, "%s%.*s\n", tag, (int)shown, p);
 		else
-			dbuf_printf(out, "%.*s\n", (int)(tl > 0 && tag[tl - 1] == ' ' ? tl - 1 : tl),
-			            tag);
+			dbuf_printf(out, "%.*s\n",
+			            (int)(tl > 0 && tag[tl - 1] == ' ' ? tl - 1 : tl), tag);
 		lines++;
 		p += n + skip;
 	}
@@ -270,7 +270,8 @@ static int excerpt_side(struct dbuf *out, const char *tag, const char *text, int
 static void render_proxy(struct template_vars *v, json_t *o, const char *retest_command)
 {
 	static const char *const order[] = {"open", "suspect"};
-	const char *addr = js(o, "addr"), *software = json_string_value(json_object_get(o, "software"));
+	const char *addr = js(o, "addr"),
+	           *software = json_string_value(json_object_get(o, "software"));
 	const char *egress = json_string_value(json_object_get(o, "egress"));
 	unsigned port = (unsigned)json_integer_value(json_object_get(o, "port"));
 	json_t *protos = json_object_get(o, "protocols"), *x, *first = NULL;
@@ -304,7 +305,8 @@ static void render_proxy(struct template_vars *v, json_t *o, const char *retest_
 			                 : -1;
 			const char *pe = js(x, "egress");
 
-			if (strcmp(js(x, "verdict"), order[k]) != 0 || nw == RW_NOTICE_PROXY_PROTOS_MAX)
+			if (strcmp(js(x, "verdict"), order[k]) != 0 ||
+			    nw == RW_NOTICE_PROXY_PROTOS_MAX)
 				continue;
 			worked[nw++] = js(x, "proto");
 			if (!first)

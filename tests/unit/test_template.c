@@ -295,8 +295,8 @@ static void golden(const char *prefix, struct template_vars *v)
 				dbuf_add(&ref, chunk, n);
 			fclose(fp);
 			if (ref.len != out.len || memcmp(ref.data, out.data, out.len) != 0)
-				fail_msg("%s: rendering differs from %s; got:\n%s", all_files[i], path,
-				         dbuf_str(&out));
+				fail_msg("%s: rendering differs from %s; got:\n%s", all_files[i],
+				         path, dbuf_str(&out));
 			dbuf_free(&ref);
 		}
 		dbuf_free(&out);
@@ -336,9 +336,11 @@ static const char proxy_json[] =
     "\"protocols\":[{\"proto\":\"http-connect\",\"verdict\":\"open\",\"reason\":\"the canary's "
     "nonce came back\",\"status\":200,\"software\":\"tinyproxy/1.11.1\","
     "\"probe_id\":\"rwpconnect.0123456789abcdef\",\"sent\":\"CONNECT 127.0.0.1:2526 "
-    "HTTP/1.1\\\\r\\\\nHost: 127.0.0.1:2526\\\\r\\\\n\\\\r\\\\nHELO rwpconnect.0123456789abcdef\\\\r\\\\n\","
+    "HTTP/1.1\\\\r\\\\nHost: 127.0.0.1:2526\\\\r\\\\n\\\\r\\\\nHELO "
+    "rwpconnect.0123456789abcdef\\\\r\\\\n\","
     "\"received\":\"HTTP/1.1 200 Connection established\\\\r\\\\nProxy-agent: "
-    "tinyproxy/1.11.1\\\\r\\\\n\\\\r\\\\n220 canary rwp1-aaaa\\\\r\\\\n250 canary rwp1-bbbb\\\\r\\\\n\","
+    "tinyproxy/1.11.1\\\\r\\\\n\\\\r\\\\n220 canary rwp1-aaaa\\\\r\\\\n250 canary "
+    "rwp1-bbbb\\\\r\\\\n\","
     "\"nonce\":\"rwp1-bbbb\",\"egress\":\"127.10.0.5\"},"
     "{\"proto\":\"socks5\",\"verdict\":\"not-proxy\",\"reason\":\"no SOCKS5 answer\",\"status\":-1,"
     "\"software\":null,\"probe_id\":\"rwps5.1\",\"sent\":\"\\\\x05\\\\x02\\\\x00\\\\x02\","
@@ -346,7 +348,8 @@ static const char proxy_json[] =
     "{\"proto\":\"http-get\",\"verdict\":\"open\",\"reason\":\"the canary's nonce came back\","
     "\"status\":200,\"software\":\"tinyproxy/1.11.1\",\"probe_id\":\"rwpget.1\","
     "\"sent\":\"GET http://127.0.0.1:2526/rwp/rwpget.1 HTTP/1.1\\\\r\\\\n\","
-    "\"received\":\"HTTP/1.1 200 OK\\\\r\\\\n\",\"nonce\":\"rwp1-cccc\",\"egress\":\"127.10.0.5\"}]}";
+    "\"received\":\"HTTP/1.1 200 "
+    "OK\\\\r\\\\n\",\"nonce\":\"rwp1-cccc\",\"egress\":\"127.10.0.5\"}]}";
 
 /* test_proxy_notices - a proxy's notices say open proxy, name the protocols
  * that let us through, the egress, the exchange and tinyproxy's advice,
@@ -358,12 +361,18 @@ static void test_proxy_notices(void **state)
 		int advice;   /* tinyproxy's advice */
 		int evidence; /* the protocols, the egress and the exchange */
 	} files[] = {
-	    {"complaint-received", 1, 1},     {"test-results-admin", 1, 1},
-	    {"test-results-complainant", 0, 1}, {"block-warning", 1, 1},
-	    {"blocked", 1, 1},                {"unblocked", 1, 0},
-	    {"unblocked-complainant", 0, 0},  {"escalation-warning", 1, 1},
-	    {"escalation-suspension", 1, 1},  {"escalation-termination", 1, 1},
-	    {"isp-relay-found", 1, 0},        {"not-reproduced", 0, 0},
+	    {"complaint-received", 1, 1},
+	    {"test-results-admin", 1, 1},
+	    {"test-results-complainant", 0, 1},
+	    {"block-warning", 1, 1},
+	    {"blocked", 1, 1},
+	    {"unblocked", 1, 0},
+	    {"unblocked-complainant", 0, 0},
+	    {"escalation-warning", 1, 1},
+	    {"escalation-suspension", 1, 1},
+	    {"escalation-termination", 1, 1},
+	    {"isp-relay-found", 1, 0},
+	    {"not-reproduced", 0, 0},
 	};
 	struct template_vars v;
 
@@ -499,12 +508,9 @@ static void test_default_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_errors),
-	    cmocka_unit_test(test_render),
-	    cmocka_unit_test(test_caps),
-	    cmocka_unit_test(test_default_templates),
-	    cmocka_unit_test(test_golden_relay),
-	    cmocka_unit_test(test_proxy_notices),
+	    cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_caps),         cmocka_unit_test(test_default_templates),
+	    cmocka_unit_test(test_golden_relay), cmocka_unit_test(test_proxy_notices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
