@@ -51,6 +51,10 @@ int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now
  *	<rw.INCIDENT.REV.INDEX.RCPT@DOMAIN>: a replay of the same step on the
  *	same revision queues the same id, which the outbox keeps once.
  *	The outbox body holds the whole composed message (mailmsg), CRLF.
+ *	The machine JSON also keeps the incident's class, set when it opens
+ *	from the result's probe (or the complaint's kind); a later result of
+ *	the other class is fed as inconclusive, and desk_due hands each test
+ *	out with the probe of its incident's class.
  * DIAGNOSTICS
  *	-1 with desk_error(); the store's text when the store failed.
  * LIMITS
