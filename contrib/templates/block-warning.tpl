@@ -1,15 +1,32 @@
 # To the host's administrator: relaying verified, a block may follow.
-Subject: [incident {{incident.id}}] Warning: SMTP from {{host.addr}} may be blocked
+Subject: [incident {{incident.id}}] Warning: {{#if proxy}}{{host.addr}}{{else}}SMTP from {{host.addr}}{{/if}} may be blocked
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: block-warning
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 
-relaying through the mail server at {{host.addr}} is verified (incident
-{{incident.id}}). Outgoing mail from this host may be blocked at any time{{#if deadline}},
+{{#if proxy}}the open proxy at {{host.addr}} port {{host.port}} is verified (incident
+{{incident.id}}). This host may be blocked{{else}}relaying through the mail server at {{host.addr}} is verified (incident
+{{incident.id}}). Outgoing mail from this host may be blocked{{/if}} at any time{{#if deadline}},
 and will be if it is not repaired by {{deadline}}{{/if}}.
 
-What we found
+{{#if proxy}}What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+How to repair it ({{proxy.product}})
+{{else}}What we found
 -------------
 Verdict: {{verdict}} ({{reason}})
 Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
@@ -27,7 +44,7 @@ with this Received chain (newest first):
 
 {{/if}}
 How to repair it ({{mta.product}})
---------------------------------
+{{/if}}--------------------------------
 {{advice}}
 
 How to check the repair

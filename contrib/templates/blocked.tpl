@@ -1,15 +1,32 @@
 # To the host's administrator: the block is in place.
-Subject: [incident {{incident.id}}] SMTP blocked for {{host.addr}}
+Subject: [incident {{incident.id}}] {{#if proxy}}Blocked: open proxy at{{else}}SMTP blocked for{{/if}} {{host.addr}}
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: blocked
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 
-the mail server at {{host.addr}} was still an open relay{{#if grace}} after the {{grace}}
-grace period{{/if}}, so {{#if block.scope}}{{block.scope}}{{else}}SMTP to and from it{{/if}} is now blocked
+{{#if proxy}}{{host.addr}} port {{host.port}} was still an open proxy{{#if grace}} after the {{grace}}
+grace period{{/if}}, so the host is now blocked{{#if block.scope}} ({{block.scope}}){{/if}}{{else}}the mail server at {{host.addr}} was still an open relay{{#if grace}} after the {{grace}}
+grace period{{/if}}, so {{#if block.scope}}{{block.scope}}{{else}}SMTP to and from it{{/if}} is now blocked{{/if}}
 (incident {{incident.id}}). The block stays until a retest shows the repair.
 
-What we found
+{{#if proxy}}What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+How to repair it ({{proxy.product}})
+{{else}}What we found
 -------------
 Verdict: {{verdict}} ({{reason}})
 Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
@@ -27,7 +44,7 @@ with this Received chain (newest first):
 
 {{/if}}
 How to repair it ({{mta.product}})
---------------------------------
+{{/if}}--------------------------------
 {{advice}}
 
 How to check the repair

@@ -1,14 +1,39 @@
 # To the host's administrator: a complaint came in; we will test.
-Subject: [incident {{incident.id}}] Open relay complaint about {{host.addr}}
+Subject: [incident {{incident.id}}] Open {{#if proxy}}proxy{{else}}relay{{/if}} complaint about {{host.addr}}
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: complaint-received
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 
-we received a complaint{{#if complaint.received}} on {{complaint.received}}{{/if}} that the mail
-server at {{host.addr}} is an open relay. This is recorded as security incident
+we received a complaint{{#if complaint.received}} on {{complaint.received}}{{/if}} that {{#if proxy}}{{host.addr}}
+port {{host.port}} is an open proxy{{else}}the mail
+server at {{host.addr}} is an open relay{{/if}}. This is recorded as security incident
 {{incident.id}}. We will now test the server ourselves and send you the results.
-{{#if tests_worked}}
+{{#if proxy}}{{#if proxy.protocols}}
+Our latest earlier test of this host already found:
+
+What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+How to repair it ({{proxy.product}})
+--------------------------------
+{{advice}}
+
+How to check the repair
+-----------------------
+{{verify}}{{/if}}{{else}}{{#if tests_worked}}
 Our latest earlier test of this server already found:
 
 What we found
@@ -34,7 +59,7 @@ How to repair it ({{mta.product}})
 
 How to check the repair
 -----------------------
-{{verify}}{{/if}}
+{{verify}}{{/if}}{{/if}}
 -- 
 {{operator}}{{#if abuse_contact}}
 {{abuse_contact}}{{/if}}

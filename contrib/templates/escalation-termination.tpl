@@ -1,16 +1,32 @@
 # To the customer: a repeated open relay, escalation step termination.
-Subject: [incident {{incident.id}}] Repeated open relay at {{host.addr}}: termination
+Subject: [incident {{incident.id}}] Repeated {{#if proxy}}open proxy{{else}}open relay{{/if}} at {{host.addr}}: termination
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: escalation-termination
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}customer{{/if}},
 
-the mail server at {{host.addr}} was found to be an open relay again{{#if escalation.count}}: this is
+{{#if proxy}}{{host.addr}} port {{host.port}} was found to be an open proxy{{else}}the mail server at {{host.addr}} was found to be an open relay{{/if}} again{{#if escalation.count}}: this is
 incident {{escalation.count}}{{#if escalation.window}} within {{escalation.window}}{{/if}}{{/if}} (incident {{incident.id}}).
 Your service is terminated, as the last step of the escalation described
 in our terms.
 
-What we found
+{{#if proxy}}What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+How to repair it ({{proxy.product}})
+{{else}}What we found
 -------------
 Verdict: {{verdict}} ({{reason}})
 Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
@@ -28,7 +44,7 @@ with this Received chain (newest first):
 
 {{/if}}
 How to repair it ({{mta.product}})
---------------------------------
+{{/if}}--------------------------------
 {{advice}}
 
 How to check the repair

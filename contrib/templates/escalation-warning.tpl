@@ -1,16 +1,32 @@
 # To the customer: an open relay, escalation step warning (the first rung may be the first incident).
-Subject: [incident {{incident.id}}] {{#if escalation.repeat}}Repeated open relay{{else}}Open relay{{/if}} at {{host.addr}}: warning
+Subject: [incident {{incident.id}}] {{#if proxy}}{{#if escalation.repeat}}Repeated open proxy{{else}}Open proxy{{/if}}{{else}}{{#if escalation.repeat}}Repeated open relay{{else}}Open relay{{/if}}{{/if}} at {{host.addr}}: warning
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: escalation-warning
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}customer{{/if}},
 
-the mail server at {{host.addr}} was found to be an open relay{{#if escalation.repeat}} again{{/if}}{{#if escalation.count}}: this is
+{{#if proxy}}{{host.addr}} port {{host.port}} was found to be an open proxy{{else}}the mail server at {{host.addr}} was found to be an open relay{{/if}}{{#if escalation.repeat}} again{{/if}}{{#if escalation.count}}: this is
 incident {{escalation.count}}{{#if escalation.window}} within {{escalation.window}}{{/if}}{{/if}} (incident {{incident.id}}).
 This is a formal warning. Further incidents may lead to suspension of
 service and then to its termination.
 
-What we found
+{{#if proxy}}What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+How to repair it ({{proxy.product}})
+{{else}}What we found
 -------------
 Verdict: {{verdict}} ({{reason}})
 Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
@@ -28,7 +44,7 @@ with this Received chain (newest first):
 
 {{/if}}
 How to repair it ({{mta.product}})
---------------------------------
+{{/if}}--------------------------------
 {{advice}}
 
 How to check the repair

@@ -1,5 +1,5 @@
 # To the NOC: a customer's address is blocked (ISP policy).
-Subject: [incident {{incident.id}}] Blocked {{block.scope}} SMTP for {{host.addr}}
+Subject: [incident {{incident.id}}] Blocked {{block.scope}} {{#if proxy}}(open proxy){{else}}SMTP{{/if}} for {{host.addr}}
 Auto-Submitted: auto-generated
 X-Relaywatch-Step: isp-blocked
 

@@ -5,9 +5,24 @@ X-Relaywatch-Step: results-admin
 
 Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 
-we tested the mail server at {{host.addr}} for incident {{incident.id}}.
+we tested {{#if proxy}}the proxy at {{host.addr}} port {{host.port}}{{else}}the mail server at {{host.addr}}{{/if}} for incident {{incident.id}}.
 
-What we found
+{{#if proxy}}What we found
+-------------
+Verdict: {{verdict}} ({{reason}})
+Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
+Proxy software: {{#if proxy.software}}{{proxy.software}}{{else}}not named{{/if}}
+
+{{#if proxy.protocols}}Proxy protocols that let us through to our canary:
+  {{proxy.protocols}}
+
+{{/if}}{{#if proxy.egress}}The connection reached our canary{{#if proxy.canary}} ({{proxy.canary}}){{/if}} from {{proxy.egress}}.
+
+{{/if}}{{#if proxy.excerpt}}Excerpt of the first of them (C: us, S: your proxy):
+  {{proxy.excerpt}}
+
+{{/if}}
+{{else}}What we found
 -------------
 Verdict: {{verdict}} ({{reason}})
 Tested: {{host.addr}} port {{host.port}}{{#if tested_at}} at {{tested_at}}{{/if}}
@@ -24,7 +39,16 @@ with this Received chain (newest first):
   {{transcript_excerpt}}
 
 {{/if}}
-{{#if tests_worked}}How to repair it ({{mta.product}})
+{{/if}}{{#if proxy}}{{#if proxy.protocols}}How to repair it ({{proxy.product}})
+--------------------------------
+{{advice}}
+
+How to check the repair
+-----------------------
+{{verify}}
+{{#if deadline}}Please repair it before {{deadline}}; the host may be blocked once the
+open proxy is verified.
+{{/if}}{{/if}}{{else}}{{#if tests_worked}}How to repair it ({{mta.product}})
 --------------------------------
 {{advice}}
 
@@ -33,7 +57,7 @@ How to check the repair
 {{verify}}
 {{#if deadline}}Please repair it before {{deadline}}; outgoing mail from the host may be
 blocked once relaying is verified.
-{{/if}}{{/if}}
+{{/if}}{{/if}}{{/if}}
 -- 
 {{operator}}{{#if abuse_contact}}
 {{abuse_contact}}{{/if}}

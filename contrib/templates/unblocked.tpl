@@ -8,11 +8,14 @@ Dear {{#if contact.name}}{{contact.name}}{{else}}administrator{{/if}},
 our retest of {{host.addr}} found it {{verdict}} ({{reason}}), so {{#if was_blocked}}the block
 is lifted{{else}}no block will follow{{/if}} (incident {{incident.id}}). Thank you for the repair.
 
-For the record, the relaying we found before:
+{{#if proxy}}For the record, the open proxy we found before:
+{{#if proxy.protocols}}  {{proxy.protocols}}
+{{/if}}{{#if proxy.excerpt}}  {{proxy.excerpt}}
+{{/if}}{{else}}For the record, the relaying we found before:
 {{#if tests_worked}}  {{tests_worked}}
 {{/if}}{{#if arrival}}  {{arrival.received}}
 {{/if}}{{#if transcript_excerpt}}  {{transcript_excerpt}}
-{{/if}}
+{{/if}}{{/if}}
 Keep it closed:
 {{advice}}
 

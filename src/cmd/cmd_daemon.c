@@ -241,7 +241,8 @@ static void finding_of(const struct store_result *r, struct desk_finding *f)
 	                           .port = r->port,
 	                           .verdict = verdict_by_name(r->verdict),
 	                           .reason = r->reason,
-	                           .evidence = r->evidence};
+	                           .evidence = r->evidence,
+	                           .probe = r->probe};
 }
 
 /* feed_sweep - up to DAEMON_FEED_MAX more results of the sweep to the desk */
@@ -333,10 +334,18 @@ static void on_job_done(void *arg, const struct job_done *jd)
 }
 
 /* on_test - desk_due hands out a test */
-static void on_test(void *arg, int64_t incident, const char *addr, unsigned port)
+static void on_test(void *arg, int64_t incident, const char *addr, unsigned port, const char *probe)
 {
 	struct daemon *dm = arg;
 
+	/* the retest child runs the scan's smtp probe: an open-proxy incident
+	 * needs the scan's proxy probe (issue 7), else its retests come back
+	 * of the other class and stay inconclusive (desk.h) */
+	if (strcmp(probe, "smtp") != 0)
+		rw_log(LOG_WARNING,
+		       "daemon event=retest-probe incident=%lld host=%s port=%u probe=%s "
+		       "error=\"retests run the smtp probe only\"",
+		       (long long)incident, addr, port, probe);
 	jobs_retest(dm->jobs, incident, addr, port);
 }
 

@@ -15,10 +15,11 @@
  *	cmd_incidents lists incidents newest first: the open ones (not in a
  *	final state), those in one state with --state, or every one with
  *	--all (the store filters); --offset and --limit count the rows listed. A table, or with
- *	--json one object per line (id, addr, port, state, policy, contact
- *	(the snapshot, parsed), opened, updated, closed, due (ISO-8601 UTC
- *	with ms, or null), level, rev). cmd_incident without a command prints
- *	the incident and its timeline (complaints, events, notices with their
+ *	--json one object per line (id, addr, port, class: open-relay or
+ *	open-proxy, state, policy, contact (the snapshot, parsed), opened,
+ *	updated, closed, due (ISO-8601 UTC with ms, or null), level, rev).
+ *	cmd_incident without a command prints the incident (its class too)
+ *	and its timeline (complaints, events, notices with their
  *	recipients and state, actions) in time order; --json prints one
  *	object, the incident plus "timeline" (events with "detail" parsed).
  *	With retest, note or close it opens the desk the configuration names
@@ -421,6 +422,7 @@ static json_t *incident_json(const struct store_incident *in)
 	json_object_set_new(o, "id", json_integer(in->id));
 	json_object_set_new(o, "addr", output_json_text(in->addr));
 	json_object_set_new(o, "port", json_integer(in->port));
+	json_object_set_new(o, "class", json_string(desk_machine_class(in->machine)));
 	json_object_set_new(o, "state", output_json_text(in->state));
 	json_object_set_new(o, "policy", output_json_text(in->policy));
 	json_object_set_new(o, "contact", parse_any(in->contact ? in->contact : "{}"));
@@ -771,6 +773,7 @@ static int show(struct store *st, int64_t id, int json)
 	header_line("incident", buf);
 	hostport(in.addr, in.port, buf, sizeof(buf));
 	header_line("address", buf);
+	header_line("class", desk_machine_class(in.machine));
 	header_line("state", in.state);
 	header_line("policy", in.policy);
 	header_line("level", level_name(in.level));

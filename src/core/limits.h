@@ -105,6 +105,8 @@
  * a notice; the whole transcript stays in the store. */
 #define RW_NOTICE_EXCERPT_LINES 40
 #define RW_NOTICE_EXCERPT_MAX (8 * 1024)
+/* protocols of one open-proxy result a notice lists (src/proxy: 7 today) */
+#define RW_NOTICE_PROXY_PROTOS_MAX 16
 
 /* Scan order: indexes of one scan, targets x ports (zmap's space of every
  * IPv4 address x every port is 2^48; the cyclic group needs p - 1 < 2^64). */

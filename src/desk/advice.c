@@ -1,8 +1,10 @@
 /*
  * NAME
- *	advice - repair advice for an open relay, per fingerprinted MTA and trick
+ *	advice - repair advice for an open relay, per fingerprinted MTA and trick,
+ *	and for an open proxy, per proxy software
  * SUMMARY
- *	two static tables: the general fix per MTA, extra text per trick
+ *	static tables: the general fix per MTA, extra text per trick, the fix
+ *	per proxy software with its fingerprints
  * SYNOPSIS
  *	const struct advice *advice_for(const char *mta);
  *	const struct advice *advice_all(size_t *n);
@@ -10,6 +12,13 @@
  *	void advice_write(struct dbuf *out, const char *mta,
  *		const char *const *ids, size_t nids);
  *	void advice_verify(struct dbuf *out, const char *mta,
+ *		const char *retest_command);
+ *	const struct proxy_advice *advice_proxy_for(const char *software,
+ *		const char *const *protos, size_t nprotos);
+ *	void advice_proxy_write(struct dbuf *out, const struct proxy_advice *a,
+ *		const char *software);
+ *	void advice_proxy_verify(struct dbuf *out, const struct proxy_advice *a,
+ *		const char *hostport, const char *const *protos, size_t nprotos,
  *		const char *retest_command);
  * DESCRIPTION
  *	Rows are keyed by fingerprint_guess()'s names (src/smtp/fingerprint.c).
@@ -23,6 +32,14 @@
  *	cf/README, Exim's spec and exim_checkaccess(8), smtpd.conf(5), qmail's
  *	qmail-smtpd(8) and qmail-control(5), makesmtpaccess(8), Haraka's relay
  *	plugin, Microsoft's receive connector docs, hMailServer's IP ranges).
+ *	Proxies: the "software" string of a proxy result (Server, Via or
+ *	Proxy-Agent) is matched case-insensitively against proxy_prints, the
+ *	proxies before the web servers that also show up in their headers;
+ *	Dante and 3proxy seldom name themselves, so a nameless proxy that let
+ *	us through SOCKS gets the SOCKS row (both), a telnet prompt WinGate's.
+ *	The texts follow tinyproxy.conf(5), squid.conf's http_access,
+ *	sockd.conf(5), 3proxy.cfg(3), mod_proxy's ProxyRequests, nginx's
+ *	proxy_pass, the ISA/TMG console and WinGate's service bindings.
  * DIAGNOSTICS
  *	none.
  * LIMITS
@@ -421,6 +438,237 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 void advice_verify(struct dbuf *out, const char *mta, const char *retest_command)
 {
 	dbuf_adds(out, advice_for(mta)->verify);
+	if (retest_command && retest_command[0])
+		dbuf_printf(out, "Then ask for a retest; it runs:\n  %s\n", retest_command);
+}
+
+/* open proxies --------------------------------------------------------- */
+
+#define DANTE_FIX                                                                                  \
+	"Dante (sockd.conf, or danted.conf on Debian): the client rules decide who may\n"          \
+	"connect, the socks rules what they may ask for. Allow only your own networks\n"           \
+	"and ask for a password:\n"                                                                \
+	"  internal: eth1 port = 1080          (the inside interface, not 0.0.0.0)\n"              \
+	"  socksmethod: username               (Dante 1.2/1.3: method: username)\n"                \
+	"  client pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                     \
+	"  client block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                    \
+	"  socks pass { from: 192.0.2.0/24 to: 0.0.0.0/0 }\n"                                      \
+	"  socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }\n"                     \
+	"A client pass or socks pass rule from 0.0.0.0/0 lets anyone through.\n"                   \
+	"Then restart danted.\n"
+#define DANTE_VERIFY "sockd -V (danted -V) checks the configuration and exits.\n"
+#define THREEPROXY_FIX                                                                             \
+	"3proxy (3proxy.cfg): without auth, or with \"auth none\", every service is open to\n"     \
+	"all. Before the service lines (proxy, socks), require a user, or at least your\n"         \
+	"networks, and end with a deny:\n"                                                         \
+	"  users alice:CL:secret\n"                                                                \
+	"  auth strong                  (or auth iponly to allow by address only)\n"               \
+	"  allow alice                  (iponly: allow * 192.0.2.0/24)\n"                          \
+	"  deny *\n"                                                                               \
+	"  socks -p1080 -i192.0.2.1     (-i: listen on the inside address only)\n"                 \
+	"  proxy -p3128 -i192.0.2.1\n"                                                             \
+	"Then restart 3proxy.\n"
+#define THREEPROXY_VERIFY                                                                          \
+	"Read 3proxy.cfg again: every proxy or socks line comes after an auth line other\n"        \
+	"than none, and the ACL ends in deny *.\n"
+
+static const struct proxy_advice proxy_rows[] = {
+    {.name = "tinyproxy",
+     .product = "tinyproxy",
+     .fix = "tinyproxy (tinyproxy.conf) lets every client in when the file has no Allow or\n"
+            "Deny line, and CONNECTs to any port when it has no ConnectPort line:\n"
+            "  Listen 192.0.2.1        (the inside address; or Allow alone is enough)\n"
+            "  Allow 127.0.0.1\n"
+            "  Allow 192.0.2.0/24      (your own networks only)\n"
+            "  ConnectPort 443         (CONNECT only to HTTPS)\n"
+            "Or require a password: BasicAuth user secret (tinyproxy 1.10 and later).\n"
+            "Then restart tinyproxy.\n",
+     .verify =
+         "grep -E '^(Listen|Allow|Deny|ConnectPort|BasicAuth)' /etc/tinyproxy/tinyproxy.conf\n"
+         "must show your networks only; a client outside them must get 403 Access denied.\n"},
+    {.name = "squid",
+     .product = "Squid",
+     .fix = "Squid applies the http_access rules in squid.conf in order, the first match wins:\n"
+            "allow your own networks, then deny everybody else:\n"
+            "  acl localnet src 192.0.2.0/24\n"
+            "  acl SSL_ports port 443\n"
+            "  acl CONNECT method CONNECT\n"
+            "  http_access deny CONNECT !SSL_ports\n"
+            "  http_access allow localhost\n"
+            "  http_access allow localnet\n"
+            "  http_access deny all\n"
+            "No http_access allow all (nor an allow of an acl src all) may come before the\n"
+            "deny all. Or require a login (auth_param and http_access allow <proxy_auth acl>).\n"
+            "Then: squid -k parse && squid -k reconfigure\n",
+     .verify = "squid -k parse must show no error; a client outside your networks must get\n"
+               "403 Forbidden (ERR_ACCESS_DENIED).\n"},
+    {.name = "dante", .product = "Dante", .fix = DANTE_FIX, .verify = DANTE_VERIFY},
+    {.name = "3proxy", .product = "3proxy", .fix = THREEPROXY_FIX, .verify = THREEPROXY_VERIFY},
+    {.name = "socks",
+     .product = "a SOCKS proxy (Dante or 3proxy?)",
+     .fix = "The SOCKS proxy did not name its software; on servers it is most often Dante\n"
+            "or 3proxy. On a desktop or a router an unexpected SOCKS proxy is often malware:\n"
+            "find the process listening on the port (ss -ltnp, netstat -abno) first.\n"
+            "\n" DANTE_FIX "\n" THREEPROXY_FIX,
+     .verify = DANTE_VERIFY THREEPROXY_VERIFY},
+    {.name = "apache",
+     .product = "Apache httpd (mod_proxy)",
+     .fix = "Apache forwards requests for any site when ProxyRequests is On (mod_proxy\n"
+            "with mod_proxy_http, and mod_proxy_connect for CONNECT). A reverse proxy\n"
+            "(ProxyPass) does not need it:\n"
+            "  ProxyRequests Off\n"
+            "If you do need a forward proxy, restrict it to your networks:\n"
+            "  <Proxy \"*\">\n"
+            "    Require ip 192.0.2.0/24\n"
+            "  </Proxy>\n"
+            "and drop AllowCONNECT unless it is needed. Check every virtual host and\n"
+            "included file. Then: apachectl configtest && apachectl graceful\n",
+     .verify = "apachectl -S and grep -ri ProxyRequests /etc/apache2 /etc/httpd must show no\n"
+               "ProxyRequests On outside a <Proxy> block that requires your networks.\n"},
+    {.name = "nginx",
+     .product = "nginx",
+     .fix = "nginx is no forward proxy unless a location passes requests to whatever host\n"
+            "the client names, e.g.\n"
+            "  proxy_pass $scheme://$host$request_uri;     (or http://$http_host)\n"
+            "together with a resolver. Remove such catch-alls: proxy_pass only to fixed\n"
+            "upstreams, and let a default server refuse unknown Host names:\n"
+            "  server { listen 80 default_server; return 444; }\n"
+            "Remove the proxy_connect directives of the third-party CONNECT module too.\n"
+            "Then: nginx -t && nginx -s reload\n",
+     .verify = "nginx -T | grep -nE 'proxy_pass|proxy_connect|resolver' must show no proxy_pass\n"
+               "to a variable host.\n"},
+    {.name = "isa",
+     .product = "Microsoft ISA Server / Forefront TMG",
+     .fix = "ISA Server and Forefront TMG proxy for the networks whose Web Proxy tab enables\n"
+            "the listener:\n"
+            "- Networks > External > Properties > Web Proxy: untick \"Enable Web Proxy clients\";\n"
+            "  keep the listener on the Internal network only;\n"
+            "- Firewall Policy: no access rule may allow HTTP/HTTPS from External (or from\n"
+            "  All Networks) to External; apply the rules to \"All Authenticated Users\" and\n"
+            "  require authentication on the Internal network's Web Proxy tab.\n"
+            "Apply the changes. Both products are out of support: plan a replacement.\n",
+     .verify = "In the management console, Monitoring > Configuration shows the change\n"
+               "applied; from outside, the proxy port must refuse or answer 407/403.\n"},
+    {.name = "wingate",
+     .product = "WinGate",
+     .fix = "WinGate's proxy services (Telnet proxy, SOCKS, WWW proxy) listen on every\n"
+            "interface unless bound. In GateKeeper / WinGate Management > Services:\n"
+            "- disable the Telnet proxy service (nobody needs it), or bind it to the\n"
+            "  inside interface only (the service's Bindings: your LAN adapter);\n"
+            "- bind the SOCKS and WWW proxy services to the LAN too, and require users to\n"
+            "  authenticate.\n"
+            "A router whose telnet prompt connects onward: turn off telnet on its WAN side.\n",
+     .verify = "From outside, telnet to the port must be refused or ask for a login, never show\n"
+               "a WinGate> prompt.\n"},
+    {.name = "unknown",
+     .product = "an unidentified proxy",
+     .fix = "The proxy's software could not be identified. Whatever it is:\n"
+            "- find it: the process listening on the port (ss -ltnp, netstat -abno); an\n"
+            "  unexpected proxy on a desktop, a router or a web server is often malware or\n"
+            "  a compromised application: clean the host, do not only close the port;\n"
+            "- allow only your own networks (an allow-list of addresses), or require\n"
+            "  authentication, and listen on the inside interface only;\n"
+            "- CONNECT only to port 443, if at all.\n",
+     .verify = "From an address outside your networks, the proxy port must refuse the\n"
+               "connection or answer 403/407 (SOCKS: request rejected).\n"},
+};
+
+#define NPROXY (sizeof(proxy_rows) / sizeof(proxy_rows[0]))
+
+/* the software string's fingerprints: lower-case needles, the row they pick;
+ * proxies before the web servers, which also appear in Via of others */
+static const struct {
+	const char *needle, *row;
+} proxy_prints[] = {
+    {"tinyproxy", "tinyproxy"}, {"squid", "squid"},
+    {"dante", "dante"},         {"3proxy", "3proxy"},
+    {"wingate", "wingate"},     {"microsoft-isa", "isa"},
+    {"isa server", "isa"},      {"isaserver", "isa"},
+    {"forefront", "isa"},       {"tmg", "isa"},
+    {"apache", "apache"},       {"nginx", "nginx"},
+    {"openresty", "nginx"},
+};
+
+static const struct proxy_advice *proxy_row(const char *name)
+{
+	for (size_t i = 0; i < NPROXY; i++)
+		if (strcmp(proxy_rows[i].name, name) == 0)
+			return &proxy_rows[i];
+	return &proxy_rows[NPROXY - 1];
+}
+
+/* has_proto - one of protos starts with prefix */
+static int has_proto(const char *const *protos, size_t n, const char *prefix)
+{
+	for (size_t i = 0; i < n; i++)
+		if (protos[i] && strncmp(protos[i], prefix, strlen(prefix)) == 0)
+			return 1;
+	return 0;
+}
+
+/* advice_proxy_for - by the software's fingerprint, else by the protocols */
+const struct proxy_advice *advice_proxy_for(const char *software, const char *const *protos,
+                                            size_t nprotos)
+{
+	for (size_t i = 0; software && i < sizeof(proxy_prints) / sizeof(proxy_prints[0]); i++)
+		if (strcasestr(software, proxy_prints[i].needle))
+			return proxy_row(proxy_prints[i].row);
+	if (has_proto(protos, nprotos, "telnet"))
+		return proxy_row("wingate");
+	if (has_proto(protos, nprotos, "socks"))
+		return proxy_row("socks");
+	return proxy_row("unknown");
+}
+
+const struct proxy_advice *advice_proxy_all(size_t *n)
+{
+	*n = NPROXY;
+	return proxy_rows;
+}
+
+/* advice_proxy_write - the row's fix, naming the software when unknown */
+void advice_proxy_write(struct dbuf *out, const struct proxy_advice *a, const char *software)
+{
+	if (strcmp(a->name, "unknown") == 0 && software && software[0])
+		dbuf_printf(out,
+		            "(The proxy says it is %s; there is no advice of its own for it.)\n",
+		            software);
+	dbuf_adds(out, a->fix);
+}
+
+/* the check from outside, per protocol (curl(1) options) */
+static const struct {
+	const char *proto, *fmt; /* fmt: %s host:port */
+} proxy_checks[] = {
+    {"http-connect", "curl -v -p -x http://%s https://example.com/"},
+    {"http-get", "curl -v -x http://%s http://example.com/"},
+    {"http-post", "curl -v -x http://%s -d x=1 http://example.com/"},
+    {"socks5", "curl -v --socks5 %s http://example.com/"},
+    {"socks4a", "curl -v --socks4a %s http://example.com/"},
+    {"socks4", "curl -v --socks4 %s http://example.com/"},
+    {"telnet", "telnet %s   (no prompt that connects onward)"},
+};
+
+/* advice_proxy_verify - the row's check, one command per protocol, the retest */
+void advice_proxy_verify(struct dbuf *out, const struct proxy_advice *a, const char *hostport,
+                         const char *const *protos, size_t nprotos, const char *retest_command)
+{
+	int any = 0;
+
+	dbuf_adds(out, a->verify);
+	for (size_t i = 0; hostport && i < nprotos; i++)
+		for (size_t k = 0; protos[i] && k < sizeof(proxy_checks) / sizeof(proxy_checks[0]);
+		     k++) {
+			if (strcmp(protos[i], proxy_checks[k].proto) != 0)
+				continue;
+			if (!any++)
+				dbuf_adds(out,
+				          "From a host outside your networks each of these must "
+				          "fail:\n");
+			dbuf_adds(out, "  ");
+			dbuf_printf(out, proxy_checks[k].fmt, hostport);
+			dbuf_addc(out, '\n');
+		}
 	if (retest_command && retest_command[0])
 		dbuf_printf(out, "Then ask for a retest; it runs:\n  %s\n", retest_command);
 }

@@ -51,6 +51,10 @@ int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now
  *	<rw.INCIDENT.REV.INDEX.RCPT@DOMAIN>: a replay of the same step on the
  *	same revision queues the same id, which the outbox keeps once.
  *	The outbox body holds the whole composed message (mailmsg), CRLF.
+ *	The machine JSON also keeps the incident's class, set when it opens
+ *	from the result's probe (or the complaint's kind); a later result of
+ *	the other class is fed as inconclusive, and desk_due hands each test
+ *	out with the probe of its incident's class.
  * DIAGNOSTICS
  *	-1 with desk_error(); the store's text when the store failed.
  * LIMITS
@@ -89,6 +93,7 @@ struct desk {
 /* the machine and the desk's own facts, as kept in incidents.machine */
 struct mstate {
 	struct incident m;
+	char klass[16]; /* DESK_CLASS_RELAY or DESK_CLASS_PROXY */
 	char last_verdict[32];
 	char last_reason[512];
 	long long last_tested_ms;
@@ -108,6 +113,7 @@ struct ctx {
 	const char *user; /* an operator command's: who */
 	const char *text; /* ... the note or the close reason */
 	const char *why;  /* out: the machine's why when it ignored or rejected */
+	const char *klass; /* the class the result or complaint is of; NULL: relay */
 };
 
 /* policy template name -> default file stem */
@@ -252,6 +258,7 @@ static char *mstate_json(const struct mstate *s)
 	    (json_int_t)m->closed_ms, "deadline_ms", (json_int_t)m->deadline_ms, "test_at_ms",
 	    (json_int_t)m->test_at_ms, "attempts", m->attempts, "suspects", m->suspects, "blocked",
 	    (json_int_t)m->blocked, "level", (int)m->level, "close_reason", m->close_reason);
+	json_object_set_new(o, "class", json_string(s->klass[0] ? s->klass : DESK_CLASS_RELAY));
 	json_object_set_new(o, "last_verdict", json_string(s->last_verdict));
 	json_object_set_new(o, "last_reason", json_string(s->last_reason));
 	json_object_set_new(o, "last_tested_ms", json_integer(s->last_tested_ms));
@@ -292,7 +299,7 @@ static int mstate_parse(const char *text, struct mstate *s)
 	int found = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (!json_is_object(o) || jint(o, "v") != DESK_MACHINE_VERSION) {
+	if (!json_is_object(o) || jint(o, "v") < 1 || jint(o, "v") > DESK_MACHINE_VERSION) {
 		json_decref(o);
 		return -1;
 	}
@@ -319,6 +326,9 @@ static int mstate_parse(const char *text, struct mstate *s)
 	if (s->m.level >= LEVEL__COUNT)
 		found = 0;
 	jstr(o, "close_reason", s->m.close_reason, sizeof(s->m.close_reason));
+	jstr(o, "class", s->klass, sizeof(s->klass));
+	if (strcmp(s->klass, DESK_CLASS_PROXY) != 0) /* version 1: relays only */
+		snprintf(s->klass, sizeof(s->klass), "%s", DESK_CLASS_RELAY);
 	jstr(o, "last_verdict", s->last_verdict, sizeof(s->last_verdict));
 	jstr(o, "last_reason", s->last_reason, sizeof(s->last_reason));
 	s->last_tested_ms = jint(o, "last_tested_ms");
@@ -437,6 +447,7 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 {
 	static const char *const retest_keys[] = {"verdict", "reason", "tested_at"};
 	char buf[256], cname[256];
+	int proxy = strcmp(s->klass, DESK_CLASS_PROXY) == 0;
 
 	/* the repaired notice quotes, for the record, the relaying found
 	 * before (the kept evidence) and says what the repairing retest
@@ -462,9 +473,13 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 		if (d->retest_command)
 			template_vars_set(v, "retest_command", d->retest_command);
 		else
-			template_vars_setf(v, "retest_command", "relaywatch test %s:%u", row->addr,
-			                   row->port);
+			template_vars_setf(v, "retest_command", "relaywatch test %s%s:%u",
+			                   proxy ? "--proxy " : "", row->addr, row->port);
 	}
+	/* the incident's class wins over its evidence's (kept from before v2) */
+	template_vars_set(v, "incident.class", s->klass);
+	if (proxy)
+		template_vars_set(v, "proxy", "yes");
 	template_vars_setf(v, "incident.id", "%lld", (long long)row->id);
 	/* a repair during the grace lifts no block: the notice says which */
 	template_vars_set(v, "was_blocked", s->m.blocked_ms > 0 ? "yes" : NULL);
@@ -744,6 +759,55 @@ static const char *ctx_reason(const struct ctx *c)
 	return r ? r : "";
 }
 
+/* finding_class - a stored result's class: its probe, else its evidence's */
+static const char *finding_class(const struct desk_finding *f)
+{
+	const char *probe = f->probe;
+	json_t *o = NULL;
+	int proxy;
+
+	if (probe == NULL && f->evidence != NULL) {
+		json_error_t je;
+		o = json_loads(f->evidence, 0, &je);
+		probe = json_string_value(json_object_get(o, "probe"));
+	}
+	proxy = probe != NULL && strcmp(probe, "proxy") == 0;
+	json_decref(o);
+	return proxy ? DESK_CLASS_PROXY : DESK_CLASS_RELAY;
+}
+
+const char *desk_class_probe(const char *klass)
+{
+	return klass && strcmp(klass, DESK_CLASS_PROXY) == 0 ? "proxy" : "smtp";
+}
+
+const char *desk_machine_class(const char *machine)
+{
+	struct mstate s;
+
+	if (mstate_parse(machine, &s) < 0)
+		return DESK_CLASS_RELAY;
+	mstate_clear(&s);
+	return strcmp(s.klass, DESK_CLASS_PROXY) == 0 ? DESK_CLASS_PROXY : DESK_CLASS_RELAY;
+}
+
+/* other_event - a result of another class than the incident's: inconclusive */
+static enum incident_event other_event(enum incident_event ev)
+{
+	switch (ev) {
+	case EV_SCAN_OPEN:
+	case EV_SCAN_SUSPECT:
+	case EV_SCAN_CLEAN:
+		return EV_SCAN_OTHER;
+	case EV_TEST_OPEN:
+	case EV_TEST_SUSPECT:
+	case EV_TEST_CLEAN:
+		return EV_TEST_OTHER;
+	default:
+		return ev;
+	}
+}
+
 /* ctx_evidence - the result's notice variables as a JSON object (owned) */
 static json_t *ctx_evidence(const struct desk *d, const struct ctx *c)
 {
@@ -803,6 +867,15 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		incident_init(&s.m, prior);
 		opening = 1;
 	}
+	const char *klass = c->klass ? c->klass : DESK_CLASS_RELAY;
+	int mismatch = 0;
+	if (opening)
+		snprintf(s.klass, sizeof(s.klass), "%s", klass);
+	else if (ctx_has_result(c) && strcmp(s.klass, klass) != 0) {
+		/* e.g. an smtp result of the port of an open proxy: no proof either way */
+		mismatch = 1;
+		ev = other_event(ev);
+	}
 	if (prep)
 		prep(&s, prep_arg);
 	incident_on_event(&s.m, &d->policy, ev, c->text, now, &out);
@@ -817,7 +890,7 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 		s.last_tested_ms = now;
 		s.running_ms = 0;
 		c->cur = ctx_evidence(d, c);
-		if (vd == V_OPEN || vd == V_SUSPECT) {
+		if ((vd == V_OPEN || vd == V_SUSPECT) && !mismatch) {
 			json_decref(s.evidence);
 			s.evidence = json_incref(c->cur);
 		}
@@ -842,6 +915,8 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 			json_object_set_new(o, "verdict",
 			                    json_string(verdict_name(ctx_verdict(c))));
 			json_object_set_new(o, "reason", jtext(ctx_reason(c)));
+			if (mismatch)
+				json_object_set_new(o, "class", json_string(klass));
 		}
 		det = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
@@ -948,7 +1023,9 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 	cp = &l.v[0];
 	struct ctx c = {.complainant = cp->reporter,
 	                .complaint_ms = cp->received_ms,
-	                .complaint_id = complaint_id};
+	                .complaint_id = complaint_id,
+	                .klass = cp->kind && strcasestr(cp->kind, "proxy") ? DESK_CLASS_PROXY
+	                                                                   : DESK_CLASS_RELAY};
 	r = apply(d, &id, cp->addr, cp->port ? cp->port : 25, EV_COMPLAINT, &c, now_ms, NULL, NULL);
 	store_complaints_free(&l);
 	if (incident)
@@ -998,7 +1075,7 @@ int desk_result(struct desk *d, int64_t incident_id, const struct target_result 
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
                       int64_t *incident)
 {
-	struct ctx c = {.f = f};
+	struct ctx c = {.f = f, .klass = finding_class(f)};
 
 	return scan_step(d, &c, f->addr, f->port, f->verdict, now_ms, incident);
 }
@@ -1006,7 +1083,7 @@ int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long no
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
                         long long now_ms)
 {
-	struct ctx c = {.f = f};
+	struct ctx c = {.f = f, .klass = finding_class(f)};
 
 	return result_step(d, &c, incident_id, f->verdict, now_ms);
 }
@@ -1105,7 +1182,7 @@ int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg)
 				store_incident_clear(&row);
 				break;
 			}
-			mstate_clear(&s); /* only its times are read below */
+			mstate_clear(&s); /* only its times and class are read below */
 			long long lease_end = s.running_ms ? s.running_ms + DESK_TEST_LEASE_MS : 0;
 			if (pass == 0 && s.m.deadline_ms && s.m.deadline_ms <= now_ms) {
 				store_incident_clear(&row);
@@ -1120,7 +1197,8 @@ int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg)
 				r = hand_test(d, &row, now_ms);
 				row.machine = machine;
 				if (r == 1 && on_test)
-					on_test(arg, row.id, row.addr, row.port);
+					on_test(arg, row.id, row.addr, row.port,
+					        desk_class_probe(s.klass));
 				store_incident_clear(&row);
 				if (r < 0)
 					goto bad;

@@ -32,8 +32,13 @@
 #include "../store/store.h"
 #include "policy.h"
 
-/* version of the machine JSON kept in incidents.machine */
-#define DESK_MACHINE_VERSION 1
+/* version of the machine JSON kept in incidents.machine; 2 added the
+ * incident's class (version 1 rows are read as open relays) */
+#define DESK_MACHINE_VERSION 2
+
+/* an incident's class: what was found open on (addr, port) */
+#define DESK_CLASS_RELAY "open-relay" /* the smtp probe's results */
+#define DESK_CLASS_PROXY "open-proxy" /* the proxy probe's results */
 /* a test handed to the callback and never answered is handed out again
  * after this long (the daemon died mid-test) */
 #define DESK_TEST_LEASE_MS (30LL * 60 * 1000)
@@ -61,8 +66,10 @@ const char *desk_error(const struct desk *d);
 
 /* desk_complaint - the stored complaint complaint_id: find or open the
  * incident of its (addr, port) (port 0 counts as 25), attach the
- * complaint, feed EV_COMPLAINT. 1 and *incident when attached to one, 0
- * when the policy opens nothing on complaints, -1 on error. */
+ * complaint, feed EV_COMPLAINT. A complaint whose kind names a proxy
+ * ("open-proxy", "proxy", ...) opens an open-proxy incident. 1 and
+ * *incident when attached to one, 0 when the policy opens nothing on
+ * complaints, -1 on error. */
 int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64_t *incident);
 
 /* desk_scan - a result of our own sweep (scan-open, -suspect, -clean,
@@ -85,19 +92,28 @@ struct desk_finding {
 	enum verdict verdict;
 	const char *reason;
 	const char *evidence; /* output_json's JSON (the store's evidence), or NULL */
+	const char *probe;    /* the store's probe: "smtp" or "proxy"; NULL: the
+				 evidence's "probe", and without one "smtp" */
 };
 
 /* desk_scan_finding, desk_result_finding - desk_scan and desk_result of
  * a stored result: the same answers. The notices' evidence (tests that
- * worked, transcript excerpt, arrival, advice) comes from f->evidence. */
+ * worked, transcript excerpt, arrival, advice; for a proxy the protocols,
+ * the exchange, the egress) comes from f->evidence. A "proxy" finding
+ * opens an open-proxy incident, an "smtp" one an open-relay incident (one
+ * per addr and port either way); a finding of the other class than the
+ * incident of its (addr, port) counts as inconclusive there (never a
+ * confirmation, never a repair), and the event's detail says so. */
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
 		      int64_t *incident);
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
 			long long now_ms);
 
-/* desk_test_fn - run a test of (addr, port) for incident and report it
- * later with desk_result(); called outside any batch */
-typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigned port);
+/* desk_test_fn - run a test of (addr, port) for incident with the probe
+ * of its class ("smtp" for an open relay, "proxy" for an open proxy) and
+ * report it later with desk_result(); called outside any batch */
+typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigned port,
+			  const char *probe);
 
 /* desk_due - every open incident due at now_ms: a deadline come is fed
  * to the machine; a test come is handed to on_test once (recorded as a
@@ -122,5 +138,13 @@ int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char
  * when it is the confirmed step's notice to the admin, the machine's
  * grace starts (EV_NOTICE_SENT). 1 fed, 0 not such a notice, -1. */
 int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now_ms);
+
+/* desk_class_probe - the probe that tests a class ("proxy" for
+ * DESK_CLASS_PROXY, else "smtp"); static */
+const char *desk_class_probe(const char *klass);
+/* desk_machine_class - the class kept in an incident's machine JSON
+ * (struct store_incident's machine), DESK_CLASS_RELAY when it names none
+ * (version 1) or is unreadable; static */
+const char *desk_machine_class(const char *machine);
 
 #endif

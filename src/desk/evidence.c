@@ -21,11 +21,17 @@
  *	the store keeps it as evidence, doc/cli.md): the transcript is there
  *	only when the scan ran with -v; without it there is no excerpt.
  *	Both fill one neutral form (struct facts) that one function renders,
- *	so a notice says the same whichever way its result came.
+ *	so a notice says the same whichever way its result came. A JSON
+ *	result of the proxy probe ("probe":"proxy"; absent means smtp) sets
+ *	the proxy names instead: proxy ("yes"), proxy.protocols (those that
+ *	let us through, open before suspect), proxy.excerpt (the first one's
+ *	request and answer, C: and S: lines), proxy.egress, proxy.software,
+ *	proxy.canary, proxy.product, and advice and verify from the proxy
+ *	table; incident.class is "open-relay" or "open-proxy".
  * DIAGNOSTICS
  *	none.
  * LIMITS
- *	RW_NOTICE_EXCERPT_LINES, RW_NOTICE_EXCERPT_MAX.
+ *	RW_NOTICE_EXCERPT_LINES, RW_NOTICE_EXCERPT_MAX, RW_NOTICE_PROXY_PROTOS_MAX.
  * STANDARDS
  *	RFC 5321 4.4 (Received), RFC 5322 3.6.7.
  */
@@ -116,6 +122,7 @@ static void render(struct template_vars *v, const struct facts *f, const char *r
 	const char *ids[RW_BATTERY_MAX];
 	char when[32];
 
+	template_vars_set(v, "incident.class", "open-relay");
 	template_vars_set(v, "host.addr", f->addr);
 	template_vars_setf(v, "host.port", "%u", f->port);
 	template_vars_set(v, "host.name",
@@ -214,6 +221,128 @@ static const char *js(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* the retest of an open proxy (the scan's proxy probe) */
+#define EVIDENCE_PROXY_RETEST "relaywatch test --proxy"
+
+/* excerpt_side - one direction of a proxy exchange, as the probe keeps it
+ * (printable, C escapes): a line per "\n" escape (or newline), a "\r"
+ * escape at its end dropped, each after tag; at most max lines and
+ * RW_NOTICE_EXCERPT_MAX octets in out. Returns the lines written. */
+static int excerpt_side(struct dbuf *out, const char *tag, const char *text, int max)
+{
+	const char *p = text ? text : "";
+	size_t tl = strlen(tag);
+	int lines = 0;
+
+	while (*p && lines < max) {
+		const char *esc = strstr(p, "\\n"), *real = strchr(p, '\n');
+		size_t n, skip, shown;
+
+		if (real && (!esc || real < esc)) {
+			n = (size_t)(real - p);
+			skip = 1;
+		} else if (esc) {
+			n = (size_t)(esc - p);
+			skip = 2;
+		} else {
+			n = strlen(p);
+			skip = 0;
+		}
+		shown = n >= 2 && strncmp(p + n - 2, "\\r", 2) == 0 ? n - 2 : n;
+		if (out->len + tl + shown + 6 > RW_NOTICE_EXCERPT_MAX)
+			break;
+		if (shown)
+			dbuf_printf(out, "%s%.*s\n", tag, (int)shown, p);
+		else
+			dbuf_printf(out, "%.*s\n",
+			            (int)(tl > 0 && tag[tl - 1] == ' ' ? tl - 1 : tl), tag);
+		lines++;
+		p += n + skip;
+	}
+	if (*p)
+		dbuf_adds(out, "...\n");
+	return lines;
+}
+
+/* render_proxy - what a notice says about an open-proxy result (the proxy
+ * probe's JSON): the protocols that let us through, open ones first, the
+ * request and answer of the first, the egress, the software's advice */
+static void render_proxy(struct template_vars *v, json_t *o, const char *retest_command)
+{
+	static const char *const order[] = {"open", "suspect"};
+	const char *addr = js(o, "addr"),
+	           *software = json_string_value(json_object_get(o, "software"));
+	const char *egress = json_string_value(json_object_get(o, "egress"));
+	unsigned port = (unsigned)json_integer_value(json_object_get(o, "port"));
+	json_t *protos = json_object_get(o, "protocols"), *x, *first = NULL;
+	const char *worked[RW_NOTICE_PROXY_PROTOS_MAX];
+	size_t nw = 0, i;
+	long long started = (long long)json_integer_value(json_object_get(o, "started"));
+	char when[32], *hostport;
+	const struct proxy_advice *a;
+	struct dbuf b;
+
+	template_vars_set(v, "incident.class", "open-proxy");
+	template_vars_set(v, "proxy", "yes");
+	template_vars_set(v, "host.addr", addr);
+	template_vars_setf(v, "host.port", "%u", port);
+	template_vars_set(v, "verdict", js(o, "verdict"));
+	template_vars_set(v, "reason", js(o, "reason"));
+	if (started > 0) {
+		utc(when, sizeof(when), started);
+		template_vars_set(v, "tested_at", when);
+	}
+	template_vars_set(v, "proxy.software", software && software[0] ? software : NULL);
+	template_vars_set(v, "proxy.egress", egress && egress[0] ? egress : NULL);
+	template_vars_set(v, "proxy.canary", js(o, "canary")[0] ? js(o, "canary") : NULL);
+
+	dbuf_init(&b, 0);
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		json_array_foreach(protos, i, x)
+		{
+			int status = json_is_integer(json_object_get(x, "status"))
+			                 ? (int)json_integer_value(json_object_get(x, "status"))
+			                 : -1;
+			const char *pe = js(x, "egress");
+
+			if (strcmp(js(x, "verdict"), order[k]) != 0 ||
+			    nw == RW_NOTICE_PROXY_PROTOS_MAX)
+				continue;
+			worked[nw++] = js(x, "proto");
+			if (!first)
+				first = x;
+			dbuf_printf(&b, "%s: %s", js(x, "proto"), order[k]);
+			if (status >= 0)
+				dbuf_printf(&b, " (status %d)", status);
+			if (pe[0])
+				dbuf_printf(&b, ", egress %s", pe);
+			if (js(x, "reason")[0])
+				dbuf_printf(&b, ": %s", js(x, "reason"));
+			dbuf_addc(&b, '\n');
+		}
+	set_text(v, "proxy.protocols", &b);
+
+	if (first) {
+		int n = excerpt_side(&b, "C: ", js(first, "sent"), RW_NOTICE_EXCERPT_LINES / 2);
+		excerpt_side(&b, "S: ", js(first, "received"), RW_NOTICE_EXCERPT_LINES - n);
+	}
+	set_text(v, "proxy.excerpt", &b);
+
+	a = advice_proxy_for(software, worked, nw);
+	template_vars_set(v, "proxy.product", a->product);
+	advice_proxy_write(&b, a, software);
+	set_text(v, "advice", &b);
+	hostport = xasprintf(strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+	if (retest_command && retest_command[0])
+		template_vars_set(v, "retest_command", retest_command);
+	else
+		template_vars_setf(v, "retest_command", EVIDENCE_PROXY_RETEST " %s", hostport);
+	advice_proxy_verify(&b, a, hostport, worked, nw, template_vars_get(v, "retest_command"));
+	set_text(v, "verify", &b);
+	free(hostport);
+	dbuf_free(&b);
+}
+
 /* evidence_vars_json - the facts of a result as JSON (scan --json, the store) */
 int evidence_vars_json(struct template_vars *v, const char *json, const char *retest_command)
 {
@@ -226,6 +355,11 @@ int evidence_vars_json(struct template_vars *v, const char *json, const char *re
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return -1;
+	}
+	if (strcmp(js(o, "probe"), "proxy") == 0) {
+		render_proxy(v, o, retest_command);
+		json_decref(o);
+		return 0;
 	}
 	f = xcalloc(1, sizeof(*f));
 	dbuf_init(&t, 0);

@@ -581,7 +581,7 @@ enum incident_event incident_event_for(enum verdict v, int scan)
 	case V_CLOSED:
 	case V_AUTH_REQUIRED:
 		return scan ? EV_SCAN_CLEAN : EV_TEST_CLEAN;
-	default: /* tempfail, unreachable, not-smtp, error: no answer yet */
+	default: /* tempfail, unreachable, not-smtp, not-proxy, error: no answer yet */
 		return scan ? EV_SCAN_OTHER : EV_TEST_OTHER;
 	}
 }

@@ -119,6 +119,14 @@ static const char *const std_names[] = {
     "escalation.count",
     "escalation.repeat",
     "escalation.window",
+    "incident.class",
+    "proxy",
+    "proxy.protocols",
+    "proxy.excerpt",
+    "proxy.egress",
+    "proxy.software",
+    "proxy.canary",
+    "proxy.product",
     NULL,
 };
 

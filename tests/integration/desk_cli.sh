@@ -52,6 +52,7 @@ rw incidents --json >"$T/list.json" || fail "incidents --json"
 [ "$(jq "$T/list.json" '(o["id"], o["addr"], o["port"], o["state"], o["policy"], o["contact"]["emails"], o["closed"], o["level"])')" = \
 	"(1, '192.0.2.7', 25, 'reported', 'university-noc', 'admin@desk.test', None, 'none')" ] ||
 	{ cat "$T/list.json"; fail "incidents --json fields"; }
+[ "$(jq "$T/list.json" 'o["class"]')" = open-relay ] || { cat "$T/list.json"; fail "incidents --json: class"; }
 jq "$T/list.json" 'o["opened"].endswith("Z") and o["due"] is not None and o["rev"] >= 1' | grep -qx True ||
 	fail "incidents --json: opened, due, rev"
 rw incidents --state bogus >/dev/null 2>"$T/bogus.err"
@@ -62,6 +63,9 @@ grep -q "not-reproduced" "$T/bogus.err" || { cat "$T/bogus.err"; fail "--state b
 # the timeline: the complaint, its event, the "opened" notice queued for the admin
 rw incident 1 >"$T/show.out" || fail "incident 1: exit $?"
 grep -q "^state  *reported$" "$T/show.out" || { cat "$T/show.out"; fail "incident 1: state"; }
+grep -q "^class  *open-relay$" "$T/show.out" || { cat "$T/show.out"; fail "incident 1: class"; }
+rw incident 1 --json >"$T/show.json" || fail "incident 1 --json"
+[ "$(jq "$T/show.json" 'o["class"]')" = open-relay ] || { cat "$T/show.json"; fail "incident 1 --json: class"; }
 grep -q "^contact  *Chemistry Dept (192.0.2.0/24): admin@desk.test, account U-7$" "$T/show.out" ||
 	{ cat "$T/show.out"; fail "incident 1: contact"; }
 [ "$(grep -c "Z  complaint  manual  *-  *entered by hand$" "$T/show.out")" -eq 2 ] ||

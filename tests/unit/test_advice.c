@@ -1,6 +1,7 @@
 /*
  * test_advice - every fingerprinted MTA gets its own advice with the
- * settings that matter, tricks get their specific text, unknown falls back
+ * settings that matter, tricks get their specific text, unknown falls back;
+ * every proxy software likewise, by its software string or its protocols
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -155,13 +156,129 @@ static void test_write(void **state)
 	dbuf_free(&b);
 }
 
+/* test_proxy_rows - software string (or, without one, the protocols that
+ * worked) -> row, and the settings its fix or check must name */
+static void test_proxy_rows(void **state)
+{
+	static const struct {
+		const char *name, *software, *protos[3], *row, *needle[4];
+	} cases[] = {
+	    {"tinyproxy",
+	     "tinyproxy/1.11.1",
+	     {"http-connect", "http-get"},
+	     "tinyproxy",
+	     {"Allow", "ConnectPort", "BasicAuth", NULL}},
+	    {"squid via",
+	     "1.1 proxy (squid/5.7)",
+	     {"http-connect"},
+	     "squid",
+	     {"http_access deny all", "http_access deny CONNECT !SSL_ports", "acl localnet src",
+	      "squid -k parse"}},
+	    {"squid upper", "Squid", {NULL}, "squid", {"http_access allow localnet", NULL}},
+	    {"dante via socks, no software",
+	     NULL,
+	     {"socks5"},
+	     "socks",
+	     {"client pass { from: 192.0.2.0/24", "socksmethod: username", "auth strong",
+	      "allow alice"}},
+	    {"socks4a, empty software", "", {"socks4a"}, "socks", {"Dante", "3proxy", NULL}},
+	    {"dante named", "Dante 1.4.3", {"socks5"}, "dante", {"socksmethod: username", NULL}},
+	    {"3proxy named",
+	     "3proxy tiny proxy server",
+	     {"http-connect"},
+	     "3proxy",
+	     {"auth strong", "deny *", NULL}},
+	    {"wingate via telnet", NULL, {"telnet"}, "wingate", {"Telnet proxy", "Bindings", NULL}},
+	    {"wingate named", "WinGate Engine", {"http-get"}, "wingate", {"Telnet proxy", NULL}},
+	    {"apache",
+	     "Apache/2.4.57 (Debian)",
+	     {"http-get"},
+	     "apache",
+	     {"ProxyRequests Off", "Require ip", "apachectl configtest", NULL}},
+	    {"nginx",
+	     "nginx/1.24.0",
+	     {"http-get"},
+	     "nginx",
+	     {"proxy_pass $scheme://$host", "nginx -t", "default_server", NULL}},
+	    {"isa",
+	     "Microsoft-ISA-Server/2006",
+	     {"http-connect"},
+	     "isa",
+	     {"Web Proxy", "All Authenticated Users", NULL}},
+	    {"tmg", "TMG", {"http-connect"}, "isa", {"Forefront TMG", NULL}},
+	    {"squid before apache", "Apache/2.4 via squid/4.0", {"http-get"}, "squid", {NULL}},
+	    {"unknown",
+	     "ExoticProxy/0.1",
+	     {"http-connect"},
+	     "unknown",
+	     {"allow-list", "malware", NULL}},
+	    {"nothing", NULL, {"http-post"}, "unknown", {"authentication", NULL}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t np = 0;
+		const struct proxy_advice *a;
+
+		while (np < 3 && cases[i].protos[np])
+			np++;
+		a = advice_proxy_for(cases[i].software, cases[i].protos, np);
+		if (strcmp(a->name, cases[i].row) != 0)
+			fail_msg("%s: got row %s, want %s", cases[i].name, a->name, cases[i].row);
+		for (int k = 0; k < 4 && cases[i].needle[k]; k++)
+			if (!strstr(a->fix, cases[i].needle[k]) &&
+			    !strstr(a->verify, cases[i].needle[k]) &&
+			    !strstr(a->product, cases[i].needle[k]))
+				fail_msg("%s: advice lacks '%s'", cases[i].name,
+				         cases[i].needle[k]);
+	}
+}
+
+/* test_proxy_table - every proxy row has text; unknown is last */
+static void test_proxy_table(void **state)
+{
+	size_t n;
+	const struct proxy_advice *a = advice_proxy_all(&n);
+
+	(void)state;
+	assert_true(n >= 9);
+	assert_string_equal(a[n - 1].name, "unknown");
+	for (size_t i = 0; i < n; i++) {
+		assert_true(strlen(a[i].fix) > 40 && a[i].fix[strlen(a[i].fix) - 1] == '\n');
+		assert_true(strlen(a[i].verify) > 20 &&
+		            a[i].verify[strlen(a[i].verify) - 1] == '\n');
+	}
+}
+
+/* test_proxy_write - unknown names the software; the check has one command
+ * per protocol that worked, then the retest */
+static void test_proxy_write(void **state)
+{
+	const char *protos[] = {"http-connect", NULL, "socks5", "telnet"};
+	struct dbuf b;
+
+	(void)state;
+	dbuf_init(&b, 0);
+	advice_proxy_write(&b, advice_proxy_for("ExoticProxy/0.1", NULL, 0), "ExoticProxy/0.1");
+	assert_non_null(strstr(dbuf_str(&b), "says it is ExoticProxy/0.1"));
+	dbuf_reset(&b);
+	advice_proxy_verify(&b, advice_proxy_for(NULL, protos, 4), "[2001:db8::7]:1080", protos, 4,
+	                    "relaywatch test --proxy [2001:db8::7]:1080");
+	assert_non_null(strstr(dbuf_str(&b), "WinGate> prompt"));
+	assert_non_null(strstr(dbuf_str(&b), "  curl -v -p -x http://[2001:db8::7]:1080 https://"));
+	assert_non_null(strstr(dbuf_str(&b), "  curl -v --socks5 [2001:db8::7]:1080 http://"));
+	assert_non_null(strstr(dbuf_str(&b), "  telnet [2001:db8::7]:1080"));
+	assert_non_null(strstr(dbuf_str(&b), "  relaywatch test --proxy [2001:db8::7]:1080\n"));
+	dbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rows),
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_tricks),
-	    cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_rows),        cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_tricks),      cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_proxy_rows),  cmocka_unit_test(test_proxy_table),
+	    cmocka_unit_test(test_proxy_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

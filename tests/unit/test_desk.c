@@ -36,14 +36,16 @@ struct fx {
 struct calls {
 	int n;
 	int64_t last;
+	char probe[16]; /* the last test's probe */
 };
 
-static void on_test(void *arg, int64_t incident, const char *addr, unsigned port)
+static void on_test(void *arg, int64_t incident, const char *addr, unsigned port, const char *probe)
 {
 	struct calls *c = arg;
 
 	c->n++;
 	c->last = incident;
+	snprintf(c->probe, sizeof(c->probe), "%s", probe);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -532,12 +534,185 @@ static void test_commands(void **state)
 	fx_free(f);
 }
 
+/* an open tinyproxy as the proxy probe stores it (issue 7) */
+static const char proxy_json[] =
+    "{\"target\":\"192.0.2.7:3128\",\"addr\":\"192.0.2.7\",\"port\":3128,\"probe\":\"proxy\","
+    "\"verdict\":\"open\",\"reason\":\"http-connect: the canary's nonce came back through the "
+    "proxy (egress 192.0.2.7)\",\"software\":\"tinyproxy/1.11.1\",\"egress\":\"192.0.2.7\","
+    "\"canary\":\"127.0.0.1:2526\",\"started\":1700000000,\"finished\":1700000001,"
+    "\"protocols\":[{\"proto\":\"http-connect\",\"verdict\":\"open\",\"reason\":\"nonce back\","
+    "\"status\":200,\"software\":\"tinyproxy/1.11.1\",\"probe_id\":\"rwpconnect.01\","
+    "\"sent\":\"CONNECT 127.0.0.1:2526 HTTP/1.1\\\\r\\\\n\\\\r\\\\n\","
+    "\"received\":\"HTTP/1.1 200 Connection established\\\\r\\\\n\\\\r\\\\n220 canary rwp1-a\","
+    "\"nonce\":\"rwp1-a\",\"egress\":\"192.0.2.7\"}]}";
+
+/* the same proxy repaired: 403 for every protocol */
+static const char proxy_closed_json[] =
+    "{\"target\":\"192.0.2.7:3128\",\"addr\":\"192.0.2.7\",\"port\":3128,\"probe\":\"proxy\","
+    "\"verdict\":\"closed\",\"reason\":\"http-connect: 403 Access denied\","
+    "\"software\":\"tinyproxy/1.11.1\",\"egress\":null,\"canary\":\"127.0.0.1:2526\","
+    "\"started\":1700090000,\"finished\":1700090001,\"protocols\":[{\"proto\":\"http-connect\","
+    "\"verdict\":\"closed\",\"reason\":\"403\",\"status\":403,\"software\":\"tinyproxy/1.11.1\","
+    "\"probe_id\":\"rwpconnect.02\",\"sent\":\"CONNECT\",\"received\":\"HTTP/1.1 403\","
+    "\"nonce\":null,\"egress\":null}]}";
+
+static const char *class_of(struct fx *f, int64_t inc)
+{
+	struct store_incident i;
+	const char *k;
+
+	assert_int_equal(store_incident_get(f->st, inc, &i), 1);
+	k = desk_machine_class(i.machine);
+	store_incident_clear(&i);
+	return k;
+}
+
+/* an open proxy opens an incident as a relay does (the ISP: block at once,
+ * retest, repair), with class open-proxy; a relay on port 25 of the same
+ * address is another incident; an smtp result is no repair of the proxy */
+static void test_proxy_incident(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/isp.conf");
+	struct calls c = {0};
+	long long now = T0;
+	int64_t px = 0, rl = 0;
+	static const struct {
+		const char *name, *probe, *evidence, *want;
+	} classes[] = {
+	    {"probe proxy", "proxy", NULL, DESK_CLASS_PROXY},
+	    {"evidence proxy", NULL, proxy_json, DESK_CLASS_PROXY},
+	    {"evidence without probe", NULL, evidence_json, DESK_CLASS_RELAY},
+	    {"probe smtp", "smtp", proxy_json, DESK_CLASS_RELAY},
+	};
+
+	(void)state;
+	struct desk_finding fp = {.addr = "192.0.2.7",
+	                          .port = 3128,
+	                          .verdict = V_OPEN,
+	                          .reason = "http-connect: the canary's nonce came back",
+	                          .evidence = proxy_json,
+	                          .probe = "proxy"};
+	if (desk_scan_finding(f->d, &fp, now, &px) != 1)
+		fail_msg("desk_scan_finding: %s", desk_error(f->d));
+	expect_state(f, px, "blocked");
+	assert_string_equal(class_of(f, px), DESK_CLASS_PROXY);
+	expect_notice(f, px, "confirmed", "admin@example.net", "Open proxy found at 192.0.2.7");
+	char *b = body_of(f, px, "confirmed", "admin@");
+	expect_in(b, "an open proxy at 192.0.2.7:3128");
+	expect_in(b, "http-connect: open (status 200), egress 192.0.2.7");
+	expect_in(b, "ConnectPort 443");
+	expect_in(b, "relaywatch test --proxy 192.0.2.7:3128");
+	if (strstr(b, "relay "))
+		fail_msg("relay words in the proxy notice:\n%s", b);
+	free(b);
+
+	/* the relay on port 25 of the same host: its own incident */
+	struct desk_finding fr = {.addr = "192.0.2.7",
+	                          .port = 25,
+	                          .verdict = V_OPEN,
+	                          .reason = "relayed",
+	                          .evidence = evidence_json};
+	assert_int_equal(desk_scan_finding(f->d, &fr, now, &rl), 1);
+	assert_true(rl > 0 && rl != px);
+	assert_string_equal(class_of(f, rl), DESK_CLASS_RELAY);
+	expect_notice(f, rl, "confirmed", "admin@example.net", "Open relay found at 192.0.2.7");
+
+	/* the proxy's retest is handed out for the proxy probe */
+	now += 24 * HOUR;
+	c.n = 0;
+	due(f, now, &c);
+	assert_int_equal(c.n, 2);
+	/* an smtp result on the proxy's port is no repair */
+	struct desk_finding smtp = {.addr = "192.0.2.7",
+	                            .port = 3128,
+	                            .verdict = V_CLOSED,
+	                            .reason = "all refused",
+	                            .evidence = evidence_json,
+	                            .probe = "smtp"};
+	assert_int_equal(desk_result_finding(f->d, px, &smtp, now), 1);
+	expect_state(f, px, "blocked");
+	/* the proxy refuses now: repaired, unblocked */
+	struct desk_finding closed = {.addr = "192.0.2.7",
+	                              .port = 3128,
+	                              .verdict = V_CLOSED,
+	                              .reason = "http-connect: 403 Access denied",
+	                              .evidence = proxy_closed_json};
+	assert_int_equal(desk_result_finding(f->d, px, &closed, now), 1);
+	expect_state(f, px, "repaired");
+	expect_state(f, rl, "blocked");
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		struct desk_finding x = {.addr = "192.0.2.99",
+		                         .port = 8000 + (unsigned)i,
+		                         .verdict = V_OPEN,
+		                         .reason = "open",
+		                         .evidence = classes[i].evidence,
+		                         .probe = classes[i].probe};
+		int64_t id = 0;
+
+		assert_int_equal(desk_scan_finding(f->d, &x, now, &id), 1);
+		if (strcmp(class_of(f, id), classes[i].want) != 0)
+			fail_msg("%s: got %s, want %s", classes[i].name, class_of(f, id),
+			         classes[i].want);
+	}
+	fx_free(f);
+}
+
+/* the probe of a handed-out test follows the class; version 1 machines
+ * (before classes) are relays */
+static void test_proxy_complaint(void **state)
+{
+	struct fx *f = fx_new("contrib/policies/university.conf");
+	struct calls c = {0};
+	int64_t cid, inc = 0;
+	long long now = T0;
+	struct store_complaint cp = {.received_ms = now,
+	                             .reporter = "alice@example.org",
+	                             .addr = "192.0.2.7",
+	                             .port = 3128,
+	                             .kind = "open-proxy",
+	                             .summary = "spam through a proxy",
+	                             .ref = "<p1@example.org>"};
+
+	(void)state;
+	assert_int_equal(store_complaint_add(f->st, &cp, &cid), 1);
+	assert_int_equal(desk_complaint(f->d, cid, now, &inc), 1);
+	assert_string_equal(class_of(f, inc), DESK_CLASS_PROXY);
+	expect_notice(f, inc, "opened", "admin@example.net",
+	              "Open proxy complaint about 192.0.2.7");
+	assert_int_equal(due(f, now, &c), 1);
+	assert_string_equal(c.probe, "proxy");
+	struct desk_finding fp = {.addr = "192.0.2.7",
+	                          .port = 3128,
+	                          .verdict = V_OPEN,
+	                          .reason = "http-connect: the canary's nonce came back",
+	                          .evidence = proxy_json};
+	assert_int_equal(desk_result_finding(f->d, inc, &fp, now), 1);
+	expect_state(f, inc, "confirmed");
+	char *b = body_of(f, inc, "confirmed", "admin@");
+	expect_in(b, "we tested the proxy at 192.0.2.7 port 3128");
+	expect_in(b, "C: CONNECT 127.0.0.1:2526 HTTP/1.1");
+	expect_in(b, "S: 220 canary rwp1-a");
+	expect_in(b, "reached our canary (127.0.0.1:2526) from 192.0.2.7");
+	free(b);
+	assert_string_equal(desk_machine_class("{\"v\":1,\"state\":\"reported\"}"),
+	                    DESK_CLASS_RELAY);
+	assert_string_equal(
+	    desk_machine_class("{\"v\":2,\"state\":\"reported\",\"class\":\"open-proxy\"}"),
+	    DESK_CLASS_PROXY);
+	assert_string_equal(desk_machine_class("not json"), DESK_CLASS_RELAY);
+	assert_string_equal(desk_class_probe(DESK_CLASS_PROXY), "proxy");
+	assert_string_equal(desk_class_probe(DESK_CLASS_RELAY), "smtp");
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_finding_evidence), cmocka_unit_test(test_commands),
 	    cmocka_unit_test(test_repair_in_grace),  cmocka_unit_test(test_university),
-	    cmocka_unit_test(test_isp_ladder),
+	    cmocka_unit_test(test_isp_ladder),       cmocka_unit_test(test_proxy_incident),
+	    cmocka_unit_test(test_proxy_complaint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,6 +204,231 @@ static void sample(struct target_result *r)
 	          "C: <message of 900 octets, token tok2>\nC: .\nS: 250 2.0.0 Ok: queued\n");
 }
 
+/* the relay as the store keeps it (output_json's form, before "probe" existed) */
+static const char relay_json[] =
+    "{\"target\":\"192.0.2.7\",\"addr\":\"192.0.2.7\",\"port\":25,\"verdict\":\"open\","
+    "\"reason\":\"relayed to the canary: 1 of 2 tests: percent-ip\",\"mta\":\"exim\","
+    "\"host\":\"mx.example.net\",\"started\":1700000000,"
+    "\"tests\":[{\"id\":\"plain\",\"trick\":\"plain recipient\",\"mail_from\":\"a@c.test\","
+    "\"rcpt_to\":\"b@c.test\",\"stage\":\"mail\",\"bounced\":false},"
+    "{\"id\":\"percent-ip\",\"trick\":\"percent hack\",\"mail_from\":\"p@[192.0.2.7]\","
+    "\"rcpt_to\":\"p%c.test@[192.0.2.7]\",\"stage\":\"delivered\",\"bounced\":false}],"
+    "\"arrivals\":[{\"test\":\"percent-ip\",\"time\":1700000003,\"peer\":\"192.0.2.7\","
+    "\"quoted\":false,\"received\":[\"from mx.example.net (192.0.2.7) by sink.test\","
+    "\"from rw (198.51.100.1) by mx.example.net\"]}],"
+    "\"transcript\":[\"S: 220 mx.example.net ESMTP Exim 4.96\",\"C: MAIL FROM:<p@[192.0.2.7]>\","
+    "\"S: 250 OK\"]}";
+/* every default template, in file name order */
+static const char *const all_files[] = {
+    "block-warning",
+    "blocked",
+    "closed",
+    "complaint-received",
+    "escalation-suspension",
+    "escalation-termination",
+    "escalation-warning",
+    "isp-blocked",
+    "isp-closed",
+    "isp-relay-found",
+    "isp-suspend-order",
+    "isp-terminate-order",
+    "not-reproduced",
+    "test-results-admin",
+    "test-results-complainant",
+    "unblocked-complainant",
+    "unblocked",
+};
+
+/* std_vars - what the desk adds to a result's variables */
+static void std_vars(struct template_vars *v)
+{
+	template_vars_set(v, "incident.id", "17");
+	template_vars_set(v, "incident.opened", "2026-01-01 00:00 UTC");
+	template_vars_set(v, "deadline", "2026-01-03 00:00 UTC");
+	template_vars_set(v, "grace", "2 days");
+	template_vars_set(v, "block.scope", "outbound");
+	template_vars_set(v, "operator", "NOC, Example University");
+	template_vars_set(v, "abuse_contact", "abuse@example.edu");
+	template_vars_set(v, "contact.name", "Jo Admin");
+	template_vars_set(v, "complaint.received", "2026-01-01 00:00 UTC");
+	template_vars_set(v, "escalation.level", "warning");
+	template_vars_set(v, "escalation.count", "2");
+	template_vars_set(v, "escalation.repeat", "yes");
+	template_vars_set(v, "escalation.window", "90 days");
+}
+
+/* golden - render every default template with v and compare with
+ * RW_TEST_DATA/template/<prefix>-<file>.ref (RW_TEST_REGEN=1 writes them) */
+static void golden(const char *prefix, struct template_vars *v)
+{
+	int regen = getenv("RW_TEST_REGEN") != NULL;
+
+	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++) {
+		char path[512], err[512];
+		struct template *t;
+		struct dbuf out, b;
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "contrib/templates/%s.tpl", all_files[i]);
+		if ((t = template_load(path, template_std_names(), err, sizeof(err))) == NULL)
+			fail_msg("%s", err);
+		dbuf_init(&out, 0);
+		dbuf_init(&b, 0);
+		template_render(t, template_vars_get, v, &out, &b);
+		dbuf_addc(&out, '\n');
+		dbuf_add(&out, b.data, b.len);
+		snprintf(path, sizeof(path), "%s/template/%s-%s.ref", RW_TEST_DATA, prefix,
+		         all_files[i]);
+		if (regen) {
+			if ((fp = fopen(path, "w")) == NULL ||
+			    fwrite(out.data, 1, out.len, fp) != out.len || fclose(fp) != 0)
+				fail_msg("%s: cannot write", path);
+		} else {
+			struct dbuf ref;
+			char chunk[4096];
+			size_t n;
+
+			if ((fp = fopen(path, "r")) == NULL)
+				fail_msg("%s: missing (RW_TEST_REGEN=1 writes it)", path);
+			dbuf_init(&ref, 0);
+			while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+				dbuf_add(&ref, chunk, n);
+			fclose(fp);
+			if (ref.len != out.len || memcmp(ref.data, out.data, out.len) != 0)
+				fail_msg("%s: rendering differs from %s; got:\n%s", all_files[i],
+				         path, dbuf_str(&out));
+			dbuf_free(&ref);
+		}
+		dbuf_free(&out);
+		dbuf_free(&b);
+		template_free(t);
+	}
+}
+
+/* test_golden_relay - relay notices, from a result in memory and from
+ * its stored JSON, are byte for byte those of the .ref files */
+static void test_golden_relay(void **state)
+{
+	struct target_result r;
+	struct template_vars v;
+
+	(void)state;
+	sample(&r);
+	template_vars_init(&v);
+	evidence_vars(&v, &r, NULL);
+	std_vars(&v);
+	golden("relay", &v);
+	template_vars_clear(&v);
+	template_vars_init(&v);
+	assert_int_equal(evidence_vars_json(&v, relay_json, NULL), 0);
+	std_vars(&v);
+	golden("relay-json", &v);
+	template_vars_clear(&v);
+	result_clear(&r);
+}
+
+/* an open tinyproxy as the proxy probe stores it (issue 7) */
+static const char proxy_json[] =
+    "{\"target\":\"127.10.0.5:3128\",\"addr\":\"127.10.0.5\",\"port\":3128,\"probe\":\"proxy\","
+    "\"verdict\":\"open\",\"reason\":\"http-connect: the canary's nonce came back through the "
+    "proxy (egress 127.10.0.5)\",\"software\":\"tinyproxy/1.11.1\",\"egress\":\"127.10.0.5\","
+    "\"canary\":\"127.0.0.1:2526\",\"started\":1700000000,\"finished\":1700000001,"
+    "\"protocols\":[{\"proto\":\"http-connect\",\"verdict\":\"open\",\"reason\":\"the canary's "
+    "nonce came back\",\"status\":200,\"software\":\"tinyproxy/1.11.1\","
+    "\"probe_id\":\"rwpconnect.0123456789abcdef\",\"sent\":\"CONNECT 127.0.0.1:2526 "
+    "HTTP/1.1\\\\r\\\\nHost: 127.0.0.1:2526\\\\r\\\\n\\\\r\\\\nHELO "
+    "rwpconnect.0123456789abcdef\\\\r\\\\n\","
+    "\"received\":\"HTTP/1.1 200 Connection established\\\\r\\\\nProxy-agent: "
+    "tinyproxy/1.11.1\\\\r\\\\n\\\\r\\\\n220 canary rwp1-aaaa\\\\r\\\\n250 canary "
+    "rwp1-bbbb\\\\r\\\\n\","
+    "\"nonce\":\"rwp1-bbbb\",\"egress\":\"127.10.0.5\"},"
+    "{\"proto\":\"socks5\",\"verdict\":\"not-proxy\",\"reason\":\"no SOCKS5 answer\",\"status\":-1,"
+    "\"software\":null,\"probe_id\":\"rwps5.1\",\"sent\":\"\\\\x05\\\\x02\\\\x00\\\\x02\","
+    "\"received\":\"HTTP/1.1 400 Bad Request\\\\r\\\\n\",\"nonce\":null,\"egress\":null},"
+    "{\"proto\":\"http-get\",\"verdict\":\"open\",\"reason\":\"the canary's nonce came back\","
+    "\"status\":200,\"software\":\"tinyproxy/1.11.1\",\"probe_id\":\"rwpget.1\","
+    "\"sent\":\"GET http://127.0.0.1:2526/rwp/rwpget.1 HTTP/1.1\\\\r\\\\n\","
+    "\"received\":\"HTTP/1.1 200 "
+    "OK\\\\r\\\\n\",\"nonce\":\"rwp1-cccc\",\"egress\":\"127.10.0.5\"}]}";
+
+/* test_proxy_notices - a proxy's notices say open proxy, name the protocols
+ * that let us through, the egress, the exchange and tinyproxy's advice,
+ * never the relay's words; golden files hold them whole */
+static void test_proxy_notices(void **state)
+{
+	static const struct {
+		const char *file;
+		int advice;   /* tinyproxy's advice */
+		int evidence; /* the protocols, the egress and the exchange */
+	} files[] = {
+	    {"complaint-received", 1, 1},
+	    {"test-results-admin", 1, 1},
+	    {"test-results-complainant", 0, 1},
+	    {"block-warning", 1, 1},
+	    {"blocked", 1, 1},
+	    {"unblocked", 1, 0},
+	    {"unblocked-complainant", 0, 0},
+	    {"escalation-warning", 1, 1},
+	    {"escalation-suspension", 1, 1},
+	    {"escalation-termination", 1, 1},
+	    {"isp-relay-found", 1, 0},
+	    {"not-reproduced", 0, 0},
+	};
+	struct template_vars v;
+
+	(void)state;
+	template_vars_init(&v);
+	assert_int_equal(evidence_vars_json(&v, proxy_json, NULL), 0);
+	std_vars(&v);
+	assert_string_equal(template_vars_get(&v, "incident.class"), "open-proxy");
+	assert_string_equal(template_vars_get(&v, "proxy.product"), "tinyproxy");
+	assert_null(template_vars_get(&v, "tests_worked"));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[256], err[512];
+		struct template *t;
+		struct dbuf h, b;
+		const char *body;
+
+		snprintf(path, sizeof(path), "contrib/templates/%s.tpl", files[i].file);
+		if ((t = template_load(path, template_std_names(), err, sizeof(err))) == NULL)
+			fail_msg("%s", err);
+		dbuf_init(&h, 0);
+		dbuf_init(&b, 0);
+		template_render(t, template_vars_get, &v, &h, &b);
+		body = dbuf_str(&b);
+		if (getenv("RW_TEST_VERBOSE"))
+			printf("==== %s\n%s\n%s\n", files[i].file, dbuf_str(&h), body);
+		if (strstr(dbuf_str(&h), "relay ") || strstr(body, "open relay") ||
+		    strstr(body, "relaying") || strstr(body, "mail server") ||
+		    strstr(body, "Received:") || strstr(body, "Relay tests"))
+			fail_msg("%s: relay words in a proxy notice:\n%s%s", files[i].file,
+			         dbuf_str(&h), body);
+		if (!strstr(dbuf_str(&h), "proxy") && !strstr(body, "open proxy"))
+			fail_msg("%s: no \"open proxy\":\n%s%s", files[i].file, dbuf_str(&h), body);
+		if (files[i].evidence &&
+		    (!strstr(body, "http-connect: open (status 200), egress 127.10.0.5") ||
+		     !strstr(body, "http-get: open") || strstr(body, "socks5") ||
+		     !strstr(body, "C: CONNECT 127.0.0.1:2526 HTTP/1.1\n") ||
+		     !strstr(body, "S: 250 canary rwp1-bbbb")))
+			fail_msg("%s: want the protocols, egress and exchange:\n%s", files[i].file,
+			         body);
+		if (files[i].advice &&
+		    (!strstr(body, "ConnectPort 443") || !strstr(body, "Allow 192.0.2.0/24") ||
+		     !strstr(body, "relaywatch test --proxy 127.10.0.5:3128")))
+			fail_msg("%s: want tinyproxy's advice and the retest:\n%s", files[i].file,
+			         body);
+		if (!files[i].advice && strstr(body, "ConnectPort"))
+			fail_msg("%s: advice where none belongs:\n%s", files[i].file, body);
+		if (strstr(body, "{{") != NULL)
+			fail_msg("%s: a tag left in the body", files[i].file);
+		dbuf_free(&h);
+		dbuf_free(&b);
+		template_free(t);
+	}
+	golden("proxy-json", &v);
+	template_vars_clear(&v);
+}
+
 static void test_default_templates(void **state)
 {
 	static const struct {
@@ -283,10 +508,9 @@ static void test_default_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_errors),
-	    cmocka_unit_test(test_render),
-	    cmocka_unit_test(test_caps),
-	    cmocka_unit_test(test_default_templates),
+	    cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_caps),         cmocka_unit_test(test_default_templates),
+	    cmocka_unit_test(test_golden_relay), cmocka_unit_test(test_proxy_notices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
