@@ -315,7 +315,8 @@ static void on_job_done(void *arg, const struct job_done *jd)
 	f.reason = reason;
 	if (jd->scan > 0 && store_results_list(dm->st, jd->scan, NULL, NULL, &l) == 0)
 		for (size_t i = 0; i < l.n && !hit; i++)
-			if (l.v[i].port == (jd->port ? jd->port : 25))
+			if (l.v[i].port == (jd->port ? jd->port : 25) &&
+			    strcmp(l.v[i].probe ? l.v[i].probe : "smtp", jd->proxy ? "proxy" : "smtp") == 0)
 				hit = &l.v[i];
 	if (hit)
 		finding_of(hit, &f);
@@ -338,15 +339,8 @@ static void on_test(void *arg, int64_t incident, const char *addr, unsigned port
 {
 	struct daemon *dm = arg;
 
-	/* the retest child runs the scan's smtp probe: an open-proxy incident
-	 * needs the scan's proxy probe (issue 7), else its retests come back
-	 * of the other class and stay inconclusive (desk.h) */
-	if (strcmp(probe, "smtp") != 0)
-		rw_log(LOG_WARNING,
-		       "daemon event=retest-probe incident=%lld host=%s port=%u probe=%s "
-		       "error=\"retests run the smtp probe only\"",
-		       (long long)incident, addr, port, probe);
-	jobs_retest(dm->jobs, incident, addr, port);
+	/* an open-proxy incident is retested with the scan's proxy probe */
+	jobs_retest(dm->jobs, incident, addr, port, probe && strcmp(probe, "proxy") == 0);
 }
 
 /* sweep_due - start the configured sweep when its interval has passed */

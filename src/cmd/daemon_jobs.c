@@ -5,7 +5,8 @@
  *	fork + exec of `relaywatch scan`, reaping, a queue of retests
  * SYNOPSIS
  *	struct jobs *jobs_new(const struct job_env *env);
- *	int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port);
+ *	int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port,
+ *		int proxy);
  *	int jobs_sweep(struct jobs *j, const char *targets, const char *ports,
  *		const char *exclude, int64_t resume);
  *	void jobs_reap(struct jobs *j, jobs_done_fn *fn, void *arg);
@@ -48,6 +49,7 @@ struct job {
 	int64_t incident;
 	char addr[64];
 	unsigned port;
+	int proxy; /* the retest runs the proxy probe */
 	char *idfile;
 };
 
@@ -55,6 +57,7 @@ struct pending {
 	int64_t incident;
 	char addr[64];
 	unsigned port;
+	int proxy;
 };
 
 struct jobs {
@@ -232,21 +235,28 @@ static int start_retest(struct jobs *j, const struct pending *p)
 {
 	struct job *job = &j->run[j->nrun];
 	char port[8];
-	const char *extra[3];
+	const char *extra[5];
+	int n = 0;
 
 	memset(job, 0, sizeof(*job));
 	job->kind = JOB_RETEST;
 	job->incident = p->incident;
 	snprintf(job->addr, sizeof(job->addr), "%s", p->addr);
 	job->port = p->port;
+	job->proxy = p->proxy;
 	snprintf(port, sizeof(port), "%u", p->port ? p->port : 25);
-	extra[0] = "--ports";
-	extra[1] = port;
-	extra[2] = job->addr;
-	if ((job->pid = spawn(j, job, extra, 3)) < 0)
+	extra[n++] = "--ports";
+	extra[n++] = port;
+	if (p->proxy) {
+		extra[n++] = "--probe";
+		extra[n++] = "proxy";
+	}
+	extra[n++] = job->addr;
+	if ((job->pid = spawn(j, job, extra, n)) < 0)
 		return -1;
-	rw_log(LOG_INFO, "jobs event=retest incident=%lld host=%s port=%u pid=%ld",
-	       (long long)p->incident, p->addr, p->port, (long)job->pid);
+	rw_log(LOG_INFO, "jobs event=retest incident=%lld host=%s port=%u probe=%s pid=%ld",
+	       (long long)p->incident, p->addr, p->port, p->proxy ? "proxy" : "smtp",
+	       (long)job->pid);
 	j->nrun++;
 	return 0;
 }
@@ -260,9 +270,9 @@ int jobs_running(const struct jobs *j, enum job_kind kind)
 	return n;
 }
 
-int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port)
+int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port, int proxy)
 {
-	struct pending p = {.incident = incident, .port = port};
+	struct pending p = {.incident = incident, .port = port, .proxy = proxy};
 
 	if (busy_incident(j, incident))
 		return 0;
@@ -379,6 +389,7 @@ void jobs_reap(struct jobs *j, jobs_done_fn *fn, void *arg)
 			    .incident = job->incident,
 			    .addr = job->addr,
 			    .port = job->port,
+			    .proxy = job->proxy,
 			    .scan = read_id(job->idfile),
 			    .status =
 			        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),

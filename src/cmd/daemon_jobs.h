@@ -33,6 +33,7 @@ struct job_done {
 	int64_t incident; /* JOB_RETEST */
 	const char *addr; /* JOB_RETEST */
 	unsigned port;    /* JOB_RETEST */
+	int proxy;        /* JOB_RETEST: it ran the proxy probe */
 	int64_t scan;     /* the store's scan id from the id file; 0 unknown */
 	int status;       /* exit status, or 128 + signal */
 };
@@ -50,7 +51,7 @@ struct jobs *jobs_free(struct jobs *j);
 /* jobs_retest - test addr:port for incident: started now, or queued when
  * max_retests run (an incident already being tested is not doubled).
  * 0, or -1 (fork failed: logged) */
-int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port);
+int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port, int proxy);
 /* jobs_sweep - a scan of targets (space separated) on ports (NULL: the
  * scan's default), excluding the exclude file (NULL: none); resume > 0
  * goes on with that stored scan instead. The scan's id is known once its
