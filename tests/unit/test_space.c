@@ -68,6 +68,59 @@ static void test_round_trip(void **state)
 	targets_free(b);
 }
 
+/* --probe smtp,proxy: the probes of each port and of the targets' own
+ * ports survive the round trip, and the walk is the same */
+static void test_probes(void **state)
+{
+	struct targets *a = targets_new(), *b = targets_new();
+	struct targets_ports pa = {.n = 3,
+	                           .port = {25, 25, 3128},
+	                           .probe = {TARGETS_PROBE_SMTP, TARGETS_PROBE_PROXY,
+	                                     TARGETS_PROBE_PROXY},
+	                           .gprobes = 3},
+	                     pb = {0};
+	struct sched_config ca = {.ports = &pa, .seed = 5, .concurrency = 1}, cb;
+	struct sched *sa, *sb;
+	const char *err;
+	json_t *j;
+
+	(void)state;
+	add(a, "192.0.2.0/29", 0);
+	add(a, "198.51.100.7", 8080);
+	j = space_to_json(a, &pa);
+	assert_null(space_from_json(j, b, &pb));
+	json_decref(j);
+	assert_int_equal(pb.n, 3);
+	assert_int_equal(pb.gprobes, 3);
+	assert_memory_equal(pb.probe, pa.probe, 3);
+	ca.targets = a;
+	cb = ca;
+	cb.targets = b;
+	cb.ports = &pb;
+	sa = sched_new(&ca, &err);
+	sb = sched_new(&cb, &err);
+	for (uint64_t i = 0; i < 8 * 3 + 2; i++) {
+		struct ipset_addr x, y;
+		unsigned px, py, qx, qy;
+
+		assert_int_equal(sched_locate_probe(sa, i, &x, &px, &qx), 0);
+		assert_int_equal(sched_locate_probe(sb, i, &y, &py, &qy), 0);
+		assert_int_equal(px, py);
+		assert_int_equal(qx, qy);
+		assert_true(x.v.lo == y.v.lo);
+	}
+	sched_free(sa);
+	sched_free(sb);
+	targets_free(a);
+	targets_free(b);
+	/* a saved space with an unknown probe is refused */
+	j = json_loads("{\"ports\":[25],\"probes\":[\"ftp\"],\"groups\":[]}", 0, NULL);
+	a = targets_new();
+	assert_non_null(space_from_json(j, a, &pb));
+	json_decref(j);
+	targets_free(a);
+}
+
 static void test_bad(void **state)
 {
 	const char *bad[] = {
@@ -99,7 +152,7 @@ static void test_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_probes),
 	    cmocka_unit_test(test_bad),
 	};
 
