@@ -2,8 +2,9 @@
 # scan_lab.sh - `relaywatch scan` over the whole lab block earns the ground
 # truth, and never touches an excluded address. Peers: relaywatch-lab (every
 # mail profile, not the proxies and the web server; canary.lab.test,
-# --greylist 2 --delay 2) on 127.10.0.1.. at one free port, delivering to the scan's own embedded sink (one scan process
-# covers every host, so one sink suffices); python listeners on
+# --greylist 2 --delay 2) on 127.10.0.1.. at one free port, delivering to
+# the scan's own embedded sink (one scan process covers every host, so one
+# sink suffices); python listeners on
 # 127.10.0.40-127.10.0.48 at the lab's port that count connections.
 # Run 1: 127.10.0.0/27 on the command line, --json, --db: every address
 # appears exactly once, lab hosts earn their truth, empty addresses
