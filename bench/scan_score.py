@@ -7,7 +7,8 @@
 #	scan_score.py nmap CASE LAT SAMPLE TRUTH XML TIME WALL        one row (JSON) on stdout
 #	scan_score.py table ROWS                        the table, ratios, targets
 # DESCRIPTION
-#	The truth file has `addr port profile verdict` per populated address;
+#	The truth file has `addr port profile verdict proxy-verdict` per
+#	populated address (the proxy verdict is not scored here);
 #	every other address of the block should be `unreachable` (it refuses
 #	the connection). relaywatch is scored exactly (its verdict must equal
 #	the truth's), on populated and on unpopulated addresses apart, and
@@ -27,7 +28,7 @@ import xml.etree.ElementTree as ET
 def load_truth(path):
     truth = {}
     for line in open(path):
-        addr, _port, profile, want = line.split()
+        addr, _port, profile, want = line.split()[:4]
         truth[addr] = (profile, want)
     return truth
 

@@ -426,7 +426,9 @@ int lab_start(struct lab *lab, char *err, size_t errlen)
 	return 0;
 }
 
-/* lab_write_truth - "addr port profile expected-verdict" per host */
+/* lab_write_truth - "addr port profile expected-verdict proxy-verdict" per
+ * host: the verdict of the SMTP probe, then that of the proxy probe (a
+ * fifth column, so readers of the first four are unaffected) */
 int lab_write_truth(const struct lab *lab, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -437,8 +439,9 @@ int lab_write_truth(const struct lab *lab, const char *path, char *err, size_t e
 		return -1;
 	}
 	for (i = 0; i < lab->nhosts; i++)
-		fprintf(f, "%s %u %s %s\n", lab->hosts[i].ip, lab->cfg->port,
-		        lab->hosts[i].prof->name, lab->hosts[i].prof->expect);
+		fprintf(f, "%s %u %s %s %s\n", lab->hosts[i].ip, lab->cfg->port,
+		        lab->hosts[i].prof->name, lab->hosts[i].prof->expect,
+		        profile_proxy_expect(lab->hosts[i].prof));
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -464,6 +467,7 @@ struct lab *lab_free(struct lab *lab)
 		h->resume_ev = NULL;
 	}
 	server_close_all(lab);
+	proxyd_close_all(lab);
 	deliver_close_all(lab);
 	reap(-1, 0, lab);
 	for (i = 0; i < lab->nhosts; i++)

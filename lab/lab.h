@@ -1,7 +1,7 @@
 /*
  * lab.h - relaywatch-lab internals: the lab, its hosts, and the modules
- *	that serve (server.c, smtpd.c), deliver (deliver.c), greylist
- *	(greylist.c) and encrypt (starttls.c) for them
+ *	that serve (server.c, smtpd.c), proxy (proxyd.c), deliver
+ *	(deliver.c), greylist (greylist.c) and encrypt (starttls.c) for them
  *
  * One process, one libevent loop, one listener per simulated host. The
  * lab owns everything; a connection or delivery that ends is handed to
@@ -50,6 +50,11 @@ struct greylist;
 #define LAB_DELIVER_TRIES 3          /* for a temporary failure */
 #define LAB_DELIVER_RETRY_SEC 1
 #define LAB_GREYLIST_MAX 4096        /* triplets remembered per host */
+#define LAB_PROXY_HEAD_MAX 8192      /* HTTP request head; past it 431 */
+#define LAB_PROXY_URI_MAX 2048       /* request target; past it 414 */
+#define LAB_PROXY_LINE_MAX 256       /* telnet command line; SOCKS user id */
+#define LAB_PROXY_CONNECT_SEC 10     /* to the target */
+#define LAB_PROXY_PIPE_HIGHWAT (64 * 1024) /* unsent either way: stop reading */
 
 struct lab_config {
 	const char *sink;      /* "addr:port" */
@@ -99,6 +104,7 @@ struct lab_host {
 
 struct lab_dead;
 struct server_conn;
+struct proxy_conn;
 struct delivery;
 
 struct lab {
@@ -112,7 +118,8 @@ struct lab {
 	struct event *reaper;
 	struct lab_dead *dead;       /* freed by the reaper */
 	struct server_conn *conns;   /* open server connections */
-	unsigned nconn;
+	struct proxy_conn *pconns;   /* open proxy connections */
+	unsigned nconn;              /* of both, and the proxies' upstreams */
 	struct delivery *deliveries; /* waiting or running */
 	unsigned ndeliver;
 	struct delivery *runq, *runq_tail; /* due, waiting for a connection slot */
@@ -146,6 +153,12 @@ const char *lab_date(char *buf, size_t len);
 int server_listen(struct lab_host *h, char *err, size_t errlen);
 /* server_close_all - end every open connection (shutdown) */
 void server_close_all(struct lab *lab);
+
+/* proxyd.c */
+/* proxyd_accept - serve a new client of a MODE_PROXY host; takes fd */
+void proxyd_accept(struct lab_host *h, int fd, const char *peer);
+/* proxyd_close_all - end every proxy connection and its upstream (shutdown) */
+void proxyd_close_all(struct lab *lab);
 
 /* deliver.c */
 struct deliver_job {

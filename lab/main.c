@@ -11,7 +11,8 @@
  * DESCRIPTION
  *	Starts one host per selected profile (lab/profile.c) on
  *	consecutive 127/8 addresses from --base, all on --port, writes the
- *	ground truth (`addr port profile expected-verdict` per line) when
+ *	ground truth (`addr port profile expected-verdict proxy-verdict` per
+ *	line: the verdicts of the SMTP probe and of the proxy probe) when
  *	asked, prints "ready" on stdout once every host listens, and runs
  *	until SIGTERM or SIGINT, then frees everything and exits 0.
  *	--repeat N runs the selection N times over (benchmarks want many
@@ -20,7 +21,8 @@
  *	a loopback block, drawn by --seed (lab/sparse.c), the populated
  *	addresses taking the --profiles list in turn (a name listed twice
  *	gets twice the share); the other addresses refuse connections.
- *	--list prints the profile table and exits.
+ *	--list prints the profile table (name, both verdicts, MTA flavor,
+ *	behaviour) and exits.
  * DIAGNOSTICS
  *	Exit 2 for a usage error, 3 when a listener cannot be bound or the
  *	truth file cannot be written; messages on stderr.
@@ -50,7 +52,8 @@ static const char usage_text[] =
     "  --base ADDR          first lab address (default 127.10.0.1)\n"
     "  --port N             port of every host (default 2525)\n"
     "  --latency MS         delay every reply\n"
-    "  --truth FILE         write `addr port profile expected-verdict` lines\n"
+    "  --truth FILE         write `addr port profile smtp-verdict proxy-verdict`\n"
+    "                       lines (the verdicts a correct tester reaches)\n"
     "  --profiles a,b,c     only these profiles (see --list)\n"
     "  --repeat N           run every selected profile on N hosts (default 1)\n"
     "  --range CIDR         populate a share of this 127/8 block instead of\n"
@@ -97,9 +100,10 @@ static void list(void)
 	size_t n, i;
 
 	p = profile_all(&n);
-	printf("%-22s %-14s %-10s %s\n", "PROFILE", "EXPECT", "MTA", "BEHAVIOUR");
+	printf("%-22s %-14s %-14s %-10s %s\n", "PROFILE", "EXPECT", "PROXY", "MTA", "BEHAVIOUR");
 	for (i = 0; i < n; i++)
-		printf("%-22s %-14s %-10s %s\n", p[i].name, p[i].expect,
+		printf("%-22s %-14s %-14s %-10s %s\n", p[i].name, p[i].expect,
+		       profile_proxy_expect(&p[i]),
 		       p[i].mode == MODE_SMTP || p[i].mode == MODE_TARPIT ||
 		               p[i].mode == MODE_LONGLINE || p[i].mode == MODE_CONTINUATION
 		           ? profile_flavor(p[i].flavor)->name

@@ -8,6 +8,8 @@
  *	const struct profile *profile_by_name(const char *name);
  *	int profile_relays(const struct profile *p, unsigned tricks);
  *	const char *profile_mode_name(enum profile_mode m);
+ *	const char *profile_proxy_expect(const struct profile *p);
+ *	const char *proxy_kind_name(enum proxy_kind k);
  *	const struct profile_flavor_text *profile_flavor(enum profile_flavor f);
  * DESCRIPTION
  *	The table order is the address order: the first profile gets --base,
@@ -18,6 +20,13 @@
  *	mask; a recipient with none of them is "plain" and needs
  *	RELAY_PLAIN. Incidental tricks (an outer @self, a missing domain,
  *	case, a trailing dot) only decorate the essential one.
+ *	profile_proxy_expect() is the verdict `relaywatch test --probe proxy`
+ *	should reach: a row's proxy_expect, else "not-proxy" (a mail server
+ *	answers with an SMTP banner, which is no proxy protocol).
+ *	The MODE_PROXY rows wait for the client (HTTP, SOCKS), so the SMTP
+ *	probe sees no banner before its deadline: "unreachable"
+ *	(src/smtp/verdict.c, END_BANNER_TIMEOUT); the telnet rows speak first
+ *	with a prompt that is no SMTP reply: "not-smtp".
  * DIAGNOSTICS
  *	profile_by_name: NULL when unknown; profile_mode_name: "?" out of
  *	range; profile_flavor: the Postfix texts for an unknown flavor.
@@ -25,7 +34,8 @@
  *	None; the table is constant.
  * STANDARDS
  *	RFC 5321 3.6.2 (source routes), RFC 1123 5.2.16 (percent hack),
- *	RFC 976 (bang paths).
+ *	RFC 976 (bang paths); RFC 9110 9.3.6 (CONNECT), RFC 1928 and
+ *	RFC 1929 (SOCKS5), the SOCKS4 and SOCKS4a memos.
  */
 #include "profile.h"
 
@@ -146,6 +156,7 @@ static const struct profile profiles[] = {
     {
         .name = "tarpit",
         .expect = "unreachable",
+        .proxy_expect = "not-proxy", /* its banner's first byte comes in 2 s */
         .about = "drips every reply, one byte every 2 s",
         .mode = MODE_TARPIT,
         .relay = RELAY_ALL,
@@ -159,6 +170,7 @@ static const struct profile profiles[] = {
     {
         .name = "close-on-connect",
         .expect = "unreachable",
+        .proxy_expect = "closed", /* src/proxy/proxy.h: closed right after the request */
         .about = "closes every connection at once",
         .mode = MODE_CLOSE,
     },
@@ -200,6 +212,167 @@ static const struct profile profiles[] = {
         .relay = RELAY_ALL,
         .trust = "chain-entry",
     },
+    /* ---- proxies and a web server (lab/proxyd.c); all on --port too ---- */
+    {
+        .name = "proxy-http-open",
+        .expect = "unreachable",
+        .proxy_expect = "open",
+        .about = "HTTP proxy: CONNECT, and GET/POST of absolute URIs, forwarded",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_FORWARD,
+                  [PK_ABSOLUTE] = PA_FORWARD,
+                  [PK_ORIGIN] = PA_BAD,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD},
+    },
+    {
+        .name = "proxy-connect-only",
+        .expect = "unreachable",
+        .proxy_expect = "open",
+        .about = "HTTP proxy: CONNECT forwarded, absolute GET/POST 403",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_FORWARD,
+                  [PK_ABSOLUTE] = PA_REFUSE,
+                  [PK_ORIGIN] = PA_BAD,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD},
+    },
+    {
+        .name = "proxy-post-only",
+        .expect = "unreachable",
+        .proxy_expect = "open",
+        .about = "old web proxy: absolute GET/POST forwarded, CONNECT 405",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_NOT_ALLOWED,
+                  [PK_ABSOLUTE] = PA_FORWARD,
+                  [PK_ORIGIN] = PA_BAD,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD},
+    },
+    {
+        .name = "proxy-socks4",
+        .expect = "unreachable",
+        .proxy_expect = "open",
+        .about = "SOCKS4/4a CONNECT granted (0x5A) and piped; SOCKS5 and HTTP closed",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_SOCKS4] = PA_FORWARD},
+    },
+    {
+        .name = "proxy-socks5",
+        .expect = "unreachable",
+        .proxy_expect = "open",
+        .about = "SOCKS5 no-auth CONNECT (IPv4, IPv6, dotted name) piped; SOCKS4 0x5B",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_SOCKS5] = PA_FORWARD, [PK_SOCKS4] = PA_REFUSE},
+    },
+    {
+        .name = "proxy-socks5-auth",
+        .expect = "unreachable",
+        .proxy_expect = "auth-required",
+        .about = "SOCKS5 picks user/password (0x02) and never grants; SOCKS4 0x5B",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_SOCKS5] = PA_AUTH, [PK_SOCKS4] = PA_REFUSE},
+    },
+    {
+        .name = "proxy-socks-closed",
+        .expect = "unreachable",
+        .proxy_expect = "closed",
+        .about = "SOCKS5 CONNECT reply 0x02 (ruleset), SOCKS4 0x5B",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_SOCKS5] = PA_REFUSE, [PK_SOCKS4] = PA_REFUSE},
+    },
+    {
+        .name = "proxy-http-closed",
+        .expect = "unreachable",
+        .proxy_expect = "closed",
+        .about = "HTTP proxy answering every request 403 Forbidden",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_REFUSE,
+                  [PK_ABSOLUTE] = PA_REFUSE,
+                  [PK_ORIGIN] = PA_REFUSE,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD},
+    },
+    {
+        .name = "proxy-http-auth",
+        .expect = "unreachable",
+        .proxy_expect = "auth-required",
+        .about = "HTTP proxy answering every request 407 (Basic realm=\"lab\")",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_AUTH,
+                  [PK_ABSOLUTE] = PA_AUTH,
+                  [PK_ORIGIN] = PA_AUTH,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD},
+    },
+    {
+        .name = "proxy-wingate",
+        .expect = "not-smtp",
+        .proxy_expect = "open",
+        .about = "WinGate> telnet prompt: \"host:port\" or \"host port\" connected and piped",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_TELNET] = PA_FORWARD},
+    },
+    {
+        .name = "proxy-telnet-login",
+        .expect = "not-smtp",
+        .proxy_expect = "auth-required",
+        .about = "router telnet: User Access Verification, Username: and nothing more",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_TELNET] = PA_AUTH},
+    },
+    {
+        .name = "proxy-fake",
+        .expect = "unreachable",
+        .proxy_expect = "suspect",
+        .about = "claims success (200, SOCKS granted) then talks itself: no canary",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_FAKE,
+                  [PK_ABSOLUTE] = PA_FAKE,
+                  [PK_ORIGIN] = PA_FAKE,
+                  [PK_SOCKS4] = PA_FAKE,
+                  [PK_SOCKS5] = PA_FAKE},
+    },
+    {
+        .name = "proxy-drip",
+        .expect = "unreachable",
+        .proxy_expect = "error",
+        .about = "grants (HTTP 200, SOCKS) one byte every 2 s, never connects",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_DRIP,
+                  [PK_ABSOLUTE] = PA_DRIP,
+                  [PK_ORIGIN] = PA_DRIP,
+                  [PK_SOCKS4] = PA_DRIP,
+                  [PK_SOCKS5] = PA_DRIP,
+                  [PK_OTHER] = PA_DRIP},
+    },
+    {
+        .name = "proxy-garbage",
+        .expect = "unreachable",
+        .proxy_expect = "not-proxy",
+        .about = "answers a client's first bytes with binary junk, then silence",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_GARBAGE,
+                  [PK_ABSOLUTE] = PA_GARBAGE,
+                  [PK_ORIGIN] = PA_GARBAGE,
+                  [PK_SOCKS4] = PA_GARBAGE,
+                  [PK_SOCKS5] = PA_GARBAGE,
+                  [PK_OTHER] = PA_GARBAGE},
+    },
+    {
+        .name = "web-server",
+        .expect = "unreachable",
+        .proxy_expect = "not-proxy",
+        .about = "plain web server: 404 to every request, 405 to CONNECT, 400 to SOCKS",
+        .mode = MODE_PROXY,
+        .proxy = {[PK_CONNECT] = PA_NOT_ALLOWED,
+                  [PK_ABSOLUTE] = PA_NOT_FOUND,
+                  [PK_ORIGIN] = PA_NOT_FOUND,
+                  [PK_SOCKS4] = PA_BAD,
+                  [PK_SOCKS5] = PA_BAD,
+                  [PK_OTHER] = PA_BAD},
+        .server = "lab-httpd",
+    },
 };
 
 static const char *const mode_names[MODE__COUNT] = {
@@ -207,6 +380,13 @@ static const char *const mode_names[MODE__COUNT] = {
     [MODE_BUSY] = "busy",         [MODE_NOT_SMTP] = "not-smtp",
     [MODE_BINARY] = "binary",     [MODE_TARPIT] = "tarpit",
     [MODE_LONGLINE] = "longline", [MODE_CONTINUATION] = "continuation",
+    [MODE_PROXY] = "proxy",
+};
+
+static const char *const kind_names[PK__COUNT] = {
+    [PK_CONNECT] = "connect", [PK_ABSOLUTE] = "absolute", [PK_ORIGIN] = "origin",
+    [PK_SOCKS4] = "socks4",   [PK_SOCKS5] = "socks5",     [PK_OTHER] = "other",
+    [PK_TELNET] = "telnet",
 };
 
 static const struct profile_flavor_text flavors[FLAVOR__COUNT] = {
@@ -282,4 +462,16 @@ const char *profile_mode_name(enum profile_mode m)
 const struct profile_flavor_text *profile_flavor(enum profile_flavor f)
 {
 	return &flavors[(unsigned)f < FLAVOR__COUNT ? f : FLAVOR_POSTFIX];
+}
+
+/* profile_proxy_expect - the row's proxy verdict; a mail server is no proxy */
+const char *profile_proxy_expect(const struct profile *p)
+{
+	return p->proxy_expect != NULL ? p->proxy_expect : "not-proxy";
+}
+
+/* proxy_kind_name - name of a request kind for logs */
+const char *proxy_kind_name(enum proxy_kind k)
+{
+	return (unsigned)k < PK__COUNT ? kind_names[k] : "?";
 }

@@ -1,9 +1,10 @@
 /*
  * profile.h - behaviour profiles of the simulated lab hosts (data, not code)
  *
- * One row per profile: its name, the verdict a correct tester reaches
- * against it, and the knobs lab/server.c reads. Adding a behaviour that
- * the knobs already express is one row in lab/profile.c.
+ * One row per profile: its name, the verdicts a correct tester reaches
+ * against it (the SMTP probe's and the proxy probe's), and the knobs
+ * lab/server.c and lab/proxyd.c read. Adding a behaviour that the knobs
+ * already express is one row in lab/profile.c.
  */
 #ifndef LAB_PROFILE_H
 #define LAB_PROFILE_H
@@ -22,7 +23,42 @@ enum profile_mode {
 	MODE_TARPIT,       /* every reply leaves one byte per LAB_TARPIT_MS */
 	MODE_LONGLINE,     /* EHLO/HELO answered by a LAB_LONGLINE_LEN line */
 	MODE_CONTINUATION, /* EHLO/HELO answered by endless "250-" lines */
+	MODE_PROXY,        /* no SMTP: a proxy or web server (lab/proxyd.c),
+	                      shaped by the proxy knobs below */
 	MODE__COUNT
+};
+
+/* What a proxy-mode host was asked, told from the client's first bytes
+ * (0x04 SOCKS4, 0x05 SOCKS5, a letter HTTP), or PK_TELNET: the host
+ * speaks first with a telnet prompt. */
+enum proxy_kind {
+	PK_CONNECT,  /* HTTP CONNECT host:port */
+	PK_ABSOLUTE, /* an HTTP request for http://host:port/path (GET, POST...) */
+	PK_ORIGIN,   /* any other HTTP request (GET /path) */
+	PK_SOCKS4,   /* SOCKS4 and SOCKS4a */
+	PK_SOCKS5,   /* SOCKS5 (RFC 1928) */
+	PK_OTHER,    /* a first byte that is none of these */
+	PK_TELNET,   /* not PA_DROP: a telnet prompt on connect, input is lines */
+	PK__COUNT
+};
+
+/* How a proxy-mode host answers one kind. Only loopback targets are ever
+ * connected to; any other gets the kind's refusal, whatever the act. */
+enum proxy_act {
+	PA_DROP,        /* close without a word (the default) */
+	PA_FORWARD,     /* connect to the target, grant, pipe both ways;
+	                   PK_TELNET: the WinGate prompt */
+	PA_REFUSE,      /* HTTP 403, SOCKS5 reply 0x02, SOCKS4 0x5B */
+	PA_AUTH,        /* HTTP 407, SOCKS5 picks user/password and fails it;
+	                   PK_TELNET: a router's login prompt */
+	PA_FAKE,        /* 200 / granted, then its own SMTP banner or page */
+	PA_NOT_ALLOWED, /* HTTP 405 */
+	PA_NOT_FOUND,   /* HTTP 404 */
+	PA_BAD,         /* HTTP 400 (to SOCKS bytes too: a web server) */
+	PA_DRIP,        /* a granting answer one byte per LAB_TARPIT_MS,
+	                   never connecting */
+	PA_GARBAGE,     /* LAB_BINARY_LEN bytes of junk, then silence */
+	PA__COUNT
 };
 
 /* Whose mail is relayed (checked after the recipient's trick). */
@@ -57,6 +93,8 @@ enum profile_flavor {
 struct profile {
 	const char *name;
 	const char *expect;     /* verdict name (DESIGN.md) a tester should reach */
+	const char *proxy_expect; /* verdict of the proxy probe (src/proxy);
+	                             NULL: "not-proxy" (see profile_proxy_expect) */
 	const char *about;      /* one line for --list */
 	enum profile_mode mode;
 	enum profile_flavor flavor;
@@ -80,6 +118,9 @@ struct profile {
 	unsigned starttls : 1;  /* advertise STARTTLS, 530 to MAIL before TLS */
 	const char *banner;     /* banner text after "220 ", "{host}" and
 	                           "{date}" expand; NULL: the flavor's */
+	/* MODE_PROXY */
+	enum proxy_act proxy[PK__COUNT]; /* the answer to each kind */
+	const char *server;     /* Server: of its HTTP answers; NULL "lab-proxy" */
 };
 
 /* profile_all - the whole table in address order; *n gets its size */
@@ -89,6 +130,9 @@ const struct profile *profile_by_name(const char *name);
 /* profile_relays - the recipient's tricks are ones this profile relays */
 int profile_relays(const struct profile *p, unsigned tricks);
 const char *profile_mode_name(enum profile_mode m);
+/* profile_proxy_expect - the proxy probe's verdict against p (static) */
+const char *profile_proxy_expect(const struct profile *p);
+const char *proxy_kind_name(enum proxy_kind k);
 
 /* The flavor's texts; "{host}", "{date}", "{rcpt}" expand. */
 struct profile_flavor_text {

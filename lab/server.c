@@ -9,7 +9,8 @@
  *	void server_enter(c, state); void server_reply(c, fmt, ...);
  * DESCRIPTION
  *	server_listen() binds the host's address; every connection is fed
- *	to smtpcmd and smtpd.c answers it. Commands are answered in order,
+ *	to smtpcmd and smtpd.c answers it (a MODE_PROXY host's go to
+ *	proxyd.c instead). Commands are answered in order,
  *	pipelined or not: after each reply is built, conn_send() puts it
  *	on the wire, or pauses reading for --latency first, or hands it to
  *	the tarpit's drip (one byte per LAB_TARPIT_MS). Then the reply's
@@ -410,6 +411,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		lab_info(lab, "lab host=%s event=connect peer=%s action=close%s", h->name, peer,
 		         h->prof->mode == MODE_CLOSE ? "" : " reason=too-many-connections");
 		evutil_closesocket(fd);
+		return;
+	}
+	if (h->prof->mode == MODE_PROXY) {
+		proxyd_accept(h, fd, peer);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));

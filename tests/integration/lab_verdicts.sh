@@ -72,7 +72,7 @@ done
 # lane L: test its hosts one by one against its own sink port
 run_lane() {
 	sink=$(cat "$T/sink.$1")
-	while read -r addr p profile want; do
+	while read -r addr p profile want _proxy; do
 		out="$T/out.$profile.json"
 		$limit $RW_VG "$RW" test --json --token-key "$T/key" --canary canary.lab.test \
 			--sink-listen "127.0.0.1:$sink" --timeout 4 --greylist-delay 3 --wait 8 \

@@ -1,9 +1,10 @@
 #!/bin/sh
 # scan_lab.sh - `relaywatch scan` over the whole lab block earns the ground
-# truth, and never touches an excluded address. Peers: relaywatch-lab (all
-# profiles, canary.lab.test, --greylist 2 --delay 2) on 127.10.0.1.. at one
-# free port, delivering to the scan's own embedded sink (one scan process
-# covers every host, so one sink suffices); python listeners on
+# truth, and never touches an excluded address. Peers: relaywatch-lab (every
+# mail profile, not the proxies and the web server; canary.lab.test,
+# --greylist 2 --delay 2) on 127.10.0.1.. at one free port, delivering to
+# the scan's own embedded sink (one scan process covers every host, so one
+# sink suffices); python listeners on
 # 127.10.0.40-127.10.0.48 at the lab's port that count connections.
 # Run 1: 127.10.0.0/27 on the command line, --json, --db: every address
 # appears exactly once, lab hosts earn their truth, empty addresses
@@ -30,8 +31,11 @@ port=$(free_port)
 sink=$(free_port)
 key_file "$T/key"
 
+# the mail servers, in .1-.30: not the proxies and the web server
+smtp=$("$RWLAB" --list | awk 'NR > 1 && $1 !~ /^(proxy-|web-server$)/ { printf "%s%s", s, $1; s = "," }')
 rw_bg "$RWLAB" --sink "127.0.0.1:$sink" --canary canary.lab.test --base 127.10.0.1 \
-	--port "$port" --greylist 2 --delay 2 --truth "$T/truth" >"$T/lab.out" 2>"$T/lab.log"
+	--port "$port" --greylist 2 --delay 2 --profiles "$smtp" --truth "$T/truth" \
+	>"$T/lab.out" 2>"$T/lab.log"
 labpid=$RW_LASTPID
 n=0
 until grep -qx ready "$T/lab.out" 2>/dev/null; do
@@ -59,7 +63,7 @@ python3 - "$T/truth" "$T/run1.json" "$port" <<'PY' || fail "run 1 verdicts diffe
 import ipaddress, json, sys
 truth = {}
 for line in open(sys.argv[1]):
-    addr, p, profile, want = line.split()
+    addr, p, profile, want = line.split()[:4]
     truth[addr] = (profile, want)
 port = int(sys.argv[3])
 got = {}

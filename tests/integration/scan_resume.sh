@@ -69,7 +69,7 @@ python3 - "$T/truth" "$T/before.json" "$T/run2.json" "$T/after.json" <<'PY' || f
 import ipaddress, json, sys
 truth = {}
 for line in open(sys.argv[1]):
-    addr, p, profile, want = line.split()
+    addr, p, profile, want = line.split()[:4]
     truth[addr] = want
 load = lambda f: [json.loads(l) for l in open(f)]
 before = {o["addr"] for o in load(sys.argv[2])}
