@@ -255,6 +255,7 @@ static void result_json(const struct store_result *r)
 		json_object_set_new(w, "evidence", o ? o : json_string(r->evidence));
 		o = w;
 	}
+	json_object_set_new(o, "probe", json_string(r->probe ? r->probe : "smtp"));
 	json_object_set_new(o, "verdict", json_string(r->verdict));
 	json_object_set_new(o, "reason", json_string(r->reason ? r->reason : ""));
 	json_object_set_new(o, "updated", json_integer(r->updated));
@@ -323,7 +324,8 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 			if (o.json)
 				result_json(r);
 			else
-				printf("%-14s %s:%u  %s\n", r->verdict, r->target, r->port,
+				printf("%-14s %s:%u%s  %s\n", r->verdict, r->target, r->port,
+				       r->probe && strcmp(r->probe, "smtp") != 0 ? " proxy" : "",
 				       r->reason ? r->reason : "");
 		}
 		size_t n = l.n;
