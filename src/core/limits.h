@@ -202,4 +202,27 @@
 #define RW_MAIL_DOT_TIMEOUT 600
 #define RW_MAIL_SESSION_TIMEOUT 900
 
+/* Open-proxy attempts (src/proxy): the escaped sent/received transcripts
+ * of one attempt; an HTTP response head and its lines (squid's
+ * reply_header_max_size is 64 KiB, but a proxy's own answer head is under
+ * 2 KiB); the bytes of a GET/POST answer read before it is judged; what
+ * comes through a tunnel before the canary's nonce must have come (its
+ * banner and HELO reply are ~200 bytes), in lines and per line; telnet
+ * text, raw bytes (text plus IAC negotiation) and option answers before a
+ * prompt; a nonce's age (the canary writes it a moment before it comes
+ * back) and the slack for a banner nonce written before the attempt's
+ * clock said it started (clocks of sink and prober, in seconds). */
+#define RW_PROXY_EVIDENCE_MAX     4096
+#define RW_PROXY_HEAD_MAX         8192
+#define RW_PROXY_HEAD_LINES_MAX   100
+#define RW_PROXY_ANSWER_MAX       (16 * 1024)
+#define RW_PROXY_TUNNEL_MAX       4096
+#define RW_PROXY_TUNNEL_LINES_MAX 32
+#define RW_PROXY_LINE_MAX         1024
+#define RW_PROXY_TELNET_TEXT_MAX  4096
+#define RW_PROXY_TELNET_RAW_MAX   8192
+#define RW_PROXY_TELNET_NEG_MAX   32
+#define RW_PROXY_NONCE_AGE        600
+#define RW_PROXY_NONCE_SLACK      5
+
 #endif

@@ -102,6 +102,9 @@ struct pxa;
 struct pxa *pxa_new(enum proxy_proto p, const struct proxy_canary *c, const struct token_key *key,
 		    long long now_s);
 struct pxa *pxa_free(struct pxa *a); /* NULL ok; returns NULL */
+/* pxa_set_probe_id - use id (nonce_id_valid) instead of the random one;
+ * before pxa_start only (tests, replays); 0, or -1 when refused */
+int pxa_set_probe_id(struct pxa *a, const char *id);
 
 /* pxa_start - the connection is up: append the first bytes to send to out
  * (none for telnet, which waits for a prompt) */
