@@ -29,9 +29,9 @@
  *	("unknown key", "value too long", "out of range" ...), a text in
  *	c->check_err ("'x': not a numeric address"), or NULL.
  * LIMITS
- *	timeouts 1..86400 s, wait 0..86400 s, sink_greet_wait 0..10000 ms, token_max_age 60 s..366 days,
- *	dns_timeout 1..60 s, dns_servers RW_DNS_SERVERS_MAX;
- *	every value up to RW_DOMAIN_MAX characters.
+ *	timeouts 1..86400 s, wait 0..86400 s, sink_greet_wait 0..10000 ms,
+ *	token_max_age 60 s..366 days, dns_timeout 1..60 s, dns_servers
+ *	RW_DNS_SERVERS_MAX; every value up to RW_DOMAIN_MAX characters.
  * STANDARDS
  *	none (INI as read by inih).
  */

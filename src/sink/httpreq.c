@@ -60,11 +60,11 @@ enum hr_state {
 struct httpreq {
 	enum hr_state st;
 	enum httpreq_event final;
-	size_t nbytes;  /* of the head so far */
-	unsigned nlines; /* field lines so far */
-	size_t vi;      /* bytes of "HTTP/1." matched */
+	size_t nbytes;     /* of the head so far */
+	unsigned nlines;   /* field lines so far */
+	size_t vi;         /* bytes of "HTTP/1." matched */
 	size_t mlen, tlen; /* bytes of method[] and target[] */
-	int t_over;     /* the target passed RW_HTTP_TARGET_MAX */
+	int t_over;        /* the target passed RW_HTTP_TARGET_MAX */
 	int line_done;
 	const char *why;
 	char method[METHOD_MAX + 1];

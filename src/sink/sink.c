@@ -176,19 +176,15 @@ enum conn_state {
 	CS_GREET, /* waiting for the client to speak first, no banner yet */
 	CS_HTTP,  /* it spoke HTTP: reading the request head */
 	CS_CMD,   /* no transaction */
-	CS_MAIL, /* MAIL accepted: RCPT, DATA */
-	CS_DATA, /* reading the message */
-	CS_QUIT, /* last reply queued: flush, then close */
+	CS_MAIL,  /* MAIL accepted: RCPT, DATA */
+	CS_DATA,  /* reading the message */
+	CS_QUIT,  /* last reply queued: flush, then close */
 	CS__COUNT
 };
 
 static const char *const conn_state_names[CS__COUNT] = {
-    [CS_GREET] = "greet",
-    [CS_HTTP] = "http",
-    [CS_CMD] = "cmd",
-    [CS_MAIL] = "mail",
-    [CS_DATA] = "data",
-    [CS_QUIT] = "quit",
+    [CS_GREET] = "greet", [CS_HTTP] = "http", [CS_CMD] = "cmd",
+    [CS_MAIL] = "mail",   [CS_DATA] = "data", [CS_QUIT] = "quit",
 };
 
 struct conn {
@@ -212,7 +208,7 @@ struct conn {
 	int nrcpt_ok;
 	int errors;
 	unsigned msgs;
-	size_t data_bytes; /* DATA bytes since the timer was armed */
+	size_t data_bytes;    /* DATA bytes since the timer was armed */
 	struct httpreq *http; /* CS_GREET, CS_HTTP only */
 	size_t http_fed;      /* input bytes given to it, not yet drained */
 };
@@ -428,10 +424,11 @@ static void http_answer(struct conn *s, enum httpreq_event ev)
 			snprintf(id, sizeof(id), "0");
 		conn_nonce(s, id, nonce);
 		n = snprintf(body, sizeof(body), "relaywatch proxy canary %s\r\n", nonce);
-		evbuffer_add_printf(out, "HTTP/1.0 200 OK\r\n%sContent-Length: %d\r\n\r\n%s", fields,
-		                    n, body);
+		evbuffer_add_printf(out, "HTTP/1.0 200 OK\r\n%sContent-Length: %d\r\n\r\n%s",
+		                    fields, n, body);
 		s->sink->n_http++;
-		rw_log(LOG_INFO, "sess=%lx sink event=proxy-canary peer=%s id=%s serial=%lu via=http "
+		rw_log(LOG_INFO,
+		       "sess=%lx sink event=proxy-canary peer=%s id=%s serial=%lu via=http "
 		       "method=%s",
 		       s->id, s->peer, id, s->id, httpreq_method(s->http));
 	}
