@@ -696,6 +696,7 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		    .myname = cfg->helo_name,
 		    .key = &dm.key,
 		    .token_max_age = cfg->token_max_age,
+		    .greet_wait_ms = cfg->sink_greet_wait,
 		};
 		if ((dm.sink = sink_new(dm.base, &skc, on_arrival, &dm, err, sizeof(err))) ==
 		    NULL) {

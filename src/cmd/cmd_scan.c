@@ -1719,6 +1719,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		    .myname = s.myname,
 		    .key = &s.key,
 		    .token_max_age = cfg->token_max_age,
+		    .greet_wait_ms = cfg->sink_greet_wait,
 		};
 
 		s.sink = sink_new(s.base, &skc, on_arrival, &s, err, sizeof(err));

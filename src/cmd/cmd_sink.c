@@ -25,6 +25,8 @@
  *	ended, thus gets its late arrivals, and a suspect result they prove
  *	becomes open (store.h's rule). A store error is logged and the sink
  *	goes on (the arrival is still printed).
+ *	The sink is also the open-proxy canary (sink.h): sink_greet_wait
+ *	(ms) is how long it waits for an HTTP request before its banner.
  * DIAGNOSTICS
  *	EXIT_USAGE for bad flags, a malformed listen address, no address of
  *	this machine to default to, no or a bad canary, no token_key;
@@ -294,7 +296,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct sink *sink = NULL;
-	unsigned long conns = 0, msgs = 0, refused = 0;
+	unsigned long conns = 0, msgs = 0, refused = 0, http = 0, helo = 0;
 	int c, rc = EXIT_CLEAN;
 
 	while ((c = getopt_long(argc, argv, "l:c:jk:d:h", opts, NULL)) != -1) {
@@ -371,6 +373,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		    .myname = cfg->helo_name,
 		    .key = &key,
 		    .token_max_age = cfg->token_max_age,
+		    .greet_wait_ms = cfg->sink_greet_wait,
 		};
 
 		sink = sink_new(base, &skc, print_arrival, &run, err, sizeof(err));
@@ -392,8 +395,11 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	        db ? ", recording in " : "", db ? db : "");
 	event_base_dispatch(base);
 	sink_stats(sink, &conns, &msgs, &refused);
-	rw_log(LOG_INFO, "sink event=stopped conns=%lu msgs=%lu refused_rcpts=%lu", conns, msgs,
-	       refused);
+	sink_proxy_stats(sink, &http, &helo);
+	rw_log(LOG_INFO,
+	       "sink event=stopped conns=%lu msgs=%lu refused_rcpts=%lu proxy_http=%lu "
+	       "proxy_helo=%lu",
+	       conns, msgs, refused, http, helo);
 	if (run.st)
 		rw_log(LOG_INFO, "sink event=store stored=%lu tied=%lu errors=%lu", run.stored,
 		       run.tied, run.store_err);

@@ -693,6 +693,7 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 		    .myname = run.myname,
 		    .key = &run.key,
 		    .token_max_age = cfg->token_max_age,
+		    .greet_wait_ms = cfg->sink_greet_wait,
 		};
 
 		run.sink = sink_new(run.base, &skc, on_arrival, &run, err, sizeof(err));

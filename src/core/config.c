@@ -29,9 +29,9 @@
  *	("unknown key", "value too long", "out of range" ...), a text in
  *	c->check_err ("'x': not a numeric address"), or NULL.
  * LIMITS
- *	timeouts 1..86400 s, wait 0..86400 s, token_max_age 60 s..366 days,
- *	dns_timeout 1..60 s, dns_servers RW_DNS_SERVERS_MAX;
- *	every value up to RW_DOMAIN_MAX characters.
+ *	timeouts 1..86400 s, wait 0..86400 s, sink_greet_wait 0..10000 ms,
+ *	token_max_age 60 s..366 days, dns_timeout 1..60 s, dns_servers
+ *	RW_DNS_SERVERS_MAX; every value up to RW_DOMAIN_MAX characters.
  * STANDARDS
  *	none (INI as read by inih).
  */
@@ -162,6 +162,7 @@ static const struct key_def keys[] = {
     {.name = "session_timeout", INT(session_timeout, 1, 86400)},
     {.name = "wait", INT(wait, 0, 86400)},
     {.name = "greylist_delay", INT(greylist_delay, 1, 86400)},
+    {.name = "sink_greet_wait", INT(sink_greet_wait, 0, 10000)},
     {.name = "scope", .kind = K_LIST, .off = offsetof(struct rw_config, scope)},
     {.name = "dns_timeout", INT(dns_timeout, 1, 60)},
     {.name = "db", STR(db)},
@@ -245,6 +246,7 @@ void config_defaults(struct rw_config *c)
 	c->session_timeout = RW_SESSION_TIMEOUT;
 	c->wait = RW_ARRIVAL_WAIT;
 	c->greylist_delay = RW_GREYLIST_DELAY;
+	c->sink_greet_wait = RW_SINK_GREET_WAIT_MS;
 	c->dns_timeout = RW_DNS_TIMEOUT;
 	c->token_max_age = 30LL * 86400;
 	c->smarthost_starttls = xstrdup("auto");

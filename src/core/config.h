@@ -5,7 +5,9 @@
  *   canary_domain, sink_listen, operator_name, abuse_contact, token_key,
  *   helo_name, source_address, connect_timeout, banner_timeout,
  *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
- *   token_max_age, scope (addresses relaywatch may test: CIDRs, ranges or
+ *   token_max_age, sink_greet_wait (ms the sink waits for a client to speak
+ *   first before its banner, the proxy canary's HTTP window; 0..10000,
+ *   default RW_SINK_GREET_WAIT_MS, 0 = banner at once), scope (addresses relaywatch may test: CIDRs, ranges or
  *   addresses separated by commas or spaces; the key may be repeated and the
  *   lines add up; unset means no scope besides the exclusions), dns_servers,
  *   dns_timeout
@@ -62,6 +64,7 @@ struct rw_config {
 	int connect_timeout, banner_timeout, reply_timeout, session_timeout;
 	int wait;              /* seconds to wait for arrivals */
 	int greylist_delay;    /* seconds before retrying a 4xx */
+	int sink_greet_wait;   /* ms before the sink's banner; 0: at once */
 	long long token_max_age;
 	char *scope;           /* NULL: none; else a list of ranges (see above) */
 	char *dns_servers;     /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */

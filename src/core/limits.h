@@ -33,6 +33,19 @@
 #define RW_SINK_SESSION_SEC 900
 /* Sink idle timeout per command, seconds (RFC 5321 4.5.3.2.7: 5 min). */
 #define RW_SINK_IDLE_SEC 300
+/* Sink: milliseconds it waits for a client to speak first before its
+ * banner (config sink_greet_wait; 0 = banner at once). An HTTP proxy sends
+ * its request at once; an SMTP client waits for the banner (RFC 5321
+ * 3.1), so only the banner's latency grows. */
+#define RW_SINK_GREET_WAIT_MS 400
+/* Sink, the proxy canary's HTTP request head (RFC 9112 2.2 and 3 leave
+ * the limits to the server; nginx's default large_client_header_buffers
+ * is 8 KiB): bytes of the head, header lines, seconds to read it, and the
+ * request target's bytes kept (a longer target is still HTTP, unbound). */
+#define RW_HTTP_HEAD_MAX (8 * 1024)
+#define RW_HTTP_HEADERS_MAX 64
+#define RW_HTTP_HEAD_SEC 10
+#define RW_HTTP_TARGET_MAX 1024
 
 /* Reply text kept per test and of the banner (the whole reply may be
  * RW_REPLY_LINES_MAX x RW_REPLY_LINE_MAX; the transcript has the rest). */

@@ -10,6 +10,8 @@
  *	int sink_rcpt_ok(const char *path, const char *canary);
  *	void sink_stats(const struct sink *s, unsigned long *conns,
  *	                unsigned long *msgs, unsigned long *refused_rcpts);
+ *	void sink_proxy_stats(const struct sink *s, unsigned long *http,
+ *	                      unsigned long *helo);
  * DESCRIPTION
  *	sink_new() binds cfg->listen and serves SMTP on base; it copies what
  *	it needs from cfg (cfg and its strings may go away after the call).
@@ -27,6 +29,17 @@
  *	letters, digits and ". _ + - =" only, and a domain equal to the canary
  *	(addr_domain_eq: case, trailing dot). So %-hacks, bang paths, quoted
  *	local parts and source routes are refused and the sink is no relay.
+ *	The proxy canary (src/proxy/nonce.h): a new session first waits
+ *	cfg->greet_wait_ms (state greet) for the client to speak. Bytes that
+ *	begin an HTTP/1.x request line (httpreq.c) make it an HTTP session:
+ *	the head is read, "HTTP/1.0 200" with a nonce bound to the target's
+ *	/rwp/<id> (else "0") is written and the connection closed. Anything
+ *	else, or the wait passing, brings the banner with a nonce bound to "0"
+ *	and SMTP as ever, the bytes already read included. A HELO/EHLO whose
+ *	argument is a probe id gets a nonce bound to it in its first line;
+ *	an HTTP request line arriving later as an unknown command is read
+ *	and answered as HTTP. Nonces: time now, serial the session id, peer
+ *	the client's address text. sink_proxy_stats() counts both.
  * DIAGNOSTICS
  *	sink_new: NULL and a reason in err. Sessions log one line per connect,
  *	arrival and disconnect (sess=ID sink event=...); commands at debug.
@@ -38,18 +51,23 @@
  *	RW_SINK_RCPT_MAX RCPTs per transaction (452); RW_SINK_ERRORS_MAX protocol
  *	errors per session (421); cfg->msg_cap per message (552); RW_SINK_SEEN_MAX
  *	tokens remembered for replay detection, oldest forgotten first.
+ *	cfg->greet_wait_ms before the banner; an HTTP head within
+ *	RW_HTTP_HEAD_SEC, RW_HTTP_HEAD_MAX and RW_HTTP_HEADERS_MAX (400).
  * STANDARDS
  *	RFC 5321 (3.3, 4.1.4 order, 4.2.2 codes, 4.4 Received, 4.5.3 limits);
  *	RFC 1870 SIZE; RFC 2920 PIPELINING; RFC 3463/2034 enhanced codes;
- *	RFC 3848 (ESMTP/SMTP in "with"); RFC 5322 3.3 (date).
+ *	RFC 3848 (ESMTP/SMTP in "with"); RFC 5322 3.3 (date);
+ *	RFC 9112 (the canary's HTTP/1.0 answer, Content-Length framing).
  */
 #include "sink.h"
+#include "httpreq.h"
 #include "quoted.h"
 #include "received.h"
 #include "smtpcmd.h"
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
+#include "../proxy/nonce.h"
 #include "../smtp/addr.h"
 
 #include <event2/buffer.h>
@@ -155,18 +173,18 @@ static void seen_free(struct seen *st)
 /* ---------------------------------------------------------------- sessions */
 
 enum conn_state {
-	CS_CMD,  /* no transaction */
-	CS_MAIL, /* MAIL accepted: RCPT, DATA */
-	CS_DATA, /* reading the message */
-	CS_QUIT, /* last reply queued: flush, then close */
+	CS_GREET, /* waiting for the client to speak first, no banner yet */
+	CS_HTTP,  /* it spoke HTTP: reading the request head */
+	CS_CMD,   /* no transaction */
+	CS_MAIL,  /* MAIL accepted: RCPT, DATA */
+	CS_DATA,  /* reading the message */
+	CS_QUIT,  /* last reply queued: flush, then close */
 	CS__COUNT
 };
 
 static const char *const conn_state_names[CS__COUNT] = {
-    [CS_CMD] = "cmd",
-    [CS_MAIL] = "mail",
-    [CS_DATA] = "data",
-    [CS_QUIT] = "quit",
+    [CS_GREET] = "greet", [CS_HTTP] = "http", [CS_CMD] = "cmd",
+    [CS_MAIL] = "mail",   [CS_DATA] = "data", [CS_QUIT] = "quit",
 };
 
 struct conn {
@@ -190,7 +208,9 @@ struct conn {
 	int nrcpt_ok;
 	int errors;
 	unsigned msgs;
-	size_t data_bytes; /* DATA bytes since the timer was armed */
+	size_t data_bytes;    /* DATA bytes since the timer was armed */
+	struct httpreq *http; /* CS_GREET, CS_HTTP only */
+	size_t http_fed;      /* input bytes given to it, not yet drained */
 };
 
 struct sink {
@@ -204,12 +224,14 @@ struct sink {
 	long long max_age;
 	size_t msg_cap;
 	struct timeval idle;
+	struct timeval greet; /* {0, 0}: banner at once */
 	sink_arrival_fn fn;
 	void *arg;
 	struct conn *live, *dead;
 	unsigned nconn;
 	unsigned long next_id;
 	unsigned long n_conns, n_msgs, n_refused;
+	unsigned long n_http, n_helo; /* proxy canary answers */
 	struct seen seen;
 	int depth;        /* callbacks of ours on the stack */
 	int free_pending; /* sink_free() called inside one of them */
@@ -285,6 +307,7 @@ static void conn_destroy(struct conn *s)
 	event_free(s->idle_ev);
 	event_free(s->life_ev);
 	smtpcmd_free(s->parser);
+	httpreq_free(s->http);
 	free(s);
 }
 
@@ -341,6 +364,154 @@ static void protocol_error(struct conn *s, const char *text)
 	}
 }
 
+/* -------------------------------------------------------- proxy canary */
+
+/* conn_nonce - this session's signed statement, bound to bind ("0" or a
+ * probe id): what a proxy that reached us passes back to the prober */
+static void conn_nonce(const struct conn *s, const char *bind, char out[NONCE_MAX])
+{
+	struct nonce_fields f;
+
+	memset(&f, 0, sizeof(f));
+	f.time = (long long)time(NULL);
+	f.serial = s->id;
+	snprintf(f.peer, sizeof(f.peer), "%s", s->peer);
+	snprintf(f.bind, sizeof(f.bind), "%s", bind);
+	nonce_make(&s->sink->key, &f, out, NONCE_MAX);
+}
+
+/* greet_banner - the 220 with an unbound nonce; SMTP from here on, the
+ * bytes read so far included (no early-talker penalty) */
+static void greet_banner(struct conn *s)
+{
+	char nonce[NONCE_MAX];
+
+	s->http = httpreq_free(s->http);
+	s->http_fed = 0;
+	conn_enter(s, CS_CMD);
+	conn_nonce(s, "0", nonce);
+	reply(s, "220 %s ESMTP relaywatch canary sink %s", s->sink->myname, nonce);
+	arm_idle(s);
+}
+
+/* http_enter - the client speaks HTTP: its head has RW_HTTP_HEAD_SEC */
+static void http_enter(struct conn *s)
+{
+	struct timeval tv = {RW_HTTP_HEAD_SEC, 0};
+
+	conn_enter(s, CS_HTTP);
+	evtimer_add(s->idle_ev, &tv);
+}
+
+/* http_answer - the head is whole (200 and a nonce bound to the target's
+ * probe id, or "0") or bad (400); either way the connection closes once
+ * the answer is flushed, and a body is never read */
+static void http_answer(struct conn *s, enum httpreq_event ev)
+{
+	static const char fields[] = "Content-Type: text/plain\r\nCache-Control: no-store\r\n"
+	                             "Connection: close\r\n";
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	char id[NONCE_ID_MAX + 1], nonce[NONCE_MAX], body[NONCE_MAX + 64];
+	int n;
+
+	if (ev == HTTPREQ_BAD) {
+		rw_log(LOG_INFO, "sess=%lx sink event=http-bad peer=%s why=\"%s\"", s->id, s->peer,
+		       httpreq_why(s->http));
+		evbuffer_add_printf(out, "HTTP/1.0 400 Bad Request\r\n%sContent-Length: 0\r\n\r\n",
+		                    fields);
+	} else {
+		if (nonce_path_id(httpreq_target(s->http), id, sizeof(id)) < 0)
+			snprintf(id, sizeof(id), "0");
+		conn_nonce(s, id, nonce);
+		n = snprintf(body, sizeof(body), "relaywatch proxy canary %s\r\n", nonce);
+		evbuffer_add_printf(out, "HTTP/1.0 200 OK\r\n%sContent-Length: %d\r\n\r\n%s",
+		                    fields, n, body);
+		s->sink->n_http++;
+		rw_log(LOG_INFO,
+		       "sess=%lx sink event=proxy-canary peer=%s id=%s serial=%lu via=http "
+		       "method=%s",
+		       s->id, s->peer, id, s->id, httpreq_method(s->http));
+	}
+	s->http = httpreq_free(s->http);
+	conn_close(s);
+}
+
+/* http_process - give the unread input to the HTTP recognizer (greet and
+ * http states): 1 when the session moved on (go on with the input), 0
+ * when every byte was taken and more are needed. Undecided bytes stay in
+ * the input, for SMTP should they prove not to be HTTP. */
+static int http_process(struct conn *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+
+	while (s->http_fed < evbuffer_get_length(in)) {
+		struct evbuffer_ptr pos;
+		struct evbuffer_iovec v;
+		size_t used = 0;
+		enum httpreq_event ev;
+
+		if (evbuffer_ptr_set(in, &pos, s->http_fed, EVBUFFER_PTR_SET) < 0 ||
+		    evbuffer_peek(in, -1, &pos, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		ev = httpreq_feed(s->http, v.iov_base, v.iov_len, &used);
+		s->http_fed += used;
+		switch (ev) {
+		case HTTPREQ_MORE:
+			break;
+		case HTTPREQ_NOT_HTTP:
+			greet_banner(s); /* an early-talking SMTP client, or junk */
+			return 1;
+		case HTTPREQ_IS_HTTP:
+			http_enter(s);
+			break;
+		case HTTPREQ_HEAD:
+		case HTTPREQ_BAD:
+			evbuffer_drain(in, evbuffer_get_length(in));
+			s->http_fed = 0;
+			http_answer(s, ev);
+			return 1;
+		}
+		if (s->state == CS_HTTP) {
+			evbuffer_drain(in, s->http_fed); /* decided: nothing to keep */
+			s->http_fed = 0;
+		}
+	}
+	return 0;
+}
+
+/* late_http - an HTTP request line read as a command after the banner (a
+ * proxy that spoke after the greet wait): read its head and answer as in
+ * the greet state. Only an unknown verb whose line is METHOD SP target SP
+ * HTTP/1.x, whole, qualifies, so no SMTP command ever does. */
+static int late_http(struct conn *s, const struct smtpcmd *c)
+{
+	struct httpreq *p;
+	char *line;
+	size_t len, off = 0, used = 0;
+	enum httpreq_event ev = HTTPREQ_MORE;
+
+	if (c->verb != CMD_UNKNOWN || !c->arg[0])
+		return 0;
+	p = httpreq_new();
+	line = xasprintf("%s %s\r\n", c->verb_text, c->arg);
+	len = strlen(line);
+	while (off < len && (ev == HTTPREQ_MORE || ev == HTTPREQ_IS_HTTP)) {
+		ev = httpreq_feed(p, line + off, len - off, &used);
+		off += used;
+	}
+	free(line);
+	if (off != len || ev != HTTPREQ_MORE || !httpreq_line_done(p)) {
+		httpreq_free(p);
+		return 0;
+	}
+	rw_log(LOG_INFO, "sess=%lx sink event=late-http peer=%s state=%s", s->id, s->peer,
+	       conn_state_names[s->state]);
+	s->http = p;
+	s->http_fed = 0;
+	http_enter(s);
+	return 1;
+}
+
 /* ------------------------------------------------------------ commands */
 
 /* EHLO capabilities: no STARTTLS, no AUTH, no CHUNKING */
@@ -357,6 +528,7 @@ static const struct ehlo_cap {
 /* do_helo - record the client's name and greet, listing our few ESMTP keywords for EHLO */
 static void do_helo(struct conn *s, const struct smtpcmd *c)
 {
+	char nonce[NONCE_MAX] = "";
 	size_t n;
 
 	if (!c->arg[0]) {
@@ -370,11 +542,17 @@ static void do_helo(struct conn *s, const struct smtpcmd *c)
 		s->helo[--n] = '\0';
 	s->esmtp = c->verb == CMD_EHLO;
 	txn_reset(s);
-	if (!s->esmtp) {
-		reply(s, "250 %s", s->sink->myname);
-		return;
+	if (nonce_id_valid(s->helo)) {
+		/* a proxy prober's tunnel reached us: sign its probe id */
+		conn_nonce(s, s->helo, nonce);
+		s->sink->n_helo++;
+		rw_log(LOG_INFO, "sess=%lx sink event=proxy-canary peer=%s id=%s serial=%lu via=%s",
+		       s->id, s->peer, s->helo, s->id, s->esmtp ? "ehlo" : "helo");
 	}
-	reply(s, "250-%s", s->sink->myname);
+	reply(s, "250%s%s%s%s", s->esmtp ? "-" : " ", s->sink->myname, nonce[0] ? " Hello " : "",
+	      nonce);
+	if (!s->esmtp)
+		return;
 	for (size_t i = 0; i < sizeof(ehlo_caps) / sizeof(ehlo_caps[0]); i++) {
 		const char *sep = i + 1 < sizeof(ehlo_caps) / sizeof(ehlo_caps[0]) ? "-" : " ";
 
@@ -511,6 +689,8 @@ static void do_unimplemented(struct conn *s, const struct smtpcmd *c)
 /* do_unknown - 500 for anything else; counts as a protocol error */
 static void do_unknown(struct conn *s, const struct smtpcmd *c)
 {
+	if (late_http(s, c))
+		return;
 	protocol_error(s, "500 5.5.2 Error: command not recognized");
 }
 
@@ -648,6 +828,11 @@ static void conn_process(struct conn *s)
 		enum smtpcmd_event ev;
 		size_t used = 0;
 
+		if (s->state == CS_GREET || s->state == CS_HTTP) {
+			if (!http_process(s))
+				break;
+			continue;
+		}
 		if (evbuffer_get_length(out) > RW_SINK_OUT_MAX) {
 			/* the client does not read its replies: wait for it. Its
 			 * commands wait on us now, so the write timeout, not the
@@ -730,6 +915,22 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (s->dead)
 		return;
+	if (s->state == CS_GREET) {
+		struct sink *k = s->sink;
+
+		/* the client kept silent (an SMTP client), or had not yet said
+		 * enough: banner now, and what it did say is SMTP */
+		k->depth++;
+		greet_banner(s);
+		conn_process(s);
+		leave(k);
+		return;
+	}
+	if (s->state == CS_HTTP) {
+		rw_log(LOG_INFO, "sess=%lx sink event=http-timeout peer=%s", s->id, s->peer);
+		conn_kill(s, "http-timeout");
+		return;
+	}
 	rw_log(LOG_INFO, "sess=%lx sink event=idle-timeout state=%s", s->id,
 	       conn_state_names[s->state]);
 	reply(s, "421 4.4.2 %s Error: timeout exceeded", s->sink->myname);
@@ -846,7 +1047,9 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evtimer_add(s->life_ev, &life);
 	}
 	s->parser = smtpcmd_new(k->msg_cap);
-	s->state = CS_CMD;
+	s->state = k->greet.tv_sec || k->greet.tv_usec ? CS_GREET : CS_CMD;
+	if (s->state == CS_GREET)
+		s->http = httpreq_new();
 	s->next = k->live;
 	if (k->live)
 		k->live->prev = s;
@@ -859,8 +1062,10 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	rw_log(LOG_INFO, "sess=%lx sink event=connect peer=%s port=%u conns=%u", s->id, s->peer,
 	       s->peer_port, k->nconn);
-	reply(s, "220 %s ESMTP relaywatch canary sink", k->myname);
-	arm_idle(s);
+	if (s->state == CS_GREET)
+		evtimer_add(s->idle_ev, &k->greet); /* idle_cb sends the banner */
+	else
+		greet_banner(s);
 }
 
 /* relisten_cb - accept again after a pause */
@@ -983,6 +1188,10 @@ struct sink *sink_new(struct event_base *base, const struct sink_config *cfg, si
 	k->max_age = cfg->token_max_age;
 	k->msg_cap = cfg->msg_cap ? cfg->msg_cap : RW_SINK_MSG_MAX;
 	k->idle.tv_sec = cfg->idle_timeout > 0 ? cfg->idle_timeout : RW_SINK_IDLE_SEC;
+	if (cfg->greet_wait_ms > 0) {
+		k->greet.tv_sec = cfg->greet_wait_ms / 1000;
+		k->greet.tv_usec = (cfg->greet_wait_ms % 1000) * 1000;
+	}
 	k->fn = fn;
 	k->arg = arg;
 	k->reaper = event_new(base, -1, 0, reap_cb, k);
@@ -1075,4 +1284,13 @@ void sink_stats(const struct sink *k, unsigned long *conns, unsigned long *msgs,
 		*msgs = k->n_msgs;
 	if (refused_rcpts)
 		*refused_rcpts = k->n_refused;
+}
+
+/* sink_proxy_stats - proxy canary answers since sink_new */
+void sink_proxy_stats(const struct sink *k, unsigned long *http, unsigned long *helo)
+{
+	if (http)
+		*http = k->n_http;
+	if (helo)
+		*helo = k->n_helo;
 }

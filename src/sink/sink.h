@@ -6,6 +6,12 @@
  * tests `closed` for any other canary. Each message is searched for a
  * token; the token is verified (forged, expired and replayed tokens are
  * recorded as such) and the Received chain is kept.
+ *
+ * It is also the open-proxy canary (src/proxy/nonce.h): it waits
+ * greet_wait_ms for the client to speak first, answers an HTTP request
+ * (then or as a late "command") with "200" and a nonce bound to the
+ * request's /rwp/<id> path, puts a nonce in its banner, and one bound to
+ * the probe id of a HELO/EHLO that presents one.
  */
 #ifndef RW_SINK_H
 #define RW_SINK_H
@@ -25,6 +31,9 @@ struct sink_config {
 	long long token_max_age;    /* seconds */
 	size_t msg_cap;             /* 0 = RW_SINK_MSG_MAX */
 	int idle_timeout;           /* seconds; 0 = RW_SINK_IDLE_SEC */
+	int greet_wait_ms;          /* wait for a first word before the banner;
+	                               0 = banner at once (config sink_greet_wait,
+	                               default RW_SINK_GREET_WAIT_MS) */
 };
 
 /* Called for every message accepted, valid token or not. The arrival is
@@ -43,5 +52,8 @@ int sink_rcpt_ok(const char *path, const char *canary);
 /* sink_stats - counters for logs and tests */
 void sink_stats(const struct sink *s, unsigned long *conns, unsigned long *msgs,
 		unsigned long *refused_rcpts);
+/* sink_proxy_stats - proxy canary counters: HTTP requests answered 200,
+ * HELO/EHLO answered with a bound nonce; NULL pointers skipped */
+void sink_proxy_stats(const struct sink *s, unsigned long *http, unsigned long *helo);
 
 #endif

@@ -104,6 +104,10 @@ static void test_set(void **state)
 	assert_null(config_set(&c, "greylist_delay", "10"));
 	assert_int_equal(c.greylist_delay, 10);
 	assert_string_equal(config_set(&c, "greylist_delay", "-1"), "out of range");
+	assert_int_equal(c.sink_greet_wait, 400); /* RW_SINK_GREET_WAIT_MS */
+	assert_null(config_set(&c, "sink_greet_wait", "0"));
+	assert_int_equal(c.sink_greet_wait, 0);
+	assert_string_equal(config_set(&c, "sink_greet_wait", "10001"), "out of range");
 	assert_string_equal(config_set(&c, "nope", "1"), "unknown key");
 	assert_null(config_set(&c, "canary_domain", "[192.0.2.1]"));
 	assert_string_equal(c.canary, "[192.0.2.1]");

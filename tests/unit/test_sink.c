@@ -4,7 +4,8 @@
  * Each test starts a sink on 127.0.0.1 (a port that was free a moment
  * before) in its own event_base and talks to it with a non-blocking
  * socket client; the client pumps the event loop while it waits, so no
- * thread is needed. Fixtures differ by flag (idle timeout, message cap).
+ * thread is needed. Fixtures differ by flag (idle timeout, message cap,
+ * greet wait). The proxy canary's nonces are checked with nonce_verify.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,6 +33,7 @@
 #include "../../src/core/limits.h"
 #include "../../src/core/log.h"
 #include "../../src/core/xalloc.h"
+#include "../../src/proxy/nonce.h"
 #include "../../src/sink/received.h"
 #include "../../src/sink/sink.h"
 
@@ -41,6 +43,8 @@
 #define SMALL_CAP 4096
 #define GOT_MAX   8
 #define WAIT_MS   10000 /* generous: valgrind */
+#define GREET_MS  300
+#define PROBE_ID  "rwpget.0123456789abcdef"
 
 struct fx {
 	struct event_base *base;
@@ -89,7 +93,7 @@ static unsigned free_port(void)
 	return ntohs(sin.sin_port);
 }
 
-static int setup_cfg(void **state, int idle, size_t cap, const char *host)
+static int setup_cfg(void **state, int idle, size_t cap, const char *host, int greet_ms)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
 	char err[256] = "";
@@ -105,6 +109,7 @@ static int setup_cfg(void **state, int idle, size_t cap, const char *host)
 		    .token_max_age = MAX_AGE,
 		    .msg_cap = cap,
 		    .idle_timeout = idle,
+		    .greet_wait_ms = greet_ms,
 		};
 
 		snprintf(fx->listen, sizeof(fx->listen), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
@@ -124,17 +129,22 @@ static int setup_cfg(void **state, int idle, size_t cap, const char *host)
 
 static int setup(void **state)
 {
-	return setup_cfg(state, 10, 0, "127.0.0.1");
+	return setup_cfg(state, 10, 0, "127.0.0.1", 0);
 }
 
 static int setup_small(void **state)
 {
-	return setup_cfg(state, 10, SMALL_CAP, "127.0.0.1");
+	return setup_cfg(state, 10, SMALL_CAP, "127.0.0.1", 0);
 }
 
 static int setup_idle(void **state)
 {
-	return setup_cfg(state, 1, 0, "127.0.0.1");
+	return setup_cfg(state, 1, 0, "127.0.0.1", 0);
+}
+
+static int setup_greet(void **state)
+{
+	return setup_cfg(state, 10, 0, "127.0.0.1", GREET_MS);
 }
 
 static int teardown(void **state)
@@ -409,6 +419,66 @@ static int deliver(struct fx *fx, const char *helo, const char *body)
 	return rc;
 }
 
+/* check_nonce - text holds a nonce of ours, fresh, from 127.0.0.1, bound to bind */
+static void check_nonce(struct fx *fx, const char *text, const char *bind)
+{
+	struct nonce_fields f;
+	char nonce[NONCE_MAX];
+	size_t n = 0;
+	const char *p = nonce_find(text, strlen(text), &n);
+	enum token_status st;
+
+	if (!p || n >= sizeof(nonce))
+		fail_msg("no nonce in \"%s\"", text);
+	memcpy(nonce, p, n);
+	nonce[n] = '\0';
+	st = nonce_verify(&fx->key, nonce, (long long)time(NULL), 60, &f);
+	if (st != TOKEN_VALID || strcmp(f.bind, bind) != 0 || strcmp(f.peer, "127.0.0.1") != 0 ||
+	    f.serial == 0)
+		fail_msg("nonce %s: got %s bind=%s peer=%s serial=%llu, want valid bind=%s "
+		         "peer=127.0.0.1",
+		         nonce, token_status_name(st), f.bind, f.peer, f.serial, bind);
+	assert_int_equal(nonce_verify(&fx->other, nonce, (long long)time(NULL), 60, &f),
+	                 TOKEN_FORGED);
+}
+
+/* http_exchange - send req in pieces of step bytes (0: at once), read to
+ * EOF; what the sink wrote, in c->in */
+static const char *http_exchange(struct fx *fx, struct cl *c, const char *req, size_t step)
+{
+	size_t len = strlen(req);
+
+	for (size_t off = 0; off < len;) {
+		size_t n = step && step < len - off ? step : len - off;
+
+		assert_int_equal(cl_send(fx, c, req + off, n), 0);
+		off += n;
+		for (int i = 0; step && i < 3; i++)
+			pump(fx, c->fd, POLLIN);
+	}
+	assert_true(wait_eof(fx, c));
+	return dbuf_str(&c->in);
+}
+
+/* check_http_200 - a whole canary answer with a nonce bound to bind */
+static void check_http_200(struct fx *fx, const char *got, const char *bind)
+{
+	static const char head[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+	                           "Cache-Control: no-store\r\nConnection: close\r\n"
+	                           "Content-Length: ";
+	const char *body = strstr(got, "\r\n\r\n");
+	long clen;
+
+	if (strncmp(got, head, sizeof(head) - 1) != 0 || !body)
+		fail_msg("HTTP answer: got \"%s\"", got);
+	clen = strtol(got + sizeof(head) - 1, NULL, 10);
+	body += 4;
+	assert_int_equal((long)strlen(body), clen);
+	assert_true(strncmp(body, "relaywatch proxy canary rwp1-", 29) == 0);
+	assert_true(strcmp(body + strlen(body) - 2, "\r\n") == 0);
+	check_nonce(fx, body, bind);
+}
+
 /* ------------------------------------------------------------------ tests */
 
 static void test_greeting(void **state)
@@ -418,7 +488,8 @@ static void test_greeting(void **state)
 
 	cl_open(fx, &c);
 	assert_int_equal(cl_reply(fx, &c), 220);
-	assert_string_equal(c.last, "220 " MYNAME " ESMTP relaywatch canary sink\r\n");
+	assert_true(strncmp(c.last, "220 " MYNAME " ESMTP relaywatch canary sink rwp1-", 45) == 0);
+	check_nonce(fx, c.last, "0");
 	assert_int_equal(cmd(fx, &c, "EHLO client.example"), 250);
 	assert_non_null(strstr(c.last, "250-" MYNAME "\r\n"));
 	assert_non_null(strstr(c.last, "PIPELINING\r\n"));
@@ -1037,7 +1108,7 @@ static void test_ipv6(void **state)
 	struct fx *fx;
 	struct received_hop hop;
 
-	if (setup_cfg((void **)&fx, 10, 0, "::1") < 0) {
+	if (setup_cfg((void **)&fx, 10, 0, "::1", 0) < 0) {
 		print_message("skip: no ::1\n");
 		skip();
 	}
@@ -1099,6 +1170,162 @@ static void test_bad_config(void **state)
 	event_base_free(base);
 }
 
+/* test_canary_helo - a probe id as HELO/EHLO argument gets a bound nonce */
+static void test_canary_helo(void **state)
+{
+	struct fx *fx = *state;
+	struct cl c;
+	unsigned long http = 9, helo = 9;
+
+	cl_open(fx, &c);
+	assert_int_equal(cl_reply(fx, &c), 220);
+	assert_int_equal(cmd(fx, &c, "HELO rwpconnect.0123456789abcdef"), 250);
+	assert_true(strncmp(c.last, "250 " MYNAME " Hello rwp1-", 25) == 0);
+	check_nonce(fx, c.last, "rwpconnect.0123456789abcdef");
+	assert_int_equal(cmd(fx, &c, "EHLO " PROBE_ID), 250);
+	assert_true(strncmp(c.last, "250-" MYNAME " Hello rwp1-", 25) == 0);
+	check_nonce(fx, c.last, PROBE_ID);
+	assert_non_null(strstr(c.last, "\r\n250-PIPELINING\r\n"));
+	assert_non_null(strstr(c.last, "\r\n250 ENHANCEDSTATUSCODES\r\n"));
+	/* not probe ids: the plain greeting */
+	assert_reply(fx, &c, "EHLO rwp-x.example", 250, NULL);
+	assert_non_null(strstr(c.last, "250-" MYNAME "\r\n"));
+	assert_reply(fx, &c, "HELO client.example", 250, NULL);
+	assert_string_equal(c.last, "250 " MYNAME "\r\n");
+	assert_reply(fx, &c, "QUIT", 221, "2.0.0");
+	cl_close(fx, &c);
+	sink_proxy_stats(fx->sink, &http, &helo);
+	assert_int_equal(http, 0);
+	assert_int_equal(helo, 2);
+}
+
+/* test_canary_http - a request within the greet wait: 200 and a bound
+ * nonce, no banner, whatever the split; a malformed head: 400 */
+static void test_canary_http(void **state)
+{
+	static const struct {
+		const char *req;
+		size_t step;
+		const char *bind; /* NULL: want 400 */
+	} cases[] = {
+	    {"GET /rwp/" PROBE_ID " HTTP/1.0\r\n\r\n", 0, PROBE_ID},
+	    {"GET /rwp/" PROBE_ID " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 1, PROBE_ID},
+	    {"GET http://127.0.0.1:25/rwp/" PROBE_ID "?x=1 HTTP/1.1\nHost: a\nVia: 1.1 p\n\n", 7,
+	     PROBE_ID},
+	    {"POST /other HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", 0, "0"},
+	    {"CONNECT 127.0.0.1:25 HTTP/1.1\r\n\r\n", 0, "0"},
+	    {"GET / HTTP/1.0\r\nno colon here\r\n\r\n", 0, NULL},
+	    {"GET / HTTP/1.x\r\n\r\n", 0, NULL},
+	};
+	struct fx *fx = *state;
+	unsigned long http = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cl c;
+		const char *got;
+
+		cl_open(fx, &c);
+		got = http_exchange(fx, &c, cases[i].req, cases[i].step);
+		if (cases[i].bind)
+			check_http_200(fx, got, cases[i].bind);
+		else if (strncmp(got, "HTTP/1.0 400 Bad Request\r\n", 26) != 0)
+			fail_msg("case %zu: got \"%s\", want 400", i, got);
+		cl_close(fx, &c);
+	}
+	sink_proxy_stats(fx->sink, &http, NULL);
+	assert_int_equal(http, 5);
+}
+
+/* test_canary_greet - a silent client gets the banner after the wait; an
+ * early-talking SMTP client gets it at once, and its commands are served */
+static void test_canary_greet(void **state)
+{
+	struct fx *fx = *state;
+	struct cl c;
+	long long t0 = now_ms();
+
+	cl_open(fx, &c);
+	assert_int_equal(cl_reply(fx, &c), 220);
+	assert_true(now_ms() - t0 >= GREET_MS - 20);
+	check_nonce(fx, c.last, "0");
+	assert_reply(fx, &c, "EHLO client.example", 250, "PIPELINING");
+	assert_reply(fx, &c, "QUIT", 221, "2.0.0");
+	cl_close(fx, &c);
+
+	/* an early talker: whole pipelined transaction before the banner */
+	cl_open(fx, &c);
+	t0 = now_ms();
+	{
+		char tok[RW_TOKEN_MAX];
+		char *body, *all;
+
+		make_token(&fx->key, "open", 0, tok);
+		body = test_message(tok);
+		all = xasprintf("EHLO early.example\r\nMAIL FROM:<p@tester.example>\r\n"
+		                "RCPT TO:<probe@" CANARY ">\r\nDATA\r\n%s.\r\nQUIT\r\n",
+		                body);
+		assert_int_equal(cl_send(fx, &c, all, strlen(all)), 0);
+		free(all);
+		free(body);
+	}
+	assert_int_equal(cl_reply(fx, &c), 220);
+	assert_true(now_ms() - t0 < GREET_MS);
+	assert_int_equal(cl_reply(fx, &c), 250);
+	assert_int_equal(cl_reply(fx, &c), 250);
+	assert_int_equal(cl_reply(fx, &c), 250);
+	assert_int_equal(cl_reply(fx, &c), 354);
+	assert_int_equal(cl_reply(fx, &c), 250);
+	assert_int_equal(cl_reply(fx, &c), 221);
+	assert_true(wait_eof(fx, &c));
+	cl_close(fx, &c);
+	assert_int_equal(fx->ngot, 1);
+	assert_int_equal(fx->got[0].token_status, TOKEN_VALID);
+	assert_string_equal(fx->got[0].helo, "early.example");
+
+	/* half a request line when the wait ends: SMTP, then the late path */
+	cl_open(fx, &c);
+	t0 = now_ms();
+	assert_int_equal(cl_send(fx, &c, "GET /rwp/", 9), 0);
+	assert_int_equal(cl_reply(fx, &c), 220);
+	assert_true(now_ms() - t0 >= GREET_MS - 20);
+	{
+		const char *got = http_exchange(fx, &c, PROBE_ID " HTTP/1.0\r\n\r\n", 0);
+		const char *h = strstr(got, "HTTP/1.0 200 OK\r\n");
+
+		assert_non_null(h);
+		check_http_200(fx, h, PROBE_ID);
+	}
+	cl_close(fx, &c);
+}
+
+/* test_canary_late_http - an HTTP request line after the banner is
+ * answered as HTTP; nothing that an SMTP client sends ever is */
+static void test_canary_late_http(void **state)
+{
+	struct fx *fx = *state;
+	struct cl c;
+	const char *got, *h;
+
+	cl_open(fx, &c);
+	assert_int_equal(cl_reply(fx, &c), 220);
+	assert_reply(fx, &c, "EHLO client.example", 250, NULL);
+	assert_reply(fx, &c, "GET /rwp/x", 500, "5.5.2");
+	assert_reply(fx, &c, "GET  /rwp/x HTTP/1.0", 500, "5.5.2");
+	assert_reply(fx, &c, "get / HTTP/1.0", 500, "5.5.2");
+	assert_reply(fx, &c, "GET / HTTP/2.0", 500, "5.5.2");
+	assert_reply(fx, &c, "GET / HTTP/1.0 x", 500, "5.5.2");
+	assert_reply(fx, &c, "NOOP / HTTP/1.0", 250, "2.0.0");
+	assert_reply(fx, &c, "MAIL FROM:<a@b.example> HTTP/1.0", 250, "2.1.0");
+	got = http_exchange(fx, &c,
+	                    "GET /rwp/" PROBE_ID " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	                    "User-Agent: x\r\n\r\n",
+	                    0);
+	h = strstr(got, "HTTP/1.0 200 OK\r\n");
+	assert_non_null(h);
+	check_http_200(fx, h, PROBE_ID);
+	cl_close(fx, &c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1120,6 +1347,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_conn_max, setup, teardown),
 	    cmocka_unit_test_teardown(test_ipv6, teardown_v6),
 	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test_setup_teardown(test_canary_helo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_canary_http, setup_greet, teardown),
+	    cmocka_unit_test_setup_teardown(test_canary_greet, setup_greet, teardown),
+	    cmocka_unit_test_setup_teardown(test_canary_late_http, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
