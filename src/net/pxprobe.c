@@ -52,6 +52,9 @@
 /* attempts ended by their deadline (silent or dripping peers) before the
  * target is given up */
 #define PXPROBE_SILENT_MAX 2
+/* a telnet proxy greets at once: how long its prompt may take before the
+ * attempt is over (the whole attempt deadline runs from the first byte) */
+#define PXPROBE_PROMPT_MS 3000
 
 struct pxprobe {
 	const struct pxprobe_env *env;
@@ -75,6 +78,14 @@ struct pxprobe {
 static long long now_s(void)
 {
 	return (long long)time(NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static void arm(struct event *ev, int ms)
@@ -144,6 +155,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
+		/* the prompt came: the attempt has its whole deadline from now */
+		if (pxa_report(p->a)->proto == PX_TELNET && !pxa_answered(p->a))
+			arm(p->deadline, p->env->attempt_timeout_ms);
 		decided = pxa_feed(p->a, v.iov_base, v.iov_len, &p->out, now_s());
 		evbuffer_drain(in, v.iov_len);
 		flush_out(p);
@@ -163,7 +177,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
 		p->connected = 1;
-		arm(p->deadline, p->env->attempt_timeout_ms);
+		arm(p->deadline, pxa_report(p->a)->proto == PX_TELNET &&
+		                         p->env->attempt_timeout_ms > PXPROBE_PROMPT_MS
+		                     ? PXPROBE_PROMPT_MS
+		                     : p->env->attempt_timeout_ms);
 		pxa_start(p->a, &p->out);
 		flush_out(p);
 		return;
@@ -262,7 +279,7 @@ static void on_later(evutil_socket_t fd, short what, void *arg)
 		p->next++;
 	if (p->next >= PX__COUNT || p->silent >= PXPROBE_SILENT_MAX) {
 		p->finished = 1;
-		p->r->finished = (long long)time(NULL) * 1000;
+		p->r->finished = now_ms();
 		presult_decide(p->r);
 		p->done(p, p->arg);
 		return;
@@ -277,7 +294,6 @@ struct pxprobe *pxprobe_start(const struct pxprobe_env *env, struct proxy_result
                               pxprobe_done_fn done, void *arg)
 {
 	struct pxprobe *p = xcalloc(1, sizeof(*p));
-	struct timeval tv;
 
 	if (addrlen > sizeof(p->addr))
 		rw_panic("%s: address too long", __func__);
@@ -291,8 +307,7 @@ struct pxprobe *pxprobe_start(const struct pxprobe_env *env, struct proxy_result
 	p->deadline = evtimer_new(env->base, on_deadline, p);
 	p->later = event_new(env->base, -1, 0, on_later, p);
 	r->canary = *env->canary;
-	gettimeofday(&tv, NULL);
-	r->started = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	r->started = now_ms();
 	later(p);
 	return p;
 }
