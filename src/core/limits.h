@@ -80,6 +80,9 @@
 #define RW_ARRIVAL_WAIT 30
 /* one open-proxy protocol attempt, connect to decision (config proxy_timeout) */
 #define RW_PROXY_TIMEOUT 10
+/* a GET/POST answered without HTTP: lines read for the canary's nonce (a
+ * raw pass-through has it on its first line) before it is judged */
+#define RW_PROXY_RAW_LINES 2
 #define RW_GREYLIST_DELAY 65
 
 /* Sink: protocol errors before "421 too many errors" (Postfix's

@@ -11,12 +11,14 @@
  *	const char *pxprobe_protos_parse(const char *list, unsigned *mask);
  *	const char *pxprobe_canary_parse(const char *s, struct proxy_canary *c);
  * DESCRIPTION
- *	The protocols run one after the other in the table's order, each on
- *	a fresh connection: a refused or timed-out first connection ends the
+ *	The protocols run one after the other, HTTP first and the telnet
+ *	prompt last, each on a fresh connection: a refused or timed-out first connection ends the
  *	target (unreachable, nothing more is tried), two attempts ended by
  *	their deadline end it too (a silent or dripping peer must not hold
  *	us for every protocol), and the telnet prompt attempt
- *	is skipped once another protocol got a proxy's answer. Each attempt
+ *	is skipped once another protocol got a proxy's or a web server's
+ *	answer; SOCKS on a port that answered HTTP, and the telnet prompt,
+ *	get PXPROBE_PROMPT_MS to answer (a web server never does). Each attempt
  *	has a connect deadline and then an absolute deadline of its own, so
  *	a peer dripping bytes gains nothing. What is read goes to pxa_feed()
  *	and what it says to send is written; the attempt decides, the probe
@@ -49,6 +51,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+/* the order the protocols are tried in: HTTP first (the commonest, and
+ * what it answers tells whether SOCKS is worth a full wait), the telnet
+ * prompt last */
+static const enum proxy_proto order[PX__COUNT] = {
+    PX_HTTP_CONNECT, PX_HTTP_POST, PX_HTTP_GET, PX_SOCKS5, PX_SOCKS4, PX_SOCKS4A, PX_TELNET,
+};
+
 /* attempts ended by their deadline (silent or dripping peers) before the
  * target is given up */
 #define PXPROBE_SILENT_MAX 2
@@ -69,6 +78,7 @@ struct pxprobe {
 	int connected;
 	int silent;            /* attempts ended by their deadline */
 	int answered_proxy;    /* some attempt got a proxy's answer */
+	int spoke_http;        /* some HTTP attempt got a status line */
 	int finished;
 	struct dbuf out;
 	struct event *deadline;
@@ -121,6 +131,9 @@ static void end_attempt(struct pxprobe *p)
 		p->bev = NULL;
 	}
 	evtimer_del(p->deadline);
+	if (rep->status >= 100 && (rep->proto == PX_HTTP_CONNECT || rep->proto == PX_HTTP_POST ||
+	                           rep->proto == PX_HTTP_GET))
+		p->spoke_http = 1;
 	switch (rep->outcome) {
 	case PXO_OPEN:
 	case PXO_SUSPECT:
@@ -144,6 +157,18 @@ static void end_attempt(struct pxprobe *p)
 	later(p);
 }
 
+/* short_deadline - a telnet prompt, or SOCKS on a port that answered HTTP
+ * (a mixed HTTP+SOCKS proxy answers at once; a web server never does),
+ * gets PXPROBE_PROMPT_MS and does not count as a silent attempt */
+static int short_deadline(const struct pxprobe *p)
+{
+	enum proxy_proto pr = pxa_report(p->a)->proto;
+
+	return p->env->attempt_timeout_ms > PXPROBE_PROMPT_MS &&
+	       (pr == PX_TELNET ||
+	        (p->spoke_http && (pr == PX_SOCKS5 || pr == PX_SOCKS4 || pr == PX_SOCKS4A)));
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct pxprobe *p = arg;
@@ -155,8 +180,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
-		/* the prompt came: the attempt has its whole deadline from now */
-		if (pxa_report(p->a)->proto == PX_TELNET && !pxa_answered(p->a))
+		/* the prompt or answer came: the whole deadline from now */
+		if (short_deadline(p) && !pxa_answered(p->a))
 			arm(p->deadline, p->env->attempt_timeout_ms);
 		decided = pxa_feed(p->a, v.iov_base, v.iov_len, &p->out, now_s());
 		evbuffer_drain(in, v.iov_len);
@@ -177,10 +202,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
 		p->connected = 1;
-		arm(p->deadline, pxa_report(p->a)->proto == PX_TELNET &&
-		                         p->env->attempt_timeout_ms > PXPROBE_PROMPT_MS
-		                     ? PXPROBE_PROMPT_MS
-		                     : p->env->attempt_timeout_ms);
+		arm(p->deadline,
+		    short_deadline(p) ? PXPROBE_PROMPT_MS : p->env->attempt_timeout_ms);
 		pxa_start(p->a, &p->out);
 		flush_out(p);
 		return;
@@ -212,7 +235,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (!p->connected) {
 		pxa_unreachable(p->a, "connect timed out");
 	} else {
-		p->silent++;
+		if (!short_deadline(p))
+			p->silent++;
 		pxa_timeout(p->a, now_s());
 	}
 	end_attempt(p);
@@ -261,7 +285,8 @@ static int wanted(const struct pxprobe *p, int i)
 		return 0;
 	/* a prompt is only worth waiting for where nothing spoke a proxy
 	 * protocol, unless it is all that was asked for */
-	if (i == PX_TELNET && p->answered_proxy && p->env->protos != (1u << PX_TELNET))
+	if (i == PX_TELNET && (p->answered_proxy || p->spoke_http) &&
+	    p->env->protos != (1u << PX_TELNET))
 		return 0;
 	return 1;
 }
@@ -275,7 +300,7 @@ static void on_later(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->finished)
 		return;
-	while (p->next < PX__COUNT && p->silent < PXPROBE_SILENT_MAX && !wanted(p, p->next))
+	while (p->next < PX__COUNT && p->silent < PXPROBE_SILENT_MAX && !wanted(p, order[p->next]))
 		p->next++;
 	if (p->next >= PX__COUNT || p->silent >= PXPROBE_SILENT_MAX) {
 		p->finished = 1;
@@ -284,7 +309,7 @@ static void on_later(evutil_socket_t fd, short what, void *arg)
 		p->done(p, p->arg);
 		return;
 	}
-	p->a = pxa_new((enum proxy_proto)p->next++, p->env->canary, p->env->key, now_s());
+	p->a = pxa_new(order[p->next++], p->env->canary, p->env->key, now_s());
 	presult_add(p->r, p->a);
 	connect_attempt(p);
 }

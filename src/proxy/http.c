@@ -160,6 +160,9 @@ static void http_judge(struct pxa *a)
 	else if (s == 502 || s == 503 || s == 504)
 		px_decide(a, PXO_CLOSED, "the proxy could not or would not reach the canary (%d)",
 			  s);
+	else if ((s == 501 || s == 505) && !px)
+		/* "Unsupported method ('CONNECT')": a web server's answer */
+		px_decide(a, PXO_NOT_PROXY, "a web server, not a proxy: %d", s);
 	else if (s >= 500)
 		px_decide(a, PXO_CLOSED, "the proxy failed the request (%d)", s);
 	else if (s >= 400 && px)
@@ -298,8 +301,14 @@ void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 		else if (h->len < sizeof(h->line) - 1)
 			h->line[h->len++] = (char)c;
 		break;
-	case HS_BODY:
 	case HS_RAW:
+		/* not HTTP and no nonce in its first lines: an SMTP banner
+		 * and its complaints, or junk - not the canary passed through
+		 * (whose first line carries the nonce) */
+		if (c == '\n' && ++h->raw_lines >= RW_PROXY_RAW_LINES)
+			raw_judge(a);
+		break;
+	case HS_BODY:
 		break;
 	}
 	if (!a->decided && !is_connect(a) && h->answer >= RW_PROXY_ANSWER_MAX) {

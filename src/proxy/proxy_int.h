@@ -62,6 +62,7 @@ struct http_rd {
 	size_t head_bytes; /* of the current head */
 	size_t answer;     /* GET/POST: every byte of the answer */
 	int nlines;        /* lines of the current head */
+	int raw_lines;     /* GET/POST answered without HTTP: its lines so far */
 	char line[HTTP_LINE_KEEP];
 	size_t len;       /* stored of the line */
 	int status;       /* of the current head, 0 before its status line */
