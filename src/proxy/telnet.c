@@ -155,7 +155,7 @@ static void text(struct pxa *a, unsigned char c, struct dbuf *out)
 	t->after_cr = c == '\r';
 	if (++t->text > RW_PROXY_TELNET_TEXT_MAX) {
 		px_decide(a, PXO_NOT_PROXY, "no prompt in %d bytes of text",
-			  RW_PROXY_TELNET_TEXT_MAX);
+		          RW_PROXY_TELNET_TEXT_MAX);
 		return;
 	}
 	if (c == '\r' || c == '\n') {
