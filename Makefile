@@ -111,6 +111,10 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 
 fuzz: $(FUZZ_BIN)
 
+# the proxy fuzz targets share their harness (tests/fuzz/fuzz_proxy.h)
+$(filter $(B)/tests/test_fuzz_proxy_%,$(REPLAY_BIN)) $(filter $(FUZZ_B)/fuzz_proxy_%,$(FUZZ_BIN)): \
+	tests/fuzz/fuzz_proxy.h
+
 FUZZTIME ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_BIN); do \

@@ -49,7 +49,7 @@ void http_start_connect(struct pxa *a, struct dbuf *out)
 
 	px_hostport(a, hp, sizeof(hp));
 	px_sendf(a, out, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: " HTTP_UA "\r\n\r\n", hp,
-		 hp);
+	         hp);
 }
 
 /* http_start_get - GET http://A:P/rwp/<id> HTTP/1.0 */
@@ -59,9 +59,9 @@ void http_start_get(struct pxa *a, struct dbuf *out)
 
 	px_hostport(a, hp, sizeof(hp));
 	px_sendf(a, out,
-		 "GET http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: " HTTP_UA
-		 "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-		 hp, a->id, hp);
+	         "GET http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: " HTTP_UA
+	         "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+	         hp, a->id, hp);
 }
 
 /* http_start_post - POST with SMTP commands as the body */
@@ -72,10 +72,11 @@ void http_start_post(struct pxa *a, struct dbuf *out)
 
 	px_hostport(a, hp, sizeof(hp));
 	n = snprintf(body, sizeof(body), "HELO %s\r\nQUIT\r\n", a->id);
-	px_sendf(a, out,
-		 "POST http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: " HTTP_UA
-		 "\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-		 hp, a->id, hp, n, body);
+	px_sendf(
+	    a, out,
+	    "POST http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: " HTTP_UA
+	    "\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+	    hp, a->id, hp, n, body);
 }
 
 /* is_connect - the tunnel flavour, not GET/POST */
@@ -129,7 +130,7 @@ static int status_line(const char *s)
 static void header(struct http_rd *h, const char *line)
 {
 	static const char *const proxy_names[] = {"Via", "Proxy-Agent", "X-Squid-Error",
-						  "Proxy-Authenticate", "X-Cache"};
+	                                          "Proxy-Authenticate", "X-Cache"};
 	const char *colon = strchr(line, ':');
 	size_t nl;
 
@@ -196,7 +197,7 @@ static void raw_judge(struct pxa *a)
 	px_quote_first(a, q, sizeof(q));
 	if (a->rejected && strcmp(a->rejected, "malformed") != 0)
 		px_decide(a, PXO_SUSPECT, "not an HTTP answer, and the nonce in it is %s: \"%s\"",
-			  a->rejected, q);
+		          a->rejected, q);
 	else
 		px_decide(a, PXO_NOT_PROXY, "not an HTTP answer: \"%s\"", q);
 }
@@ -257,7 +258,7 @@ static void line_done(struct pxa *a)
 	}
 	if (++h->nlines > RW_PROXY_HEAD_LINES_MAX) {
 		px_decide(a, PXO_ERROR, "answer head of more than %d lines",
-			  RW_PROXY_HEAD_LINES_MAX);
+		          RW_PROXY_HEAD_LINES_MAX);
 		return;
 	}
 	header(h, h->line);
@@ -271,7 +272,9 @@ void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 	if (!is_connect(a)) {
 		h->answer++;
 		if (px_nonce_byte(a, c, now) > 0) {
-			px_decide_open(a, "the proxy fetched the canary's page");
+			px_decide_open(a, h->st == HS_RAW
+			                      ? "the proxy passed the canary's own bytes"
+			                      : "the proxy fetched the canary's page");
 			return;
 		}
 	}
@@ -293,7 +296,7 @@ void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 	case HS_LINE:
 		if (++h->head_bytes > RW_PROXY_HEAD_MAX) {
 			px_decide(a, PXO_ERROR, "answer head longer than %d bytes",
-				  RW_PROXY_HEAD_MAX);
+			          RW_PROXY_HEAD_MAX);
 			break;
 		}
 		if (c == '\n')
@@ -319,7 +322,7 @@ void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 			raw_judge(a);
 		else
 			px_decide(a, PXO_ERROR, "answer head longer than %d bytes",
-				  RW_PROXY_HEAD_MAX);
+			          RW_PROXY_HEAD_MAX);
 	}
 }
 
@@ -329,7 +332,8 @@ void http_end(struct pxa *a, enum px_end e, long long now)
 	struct http_rd *h = &a->h;
 
 	if (!is_connect(a) && px_nonce_flush(a, now) > 0) {
-		px_decide_open(a, "the proxy fetched the canary's page");
+		px_decide_open(a, h->st == HS_RAW ? "the proxy passed the canary's own bytes"
+		                                  : "the proxy fetched the canary's page");
 		return;
 	}
 	if (h->st == HS_BODY)
@@ -337,9 +341,9 @@ void http_end(struct pxa *a, enum px_end e, long long now)
 	else if (h->st == HS_RAW)
 		raw_judge(a);
 	else if (e == PXE_EOF)
-		px_decide(a, PXO_ERROR, "closed the connection mid-answer after %zu byte%s", a->nrecv,
-			  a->nrecv == 1 ? "" : "s");
+		px_decide(a, PXO_ERROR, "closed the connection mid-answer after %zu byte%s",
+		          a->nrecv, a->nrecv == 1 ? "" : "s");
 	else
 		px_decide(a, PXO_ERROR, "timed out mid-answer after %zu byte%s", a->nrecv,
-			  a->nrecv == 1 ? "" : "s");
+		          a->nrecv == 1 ? "" : "s");
 }

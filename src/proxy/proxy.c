@@ -57,58 +57,54 @@ static const unsigned short telnet_ports[] = {23, 0};
 
 static const struct proxy_ops proto_ops[PX__COUNT] = {
     [PX_HTTP_CONNECT] = {.name = "http-connect",
-			 .tag = "connect",
-			 .ports = http_ports,
-			 .start = http_start_connect,
-			 .byte = http_byte,
-			 .end = http_end},
+                         .tag = "connect",
+                         .ports = http_ports,
+                         .start = http_start_connect,
+                         .byte = http_byte,
+                         .end = http_end},
     [PX_SOCKS5] = {.name = "socks5",
-		   .tag = "socks5",
-		   .ports = socks_ports,
-		   .start = socks5_start,
-		   .byte = socks_byte,
-		   .end = socks_end},
+                   .tag = "socks5",
+                   .ports = socks_ports,
+                   .start = socks5_start,
+                   .byte = socks_byte,
+                   .end = socks_end},
     [PX_SOCKS4] = {.name = "socks4",
-		   .tag = "socks4",
-		   .ports = socks_ports,
-		   .ipv4_only = 1,
-		   .start = socks4_start,
-		   .byte = socks_byte,
-		   .end = socks_end},
+                   .tag = "socks4",
+                   .ports = socks_ports,
+                   .ipv4_only = 1,
+                   .start = socks4_start,
+                   .byte = socks_byte,
+                   .end = socks_end},
     [PX_SOCKS4A] = {.name = "socks4a",
-		    .tag = "socks4a",
-		    .ports = socks_ports,
-		    .start = socks4a_start,
-		    .byte = socks_byte,
-		    .end = socks_end},
+                    .tag = "socks4a",
+                    .ports = socks_ports,
+                    .start = socks4a_start,
+                    .byte = socks_byte,
+                    .end = socks_end},
     [PX_HTTP_POST] = {.name = "http-post",
-		      .tag = "post",
-		      .ports = http_ports,
-		      .start = http_start_post,
-		      .byte = http_byte,
-		      .end = http_end},
+                      .tag = "post",
+                      .ports = http_ports,
+                      .start = http_start_post,
+                      .byte = http_byte,
+                      .end = http_end},
     [PX_HTTP_GET] = {.name = "http-get",
-		     .tag = "get",
-		     .ports = http_ports,
-		     .start = http_start_get,
-		     .byte = http_byte,
-		     .end = http_end},
+                     .tag = "get",
+                     .ports = http_ports,
+                     .start = http_start_get,
+                     .byte = http_byte,
+                     .end = http_end},
     [PX_TELNET] = {.name = "telnet",
-		   .tag = "telnet",
-		   .ports = telnet_ports,
-		   .waits = 1,
-		   .start = telnet_start,
-		   .byte = telnet_byte,
-		   .end = telnet_end},
+                   .tag = "telnet",
+                   .ports = telnet_ports,
+                   .waits = 1,
+                   .start = telnet_start,
+                   .byte = telnet_byte,
+                   .end = telnet_end},
 };
 
 static const char *const outcome_names[PXO__COUNT] = {
-    [PXO_OPEN] = "open",
-    [PXO_SUSPECT] = "suspect",
-    [PXO_CLOSED] = "closed",
-    [PXO_AUTH] = "auth-required",
-    [PXO_NOT_PROXY] = "not-proxy",
-    [PXO_UNREACHABLE] = "unreachable",
+    [PXO_OPEN] = "open",          [PXO_SUSPECT] = "suspect",     [PXO_CLOSED] = "closed",
+    [PXO_AUTH] = "auth-required", [PXO_NOT_PROXY] = "not-proxy", [PXO_UNREACHABLE] = "unreachable",
     [PXO_ERROR] = "error",
 };
 
@@ -312,8 +308,9 @@ void px_decide(struct pxa *a, enum px_outcome o, const char *fmt, ...)
 /* px_decide_open - an accepted nonce decides; how says where it came */
 void px_decide_open(struct pxa *a, const char *how)
 {
-	px_decide(a, PXO_OPEN, "%s: the canary's nonce (%s) came back from %s", how,
-		  a->accepted == 2 ? "bound to this probe" : "of its banner", a->rep.canary.peer);
+	px_decide(a, PXO_OPEN, "%s (nonce %s; the canary saw %s)", how,
+	          a->accepted == 2 ? "bound to this probe" : "of the canary's banner",
+	          a->rep.canary.peer);
 }
 
 /* px_garbage - not this protocol: gather a quote, then NOT_PROXY */
@@ -391,8 +388,8 @@ static int judge_nonce(struct pxa *a, char *s, long long now)
 	}
 	if (st != TOKEN_VALID) {
 		reject(a, st == TOKEN_FORGED    ? "forged"
-			  : st == TOKEN_EXPIRED ? "expired"
-						: "malformed");
+		          : st == TOKEN_EXPIRED ? "expired"
+		                                : "malformed");
 		return 0;
 	}
 	if (strcmp(f.bind, a->id) == 0) {
@@ -401,7 +398,7 @@ static int judge_nonce(struct pxa *a, char *s, long long now)
 		lvl = 1;
 	} else {
 		reject(a, strcmp(f.bind, "0") == 0 ? "older than the attempt"
-						    : "bound to another probe");
+		                                   : "bound to another probe");
 		return 0;
 	}
 	if (lvl > a->accepted) {
@@ -445,13 +442,13 @@ int px_nonce_flush(struct pxa *a, long long now)
 
 /* pxa_new - an attempt of p towards c; c is copied, key borrowed */
 struct pxa *pxa_new(enum proxy_proto p, const struct proxy_canary *c, const struct token_key *key,
-		    long long now_s)
+                    long long now_s)
 {
 	struct pxa *a;
 
 	if (!proxy_proto_applies(p, c))
 		rw_panic("%s: %s cannot name the canary %.64s port %u", __func__,
-			 proxy_proto_name(p), c->addr, c->port);
+		         proxy_proto_name(p), c->addr, c->port);
 	a = xcalloc(1, sizeof(*a));
 	a->ops = &proto_ops[p];
 	a->c = *c;
@@ -506,6 +503,8 @@ int pxa_feed(struct pxa *a, const void *buf, size_t len, struct dbuf *out, long 
 {
 	const unsigned char *p = buf;
 
+	if (!a->started)
+		rw_panic("%s: fed before pxa_start", __func__);
 	for (size_t i = 0; i < len && !a->decided; i++) {
 		unsigned char c = p[i];
 
@@ -540,12 +539,13 @@ static void finish(struct pxa *a, enum px_end e, long long now_s)
 	} else if (a->tunneled) {
 		tunnel_end(a, e, now_s);
 	} else if (a->nrecv == 0 && e == PXE_EOF) {
-		px_decide(a, PXO_CLOSED, a->ops->waits ? "closed the connection before a prompt"
-						       : "closed the connection at the request");
+		px_decide(a, PXO_CLOSED,
+		          a->ops->waits ? "closed the connection before a prompt"
+		                        : "closed the connection at the request");
 	} else if (a->nrecv == 0) {
 		/* a silent port is not a proxy */
 		px_decide(a, PXO_NOT_PROXY,
-			  a->ops->waits ? "no prompt" : "no answer to the request");
+		          a->ops->waits ? "no prompt" : "no answer to the request");
 	} else {
 		a->ops->end(a, e, now_s);
 	}

@@ -18,7 +18,9 @@
  *	protocol's version is a foreign answer (PXO_NOT_PROXY).
  * DIAGNOSTICS
  *	The report's status is the SOCKS5 REP or SOCKS4 CD code once read;
- *	the reason names it (RFC 1928 6 texts).
+ *	the reason names it (RFC 1928 6 texts). A SOCKS5 proxy that takes
+ *	the method and closes at the CONNECT request refused it
+ *	(PXO_CLOSED); any other reply cut short is PXO_ERROR.
  * LIMITS
  *	None beyond the replies' fixed sizes (SOCKS5 BND.ADDR: 255 bytes).
  * STANDARDS
@@ -35,14 +37,10 @@
 
 /* RFC 1928 6: REP texts */
 static const char *const socks5_rep[] = {
-    [1] = "general SOCKS server failure",
-    [2] = "connection not allowed by ruleset",
-    [3] = "network unreachable",
-    [4] = "host unreachable",
-    [5] = "connection refused",
-    [6] = "TTL expired",
-    [7] = "command not supported",
-    [8] = "address type not supported",
+    [1] = "general SOCKS server failure", [2] = "connection not allowed by ruleset",
+    [3] = "network unreachable",          [4] = "host unreachable",
+    [5] = "connection refused",           [6] = "TTL expired",
+    [7] = "command not supported",        [8] = "address type not supported",
 };
 
 /* socks5_start - greeting: version 5, methods 00 and 02 */
@@ -141,7 +139,8 @@ void socks_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 		a->rep.status = c;
 		if (c != 0) {
 			if (c < sizeof(socks5_rep) / sizeof(socks5_rep[0]))
-				px_decide(a, PXO_CLOSED, "SOCKS5 refused: %s (%u)", socks5_rep[c], c);
+				px_decide(a, PXO_CLOSED, "SOCKS5 refused: %s (%u)", socks5_rep[c],
+				          c);
 			else
 				px_decide(a, PXO_CLOSED, "SOCKS5 refused with reply %u", c);
 		}
@@ -202,10 +201,12 @@ void socks_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 /* socks_end - EOF or timeout in the middle of a reply */
 void socks_end(struct pxa *a, enum px_end e, long long now)
 {
-	if (e == PXE_EOF)
-		px_decide(a, PXO_ERROR, "closed the connection mid-answer after %zu byte%s", a->nrecv,
-			  a->nrecv == 1 ? "" : "s");
+	if (e == PXE_EOF && a->s.st == SK5_VER)
+		px_decide(a, PXO_CLOSED, "closed the connection at the CONNECT request");
+	else if (e == PXE_EOF)
+		px_decide(a, PXO_ERROR, "closed the connection mid-answer after %zu byte%s",
+		          a->nrecv, a->nrecv == 1 ? "" : "s");
 	else
 		px_decide(a, PXO_ERROR, "timed out mid-answer after %zu byte%s", a->nrecv,
-			  a->nrecv == 1 ? "" : "s");
+		          a->nrecv == 1 ? "" : "s");
 }

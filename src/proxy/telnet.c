@@ -20,6 +20,9 @@
  *	tunnel, where "Connecting to host ...", "Trying ... Open" and the
  *	echo of the command are lines before the canary's banner. An SMTP
  *	reply, an HTTP or SSH answer or binary bytes first are PXO_NOT_PROXY.
+ *	A prompt is known by the byte that ends it, not by the silence after
+ *	it (that would depend on how the bytes were split), so a banner line
+ *	that merely starts like one ("Last login: ...") counts as one.
  * DIAGNOSTICS
  *	The reason quotes the prompt or the first bytes. No prompt before
  *	EOF, timeout or the limits: PXO_NOT_PROXY.
@@ -155,7 +158,7 @@ static void text(struct pxa *a, unsigned char c, struct dbuf *out)
 	t->after_cr = c == '\r';
 	if (++t->text > RW_PROXY_TELNET_TEXT_MAX) {
 		px_decide(a, PXO_NOT_PROXY, "no prompt in %d bytes of text",
-			  RW_PROXY_TELNET_TEXT_MAX);
+		          RW_PROXY_TELNET_TEXT_MAX);
 		return;
 	}
 	if (c == '\r' || c == '\n') {

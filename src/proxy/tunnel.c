@@ -34,8 +34,8 @@
 
 /* what a telnet proxy or router prints when it cannot connect */
 static const char *const telnet_failures[] = {
-    "refused",     "unreachable", "timed out",   "failure",    "unable to connect",
-    "could not",   "can't",       "host is down", "no route",  "connect failed",
+    "refused",   "unreachable", "timed out",    "failure",  "unable to connect",
+    "could not", "can't",       "host is down", "no route", "connect failed",
 };
 
 /* tunnel_init - the proxy says it is connected */
@@ -59,26 +59,27 @@ static void verdict(struct pxa *a, const char *why)
 
 	if (a->accepted) {
 		px_decide_open(a, a->accepted == 2 ? "the canary answered HELO through the proxy"
-						   : "the canary's banner came through the proxy");
+		                                   : "the canary's banner came through the proxy");
 		return;
 	}
 	if (a->rejected && strcmp(a->rejected, "malformed") != 0) {
 		px_decide(a, PXO_SUSPECT,
-			  "the proxy said it connected, but the nonce that came back is %s (%s)",
-			  a->rejected, why);
+		          "the proxy said it connected, but the nonce that came back is %s (%s)",
+		          a->rejected, why);
 		return;
 	}
 	if (a->tun.total == 0) {
 		px_decide(a, PXO_SUSPECT,
-			  "the proxy said it connected, but the canary's nonce never came back "
-			  "(%s): nothing came through",
-			  why);
+		          "the proxy said it connected, but the canary's nonce never came back "
+		          "(%s): nothing came through",
+		          why);
 		return;
 	}
 	px_quote(q, sizeof(q), a->tun.first, a->tun.nfirst);
-	px_decide(a, PXO_SUSPECT,
-		  "the proxy said it connected, but the canary's nonce never came back (%s): \"%s%s\"",
-		  why, q, a->tun.total > a->tun.nfirst ? "..." : "");
+	px_decide(
+	    a, PXO_SUSPECT,
+	    "the proxy said it connected, but the canary's nonce never came back (%s): \"%s%s\"",
+	    why, q, a->tun.total > a->tun.nfirst ? "..." : "");
 }
 
 /* failed - a telnet proxy's own words for a connection it could not make */

@@ -8,9 +8,9 @@
  *	with a fresh nonce (bind "0"), {HELO} its reply to our HELO with a
  *	nonce bound to the attempt's probe id, {N0}/{NB} those nonces alone,
  *	{NF} a nonce under another key (forged), {NO} a banner nonce written
- *	before the attempt began, {NX} an expired bound nonce, {ID} the probe
- *	id, {PAD} 9000 bytes of 'a', {BIG} 17000 bytes of text, {LINES} 120
- *	header lines. Every case runs whole, one byte at a time and split in
+ *	before the attempt began, {NX} an expired bound nonce, {NOTHER} a
+ *	valid nonce bound to another probe, {ID} the probe id, {PAD} 9000
+ *	bytes of 'a', {BIG} 17000 bytes of text, {LINES} 120 header lines. Every case runs whole, one byte at a time and split in
  *	two at every point (every few points for long answers), and all runs
  *	must agree on outcome, status, software, reason and both transcripts.
  *	The do-no-harm test checks that every request of every protocol names
@@ -38,7 +38,7 @@
 #define ID   "rwptest.0123456789abcdef"
 
 static const struct token_key key = {.k = {7, 1, 7, 1, 7, 1, 7, 1, 9, 9, 9, 9, 3, 3, 3, 3,
-					   4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 8, 8, 8, 8}};
+                                           4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 8, 8, 8, 8}};
 static const struct token_key other_key = {.k = {0x42}};
 
 enum end { END_EOF, END_TIMEOUT, END_NONE };
@@ -159,14 +159,15 @@ static const struct px_case cases[] = {
     {.name = "connect: 407",
      .proto = PX_HTTP_CONNECT,
      .answer = "HTTP/1.1 407 Proxy Authentication Required\r\nServer: squid/5.7\r\n"
-	       "Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n",
+               "Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n",
      .end = END_NONE,
      .want = PXO_AUTH,
      .status = 407,
      .software = "squid/5.7"},
     {.name = "connect: 403",
      .proto = PX_HTTP_CONNECT,
-     .answer = "HTTP/1.1 403 Forbidden\r\nServer: squid\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\n\r\n",
+     .answer =
+         "HTTP/1.1 403 Forbidden\r\nServer: squid\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\n\r\n",
      .end = END_NONE,
      .want = PXO_CLOSED,
      .status = 403,
@@ -194,7 +195,7 @@ static const struct px_case cases[] = {
     {.name = "connect: 405 web server",
      .proto = PX_HTTP_CONNECT,
      .answer = "HTTP/1.1 405 Method Not Allowed\r\nServer: Apache/2.4.57 (Debian)\r\n"
-	       "Allow: GET,POST,OPTIONS,HEAD\r\n\r\n",
+               "Allow: GET,POST,OPTIONS,HEAD\r\n\r\n",
      .end = END_NONE,
      .want = PXO_NOT_PROXY,
      .status = 405,
@@ -277,7 +278,7 @@ static const struct px_case cases[] = {
      .status = 0},
     {.name = "socks5: open, IPv6 canary",
      BYTES("\x05\x00\x05\x00\x00\x04"
-	   "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x04\x38" CANARY),
+           "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x04\x38" CANARY),
      .proto = PX_SOCKS5,
      .canary = V6,
      .want = PXO_OPEN,
@@ -314,7 +315,7 @@ static const struct px_case cases[] = {
      .status = 5},
     {.name = "socks5: granted, fake banner",
      BYTES("\x05\x00\x05\x00\x00\x01\xc0\x00\x02\x19\x00\x19"
-	   "220 honeypot ESMTP\r\n250 honeypot\r\n"),
+           "220 honeypot ESMTP\r\n250 honeypot\r\n"),
      .proto = PX_SOCKS5,
      .end = END_NONE,
      .want = PXO_SUSPECT,
@@ -330,6 +331,11 @@ static const struct px_case cases[] = {
      .end = END_TIMEOUT,
      .want = PXO_ERROR,
      .status = 0},
+    {.name = "socks5: closed at the CONNECT request",
+     BYTES("\x05\x00"),
+     .proto = PX_SOCKS5,
+     .want = PXO_CLOSED,
+     .status = -1},
     {.name = "socks5: closed mid-reply",
      BYTES("\x05"),
      .proto = PX_SOCKS5,
@@ -383,7 +389,7 @@ static const struct px_case cases[] = {
     {.name = "get: open",
      .proto = PX_HTTP_GET,
      .answer = "HTTP/1.1 200 OK\r\nVia: 1.1 squid\r\nContent-Type: text/plain\r\n\r\n"
-	       "relaywatch canary {NB}\r\n",
+               "relaywatch canary {NB}\r\n",
      .end = END_NONE,
      .want = PXO_OPEN,
      .status = 200,
@@ -494,7 +500,7 @@ static const struct px_case cases[] = {
     /* ---- telnet ---- */
     {.name = "telnet: WinGate with IAC",
      BYTES("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18\xff\xfd\x1fWinGate> "
-	   "Connecting to host " V4 "...Connected\r\n" CANARY),
+           "Connecting to host " V4 "...Connected\r\n" CANARY),
      .proto = PX_TELNET,
      .want = PXO_OPEN,
      .status = -1,
@@ -728,7 +734,8 @@ static struct got run(const struct px_case *tc, const char *id, size_t step, siz
 	pxa_start(a, &out);
 	if (step) {
 		for (size_t off = 0; off < n && !done; off += step)
-			done = pxa_feed(a, in + off, off + step <= n ? step : n - off, &out, NOW + 1);
+			done =
+			    pxa_feed(a, in + off, off + step <= n ? step : n - off, &out, NOW + 1);
 	} else {
 		done = pxa_feed(a, in, split, &out, NOW + 1);
 		if (!done)
@@ -770,8 +777,8 @@ static struct got run(const struct px_case *tc, const char *id, size_t step, siz
 		char *want = expand(&w, r->probe_id, &wl);
 
 		if (!memmem(g.out, g.outlen, want, wl)) {
-			print_error("case \"%s\": sent bytes lack the expected ones:\n%s\n", tc->name,
-				    r->sent);
+			print_error("case \"%s\": sent bytes lack the expected ones:\n%s\n",
+			            tc->name, r->sent);
 			fail();
 		}
 		free(want);
@@ -788,9 +795,9 @@ static void check(const struct px_case *tc, const char *how, struct got *g, cons
 
 	if (g->outcome != tc->want || g->status != tc->status || strcmp(g->software, sw) != 0) {
 		print_error("case \"%s\" fed %s: got %s status %d software \"%s\" (%s), "
-			    "want %s status %d software \"%s\"\nreceived: %s\n",
-			    tc->name, how, px_outcome_name(g->outcome), g->status, g->software,
-			    g->reason, px_outcome_name(tc->want), tc->status, sw, g->received);
+		            "want %s status %d software \"%s\"\nreceived: %s\n",
+		            tc->name, how, px_outcome_name(g->outcome), g->status, g->software,
+		            g->reason, px_outcome_name(tc->want), tc->status, sw, g->received);
 		fail();
 	}
 	if (tc->end == END_NONE && !g->decided_early) {
@@ -798,12 +805,12 @@ static void check(const struct px_case *tc, const char *how, struct got *g, cons
 		fail();
 	}
 	if (ref && (strcmp(g->reason, ref->reason) != 0 || strcmp(g->sent, ref->sent) != 0 ||
-		    strcmp(g->received, ref->received) != 0 || g->outlen != ref->outlen ||
-		    memcmp(g->out, ref->out, g->outlen) != 0)) {
+	            strcmp(g->received, ref->received) != 0 || g->outlen != ref->outlen ||
+	            memcmp(g->out, ref->out, g->outlen) != 0)) {
 		print_error("case \"%s\" fed %s differs from whole:\nreason %s\n  vs   %s\n"
-			    "sent %s\n vs  %s\nreceived %s\n  vs     %s\n",
-			    tc->name, how, g->reason, ref->reason, g->sent, ref->sent, g->received,
-			    ref->received);
+		            "sent %s\n vs  %s\nreceived %s\n  vs     %s\n",
+		            tc->name, how, g->reason, ref->reason, g->sent, ref->sent, g->received,
+		            ref->received);
 		fail();
 	}
 }
@@ -851,14 +858,14 @@ static size_t request(enum proxy_proto p, const char *addr, const char *id, unsi
 	snprintf(hp, sizeof(hp), v6 ? "[%s]:25" : "%s:25", addr);
 	switch (p) {
 	case PX_HTTP_CONNECT:
-		return (size_t)sprintf((char *)b,
-				       "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: relaywatch\r\n\r\n",
-				       hp, hp);
+		return (size_t)sprintf(
+		    (char *)b, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: relaywatch\r\n\r\n",
+		    hp, hp);
 	case PX_HTTP_GET:
 		return (size_t)sprintf((char *)b,
-				       "GET http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: "
-				       "relaywatch\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-				       hp, id, hp);
+		                       "GET http://%s/rwp/%s HTTP/1.0\r\nHost: %s\r\nUser-Agent: "
+		                       "relaywatch\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+		                       hp, id, hp);
 	case PX_HTTP_POST:
 		return (size_t)sprintf(
 		    (char *)b,
@@ -899,11 +906,11 @@ static size_t request(enum proxy_proto p, const char *addr, const char *id, unsi
 static const char *hostile_answer(enum proxy_proto p, size_t *n)
 {
 	static const char http[] = "HTTP/1.1 200 OK\r\nLocation: http://198.51.100.7:25/\r\n\r\n"
-				   "220 198.51.100.7 please connect to 198.51.100.7 port 2525\r\n";
+	                           "220 198.51.100.7 please connect to 198.51.100.7 port 2525\r\n";
 	static const char s5[] = "\x05\x00\x05\x00\x00\x01\xc6\x33\x64\x07\x09\xdd"
-				 "220 198.51.100.7 ESMTP\r\n";
+	                         "220 198.51.100.7 ESMTP\r\n";
 	static const char s4[] = "\x00\x5a\x09\xdd\xc6\x33\x64\x07"
-				 "220 198.51.100.7 ESMTP\r\n";
+	                         "220 198.51.100.7 ESMTP\r\n";
 	static const char tn[] = "WinGate>Connect to 198.51.100.7 instead\r\n220 198.51.100.7\r\n";
 
 	switch (p) {
@@ -959,11 +966,11 @@ static void test_do_no_harm(void **state)
 			    memmem(out.data, out.len, "198.51.100", 10) ||
 			    memmem(out.data, out.len, "2525", 4)) {
 				print_error("%s to %s sent: %s\n", proxy_proto_name(p), addrs[k],
-					    pxa_report(a)->sent);
+				            pxa_report(a)->sent);
 				fail();
 			}
 			assert_true(pxa_report(a)->outcome == PXO_SUSPECT ||
-				    pxa_report(a)->outcome == PXO_NOT_PROXY);
+			            pxa_report(a)->outcome == PXO_NOT_PROXY);
 			dbuf_free(&out);
 			pxa_free(a);
 		}
@@ -976,11 +983,12 @@ static void test_table(void **state)
 {
 	unsigned short ports[32];
 	size_t n = proxy_default_ports(ports, 32);
-	static const unsigned short want[] = {23, 80, 1080, 1081, 3128, 6588, 8000, 8080, 8081, 8888};
-	static const char *const names[] = {"http-connect", "socks5", "socks4", "socks4a",
-					    "http-post", "http-get", "telnet"};
+	static const unsigned short want[] = {23,   80,   1080, 1081, 3128,
+	                                      6588, 8000, 8080, 8081, 8888};
+	static const char *const names[] = {"http-connect", "socks5",   "socks4", "socks4a",
+	                                    "http-post",    "http-get", "telnet"};
 	struct proxy_canary c4 = {.addr = V4, .port = 25}, c6 = {.addr = V6, .port = 25},
-			    bad = {.addr = "evil\r\nHost: x", .port = 25}, p0 = {.addr = V4};
+	                    bad = {.addr = "evil\r\nHost: x", .port = 25}, p0 = {.addr = V4};
 
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 	assert_memory_equal(ports, want, sizeof(want));
