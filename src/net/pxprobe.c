@@ -191,6 +191,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 	}
+	if (p->a && p->bev == bev && evbuffer_get_length(in) == 0 && pxa_pause(p->a))
+		end_attempt(p);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)

@@ -13,6 +13,7 @@
  *	struct pxa *pxa_new(p, c, key, now_s); struct pxa *pxa_free(a);
  *	int pxa_set_probe_id(a, id); void pxa_start(a, out);
  *	int pxa_feed(a, buf, len, out, now_s); void pxa_eof(a, now_s);
+ *	int pxa_pause(a);
  *	void pxa_timeout(a, now_s); void pxa_unreachable(a, why);
  *	int pxa_decided(a); int pxa_answered(a); const struct pxa_report *pxa_report(a);
  * DESCRIPTION
@@ -526,6 +527,17 @@ int pxa_feed(struct pxa *a, const void *buf, size_t len, struct dbuf *out, long 
 			break;
 		}
 	}
+	return a->decided;
+}
+
+/* pxa_pause - everything read so far is fed and the peer is quiet: bytes
+ * that already proved another protocol decide now (a prompt or an HTTP
+ * server reading SOCKS bytes as a request line would otherwise hold the
+ * attempt until its deadline just to fill the quote) */
+int pxa_pause(struct pxa *a)
+{
+	if (!a->decided && a->phase == PH_GARBAGE)
+		garbage_end(a);
 	return a->decided;
 }
 

@@ -113,6 +113,10 @@ void pxa_start(struct pxa *a, struct dbuf *out);
  * append bytes to send to out; returns 1 once the attempt is decided
  * (the caller closes), else 0 */
 int pxa_feed(struct pxa *a, const void *buf, size_t len, struct dbuf *out, long long now_s);
+/* pxa_pause - what was read is all fed and no more is buffered: an
+ * attempt whose bytes already prove another protocol decides now;
+ * returns 1 when decided */
+int pxa_pause(struct pxa *a);
 /* pxa_eof - the proxy closed (or reset) the connection: decides */
 void pxa_eof(struct pxa *a, long long now_s);
 /* pxa_timeout - the attempt's deadline passed: decides */
