@@ -54,7 +54,7 @@ PY
 )
 [ -n "$guard" ] || fail "no empty address for the guard"
 echo "$guard/32" >"$T/exclude"
-rw_bg python3 - "$guard" "$port" "$T/guard.log" <<'PY'
+cat >"$T/guard.py" <<'PY'
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
@@ -63,6 +63,7 @@ log.write("listening\n")
 while True:
     c, peer = s.accept(); log.write("connection from %s\n" % (peer,)); c.close()
 PY
+rw_bg python3 "$T/guard.py" "$guard" "$port" "$T/guard.log"
 n=0
 until grep -q listening "$T/guard.log" 2>/dev/null; do
 	n=$((n + 1)); [ $n -lt 50 ] || fail "guard listener did not start"; sleep 0.1
