@@ -1756,17 +1756,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	if (s.ports.gprobes & (1u << TARGETS_PROBE_PROXY)) {
-		if (probeopt_proxy(cfg, "scan", &s.pxcanary, &s.pxenv.protos) < 0) {
+		if (probeopt_proxy(cfg, "scan", &s.env, &s.key, &s.pxcanary, &s.pxenv) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		s.pxenv.base = s.base;
-		s.pxenv.source = s.env.source;
-		s.pxenv.source_len = s.env.source_len;
-		s.pxenv.canary = &s.pxcanary;
-		s.pxenv.key = &s.key;
-		s.pxenv.connect_timeout_ms = cfg->connect_timeout * 1000;
-		s.pxenv.attempt_timeout_ms = cfg->proxy_timeout * 1000;
 	}
 	s.fill_timer = evtimer_new(s.base, on_fill_timer, &s);
 	for (s.index_mask = 1023; s.index_mask < 2 * (size_t)schc.concurrency;

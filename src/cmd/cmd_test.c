@@ -745,17 +745,10 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	if (run.proxy) {
-		if (probeopt_proxy(cfg, "test", &run.pxcanary, &run.pxenv.protos) < 0) {
+		if (probeopt_proxy(cfg, "test", &run.env, &run.key, &run.pxcanary, &run.pxenv) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		run.pxenv.base = run.base;
-		run.pxenv.source = run.env.source;
-		run.pxenv.source_len = run.env.source_len;
-		run.pxenv.canary = &run.pxcanary;
-		run.pxenv.key = &run.key;
-		run.pxenv.connect_timeout_ms = cfg->connect_timeout * 1000;
-		run.pxenv.attempt_timeout_ms = cfg->proxy_timeout * 1000;
 		start_proxies(&run);
 	} else {
 		start_jobs(&run);

@@ -28,6 +28,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../net/probe.h"
 #include "../net/pxprobe.h"
 #include <sys/time.h>
 
@@ -120,11 +121,12 @@ long long probeopt_now_ms(void)
 }
 
 /* probeopt_proxy - where proxies are sent, and which protocols are tried */
-int probeopt_proxy(const struct rw_config *cfg, const char *who, struct proxy_canary *c,
-                   unsigned *protos)
+int probeopt_proxy(const struct rw_config *cfg, const char *who, const struct probe_env *env,
+                   const struct token_key *key, struct proxy_canary *c, struct pxprobe_env *out)
 {
 	const char *where = cfg->proxy_canary ? cfg->proxy_canary : cfg->sink_listen;
 	const char *e;
+	unsigned *protos = &out->protos;
 
 	if (where == NULL) {
 		fprintf(stderr, "relaywatch %s: proxy probes need a canary target: set proxy_canary "
@@ -145,5 +147,12 @@ int probeopt_proxy(const struct rw_config *cfg, const char *who, struct proxy_ca
 		fprintf(stderr, ")\n");
 		return -1;
 	}
+	out->base = env->base;
+	out->source = env->source;
+	out->source_len = env->source_len;
+	out->canary = c;
+	out->key = key;
+	out->connect_timeout_ms = cfg->connect_timeout * 1000;
+	out->attempt_timeout_ms = cfg->proxy_timeout * 1000;
 	return 0;
 }

@@ -61,10 +61,15 @@ enum tls_mode probeopt_tls_mode(const char *s);
 long long probeopt_now_ms(void);
 
 struct proxy_canary;
-/* probeopt_proxy - the proxy canary (proxy_canary, else sink_listen) and
- * the protocols (proxy_protocols, else all) from the config; 0, or -1
- * after printing "relaywatch WHO: ..." on stderr */
-int probeopt_proxy(const struct rw_config *cfg, const char *who, struct proxy_canary *c,
-		   unsigned *protos);
+struct probe_env;
+struct pxprobe_env;
+struct token_key;
+/* probeopt_proxy - the proxy probes' environment: the canary (proxy_canary,
+ * else sink_listen) into *c, the protocols (proxy_protocols, else all),
+ * the timeouts, and the loop and source address of the relay probes' env;
+ * out points at c and key (both must outlive it). 0, or -1 after printing
+ * "relaywatch WHO: ..." on stderr */
+int probeopt_proxy(const struct rw_config *cfg, const char *who, const struct probe_env *env,
+		   const struct token_key *key, struct proxy_canary *c, struct pxprobe_env *out);
 
 #endif

@@ -9,6 +9,8 @@
  *		probe_done_fn done, void *arg);
  *	struct probe *probe_free(struct probe *p);
  *	SSL_CTX *probe_ssl_ctx(void);
+ *	int probe_socket(int family, const struct sockaddr *source,
+ *		socklen_t source_len, char *d, size_t dlen);
  * DESCRIPTION
  *	Every byte read goes through the reply parser; whole replies go to
  *	sess_on_reply() and the step it returns is carried out here: write,
@@ -214,23 +216,35 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-/* connect_now - a fresh socket, optionally bound to the source address */
-static void connect_now(struct probe *p)
+/* probe_socket - a non-blocking, close-on-exec stream socket of family,
+ * bound to source when its family matches; the fd, or -1 with why in d */
+int probe_socket(int family, const struct sockaddr *source, socklen_t source_len,
+                 char *d, size_t dlen)
 {
-	evutil_socket_t fd = socket(p->addr.ss_family, SOCK_STREAM, 0);
-	char d[160];
+	evutil_socket_t fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0) {
-		snprintf(d, sizeof(d), "socket: %s", strerror(errno));
-		fail(p, FAIL_CONNECT, d);
-		return;
+		snprintf(d, dlen, "socket: %s", strerror(errno));
+		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);
 	evutil_make_socket_closeonexec(fd);
-	if (p->env->source && p->env->source->sa_family == p->addr.ss_family &&
-	    bind(fd, p->env->source, p->env->source_len) < 0) {
-		snprintf(d, sizeof(d), "bind source: %s", strerror(errno));
+	if (source && source->sa_family == family && bind(fd, source, source_len) < 0) {
+		snprintf(d, dlen, "bind source: %s", strerror(errno));
 		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* connect_now - a fresh socket, optionally bound to the source address */
+static void connect_now(struct probe *p)
+{
+	char d[160];
+	evutil_socket_t fd = probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d,
+	                                  sizeof(d));
+
+	if (fd < 0) {
 		fail(p, FAIL_CONNECT, d);
 		return;
 	}

@@ -37,6 +37,12 @@ struct probe *probe_start(const struct probe_env *env, struct sess *sess,
 			  void *arg);
 struct probe *probe_free(struct probe *p);
 
+/* probe_socket - a non-blocking, close-on-exec TCP socket of family, bound
+ * to source when its family matches (the proxy probes' too); the fd, or
+ * -1 with why in d */
+int probe_socket(int family, const struct sockaddr *source, socklen_t source_len, char *d,
+		 size_t dlen);
+
 /* probe_ssl_ctx - a client SSL_CTX for probing (any certificate) */
 SSL_CTX *probe_ssl_ctx(void);
 

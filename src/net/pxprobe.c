@@ -34,6 +34,7 @@
  *	none beyond the attempts' (RFC 1928, RFC 9110 9.3.6).
  */
 #include "pxprobe.h"
+#include "probe.h"
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/netaddr.h"
@@ -247,21 +248,11 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 /* connect_attempt - a fresh socket for p->a, from the source address */
 static void connect_attempt(struct pxprobe *p)
 {
-	evutil_socket_t fd = socket(p->addr.ss_family, SOCK_STREAM, 0);
 	char d[160];
+	evutil_socket_t fd = probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d,
+	                                  sizeof(d));
 
 	if (fd < 0) {
-		snprintf(d, sizeof(d), "socket: %s", strerror(errno));
-		pxa_unreachable(p->a, d);
-		end_attempt(p);
-		return;
-	}
-	evutil_make_socket_nonblocking(fd);
-	evutil_make_socket_closeonexec(fd);
-	if (p->env->source && p->env->source->sa_family == p->addr.ss_family &&
-	    bind(fd, p->env->source, p->env->source_len) < 0) {
-		snprintf(d, sizeof(d), "bind source: %s", strerror(errno));
-		close(fd);
 		pxa_unreachable(p->a, d);
 		end_attempt(p);
 		return;
