@@ -363,7 +363,7 @@ static void sweep_due(struct daemon *dm)
 		return;
 	if (dm->sweep_started && dm->now < dm->sweep_started + cfg->sweep_interval * 1000LL)
 		return;
-	if (jobs_sweep(dm->jobs, cfg->sweep, cfg->sweep_ports, cfg->sweep_exclude, 0) == 0) {
+	if (jobs_sweep(dm->jobs, cfg->sweep, cfg->sweep_ports, cfg->sweep_probes, cfg->sweep_exclude, 0) == 0) {
 		dm->sweep_started = dm->now;
 		dm->sweep_scan = 0;
 		dm->sweep_fed = 0;
@@ -567,7 +567,7 @@ static void resume_sweep(struct daemon *dm)
 	if (r == 1) {
 		if (strcmp(sc.state, "done") == 0)
 			dm->sweep_done = 1;
-		else if (jobs_sweep(dm->jobs, NULL, NULL, NULL, dm->sweep_scan) == 0)
+		else if (jobs_sweep(dm->jobs, NULL, NULL, NULL, NULL, dm->sweep_scan) == 0)
 			rw_log(LOG_NOTICE, "daemon event=sweep-resumed scan=%lld fed=%lld",
 			       (long long)dm->sweep_scan, (long long)dm->sweep_fed);
 		store_scan_clear(&sc);

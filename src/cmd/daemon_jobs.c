@@ -7,7 +7,7 @@
  *	struct jobs *jobs_new(const struct job_env *env);
  *	int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned port,
  *		int proxy);
- *	int jobs_sweep(struct jobs *j, const char *targets, const char *ports,
+ *	int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *probes,
  *		const char *exclude, int64_t resume);
  *	void jobs_reap(struct jobs *j, jobs_done_fn *fn, void *arg);
  * DESCRIPTION
@@ -307,8 +307,8 @@ static int write_targets(const char *path, const char *targets)
 	return 0;
 }
 
-int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *exclude,
-               int64_t resume)
+int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *probes,
+               const char *exclude, int64_t resume)
 {
 	const char *extra[JOBS_ARGS_MAX];
 	char *tbuf = NULL, idbuf[24];
@@ -328,6 +328,10 @@ int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const cha
 		if (ports) {
 			extra[n++] = "--ports";
 			extra[n++] = ports;
+		}
+		if (probes) {
+			extra[n++] = "--probe";
+			extra[n++] = probes;
 		}
 		if (exclude) {
 			extra[n++] = "--exclude";

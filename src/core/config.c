@@ -190,6 +190,7 @@ static const struct key_def keys[] = {
      .choices = {"auto", "PLAIN", "LOGIN"}},
     {.name = "sweep", .kind = K_LIST, .off = offsetof(struct rw_config, sweep)},
     {.name = "sweep_ports", STR(sweep_ports)},
+    {.name = "sweep_probes", STR(sweep_probes)},
     {.name = "sweep_exclude", STR(sweep_exclude)},
     {.name = "scan_args", STR(scan_args)},
     {.name = "sweep_interval", INT(sweep_interval, 0, 366 * 86400)},
@@ -396,7 +397,7 @@ void config_free(struct rw_config *c)
 	    &c->loaded_from, &c->db, &c->policy, &c->templates, &c->notify_from, &c->noc,
 	    &c->incident_url, &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
 	    &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
-	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports,
+	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports, &c->sweep_probes,
 	    &c->sweep_exclude, &c->scan_args, &c->pid_file, &c->syslog_facility,
 	    &c->proxy_canary, &c->proxy_protocols,
 	    /* enforcement: DNSBL */

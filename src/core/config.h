@@ -74,7 +74,7 @@ struct rw_config {
 	char *smarthost, *smarthost_starttls, *smarthost_tls_name, *smarthost_ca_file;
 	char *smarthost_verify, *smarthost_auth_user, *smarthost_auth_pass_file;
 	char *smarthost_auth_mech;
-	char *sweep, *sweep_ports, *sweep_exclude, *scan_args;
+	char *sweep, *sweep_ports, *sweep_probes, *sweep_exclude, *scan_args;
 	int sweep_interval;    /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
 	int tick;              /* seconds */
