@@ -5,7 +5,8 @@
 #	scan_score.py sample CIDR N SEED OUT           the address sample for nmap
 #	scan_score.py rw CASE LAT CIDR|@FILE TRUTH JSON TIME WALL [STATS]   one row (JSON)
 #	scan_score.py nmap CASE LAT SAMPLE TRUTH XML TIME WALL        one row (JSON) on stdout
-#	scan_score.py pxrw CASE LAT CIDR|@FILE TRUTH JSON TIME WALL   a proxy row
+#	scan_score.py list CIDR OUT                     every address of a block, a line each
+#	scan_score.py pxrw CASE LAT CIDR|@FILE TRUTH JSON TIME WALL [OVERFLOWS]   a proxy row
 #	scan_score.py pxnmap CASE LAT SAMPLE TRUTH XML TIME WALL      nmap's proxy scripts
 #	scan_score.py pxcheck CASE LAT SAMPLE TRUTH OUT TIME WALL     proxycheck
 #	scan_score.py table ROWS                        the table(s), ratios, targets
@@ -159,7 +160,7 @@ def score_nmap(case, lat, sample_path, truth_path, xml_path, time_path, wall):
     }
 
 
-def score_pxrw(case, lat, cidr, truth_path, json_path, time_path, wall):
+def score_pxrw(case, lat, cidr, truth_path, json_path, time_path, wall, overflows="-1"):
     """relaywatch --probe proxy: exact against the truth's proxy column"""
     truth = load_truth(truth_path, 4)
     want_addrs = addresses(cidr)
@@ -194,7 +195,7 @@ def score_pxrw(case, lat, cidr, truth_path, json_path, time_path, wall):
         "missing": len(want_addrs - set(got)), "wall": wall,
         "hps": len(want_addrs) / wall if wall > 0 else 0, "rss": max_rss_mib(time_path),
         "pop_ok": pop_ok, "unpop_ok": unpop_ok, "unpop": len(unpop), "bin_ok": bin_ok,
-        "wrong": wrong, "mismatches": mism, "inflight": None,
+        "wrong": wrong, "mismatches": mism, "inflight": None, "overflows": int(overflows),
     }
 
 
@@ -290,10 +291,11 @@ def ratio(a, b):
 
 def proxy_table(rows):
     """issue 7: relaywatch --probe proxy, nmap's proxy scripts, proxycheck"""
-    best = {}
-    for r in rows:
-        if r["tool"] != "relaywatch":
-            best[(r["tool"], r["latency"])] = r["hps"]
+    def anchor(r, tool):
+        """the anchor's row over the same addresses, else over the most"""
+        c = [a for a in rows if a["tool"] == tool and a["latency"] == r["latency"]]
+        c.sort(key=lambda a: (a["addrs"] != r["addrs"], -a["addrs"]))
+        return c[0]["hps"] if c else None
     hdr = "%-18s %-10s %4s %6s %5s %8s %9s %8s %9s %9s %9s %7s %7s" % (
         "case", "tool", "lat", "addrs", "pop", "wall s", "hosts/s", "RSS MiB", "exact pop",
         "unpop ok", "open/not", "x nmap", "x pchk")
@@ -302,8 +304,7 @@ def proxy_table(rows):
     for r in rows:
         xn = xp = "-"
         if r["tool"] == "relaywatch":
-            n = best.get(("nmap", r["latency"]))
-            p = best.get(("proxycheck", r["latency"]))
+            n, p = anchor(r, "nmap"), anchor(r, "proxycheck")
             xn = ratio(r["hps"], n)
             xp = ratio(r["hps"], p)
         print("%-18s %-10s %4d %6d %5d %8.1f %9.1f %8.1f %9s %9s %9s %7s %7s" % (
@@ -317,6 +318,9 @@ def proxy_table(rows):
             notes.append("%d duplicate, %d missing results" % (r["dup"], r["missing"]))
         if r["wrong"]:
             notes.append("wrong: " + ", ".join("%s x%d" % kv for kv in sorted(r["wrong"].items())))
+        if r.get("overflows", -1) > 0:
+            notes.append("%d connections dropped by a full accept queue (any listener)"
+                         % r["overflows"])
         if notes:
             print("%s/%s: %s" % (r["case"], r["tool"], "; ".join(notes)))
         for m in r.get("mismatches", [])[:20]:
@@ -325,8 +329,7 @@ def proxy_table(rows):
     for r in rows:
         if r["tool"] != "relaywatch":
             continue
-        n = best.get(("nmap", r["latency"]))
-        p = best.get(("proxycheck", r["latency"]))
+        n, p = anchor(r, "nmap"), anchor(r, "proxycheck")
         if r["latency"] == 50 and n:
             x = r["hps"] / n
             print("target %-46s %s (%s)" % ("50 ms: >= 100x nmap's hosts/s [%s]" % r["case"],
@@ -398,6 +401,9 @@ def main(argv):
         print(json.dumps(score_rw(*argv[2:])))
     elif cmd == "nmap":
         print(json.dumps(score_nmap(*argv[2:])))
+    elif cmd == "list":
+        with open(argv[3], "w") as f:
+            f.write("".join("%s\n" % a for a in ipaddress.ip_network(argv[2])))
     elif cmd == "pxrw":
         print(json.dumps(score_pxrw(*argv[2:])))
     elif cmd == "pxnmap":
