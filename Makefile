@@ -3,7 +3,7 @@
 #   make check      build and run every test; last line "N passed, N failed"
 #   make asan       the same with ASan+UBSan (build-asan/)
 #   make fuzz       libFuzzer targets (build-fuzz/); make fuzz-run FUZZTIME=600
-#   make bench      bench/scan: relaywatch against nmap on a /16 lab (root, nmap)
+#   make bench      bench/scan (+ bench/proxy): relaywatch against nmap, proxycheck (root)
 #   make bench-dnsbl  bench/dnsbl_export: the DNSBL export of 1,000,000 addresses
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
