@@ -28,6 +28,9 @@
 /* Sink connections from one peer address (the relays we wait for must
  * find a free slot whatever one host does). */
 #define RW_SINK_CONN_PER_PEER 64
+/* the sink's listen backlog: a scan's burst of relays and proxy tunnels
+ * must queue, not be dropped (the kernel caps it at net.core.somaxconn) */
+#define RW_SINK_BACKLOG 4096
 /* Sink connection lifetime, seconds: the idle timer restarts on each
  * command and every 4 KiB of DATA, so a slow feeder needs a hard end. */
 #define RW_SINK_SESSION_SEC 900
@@ -37,7 +40,7 @@
  * banner (config sink_greet_wait; 0 = banner at once). An HTTP proxy sends
  * its request at once; an SMTP client waits for the banner (RFC 5321
  * 3.1), so only the banner's latency grows. */
-#define RW_SINK_GREET_WAIT_MS 400
+#define RW_SINK_GREET_WAIT_MS 200
 /* Sink, the proxy canary's HTTP request head (RFC 9112 2.2 and 3 leave
  * the limits to the server; nginx's default large_client_header_buffers
  * is 8 KiB): bytes of the head, header lines, seconds to read it, and the

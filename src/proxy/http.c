@@ -326,6 +326,16 @@ void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now)
 	}
 }
 
+/* http_pause - GET/POST answered without HTTP and the peer is quiet:
+ * the canary passed through raw has its nonce in its first write, so
+ * junk that stops, or an SMTP banner waiting for a command, is judged
+ * now rather than at the deadline */
+void http_pause(struct pxa *a)
+{
+	if (!is_connect(a) && a->h.st == HS_RAW)
+		raw_judge(a);
+}
+
 /* http_end - EOF or timeout before a decision */
 void http_end(struct pxa *a, enum px_end e, long long now)
 {

@@ -62,7 +62,8 @@ static const struct proxy_ops proto_ops[PX__COUNT] = {
                          .ports = http_ports,
                          .start = http_start_connect,
                          .byte = http_byte,
-                         .end = http_end},
+                         .end = http_end,
+                      .pause = http_pause},
     [PX_SOCKS5] = {.name = "socks5",
                    .tag = "socks5",
                    .ports = socks_ports,
@@ -87,13 +88,15 @@ static const struct proxy_ops proto_ops[PX__COUNT] = {
                       .ports = http_ports,
                       .start = http_start_post,
                       .byte = http_byte,
-                      .end = http_end},
+                      .end = http_end,
+                      .pause = http_pause},
     [PX_HTTP_GET] = {.name = "http-get",
                      .tag = "get",
                      .ports = http_ports,
                      .start = http_start_get,
                      .byte = http_byte,
-                     .end = http_end},
+                     .end = http_end,
+                     .pause = http_pause},
     [PX_TELNET] = {.name = "telnet",
                    .tag = "telnet",
                    .ports = telnet_ports,
@@ -538,6 +541,8 @@ int pxa_pause(struct pxa *a)
 {
 	if (!a->decided && a->phase == PH_GARBAGE)
 		garbage_end(a);
+	else if (!a->decided && a->phase == PH_HANDSHAKE && a->ops->pause)
+		a->ops->pause(a);
 	return a->decided;
 }
 

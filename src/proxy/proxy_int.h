@@ -43,6 +43,9 @@ struct proxy_ops {
 	/* end - EOF or timeout in the handshake phase with bytes received:
 	 * must decide */
 	void (*end)(struct pxa *a, enum px_end e, long long now);
+	/* pause - optional: the peer is quiet with everything fed; decide
+	 * when what came already tells (pxa_pause) */
+	void (*pause)(struct pxa *a);
 };
 
 /* ---- per-family reader state ------------------------------------------ */
@@ -178,6 +181,7 @@ void http_start_get(struct pxa *a, struct dbuf *out);
 void http_start_post(struct pxa *a, struct dbuf *out);
 void http_byte(struct pxa *a, unsigned char c, struct dbuf *out, long long now);
 void http_end(struct pxa *a, enum px_end e, long long now);
+void http_pause(struct pxa *a);
 
 void socks5_start(struct pxa *a, struct dbuf *out);
 void socks4_start(struct pxa *a, struct dbuf *out);

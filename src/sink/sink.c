@@ -997,6 +997,24 @@ static void peer_text(const struct sockaddr *sa, char *buf, size_t len, unsigned
 	}
 }
 
+/* refuse_busy - a 421 on a fresh socket we will not serve, best effort (the
+ * line fits its buffer); it carries a nonce, so a proxy that reached us
+ * while we were full is still proven to have reached us */
+static void refuse_busy(struct sink *k, evutil_socket_t fd, const char *peer, const char *text)
+{
+	struct nonce_fields f = {.time = (long long)time(NULL), .serial = ++k->next_id};
+	char nonce[NONCE_MAX], line[NONCE_MAX + 128];
+	int n;
+
+	snprintf(f.peer, sizeof(f.peer), "%s", peer[0] ? peer : "unknown");
+	snprintf(f.bind, sizeof(f.bind), "0");
+	nonce_make(&k->key, &f, nonce, sizeof(nonce));
+	n = snprintf(line, sizeof(line), "421 %s %s\r\n", text, nonce);
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		rw_debug("sink event=busy-send-failed");
+	evutil_closesocket(fd);
+}
+
 /* accept_cb - admit a connection under the global and per-peer caps, arm its timers */
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
@@ -1005,12 +1023,12 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	struct conn *s;
 
 	if (k->nconn >= RW_SINK_CONN_MAX) {
-		static const char busy[] = "421 4.3.2 Error: too many connections\r\n";
+		char peer[64];
+		unsigned port;
+		int v6;
 
-		/* best effort on a fresh socket: the line fits its buffer */
-		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			rw_debug("sink event=busy-send-failed");
-		evutil_closesocket(fd);
+		peer_text(sa, peer, sizeof(peer), &port, &v6);
+		refuse_busy(k, fd, peer, "4.3.2 Error: too many connections");
 		rw_log(LOG_WARNING, "sink event=refused reason=conn-max max=%d", RW_SINK_CONN_MAX);
 		return;
 	}
@@ -1020,11 +1038,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	peer_text(sa, s->peer, sizeof(s->peer), &s->peer_port, &s->peer_v6);
 	if (peer_conns(k, s->peer) >= RW_SINK_CONN_PER_PEER) {
 		/* one host must not take every slot from the relays we wait for */
-		static const char busy[] = "421 4.7.0 Error: too many connections from you\r\n";
-
-		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			rw_debug("sink event=busy-send-failed");
-		evutil_closesocket(fd);
+		refuse_busy(k, fd, s->peer, "4.7.0 Error: too many connections from you");
 		rw_log(LOG_WARNING, "sink event=refused reason=conn-per-peer peer=%s max=%d",
 		       s->peer, RW_SINK_CONN_PER_PEER);
 		free(s);
@@ -1200,7 +1214,7 @@ struct sink *sink_new(struct event_base *base, const struct sink_config *cfg, si
 		rw_panic("%s: event_new failed", __func__);
 	k->lev = evconnlistener_new_bind(
 	    base, accept_cb, k, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, (int)sslen);
+	    RW_SINK_BACKLOG, (struct sockaddr *)&ss, (int)sslen);
 	if (!k->lev) {
 		snprintf(err, errlen, "sink: cannot listen on %s: %s", cfg->listen,
 		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../src/core/config.h"
+#include "../../src/core/limits.h"
 
 static char dir[] = "/tmp/rwcfg.XXXXXX";
 
@@ -104,7 +105,7 @@ static void test_set(void **state)
 	assert_null(config_set(&c, "greylist_delay", "10"));
 	assert_int_equal(c.greylist_delay, 10);
 	assert_string_equal(config_set(&c, "greylist_delay", "-1"), "out of range");
-	assert_int_equal(c.sink_greet_wait, 400); /* RW_SINK_GREET_WAIT_MS */
+	assert_int_equal(c.sink_greet_wait, RW_SINK_GREET_WAIT_MS);
 	assert_null(config_set(&c, "sink_greet_wait", "0"));
 	assert_int_equal(c.sink_greet_wait, 0);
 	assert_string_equal(config_set(&c, "sink_greet_wait", "10001"), "out of range");
