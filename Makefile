@@ -41,7 +41,7 @@ LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/smtp/*.c src/net/*.c src/sink/*.c src/scan/*.c \
-	src/store/*.c src/desk/*.c src/enforce/*.c src/proxy/*.c))
+	src/store/*.c src/desk/*.c src/enforce/*.c src/proxy/*.c src/web/*.c))
 CMD_SRC := $(sort $(wildcard src/cmd/*.c))
 LAB_SRC := $(sort $(wildcard lab/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
