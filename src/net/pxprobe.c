@@ -80,6 +80,7 @@ struct pxprobe {
 	int silent;            /* attempts ended by their deadline */
 	int answered_proxy;    /* some attempt got a proxy's answer */
 	int spoke_http;        /* some HTTP attempt got a status line */
+	int spoke_text;        /* some attempt got text (or telnet IAC) first */
 	int finished;
 	struct dbuf out;
 	struct event *deadline;
@@ -132,6 +133,11 @@ static void end_attempt(struct pxprobe *p)
 		p->bev = NULL;
 	}
 	evtimer_del(p->deadline);
+	/* a telnet proxy speaks text first, whatever we sent: binary junk
+	 * or silence before it means no prompt will come */
+	if (rep->received && rep->received[0] &&
+	    (strncmp(rep->received, "\\x", 2) != 0 || strncmp(rep->received, "\\xff", 4) == 0))
+		p->spoke_text = 1;
 	if (rep->status >= 100 && (rep->proto == PX_HTTP_CONNECT || rep->proto == PX_HTTP_POST ||
 	                           rep->proto == PX_HTTP_GET))
 		p->spoke_http = 1;
@@ -278,7 +284,7 @@ static int wanted(const struct pxprobe *p, int i)
 		return 0;
 	/* a prompt is only worth waiting for where nothing spoke a proxy
 	 * protocol, unless it is all that was asked for */
-	if (i == PX_TELNET && (p->answered_proxy || p->spoke_http) &&
+	if (i == PX_TELNET && (p->answered_proxy || p->spoke_http || (p->r->n && !p->spoke_text)) &&
 	    p->env->protos != (1u << PX_TELNET))
 		return 0;
 	return 1;
