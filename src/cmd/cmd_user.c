@@ -81,18 +81,19 @@ static char *prompt(FILE *tty, const char *text)
 	int fd = fileno(tty), restore;
 	char *r;
 
-	fputs(text, stderr);
-	fflush(stderr);
+	/* the prompt goes where the answer comes from (as getpass(3)) */
+	fputs(text, tty == stdin ? stderr : tty);
+	fflush(tty == stdin ? stderr : tty);
 	restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
+		tcsetattr(fd, TCSANOW, &quiet);
 	}
 	r = fgets(line, sizeof(line), tty);
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	if (r == NULL)
 		return NULL;
 	chomp(line);
