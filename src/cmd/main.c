@@ -50,6 +50,7 @@ static const struct subcommand subcommands[] = {
     {"incident", cmd_incident, "one incident's timeline; retest, note or close it"},
     {"report", cmd_report, "the desk's counters: found, repaired, time to repair, blocks"},
     {"contacts", cmd_contacts, "import, list and look up who administers which netblock"},
+    {"user", cmd_user, "the web console's users (viewer, operator) and API tokens"},
     {"block", cmd_block, "the firewall's blocks: list them, apply the store's to nft"},
     {"daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox"},
     {"notify-test", cmd_notify, "send one message through the smarthost, as notices go"},

@@ -244,4 +244,22 @@
 #define RW_PROXY_NONCE_AGE        600
 #define RW_PROXY_NONCE_SLACK      5
 
+/* The web console's logins (src/web/ratelimit_login.c): at most
+ * RW_WEB_LOGIN_FAILS failed logins per client address and per user name
+ * within RW_WEB_LOGIN_WINDOW seconds, then refused until the window
+ * passes; RW_WEB_LOGIN_SLOTS keys remembered (the oldest is forgotten).
+ * Password hashes: scrypt N = 2^RW_WEB_SCRYPT_LOG_N, r, p (RFC 7914 s. 2
+ * suggests r = 8, p = 1; N = 2^15 costs 32 MiB), a salt and key of
+ * RW_WEB_SALT_LEN and RW_WEB_KEY_LEN bytes. */
+#define RW_WEB_LOGIN_FAILS    5
+#define RW_WEB_LOGIN_WINDOW   900
+#define RW_WEB_LOGIN_SLOTS    1024
+#define RW_WEB_SCRYPT_LOG_N   15
+#define RW_WEB_SCRYPT_R       8
+#define RW_WEB_SCRYPT_P       1
+#define RW_WEB_SCRYPT_MAXMEM  (64ULL * 1024 * 1024)
+#define RW_WEB_SALT_LEN       16
+#define RW_WEB_KEY_LEN        32
+#define RW_WEB_PASSWORD_MAX   1024
+
 #endif

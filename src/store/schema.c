@@ -5,7 +5,8 @@
  *	version 1: scans, scan_progress, results, arrivals;
  *	version 2: results.updated, arrivals.relayed, arrivals by (scan, id);
  *	version 3: the abuse desk (contacts, complaints, incidents, events,
- *	outbox, actions; store.h describes each)
+ *	outbox, actions; store.h describes each);
+ *	version 4: the web console (users, sessions, api_tokens)
  * SYNOPSIS
  *	extern const struct store_migration store_migrations_sqlite[];
  *	extern const size_t store_migrations_sqlite_n;
@@ -30,13 +31,17 @@
  *	triggers that refuse UPDATE and DELETE of events. Partial indexes
  *	(one open incident per address and port, unique non-empty refs) are
  *	read alike by both.
+ *	Version 4 holds the web console's users, sessions and API tokens;
+ *	sessions and tokens name their user and go with it (ON DELETE
+ *	CASCADE). Session ids and tokens are stored as SHA-256 hex only.
  *	A step is never edited once released: a change is a new step and
  *	STORE_SCHEMA_VERSION moves to it.
  * DIAGNOSTICS
  *	none (data only).
  * LIMITS
  *	ports 0..65535, the scan states and relayed 0/1 are CHECKed by the
- *	database; so are the desk's states, kinds and final-state closing.
+ *	database; so are the desk's states, kinds and final-state closing,
+ *	and the web roles and disabled 0/1.
  * STANDARDS
  *	SQL:2016 subset; SQLite 3.35+ (RETURNING), PostgreSQL 10+.
  */
@@ -191,6 +196,33 @@
 	"CREATE INDEX actions_state ON actions (state, kind, id);"                                 \
 	"CREATE INDEX actions_incident ON actions (incident, id);"
 
+/* Version 4: the web console. Times are unix seconds. A session's id and
+ * a token's hash are the SHA-256 hex of the secret (src/web/auth.c). */
+#define SCHEMA_V4(ID)                                                                              \
+	"CREATE TABLE users ("                                                                     \
+	" id " ID ","                                                                              \
+	" name TEXT NOT NULL UNIQUE,"                                                              \
+	" role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),"                              \
+	" hash TEXT NOT NULL,"                                                                     \
+	" created BIGINT NOT NULL,"                                                                \
+	" disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)));"                        \
+	"CREATE TABLE sessions ("                                                                  \
+	" id TEXT NOT NULL UNIQUE,"                                                                \
+	" user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,"                      \
+	" csrf TEXT NOT NULL,"                                                                     \
+	" created BIGINT NOT NULL,"                                                                \
+	" expires BIGINT NOT NULL);"                                                               \
+	"CREATE INDEX sessions_expires ON sessions (expires);"                                     \
+	"CREATE INDEX sessions_user ON sessions (user_name);"                                      \
+	"CREATE TABLE api_tokens ("                                                                \
+	" id " ID ","                                                                              \
+	" hash TEXT NOT NULL UNIQUE,"                                                              \
+	" user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,"                      \
+	" label TEXT NOT NULL DEFAULT '',"                                                         \
+	" created BIGINT NOT NULL,"                                                                \
+	" last_used BIGINT NOT NULL DEFAULT 0);"                                                   \
+	"CREATE INDEX api_tokens_user ON api_tokens (user_name, id);"
+
 /* SQLite's spelling of the append-only rule (PostgreSQL: a trigger
  * function that RAISEs, or REVOKE UPDATE, DELETE) */
 #define EVENTS_APPEND_ONLY_SQLITE                                                                  \
@@ -207,6 +239,9 @@ const struct store_migration store_migrations_sqlite[] = {
     {.version = 3,
      .name = "abuse desk: contacts, complaints, incidents, events, outbox, actions",
      .sql = SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB", EVENTS_APPEND_ONLY_SQLITE)},
+    {.version = 4,
+     .name = "web console: users, sessions, api_tokens",
+     .sql = SCHEMA_V4("INTEGER PRIMARY KEY")},
 };
 const size_t store_migrations_sqlite_n =
     sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]);

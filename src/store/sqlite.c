@@ -448,6 +448,8 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->stmt[i]);
 	for (int i = 0; i < SQLITE_DESK_STMTS; i++)
 		sqlite3_finalize(s->desk[i]);
+	for (int i = 0; i < SQLITE_WEB_STMTS; i++)
+		sqlite3_finalize(s->web[i]);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		rw_panic("%s: %s: %s", __func__, s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -1114,4 +1116,5 @@ const struct store_ops store_sqlite_ops = {
     .arrivals_since = sq_arrivals_since,
     .result_keys = sq_result_keys,
     .desk = &store_sqlite_desk_ops,
+    .web = &store_sqlite_web_ops,
 };

@@ -1,6 +1,7 @@
 /*
  * store.h - the store: scans, their progress, results and arrivals; the
- * abuse desk's contacts, complaints, incidents, events, outbox, actions
+ * abuse desk's contacts, complaints, incidents, events, outbox, actions;
+ * the web console's users, sessions and API tokens
  *
  * One interface, several backends (a `const struct store_ops` each, found
  * by name in a registry): SQLite now, PostgreSQL later. Every query the
@@ -56,7 +57,7 @@
 
 /* The schema version this program writes. A change to the schema adds a
  * migration step and bumps this (STYLE: store formats are versioned). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -406,6 +407,85 @@ struct store_desk_ops {
 
 
 /*
+ * The web console (schema version 4). Times are unix seconds.
+ *
+ * Tables:
+ * - users: id, name (unique; [A-Za-z0-9._-]{1,64}, the caller checks),
+ *   role ("viewer" or "operator", CHECKed), hash (the password hash text,
+ *   src/web/auth.h), created, disabled (0/1: a disabled user's sessions
+ *   and tokens stop working, its rows stay).
+ * - sessions: id (the SHA-256 hex of the session id the cookie carries:
+ *   a copy of the database opens no session), user (column user_name,
+ *   "user" being a PostgreSQL keyword: a users.name; deleting
+ *   the user deletes them), csrf, created, expires.
+ * - api_tokens: id, hash (the SHA-256 hex of the token, unique), user (as
+ *   sessions'), label, created, last_used (0 = never).
+ * The store keeps what it is given: hashing ids and tokens is the caller's
+ * (src/web/auth.c), so no secret ever reaches the database.
+ */
+
+/* One user; strings borrowed for put, owned when returned. */
+struct store_user {
+	int64_t id;       /* returned */
+	const char *name;
+	const char *role; /* "viewer", "operator" */
+	const char *hash; /* password hash text */
+	int64_t created;  /* put: kept when the user exists */
+	int disabled;     /* 1: no login, no session, no token */
+};
+
+/* One session (id: the SHA-256 hex of the cookie's id). */
+struct store_session {
+	const char *id;
+	const char *user;
+	const char *csrf;
+	int64_t created;
+	int64_t expires; /* unix seconds; not valid at or after */
+};
+
+/* One API token (hash: the SHA-256 hex of the token). */
+struct store_apitoken {
+	int64_t id;
+	const char *hash;
+	const char *user;
+	const char *label;
+	int64_t created;
+	int64_t last_used; /* 0 = never */
+};
+
+struct store_users { size_t n; struct store_user *v; };
+struct store_apitokens { size_t n; struct store_apitoken *v; };
+
+/* The web console's backend calls (store_ops.web); the wrapper checked the
+ * schema, the arguments (non-NULL names, a known role) and cleared the
+ * outputs. 1/0 results as the wrappers' (store_user_put ... below). */
+struct store_web_ops {
+	/* user_put - upsert by name (created kept on update): 1 inserted, 0 updated */
+	int (*user_put)(struct store *st, const struct store_user *u);
+	int (*user_get)(struct store *st, const char *name, struct store_user *out);
+	/* user_list - every user, by name */
+	int (*user_list)(struct store *st, struct store_users *out);
+	/* user_del - the user, its sessions and tokens: 1 deleted, 0 no such user */
+	int (*user_del)(struct store *st, const char *name);
+
+	int (*session_put)(struct store *st, const struct store_session *s);
+	int (*session_get)(struct store *st, const char *id, struct store_session *out);
+	int (*session_del)(struct store *st, const char *id);
+	/* session_expire - delete sessions with expires <= now; *n how many */
+	int (*session_expire)(struct store *st, int64_t now, int64_t *n);
+
+	/* apitoken_put - insert: 1 and *id, -1 when its hash is there */
+	int (*apitoken_put)(struct store *st, const struct store_apitoken *t, int64_t *id);
+	int (*apitoken_get)(struct store *st, const char *hash, struct store_apitoken *out);
+	/* apitoken_list - a user's tokens by id (NULL user: everyone's) */
+	int (*apitoken_list)(struct store *st, const char *user, struct store_apitokens *out);
+	/* apitoken_del - token id of user: 1 deleted, 0 none */
+	int (*apitoken_del)(struct store *st, const char *user, int64_t id);
+	/* apitoken_used - set last_used: 1, 0 no such token */
+	int (*apitoken_used)(struct store *st, int64_t id, int64_t now);
+};
+
+/*
  * The backend interface. Backends embed `struct store` (store_int.h) at
  * the start of their handle; the store_* wrappers check the schema
  * version and the batch state before calling, so a callback may assume:
@@ -497,6 +577,8 @@ struct store_ops {
 
 	/* the abuse desk's calls (schema version 3) */
 	const struct store_desk_ops *desk;
+	/* the web console's calls (schema version 4) */
+	const struct store_web_ops *web;
 };
 
 /* store_by_name - the backend registered under `name`, or NULL */
@@ -679,5 +761,42 @@ void store_events_free(struct store_events *l);
 void store_outboxes_free(struct store_outboxes *l);
 void store_actions_free(struct store_actions *l);
 void store_timeline_free(struct store_timeline *l);
+
+/* The web console's users, sessions and API tokens (schema version 4).
+ * store_user_put: upsert by name, 1 inserted, 0 updated (role, hash,
+ * disabled replaced; created kept); a role other than "viewer" or
+ * "operator" is -1. store_user_get: 1 and *out (owned:
+ * store_user_clear), 0 no such user. store_user_del: 1 deleted (with its
+ * sessions and tokens), 0 no such user.
+ * Sessions are keyed by the SHA-256 hex of their id (never the id).
+ * store_session_get: 1 and *out (owned: store_session_clear), 0 none (an
+ * expired one is still returned: the caller compares expires with now).
+ * store_session_del: 1, 0 none. store_session_expire: deletes those with
+ * expires <= now, *n (when not NULL) how many.
+ * API tokens are keyed by the SHA-256 hex of the token. store_apitoken_put:
+ * 1 and *id; a user that does not exist or a hash already stored is -1.
+ * store_apitoken_get: 1 and *out (owned: store_apitoken_clear), 0 none.
+ * store_apitoken_list: user's tokens (NULL: all) in id order.
+ * store_apitoken_del: token id when it is user's: 1, 0 none.
+ * store_apitoken_used: last_used = now: 1, 0 none. */
+int store_user_put(struct store *st, const struct store_user *u);
+int store_user_get(struct store *st, const char *name, struct store_user *out);
+int store_user_list(struct store *st, struct store_users *out);
+int store_user_del(struct store *st, const char *name);
+int store_session_put(struct store *st, const struct store_session *s);
+int store_session_get(struct store *st, const char *id, struct store_session *out);
+int store_session_del(struct store *st, const char *id);
+int store_session_expire(struct store *st, int64_t now, int64_t *n);
+int store_apitoken_put(struct store *st, const struct store_apitoken *t, int64_t *id);
+int store_apitoken_get(struct store *st, const char *hash, struct store_apitoken *out);
+int store_apitoken_list(struct store *st, const char *user, struct store_apitokens *out);
+int store_apitoken_del(struct store *st, const char *user, int64_t id);
+int store_apitoken_used(struct store *st, int64_t id, int64_t now);
+
+void store_user_clear(struct store_user *u);
+void store_session_clear(struct store_session *s);
+void store_apitoken_clear(struct store_apitoken *t);
+void store_users_free(struct store_users *l);
+void store_apitokens_free(struct store_apitokens *l);
 
 #endif

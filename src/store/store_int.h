@@ -43,5 +43,6 @@ extern const size_t store_migrations_sqlite_n;
 /* The backends in this build. */
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_desk_ops store_sqlite_desk_ops;
+extern const struct store_web_ops store_sqlite_web_ops;
 
 #endif
