@@ -19,7 +19,7 @@
  *	is the same query's next page while there is one. A scan is the
  *	object `relaywatch scans --json` prints, a result the one `results
  *	--json` prints (its evidence with the store's verdict, reason,
- *	updated, plus "scan"), an incident the one `incidents --json` prints,
+ *	updated, plus "scan", and "addr" and "port" when the evidence lacks them), an incident the one `incidents --json` prints,
  *	with "timeline" as `incident ID --json`; a block is a `block list
  *	--json` line; a DNSBL row names an incident in a listed state
  *	(zone_listed_states: what `dnsbl export` writes). Every text from the
@@ -217,8 +217,8 @@ static json_t *result_json(const struct store_result *r)
 		o = w;
 	}
 	json_object_set_new(o, "scan", json_integer(r->scan));
-	if (json_object_get(o, "target") == NULL)
-		json_object_set_new(o, "target", web_json_text(r->target));
+	if (json_object_get(o, "addr") == NULL) /* the scan's evidence names it "addr" */
+		json_object_set_new(o, "addr", web_json_text(r->target));
 	if (json_object_get(o, "port") == NULL)
 		json_object_set_new(o, "port", json_integer(r->port));
 	json_object_set_new(o, "probe", web_json_text(r->probe ? r->probe : "smtp"));

@@ -755,7 +755,7 @@ const char web_openapi_doc[] =
 	"     \"scan\": {\n"
 	"      \"type\": \"integer\"\n"
 	"     },\n"
-	"     \"target\": {\n"
+	"     \"addr\": {\n"
 	"      \"type\": \"string\"\n"
 	"     },\n"
 	"     \"port\": {\n"
