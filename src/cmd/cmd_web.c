@@ -39,14 +39,15 @@
 /* usage - the synopsis and flags */
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-	        "usage: relaywatch web [--listen ADDR:PORT[,...]] [--db PATH]\n"
-	        "Serve the desk's JSON API (/api/v1/), its OpenAPI document and /metrics\n"
-	        "until SIGINT or SIGTERM (doc/web.md).\n"
-	        "  --listen LIST  listeners (default: the web_listen key, else " RW_WEB_LISTEN_DEFAULT
-	        ")\n"
-	        "  --db PATH      the store (default: the db key, $RELAYWATCH_DB, ...)\n"
-	        "TLS: the web_tls_cert and web_tls_key keys (PEM files).\n");
+	fprintf(
+	    fp,
+	    "usage: relaywatch web [--listen ADDR:PORT[,...]] [--db PATH]\n"
+	    "Serve the desk's JSON API (/api/v1/), its OpenAPI document and /metrics\n"
+	    "until SIGINT or SIGTERM (doc/web.md).\n"
+	    "  --listen LIST  listeners (default: the web_listen key, else " RW_WEB_LISTEN_DEFAULT
+	    ")\n"
+	    "  --db PATH      the store (default: the db key, $RELAYWATCH_DB, ...)\n"
+	    "TLS: the web_tls_cert and web_tls_key keys (PEM files).\n");
 }
 
 /* on_signal - leave the loop; everything is freed on the way out */

@@ -19,8 +19,8 @@
  *	is the same query's next page while there is one. A scan is the
  *	object `relaywatch scans --json` prints, a result the one `results
  *	--json` prints (its evidence with the store's verdict, reason,
- *	updated, plus "scan", and "addr" and "port" when the evidence lacks them), an incident the one `incidents --json` prints,
- *	with "timeline" as `incident ID --json`; a block is a `block list
+ *	updated, plus "scan", and "addr" and "port" when the evidence lacks them), an incident the
+ *one `incidents --json` prints, with "timeline" as `incident ID --json`; a block is a `block list
  *	--json` line; a DNSBL row names an incident in a listed state
  *	(zone_listed_states: what `dnsbl export` writes). Every text from the
  *	store goes through jansson (web_json_text): a banner or a complaint
@@ -111,8 +111,7 @@ static int64_t id_arg(const char *s, size_t n)
 }
 
 /* count_param - a count query parameter into *v (unset: dflt); 0 or -1 */
-static int count_param(struct web_req *r, const char *name, int64_t dflt, int64_t max,
-                       int64_t *v)
+static int count_param(struct web_req *r, const char *name, int64_t dflt, int64_t max, int64_t *v)
 {
 	const char *s = evhttp_find_header(&r->query, name);
 	char *end;
@@ -144,10 +143,11 @@ static int page_params(struct web_req *r, struct store_page *pg)
 static char *next_url(struct web_req *r, int64_t limit, int64_t offset)
 {
 	struct evkeyval *kv;
-	char *u = xasprintf("%s?limit=%lld&offset=%lld", r->path, (long long)limit,
-	                    (long long)offset);
+	char *u =
+	    xasprintf("%s?limit=%lld&offset=%lld", r->path, (long long)limit, (long long)offset);
 
-	TAILQ_FOREACH(kv, &r->query, next) {
+	TAILQ_FOREACH(kv, &r->query, next)
+	{
 		if (strcmp(kv->key, "limit") == 0 || strcmp(kv->key, "offset") == 0)
 			continue;
 		char *k = evhttp_encode_uri(kv->key), *v = evhttp_encode_uri(kv->value);
@@ -163,8 +163,8 @@ static char *next_url(struct web_req *r, int64_t limit, int64_t offset)
 
 /* envelope - {"data", "limit", "offset", "total" (unless < 0), "next"};
  * more: a further page exists */
-static json_t *envelope(struct web_req *r, json_t *data, const struct store_page *pg,
-                        int64_t total, int more)
+static json_t *envelope(struct web_req *r, json_t *data, const struct store_page *pg, int64_t total,
+                        int more)
 {
 	json_t *o = json_object();
 
@@ -200,7 +200,8 @@ static json_t *scan_json(struct store *st, const struct store_scan *sc)
 	json_object_set_new(o, "total", json_integer(sc->total));
 	json_object_set_new(o, "done", json_integer(pr.done));
 	json_object_set_new(o, "counts", parse_any(pr.counts && pr.counts[0] ? pr.counts : "{}"));
-	json_object_set_new(o, "params", parse_any(sc->params && sc->params[0] ? sc->params : "{}"));
+	json_object_set_new(o, "params",
+	                    parse_any(sc->params && sc->params[0] ? sc->params : "{}"));
 	store_progress_clear(&pr);
 	return o;
 }
@@ -294,7 +295,8 @@ void api_scans(struct web_req *r)
 		for (size_t i = 0; i < l.n; i++)
 			json_array_append_new(a, scan_json(r->st, &l.v[i]));
 		store_scans_free(&l);
-		web_reply_json(r, HTTP_OK, envelope(r, a, &pg, total, pg.offset + pg.limit < total));
+		web_reply_json(r, HTTP_OK,
+		               envelope(r, a, &pg, total, pg.offset + pg.limit < total));
 		return;
 	}
 	const char *s = r->rest + 1, *slash = strchr(s, '/');
@@ -470,7 +472,8 @@ void api_hosts(struct web_req *r)
 	int next;
 
 	if (inet_pton(fam, s, bin) != 1 || inet_ntop(fam, bin, addr, sizeof(addr)) == NULL) {
-		web_reply_error(r, HTTP_BADREQUEST, "want /api/v1/hosts/ADDR, an IPv4 or IPv6 address");
+		web_reply_error(r, HTTP_BADREQUEST,
+		                "want /api/v1/hosts/ADDR, an IPv4 or IPv6 address");
 		return;
 	}
 	if (page_params(r, &pg) < 0)
@@ -517,7 +520,8 @@ static json_t *block_json(struct store *st, const struct store_action *a)
 	json_object_set_new(o, "since", json_string(iso(a->applied_ms, 0, since, sizeof(since))));
 	json_object_set_new(o, "state", web_json_text(have && inc.state ? inc.state : "-"));
 	json_object_set_new(o, "policy", web_json_text(have && inc.policy ? inc.policy : "-"));
-	json_object_set_new(o, "incident", a->incident > 0 ? json_integer(a->incident) : json_null());
+	json_object_set_new(o, "incident",
+	                    a->incident > 0 ? json_integer(a->incident) : json_null());
 	if (have)
 		store_incident_clear(&inc);
 	return o;

@@ -107,8 +107,8 @@ static const struct family families[] = {
      "Results in the store by verdict, every scan.", verdict_at, V__COUNT},
     {STORE_TALLY_INCIDENTS, "relaywatch_incidents", "state", "gauge",
      "Abuse desk incidents by state.", state_at, IS__COUNT},
-    {STORE_TALLY_OUTBOX, "relaywatch_outbox", "state", "gauge",
-     "Notices in the outbox by state.", NULL, 0},
+    {STORE_TALLY_OUTBOX, "relaywatch_outbox", "state", "gauge", "Notices in the outbox by state.",
+     NULL, 0},
     {STORE_TALLY_ARRIVALS, "relaywatch_sink_arrivals_total", "kind", "counter",
      "Messages the sink kept: relayed (proof) or quoted (in a bounce).", NULL, 0},
     {STORE_TALLY_BLOCKS, "relaywatch_blocks", "state", "gauge",
@@ -125,8 +125,7 @@ static int64_t count_of(const struct store_tallies *t, const char *key)
 }
 
 /* family - one family's HELP, TYPE and samples; 0 or -1 (store failed) */
-static int family(struct out *o, struct store *st, const struct family *f,
-                  struct store_tallies *t)
+static int family(struct out *o, struct store *st, const struct family *f, struct store_tallies *t)
 {
 	if (store_tally(st, f->what, t) < 0)
 		return -1;
@@ -134,7 +133,8 @@ static int family(struct out *o, struct store *st, const struct family *f,
 	for (int i = 0; i < f->nknown; i++) {
 		char *l = label(f->known(i));
 
-		put(o, "%s{%s=\"%s\"} %lld\n", f->name, f->lab, l, (long long)count_of(t, f->known(i)));
+		put(o, "%s{%s=\"%s\"} %lld\n", f->name, f->lab, l,
+		    (long long)count_of(t, f->known(i)));
 		free(l);
 	}
 	for (size_t i = 0; i < t->n; i++) {
@@ -168,7 +168,8 @@ void metrics_get(struct web_req *r)
 		if (families[i].what == STORE_TALLY_SCANS)
 			put(&o,
 			    "# HELP relaywatch_scans_running Scans in progress.\n"
-			    "# TYPE relaywatch_scans_running gauge\nrelaywatch_scans_running %lld\n",
+			    "# TYPE relaywatch_scans_running gauge\nrelaywatch_scans_running "
+			    "%lld\n",
 			    (long long)count_of(&t, "running"));
 		if (families[i].what == STORE_TALLY_OUTBOX)
 			put(&o,
@@ -178,8 +179,10 @@ void metrics_get(struct web_req *r)
 			    (long long)(count_of(&t, "queued") + count_of(&t, "sending")));
 		store_tallies_free(&t);
 	}
-	put(&o, "# HELP relaywatch_store_up 1 when every store query of this scrape worked.\n"
-	        "# TYPE relaywatch_store_up gauge\nrelaywatch_store_up %d\n", up);
+	put(&o,
+	    "# HELP relaywatch_store_up 1 when every store query of this scrape worked.\n"
+	    "# TYPE relaywatch_store_up gauge\nrelaywatch_store_up %d\n",
+	    up);
 	put(&o, "# HELP relaywatch_web_requests_total Requests this console answered, by "
 	        "status class.\n# TYPE relaywatch_web_requests_total counter\n");
 	for (int c = 1; c <= 5; c++)

@@ -78,9 +78,9 @@ static const struct {
 	unsigned m;
 	const char *name;
 } methods[] = {
-    {EVHTTP_REQ_GET, "GET"},         {EVHTTP_REQ_HEAD, "HEAD"},   {EVHTTP_REQ_POST, "POST"},
-    {EVHTTP_REQ_PUT, "PUT"},         {EVHTTP_REQ_DELETE, "DELETE"},
-    {EVHTTP_REQ_OPTIONS, "OPTIONS"}, {EVHTTP_REQ_PATCH, "PATCH"},
+    {EVHTTP_REQ_GET, "GET"},     {EVHTTP_REQ_HEAD, "HEAD"},     {EVHTTP_REQ_POST, "POST"},
+    {EVHTTP_REQ_PUT, "PUT"},     {EVHTTP_REQ_DELETE, "DELETE"}, {EVHTTP_REQ_OPTIONS, "OPTIONS"},
+    {EVHTTP_REQ_PATCH, "PATCH"},
 };
 
 /* method_name - the request's method as text */
@@ -130,8 +130,7 @@ static void common_headers(struct evhttp_request *req, const char *ctype)
 }
 
 /* web_reply_text - send a body of ctype */
-void web_reply_text(struct web_req *r, int status, const char *ctype, const char *body,
-                    size_t len)
+void web_reply_text(struct web_req *r, int status, const char *ctype, const char *body, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -180,7 +179,8 @@ static int loopback(const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET6) {
 		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
 
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
 	}
 	return 0;
 }
@@ -308,7 +308,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 		web_reply_error(&r, HTTP_INTERNAL, "no reply");
 out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_path(raw ? raw : "/", lp, sizeof(lp) < RW_WEB_LOG_PATH_MAX ? sizeof(lp) : RW_WEB_LOG_PATH_MAX);
+	log_path(raw ? raw : "/", lp, RW_WEB_LOG_PATH_MAX);
 	rw_log(LOG_NOTICE,
 	       "web client=%s method=%s path=%s route=%s status=%d bytes=%zu user=%s ms=%lld",
 	       r.client, method_name(m), lp, rt ? rt->name : "-", r.status, r.bytes,
@@ -372,7 +372,8 @@ static int bind_all(struct web_server *w, const char *list, char *err, size_t er
 		char host[64];
 
 		if (++n > RW_WEB_LISTEN_MAX) {
-			snprintf(err, errlen, "web_listen: more than %d listeners", RW_WEB_LISTEN_MAX);
+			snprintf(err, errlen, "web_listen: more than %d listeners",
+			         RW_WEB_LISTEN_MAX);
 			rc = -1;
 		} else if ((why = netaddr_parse(item, 0, &ss, &len)) != NULL ||
 		           netaddr_port((struct sockaddr *)&ss) == 0) {
@@ -382,8 +383,10 @@ static int bind_all(struct web_server *w, const char *list, char *err, size_t er
 		} else if ((bs = evhttp_bind_socket_with_handle(
 		                w->http, netaddr_text((struct sockaddr *)&ss, host, sizeof(host)),
 		                (ev_uint16_t)netaddr_port((struct sockaddr *)&ss))) == NULL) {
-			snprintf(err, errlen, "web_listen %s: cannot bind (in use, or not an address "
-			                      "of this host)", item);
+			snprintf(err, errlen,
+			         "web_listen %s: cannot bind (in use, or not an address "
+			         "of this host)",
+			         item);
 			rc = -1;
 		} else if (w->port == 0)
 			w->port = netaddr_port((struct sockaddr *)&ss);
@@ -397,9 +400,8 @@ static int bind_all(struct web_server *w, const char *list, char *err, size_t er
 }
 
 /* web_server_new - listeners, limits, TLS, the dispatcher */
-struct web_server *web_server_new(struct event_base *base, struct store *st,
-                                  struct web_auth *auth, const struct web_conf *c, char *err,
-                                  size_t errlen)
+struct web_server *web_server_new(struct event_base *base, struct store *st, struct web_auth *auth,
+                                  const struct web_conf *c, char *err, size_t errlen)
 {
 	struct web_server *w = xcalloc(1, sizeof(*w));
 

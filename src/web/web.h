@@ -27,9 +27,8 @@ struct web_server;
  * with auth deciding who asks; st, auth and base are borrowed and must
  * outlive the server. NULL with the reason in err (bad listen list,
  * bind failure, unreadable certificate or key). */
-struct web_server *web_server_new(struct event_base *base, struct store *st,
-				  struct web_auth *auth, const struct web_conf *c, char *err,
-				  size_t errlen);
+struct web_server *web_server_new(struct event_base *base, struct store *st, struct web_auth *auth,
+                                  const struct web_conf *c, char *err, size_t errlen);
 /* web_server_free - close the listeners and every connection; NULL ok,
  * returns NULL */
 struct web_server *web_server_free(struct web_server *w);

@@ -21,14 +21,14 @@ struct web_server;
 struct web_req {
 	struct evhttp_request *req;
 	struct web_server *w;
-	struct store *st;      /* borrowed from the server */
-	const char *path;      /* decoded path, no query */
-	const char *rest;      /* path after the route's prefix ("" or "/...") */
+	struct store *st;       /* borrowed from the server */
+	const char *path;       /* decoded path, no query */
+	const char *rest;       /* path after the route's prefix ("" or "/...") */
 	struct evkeyvalq query; /* decoded query parameters */
-	struct web_who who;    /* role NONE for anonymous callers */
-	char client[64];       /* peer address text */
-	int loopback;          /* the peer is 127/8 or ::1 */
-	int status;            /* set by the reply helpers */
+	struct web_who who;     /* role NONE for anonymous callers */
+	char client[64];        /* peer address text */
+	int loopback;           /* the peer is 127/8 or ::1 */
+	int status;             /* set by the reply helpers */
 	size_t bytes;
 };
 
@@ -60,8 +60,7 @@ void web_reply_json(struct web_req *r, int status, json_t *o);
 /* web_reply_error - {"error": text, "status": N} */
 void web_reply_error(struct web_req *r, int status, const char *text);
 /* web_reply_text - a text/plain body (metrics: its own content type) */
-void web_reply_text(struct web_req *r, int status, const char *ctype, const char *body,
-		    size_t len);
+void web_reply_text(struct web_req *r, int status, const char *ctype, const char *body, size_t len);
 /* web_json_text - any bytes as a JSON string (high bytes of non-UTF-8
  * text written "\xNN"); NULL is JSON null */
 json_t *web_json_text(const char *s);

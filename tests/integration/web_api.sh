@@ -299,5 +299,41 @@ while kill -0 "$webpid" 2>/dev/null; do
 done
 wait "$webpid"
 [ $? -eq 0 ] || fail "web: exit status after SIGTERM"
+
+# ---- TLS: the same console behind web_tls_cert / web_tls_key (when openssl can make a cert)
+if command -v openssl >/dev/null 2>&1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-keyout "$T/web.key" -out "$T/web.pem" >/dev/null 2>&1; then
+	cp "$cfg" "$T/tls.conf"
+	printf 'web_tls_cert = %s\nweb_tls_key = %s\n' "$T/web.pem" "$T/web.key" >>"$T/tls.conf"
+	tport=$(free_port)
+	rw_bg "$RW" --config "$T/tls.conf" web --listen "127.0.0.1:$tport" 2>"$T/tls.log"
+	tlspid=$RW_LASTPID
+	wait_port 127.0.0.1 "$tport" 10 || { cat "$T/tls.log"; fail "TLS web not listening"; }
+	python3 - "$tport" "$token" <<'PY' || { cat "$T/tls.log"; fail "TLS"; }
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+req = urllib.request.Request("https://127.0.0.1:%s/api/v1/scans" % sys.argv[1],
+                             headers={"Authorization": "Bearer " + sys.argv[2]})
+with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+    o = json.load(r)
+assert o["total"] == 1, o
+try:  # plain HTTP to the TLS listener gets no HTTP answer
+    urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5)
+    sys.exit("plain HTTP answered on the TLS listener")
+except Exception:
+    pass
+PY
+	kill -TERM "$tlspid"
+	wait "$tlspid" || fail "TLS web: exit status after SIGTERM"
+	echo "web_api: TLS ok"
+	# a key without a certificate refuses to start
+	printf 'web_tls_key = %s\n' "$T/web.key" >"$T/half.conf"
+	"$RW" --config "$T/half.conf" web --db "$db" --listen "127.0.0.1:$tport" 2>"$T/half.err"
+	[ $? -eq 3 ] && grep -q "go together" "$T/half.err" ||
+		{ cat "$T/half.err"; fail "web_tls_key alone: want exit 3"; }
+fi
 echo "web_api: ok"
 exit 0

@@ -715,9 +715,14 @@ static void test_tally_and_results_of(void **state)
 	assert_int_equal(put(st, b, 2, "closed"), 1);
 	assert_int_equal(put(st, b, 257, "open"), 1); /* 192.0.2.1, port 26 */
 	for (int i = 0; i < 3; i++) {
-		struct store_arrival ar = {.token = "t", .scan = b, .target = "192.0.2.9",
-		                           .port = 25, .test = "x", .peer = "198.51.100.1",
-		                           .arrived = NOW + i, .relayed = i < 2};
+		struct store_arrival ar = {.token = "t",
+		                           .scan = b,
+		                           .target = "192.0.2.9",
+		                           .port = 25,
+		                           .test = "x",
+		                           .peer = "198.51.100.1",
+		                           .arrived = NOW + i,
+		                           .relayed = i < 2};
 
 		assert_int_equal(store_arrival_put(st, &ar, NULL), 1);
 	}
@@ -741,7 +746,8 @@ static void test_tally_and_results_of(void **state)
 	pg.offset = 2;
 	assert_int_equal(store_results_of(st, "192.0.2.1", &pg, &l), 0);
 	if (l.n != 1 || l.v[0].scan != a)
-		fail_msg("results of, page 2: got %zu rows, want scan %lld's one", l.n, (long long)a);
+		fail_msg("results of, page 2: got %zu rows, want scan %lld's one", l.n,
+		         (long long)a);
 	store_results_free(&l);
 	assert_int_equal(store_results_of(st, "203.0.113.1", NULL, &l), 0);
 	assert_int_equal(l.n, 0);
