@@ -55,6 +55,7 @@ static const struct subcommand subcommands[] = {
     {"daemon", cmd_daemon, "the abuse desk: sink, sweeps, policy timers, retests, outbox"},
     {"notify-test", cmd_notify, "send one message through the smarthost, as notices go"},
     {"dnsbl", cmd_dnsbl, "export the DNSBL zone of listed relays; check addresses in DNSBLs"},
+    {"web", cmd_web, "the desk's console: JSON API, OpenAPI document, /metrics"},
     {"delist", cmd_delist, "retest an address now; its listing ends when the retest passes"},
 };
 

@@ -224,6 +224,10 @@ static const struct key_def keys[] = {
     {.name = "block_ports", STR(block_ports), .check = check_ports},
     {.name = "block_command_add", STR(block_command_add), .check = check_command},
     {.name = "block_command_remove", STR(block_command_remove), .check = check_command},
+    /* the web console */
+    {.name = "web_listen", STR(web_listen)},
+    {.name = "web_tls_cert", STR(web_tls_cert)},
+    {.name = "web_tls_key", STR(web_tls_key)},
     {.name = "token_max_age",
      .kind = K_LL,
      .off = offsetof(struct rw_config, token_max_age),
@@ -257,6 +261,7 @@ void config_defaults(struct rw_config *c)
 	c->tick = 10;
 	c->dnsbl_export_interval = 300;
 	c->dnsbl_check_interval = 3600;
+	c->web_listen = xstrdup(RW_WEB_LISTEN_DEFAULT);
 }
 
 /* parse_ll - whole-string integer in [min, max] */
@@ -404,6 +409,8 @@ void config_free(struct rw_config *c)
 	    &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,
 	    &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output, &c->dnsbl_format,
 	    &c->dnsbl_watch,
+	    /* the web console */
+	    &c->web_listen, &c->web_tls_cert, &c->web_tls_key,
 	    /* enforcement: firewall */
 	    &c->block_backend, &c->block_ports, &c->block_command_add, &c->block_command_remove};
 

@@ -261,5 +261,23 @@
 #define RW_WEB_SALT_LEN       16
 #define RW_WEB_KEY_LEN        32
 #define RW_WEB_PASSWORD_MAX   1024
+/* The web console (src/web). RFC 9110 and 9112 leave request limits to the
+ * server: request line plus headers (nginx's large_client_header_buffers
+ * is 4 x 8 KiB; we read no more than 8 KiB), a body (the API only reads;
+ * forms are small), seconds to read a request or write a reply, and the
+ * rows of a page (default and largest: the store's page). */
+#define RW_WEB_HEADERS_MAX (8 * 1024)
+#define RW_WEB_BODY_MAX    (64 * 1024)
+#define RW_WEB_TIMEOUT_SEC 30
+#define RW_WEB_PAGE_DEFAULT 50
+#define RW_WEB_PAGE_MAX    RW_STORE_PAGE_MAX
+/* the default listener: loopback only (config web_listen) */
+#define RW_WEB_LISTEN_DEFAULT "127.0.0.1:8025"
+/* listeners in one web_listen list */
+#define RW_WEB_LISTEN_MAX 8
+/* bytes of a request path written to the request log */
+#define RW_WEB_LOG_PATH_MAX 256
+/* the console's session lifetime, seconds (auth.h's session_ttl) */
+#define RW_WEB_SESSION_TTL (12 * 3600)
 
 #endif

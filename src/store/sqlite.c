@@ -92,6 +92,13 @@ enum stmt_id {
 	S_UPGRADE,
 	S_KEYS_ALL,
 	S_KEYS_PROBE,
+	S_RESULTS_OF,
+	S_TALLY_SCANS,
+	S_TALLY_RESULTS,
+	S_TALLY_INCIDENTS,
+	S_TALLY_OUTBOX,
+	S_TALLY_ARRIVALS,
+	S_TALLY_BLOCKS,
 	S__COUNT
 };
 _Static_assert(S__COUNT <= SQLITE_CORE_STMTS, "room for every statement");
@@ -137,6 +144,21 @@ static const struct {
     [S_RESULTS_VERDICT] = {"results list",
                            "SELECT " RESULT_COLS " FROM results"
                            " WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4"},
+    [S_RESULTS_OF] = {"results of", "SELECT " RESULT_COLS " FROM results WHERE target = $1"
+                                    " ORDER BY id DESC LIMIT $2 OFFSET $3"},
+    [S_TALLY_SCANS] = {"tally scans",
+                       "SELECT state, COUNT(*) FROM scans GROUP BY state ORDER BY state"},
+    [S_TALLY_RESULTS] = {"tally results", "SELECT verdict, COUNT(*) FROM results"
+                                          " GROUP BY verdict ORDER BY verdict"},
+    [S_TALLY_INCIDENTS] = {"tally incidents", "SELECT state, COUNT(*) FROM incidents"
+                                              " GROUP BY state ORDER BY state"},
+    [S_TALLY_OUTBOX] = {"tally outbox",
+                        "SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state"},
+    [S_TALLY_ARRIVALS] = {"tally arrivals",
+                          "SELECT CASE WHEN relayed THEN 'relayed' ELSE 'quoted' END AS k,"
+                          " COUNT(*) FROM arrivals GROUP BY k ORDER BY k"},
+    [S_TALLY_BLOCKS] = {"tally blocks", "SELECT state, COUNT(*) FROM actions"
+                                        " WHERE kind = 'block' GROUP BY state ORDER BY state"},
     [S_COUNT_ALL] = {"results count", "SELECT COUNT(*) FROM results WHERE scan = $1"},
     [S_COUNT_VERDICT] = {"results count",
                          "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2"},
@@ -898,6 +920,58 @@ static int sq_results_count(struct store *st, int64_t scan, const char *verdict,
 	return sqlite_finish(q, 0);
 }
 
+/* sq_results_of - a page of one address's results, newest first */
+static int sq_results_of(struct store *st, const char *target, const struct store_page *pg,
+                         struct store_results *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, S_RESULTS_OF);
+	size_t alloc = 0;
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite_bind_text(q, 1, target, NULL);
+	sqlite3_bind_int64(q, 2, pg->limit);
+	sqlite3_bind_int64(q, 3, pg->offset);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
+		result_row(q, &out->v[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_results_free(out);
+		return sqlite_finish(q, sqlite_fail(s, "results of"));
+	}
+	return sqlite_finish(q, 0);
+}
+
+/* sq_tally - (key, count) rows of one GROUP BY statement */
+static int sq_tally(struct store *st, enum store_tally what, struct store_tallies *out)
+{
+	static const enum stmt_id by[STORE_TALLY__COUNT] = {
+	    [STORE_TALLY_SCANS] = S_TALLY_SCANS,         [STORE_TALLY_RESULTS] = S_TALLY_RESULTS,
+	    [STORE_TALLY_INCIDENTS] = S_TALLY_INCIDENTS, [STORE_TALLY_OUTBOX] = S_TALLY_OUTBOX,
+	    [STORE_TALLY_ARRIVALS] = S_TALLY_ARRIVALS,   [STORE_TALLY_BLOCKS] = S_TALLY_BLOCKS,
+	};
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = prepare(s, by[what]);
+	size_t alloc = 0;
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->v = sqlite_grow(out->v, out->n, &alloc, sizeof(*out->v));
+		out->v[out->n].key = sqlite_col_dup(q, 0);
+		out->v[out->n++].n = sqlite3_column_int64(q, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_tallies_free(out);
+		return sqlite_finish(q, sqlite_fail(s, "tally"));
+	}
+	return sqlite_finish(q, 0);
+}
+
 /* upgrade - the late-arrival rule for a new tied arrival */
 static int upgrade(struct sqlite_store *s, const struct store_arrival *a)
 {
@@ -1115,6 +1189,8 @@ const struct store_ops store_sqlite_ops = {
     .arrivals_list = sq_arrivals_list,
     .arrivals_since = sq_arrivals_since,
     .result_keys = sq_result_keys,
+    .results_of = sq_results_of,
+    .tally = sq_tally,
     .desk = &store_sqlite_desk_ops,
     .web = &store_sqlite_web_ops,
 };

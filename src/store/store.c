@@ -355,6 +355,44 @@ int store_results_count(struct store *st, int64_t scan, const char *verdict, int
 	return done(st, st->ops->results_count(st, scan, verdict, n));
 }
 
+/* store_results_of - a page of one address's results, newest first */
+int store_results_of(struct store *st, const char *target, const struct store_page *pg,
+                     struct store_results *out)
+{
+	struct store_page p;
+
+	memset(out, 0, sizeof(*out));
+	if (ready(st) < 0)
+		return -1;
+	p = page(pg);
+	return done(st, st->ops->results_of(st, target, &p, out));
+}
+
+/* store_tally - rows per value of one column */
+int store_tally(struct store *st, enum store_tally what, struct store_tallies *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ready(st) < 0)
+		return -1;
+	if ((unsigned)what >= STORE_TALLY__COUNT) {
+		store_seterr(st, "tally %d: no such tally", (int)what);
+		return done(st, -1);
+	}
+	return done(st, st->ops->tally(st, what, out));
+}
+
+/* store_tallies_free - free the keys and the rows */
+void store_tallies_free(struct store_tallies *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		free(l->v[i].key);
+	if (l) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+}
+
 /* store_arrival_put - 1 inserted, 0 the same record was already there */
 int store_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id)
 {

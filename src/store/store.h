@@ -406,6 +406,27 @@ struct store_desk_ops {
 };
 
 
+/* Tallies: how many rows hold each value of one column, for counters
+ * (the console's /metrics). Keys are the stored text; a tally of an
+ * empty table is an empty list. */
+enum store_tally {
+	STORE_TALLY_SCANS,     /* scans by state */
+	STORE_TALLY_RESULTS,   /* results by verdict, every scan */
+	STORE_TALLY_INCIDENTS, /* incidents by state */
+	STORE_TALLY_OUTBOX,    /* outbox by state */
+	STORE_TALLY_ARRIVALS,  /* arrivals by relayed: "relayed" or "quoted" */
+	STORE_TALLY_BLOCKS,    /* block actions by state */
+	STORE_TALLY__COUNT
+};
+struct store_tally_row {
+	char *key; /* owned by the list */
+	int64_t n;
+};
+struct store_tallies {
+	size_t n;
+	struct store_tally_row *v;
+};
+
 /*
  * The web console (schema version 4). Times are unix seconds.
  *
@@ -575,6 +596,13 @@ struct store_ops {
 	int (*result_keys)(struct store *st, int64_t scan, const char *probe,
 			   void (*fn)(void *arg, const char *target, unsigned port), void *arg);
 
+	/* results_of - one page of target's results over every scan, newest
+	 * first (the results_target index) */
+	int (*results_of)(struct store *st, const char *target, const struct store_page *pg,
+			  struct store_results *out);
+	/* tally - rows per value of one column (enum store_tally), key order */
+	int (*tally)(struct store *st, enum store_tally what, struct store_tallies *out);
+
 	/* the abuse desk's calls (schema version 3) */
 	const struct store_desk_ops *desk;
 	/* the web console's calls (schema version 4) */
@@ -628,6 +656,15 @@ int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t 
 /* store_result_keys - (target, port) of each result of scan, id order */
 int store_result_keys(struct store *st, int64_t scan, const char *probe,
 		      void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+
+/* store_results_of - a page of one address's results over every scan,
+ * newest first (target as stored: inet_ntop text) */
+int store_results_of(struct store *st, const char *target, const struct store_page *pg,
+		     struct store_results *out);
+/* store_tally - rows per value of one column (enum store_tally) in key
+ * order; free with store_tallies_free; a bad `what` is -1 */
+int store_tally(struct store *st, enum store_tally what, struct store_tallies *out);
+void store_tallies_free(struct store_tallies *l);
 
 /* The default store when no --db is given, first that applies:
  * $RELAYWATCH_DB; STORE_SYSTEM_DIR/STORE_FILE when running as root or

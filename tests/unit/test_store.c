@@ -668,6 +668,92 @@ static void test_pages_and_filter(void **state)
 }
 
 /* arrivals: put, the same record again kept once, no scan, unknown scan */
+/* tally_text - a tally as "key=n,key=n" (key order) into buf */
+static const char *tally_text(struct store *st, enum store_tally what, char *buf, size_t len)
+{
+	struct store_tallies l;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (store_tally(st, what, &l) < 0)
+		fail_msg("tally %d: %s", (int)what, store_error(st));
+	for (size_t i = 0; i < l.n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s=%lld", i ? "," : "", l.v[i].key,
+		                      (long long)l.v[i].n);
+	store_tallies_free(&l);
+	return buf;
+}
+
+/* the counters /metrics reads, and one address's results over every scan */
+static void test_tally_and_results_of(void **state)
+{
+	static const struct {
+		const char *name;
+		enum store_tally what;
+		const char *want;
+	} cases[] = {
+	    {"scans by state", STORE_TALLY_SCANS, "done=1,running=1"},
+	    {"results by verdict", STORE_TALLY_RESULTS, "closed=2,open=3,suspect=1"},
+	    {"arrivals relayed or quoted", STORE_TALLY_ARRIVALS, "quoted=1,relayed=2"},
+	    {"no incidents yet", STORE_TALLY_INCIDENTS, ""},
+	    {"no outbox yet", STORE_TALLY_OUTBOX, ""},
+	    {"no blocks yet", STORE_TALLY_BLOCKS, ""},
+	};
+	struct fx *f = *state;
+	struct store *st = open_ready(f->db);
+	int64_t a = new_scan(st, 1, 10, "{}"), b = new_scan(st, 2, 10, "{}");
+	struct store_tallies bad;
+	struct store_results l;
+	struct store_page pg = {.limit = 2, .offset = 0};
+	char buf[256];
+
+	assert_int_equal(store_scan_state_set(st, a, "done", NOW + 5), 1);
+	assert_int_equal(put(st, a, 1, "open"), 1);   /* 192.0.2.1 */
+	assert_int_equal(put(st, a, 2, "closed"), 1); /* 192.0.2.2 */
+	assert_int_equal(put(st, a, 3, "suspect"), 1);
+	assert_int_equal(put(st, b, 1, "open"), 1); /* 192.0.2.1 again */
+	assert_int_equal(put(st, b, 2, "closed"), 1);
+	assert_int_equal(put(st, b, 257, "open"), 1); /* 192.0.2.1, port 26 */
+	for (int i = 0; i < 3; i++) {
+		struct store_arrival ar = {.token = "t",
+		                           .scan = b,
+		                           .target = "192.0.2.9",
+		                           .port = 25,
+		                           .test = "x",
+		                           .peer = "198.51.100.1",
+		                           .arrived = NOW + i,
+		                           .relayed = i < 2};
+
+		assert_int_equal(store_arrival_put(st, &ar, NULL), 1);
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tally_text(st, cases[i].what, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name, buf, cases[i].want);
+	}
+	assert_int_equal(store_tally(st, STORE_TALLY__COUNT, &bad), -1);
+	assert_int_equal(bad.n, 0);
+
+	/* 192.0.2.1: three results over two scans, newest first, paged */
+	assert_int_equal(store_results_of(st, "192.0.2.1", &pg, &l), 0);
+	if (l.n != 2)
+		fail_msg("results of, page 1: got %zu rows, want 2", l.n);
+	assert_int_equal(l.v[0].scan, b);
+	assert_int_equal(l.v[0].port, 26);
+	assert_int_equal(l.v[1].scan, b);
+	assert_int_equal(l.v[1].port, 25);
+	store_results_free(&l);
+	pg.offset = 2;
+	assert_int_equal(store_results_of(st, "192.0.2.1", &pg, &l), 0);
+	if (l.n != 1 || l.v[0].scan != a)
+		fail_msg("results of, page 2: got %zu rows, want scan %lld's one", l.n,
+		         (long long)a);
+	store_results_free(&l);
+	assert_int_equal(store_results_of(st, "203.0.113.1", NULL, &l), 0);
+	assert_int_equal(l.n, 0);
+	store_close(st);
+}
+
 static void test_arrivals(void **state)
 {
 	struct fx *f = *state;
@@ -925,6 +1011,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_result_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_and_filter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tally_and_results_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arrivals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_mid_batch, setup, teardown),
