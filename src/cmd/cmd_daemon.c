@@ -49,6 +49,8 @@
 #include "cmd_desk.h"
 #include "daemon_dnsbl.h"
 #include "daemon_jobs.h"
+#include "../web/auth.h"
+#include "../web/web.h"
 #include "daemon_outbox.h"
 #include "../core/limits.h"
 #include "../core/log.h"
@@ -85,6 +87,8 @@ struct daemon {
 	struct outbox_sender *ob;
 	struct jobs *jobs;
 	struct sink *sink;
+	struct web_auth *wauth; /* the console (config web = yes) */
+	struct web_server *web;
 	struct token_key key;
 	char *listen, *canary;
 	struct event *tick, *ev_term, *ev_int, *ev_hup, *ev_chld;
@@ -704,6 +708,17 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 			goto out;
 		}
 	}
+	if (cfg->web && strcmp(cfg->web, "yes") == 0) {
+		struct web_conf wc = {
+		    .listen = cfg->web_listen, .tls_cert = cfg->web_tls_cert, .tls_key = cfg->web_tls_key};
+
+		dm.wauth = web_auth_new(dm.st, RW_WEB_SESSION_TTL);
+		if ((dm.web = web_server_new(dm.base, dm.st, dm.wauth, &wc, err, sizeof(err))) ==
+		    NULL) {
+			fprintf(stderr, "relaywatch daemon: web: %s\n", err);
+			goto out;
+		}
+	}
 	struct job_env je;
 	job_env_of(&dm, &je);
 	dm.jobs = jobs_new(&je);
@@ -738,6 +753,8 @@ out:
 	dm.jobs = jobs_free(dm.jobs);
 	dm.ob = outbox_sender_free(dm.ob);
 	dm.sink = sink_free(dm.sink);
+	dm.web = web_server_free(dm.web);
+	dm.wauth = web_auth_free(dm.wauth);
 	if (dm.tick)
 		event_free(dm.tick);
 	struct event *evs[] = {dm.ev_term, dm.ev_int, dm.ev_hup, dm.ev_chld};

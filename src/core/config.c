@@ -226,6 +226,7 @@ static const struct key_def keys[] = {
     {.name = "block_command_remove", STR(block_command_remove), .check = check_command},
     /* the web console */
     {.name = "web_listen", STR(web_listen)},
+    {.name = "web", .kind = K_ENUM, .off = offsetof(struct rw_config, web), .choices = {"no", "yes"}},
     {.name = "web_tls_cert", STR(web_tls_cert)},
     {.name = "web_tls_key", STR(web_tls_key)},
     {.name = "token_max_age",
@@ -262,6 +263,7 @@ void config_defaults(struct rw_config *c)
 	c->dnsbl_export_interval = 300;
 	c->dnsbl_check_interval = 3600;
 	c->web_listen = xstrdup(RW_WEB_LISTEN_DEFAULT);
+	c->web = xstrdup("no");
 }
 
 /* parse_ll - whole-string integer in [min, max] */
@@ -410,7 +412,7 @@ void config_free(struct rw_config *c)
 	    &c->dnsbl_reload_command, &c->dnsbl_lists, &c->dnsbl_output, &c->dnsbl_format,
 	    &c->dnsbl_watch,
 	    /* the web console */
-	    &c->web_listen, &c->web_tls_cert, &c->web_tls_key,
+	    &c->web_listen, &c->web, &c->web_tls_cert, &c->web_tls_key,
 	    /* enforcement: firewall */
 	    &c->block_backend, &c->block_ports, &c->block_command_add, &c->block_command_remove};
 

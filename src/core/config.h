@@ -93,6 +93,7 @@ struct rw_config {
 	char *block_command_add, *block_command_remove;
 	/* the web console */
 	char *web_listen;      /* "ADDR:PORT[,...]"; default RW_WEB_LISTEN_DEFAULT */
+	char *web;             /* "yes": the daemon serves the console too; default "no" */
 	char *web_tls_cert, *web_tls_key; /* PEM files; NULL: plain HTTP */
 	char *loaded_from;     /* path actually read, or NULL */
 	char check_err[160];   /* config_set's text about a checked string value */
