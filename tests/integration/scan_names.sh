@@ -25,8 +25,22 @@ limit=""
 command -v timeout >/dev/null 2>&1 && limit="timeout -k 5 60"
 
 # a free UDP port on loopback now
+# (dnsmasq listens on TCP too: the port must be free for both, or it
+# exits with "Address already in use" when a TCP socket holds it)
 free_udp() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	python3 - <<'PY'
+import socket
+for _ in range(100):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    port = u.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", port))
+    except OSError:
+        u.close(); t.close(); continue
+    u.close(); t.close(); print(port); break
+PY
 }
 
 # dns_ask PORT NAME - 0 when the server on PORT answers an A query for NAME
