@@ -14,11 +14,15 @@
 struct event_base;
 struct store;
 struct web_auth;
+struct desk;
+struct token_key;
 
 struct web_conf {
 	const char *listen;   /* "ADDR:PORT[,ADDR:PORT...]", [v6]:PORT; NULL: default */
 	const char *tls_cert; /* PEM chain file; NULL: plain HTTP */
 	const char *tls_key;  /* PEM key file; with tls_cert */
+	struct desk *desk;    /* the desk the forms act through (borrowed); NULL: read only */
+	const struct token_key *owner_key; /* signs owner links (borrowed); NULL: no owner pages */
 };
 
 struct web_server;
