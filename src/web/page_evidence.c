@@ -59,6 +59,14 @@ static const char *str(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* sv - a JSON string's text, "" for anything else */
+static const char *sv(json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	return s ? s : "";
+}
+
 /* cell - <td>escaped</td> */
 static void cell(struct dbuf *b, const char *s)
 {
@@ -104,7 +112,7 @@ static void arrival_html(struct dbuf *b, json_t *a, const char *relay)
 	for (size_t i = n; i-- > 0;) { /* the oldest header is the last */
 		char by[128];
 
-		received_by(json_string_value(json_array_get(rec, i)) ?: "", by, sizeof(by));
+		received_by(sv(json_array_get(rec, i)), by, sizeof(by));
 		dbuf_adds(b, "<span class=\"arrow\">&rarr;</span><span class=\"hop\">");
 		html_text(b, by);
 		dbuf_adds(b, "</span>");
@@ -159,7 +167,7 @@ static void relay_html(struct dbuf *b, json_t *ev)
 		dbuf_adds(b, "<h3>Transcript</h3><pre>");
 		json_array_foreach(tr, i, t)
 		{
-			const char *line = json_string_value(t) ?: "";
+			const char *line = sv(t);
 			int hl = 0;
 
 			for (size_t k = 0; k < nh && !hl; k++)

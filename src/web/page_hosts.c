@@ -17,6 +17,7 @@
  *	RW_WEB_HOST_CIDR_MAX addresses, RW_WEB_PAGE_ROWS results each.
  */
 #include "html.h"
+#include "page.h"
 #include "web_int.h"
 
 #include "../core/limits.h"
@@ -26,11 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void page_results_table(struct dbuf *b, const struct store_results *l, const char *probe,
-                        size_t max);
-void page_incident_row(struct dbuf *b, const struct store_incident *in);
-void page_incident_head(struct dbuf *b);
 
 /* parse - ADDR or ADDR/LEN into the first address, family and count; 0 or -1 */
 static int parse(const char *q, unsigned char bin[16], int *fam, unsigned *count)

@@ -23,6 +23,7 @@
  *	RW_WEB_PAGE_ROWS incidents listed; PAGE_NOTE_MAX bytes of note.
  */
 #include "html.h"
+#include "page.h"
 #include "page_evidence.h"
 #include "web_int.h"
 
@@ -67,7 +68,6 @@ static void state_span(struct dbuf *b, const char *state)
 }
 
 /* page_incident_row - one incident as a table row (shared with other pages) */
-void page_incident_row(struct dbuf *b, const struct store_incident *in);
 void page_incident_row(struct dbuf *b, const struct store_incident *in)
 {
 	dbuf_printf(b, "<tr><td><a href=\"/incidents/%lld\">#%lld</a></td><td>", (long long)in->id,
@@ -90,7 +90,6 @@ void page_incident_row(struct dbuf *b, const struct store_incident *in)
 }
 
 /* page_incident_head - the header row of those tables */
-void page_incident_head(struct dbuf *b);
 void page_incident_head(struct dbuf *b)
 {
 	dbuf_adds(b, "<table><tr><th>incident</th><th>address</th><th>class</th><th>state</th>"

@@ -21,6 +21,7 @@
  *	RW_WEB_OVERVIEW_MAX, RW_WEB_CHART_WEEKS.
  */
 #include "html.h"
+#include "page.h"
 #include "web_int.h"
 
 #include "../core/limits.h"
@@ -33,9 +34,6 @@
 
 #define WEEK_MS (7LL * 86400 * 1000)
 #define DAY_MS  (86400LL * 1000)
-
-void page_incident_row(struct dbuf *b, const struct store_incident *in);
-void page_incident_head(struct dbuf *b);
 
 /* chart - found vs repaired per week as an inline SVG */
 static void chart(struct dbuf *b, const long long found[], const long long fixed[], int weeks,

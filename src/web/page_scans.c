@@ -17,6 +17,7 @@
  *	RW_WEB_PAGE_ROWS rows.
  */
 #include "html.h"
+#include "page.h"
 #include "web_int.h"
 
 #include "../core/limits.h"
@@ -69,8 +70,6 @@ static void list(struct web_req *r)
 }
 
 /* page_results_table - results as rows (shared with the host page) */
-void page_results_table(struct dbuf *b, const struct store_results *l, const char *probe,
-                        size_t max);
 void page_results_table(struct dbuf *b, const struct store_results *l, const char *probe,
                         size_t max)
 {

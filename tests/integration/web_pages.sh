@@ -14,7 +14,8 @@
 # operator's note shows in the timeline with the user's name; the owner
 # page with the right token is 200 with repair advice, a wrong token 404
 # with no data; its retest button is accepted once (303), refused at
-# once again (429). Headless Chromium (when installed and quick) loads the
+# once again (429); the first notice links to the owner page
+# ({{owner_url}}, a template copy). Headless Chromium (when installed and quick) loads the
 # login and owner pages (--dump-dom) and takes screenshots into
 # $RW_BUILD/web-shots/.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,9 +31,14 @@ command -v timeout >/dev/null 2>&1 && limit="timeout -k 5 60"
 db="$T/w.db"
 cfg="$T/relaywatch.conf"
 key_file "$T/key"
+# the templates, with the owner's link in the first notice
+cp -R "$repo/contrib/templates" "$T/tpl"
+printf '{{#if owner_url}}\nYour page: {{owner_url}}\n{{/if}}\n' >>"$T/tpl/complaint-received.tpl"
 cat >"$cfg" <<EOF2
 policy = $repo/contrib/policies/university.conf
+templates = $T/tpl
 notify_from = Abuse desk <abuse@desk.test>
+incident_url = https://desk.test:8443/incidents/
 db = $db
 token_key = $T/key
 EOF2
@@ -245,6 +251,13 @@ mac = hmac.new(key, ("owner|%s" % sys.argv[2]).encode(), hashlib.sha256).hexdige
 print("%s-%s" % (sys.argv[2], mac))
 PY
 )
+python3 - "$db" "$inc5" "https://desk.test:8443/owner/$tok" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT body FROM outbox WHERE incident = ?", (int(sys.argv[2]),)).fetchall()
+sys.exit(0 if any(sys.argv[3] in r[0] for r in rows) else 1)
+PY
+check "the first notice carries {{owner_url}}" $?
 c=$(code "$T/anon" GET "/owner/$tok")
 [ "$c" = 200 ] && grep -q "How to repair it" "$T/body" && grep -q "127.10.7.5" "$T/body" &&
 	grep -q "Request a retest" "$T/body" && noscript
