@@ -34,7 +34,7 @@ static const char style_css[] =
     "pre,code{font:13px/1.4 ui-monospace,monospace}\n"
     "pre{background:#fff;border:1px solid #e1e4ea;padding:.5em;overflow-x:auto;"
     "white-space:pre-wrap;word-break:break-all}\n"
-    ".hl{background:#ffe58a;display:block}\n"
+    ".hl{background:#ffe58a}\nmark.hl{display:block;color:inherit}\n"
     ".cards{display:flex;flex-wrap:wrap;gap:1em}\n"
     ".card{background:#fff;border:1px solid #e1e4ea;padding:.7em 1em;min-width:12em}\n"
     ".card b{display:block;font-size:1.6em}\n"

@@ -95,18 +95,10 @@ void page_login_post(struct web_req *r)
 void page_logout(struct web_req *r)
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Cookie");
-	const char *p = h ? strstr(h, "rw_session=") : NULL;
-	char sid[WEB_ID_HEX + 1];
+	char sid[WEB_ID_HEX + 2];
 
-	if (p) {
-		size_t n = strcspn(p + 11, "; ");
-
-		if (n < sizeof(sid)) {
-			memcpy(sid, p + 11, n);
-			sid[n] = '\0';
-			web_auth_logout(web_server_auth(r->w), sid);
-		}
-	}
+	if (web_cookie_value(h, "rw_session", sid, sizeof(sid)) == 0)
+		web_auth_logout(web_server_auth(r->w), sid);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie",
 	                  "rw_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
 	web_redirect(r, "/login");

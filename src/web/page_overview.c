@@ -28,6 +28,7 @@
 #include "../desk/desk.h"
 #include "../store/store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -142,11 +143,20 @@ void page_overview(struct web_req *r)
 	page_incident_head(&b);
 	for (size_t i = 0; i < open.n && i < RW_WEB_PAGE_ROWS; i++)
 		page_incident_row(&b, &open.v[i]);
-	dbuf_adds(&b, "</table>\n<h2>Deadlines in the next 24 hours</h2>\n");
+	dbuf_adds(&b,
+	          "</table>\n<h2>Deadlines in the next 24 hours</h2>\n"
+	          "<p>The repair deadline, else the machine's next timer (a test, a step).</p>\n");
 	page_incident_head(&b);
-	for (size_t i = 0; i < open.n; i++)
-		if (open.v[i].due_ms > 0 && open.v[i].due_ms <= now + DAY_MS)
+	for (size_t i = 0; i < open.n; i++) {
+		json_t *m = json_loads(open.v[i].machine ? open.v[i].machine : "{}", 0, NULL);
+		long long dl = (long long)json_integer_value(json_object_get(m, "deadline_ms"));
+
+		json_decref(m);
+		if (dl <= 0)
+			dl = open.v[i].due_ms;
+		if (dl > 0 && dl <= now + DAY_MS)
 			page_incident_row(&b, &open.v[i]);
+	}
 	dbuf_adds(&b,
 	          "</table>\n<h2>Active blocks</h2><table><tr><th>address</th><th>direction</th>"
 	          "<th>since</th><th>incident</th></tr>\n");

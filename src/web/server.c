@@ -13,6 +13,7 @@
  *	void web_reply_text(struct web_req *r, int status, const char *ctype,
  *	    const char *body, size_t len);
  *	json_t *web_json_text(const char *s);
+ *	int web_cookie_value(const char *h, const char *name, char *buf, size_t len);
  * DESCRIPTION
  *	web_server_new() binds each ADDR:PORT of c->listen (default
  *	RW_WEB_LISTEN_DEFAULT, loopback) and, with c->tls_cert and
@@ -27,6 +28,12 @@
  *	(the path as received, bytes outside printable ASCII as %XX).
  *	The reply helpers set nosniff and no-store on every reply; JSON is
  *	built with jansson, so peer-supplied text is always escaped.
+ *	For the pages: a POST to a row made for POSTs has its
+ *	x-www-form-urlencoded body parsed into r->form; a ROUTE_PAGE row
+ *	answers a caller without a session 303 to /login and one whose role
+ *	is too low a 403 page; a ROUTE_CSRF row refuses (403) a POST whose
+ *	"csrf" field is not the session's token. web_cookie_value() reads
+ *	one cookie out of a Cookie header.
  * DIAGNOSTICS
  *	web_server_new: NULL and err. Requests: 400 bad path or query, 401
  *	(JSON, WWW-Authenticate: Bearer) no or bad credentials, 403 role too
@@ -190,8 +197,8 @@ static int loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-/* cookie_value - the value of cookie `name` in a Cookie header into buf; 0 or -1 */
-static int cookie_value(const char *h, const char *name, char *buf, size_t len)
+/* web_cookie_value - the value of cookie `name` in a Cookie header into buf; 0 or -1 */
+int web_cookie_value(const char *h, const char *name, char *buf, size_t len)
 {
 	size_t nl = strlen(name);
 
@@ -228,7 +235,8 @@ static int identify(struct web_server *w, struct web_req *r)
 		a += strspn(a, " ");
 		return web_auth_bearer(w->auth, a, now, &r->who) == 0 ? 0 : -1;
 	}
-	if (cookie_value(evhttp_find_header(h, "Cookie"), "rw_session", sid, sizeof(sid)) == 0 &&
+	if (web_cookie_value(evhttp_find_header(h, "Cookie"), "rw_session", sid, sizeof(sid)) ==
+	        0 &&
 	    web_auth_session(w->auth, sid, now, &r->who) < 0) {
 		memset(&r->who, 0, sizeof(r->who));
 		r->who.role = WEB_ROLE_NONE; /* an expired session is no session */
@@ -325,7 +333,9 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	enum web_role need = rt->min_role;
 	if ((rt->flags & ROUTE_LOOPBACK) && r.loopback)
 		need = WEB_ROLE_NONE;
-	if (m == EVHTTP_REQ_POST && read_form(&r) < 0) {
+	/* only the rows made for a POST read a form (the API's catch-all
+	 * answers 405 whatever the body) */
+	if (m == EVHTTP_REQ_POST && !(rt->methods & EVHTTP_REQ_GET) && read_form(&r) < 0) {
 		web_reply_error(&r, HTTP_BADREQUEST, "bad form");
 		goto out;
 	}

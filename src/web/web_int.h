@@ -75,6 +75,10 @@ const struct token_key *web_server_owner_key(const struct web_server *w);
 struct login_limit *web_server_owner_limit(const struct web_server *w);
 int web_server_tls(const struct web_server *w);
 
+/* web_cookie_value - cookie `name`'s value out of a Cookie header (NULL
+ * ok) into buf of len bytes: 0, or -1 when absent or too long (server.c) */
+int web_cookie_value(const char *h, const char *name, char *buf, size_t len);
+
 /* web_reply_json - send o (consumed) with status; JSON, no-store */
 void web_reply_json(struct web_req *r, int status, json_t *o);
 /* web_reply_error - {"error": text, "status": N} */

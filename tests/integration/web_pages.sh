@@ -17,7 +17,7 @@
 # once again (429); the first notice links to the owner page
 # ({{owner_url}}, a template copy). Headless Chromium (when installed and quick) loads the
 # login and owner pages (--dump-dom) and takes screenshots into
-# $RW_BUILD/web-shots/.
+# $RW_BUILD/web-shots/ of those and of the signed-in pages curl saved.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 
@@ -310,6 +310,15 @@ else
 		cr --screenshot="$shots/owner.png" --window-size=1280,900 "$base/owner/$tok" >/dev/null
 		[ -s "$shots/login.png" ] && [ -s "$shots/owner.png" ]
 		check "chromium: screenshots in $shots" $?
+		# the signed-in pages as curl fetched them, drawn from files (the
+		# style sheet from the console): chromium sends no session cookie
+		for f in "$T"/page_*.html; do
+			n=$(basename "$f" .html)
+			sed "s|<head>|<head><base href=\"$base/\">|" "$f" >"$shots/$n.html"
+			cr --screenshot="$shots/$n.png" --window-size=1280,900 "file://$shots/$n.html" >/dev/null
+			[ -s "$shots/$n.png" ]
+			check "chromium: screenshot of $n" $?
+		done
 	else
 		echo "web_pages: chromium did not answer within 20 s, the browser checks skipped"
 		tail -5 "$T/chrome.log"
