@@ -433,6 +433,7 @@ static void reload(struct daemon *dm)
 	    (fresh.canary && (!cfg->canary || strcmp(fresh.canary, cfg->canary))))
 		rw_log(LOG_WARNING, "daemon event=reload note=\"sink_listen and canary_domain take "
 		                    "effect at the next start\"");
+	web_server_set_desk(dm->web, d); /* before the old desk goes */
 	desk_free(dm->desk);
 	dm->desk = d;
 	outbox_sender_free(dm->ob);
@@ -709,8 +710,11 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	}
 	if (cfg->web && strcmp(cfg->web, "yes") == 0) {
-		struct web_conf wc = {
-		    .listen = cfg->web_listen, .tls_cert = cfg->web_tls_cert, .tls_key = cfg->web_tls_key};
+		struct web_conf wc = {.listen = cfg->web_listen,
+		                      .tls_cert = cfg->web_tls_cert,
+		                      .tls_key = cfg->web_tls_key,
+		                      .desk = dm.desk,
+		                      .owner_key = &dm.key};
 
 		dm.wauth = web_auth_new(dm.st, RW_WEB_SESSION_TTL);
 		if ((dm.web = web_server_new(dm.base, dm.st, dm.wauth, &wc, err, sizeof(err))) ==

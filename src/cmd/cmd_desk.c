@@ -25,6 +25,7 @@
 #include "cmd_desk.h"
 #include "../desk/desk.h"
 #include "../desk/policy.h"
+#include "../smtp/token.h"
 #include "../store/store.h"
 
 #include <stdio.h>
@@ -64,6 +65,11 @@ struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct st
 	if (tdir == NULL)
 		tdir = access(RW_TEMPLATE_DIR_INSTALLED, R_OK) == 0 ? RW_TEMPLATE_DIR_INSTALLED
 		                                                    : RW_TEMPLATE_DIR_SOURCE;
+	/* the owner's link needs the token key; without it notices carry none */
+	struct token_key key;
+	char kerr[512];
+	int have_key = cfg->token_key && cfg->incident_url &&
+	               token_key_load(cfg->token_key, 0, &key, kerr, sizeof(kerr)) == 0;
 	struct desk_config dc = {
 	    .policy = &p,
 	    .template_dir = tdir,
@@ -71,6 +77,7 @@ struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct st
 	    .operator_name = cfg->operator_name,
 	    .noc = cfg->noc,
 	    .incident_url = cfg->incident_url,
+	    .owner_key = have_key ? &key : NULL,
 	};
 	if ((d = desk_new(st, &dc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "relaywatch %s: desk (policy %s, templates %s): %s\n", who,

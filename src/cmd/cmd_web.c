@@ -6,7 +6,10 @@
  * SYNOPSIS
  *	int cmd_web(int argc, char **argv, struct cmd_ctx *ctx);
  * DESCRIPTION
- *	Serves the JSON API, its OpenAPI document and /metrics (doc/web.md)
+ *	Serves the pages, the JSON API, its OpenAPI document and /metrics
+ *	(doc/web.md). With a `policy` the desk is opened (cmd_desk_open) and
+ *	the operators' forms act through it; with a `token_key` the host
+ *	owners' pages (/owner/TOKEN) are served.
  *	from the store until SIGINT or SIGTERM, then closes the listeners
  *	and the store and exits 0. The listeners are --listen, else the
  *	web_listen key (default RW_WEB_LISTEN_DEFAULT, loopback only); TLS
@@ -22,9 +25,12 @@
  *	none here.
  */
 #include "cmd.h"
+#include "cmd_desk.h"
 
 #include "../core/limits.h"
 #include "../core/log.h"
+#include "../desk/desk.h"
+#include "../smtp/token.h"
 #include "../store/store.h"
 #include "../web/auth.h"
 #include "../web/web.h"
@@ -72,6 +78,9 @@ int cmd_web(int argc, char **argv, struct cmd_ctx *ctx)
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct web_auth *auth = NULL;
 	struct web_server *w = NULL;
+	struct desk *desk = NULL;
+	struct token_key key;
+	int have_key = 0;
 	char err[512];
 	int c, rc;
 
@@ -104,9 +113,24 @@ int cmd_web(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "relaywatch web: event_base_new failed\n");
 		goto out;
 	}
+	/* the forms act through the desk the configuration names; without a
+	 * policy the console only reads */
+	if (ctx->cfg->policy && (desk = cmd_desk_open("web", ctx, st, &rc)) == NULL)
+		goto out;
+	rc = EXIT_RUNTIME;
+	/* owner links are signed with the token key; none: no owner pages */
+	if (ctx->cfg->token_key) {
+		if (token_key_load(ctx->cfg->token_key, 0, &key, err, sizeof(err)) < 0)
+			rw_log(LOG_WARNING, "web event=no-owner-pages why=\"%s\"", err);
+		else
+			have_key = 1;
+	}
 	auth = web_auth_new(st, RW_WEB_SESSION_TTL);
-	struct web_conf wc = {
-	    .listen = listen, .tls_cert = ctx->cfg->web_tls_cert, .tls_key = ctx->cfg->web_tls_key};
+	struct web_conf wc = {.listen = listen,
+	                      .tls_cert = ctx->cfg->web_tls_cert,
+	                      .tls_key = ctx->cfg->web_tls_key,
+	                      .desk = desk,
+	                      .owner_key = have_key ? &key : NULL};
 	if ((w = web_server_new(base, st, auth, &wc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "relaywatch web: %s\n", err);
 		rc = strncmp(err, "web_listen '", 12) == 0 ? EXIT_USAGE : EXIT_RUNTIME;
@@ -120,8 +144,9 @@ int cmd_web(int argc, char **argv, struct cmd_ctx *ctx)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rw_log(LOG_NOTICE, "web listen=%s tls=%s port=%u", listen, wc.tls_cert ? "yes" : "no",
-	       web_server_port(w));
+	rw_log(LOG_NOTICE, "web listen=%s tls=%s port=%u desk=%s owner_pages=%s", listen,
+	       wc.tls_cert ? "yes" : "no", web_server_port(w), desk ? "yes" : "no",
+	       have_key ? "yes" : "no");
 	event_base_dispatch(base);
 	rc = EXIT_CLEAN;
 out:
@@ -131,6 +156,7 @@ out:
 		event_free(sigterm);
 	web_server_free(w);
 	web_auth_free(auth);
+	desk_free(desk);
 	if (base)
 		event_base_free(base);
 	store_close(st);

@@ -279,5 +279,15 @@
 #define RW_WEB_LOG_PATH_MAX 256
 /* the console's session lifetime, seconds (auth.h's session_ttl) */
 #define RW_WEB_SESSION_TTL (12 * 3600)
+/* The console's pages (src/web/page_*.c): rows of a listing page, open
+ * incidents the overview reads, weeks of its chart, at most one owner's
+ * retest request per incident per RW_WEB_OWNER_RETEST_SEC (remembered for
+ * RW_WEB_OWNER_SLOTS incidents), addresses of a CIDR on the host page. */
+#define RW_WEB_PAGE_ROWS          200
+#define RW_WEB_OVERVIEW_MAX       5000
+#define RW_WEB_CHART_WEEKS        12
+#define RW_WEB_OWNER_RETEST_SEC   600
+#define RW_WEB_OWNER_SLOTS        1024
+#define RW_WEB_HOST_CIDR_MAX      256
 
 #endif

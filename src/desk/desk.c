@@ -70,6 +70,8 @@ int desk_notice_sent(struct desk *d, const struct store_outbox *m, long long now
 #include "evidence.h"
 #include "incident.h"
 #include "mailmsg.h"
+#include "owner.h"
+#include "../smtp/token.h"
 #include "template.h"
 
 #include <jansson.h>
@@ -87,6 +89,8 @@ struct desk {
 	struct policy policy;
 	char *from, *domain, *operator_name, *noc, *incident_url, *retest_command;
 	struct template *tpl[STEP__COUNT][RCPT__COUNT];
+	struct token_key owner_key; /* with have_owner_key: {{owner_url}} */
+	int have_owner_key;
 	char err[512];
 };
 
@@ -201,6 +205,10 @@ struct desk *desk_new(struct store *st, const struct desk_config *cfg, char *err
 	d->noc = dupn(cfg->noc);
 	d->incident_url = dupn(cfg->incident_url);
 	d->retest_command = dupn(cfg->retest_command);
+	if (cfg->owner_key) {
+		d->owner_key = *cfg->owner_key;
+		d->have_owner_key = 1;
+	}
 	for (int s = 0; s < STEP__COUNT; s++)
 		for (int r = 0; r < RCPT__COUNT; r++) {
 			const char *name = d->policy.notify[s][r];
@@ -489,6 +497,16 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 	if (d->incident_url)
 		template_vars_setf(v, "incident.url", "%s%lld", d->incident_url,
 		                   (long long)row->id);
+	if (d->incident_url && d->have_owner_key) {
+		/* the console's own origin: scheme://host[:port] of incident_url */
+		const char *o = strstr(d->incident_url, "://");
+		size_t n = o ? (size_t)(o + 3 - d->incident_url) + strcspn(o + 3, "/")
+		             : strlen(d->incident_url);
+		char tok[OWNER_TOKEN_MAX];
+
+		owner_token(&d->owner_key, row->id, tok);
+		template_vars_setf(v, "owner_url", "%.*s/owner/%s", (int)n, d->incident_url, tok);
+	}
 	iso(buf, sizeof(buf), s->m.deadline_ms);
 	template_vars_set(v, "deadline", buf);
 	dur(buf, sizeof(buf), d->policy.grace_ms);

@@ -32,6 +32,8 @@
 #include "../store/store.h"
 #include "policy.h"
 
+struct token_key;
+
 /* version of the machine JSON kept in incidents.machine; 2 added the
  * incident's class (version 1 rows are read as open relays) */
 #define DESK_MACHINE_VERSION 2
@@ -51,6 +53,10 @@ struct desk_config {
 	const char *noc;             /* the noc recipient's address(es); NULL: no noc notices */
 	const char *incident_url;    /* base, "https://desk/incident/" + id; NULL: none */
 	const char *retest_command;  /* NULL: "relaywatch test ADDR:PORT" */
+	/* signs the host owner's link (src/desk/owner.h; copied): with
+	 * incident_url the notices get {{owner_url}}, incident_url's origin +
+	 * "/owner/" + the token; NULL: no owner_url */
+	const struct token_key *owner_key;
 };
 
 struct desk;

@@ -88,6 +88,7 @@ static const char *const std_names[] = {
     "incident.opened",
     "incident.state",
     "incident.url",
+    "owner_url",
     "host.addr",
     "host.port",
     "host.name",

@@ -12,7 +12,9 @@
  *	the API's own rows, so an unknown API path still wants credentials
  *	(401 before 404: nothing is learned without a token). /metrics is
  *	open to loopback peers (ROUTE_LOOPBACK), anyone else needs a viewer's
- *	token. Viewers read; no route writes yet.
+ *	token. Viewers read; the
+ *	pages' forms (ROUTE_CSRF) are operators'; the owner's page and the
+ *	login need no session.
  * DIAGNOSTICS
  *	NULL: no row matches (the server answers 404).
  * LIMITS
@@ -26,6 +28,9 @@
 
 #define READ (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 #define ANY  (~0u)
+#define POST EVHTTP_REQ_POST
+#define PG   ROUTE_PAGE
+#define FORM (ROUTE_PAGE | ROUTE_CSRF)
 
 static const struct web_route routes[] = {
     {READ, "/api/v1/openapi.json", ROUTE_EXACT, WEB_ROLE_VIEWER, openapi_get, "openapi"},
@@ -36,6 +41,21 @@ static const struct web_route routes[] = {
     {READ, "/api/v1/dnsbl", ROUTE_EXACT, WEB_ROLE_VIEWER, api_dnsbl, "dnsbl"},
     {ANY, "/api/v1", 0, WEB_ROLE_VIEWER, api_not_found, "api"},
     {READ, "/metrics", ROUTE_EXACT | ROUTE_LOOPBACK, WEB_ROLE_VIEWER, metrics_get, "metrics"},
+    /* the pages: reads for viewers, forms for operators */
+    {READ, "/static/style.css", ROUTE_EXACT, WEB_ROLE_NONE, assets_css, "css"},
+    {READ, "/login", ROUTE_EXACT, WEB_ROLE_NONE, page_login, "login"},
+    {POST, "/login", ROUTE_EXACT, WEB_ROLE_NONE, page_login_post, "login"},
+    {POST, "/logout", ROUTE_EXACT | FORM, WEB_ROLE_VIEWER, page_logout, "logout"},
+    {READ, "/", ROUTE_EXACT | PG, WEB_ROLE_VIEWER, page_overview, "overview"},
+    {READ, "/scans", PG, WEB_ROLE_VIEWER, page_scans, "page-scans"},
+    {READ, "/hosts", ROUTE_EXACT | PG, WEB_ROLE_VIEWER, page_hosts, "page-hosts"},
+    {READ, "/incidents", PG, WEB_ROLE_VIEWER, page_incidents, "page-incidents"},
+    {POST, "/incidents", FORM, WEB_ROLE_OPERATOR, page_incident_post, "incident-form"},
+    {READ, "/blocks", ROUTE_EXACT | PG, WEB_ROLE_VIEWER, page_blocks, "page-blocks"},
+    {READ, "/dnsbl", ROUTE_EXACT | PG, WEB_ROLE_VIEWER, page_dnsbl, "page-dnsbl"},
+    /* the host owner's page: behind its token, no login */
+    {READ, "/owner", 0, WEB_ROLE_NONE, page_owner, "owner"},
+    {POST, "/owner", 0, WEB_ROLE_NONE, page_owner_post, "owner-retest"},
 };
 
 /* web_route_find - the first row for method and path */

@@ -13,6 +13,7 @@
  *	void web_reply_text(struct web_req *r, int status, const char *ctype,
  *	    const char *body, size_t len);
  *	json_t *web_json_text(const char *s);
+ *	int web_cookie_value(const char *h, const char *name, char *buf, size_t len);
  * DESCRIPTION
  *	web_server_new() binds each ADDR:PORT of c->listen (default
  *	RW_WEB_LISTEN_DEFAULT, loopback) and, with c->tls_cert and
@@ -27,6 +28,12 @@
  *	(the path as received, bytes outside printable ASCII as %XX).
  *	The reply helpers set nosniff and no-store on every reply; JSON is
  *	built with jansson, so peer-supplied text is always escaped.
+ *	For the pages: a POST to a row made for POSTs has its
+ *	x-www-form-urlencoded body parsed into r->form; a ROUTE_PAGE row
+ *	answers a caller without a session 303 to /login and one whose role
+ *	is too low a 403 page; a ROUTE_CSRF row refuses (403) a POST whose
+ *	"csrf" field is not the session's token. web_cookie_value() reads
+ *	one cookie out of a Cookie header.
  * DIAGNOSTICS
  *	web_server_new: NULL and err. Requests: 400 bad path or query, 401
  *	(JSON, WWW-Authenticate: Bearer) no or bad credentials, 403 role too
@@ -41,6 +48,8 @@
  */
 #include "web.h"
 #include "web_int.h"
+#include "html.h"
+#include "ratelimit_login.h"
 
 #include "../core/limits.h"
 #include "../core/log.h"
@@ -69,8 +78,11 @@ struct web_server {
 	struct store *st;
 	struct web_auth *auth;
 	SSL_CTX *ssl;
-	unsigned port;        /* first listener's */
-	uint64_t requests[6]; /* answered, by status class */
+	struct desk *desk;                 /* borrowed; NULL: no forms */
+	const struct token_key *owner_key; /* borrowed; NULL: no owner pages */
+	struct login_limit *owner_limit;   /* owners' retest requests, per incident */
+	unsigned port;                     /* first listener's */
+	uint64_t requests[6];              /* answered, by status class */
 };
 
 /* method names for the log */
@@ -185,8 +197,8 @@ static int loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-/* cookie_value - the value of cookie `name` in a Cookie header into buf; 0 or -1 */
-static int cookie_value(const char *h, const char *name, char *buf, size_t len)
+/* web_cookie_value - the value of cookie `name` in a Cookie header into buf; 0 or -1 */
+int web_cookie_value(const char *h, const char *name, char *buf, size_t len)
 {
 	size_t nl = strlen(name);
 
@@ -223,7 +235,8 @@ static int identify(struct web_server *w, struct web_req *r)
 		a += strspn(a, " ");
 		return web_auth_bearer(w->auth, a, now, &r->who) == 0 ? 0 : -1;
 	}
-	if (cookie_value(evhttp_find_header(h, "Cookie"), "rw_session", sid, sizeof(sid)) == 0 &&
+	if (web_cookie_value(evhttp_find_header(h, "Cookie"), "rw_session", sid, sizeof(sid)) ==
+	        0 &&
 	    web_auth_session(w->auth, sid, now, &r->who) < 0) {
 		memset(&r->who, 0, sizeof(r->who));
 		r->who.role = WEB_ROLE_NONE; /* an expired session is no session */
@@ -247,6 +260,32 @@ static void log_path(const char *p, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+/* read_form - a POSTed x-www-form-urlencoded body into r->form ('+' is a
+ * blank there); 0, or -1 when it does not parse */
+static int read_form(struct web_req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = in ? evbuffer_get_length(in) : 0;
+	char *body;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	body = xmalloc(n + 1);
+	evbuffer_copyout(in, body, n);
+	body[n] = '\0';
+	if (strlen(body) != n) {
+		free(body);
+		return -1;
+	}
+	for (char *p = body; *p; p++)
+		if (*p == '+')
+			*p = ' ';
+	rc = evhttp_parse_query_str(body, &r->form);
+	free(body);
+	return rc < 0 ? -1 : 0;
+}
+
 /* dispatch - every request: decode, route, identify, authorise, handle, log */
 static void dispatch(struct evhttp_request *req, void *arg)
 {
@@ -266,6 +305,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	TAILQ_INIT(&r.query);
+	TAILQ_INIT(&r.form);
 	snprintf(r.client, sizeof(r.client), "?");
 	if (sa) {
 		netaddr_text(sa, r.client, sizeof(r.client));
@@ -293,6 +333,26 @@ static void dispatch(struct evhttp_request *req, void *arg)
 	enum web_role need = rt->min_role;
 	if ((rt->flags & ROUTE_LOOPBACK) && r.loopback)
 		need = WEB_ROLE_NONE;
+	/* only the rows made for a POST read a form (the API's catch-all
+	 * answers 405 whatever the body) */
+	if (m == EVHTTP_REQ_POST && !(rt->methods & EVHTTP_REQ_GET) && read_form(&r) < 0) {
+		web_reply_error(&r, HTTP_BADREQUEST, "bad form");
+		goto out;
+	}
+	if ((rt->flags & ROUTE_PAGE) && r.who.role < need) {
+		if (r.who.role == WEB_ROLE_NONE)
+			web_redirect(&r, "/login");
+		else
+			web_page_error(&r, 403, "Your role may not do this.");
+		goto out;
+	}
+	if ((rt->flags & ROUTE_CSRF) && m == EVHTTP_REQ_POST &&
+	    !web_auth_csrf_ok(&r.who, web_form_get(&r, "csrf"))) {
+		web_page_error(&r, 403,
+		               "The form is stale or foreign (no valid CSRF token): "
+		               "reload the page and try again.");
+		goto out;
+	}
 	if (r.who.role < need) {
 		if (r.who.role == WEB_ROLE_NONE) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -317,6 +377,7 @@ out:
 	if (r.status >= 100 && r.status < 600)
 		w->requests[r.status / 100]++;
 	evhttp_clear_headers(&r.query);
+	evhttp_clear_headers(&r.form);
 	free(path);
 }
 
@@ -408,6 +469,9 @@ struct web_server *web_server_new(struct event_base *base, struct store *st, str
 	w->base = base;
 	w->st = st;
 	w->auth = auth;
+	w->desk = c->desk;
+	w->owner_key = c->owner_key;
+	w->owner_limit = login_limit_new(RW_WEB_OWNER_SLOTS, 1, RW_WEB_OWNER_RETEST_SEC);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		snprintf(err, errlen, "web_tls_cert and web_tls_key go together");
 		return web_server_free(w);
@@ -439,6 +503,7 @@ struct web_server *web_server_free(struct web_server *w)
 		evhttp_free(w->http);
 	if (w->ssl)
 		SSL_CTX_free(w->ssl);
+	login_limit_free(w->owner_limit);
 	free(w);
 	return NULL;
 }
@@ -451,4 +516,37 @@ unsigned web_server_port(const struct web_server *w)
 const uint64_t *web_server_requests(const struct web_server *w)
 {
 	return w->requests;
+}
+
+struct web_auth *web_server_auth(const struct web_server *w)
+{
+	return w->auth;
+}
+
+struct desk *web_server_desk(const struct web_server *w)
+{
+	return w->desk;
+}
+
+/* web_server_set_desk - the desk the forms act through from now on (the
+ * daemon's SIGHUP replaces its desk) */
+void web_server_set_desk(struct web_server *w, struct desk *d)
+{
+	if (w)
+		w->desk = d;
+}
+
+const struct token_key *web_server_owner_key(const struct web_server *w)
+{
+	return w->owner_key;
+}
+
+struct login_limit *web_server_owner_limit(const struct web_server *w)
+{
+	return w->owner_limit;
+}
+
+int web_server_tls(const struct web_server *w)
+{
+	return w->ssl != NULL;
 }

@@ -14,11 +14,15 @@
 struct event_base;
 struct store;
 struct web_auth;
+struct desk;
+struct token_key;
 
 struct web_conf {
 	const char *listen;   /* "ADDR:PORT[,ADDR:PORT...]", [v6]:PORT; NULL: default */
 	const char *tls_cert; /* PEM chain file; NULL: plain HTTP */
 	const char *tls_key;  /* PEM key file; with tls_cert */
+	struct desk *desk;    /* the desk the forms act through (borrowed); NULL: read only */
+	const struct token_key *owner_key; /* signs owner links (borrowed); NULL: no owner pages */
 };
 
 struct web_server;
@@ -32,6 +36,9 @@ struct web_server *web_server_new(struct event_base *base, struct store *st, str
 /* web_server_free - close the listeners and every connection; NULL ok,
  * returns NULL */
 struct web_server *web_server_free(struct web_server *w);
+/* web_server_set_desk - the desk the forms act through from now on (a
+ * reload replaced it); w may be NULL */
+void web_server_set_desk(struct web_server *w, struct desk *d);
 /* web_server_port - the port of the first listener (useful after :0) */
 unsigned web_server_port(const struct web_server *w);
 

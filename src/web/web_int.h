@@ -25,6 +25,7 @@ struct web_req {
 	const char *path;       /* decoded path, no query */
 	const char *rest;       /* path after the route's prefix ("" or "/...") */
 	struct evkeyvalq query; /* decoded query parameters */
+	struct evkeyvalq form;  /* a POSTed form's fields (x-www-form-urlencoded) */
 	struct web_who who;     /* role NONE for anonymous callers */
 	char client[64];        /* peer address text */
 	int loopback;           /* the peer is 127/8 or ::1 */
@@ -36,6 +37,8 @@ typedef void web_handler_fn(struct web_req *r);
 
 #define ROUTE_EXACT    0x1 /* the path is the prefix exactly */
 #define ROUTE_LOOPBACK 0x2 /* role NONE is enough from a loopback peer */
+#define ROUTE_PAGE     0x4 /* an HTML page: no session -> 303 /login, 403 as a page */
+#define ROUTE_CSRF     0x8 /* a form: a POST must carry the session's CSRF token */
 
 /* One row of the routing table: the first row whose method and prefix
  * (whole path segments) match handles the request. */
@@ -54,6 +57,27 @@ const struct web_route *web_route_find(unsigned method, const char *path);
 /* handlers (api.c, metrics.c, openapi.c) */
 web_handler_fn api_scans, api_incidents, api_hosts, api_blocks, api_dnsbl, api_not_found;
 web_handler_fn metrics_get, openapi_get;
+
+/* pages (page_*.c, assets.c) */
+web_handler_fn page_login, page_login_post, page_logout, page_overview, page_scans, page_hosts,
+    page_incidents, page_incident_post, page_blocks, page_dnsbl, page_owner, page_owner_post,
+    assets_css;
+
+struct desk;
+struct token_key;
+struct login_limit;
+/* what the pages need of the server (server.c); borrowed, NULL when the
+ * command gave none: the desk (forms answer 503), the owner key (owner
+ * pages 404) */
+struct web_auth *web_server_auth(const struct web_server *w);
+struct desk *web_server_desk(const struct web_server *w);
+const struct token_key *web_server_owner_key(const struct web_server *w);
+struct login_limit *web_server_owner_limit(const struct web_server *w);
+int web_server_tls(const struct web_server *w);
+
+/* web_cookie_value - cookie `name`'s value out of a Cookie header (NULL
+ * ok) into buf of len bytes: 0, or -1 when absent or too long (server.c) */
+int web_cookie_value(const char *h, const char *name, char *buf, size_t len);
 
 /* web_reply_json - send o (consumed) with status; JSON, no-store */
 void web_reply_json(struct web_req *r, int status, json_t *o);

@@ -39,7 +39,11 @@ static void test_find(void **state)
 	    {EVHTTP_REQ_GET, "/metrics", "metrics", WEB_ROLE_VIEWER},
 	    {EVHTTP_REQ_GET, "/metrics/x", NULL, WEB_ROLE_NONE},
 	    {EVHTTP_REQ_POST, "/metrics", NULL, WEB_ROLE_NONE},
-	    {EVHTTP_REQ_GET, "/", NULL, WEB_ROLE_NONE},
+	    {EVHTTP_REQ_GET, "/", "overview", WEB_ROLE_VIEWER},
+	    {EVHTTP_REQ_GET, "/incidents/3", "page-incidents", WEB_ROLE_VIEWER},
+	    {EVHTTP_REQ_POST, "/incidents/3/note", "incident-form", WEB_ROLE_OPERATOR},
+	    {EVHTTP_REQ_GET, "/owner/1-00", "owner", WEB_ROLE_NONE},
+	    {EVHTTP_REQ_GET, "/static/style.css", "css", WEB_ROLE_NONE},
 	    {EVHTTP_REQ_GET, "", NULL, WEB_ROLE_NONE},
 	};
 
