@@ -135,8 +135,14 @@ for f in "$T"/*.err "$T/mix.rwerr"; do
 done
 
 # judge every run against its row; print the table
-python3 - "$T" "$MEM_KB" "$((STMO + WAIT + 4))" <<'PY'
+# a sanitizer build starts and runs slower (the fast cases' bounds are
+# 3 s, and ASan under a loaded CI machine was seen at 3.1 s)
+SLACK=0
+case "$RW_BUILD" in *asan*) SLACK=2 ;; esac
+[ -n "${VALGRIND:-}" ] && SLACK=5
+python3 - "$T" "$MEM_KB" "$((STMO + WAIT + 4))" "$SLACK" <<'PY'
 import json, re, sys
+slack = float(sys.argv[4])
 T, mem_kb, mix_max = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 fails = []
 def bad(msg):
@@ -187,7 +193,7 @@ served = conns(T + "/solo.conns")
 print("%-14s %-12s %6s %7s %5s  %s" % ("behaviour", "verdict", "secs", "hwm_kb", "conns", "reason"))
 for row in cases:
     label, tmin, tmax, max_conns, verdicts, reason_re = row[0], float(row[3]), \
-        float(row[4]), int(row[5]), row[6], row[7]
+        float(row[4]) + slack, int(row[5]), row[6], row[7]
     rc, secs, rss, maxrss = measured(label)
     objs = objects(label)
     o = objs[0] if objs else {}
@@ -231,7 +237,7 @@ for o in objs:
         continue
     row = rows[label]
     judge("all-at-once/" + label, o, row[6], row[7], int(row[5]), mserved.get(label, 0))
-    if o.get("elapsed_ms", 0) > float(row[4]) * 1000:
+    if o.get("elapsed_ms", 0) > (float(row[4]) + slack) * 1000:
         bad("all-at-once/%s: session took %d ms, want at most %s s"
             % (label, o["elapsed_ms"], row[4]))
 sys.exit(1 if fails else 0)
