@@ -5,6 +5,7 @@
 #   make fuzz       libFuzzer targets (build-fuzz/); make fuzz-run FUZZTIME=600
 #   make bench      bench/scan (+ bench/proxy): relaywatch against nmap, proxycheck (root)
 #   make bench-dnsbl  bench/dnsbl_export: the DNSBL export of 1,000,000 addresses
+#   make bench-web  bench/web: 200 API clients against relaywatch web, 100,000 results
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
@@ -55,7 +56,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/test_fuzz_%)
 LIBRW := $(B)/librw.a
 
-.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench bench-dnsbl
+.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench bench-dnsbl bench-web
 
 all: $(B)/relaywatch $(B)/relaywatch-lab
 
@@ -130,6 +131,10 @@ bench: all
 # bench/dnsbl_export: relaywatch dnsbl export of 1,000,000 listed addresses
 bench-dnsbl: all
 	@RW_BUILD=$(abspath $(B)) sh bench/dnsbl_export
+
+# bench/web: relaywatch web under 200 concurrent API clients, a store of 100,000 results
+bench-web: all
+	@RW_BUILD=$(abspath $(B)) sh bench/web
 
 deps:
 	@sh contrib/deps.sh
