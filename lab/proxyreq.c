@@ -510,6 +510,25 @@ done:
 	return 1;
 }
 
+/* act_on_target - the SOCKS request named a target: what the profile does with it */
+static void act_on_target(struct proxy_conn *c)
+{
+	switch (c->act) {
+	case PA_FORWARD:
+		proxyd_forward(c);
+		break;
+	case PA_FAKE:
+		fake(c);
+		break;
+	case PA_DRIP:
+		drip(c);
+		break;
+	default:
+		proxyreq_refuse(c, "refused");
+		break;
+	}
+}
+
 /* on_socks4 - VN CD DSTPORT DSTIP USERID NUL [HOST NUL] (SOCKS4a) */
 static int on_socks4(struct proxy_conn *c, struct evbuffer *in)
 {
@@ -563,20 +582,7 @@ static int on_socks4(struct proxy_conn *c, struct evbuffer *in)
 		set_target4(c, b + 4, b + 2);
 		evbuffer_drain(in, (size_t)(nul - b) + 1);
 	}
-	switch (c->act) {
-	case PA_FORWARD:
-		proxyd_forward(c);
-		break;
-	case PA_FAKE:
-		fake(c);
-		break;
-	case PA_DRIP:
-		drip(c);
-		break;
-	default:
-		proxyreq_refuse(c, "refused");
-		break;
-	}
+	act_on_target(c);
 	return 1;
 }
 
@@ -681,20 +687,7 @@ static int on_socks5_req(struct proxy_conn *c, struct evbuffer *in)
 		proxyd_close(c);
 		return 1;
 	}
-	switch (c->act) {
-	case PA_FORWARD:
-		proxyd_forward(c);
-		break;
-	case PA_FAKE:
-		fake(c);
-		break;
-	case PA_DRIP:
-		drip(c);
-		break;
-	default:
-		proxyreq_refuse(c, "refused");
-		break;
-	}
+	act_on_target(c);
 	return 1;
 }
 

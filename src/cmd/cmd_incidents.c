@@ -45,6 +45,8 @@
  * STANDARDS
  *	ISO 8601 (times), RFC 8259 (JSON), JSON Lines.
  */
+#include "../core/jsonx.h"
+#include "../desk/incjson.h"
 #include "../core/limits.h"
 #include "../core/xalloc.h"
 #include "../desk/desk.h"
@@ -243,35 +245,6 @@ static void table_free(struct table *t)
 
 /* times, names, small parsers ------------------------------------------ */
 
-/* iso - ms since the epoch as ISO-8601 UTC, with the ms when frac; "-"
- * for 0 (not yet) */
-static const char *iso(int64_t ms, int frac, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	if (frac) {
-		char sec[32];
-
-		strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf, len, "%s.%03dZ", sec, (int)(ms % 1000));
-	} else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-/* iso_json - a time as a JSON string, or null for 0 */
-static json_t *iso_json(int64_t ms)
-{
-	char buf[64];
-
-	return ms > 0 ? json_string(iso(ms, 1, buf, sizeof(buf))) : json_null();
-}
-
 /* span - a duration for people: its two largest units ("1d 4h", "3m") */
 static const char *span(int64_t ms, char *buf, size_t len)
 {
@@ -383,15 +356,6 @@ static void hostport(const char *addr, unsigned port, char *buf, size_t len)
 	         port);
 }
 
-/* parse_any - JSON text from the store, parsed; the text itself as a
- * string when it is not JSON; a new reference */
-static json_t *parse_any(const char *text)
-{
-	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-
-	return j ? j : output_json_text(text ? text : "");
-}
-
 /* snap - a string field of the contact snapshot into buf ("" when none) */
 static void snap(const char *contact, const char *key, char *buf, size_t len)
 {
@@ -412,27 +376,6 @@ static void print_json(json_t *o)
 		rw_panic("%s: json_dumps failed (out of memory)", __func__);
 	puts(line);
 	free(line);
-}
-
-/* incident_json - the fields both listings print */
-static json_t *incident_json(const struct store_incident *in)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_integer(in->id));
-	json_object_set_new(o, "addr", output_json_text(in->addr));
-	json_object_set_new(o, "port", json_integer(in->port));
-	json_object_set_new(o, "class", json_string(desk_machine_class(in->machine)));
-	json_object_set_new(o, "state", output_json_text(in->state));
-	json_object_set_new(o, "policy", output_json_text(in->policy));
-	json_object_set_new(o, "contact", parse_any(in->contact ? in->contact : "{}"));
-	json_object_set_new(o, "opened", iso_json(in->opened_ms));
-	json_object_set_new(o, "updated", iso_json(in->updated_ms));
-	json_object_set_new(o, "closed", iso_json(in->closed_ms));
-	json_object_set_new(o, "due", iso_json(in->due_ms));
-	json_object_set_new(o, "level", json_string(level_name(in->level)));
-	json_object_set_new(o, "rev", json_integer(in->rev));
-	return o;
 }
 
 /* relaywatch incidents ----------------------------------------------------- */
@@ -467,8 +410,8 @@ static void list_row(struct table *t, const struct store_incident *in)
 	                   in->state,
 	                   in->policy,
 	                   cust[0] ? cust : "-",
-	                   iso(in->opened_ms, 0, opened, sizeof(opened)),
-	                   iso(in->due_ms, 0, due, sizeof(due)),
+	                   jsonx_iso(in->opened_ms, 0, opened, sizeof(opened)),
+	                   jsonx_iso(in->due_ms, 0, due, sizeof(due)),
 	                   level_name(in->level)};
 	table_add(t, v);
 }
@@ -543,7 +486,7 @@ int cmd_incidents(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 		for (size_t i = 0; i < l.n && left != 0; i++) {
 			if (json)
-				print_json(incident_json(&l.v[i]));
+				print_json(incjson_incident(&l.v[i]));
 			else
 				list_row(&t, &l.v[i]);
 			if (left > 0)
@@ -639,7 +582,7 @@ static void event_summary(const char *detail, char *buf, size_t len)
 		if ((v = json_object_get(o, detail_keys[i].key)) == NULL)
 			continue;
 		if (detail_keys[i].kind == D_TIME && json_is_integer(v))
-			s = xstrdup(iso(json_integer_value(v), 0, tb, sizeof(tb)));
+			s = xstrdup(jsonx_iso(json_integer_value(v), 0, tb, sizeof(tb)));
 		else
 			s = value_text(v);
 		add_part(buf, len, detail_keys[i].kind == D_QUOTED ? "%s\"%s\"" : "%s%s",
@@ -662,15 +605,6 @@ static void event_summary(const char *detail, char *buf, size_t len)
 	json_decref(o);
 }
 
-/* outbox_of - the notice with id among ob's, or NULL */
-static const struct store_outbox *outbox_of(const struct store_outboxes *ob, int64_t id)
-{
-	for (size_t i = 0; i < ob->n; i++)
-		if (ob->v[i].id == id)
-			return &ob->v[i];
-	return NULL;
-}
-
 /* item_summary - the text of one timeline line */
 static void item_summary(const struct store_timeline_item *it, const struct store_outboxes *ob,
                          char *buf, size_t len)
@@ -679,38 +613,13 @@ static void item_summary(const struct store_timeline_item *it, const struct stor
 
 	if (strcmp(it->source, "event") == 0)
 		event_summary(it->text, buf, len);
-	else if (strcmp(it->source, "outbox") == 0 && (m = outbox_of(ob, it->id)) != NULL)
+	else if (strcmp(it->source, "outbox") == 0 && (m = incjson_outbox_of(ob, it->id)) != NULL)
 		snprintf(buf, len, "to %s: %s%s%s", m->rcpt ? m->rcpt : "",
 		         it->text ? it->text : "",
 		         m->last_error && *m->last_error ? "; last error: " : "",
 		         m->last_error && *m->last_error ? m->last_error : "");
 	else
 		snprintf(buf, len, "%s", it->text ? it->text : "");
-}
-
-/* item_json - one timeline item; events with their detail parsed */
-static json_t *item_json(const struct store_timeline_item *it, const struct store_outboxes *ob)
-{
-	json_t *o = json_object();
-	const struct store_outbox *m;
-
-	json_object_set_new(o, "at", iso_json(it->at_ms));
-	json_object_set_new(o, "source", json_string(it->source));
-	json_object_set_new(o, "id", json_integer(it->id));
-	json_object_set_new(o, "kind", output_json_text(it->kind));
-	json_object_set_new(o, "state", output_json_text(it->state ? it->state : ""));
-	if (strcmp(it->source, "event") == 0)
-		json_object_set_new(o, "detail", parse_any(it->text ? it->text : "{}"));
-	else
-		json_object_set_new(o, "text", output_json_text(it->text ? it->text : ""));
-	if (strcmp(it->source, "outbox") == 0 && (m = outbox_of(ob, it->id)) != NULL) {
-		json_object_set_new(o, "rcpt", output_json_text(m->rcpt ? m->rcpt : ""));
-		json_object_set_new(o, "attempts", json_integer(m->attempts));
-		json_object_set_new(o, "sent", iso_json(m->sent_ms));
-		json_object_set_new(o, "last_error",
-		                    m->last_error ? output_json_text(m->last_error) : json_null());
-	}
-	return o;
 }
 
 /* contact_line - the contact snapshot for people */
@@ -761,10 +670,10 @@ static int show(struct store *st, int64_t id, int json)
 		goto out;
 	}
 	if (json) {
-		json_t *o = incident_json(&in), *a = json_array();
+		json_t *o = incjson_incident(&in), *a = json_array();
 
 		for (size_t i = 0; i < tl.n; i++)
-			json_array_append_new(a, item_json(&tl.v[i], &ob));
+			json_array_append_new(a, incjson_item(&tl.v[i], &ob));
 		json_object_set_new(o, "timeline", a);
 		print_json(o);
 		goto out;
@@ -779,16 +688,16 @@ static int show(struct store *st, int64_t id, int json)
 	header_line("level", level_name(in.level));
 	contact_line(in.contact, buf, sizeof(buf));
 	header_line("contact", buf);
-	header_line("opened", iso(in.opened_ms, 0, tb, sizeof(tb)));
-	header_line("next due", iso(in.due_ms, 0, tb, sizeof(tb)));
-	header_line("closed", iso(in.closed_ms, 0, tb, sizeof(tb)));
+	header_line("opened", jsonx_iso(in.opened_ms, 0, tb, sizeof(tb)));
+	header_line("next due", jsonx_iso(in.due_ms, 0, tb, sizeof(tb)));
+	header_line("closed", jsonx_iso(in.closed_ms, 0, tb, sizeof(tb)));
 	putchar('\n');
 	struct table t = {.ncol = 5, .head = head, .cap = cap};
 	for (size_t i = 0; i < tl.n; i++) {
 		const struct store_timeline_item *it = &tl.v[i];
 
 		item_summary(it, &ob, buf, sizeof(buf));
-		const char *v[] = {iso(it->at_ms, 0, tb, sizeof(tb)), it->source, it->kind,
+		const char *v[] = {jsonx_iso(it->at_ms, 0, tb, sizeof(tb)), it->source, it->kind,
 		                   it->state && *it->state ? it->state : "-", buf};
 		table_add(&t, v);
 	}
@@ -1109,8 +1018,8 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 	if (json) {
 		json_t *o = json_object(), *by = json_object();
 
-		/* 1 ms: the epoch itself, which iso() would print as "not yet" */
-		json_object_set_new(o, "since", iso_json(from > 0 ? from : 1));
+		/* 1 ms: the epoch itself, which jsonx_iso() would print as "not yet" */
+		json_object_set_new(o, "since", jsonx_time(from > 0 ? from : 1));
 		json_object_set_new(o, "found", json_integer(rep.found));
 		json_object_set_new(o, "repaired", json_integer(rep.repaired));
 		json_object_set_new(o, "repair_median_ms",
@@ -1128,7 +1037,7 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 		print_json(o);
 		return EXIT_CLEAN;
 	}
-	printf("since %s (%s)\n", iso(from > 0 ? from : 1, 0, tb, sizeof(tb)), since);
+	printf("since %s (%s)\n", jsonx_iso(from > 0 ? from : 1, 0, tb, sizeof(tb)), since);
 	printf("%-24s%lld\n", "found", (long long)rep.found);
 	printf("%-24s%lld\n", "repaired", (long long)rep.repaired);
 	printf("%-24s%s\n", "median time to repair", span(rep.repair_median_ms, sb, sizeof(sb)));

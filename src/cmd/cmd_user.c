@@ -25,6 +25,7 @@
  * LIMITS
  *	WEB_USER_MAX (names), RW_WEB_PASSWORD_MAX (passwords).
  */
+#include "../core/jsonx.h"
 #include "../core/limits.h"
 #include "../core/xalloc.h"
 #include "../store/store.h"
@@ -200,13 +201,7 @@ static int get_user(struct store *st, const char *name, struct store_user *u)
 /* when - unix seconds as UTC text, "-" for 0 */
 static const char *when(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		return "-";
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
+	return jsonx_iso(t * 1000, 0, buf, len);
 }
 
 /* print_json - one object as a line */

@@ -29,6 +29,7 @@
  * STANDARDS
  *	RFC 8259 (JSON), JSON Lines; doc/cli.md for the field names.
  */
+#include "../core/jsonx.h"
 #include "output.h"
 #include "../core/xalloc.h"
 #include "../smtp/arrival.h"
@@ -41,35 +42,13 @@
 static const char *const verdict_colour[V__COUNT] = {
     [V_OPEN] = "\033[1;31m",          [V_SUSPECT] = "\033[1;33m",  [V_CLOSED] = "\033[1;32m",
     [V_AUTH_REQUIRED] = "\033[1;32m", [V_TEMPFAIL] = "\033[1;35m", [V_UNREACHABLE] = "\033[2m",
-    [V_NOT_SMTP] = "\033[2m",         [V_NOT_PROXY] = "\033[2m", [V_ERROR] = "\033[1;35m",
+    [V_NOT_SMTP] = "\033[2m",         [V_NOT_PROXY] = "\033[2m",   [V_ERROR] = "\033[1;35m",
 };
 
 /* jstr - a JSON string from bytes that may be anything */
 static json_t *jstr(const char *s)
 {
-	json_t *j;
-	char *clean;
-	size_t n;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* not UTF-8: escape the high bytes */
-	n = strlen(s);
-	clean = xmalloc(n * 4 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80)
-			clean[o++] = (char)c;
-		else
-			o += (size_t)sprintf(clean + o, "\\x%02x", c);
-	}
-	clean[o] = '\0';
-	j = json_string(clean);
-	free(clean);
-	return j ? j : json_null();
+	return jsonx_text(s);
 }
 
 /* arrival_obj - one arrival as a JSON object; token_fields only when the token parsed */

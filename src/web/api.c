@@ -33,6 +33,8 @@
  * STANDARDS
  *	RFC 8259 (JSON), RFC 3339 times (UTC, "Z").
  */
+#include "../core/jsonx.h"
+#include "../desk/incjson.h"
 #include "web_int.h"
 
 #include "../core/limits.h"
@@ -53,41 +55,6 @@
 
 #define STR_(x)  #x
 #define TOSTR(x) STR_(x)
-
-/* iso - milliseconds as RFC 3339 UTC, with milliseconds when frac */
-static const char *iso(int64_t ms, int frac, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char sec[32];
-
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac)
-		snprintf(buf, len, "%s.%03dZ", sec, (int)(ms % 1000));
-	else
-		snprintf(buf, len, "%sZ", sec);
-	return buf;
-}
-
-/* iso_json - a time as a JSON string, or null for 0 */
-static json_t *iso_json(int64_t ms)
-{
-	char buf[64];
-
-	return ms > 0 ? json_string(iso(ms, 1, buf, sizeof(buf))) : json_null();
-}
-
-/* parse_any - JSON text from the store parsed, else the text as a string */
-static json_t *parse_any(const char *text)
-{
-	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-
-	return j ? j : web_json_text(text ? text : "");
-}
 
 /* store_failed - 500 with the store's text */
 static void store_failed(struct web_req *r)
@@ -199,9 +166,9 @@ static json_t *scan_json(struct store *st, const struct store_scan *sc)
 	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
 	json_object_set_new(o, "total", json_integer(sc->total));
 	json_object_set_new(o, "done", json_integer(pr.done));
-	json_object_set_new(o, "counts", parse_any(pr.counts && pr.counts[0] ? pr.counts : "{}"));
+	json_object_set_new(o, "counts", jsonx_any(pr.counts && pr.counts[0] ? pr.counts : "{}"));
 	json_object_set_new(o, "params",
-	                    parse_any(sc->params && sc->params[0] ? sc->params : "{}"));
+	                    jsonx_any(sc->params && sc->params[0] ? sc->params : "{}"));
 	store_progress_clear(&pr);
 	return o;
 }
@@ -323,62 +290,6 @@ void api_scans(struct web_req *r)
 
 /* incidents -------------------------------------------------------------- */
 
-/* incident_json - an incident as `incidents --json` prints it */
-static json_t *incident_json(const struct store_incident *in)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_integer(in->id));
-	json_object_set_new(o, "addr", web_json_text(in->addr));
-	json_object_set_new(o, "port", json_integer(in->port));
-	json_object_set_new(o, "class", json_string(desk_machine_class(in->machine)));
-	json_object_set_new(o, "state", web_json_text(in->state));
-	json_object_set_new(o, "policy", web_json_text(in->policy));
-	json_object_set_new(o, "contact", parse_any(in->contact ? in->contact : "{}"));
-	json_object_set_new(o, "opened", iso_json(in->opened_ms));
-	json_object_set_new(o, "updated", iso_json(in->updated_ms));
-	json_object_set_new(o, "closed", iso_json(in->closed_ms));
-	json_object_set_new(o, "due", iso_json(in->due_ms));
-	json_object_set_new(o, "level",
-	                    json_string(policy_level_name((enum policy_level)in->level)));
-	json_object_set_new(o, "rev", json_integer(in->rev));
-	return o;
-}
-
-/* outbox_of - the notice with id among ob's, or NULL */
-static const struct store_outbox *outbox_of(const struct store_outboxes *ob, int64_t id)
-{
-	for (size_t i = 0; i < ob->n; i++)
-		if (ob->v[i].id == id)
-			return &ob->v[i];
-	return NULL;
-}
-
-/* item_json - one timeline line as `incident ID --json` prints it */
-static json_t *item_json(const struct store_timeline_item *it, const struct store_outboxes *ob)
-{
-	json_t *o = json_object();
-	const struct store_outbox *m;
-
-	json_object_set_new(o, "at", iso_json(it->at_ms));
-	json_object_set_new(o, "source", json_string(it->source));
-	json_object_set_new(o, "id", json_integer(it->id));
-	json_object_set_new(o, "kind", web_json_text(it->kind));
-	json_object_set_new(o, "state", web_json_text(it->state ? it->state : ""));
-	if (strcmp(it->source, "event") == 0)
-		json_object_set_new(o, "detail", parse_any(it->text ? it->text : "{}"));
-	else
-		json_object_set_new(o, "text", web_json_text(it->text ? it->text : ""));
-	if (strcmp(it->source, "outbox") == 0 && (m = outbox_of(ob, it->id)) != NULL) {
-		json_object_set_new(o, "rcpt", web_json_text(m->rcpt ? m->rcpt : ""));
-		json_object_set_new(o, "attempts", json_integer(m->attempts));
-		json_object_set_new(o, "sent", iso_json(m->sent_ms));
-		json_object_set_new(o, "last_error",
-		                    m->last_error ? web_json_text(m->last_error) : json_null());
-	}
-	return o;
-}
-
 /* state_ok - an incident state name, or "open" */
 static int state_ok(const char *s)
 {
@@ -408,10 +319,10 @@ static void incident_one(struct web_req *r, int64_t id)
 	if (store_incident_timeline(r->st, id, &tl) < 0 || store_outbox_for(r->st, id, &ob) < 0)
 		store_failed(r);
 	else {
-		json_t *o = incident_json(&in), *a = json_array();
+		json_t *o = incjson_incident(&in), *a = json_array();
 
 		for (size_t i = 0; i < tl.n; i++)
-			json_array_append_new(a, item_json(&tl.v[i], &ob));
+			json_array_append_new(a, incjson_item(&tl.v[i], &ob));
 		json_object_set_new(o, "timeline", a);
 		web_reply_json(r, HTTP_OK, o);
 	}
@@ -449,7 +360,7 @@ void api_incidents(struct web_req *r)
 	}
 	a = json_array();
 	for (size_t i = 0; i < l.n; i++)
-		json_array_append_new(a, incident_json(&l.v[i]));
+		json_array_append_new(a, incjson_incident(&l.v[i]));
 	store_incidents_free(&l);
 	web_reply_json(r, HTTP_OK, envelope(r, a, &pg, total, pg.offset + pg.limit < total));
 }
@@ -495,7 +406,7 @@ void api_hosts(struct web_req *r)
 		json_array_append_new(a, result_json(&l.v[i]));
 	ia = json_array();
 	for (size_t i = 0; i < il.n; i++)
-		json_array_append_new(ia, incident_json(&il.v[i]));
+		json_array_append_new(ia, incjson_incident(&il.v[i]));
 	store_results_free(&l);
 	store_incidents_free(&il);
 	o = envelope(r, a, &pg, -1, next);
@@ -517,7 +428,8 @@ static json_t *block_json(struct store *st, const struct store_action *a)
 	json_object_set_new(o, "action", json_integer(a->id));
 	json_object_set_new(o, "addr", web_json_text(a->addr));
 	json_object_set_new(o, "direction", web_json_text(a->what ? a->what : ""));
-	json_object_set_new(o, "since", json_string(iso(a->applied_ms, 0, since, sizeof(since))));
+	json_object_set_new(o, "since",
+	                    json_string(jsonx_iso(a->applied_ms, 0, since, sizeof(since))));
 	json_object_set_new(o, "state", web_json_text(have && inc.state ? inc.state : "-"));
 	json_object_set_new(o, "policy", web_json_text(have && inc.policy ? inc.policy : "-"));
 	json_object_set_new(o, "incident",
@@ -619,7 +531,7 @@ void api_dnsbl(struct web_req *r)
 			json_object_set_new(o, "port", json_integer(l.v[i].port));
 			json_object_set_new(o, "incident", json_integer(l.v[i].id));
 			json_object_set_new(o, "state", web_json_text(l.v[i].state));
-			json_object_set_new(o, "since", iso_json(l.v[i].updated_ms));
+			json_object_set_new(o, "since", jsonx_time(l.v[i].updated_ms));
 			json_array_append_new(a, o);
 		}
 		store_incidents_free(&l);

@@ -46,6 +46,7 @@
  *	RFC 9110 (HTTP semantics), RFC 6750 (Bearer tokens), RFC 6265
  *	(cookies), RFC 8259 (JSON).
  */
+#include "../core/jsonx.h"
 #include "web.h"
 #include "web_int.h"
 #include "html.h"
@@ -107,28 +108,7 @@ static const char *method_name(unsigned m)
 /* web_json_text - any bytes as a JSON string */
 json_t *web_json_text(const char *s)
 {
-	json_t *j;
-	char *clean;
-	size_t n, o = 0;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	n = strlen(s);
-	clean = xmalloc(n * 4 + 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80)
-			clean[o++] = (char)c;
-		else
-			o += (size_t)sprintf(clean + o, "\\x%02x", c);
-	}
-	clean[o] = '\0';
-	j = json_string(clean);
-	free(clean);
-	return j ? j : json_null();
+	return jsonx_text(s);
 }
 
 /* common_headers - what every reply carries */

@@ -81,40 +81,7 @@ rw_bg "$RWLAB" --sink "127.0.0.1:$psink" --canary canary.lab.test --base 127.10.
 	--port "$port" --profiles proxy-http-open --truth "$T/ptruth" \
 	>"$T/plab.out" 2>"$T/plab.log"
 plabpid=$RW_LASTPID
-cat >"$T/hostile.py" <<'PY'
-import socketserver, sys
-class H(socketserver.StreamRequestHandler):
-    def handle(self):
-        w = lambda s: self.wfile.write(s.encode() + b"\r\n")
-        w("220 <script>alert(1)</script>\"' ESMTP hostile")
-        data = False
-        for line in self.rfile:
-            c = line.decode("latin-1").strip()
-            if data:
-                if c == ".":
-                    data = False
-                    w("554 5.7.1 <b>no</b>")
-                continue
-            u = c.upper()
-            if u.startswith("EHLO") or u.startswith("HELO"):
-                w("250 <i>hostile</i>")
-            elif u.startswith("MAIL") or u.startswith("RSET") or u.startswith("NOOP"):
-                w("250 ok")
-            elif u.startswith("RCPT"):
-                w("554 5.7.1 <script>relay</script> denied")
-            elif u.startswith("QUIT"):
-                w("221 bye")
-                return
-            else:
-                w("502 <script>no</script>")
-class S(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-s = S(("127.10.9.5", int(sys.argv[1])), H)
-print("ready", flush=True)
-s.serve_forever()
-PY
-rw_bg python3 "$T/hostile.py" "$port" >"$T/hostile.out" 2>"$T/hostile.log"
+rw_bg python3 "$here/lib/hostile_smtp.py" 127.10.9.5 "$port" >"$T/hostile.out" 2>"$T/hostile.log"
 hostilepid=$RW_LASTPID
 n=0
 until grep -qx ready "$T/lab.out" 2>/dev/null && grep -qx ready "$T/plab.out" 2>/dev/null &&
