@@ -86,41 +86,41 @@ enum profile_flavor {
 /* relay mask: TRICK_* bits from addr.h that relay, plus RELAY_PLAIN for a
  * recipient in the canary domain written plainly (no essential trick) */
 #define RELAY_PLAIN (1u << 16)
-#define RELAY_ESSENTIAL \
+#define RELAY_ESSENTIAL                                                                            \
 	(TRICK_SRCROUTE | TRICK_PERCENT | TRICK_BANG | TRICK_QUOTED | TRICK_DOUBLE_AT)
 #define RELAY_ALL (RELAY_PLAIN | RELAY_ESSENTIAL)
 
 struct profile {
 	const char *name;
-	const char *expect;     /* verdict name (DESIGN.md) a tester should reach */
+	const char *expect;       /* verdict name (DESIGN.md) a tester should reach */
 	const char *proxy_expect; /* verdict of the proxy probe (src/proxy);
 	                             NULL: "not-proxy" (see profile_proxy_expect) */
-	const char *about;      /* one line for --list */
+	const char *about;        /* one line for --list */
 	enum profile_mode mode;
 	enum profile_flavor flavor;
-	unsigned relay;         /* RELAY_PLAIN | TRICK_* that relay; 0: none */
+	unsigned relay; /* RELAY_PLAIN | TRICK_* that relay; 0: none */
 	enum profile_sender sender;
 	enum profile_refuse refuse_at;
-	const char *trust;      /* relay only for the host of this profile
-	                           (Postfix mynetworks); NULL: any client */
-	const char *next_hop;   /* forward relayed mail to this profile's host
-	                           instead of the sink; NULL: the sink */
-	unsigned discard : 1;   /* 250 after DATA, never deliver */
+	const char *trust;          /* relay only for the host of this profile
+	                               (Postfix mynetworks); NULL: any client */
+	const char *next_hop;       /* forward relayed mail to this profile's host
+	                               instead of the sink; NULL: the sink */
+	unsigned discard : 1;       /* 250 after DATA, never deliver */
 	unsigned strict_sender : 1; /* 553 to a sender at an address literal or
 	                               unqualified (Sendmail's "Real domain name
 	                               required") */
-	unsigned bounce : 1;    /* 250 after DATA, then a DSN to the sender
-	                           (when it is at the canary) quoting the
-	                           message: backscatter, not relaying */
-	unsigned delayed : 1;   /* deliver after --delay seconds */
-	unsigned greylist : 1;  /* 451 for a triplet younger than --greylist */
-	unsigned auth : 1;      /* advertise AUTH, 530 to MAIL */
-	unsigned starttls : 1;  /* advertise STARTTLS, 530 to MAIL before TLS */
-	const char *banner;     /* banner text after "220 ", "{host}" and
-	                           "{date}" expand; NULL: the flavor's */
+	unsigned bounce : 1;        /* 250 after DATA, then a DSN to the sender
+	                               (when it is at the canary) quoting the
+	                               message: backscatter, not relaying */
+	unsigned delayed : 1;       /* deliver after --delay seconds */
+	unsigned greylist : 1;      /* 451 for a triplet younger than --greylist */
+	unsigned auth : 1;          /* advertise AUTH, 530 to MAIL */
+	unsigned starttls : 1;      /* advertise STARTTLS, 530 to MAIL before TLS */
+	const char *banner;         /* banner text after "220 ", "{host}" and
+	                               "{date}" expand; NULL: the flavor's */
 	/* MODE_PROXY */
 	enum proxy_act proxy[PK__COUNT]; /* the answer to each kind */
-	const char *server;     /* Server: of its HTTP answers; NULL "lab-proxy" */
+	const char *server;              /* Server: of its HTTP answers; NULL "lab-proxy" */
 };
 
 /* profile_all - the whole table in address order; *n gets its size */

@@ -14,16 +14,19 @@ struct rw_config;
 /* How long the daemon waits after its n-th failed apply in a row, and how
  * often it reconciles with nothing pending (a `flush ruleset` by the
  * distribution's nftables service empties our table). */
-#define BLOCK_RETRY_LADDER_S { 60, 300, 900, 3600, 4 * 3600 }
+#define BLOCK_RETRY_LADDER_S                                                                       \
+	{                                                                                          \
+		60, 300, 900, 3600, 4 * 3600                                                       \
+	}
 #define BLOCK_RECONCILE_MS (300 * 1000)
 
 struct block_apply_opts {
 	const struct rw_config *cfg; /* block_backend, block_ports, block_command_* */
 	int dry_run;                 /* print the diff, change nothing */
 	int64_t now_ms;
-	int attempt;                 /* the daemon's attempt in a row (events say it); 0: none */
-	int64_t retry_ms;            /* when the daemon tries again after a failure; 0: none */
-	FILE *diff;                  /* "+ ADDR DIR" / "- ADDR DIR" lines; NULL: none */
+	int attempt;      /* the daemon's attempt in a row (events say it); 0: none */
+	int64_t retry_ms; /* when the daemon tries again after a failure; 0: none */
+	FILE *diff;       /* "+ ADDR DIR" / "- ADDR DIR" lines; NULL: none */
 };
 
 struct block_apply_result {
@@ -53,15 +56,15 @@ int block_apply(struct store *st, const struct block_apply_opts *o, struct block
 
 /* The daemon's schedule: zero-initialised, owned by the daemon. */
 struct block_sched {
-	int fails;           /* failed applies in a row */
-	long long next_ms;   /* not before this (after a failure) */
-	long long last_ms;   /* the last apply */
+	int fails;         /* failed applies in a row */
+	long long next_ms; /* not before this (after a failure) */
+	long long last_ms; /* the last apply */
 };
 
 /* block_tick - apply when the backend is configured and an action is
  * pending (or BLOCK_RECONCILE_MS passed), unless a failure's back-off
  * runs; logs the outcome */
 void block_tick(struct block_sched *s, struct store *st, const struct rw_config *cfg,
-		long long now_ms);
+                long long now_ms);
 
 #endif

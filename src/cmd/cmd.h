@@ -11,10 +11,10 @@
 
 /* Exit statuses (relaywatch(1)). */
 enum {
-	EXIT_CLEAN = 0,    /* no open or suspect relay found / success */
-	EXIT_FOUND = 1,    /* at least one open or suspect relay */
-	EXIT_USAGE = 2,    /* usage or configuration error */
-	EXIT_RUNTIME = 3,  /* could not run (bind failed, key unreadable ...) */
+	EXIT_CLEAN = 0,   /* no open or suspect relay found / success */
+	EXIT_FOUND = 1,   /* at least one open or suspect relay */
+	EXIT_USAGE = 2,   /* usage or configuration error */
+	EXIT_RUNTIME = 3, /* could not run (bind failed, key unreadable ...) */
 };
 
 struct cmd_ctx {
@@ -45,7 +45,7 @@ int cmd_web(int argc, char **argv, struct cmd_ctx *ctx);
  * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or
  * EXIT_USAGE after a message on stderr */
 int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
-		      const char *canary_arg, char **listen, char **canary);
+                      const char *canary_arg, char **listen, char **canary);
 
 /* cmd_read_secret - the first line of a file (a password), without its
  * line end; owned, NULL when unreadable (cmd_notify.c) */

@@ -320,7 +320,8 @@ static void on_job_done(void *arg, const struct job_done *jd)
 	if (jd->scan > 0 && store_results_list(dm->st, jd->scan, NULL, NULL, &l) == 0)
 		for (size_t i = 0; i < l.n && !hit; i++)
 			if (l.v[i].port == (jd->port ? jd->port : 25) &&
-			    strcmp(l.v[i].probe ? l.v[i].probe : "smtp", jd->proxy ? "proxy" : "smtp") == 0)
+			    strcmp(l.v[i].probe ? l.v[i].probe : "smtp",
+			           jd->proxy ? "proxy" : "smtp") == 0)
 				hit = &l.v[i];
 	if (hit)
 		finding_of(hit, &f);
@@ -367,7 +368,8 @@ static void sweep_due(struct daemon *dm)
 		return;
 	if (dm->sweep_started && dm->now < dm->sweep_started + cfg->sweep_interval * 1000LL)
 		return;
-	if (jobs_sweep(dm->jobs, cfg->sweep, cfg->sweep_ports, cfg->sweep_probes, cfg->sweep_exclude, 0) == 0) {
+	if (jobs_sweep(dm->jobs, cfg->sweep, cfg->sweep_ports, cfg->sweep_probes,
+	               cfg->sweep_exclude, 0) == 0) {
 		dm->sweep_started = dm->now;
 		dm->sweep_scan = 0;
 		dm->sweep_fed = 0;

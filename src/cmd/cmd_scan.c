@@ -107,8 +107,8 @@ struct job {
 	struct sess *sess;
 	struct probe *probe;
 	struct sess_config sc;
-	struct sched_item it;     /* it.data is this job; it.probe says which kind */
-	struct proxy_result *pr;  /* a proxy job's result (r then only names it) */
+	struct sched_item it;    /* it.data is this job; it.probe says which kind */
+	struct proxy_result *pr; /* a proxy job's result (r then only names it) */
 	struct pxprobe *pp;
 	struct event *wait_timer; /* waiting for arrivals */
 	int retry_pending;        /* tempfailed; sched holds its retry */
@@ -991,8 +991,8 @@ struct scan_opts {
 	size_t nmx;
 	struct probeopt_flags pf;
 	struct targets_ports ports;
-	int ports_given;  /* --ports: every probe on these */
-	unsigned probes;  /* --probe: 1 << enum targets_probe */
+	int ports_given; /* --ports: every probe on these */
+	unsigned probes; /* --probe: 1 << enum targets_probe */
 	struct subnet_limits sl;
 	int verbose, allow_reserved, dry, have_seed, no_db, help;
 	unsigned concurrency;
@@ -1171,7 +1171,8 @@ static int parse_probes(const char *list, unsigned *mask)
 
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 15 ? n : 15), p);
 		if ((k = targets_probe_by_name(name)) < 0) {
-			fprintf(stderr, "relaywatch scan: --probe %s: unknown probe '%s' (smtp, proxy)\n",
+			fprintf(stderr,
+			        "relaywatch scan: --probe %s: unknown probe '%s' (smtp, proxy)\n",
 			        list, name);
 			return -1;
 		}

@@ -745,7 +745,8 @@ int cmd_test(int argc, char **argv, struct cmd_ctx *ctx)
 	    .session_timeout_ms = cfg->session_timeout * 1000,
 	};
 	if (run.proxy) {
-		if (probeopt_proxy(cfg, "test", &run.env, &run.key, &run.pxcanary, &run.pxenv) < 0) {
+		if (probeopt_proxy(cfg, "test", &run.env, &run.key, &run.pxcanary, &run.pxenv) <
+		    0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}

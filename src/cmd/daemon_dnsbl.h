@@ -13,7 +13,7 @@
  * (with the configuration's format and reload command) as a child of
  * self; its pid, or -1 (logged). Nothing when dnsbl_output is unset (0). */
 pid_t daemon_dnsbl_export(const char *self, const char *config_path, const char *db,
-			  const struct rw_config *cfg);
+                          const struct rw_config *cfg);
 
 /* daemon_dnsbl_watch - ask dnsbl_lists about the dnsbl_watch addresses in
  * a forked child that logs one line per address and list ("dnsbl

@@ -57,7 +57,7 @@ int jobs_retest(struct jobs *j, int64_t incident, const char *addr, unsigned por
  * goes on with that stored scan instead. The scan's id is known once its
  * child has written it: jobs_sweep_scan. 0, or -1. */
 int jobs_sweep(struct jobs *j, const char *targets, const char *ports, const char *probes,
-	       const char *exclude, int64_t resume);
+               const char *exclude, int64_t resume);
 /* jobs_sweep_scan - the running sweep's stored scan id (0: not known
  * yet), -1 when no sweep runs */
 int64_t jobs_sweep_scan(struct jobs *j);

@@ -23,7 +23,6 @@ struct json_t *output_json_text(const char *s);
  * the standalone sink and foreign arrivals */
 char *output_arrival_json(const struct arrival *a);
 
-
 struct proxy_result;
 /* output_proxy_json - a proxy result as one JSON line (doc/cli.md); it is
  * also the evidence the store keeps; _str returns it owned, without "\n" */

@@ -114,10 +114,10 @@ void output_proxy_human(FILE *fp, const struct proxy_result *r, int verbose, int
 	const char *on = "", *off = color ? "\033[0m" : "";
 
 	if (color)
-		on = r->verdict == V_OPEN      ? "\033[1;31m"
-		     : r->verdict == V_SUSPECT ? "\033[1;33m"
+		on = r->verdict == V_OPEN                                      ? "\033[1;31m"
+		     : r->verdict == V_SUSPECT                                 ? "\033[1;33m"
 		     : r->verdict == V_CLOSED || r->verdict == V_AUTH_REQUIRED ? "\033[1;32m"
-		                                                              : "\033[2m";
+		                                                               : "\033[2m";
 	fprintf(fp, "%s port %u (proxy): %s%s%s\n", r->addr, r->port, on, verdict_name(r->verdict),
 	        off);
 	fputs("  reason: ", fp);

@@ -129,8 +129,10 @@ int probeopt_proxy(const struct rw_config *cfg, const char *who, const struct pr
 	unsigned *protos = &out->protos;
 
 	if (where == NULL) {
-		fprintf(stderr, "relaywatch %s: proxy probes need a canary target: set proxy_canary "
-		                "(or sink_listen)\n", who);
+		fprintf(stderr,
+		        "relaywatch %s: proxy probes need a canary target: set proxy_canary "
+		        "(or sink_listen)\n",
+		        who);
 		return -1;
 	}
 	if ((e = pxprobe_canary_parse(where, c)) != NULL) {
@@ -140,10 +142,11 @@ int probeopt_proxy(const struct rw_config *cfg, const char *who, const struct pr
 	}
 	*protos = 0;
 	if (cfg->proxy_protocols && (e = pxprobe_protos_parse(cfg->proxy_protocols, protos))) {
-		fprintf(stderr, "relaywatch %s: proxy_protocols: unknown protocol '%s' (known: ",
-		        who, e);
+		fprintf(stderr,
+		        "relaywatch %s: proxy_protocols: unknown protocol '%s' (known: ", who, e);
 		for (int i = 0; i < PX__COUNT; i++)
-			fprintf(stderr, "%s%s", i ? ", " : "", proxy_proto_name((enum proxy_proto)i));
+			fprintf(stderr, "%s%s", i ? ", " : "",
+			        proxy_proto_name((enum proxy_proto)i));
 		fprintf(stderr, ")\n");
 		return -1;
 	}

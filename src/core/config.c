@@ -226,7 +226,10 @@ static const struct key_def keys[] = {
     {.name = "block_command_remove", STR(block_command_remove), .check = check_command},
     /* the web console */
     {.name = "web_listen", STR(web_listen)},
-    {.name = "web", .kind = K_ENUM, .off = offsetof(struct rw_config, web), .choices = {"no", "yes"}},
+    {.name = "web",
+     .kind = K_ENUM,
+     .off = offsetof(struct rw_config, web),
+     .choices = {"no", "yes"}},
     {.name = "web_tls_cert", STR(web_tls_cert)},
     {.name = "web_tls_key", STR(web_tls_key)},
     {.name = "token_max_age",
@@ -404,8 +407,8 @@ void config_free(struct rw_config *c)
 	    &c->loaded_from, &c->db, &c->policy, &c->templates, &c->notify_from, &c->noc,
 	    &c->incident_url, &c->smarthost, &c->smarthost_starttls, &c->smarthost_tls_name,
 	    &c->smarthost_ca_file, &c->smarthost_verify, &c->smarthost_auth_user,
-	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports, &c->sweep_probes,
-	    &c->sweep_exclude, &c->scan_args, &c->pid_file, &c->syslog_facility,
+	    &c->smarthost_auth_pass_file, &c->smarthost_auth_mech, &c->sweep, &c->sweep_ports,
+	    &c->sweep_probes, &c->sweep_exclude, &c->scan_args, &c->pid_file, &c->syslog_facility,
 	    &c->proxy_canary, &c->proxy_protocols,
 	    /* enforcement: DNSBL */
 	    &c->dnsbl_zone, &c->dnsbl_ns, &c->dnsbl_hostmaster, &c->dnsbl_retest_url,

@@ -7,12 +7,10 @@
  *   reply_timeout, session_timeout, wait, greylist_delay, tls, battery,
  *   token_max_age, sink_greet_wait (ms the sink waits for a client to speak
  *   first before its banner, the proxy canary's HTTP window; 0..10000,
- *   default RW_SINK_GREET_WAIT_MS, 0 = banner at once), scope (addresses relaywatch may test: CIDRs, ranges or
- *   addresses separated by commas or spaces; the key may be repeated and the
- *   lines add up; unset means no scope besides the exclusions), dns_servers,
- *   dns_timeout
- * The abuse desk and the daemon (doc/desk.md):
- *   db (the store), policy (the policy file), templates (directory),
+ *   default RW_SINK_GREET_WAIT_MS, 0 = banner at once), scope (addresses relaywatch may test:
+ * CIDRs, ranges or addresses separated by commas or spaces; the key may be repeated and the lines
+ * add up; unset means no scope besides the exclusions), dns_servers, dns_timeout The abuse desk and
+ * the daemon (doc/desk.md): db (the store), policy (the policy file), templates (directory),
  *   notify_from, noc, incident_url, smarthost (HOST[:PORT]),
  *   smarthost_starttls (require, auto, never), smarthost_tls_name,
  *   smarthost_ca_file, smarthost_verify (yes, no), smarthost_auth_user,
@@ -52,32 +50,32 @@
 #define RW_CONFIG_LIST_MAX 65536
 
 struct rw_config {
-	char *canary;          /* NULL: "[own address]" chosen per run */
-	char *sink_listen;     /* NULL: own address, port 25 */
+	char *canary;      /* NULL: "[own address]" chosen per run */
+	char *sink_listen; /* NULL: own address, port 25 */
 	char *operator_name;
 	char *abuse_contact;
-	char *token_key;       /* path of the key file */
-	char *helo_name;       /* NULL: gethostname() */
-	char *source;          /* source address for probes, NULL: any */
-	char *tls;             /* "auto", "require", "never" */
-	char *battery;         /* "quick", "full" */
+	char *token_key; /* path of the key file */
+	char *helo_name; /* NULL: gethostname() */
+	char *source;    /* source address for probes, NULL: any */
+	char *tls;       /* "auto", "require", "never" */
+	char *battery;   /* "quick", "full" */
 	int connect_timeout, banner_timeout, reply_timeout, session_timeout;
-	int wait;              /* seconds to wait for arrivals */
-	int greylist_delay;    /* seconds before retrying a 4xx */
-	int sink_greet_wait;   /* ms before the sink's banner; 0: at once */
+	int wait;            /* seconds to wait for arrivals */
+	int greylist_delay;  /* seconds before retrying a 4xx */
+	int sink_greet_wait; /* ms before the sink's banner; 0: at once */
 	long long token_max_age;
-	char *scope;           /* NULL: none; else a list of ranges (see above) */
-	char *dns_servers;     /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */
-	int dns_timeout;       /* seconds per DNS try */
+	char *scope;       /* NULL: none; else a list of ranges (see above) */
+	char *dns_servers; /* "ADDR[:PORT],...", NULL: /etc/resolv.conf */
+	int dns_timeout;   /* seconds per DNS try */
 	/* the desk and the daemon */
 	char *db, *policy, *templates, *notify_from, *noc, *incident_url;
 	char *smarthost, *smarthost_starttls, *smarthost_tls_name, *smarthost_ca_file;
 	char *smarthost_verify, *smarthost_auth_user, *smarthost_auth_pass_file;
 	char *smarthost_auth_mech;
 	char *sweep, *sweep_ports, *sweep_probes, *sweep_exclude, *scan_args;
-	int sweep_interval;    /* seconds; 0: no sweeps */
+	int sweep_interval; /* seconds; 0: no sweeps */
 	char *pid_file, *syslog_facility;
-	int tick;              /* seconds */
+	int tick; /* seconds */
 	/* open proxies */
 	char *proxy_canary;    /* "addr:port" proxies are asked to reach; NULL: sink_listen */
 	char *proxy_protocols; /* comma list of protocols, NULL: all */
@@ -86,17 +84,17 @@ struct rw_config {
 	char *dnsbl_zone, *dnsbl_ns, *dnsbl_hostmaster, *dnsbl_retest_url;
 	char *dnsbl_reload_command, *dnsbl_lists;
 	char *dnsbl_output, *dnsbl_format, *dnsbl_watch; /* the daemon's */
-	int dnsbl_export_interval, dnsbl_check_interval;  /* seconds */
+	int dnsbl_export_interval, dnsbl_check_interval; /* seconds */
 	/* enforcement: firewall */
-	char *block_backend;   /* "nft", "command"; NULL: none */
-	char *block_ports;     /* NULL: 25 */
+	char *block_backend; /* "nft", "command"; NULL: none */
+	char *block_ports;   /* NULL: 25 */
 	char *block_command_add, *block_command_remove;
 	/* the web console */
-	char *web_listen;      /* "ADDR:PORT[,...]"; default RW_WEB_LISTEN_DEFAULT */
-	char *web;             /* "yes": the daemon serves the console too; default "no" */
+	char *web_listen; /* "ADDR:PORT[,...]"; default RW_WEB_LISTEN_DEFAULT */
+	char *web;        /* "yes": the daemon serves the console too; default "no" */
 	char *web_tls_cert, *web_tls_key; /* PEM files; NULL: plain HTTP */
-	char *loaded_from;     /* path actually read, or NULL */
-	char check_err[160];   /* config_set's text about a checked string value */
+	char *loaded_from;                /* path actually read, or NULL */
+	char check_err[160];              /* config_set's text about a checked string value */
 };
 
 void config_defaults(struct rw_config *c);

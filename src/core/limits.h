@@ -45,10 +45,10 @@
  * the limits to the server; nginx's default large_client_header_buffers
  * is 8 KiB): bytes of the head, header lines, seconds to read it, and the
  * request target's bytes kept (a longer target is still HTTP, unbound). */
-#define RW_HTTP_HEAD_MAX (8 * 1024)
+#define RW_HTTP_HEAD_MAX    (8 * 1024)
 #define RW_HTTP_HEADERS_MAX 64
-#define RW_HTTP_HEAD_SEC 10
-#define RW_HTTP_TARGET_MAX 1024
+#define RW_HTTP_HEAD_SEC    10
+#define RW_HTTP_TARGET_MAX  1024
 
 /* Reply text kept per test and of the banner (the whole reply may be
  * RW_REPLY_LINES_MAX x RW_REPLY_LINE_MAX; the transcript has the rest). */
@@ -77,16 +77,16 @@
 /* Default timeouts, seconds (RFC 5321 4.5.3.2 gives 5 min per reply, but
  * a tester must not wait that long per host; config keys override). */
 #define RW_CONNECT_TIMEOUT 10
-#define RW_BANNER_TIMEOUT 30
-#define RW_REPLY_TIMEOUT 30
+#define RW_BANNER_TIMEOUT  30
+#define RW_REPLY_TIMEOUT   30
 #define RW_SESSION_TIMEOUT 600
-#define RW_ARRIVAL_WAIT 30
+#define RW_ARRIVAL_WAIT    30
 /* one open-proxy protocol attempt, connect to decision (config proxy_timeout) */
 #define RW_PROXY_TIMEOUT 10
 /* a GET/POST answered without HTTP: lines read for the canary's nonce (a
  * raw pass-through has it on its first line) before it is judged */
 #define RW_PROXY_RAW_LINES 2
-#define RW_GREYLIST_DELAY 65
+#define RW_GREYLIST_DELAY  65
 
 /* Sink: protocol errors before "421 too many errors" (Postfix's
  * smtpd_hard_error_limit); refused RCPTs do not count, so a tester running
@@ -104,7 +104,7 @@
 #define RW_ADDR_ROUNDS_MAX 8
 /* Test message: octets kept of any one field, and of the whole message. */
 #define RW_MESSAGE_FIELD_MAX 512
-#define RW_MESSAGE_BUF_MAX 16384
+#define RW_MESSAGE_BUF_MAX   16384
 /* Targets of one `relaywatch test` run (scan is for more). */
 #define RW_TEST_TARGETS_MAX 256
 
@@ -112,18 +112,18 @@
  * in one file; nesting of {{#if}}; a placeholder name; extra header lines;
  * an expanded header line (RFC 5322 2.1.1: 998 octets); a rendered body
  * (longer output is cut with a note); name/value pairs in one set. */
-#define RW_TPL_FILE_MAX (64 * 1024)
-#define RW_TPL_NODES_MAX 4096
-#define RW_TPL_DEPTH_MAX 8
-#define RW_TPL_NAME_MAX 64
-#define RW_TPL_HEADERS_MAX 16
+#define RW_TPL_FILE_MAX        (64 * 1024)
+#define RW_TPL_NODES_MAX       4096
+#define RW_TPL_DEPTH_MAX       8
+#define RW_TPL_NAME_MAX        64
+#define RW_TPL_HEADERS_MAX     16
 #define RW_TPL_HEADER_LINE_MAX 998
-#define RW_TPL_OUTPUT_MAX (256 * 1024)
-#define RW_TPL_VARS_MAX 64
+#define RW_TPL_OUTPUT_MAX      (256 * 1024)
+#define RW_TPL_VARS_MAX        64
 /* Desk evidence (src/desk/evidence): transcript lines and octets quoted in
  * a notice; the whole transcript stays in the store. */
 #define RW_NOTICE_EXCERPT_LINES 40
-#define RW_NOTICE_EXCERPT_MAX (8 * 1024)
+#define RW_NOTICE_EXCERPT_MAX   (8 * 1024)
 /* protocols of one open-proxy result a notice lists (src/proxy: 7 today) */
 #define RW_NOTICE_PROXY_PROTOS_MAX 16
 
@@ -141,9 +141,9 @@
 /* Store: how long a write waits for another process's lock before it
  * fails (SQLite busy timeout, ms); rows in one page of a list (the JSON
  * API's largest page); error text kept per store handle. */
-#define RW_STORE_BUSY_MS 10000
+#define RW_STORE_BUSY_MS  10000
 #define RW_STORE_PAGE_MAX 1000
-#define RW_STORE_ERR_MAX 512
+#define RW_STORE_ERR_MAX  512
 /* Store: largest scan params text (JSON: the command line and the whole
  * target space of a resumable scan); SQLite's own row limit is 1e9. */
 #define RW_STORE_PARAMS_MAX (64L * 1024 * 1024)
@@ -160,15 +160,15 @@
  * a decoded machine-readable part (message/feedback-report, X-ARF YAML) and
  * its fields; the original message's header section kept; the text fields
  * of a parsed complaint (summary, notes, error). */
-#define RW_COMPLAINT_MAX (4L * 1024 * 1024)
-#define RW_COMPLAINT_PARTS_MAX 64
-#define RW_COMPLAINT_DEPTH_MAX 8
-#define RW_COMPLAINT_FIELD_MAX 8192
-#define RW_COMPLAINT_FIELDS_MAX 512
-#define RW_COMPLAINT_REPORT_MAX (64 * 1024)
+#define RW_COMPLAINT_MAX               (4L * 1024 * 1024)
+#define RW_COMPLAINT_PARTS_MAX         64
+#define RW_COMPLAINT_DEPTH_MAX         8
+#define RW_COMPLAINT_FIELD_MAX         8192
+#define RW_COMPLAINT_FIELDS_MAX        512
+#define RW_COMPLAINT_REPORT_MAX        (64 * 1024)
 #define RW_COMPLAINT_REPORT_FIELDS_MAX 128
-#define RW_COMPLAINT_HEADERS_MAX (256 * 1024)
-#define RW_COMPLAINT_TEXT_MAX 512
+#define RW_COMPLAINT_HEADERS_MAX       (256 * 1024)
+#define RW_COMPLAINT_TEXT_MAX          512
 
 /* Scan targets: addresses in one scan, summed over port groups (the whole
  * IPv4 space, as zmap scans it; in IPv6 a /96). A larger IPv6 prefix (a /64
@@ -192,33 +192,33 @@
  * reported unanswered; MX hosts used per domain (RFC 5321 5.1 sets no
  * bound; real domains publish fewer than 10). */
 #define RW_DNS_SERVERS_MAX 8
-#define RW_DNS_INFLIGHT 256
-#define RW_DNS_TIMEOUT 5
-#define RW_DNS_TRIES 2
-#define RW_DNS_DEADLINE 120
+#define RW_DNS_INFLIGHT    256
+#define RW_DNS_TIMEOUT     5
+#define RW_DNS_TRIES       2
+#define RW_DNS_DEADLINE    120
 /* the hosts(5) file read before DNS, at most */
 #define RW_HOSTS_MAX (1024 * 1024)
 /* addresses taken for one name from it */
 #define RW_HOSTS_ADDRS_MAX 16
-#define RW_MX_HOSTS_MAX 32
+#define RW_MX_HOSTS_MAX    32
 
 /* Desk mail (src/desk/mailmsg, submit): a line of a message (RFC 5322
  * 2.1.1: 998 octets without CRLF); the folding target (2.1.1: 78); a
  * quoted-printable line with its soft break (RFC 2045 6.7: 76); an
  * encoded-word (RFC 2047 2: 75); an address (RFC 5321 4.5.3.1.3: 254);
  * recipients of one message; the submit transcript kept. */
-#define RW_MAIL_LINE_MAX 998
-#define RW_MAIL_FOLD 78
-#define RW_MAIL_QP_LINE 76
-#define RW_MAIL_EWORD_MAX 75
-#define RW_MAIL_ADDR_MAX 254
-#define RW_MAIL_RCPT_MAX 100
+#define RW_MAIL_LINE_MAX       998
+#define RW_MAIL_FOLD           78
+#define RW_MAIL_QP_LINE        76
+#define RW_MAIL_EWORD_MAX      75
+#define RW_MAIL_ADDR_MAX       254
+#define RW_MAIL_RCPT_MAX       100
 #define RW_MAIL_TRANSCRIPT_MAX (16 * 1024)
 /* Desk mail timeouts in seconds (RFC 5321 4.5.3.2: 5 min for the banner
  * and each command, 10 min for the end of DATA; we are an impatient
  * client of our own smarthost, the outbox retries) and a whole session. */
-#define RW_MAIL_REPLY_TIMEOUT 120
-#define RW_MAIL_DOT_TIMEOUT 600
+#define RW_MAIL_REPLY_TIMEOUT   120
+#define RW_MAIL_DOT_TIMEOUT     600
 #define RW_MAIL_SESSION_TIMEOUT 900
 
 /* Open-proxy attempts (src/proxy): the escaped sent/received transcripts
@@ -251,26 +251,26 @@
  * Password hashes: scrypt N = 2^RW_WEB_SCRYPT_LOG_N, r, p (RFC 7914 s. 2
  * suggests r = 8, p = 1; N = 2^15 costs 32 MiB), a salt and key of
  * RW_WEB_SALT_LEN and RW_WEB_KEY_LEN bytes. */
-#define RW_WEB_LOGIN_FAILS    5
-#define RW_WEB_LOGIN_WINDOW   900
-#define RW_WEB_LOGIN_SLOTS    1024
-#define RW_WEB_SCRYPT_LOG_N   15
-#define RW_WEB_SCRYPT_R       8
-#define RW_WEB_SCRYPT_P       1
-#define RW_WEB_SCRYPT_MAXMEM  (64ULL * 1024 * 1024)
-#define RW_WEB_SALT_LEN       16
-#define RW_WEB_KEY_LEN        32
-#define RW_WEB_PASSWORD_MAX   1024
+#define RW_WEB_LOGIN_FAILS   5
+#define RW_WEB_LOGIN_WINDOW  900
+#define RW_WEB_LOGIN_SLOTS   1024
+#define RW_WEB_SCRYPT_LOG_N  15
+#define RW_WEB_SCRYPT_R      8
+#define RW_WEB_SCRYPT_P      1
+#define RW_WEB_SCRYPT_MAXMEM (64ULL * 1024 * 1024)
+#define RW_WEB_SALT_LEN      16
+#define RW_WEB_KEY_LEN       32
+#define RW_WEB_PASSWORD_MAX  1024
 /* The web console (src/web). RFC 9110 and 9112 leave request limits to the
  * server: request line plus headers (nginx's large_client_header_buffers
  * is 4 x 8 KiB; we read no more than 8 KiB), a body (the API only reads;
  * forms are small), seconds to read a request or write a reply, and the
  * rows of a page (default and largest: the store's page). */
-#define RW_WEB_HEADERS_MAX (8 * 1024)
-#define RW_WEB_BODY_MAX    (64 * 1024)
-#define RW_WEB_TIMEOUT_SEC 30
+#define RW_WEB_HEADERS_MAX  (8 * 1024)
+#define RW_WEB_BODY_MAX     (64 * 1024)
+#define RW_WEB_TIMEOUT_SEC  30
 #define RW_WEB_PAGE_DEFAULT 50
-#define RW_WEB_PAGE_MAX    RW_STORE_PAGE_MAX
+#define RW_WEB_PAGE_MAX     RW_STORE_PAGE_MAX
 /* the default listener: loopback only (config web_listen) */
 #define RW_WEB_LISTEN_DEFAULT "127.0.0.1:8025"
 /* listeners in one web_listen list */
@@ -283,11 +283,11 @@
  * incidents the overview reads, weeks of its chart, at most one owner's
  * retest request per incident per RW_WEB_OWNER_RETEST_SEC (remembered for
  * RW_WEB_OWNER_SLOTS incidents), addresses of a CIDR on the host page. */
-#define RW_WEB_PAGE_ROWS          200
-#define RW_WEB_OVERVIEW_MAX       5000
-#define RW_WEB_CHART_WEEKS        12
-#define RW_WEB_OWNER_RETEST_SEC   600
-#define RW_WEB_OWNER_SLOTS        1024
-#define RW_WEB_HOST_CIDR_MAX      256
+#define RW_WEB_PAGE_ROWS        200
+#define RW_WEB_OVERVIEW_MAX     5000
+#define RW_WEB_CHART_WEEKS      12
+#define RW_WEB_OWNER_RETEST_SEC 600
+#define RW_WEB_OWNER_SLOTS      1024
+#define RW_WEB_HOST_CIDR_MAX    256
 
 #endif

@@ -40,7 +40,7 @@ void advice_verify(struct dbuf *out, const char *mta, const char *retest_command
  * string a proxy result carries (its Server, Via or Proxy-Agent value). */
 struct proxy_advice {
 	const char *name;    /* "tinyproxy", "squid", "dante", "3proxy", "socks",
-				"apache", "nginx", "isa", "wingate"; "unknown" last */
+	                        "apache", "nginx", "isa", "wingate"; "unknown" last */
 	const char *product; /* "tinyproxy", "Squid", ... */
 	const char *fix;     /* what to change, lines ending in "\n" */
 	const char *verify;  /* a manual check on the proxy host itself */
@@ -53,7 +53,7 @@ struct proxy_advice {
  * them, NULL entries skipped): telnet -> WinGate, socks4/4a/5 -> the SOCKS
  * row (Dante and 3proxy), else "unknown". Static; never NULL. */
 const struct proxy_advice *advice_proxy_for(const char *software, const char *const *protos,
-					    size_t nprotos);
+                                            size_t nprotos);
 /* advice_proxy_all - the whole proxy table and its size (unknown last) */
 const struct proxy_advice *advice_proxy_all(size_t *n);
 /* advice_proxy_write - the row's fix into out; the unknown row first says
@@ -63,6 +63,6 @@ void advice_proxy_write(struct dbuf *out, const struct proxy_advice *a, const ch
  * against hostport ("192.0.2.7:3128", "[2001:db8::1]:1080"; NULL: none) for
  * each protocol that worked, then the retest command (NULL leaves it out) */
 void advice_proxy_verify(struct dbuf *out, const struct proxy_advice *a, const char *hostport,
-			 const char *const *protos, size_t nprotos, const char *retest_command);
+                         const char *const *protos, size_t nprotos, const char *retest_command);
 
 #endif

@@ -114,9 +114,9 @@ struct ctx {
 	const char *complainant;       /* this complaint's reporter, or NULL */
 	long long complaint_ms;
 	int64_t complaint_id;
-	const char *user; /* an operator command's: who */
-	const char *text; /* ... the note or the close reason */
-	const char *why;  /* out: the machine's why when it ignored or rejected */
+	const char *user;  /* an operator command's: who */
+	const char *text;  /* ... the note or the close reason */
+	const char *why;   /* out: the machine's why when it ignored or rejected */
 	const char *klass; /* the class the result or complaint is of; NULL: relay */
 };
 

@@ -48,11 +48,11 @@ struct token_key;
 struct desk_config {
 	const struct policy *policy; /* copied */
 	const char *template_dir;    /* e.g. contrib/templates */
-	const char *from;            /* "Abuse desk <abuse@example.net>": From and Message-ID domain */
-	const char *operator_name;   /* {{operator}}; NULL: "" */
-	const char *noc;             /* the noc recipient's address(es); NULL: no noc notices */
-	const char *incident_url;    /* base, "https://desk/incident/" + id; NULL: none */
-	const char *retest_command;  /* NULL: "relaywatch test ADDR:PORT" */
+	const char *from; /* "Abuse desk <abuse@example.net>": From and Message-ID domain */
+	const char *operator_name;  /* {{operator}}; NULL: "" */
+	const char *noc;            /* the noc recipient's address(es); NULL: no noc notices */
+	const char *incident_url;   /* base, "https://desk/incident/" + id; NULL: none */
+	const char *retest_command; /* NULL: "relaywatch test ADDR:PORT" */
 	/* signs the host owner's link (src/desk/owner.h; copied): with
 	 * incident_url the notices get {{owner_url}}, incident_url's origin +
 	 * "/owner/" + the token; NULL: no owner_url */
@@ -81,14 +81,13 @@ int desk_complaint(struct desk *d, int64_t complaint_id, long long now_ms, int64
 /* desk_scan - a result of our own sweep (scan-open, -suspect, -clean,
  * -other): the same as desk_complaint for a sweep. 1 fed to an incident,
  * 0 nothing to do (no open incident and the policy opens none), -1. */
-int desk_scan(struct desk *d, const struct target_result *r, long long now_ms,
-	      int64_t *incident);
+int desk_scan(struct desk *d, const struct target_result *r, long long now_ms, int64_t *incident);
 
 /* desk_result - the result r (its verdict and evidence) of a test or
  * retest the machine asked for: 1 applied, 0 ignored by the machine (the
  * event is still recorded), -1 error (no such incident, store). */
 int desk_result(struct desk *d, int64_t incident_id, const struct target_result *r,
-		long long now_ms);
+                long long now_ms);
 
 /* A result as the store keeps it (struct store_result): the daemon's
  * sweeps and retests run as scans and hand their stored rows in. */
@@ -99,7 +98,7 @@ struct desk_finding {
 	const char *reason;
 	const char *evidence; /* output_json's JSON (the store's evidence), or NULL */
 	const char *probe;    /* the store's probe: "smtp" or "proxy"; NULL: the
-				 evidence's "probe", and without one "smtp" */
+	                         evidence's "probe", and without one "smtp" */
 };
 
 /* desk_scan_finding, desk_result_finding - desk_scan and desk_result of
@@ -111,15 +110,15 @@ struct desk_finding {
  * incident of its (addr, port) counts as inconclusive there (never a
  * confirmation, never a repair), and the event's detail says so. */
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
-		      int64_t *incident);
+                      int64_t *incident);
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
-			long long now_ms);
+                        long long now_ms);
 
 /* desk_test_fn - run a test of (addr, port) for incident with the probe
  * of its class ("smtp" for an open relay, "proxy" for an open proxy) and
  * report it later with desk_result(); called outside any batch */
 typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigned port,
-			  const char *probe);
+                          const char *probe);
 
 /* desk_due - every open incident due at now_ms: a deadline come is fed
  * to the machine; a test come is handed to on_test once (recorded as a
@@ -138,7 +137,7 @@ enum desk_cmd { DESK_CMD_RETEST, DESK_CMD_NOTE, DESK_CMD_CLOSE };
  * one: the why is in desk_error(), and the attempt is recorded), -1 an
  * error (no such incident, store). */
 int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char *user,
-		 const char *text, long long now_ms);
+                 const char *text, long long now_ms);
 
 /* desk_notice_sent - the outbox sent m (the row it claimed; borrowed):
  * when it is the confirmed step's notice to the admin, the machine's

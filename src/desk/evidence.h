@@ -15,7 +15,7 @@
  * ADDR:PORT" unless retest_command is given). r is only read; the other
  * std names (incident.*, deadline, operator, ...) are the caller's. */
 void evidence_vars(struct template_vars *v, const struct target_result *r,
-		   const char *retest_command);
+                   const char *retest_command);
 
 /* evidence_vars_json - the same from a result as JSON (output_json's
  * form: scan --json, the store's evidence column); the transcript excerpt

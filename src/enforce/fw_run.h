@@ -13,17 +13,17 @@
 
 #include <stddef.h>
 
-#define FW_RUN_TIMEOUT_MS 30000      /* one nft or command run */
-#define FW_RUN_OUT_MAX (256u << 20) /* stdout kept (nft -j of a million elements) */
-#define FW_RUN_ERR_MAX 4096          /* stderr kept: the error message */
-#define FW_ARGV_MAX 64               /* words in a command template */
+#define FW_RUN_TIMEOUT_MS 30000        /* one nft or command run */
+#define FW_RUN_OUT_MAX    (256u << 20) /* stdout kept (nft -j of a million elements) */
+#define FW_RUN_ERR_MAX    4096         /* stderr kept: the error message */
+#define FW_ARGV_MAX       64           /* words in a command template */
 
 struct fw_result {
 	int status;    /* exit status; -1 killed by a signal or the deadline */
 	int timed_out; /* the deadline killed it */
 	char *out;     /* stdout, NUL-terminated, owned (fw_result_clear) */
 	size_t outlen;
-	char *err;     /* stderr, NUL-terminated, owned; at most FW_RUN_ERR_MAX */
+	char *err; /* stderr, NUL-terminated, owned; at most FW_RUN_ERR_MAX */
 };
 
 /* fw_run - run argv[0] (found on PATH, then in /usr/sbin and /sbin) with
@@ -31,8 +31,8 @@ struct fw_result {
  * timeout_ms passes. Returns 0 when it ran (res filled: check
  * res->status), -1 when it could not start (err filled; "nft: not
  * found" when exec failed). SIGPIPE is ignored during the call. */
-int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms,
-	   struct fw_result *res, char *err, size_t errlen);
+int fw_run(char *const argv[], const char *in, size_t inlen, int timeout_ms, struct fw_result *res,
+           char *err, size_t errlen);
 void fw_result_clear(struct fw_result *res);
 
 /* fw_result_why - one line saying why a run failed ("exit 1: Error: ..."),

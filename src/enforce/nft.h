@@ -19,8 +19,8 @@
 
 #include <stddef.h>
 
-#define NFT_TABLE "relaywatch"
-#define NFT_PORTS_MAX 16      /* ports in block_ports */
+#define NFT_TABLE          "relaywatch"
+#define NFT_PORTS_MAX      16  /* ports in block_ports */
 #define NFT_ELEMS_PER_LINE 256 /* elements per add/delete element line */
 
 enum nft_dir { NFT_IN = 0, NFT_OUT = 1 };
@@ -45,9 +45,9 @@ struct nft_ports {
 
 /* What `nft -j list table inet relaywatch` showed. */
 struct nft_state {
-	int present;      /* the table exists */
-	int complete;     /* every set and chain exists and the rules are ours,
-	                     for these ports: only elements need changing */
+	int present;  /* the table exists */
+	int complete; /* every set and chain exists and the rules are ours,
+	                 for these ports: only elements need changing */
 	struct nft_set elems;
 };
 
@@ -82,7 +82,7 @@ void nft_set_clear(struct nft_set *s);
  * sets and chains that are not ours. Returns NULL, or the problem: a
  * static text or one written into err. */
 const char *nft_state_parse(const char *json, size_t len, const struct nft_ports *ports,
-			    struct nft_state *out, char *err, size_t errlen);
+                            struct nft_state *out, char *err, size_t errlen);
 /* nft_state_absent - the state of a missing table */
 void nft_state_absent(struct nft_state *out);
 void nft_state_clear(struct nft_state *s);
@@ -90,7 +90,7 @@ void nft_state_clear(struct nft_state *s);
 /* nft_diff - add = want - have, del = have - want (both sorted inputs;
  * outputs sorted, owned by the caller's sets, which start empty) */
 void nft_diff(const struct nft_set *want, const struct nft_set *have, struct nft_set *add,
-	      struct nft_set *del);
+              struct nft_set *del);
 
 /* nft_script - the `nft -f -` transaction that takes the table from cur
  * to cur - del + add: when cur is not complete it first creates the
@@ -99,7 +99,7 @@ void nft_diff(const struct nft_set *want, const struct nft_set *have, struct nft
  * and add and del are empty (nothing to do). Owned (free()). With cur
  * absent and del empty it is the complete script for add. */
 char *nft_script(const struct nft_ports *ports, const struct nft_state *cur,
-		 const struct nft_set *add, const struct nft_set *del);
+                 const struct nft_set *add, const struct nft_set *del);
 
 /* nft_rule_comment - the comment our rules carry for these ports, into
  * buf: how a later run knows the rules are its own and current */

@@ -63,15 +63,14 @@ int zone_name_ok(const char *name);
  * ZONE_TXT_MAX bytes): "open relay, incident N; retest: URL". Returns the
  * length. addr is written as given (the caller's canonical form). */
 size_t zone_txt(const struct zone_opts *o, const char *addr, long long incident, char *buf,
-		size_t len);
+                size_t len);
 
 struct zone_writer;
 
 /* zone_writer_new - check o and write the zone's head to out (borrowed,
  * must outlive the writer). NULL with the problem in err (a missing or
  * bad zone, ns or hostmaster name). */
-struct zone_writer *zone_writer_new(const struct zone_opts *o, FILE *out, char *err,
-				    size_t errlen);
+struct zone_writer *zone_writer_new(const struct zone_opts *o, FILE *out, char *err, size_t errlen);
 /* zone_writer_add - one entry: 1 written, 0 skipped (*why: static text),
  * -1 a write error. IPv6 entries of the rbldnsd format wait in a
  * temporary file until zone_writer_finish (its ip6trie section). */

@@ -19,7 +19,7 @@ struct ares_ev;
  * servers (NULL or empty: /etc/resolv.conf's). NULL with the problem in
  * *why (static text). */
 struct ares_ev *ares_ev_new(struct event_base *base, unsigned timeout_ms, unsigned tries,
-			    const struct nslist *servers, const char **why);
+                            const struct nslist *servers, const char **why);
 /* ares_ev_channel - for ares_query() and the like */
 ares_channel ares_ev_channel(const struct ares_ev *a);
 /* ares_ev_rearm - after queries were sent: the timer to c-ares' next deadline */

@@ -13,7 +13,7 @@
 /* "f.e.d.c.b.a.9.8.7.6.5.4.3.2.1.0.f.e.d.c.b.a.9.8.7.6.5.4.3.2.1.0" + NUL */
 #define DNSBL_REVERSE_MAX 64
 /* the A values and the TXT kept per answer */
-#define DNSBL_A_MAX 128
+#define DNSBL_A_MAX   128
 #define DNSBL_TXT_MAX 512
 #define DNSBL_WHY_MAX 160
 
@@ -32,7 +32,7 @@ struct dnsbl_result {
 	enum dnsbl_status status;
 	char a[DNSBL_A_MAX];     /* listed: the A values, comma separated */
 	char txt[DNSBL_TXT_MAX]; /* listed: the TXT strings as received, joined by " "
-				    (raw bytes: escape before printing); "" = none */
+	                            (raw bytes: escape before printing); "" = none */
 	char why[DNSBL_WHY_MAX]; /* error: what went wrong; listed: a TXT problem, or "" */
 };
 
@@ -52,6 +52,6 @@ struct dnsbl_opts {
  * codes), is an error; NXDOMAIN and an empty answer are "not listed".
  * Returns 0, or -1 with err when no resolver could be set up. */
 int dnsbl_check(const char *const *addrs, size_t naddrs, const char *const *lists, size_t nlists,
-		const struct dnsbl_opts *o, struct dnsbl_result *out, char *err, size_t errlen);
+                const struct dnsbl_opts *o, struct dnsbl_result *out, char *err, size_t errlen);
 
 #endif

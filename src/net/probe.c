@@ -218,8 +218,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 /* probe_socket - a non-blocking, close-on-exec stream socket of family,
  * bound to source when its family matches; the fd, or -1 with why in d */
-int probe_socket(int family, const struct sockaddr *source, socklen_t source_len,
-                 char *d, size_t dlen)
+int probe_socket(int family, const struct sockaddr *source, socklen_t source_len, char *d,
+                 size_t dlen)
 {
 	evutil_socket_t fd = socket(family, SOCK_STREAM, 0);
 
@@ -241,8 +241,8 @@ int probe_socket(int family, const struct sockaddr *source, socklen_t source_len
 static void connect_now(struct probe *p)
 {
 	char d[160];
-	evutil_socket_t fd = probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d,
-	                                  sizeof(d));
+	evutil_socket_t fd =
+	    probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d, sizeof(d));
 
 	if (fd < 0) {
 		fail(p, FAIL_CONNECT, d);

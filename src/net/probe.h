@@ -19,11 +19,11 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 struct probe_env {
 	struct event_base *base;
-	SSL_CTX *ssl_ctx;             /* client context, no verification */
+	SSL_CTX *ssl_ctx;              /* client context, no verification */
 	const struct sockaddr *source; /* NULL: any */
 	socklen_t source_len;
 	int session_timeout_ms;
-	const char *sni;              /* host name for SNI, or NULL */
+	const char *sni; /* host name for SNI, or NULL */
 };
 
 /* Called once when the session is over, from a deferred callback: the
@@ -33,15 +33,15 @@ typedef void (*probe_done_fn)(struct probe *p, void *arg);
 /* probe_start - connect to addr and run sess; env and sess are borrowed
  * and must outlive the probe */
 struct probe *probe_start(const struct probe_env *env, struct sess *sess,
-			  const struct sockaddr *addr, socklen_t addrlen, probe_done_fn done,
-			  void *arg);
+                          const struct sockaddr *addr, socklen_t addrlen, probe_done_fn done,
+                          void *arg);
 struct probe *probe_free(struct probe *p);
 
 /* probe_socket - a non-blocking, close-on-exec TCP socket of family, bound
  * to source when its family matches (the proxy probes' too); the fd, or
  * -1 with why in d */
 int probe_socket(int family, const struct sockaddr *source, socklen_t source_len, char *d,
-		 size_t dlen);
+                 size_t dlen);
 
 /* probe_ssl_ctx - a client SSL_CTX for probing (any certificate) */
 SSL_CTX *probe_ssl_ctx(void);

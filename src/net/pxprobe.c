@@ -74,17 +74,17 @@ struct pxprobe {
 	pxprobe_done_fn done;
 	void *arg;
 	struct bufferevent *bev;
-	struct pxa *a;         /* the attempt running, owned by r */
-	int next;              /* the next protocol to consider */
+	struct pxa *a; /* the attempt running, owned by r */
+	int next;      /* the next protocol to consider */
 	int connected;
-	int silent;            /* attempts ended by their deadline */
-	int answered_proxy;    /* some attempt got a proxy's answer */
-	int spoke_http;        /* some HTTP attempt got a status line */
-	int spoke_text;        /* some attempt got text (or telnet IAC) first */
+	int silent;         /* attempts ended by their deadline */
+	int answered_proxy; /* some attempt got a proxy's answer */
+	int spoke_http;     /* some HTTP attempt got a status line */
+	int spoke_text;     /* some attempt got text (or telnet IAC) first */
 	int finished;
 	struct dbuf out;
 	struct event *deadline;
-	struct event *later;   /* next attempt, or done, from a fresh event */
+	struct event *later; /* next attempt, or done, from a fresh event */
 };
 
 static long long now_s(void)
@@ -255,8 +255,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 static void connect_attempt(struct pxprobe *p)
 {
 	char d[160];
-	evutil_socket_t fd = probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d,
-	                                  sizeof(d));
+	evutil_socket_t fd =
+	    probe_socket(p->addr.ss_family, p->env->source, p->env->source_len, d, sizeof(d));
 
 	if (fd < 0) {
 		pxa_unreachable(p->a, d);
@@ -314,8 +314,8 @@ static void on_later(evutil_socket_t fd, short what, void *arg)
 }
 
 struct pxprobe *pxprobe_start(const struct pxprobe_env *env, struct proxy_result *r,
-                              const struct sockaddr *addr, socklen_t addrlen,
-                              pxprobe_done_fn done, void *arg)
+                              const struct sockaddr *addr, socklen_t addrlen, pxprobe_done_fn done,
+                              void *arg)
 {
 	struct pxprobe *p = xcalloc(1, sizeof(*p));
 
@@ -391,7 +391,8 @@ const char *pxprobe_canary_parse(const char *s, struct proxy_canary *c)
 	if (port == 0)
 		return "the proxy canary needs a port (addr:port)";
 	if (netaddr_numeric(host, port, &ss, &len) < 0)
-		return "the proxy canary must be a numeric address (a proxy resolves nothing for us)";
+		return "the proxy canary must be a numeric address (a proxy resolves nothing for "
+		       "us)";
 	if ((ss.ss_family == AF_INET &&
 	     ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_ANY)) ||
 	    (ss.ss_family == AF_INET6 &&

@@ -23,8 +23,8 @@ struct pxprobe_env {
 	const struct proxy_canary *canary; /* the only place a proxy is asked to reach */
 	const struct token_key *key;       /* verifies the canary's nonces */
 	int connect_timeout_ms;
-	int attempt_timeout_ms;            /* each protocol, connect to decision */
-	unsigned protos;                   /* 1u << enum proxy_proto; 0: all */
+	int attempt_timeout_ms; /* each protocol, connect to decision */
+	unsigned protos;        /* 1u << enum proxy_proto; 0: all */
 };
 
 /* called once when every attempt is over, from a deferred callback: the
@@ -33,8 +33,8 @@ typedef void (*pxprobe_done_fn)(struct pxprobe *p, void *arg);
 
 /* pxprobe_start - test addr; env and r are borrowed and must outlive it */
 struct pxprobe *pxprobe_start(const struct pxprobe_env *env, struct proxy_result *r,
-			      const struct sockaddr *addr, socklen_t addrlen, pxprobe_done_fn done,
-			      void *arg);
+                              const struct sockaddr *addr, socklen_t addrlen, pxprobe_done_fn done,
+                              void *arg);
 /* pxprobe_free - close what is open; r keeps the attempts made; NULL ok */
 struct pxprobe *pxprobe_free(struct pxprobe *p);
 

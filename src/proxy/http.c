@@ -160,7 +160,7 @@ static void http_judge(struct pxa *a)
 		px_decide(a, PXO_CLOSED, "the proxy refused the request (403)");
 	else if (s == 502 || s == 503 || s == 504)
 		px_decide(a, PXO_CLOSED, "the proxy could not or would not reach the canary (%d)",
-			  s);
+		          s);
 	else if ((s == 501 || s == 505) && !px)
 		/* "Unsupported method ('CONNECT')": a web server's answer */
 		px_decide(a, PXO_NOT_PROXY, "a web server, not a proxy: %d", s);

@@ -97,8 +97,7 @@ static void mac(const struct token_key *key, const struct nonce_fields *f,
 }
 
 /* nonce_make - sign f into out */
-void nonce_make(const struct token_key *key, const struct nonce_fields *f, char *out,
-                size_t outlen)
+void nonce_make(const struct token_key *key, const struct nonce_fields *f, char *out, size_t outlen)
 {
 	unsigned char m[TOKEN_HMAC_LEN];
 	char *p;
@@ -196,7 +195,8 @@ enum token_status nonce_verify(const struct token_key *key, const char *s, long 
 	if ((size_t)(end - part[4]) != 2 * TOKEN_HMAC_LEN)
 		return TOKEN_MALFORMED;
 	for (size_t i = 0; i < TOKEN_HMAC_LEN; i++) {
-		int hi = hexval((unsigned char)part[4][2 * i]), lo = hexval((unsigned char)part[4][2 * i + 1]);
+		int hi = hexval((unsigned char)part[4][2 * i]),
+		    lo = hexval((unsigned char)part[4][2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return TOKEN_MALFORMED;

@@ -41,14 +41,14 @@ struct nonce_fields {
 /* nonce_make - sign f into out (at least NONCE_MAX bytes); a bind that is
  * not "0" or a valid probe id is a caller bug (rw_panic) */
 void nonce_make(const struct token_key *key, const struct nonce_fields *f, char *out,
-		size_t outlen);
+                size_t outlen);
 
 /* nonce_verify - parse and check s (NUL-terminated, exactly one nonce);
  * fills *f when the syntax is readable (even if forged). max_age in
  * seconds (<= 0: none); a time more than TOKEN_FUTURE_SKEW ahead of now
  * is EXPIRED. */
 enum token_status nonce_verify(const struct token_key *key, const char *s, long long now,
-			       long long max_age, struct nonce_fields *f);
+                               long long max_age, struct nonce_fields *f);
 
 /* nonce_find - the first thing in buf (any bytes) that looks like a nonce:
  * its start, and its length in *n; NULL when none */

@@ -38,8 +38,12 @@ static const int rank[PXO__COUNT] = {
 };
 
 static const enum verdict as_verdict[PXO__COUNT] = {
-    [PXO_OPEN] = V_OPEN,           [PXO_SUSPECT] = V_SUSPECT, [PXO_AUTH] = V_AUTH_REQUIRED,
-    [PXO_CLOSED] = V_CLOSED,       [PXO_NOT_PROXY] = V_NOT_PROXY, [PXO_ERROR] = V_ERROR,
+    [PXO_OPEN] = V_OPEN,
+    [PXO_SUSPECT] = V_SUSPECT,
+    [PXO_AUTH] = V_AUTH_REQUIRED,
+    [PXO_CLOSED] = V_CLOSED,
+    [PXO_NOT_PROXY] = V_NOT_PROXY,
+    [PXO_ERROR] = V_ERROR,
     [PXO_UNREACHABLE] = V_UNREACHABLE,
 };
 

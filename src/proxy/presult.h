@@ -20,12 +20,12 @@ struct proxy_result {
 	unsigned port;
 	enum verdict verdict;
 	char reason[512];
-	char software[64];              /* best fingerprint of the attempts, "" unknown */
-	char egress[64];                /* the proxy's egress address the canary saw, "" */
-	struct proxy_canary canary;     /* what the proxy was asked to reach */
-	long long started, finished;    /* unix ms */
-	size_t n;                       /* attempts made */
-	struct pxa *att[PX__COUNT];     /* owned, in the order tried */
+	char software[64];           /* best fingerprint of the attempts, "" unknown */
+	char egress[64];             /* the proxy's egress address the canary saw, "" */
+	struct proxy_canary canary;  /* what the proxy was asked to reach */
+	long long started, finished; /* unix ms */
+	size_t n;                    /* attempts made */
+	struct pxa *att[PX__COUNT];  /* owned, in the order tried */
 };
 
 /* presult_init - empty, verdict error until decided */

@@ -63,7 +63,7 @@ static const struct proxy_ops proto_ops[PX__COUNT] = {
                          .start = http_start_connect,
                          .byte = http_byte,
                          .end = http_end,
-                      .pause = http_pause},
+                         .pause = http_pause},
     [PX_SOCKS5] = {.name = "socks5",
                    .tag = "socks5",
                    .ports = socks_ports,

@@ -65,22 +65,22 @@ enum px_outcome {
 /* what an attempt found; strings borrowed from the attempt until pxa_free */
 struct pxa_report {
 	enum proxy_proto proto;
-	enum px_outcome outcome;   /* valid once pxa_decided() */
-	char reason[256];          /* one line, for people */
-	int status;                /* HTTP status, SOCKS reply code, -1 none */
-	char software[64];         /* Server:/Via:/Proxy-Agent: value, "" unknown */
-	const char *probe_id;      /* this attempt's id */
-	const char *sent;          /* bytes sent, printable (C escapes), capped */
-	const char *received;      /* bytes received, printable (C escapes), capped */
-	int has_nonce;             /* nonce below is the valid one that proved it */
+	enum px_outcome outcome; /* valid once pxa_decided() */
+	char reason[256];        /* one line, for people */
+	int status;              /* HTTP status, SOCKS reply code, -1 none */
+	char software[64];       /* Server:/Via:/Proxy-Agent: value, "" unknown */
+	const char *probe_id;    /* this attempt's id */
+	const char *sent;        /* bytes sent, printable (C escapes), capped */
+	const char *received;    /* bytes received, printable (C escapes), capped */
+	int has_nonce;           /* nonce below is the valid one that proved it */
 	char nonce[NONCE_MAX];
 	struct nonce_fields canary; /* its fields: canary.peer = the proxy's egress address */
 };
 
 /* ---- the table ------------------------------------------------------- */
 
-const char *proxy_proto_name(enum proxy_proto p);   /* "http-connect"...; "?" */
-int proxy_proto_by_name(const char *name);          /* enum value, or -1 */
+const char *proxy_proto_name(enum proxy_proto p); /* "http-connect"...; "?" */
+int proxy_proto_by_name(const char *name);        /* enum value, or -1 */
 /* proxy_proto_ports - default ports, 0-terminated, static */
 const unsigned short *proxy_proto_ports(enum proxy_proto p);
 /* proxy_default_ports - the union of every protocol's default ports,
@@ -100,7 +100,7 @@ struct pxa;
  * canary's nonces; now_s is the attempt's start (a banner nonce older than
  * it, minus a few seconds, proves nothing). c and key are borrowed. */
 struct pxa *pxa_new(enum proxy_proto p, const struct proxy_canary *c, const struct token_key *key,
-		    long long now_s);
+                    long long now_s);
 struct pxa *pxa_free(struct pxa *a); /* NULL ok; returns NULL */
 /* pxa_set_probe_id - use id (nonce_id_valid) instead of the random one;
  * before pxa_start only (tests, replays); 0, or -1 when refused */

@@ -67,26 +67,26 @@ struct http_rd {
 	int nlines;        /* lines of the current head */
 	int raw_lines;     /* GET/POST answered without HTTP: its lines so far */
 	char line[HTTP_LINE_KEEP];
-	size_t len;       /* stored of the line */
-	int status;       /* of the current head, 0 before its status line */
-	int proxy_hdr;    /* Via, Proxy-Agent, X-Squid-Error, Proxy-Authenticate, X-Cache */
-	char server[64];  /* Server: */
-	char agent[64];   /* Proxy-Agent: */
-	char via[64];     /* Via: */
+	size_t len;      /* stored of the line */
+	int status;      /* of the current head, 0 before its status line */
+	int proxy_hdr;   /* Via, Proxy-Agent, X-Squid-Error, Proxy-Authenticate, X-Cache */
+	char server[64]; /* Server: */
+	char agent[64];  /* Proxy-Agent: */
+	char via[64];    /* Via: */
 };
 
 enum socks_state {
-	SK5_MVER,  /* method reply: VER */
-	SK5_METH,  /* METHOD */
-	SK5_VER,   /* connect reply: VER */
-	SK5_REP,   /* REP */
-	SK5_RSV,   /* RSV */
-	SK5_ATYP,  /* ATYP */
-	SK5_ALEN,  /* domain length */
-	SK5_ADDR,  /* BND.ADDR and BND.PORT */
-	SK4_VN,    /* reply: VN */
-	SK4_CD,    /* CD */
-	SK4_REST,  /* DSTPORT, DSTIP */
+	SK5_MVER, /* method reply: VER */
+	SK5_METH, /* METHOD */
+	SK5_VER,  /* connect reply: VER */
+	SK5_REP,  /* REP */
+	SK5_RSV,  /* RSV */
+	SK5_ATYP, /* ATYP */
+	SK5_ALEN, /* domain length */
+	SK5_ADDR, /* BND.ADDR and BND.PORT */
+	SK4_VN,   /* reply: VN */
+	SK4_CD,   /* CD */
+	SK4_REST, /* DSTPORT, DSTIP */
 };
 
 struct socks_rd {
@@ -106,24 +106,24 @@ enum telnet_state {
 
 struct telnet_rd {
 	enum telnet_state st;
-	unsigned char verb;  /* DO, DONT, WILL, WONT */
-	int answers;         /* option refusals sent */
-	size_t raw, text;    /* before the prompt */
-	int lines;           /* complete lines of text before the prompt */
-	int after_cr;        /* the last text byte was CR (CR NUL is a bare CR) */
-	int tunnel;          /* a prompt was answered: text goes to the tunnel */
+	unsigned char verb; /* DO, DONT, WILL, WONT */
+	int answers;        /* option refusals sent */
+	size_t raw, text;   /* before the prompt */
+	int lines;          /* complete lines of text before the prompt */
+	int after_cr;       /* the last text byte was CR (CR NUL is a bare CR) */
+	int tunnel;         /* a prompt was answered: text goes to the tunnel */
 	char line[TELNET_LINE_KEEP];
 	size_t len;
-	int over;            /* the line passed TELNET_LINE_KEEP: no prompt in it */
+	int over; /* the line passed TELNET_LINE_KEEP: no prompt in it */
 };
 
 struct tunnel_rd {
-	struct dbuf line;    /* the line being read, RW_PROXY_LINE_MAX */
-	size_t total;        /* bytes through the tunnel */
+	struct dbuf line; /* the line being read, RW_PROXY_LINE_MAX */
+	size_t total;     /* bytes through the tunnel */
 	int lines;
 	int helo_sent;
-	int replied;         /* a final reply line came after HELO */
-	int telnet;          /* failure texts of a telnet proxy count */
+	int replied;                       /* a final reply line came after HELO */
+	int telnet;                        /* failure texts of a telnet proxy count */
 	unsigned char first[TUNNEL_QUOTE]; /* the first bytes, for the reason */
 	size_t nfirst;
 };
@@ -147,12 +147,12 @@ struct pxa {
 	struct dbuf sent, recv; /* escaped transcripts */
 	int started, decided, tunneled;
 	enum px_phase phase;
-	size_t nrecv;             /* raw bytes consumed */
+	size_t nrecv;                      /* raw bytes consumed */
 	unsigned char first[PX_QUOTE_MAX]; /* the first of them */
 	const char *garbage_why;
 	struct nonce_run run;
-	int accepted;             /* 0 none, 1 banner nonce (bind "0"), 2 bound to our id */
-	const char *rejected;     /* why the first refused nonce was refused */
+	int accepted;         /* 0 none, 1 banner nonce (bind "0"), 2 bound to our id */
+	const char *rejected; /* why the first refused nonce was refused */
 	struct http_rd h;
 	struct socks_rd s;
 	struct telnet_rd t;

@@ -32,25 +32,25 @@
 #include <sys/socket.h>
 
 struct sched_config {
-	struct targets *targets;          /* the space's groups; borrowed, kept unchanged */
+	struct targets *targets;           /* the space's groups; borrowed, kept unchanged */
 	const struct targets_ports *ports; /* for groups without a port */
-	struct ipset *never;              /* never contacted; borrowed; NULL: none */
-	struct ipset *scope;              /* only these are contacted; NULL: no scope */
+	struct ipset *never;               /* never contacted; borrowed; NULL: none */
+	struct ipset *scope;               /* only these are contacted; NULL: no scope */
 	uint64_t seed;
-	unsigned concurrency;             /* sessions in flight, >= 1 */
-	uint64_t rate;                    /* new connections per second; 0: no limit */
+	unsigned concurrency; /* sessions in flight, >= 1 */
+	uint64_t rate;        /* new connections per second; 0: no limit */
 	struct subnet_limits subnet;
-	uint64_t retry_after_ms;          /* delay of the one retry; 0: no retries */
+	uint64_t retry_after_ms; /* delay of the one retry; 0: no retries */
 };
 
 /* one target handed out */
 struct sched_item {
 	struct ipset_addr addr;
 	unsigned port;
-	unsigned probe;     /* enum targets_probe: what runs on it */
-	uint64_t ordinal;   /* place in the walk: 0, 1, ... (same on resume) */
-	int retry;          /* 1: this is the target's retry */
-	void *data;         /* the caller's; kept with a queued retry */
+	unsigned probe;             /* enum targets_probe: what runs on it */
+	uint64_t ordinal;           /* place in the walk: 0, 1, ... (same on resume) */
+	int retry;                  /* 1: this is the target's retry */
+	void *data;                 /* the caller's; kept with a queued retry */
 	struct sockaddr_storage ss; /* address and port to connect to */
 	socklen_t sslen;
 };
@@ -65,12 +65,12 @@ enum sched_step {
 };
 
 struct sched_stats {
-	uint64_t total;        /* the space: targets x ports */
-	uint64_t taken;        /* walk positions taken */
-	uint64_t started;      /* sessions handed out (retries included) */
-	uint64_t retries;      /* retries handed out */
-	uint64_t refused;      /* excluded or out of scope at hand-out time */
-	uint64_t resumed;      /* already had a result (resume) */
+	uint64_t total;   /* the space: targets x ports */
+	uint64_t taken;   /* walk positions taken */
+	uint64_t started; /* sessions handed out (retries included) */
+	uint64_t retries; /* retries handed out */
+	uint64_t refused; /* excluded or out of scope at hand-out time */
+	uint64_t resumed; /* already had a result (resume) */
 	uint64_t inflight;
 	uint64_t retry_queued; /* retries waiting for their time */
 };
@@ -92,7 +92,7 @@ void sched_skip_probe(struct sched *s, const struct ipset_addr *a, unsigned port
 
 /* sched_next - the next step at time now_ms (see enum sched_step) */
 enum sched_step sched_next(struct sched *s, uint64_t now_ms, struct sched_item *it,
-			   uint64_t *wait_ms);
+                           uint64_t *wait_ms);
 /* sched_end - it's session is over: its in-flight and subnet slots are free */
 void sched_end(struct sched *s, const struct sched_item *it);
 /* sched_retry - queue it's one retry (due retry_after_ms after now_ms):
@@ -112,6 +112,6 @@ void sched_stats(const struct sched *s, struct sched_stats *out);
 int sched_locate(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port);
 /* sched_locate_probe - the same, and the probe (enum targets_probe) */
 int sched_locate_probe(struct sched *s, uint64_t i, struct ipset_addr *a, unsigned *port,
-		       unsigned *probe);
+                       unsigned *probe);
 
 #endif

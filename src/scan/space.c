@@ -85,16 +85,17 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 	json_array_foreach(jp, i, v)
 	{
 		json_int_t p = json_integer_value(v);
-		int pr = jpr ? targets_probe_by_name(json_string_value(json_array_get(jpr, i)) ?
-		                                         json_string_value(json_array_get(jpr, i)) :
-		                                         "")
+		int pr = jpr ? targets_probe_by_name(json_string_value(json_array_get(jpr, i))
+		                                         ? json_string_value(json_array_get(jpr, i))
+		                                         : "")
 		             : TARGETS_PROBE_SMTP;
 
 		/* ascending by (port, probe) without duplicates, as
 		 * targets_ports promises */
 		if (!json_is_integer(v) || p < 1 || p > 65535 || pr < 0 ||
-		    (ports->n && (p < ports->port[ports->n - 1] ||
-		                  (p == ports->port[ports->n - 1] && pr <= ports->probe[ports->n - 1]))))
+		    (ports->n &&
+		     (p < ports->port[ports->n - 1] ||
+		      (p == ports->port[ports->n - 1] && pr <= ports->probe[ports->n - 1]))))
 			return "bad port in the saved space";
 		ports->probe[ports->n] = (unsigned char)pr;
 		ports->port[ports->n++] = (unsigned short)p;
@@ -104,7 +105,8 @@ const char *space_from_json(const json_t *j, struct targets *t, struct targets_p
 			return "bad group probes in the saved space";
 		json_array_foreach(jg2, i, v)
 		{
-			int pr = targets_probe_by_name(json_is_string(v) ? json_string_value(v) : "");
+			int pr =
+			    targets_probe_by_name(json_is_string(v) ? json_string_value(v) : "");
 
 			if (pr < 0)
 				return "bad group probes in the saved space";

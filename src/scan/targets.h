@@ -35,7 +35,7 @@ struct targets_ports {
  * 1 << enum targets_probe), ascending by (port, probe); gprobes = mask.
  * NULL, or a static error past RW_SCAN_PORTS_MAX. */
 const char *targets_ports_probes(const struct targets_ports *in, unsigned mask,
-				 struct targets_ports *out);
+                                 struct targets_ports *out);
 /* targets_probe_name - "smtp", "proxy"; "?" out of range */
 const char *targets_probe_name(unsigned probe);
 /* targets_probe_by_name - the enum value, or -1 */

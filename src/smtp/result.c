@@ -42,7 +42,8 @@ static const char *const verdict_names[V__COUNT] = {
     [V_OPEN] = "open",         [V_SUSPECT] = "suspect",
     [V_CLOSED] = "closed",     [V_AUTH_REQUIRED] = "auth-required",
     [V_TEMPFAIL] = "tempfail", [V_UNREACHABLE] = "unreachable",
-    [V_NOT_SMTP] = "not-smtp", [V_NOT_PROXY] = "not-proxy", [V_ERROR] = "error",
+    [V_NOT_SMTP] = "not-smtp", [V_NOT_PROXY] = "not-proxy",
+    [V_ERROR] = "error",
 };
 
 static const char *const stage_names[STAGE__COUNT] = {

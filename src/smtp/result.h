@@ -18,7 +18,7 @@ enum verdict {
 	V_TEMPFAIL,      /* only 4xx answers, even after greylist retries */
 	V_UNREACHABLE,   /* refused, reset or timed out before a banner */
 	V_NOT_SMTP,      /* something answered, but not SMTP */
-	V_NOT_PROXY,   /* something answered, but no proxy protocol */
+	V_NOT_PROXY,     /* something answered, but no proxy protocol */
 	V_ERROR,         /* protocol broke mid-test */
 	V__COUNT
 };
@@ -61,48 +61,48 @@ enum sess_end {
  * by result_test_set), text and arrival are their own. */
 struct test_result {
 	const struct battery_test *test;
-	const char *helo;    /* expanded for this target; "" until set */
+	const char *helo; /* expanded for this target; "" until set */
 	const char *mail_from;
 	const char *rcpt_to;
 	const char *token;
-	char *strs;          /* the block the four strings above live in; owned */
+	char *strs; /* the block the four strings above live in; owned */
 	enum stage stage;
-	int code;            /* the deciding reply: the refusal, or the 250 at end of DATA */
+	int code; /* the deciding reply: the refusal, or the 250 at end of DATA */
 	char esc[16];
-	char *text;          /* its text; owned */
-	int attempts;        /* times run (greylisting retries, reconnects) */
-	int tempfail;        /* last answer was 4xx: retry pending or given up */
-	int done;            /* a final answer was obtained */
+	char *text;              /* its text; owned */
+	int attempts;            /* times run (greylisting retries, reconnects) */
+	int tempfail;            /* last answer was 4xx: retry pending or given up */
+	int done;                /* a final answer was obtained */
 	struct arrival *arrival; /* what the sink saw; owned; NULL when nothing arrived */
-	int bounced;         /* came back only quoted in a bounce/auto-reply */
-	int sender_fallback; /* its sender was refused; run again from the plain one */
+	int bounced;             /* came back only quoted in a bounce/auto-reply */
+	int sender_fallback;     /* its sender was refused; run again from the plain one */
 };
 
 struct target_result {
 	char target[RW_DOMAIN_MAX + 1]; /* as given by the user */
 	char addr[64];                  /* address tested, text */
 	unsigned port;
-	char host[RW_DOMAIN_MAX + 1];   /* name used for {host} */
+	char host[RW_DOMAIN_MAX + 1]; /* name used for {host} */
 	enum verdict verdict;
 	char reason[512];
 	enum sess_end end;
-	char end_detail[256];           /* e.g. the parser's error text */
-	char mta[64];                   /* guessed MTA, "" if unknown */
-	char *banner;                   /* owned; NULL when none */
+	char end_detail[256]; /* e.g. the parser's error text */
+	char mta[64];         /* guessed MTA, "" if unknown */
+	char *banner;         /* owned; NULL when none */
 	struct ehlo_info ehlo;
-	int esmtp;                      /* EHLO accepted (else HELO) */
-	int tls;                        /* TLS was in use for the battery */
+	int esmtp; /* EHLO accepted (else HELO) */
+	int tls;   /* TLS was in use for the battery */
 	char tls_version[32];
-	int connects;                   /* connections made */
+	int connects; /* connections made */
 	int greylist_rounds;
-	int banner_tempfail;            /* a 4xx banner was seen */
-	int auth_seen;                  /* a 530/5.7.0-style auth demand was seen */
-	int starttls_demanded;          /* a "must issue STARTTLS" refusal was seen */
+	int banner_tempfail;   /* a 4xx banner was seen */
+	int auth_seen;         /* a 530/5.7.0-style auth demand was seen */
+	int starttls_demanded; /* a "must issue STARTTLS" refusal was seen */
 	size_t ntests;
-	struct test_result *tests;      /* ntests of them, owned (result_tests_new) */
-	struct dbuf transcript;         /* "C: ..." / "S: ..." lines, capped; grows as written */
-	long long started, finished;    /* unix ms */
-	int unmatched_arrivals;         /* arrivals for this target we could not tie to a test */
+	struct test_result *tests;   /* ntests of them, owned (result_tests_new) */
+	struct dbuf transcript;      /* "C: ..." / "S: ..." lines, capped; grows as written */
+	long long started, finished; /* unix ms */
+	int unmatched_arrivals;      /* arrivals for this target we could not tie to a test */
 };
 
 void result_init(struct target_result *r);
@@ -115,7 +115,7 @@ void result_tests_new(struct target_result *r, size_t n);
 /* result_test_set - copy t's HELO, MAIL, RCPT and token into one new block
  * (any argument may be one of t's own strings); NULL counts as "" */
 void result_test_set(struct test_result *t, const char *helo, const char *mail_from,
-		     const char *rcpt_to, const char *token);
+                     const char *rcpt_to, const char *token);
 /* result_accepted - tests accepted at end of DATA, neither delivered nor
  * bounced: the arrivals still worth waiting for */
 size_t result_accepted(const struct target_result *r);

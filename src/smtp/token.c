@@ -63,9 +63,9 @@
 #define TOKEN_PREFIX      "rw1-"
 #define TOKEN_PREFIX_LEN  4
 #define TOKEN_MAC_LEN     TOKEN_HMAC_LEN /* bytes of HMAC-SHA256 kept */
-#define TOKEN_FIELDS      6   /* scan port test time target mac */
-#define TOKEN_TIME_DIGITS 19  /* LLONG_MAX has 19 digits */
-#define KEY_FILE_MAX      128 /* a key file is 64 or 65 bytes */
+#define TOKEN_FIELDS      6              /* scan port test time target mac */
+#define TOKEN_TIME_DIGITS 19             /* LLONG_MAX has 19 digits */
+#define KEY_FILE_MAX      128            /* a key file is 64 or 65 bytes */
 
 static const char hexdig[] = "0123456789abcdef";
 

@@ -25,11 +25,11 @@ struct token_key {
 };
 
 struct token_fields {
-	char scan[33];     /* scan id ("0" for a single test) */
-	char target[64];   /* address as text */
+	char scan[33];   /* scan id ("0" for a single test) */
+	char target[64]; /* address as text */
 	unsigned port;
-	char test[48];     /* battery test id */
-	long long time;    /* unix seconds at signing */
+	char test[48];  /* battery test id */
+	long long time; /* unix seconds at signing */
 };
 
 enum token_status {
@@ -47,13 +47,14 @@ int token_key_load(const char *path, int create, struct token_key *key, char *er
 /* token_make - sign fields into out (at least RW_TOKEN_MAX bytes); a
  * target of up to 55 characters (any IP address) always fits. Fields out
  * of the syntax above are a caller bug (rw_panic). */
-void token_make(const struct token_key *key, const struct token_fields *f, char *out, size_t outlen);
+void token_make(const struct token_key *key, const struct token_fields *f, char *out,
+                size_t outlen);
 
 /* token_verify - parse and check `tok` (NUL-terminated); fills *f when
  * the syntax is readable (even if forged). max_age in seconds (<= 0: no
  * age limit; a time more than TOKEN_FUTURE_SKEW ahead is still EXPIRED). */
 enum token_status token_verify(const struct token_key *key, const char *tok, long long now,
-			       long long max_age, struct token_fields *f);
+                               long long max_age, struct token_fields *f);
 
 /* token_find - the first thing that looks like a token in buf: returns its
  * start and sets *toklen, or NULL */
@@ -63,7 +64,7 @@ const char *token_find(const char *buf, size_t len, size_t *toklen);
 /* token_hmac - the first TOKEN_HMAC_LEN bytes of HMAC-SHA256(key, msg):
  * the MAC of tokens, and of the proxy canary's nonces (src/proxy/nonce) */
 void token_hmac(const struct token_key *key, const void *msg, size_t len,
-		unsigned char mac[TOKEN_HMAC_LEN]);
+                unsigned char mac[TOKEN_HMAC_LEN]);
 
 const char *token_status_name(enum token_status s);
 

@@ -13,7 +13,7 @@
 /* prepared-statement slots of each file (each asserts it fits) */
 #define SQLITE_CORE_STMTS 32
 #define SQLITE_DESK_STMTS 64
-#define SQLITE_WEB_STMTS 16
+#define SQLITE_WEB_STMTS  16
 
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */

@@ -91,11 +91,11 @@ struct store_progress {
 struct store_result {
 	int64_t id;
 	int64_t scan;
-	const char *target;   /* address as text (inet_ntop form) */
+	const char *target; /* address as text (inet_ntop form) */
 	unsigned port;
-	const char *probe;    /* "smtp" (later "http-connect", "socks5", ...) */
-	const char *vantage;  /* where it was tested from; "" = the only one */
-	const char *verdict;  /* verdict_name(): "open", "closed", ... */
+	const char *probe;   /* "smtp" (later "http-connect", "socks5", ...) */
+	const char *vantage; /* where it was tested from; "" = the only one */
+	const char *verdict; /* verdict_name(): "open", "closed", ... */
 	const char *reason;
 	const char *evidence; /* JSON text; NULL stores "{}" */
 	int64_t tested;       /* unix seconds */
@@ -107,9 +107,9 @@ struct store_result {
 struct store_arrival {
 	int64_t id;
 	const char *token;
-	int64_t scan;         /* the scan the token names; 0 = none. A scan
-	                         this store does not hold is stored as 0 */
-	const char *target;   /* from the token; "" when unknown */
+	int64_t scan;       /* the scan the token names; 0 = none. A scan
+	                       this store does not hold is stored as 0 */
+	const char *target; /* from the token; "" when unknown */
 	unsigned port;
 	const char *test;     /* battery test id from the token */
 	const char *peer;     /* address that delivered it */
@@ -144,8 +144,9 @@ struct store_page {
 };
 
 /* Batch flags. */
-#define STORE_DURABLE 0x1 /* fsync at commit (synchronous=FULL): enforcement
-                             transitions that must survive a power cut */
+#define STORE_DURABLE                                                                              \
+	0x1 /* fsync at commit (synchronous=FULL): enforcement                                     \
+	       transitions that must survive a power cut */
 
 /*
  * The abuse desk (schema version 3). Every desk time is in milliseconds
@@ -209,11 +210,11 @@ struct store_contact {
 	const char *netblock; /* CIDR text; canonical when returned */
 	const char *customer;
 	const char *account;
-	const char *emails;   /* admin addresses, the caller's text list */
-	int noc;              /* 1: this is the NOC (the default contact) */
+	const char *emails; /* admin addresses, the caller's text list */
+	int noc;            /* 1: this is the NOC (the default contact) */
 	int64_t updated_ms;
 	/* returned only: */
-	int prefix;           /* the netblock's prefix length */
+	int prefix; /* the netblock's prefix length */
 };
 
 /* One complaint (struct for put: borrowed; returned: owned). */
@@ -265,9 +266,9 @@ struct store_event {
 /* One notice of the outbox. */
 struct store_outbox {
 	int64_t id;
-	int64_t incident;       /* 0 = none */
-	const char *step;       /* policy step name */
-	const char *rcpt;       /* recipient address(es) */
+	int64_t incident; /* 0 = none */
+	const char *step; /* policy step name */
+	const char *rcpt; /* recipient address(es) */
 	const char *subject;
 	const char *body;
 	const char *message_id; /* unique, fixed at queue time */
@@ -283,12 +284,12 @@ struct store_outbox {
 /* One action: a block, unblock, suspension or termination request. */
 struct store_action {
 	int64_t id;
-	int64_t incident;   /* 0 = none (an operator's own) */
-	const char *kind;   /* "block", "unblock", "suspend", "terminate" */
-	const char *what;   /* "inbound", "outbound", "both"; "" or NULL for
-	                       suspend and terminate */
+	int64_t incident; /* 0 = none (an operator's own) */
+	const char *kind; /* "block", "unblock", "suspend", "terminate" */
+	const char *what; /* "inbound", "outbound", "both"; "" or NULL for
+	                     suspend and terminate */
 	const char *addr;
-	const char *state;  /* returned: pending, applied, failed, lifted */
+	const char *state; /* returned: pending, applied, failed, lifted */
 	int64_t requested_ms;
 	int64_t applied_ms; /* returned */
 	int64_t lifted_ms;  /* returned */
@@ -308,21 +309,42 @@ struct store_timeline_item {
 
 /* The report's counters since a time. */
 struct store_report {
-	int64_t found;           /* incidents opened */
-	int64_t repaired;        /* incidents closed as "repaired" */
-	int64_t repair_median_ms;/* median opened -> repaired of those; 0 = none */
-	int64_t blocks;          /* block actions applied */
-	int64_t escalations;     /* STORE_EVENT_ESCALATE events */
-	int64_t complaints;      /* complaints received */
+	int64_t found;            /* incidents opened */
+	int64_t repaired;         /* incidents closed as "repaired" */
+	int64_t repair_median_ms; /* median opened -> repaired of those; 0 = none */
+	int64_t blocks;           /* block actions applied */
+	int64_t escalations;      /* STORE_EVENT_ESCALATE events */
+	int64_t complaints;       /* complaints received */
 };
 
-struct store_contacts { size_t n; struct store_contact *v; };
-struct store_complaints { size_t n; struct store_complaint *v; };
-struct store_incidents { size_t n; struct store_incident *v; };
-struct store_outboxes { size_t n; struct store_outbox *v; };
-struct store_actions { size_t n; struct store_action *v; };
-struct store_events { size_t n; struct store_event *v; };
-struct store_timeline { size_t n; struct store_timeline_item *v; };
+struct store_contacts {
+	size_t n;
+	struct store_contact *v;
+};
+struct store_complaints {
+	size_t n;
+	struct store_complaint *v;
+};
+struct store_incidents {
+	size_t n;
+	struct store_incident *v;
+};
+struct store_outboxes {
+	size_t n;
+	struct store_outbox *v;
+};
+struct store_actions {
+	size_t n;
+	struct store_action *v;
+};
+struct store_events {
+	size_t n;
+	struct store_event *v;
+};
+struct store_timeline {
+	size_t n;
+	struct store_timeline_item *v;
+};
 
 /*
  * The desk's backend calls (store_ops.desk). The same promises as the
@@ -333,17 +355,17 @@ struct store_desk_ops {
 	/* contact_put - upsert by netblock (canonical CIDR, already checked
 	 * by the wrapper into family, prefix and network hex) */
 	int (*contact_put)(struct store *st, const struct store_contact *c, const char *canon,
-			   int family, int prefix, const char *network, int64_t *id);
+	                   int family, int prefix, const char *network, int64_t *id);
 	/* contact_match - the contact of (family, prefix, network) exactly:
 	 * 1 found, 0 none */
 	int (*contact_match)(struct store *st, int family, int prefix, const char *network,
-			     struct store_contact *out);
+	                     struct store_contact *out);
 	/* contact_prefixes - the distinct prefix lengths of family, longest
 	 * first, into v (room for 129); *n how many */
 	int (*contact_prefixes)(struct store *st, int family, int *v, size_t *n);
 	int (*contact_delete)(struct store *st, const char *canon);
 	int (*contacts_list)(struct store *st, const struct store_page *pg,
-			     struct store_contacts *out);
+	                     struct store_contacts *out);
 
 	/* complaint_add - 1 inserted, 0 its ref was already there (*id its id) */
 	int (*complaint_add)(struct store *st, const struct store_complaint *c, int64_t *id);
@@ -357,22 +379,22 @@ struct store_desk_ops {
 	 * one transaction: 1 opened, 0 an open incident of (addr, port)
 	 * exists (its id in *id, nothing written) */
 	int (*incident_open)(struct store *st, const struct store_incident *inc,
-			     const struct store_event *ev, int64_t *id);
+	                     const struct store_event *ev, int64_t *id);
 	/* incident_update - set state, updated, closed, machine, due, level
 	 * where id and rev match, rev + 1, and append ev: 1 done, 0 stale
 	 * (rev moved on) or no such incident, nothing written */
 	int (*incident_update)(struct store *st, const struct store_incident *inc,
-			       const struct store_event *ev);
+	                       const struct store_event *ev);
 	int (*incident_get)(struct store *st, int64_t id, struct store_incident *out);
 	int (*incident_open_for)(struct store *st, const char *addr, unsigned port,
-				 struct store_incident *out);
+	                         struct store_incident *out);
 	int (*incidents_due)(struct store *st, int64_t before_ms, int64_t limit,
-			     struct store_incidents *out);
+	                     struct store_incidents *out);
 	int (*incidents_list)(struct store *st, const char *state, const struct store_page *pg,
-			      struct store_incidents *out);
+	                      struct store_incidents *out);
 	/* incidents_of - a page of addr's incidents (any state), newest first */
 	int (*incidents_of)(struct store *st, const char *addr, const struct store_page *pg,
-			    struct store_incidents *out);
+	                    struct store_incidents *out);
 	int (*incidents_count)(struct store *st, const char *state, int64_t *n);
 	int (*event_add)(struct store *st, const struct store_event *ev, int64_t *id);
 	int (*events_list)(struct store *st, int64_t incident, struct store_events *out);
@@ -385,12 +407,12 @@ struct store_desk_ops {
 	 * due, or sending with its lease over) marked sending until
 	 * now + lease, attempts + 1: 1 claimed into *out, 0 none due */
 	int (*outbox_claim)(struct store *st, int64_t now_ms, int64_t lease_ms,
-			    struct store_outbox *out);
+	                    struct store_outbox *out);
 	/* outbox_mark - a "sending" message to `to`: "sent" (sent_ms),
 	 * "queued" (again at next_ms, error kept) or "failed" (error kept):
 	 * 1 moved, 0 not sending (already sent, failed, or never claimed) */
 	int (*outbox_mark)(struct store *st, int64_t id, const char *to, int64_t next_ms,
-			   int64_t sent_ms, const char *error);
+	                   int64_t sent_ms, const char *error);
 	int (*outbox_list)(struct store *st, int64_t incident, struct store_outboxes *out);
 
 	int (*action_add)(struct store *st, const struct store_action *a, int64_t *id);
@@ -398,13 +420,12 @@ struct store_desk_ops {
 	 * "failed" (from pending; error) or "lifted" (from applied;
 	 * lifted_ms): 1 moved, 0 not in a state that allows it */
 	int (*action_mark)(struct store *st, int64_t id, const char *to, int64_t now_ms,
-			   const char *error);
+	                   const char *error);
 	/* actions_list - up to limit actions with id > after in id order,
 	 * of state `state` and (unless NULL) of kind `kind` */
 	int (*actions_list)(struct store *st, const char *state, const char *kind, int64_t after,
-			    int64_t limit, struct store_actions *out);
+	                    int64_t limit, struct store_actions *out);
 };
-
 
 /* Tallies: how many rows hold each value of one column, for counters
  * (the console's /metrics). Keys are the stored text; a tally of an
@@ -447,7 +468,7 @@ struct store_tallies {
 
 /* One user; strings borrowed for put, owned when returned. */
 struct store_user {
-	int64_t id;       /* returned */
+	int64_t id; /* returned */
 	const char *name;
 	const char *role; /* "viewer", "operator" */
 	const char *hash; /* password hash text */
@@ -474,8 +495,14 @@ struct store_apitoken {
 	int64_t last_used; /* 0 = never */
 };
 
-struct store_users { size_t n; struct store_user *v; };
-struct store_apitokens { size_t n; struct store_apitoken *v; };
+struct store_users {
+	size_t n;
+	struct store_user *v;
+};
+struct store_apitokens {
+	size_t n;
+	struct store_apitoken *v;
+};
 
 /* The web console's backend calls (store_ops.web); the wrapper checked the
  * schema, the arguments (non-NULL names, a known role) and cleared the
@@ -568,7 +595,7 @@ struct store_ops {
 	/* results_list - one page of the scan's results in insertion order,
 	 * only those with verdict `verdict` unless it is NULL. */
 	int (*results_list)(struct store *st, int64_t scan, const char *verdict,
-			    const struct store_page *pg, struct store_results *out);
+	                    const struct store_page *pg, struct store_results *out);
 	/* results_count - how many rows results_list would page through. */
 	int (*results_count)(struct store *st, int64_t scan, const char *verdict, int64_t *n);
 
@@ -581,12 +608,12 @@ struct store_ops {
 	/* arrivals_list - one page of a scan's arrivals (scan 0: those tied
 	 * to no scan) in insertion order. */
 	int (*arrivals_list)(struct store *st, int64_t scan, const struct store_page *pg,
-			     struct store_arrivals *out);
+	                     struct store_arrivals *out);
 	/* arrivals_since - up to `limit` (1..RW_STORE_PAGE_MAX) of a scan's
 	 * arrivals (scan 0: untied ones) with id > after, in id order: a
 	 * scan polling what a separate sink writes keeps the last id. */
 	int (*arrivals_since)(struct store *st, int64_t scan, int64_t after, int64_t limit,
-			      struct store_arrivals *out);
+	                      struct store_arrivals *out);
 	/* result_keys - call fn(arg, target, port) for each of the scan's
 	 * results (only those of `probe` unless it is NULL) in id order,
 	 * reading only the key columns, RW_STORE_PAGE_MAX rows per query;
@@ -594,12 +621,12 @@ struct store_ops {
 	 * target is borrowed for the call. One call per row: with several
 	 * probes or vantages a (target, port) may come more than once. */
 	int (*result_keys)(struct store *st, int64_t scan, const char *probe,
-			   void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+	                   void (*fn)(void *arg, const char *target, unsigned port), void *arg);
 
 	/* results_of - one page of target's results over every scan, newest
 	 * first (the results_target index) */
 	int (*results_of)(struct store *st, const char *target, const struct store_page *pg,
-			  struct store_results *out);
+	                  struct store_results *out);
 	/* tally - rows per value of one column (enum store_tally), key order */
 	int (*tally)(struct store *st, enum store_tally what, struct store_tallies *out);
 
@@ -643,24 +670,24 @@ int store_progress_load(struct store *st, int64_t scan, struct store_progress *o
 
 int store_result_put(struct store *st, const struct store_result *r, int64_t *id);
 int store_results_list(struct store *st, int64_t scan, const char *verdict,
-		       const struct store_page *pg, struct store_results *out);
+                       const struct store_page *pg, struct store_results *out);
 int store_results_count(struct store *st, int64_t scan, const char *verdict, int64_t *n);
 
 int store_arrival_put(struct store *st, const struct store_arrival *a, int64_t *id);
 int store_arrivals_list(struct store *st, int64_t scan, const struct store_page *pg,
-			struct store_arrivals *out);
+                        struct store_arrivals *out);
 /* store_arrivals_since - arrivals with id > after in id order; limit 0 or
  * more than RW_STORE_PAGE_MAX means RW_STORE_PAGE_MAX */
 int store_arrivals_since(struct store *st, int64_t scan, int64_t after, int64_t limit,
-			 struct store_arrivals *out);
+                         struct store_arrivals *out);
 /* store_result_keys - (target, port) of each result of scan, id order */
 int store_result_keys(struct store *st, int64_t scan, const char *probe,
-		      void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+                      void (*fn)(void *arg, const char *target, unsigned port), void *arg);
 
 /* store_results_of - a page of one address's results over every scan,
  * newest first (target as stored: inet_ntop text) */
 int store_results_of(struct store *st, const char *target, const struct store_page *pg,
-		     struct store_results *out);
+                     struct store_results *out);
 /* store_tally - rows per value of one column (enum store_tally) in key
  * order; free with store_tallies_free; a bad `what` is -1 */
 int store_tally(struct store *st, enum store_tally what, struct store_tallies *out);
@@ -672,7 +699,7 @@ void store_tallies_free(struct store_tallies *l);
  * (an absolute XDG_DATA_HOME only, per the XDG base directory spec),
  * else $HOME/.local/share/relaywatch/STORE_FILE. */
 #define STORE_SYSTEM_DIR "/var/lib/relaywatch"
-#define STORE_FILE "relaywatch.db"
+#define STORE_FILE       "relaywatch.db"
 
 /* What store_default_path() reads, so the choice is testable. */
 struct store_path_env {
@@ -704,8 +731,7 @@ void store_arrivals_free(struct store_arrivals *l);
 int store_contact_put(struct store *st, const struct store_contact *c, int64_t *id);
 int store_contact_delete(struct store *st, const char *netblock);
 int store_contact_for(struct store *st, const char *addr, struct store_contact *out);
-int store_contacts_list(struct store *st, const struct store_page *pg,
-			struct store_contacts *out);
+int store_contacts_list(struct store *st, const struct store_page *pg, struct store_contacts *out);
 
 /* Complaints. store_complaint_add: 1 kept, 0 a report with its ref was
  * already kept (*id is then that one's id); raw beyond RW_STORE_RAW_MAX
@@ -731,20 +757,20 @@ int store_complaint_get(struct store *st, int64_t id, struct store_complaints *o
  * earliest first, up to limit (0: RW_STORE_PAGE_MAX). store_incidents_list:
  * newest first, only those in `state` unless NULL. */
 int store_incident_open(struct store *st, const struct store_incident *inc,
-			const struct store_event *ev, int64_t *id);
+                        const struct store_event *ev, int64_t *id);
 int store_incident_update(struct store *st, const struct store_incident *inc,
-			  const struct store_event *ev);
+                          const struct store_event *ev);
 int store_incident_get(struct store *st, int64_t id, struct store_incident *out);
 int store_incident_open_for(struct store *st, const char *addr, unsigned port,
-			    struct store_incident *out);
+                            struct store_incident *out);
 int store_incidents_due(struct store *st, int64_t before_ms, int64_t limit,
-			struct store_incidents *out);
+                        struct store_incidents *out);
 int store_incidents_list(struct store *st, const char *state, const struct store_page *pg,
-			 struct store_incidents *out);
+                         struct store_incidents *out);
 /* store_incidents_of - a page of addr's incidents, newest first (the
  * escalation ladder counts them) */
 int store_incidents_of(struct store *st, const char *addr, const struct store_page *pg,
-		       struct store_incidents *out);
+                       struct store_incidents *out);
 int store_incidents_count(struct store *st, const char *state, int64_t *n);
 
 /* Events: store_event_add appends one (a note, an attached complaint);
@@ -766,7 +792,7 @@ int store_report(struct store *st, int64_t since_ms, struct store_report *out);
  * not sending. */
 int store_outbox_queue(struct store *st, const struct store_outbox *m, int64_t *id);
 int store_outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms,
-		       struct store_outbox *out);
+                       struct store_outbox *out);
 int store_outbox_sent(struct store *st, int64_t id, int64_t now_ms);
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_ms, const char *error);
 int store_outbox_failed(struct store *st, int64_t id, const char *error);
@@ -783,9 +809,8 @@ int store_action_applied(struct store *st, int64_t id, int64_t now_ms);
 int store_action_failed(struct store *st, int64_t id, int64_t now_ms, const char *error);
 int store_action_lifted(struct store *st, int64_t id, int64_t now_ms);
 int store_actions_pending(struct store *st, int64_t after, int64_t limit,
-			  struct store_actions *out);
-int store_blocks_active(struct store *st, int64_t after, int64_t limit,
-			struct store_actions *out);
+                          struct store_actions *out);
+int store_blocks_active(struct store *st, int64_t after, int64_t limit, struct store_actions *out);
 
 /* Freeing the desk's returned structs and lists; each accepts a zeroed one. */
 void store_contact_clear(struct store_contact *c);

@@ -11,9 +11,9 @@
  * it). Only store.c writes version after open, in_batch and spoiled. */
 struct store {
 	const struct store_ops *ops;
-	int version;   /* schema version of the database */
-	int in_batch;  /* between batch_begin and commit/abort */
-	int spoiled;   /* a call failed inside the batch: commit rolls back */
+	int version;  /* schema version of the database */
+	int in_batch; /* between batch_begin and commit/abort */
+	int spoiled;  /* a call failed inside the batch: commit rolls back */
 	char err[RW_STORE_ERR_MAX];
 };
 

@@ -39,7 +39,7 @@ struct web_auth *web_auth_free(struct web_auth *a); /* NULL ok; returns NULL */
 /* web_auth_login - check name and password (rate-limited by client address
  * and name); on WEB_LOGIN_OK a new session id (hex, NUL-terminated) in sid */
 enum web_login web_auth_login(struct web_auth *a, const char *user, const char *password,
-			      const char *client, long long now, char sid[WEB_ID_HEX + 1]);
+                              const char *client, long long now, char sid[WEB_ID_HEX + 1]);
 /* web_auth_session - a session id from the cookie: 0 and *who, or -1
  * (unknown, expired: no data) */
 int web_auth_session(struct web_auth *a, const char *sid, long long now, struct web_who *who);

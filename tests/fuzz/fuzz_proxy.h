@@ -36,13 +36,13 @@
 			rw_panic("fuzz_proxy: %s:%d: %s", __FILE__, __LINE__, #cond);              \
 	} while (0)
 
-#define FZ_NOW 1800000000LL
-#define FZ_ID  "rwpfuzz.0123456789abcdef"
+#define FZ_NOW    1800000000LL
+#define FZ_ID     "rwpfuzz.0123456789abcdef"
 #define FZ_IN_MAX (64 * 1024)
 
-static const struct token_key fz_key = {.k = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-					      31, 32}};
+static const struct token_key fz_key = {.k = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                              12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                              23, 24, 25, 26, 27, 28, 29, 30, 31, 32}};
 
 struct fz_run {
 	enum px_outcome outcome;
@@ -130,15 +130,15 @@ static int fz_sent_ok(enum proxy_proto p, const struct proxy_canary *c, const ch
 		    ((unsigned char)s[i + 1] == 252 || (unsigned char)s[i + 1] == 254)) {
 			i += 3;
 		} else if (n - i >= strlen(helo) && memcmp(s + i, helo, strlen(helo)) == 0 &&
-			   !helos) {
+		           !helos) {
 			helos++;
 			i += strlen(helo);
 		} else if (p == PX_TELNET && !cmds && !helos && n - i >= strlen(cmd) &&
-			   memcmp(s + i, cmd, strlen(cmd)) == 0) {
+		           memcmp(s + i, cmd, strlen(cmd)) == 0) {
 			cmds++;
 			i += strlen(cmd);
 		} else if (p == PX_TELNET && !cmds && !helos && n - i >= strlen(alt) &&
-			   memcmp(s + i, alt, strlen(alt)) == 0) {
+		           memcmp(s + i, alt, strlen(alt)) == 0) {
 			cmds++;
 			i += strlen(alt);
 		} else {
@@ -150,7 +150,7 @@ static int fz_sent_ok(enum proxy_proto p, const struct proxy_canary *c, const ch
 
 /* fz_run - one attempt over in[0..n); chunk sizes from seed (0: one byte) */
 static struct fz_run fz_one(enum proxy_proto p, const struct proxy_canary *c, const char *in,
-			    size_t n, unsigned seed, int timeout)
+                            size_t n, unsigned seed, int timeout)
 {
 	struct pxa *a = pxa_new(p, c, &fz_key, FZ_NOW);
 	const struct pxa_report *r;
@@ -191,7 +191,8 @@ static struct fz_run fz_one(enum proxy_proto p, const struct proxy_canary *c, co
 	CHECK(r->status >= -1 && r->status <= 599);
 	CHECK(r->reason[0] && fz_printable(r->reason, sizeof(r->reason)));
 	CHECK(fz_printable(r->software, sizeof(r->software)));
-	CHECK(strlen(r->sent) <= RW_PROXY_EVIDENCE_MAX && strlen(r->received) <= RW_PROXY_EVIDENCE_MAX);
+	CHECK(strlen(r->sent) <= RW_PROXY_EVIDENCE_MAX &&
+	      strlen(r->received) <= RW_PROXY_EVIDENCE_MAX);
 	CHECK(r->has_nonce == (r->outcome == PXO_OPEN));
 	CHECK(strcmp(r->probe_id, FZ_ID) == 0);
 	if (r->has_nonce) {
@@ -225,8 +226,7 @@ static void fz_free(struct fz_run *g)
 }
 
 /* fuzz_proxy - one input against one protocol of the group */
-static int fuzz_proxy(const uint8_t *d, size_t size, const enum proxy_proto *protos,
-		      size_t nprotos)
+static int fuzz_proxy(const uint8_t *d, size_t size, const enum proxy_proto *protos, size_t nprotos)
 {
 	struct proxy_canary c = {.port = 25};
 	struct fz_run chunked, bytes;

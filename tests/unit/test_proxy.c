@@ -10,11 +10,11 @@
  *	{NF} a nonce under another key (forged), {NO} a banner nonce written
  *	before the attempt began, {NX} an expired bound nonce, {NOTHER} a
  *	valid nonce bound to another probe, {ID} the probe id, {PAD} 9000
- *	bytes of 'a', {BIG} 17000 bytes of text, {LINES} 120 header lines. Every case runs whole, one byte at a time and split in
- *	two at every point (every few points for long answers), and all runs
- *	must agree on outcome, status, software, reason and both transcripts.
- *	The do-no-harm test checks that every request of every protocol names
- *	the canary and nothing else, whatever the proxy answers.
+ *	bytes of 'a', {BIG} 17000 bytes of text, {LINES} 120 header lines. Every case runs whole,
+ *one byte at a time and split in two at every point (every few points for long answers), and all
+ *runs must agree on outcome, status, software, reason and both transcripts. The do-no-harm test
+ *checks that every request of every protocol names the canary and nothing else, whatever the proxy
+ *answers.
  */
 #include <setjmp.h>
 #include <stdarg.h>

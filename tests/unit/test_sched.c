@@ -350,11 +350,11 @@ static void test_probes(void **state)
 {
 	const char *specs[] = {"10.4.0.0/26"};
 	struct targets *t = space(specs, 1);
-	struct targets_ports ports = {.n = 3,
-	                              .port = {25, 25, 3128},
-	                              .probe = {TARGETS_PROBE_SMTP, TARGETS_PROBE_PROXY,
-	                                        TARGETS_PROBE_PROXY},
-	                              .gprobes = 3};
+	struct targets_ports ports = {
+	    .n = 3,
+	    .port = {25, 25, 3128},
+	    .probe = {TARGETS_PROBE_SMTP, TARGETS_PROBE_PROXY, TARGETS_PROBE_PROXY},
+	    .gprobes = 3};
 	struct targets_ports plain = {.n = 2, .port = {25, 587}};
 	struct targets_ports plain2 = plain;
 	struct ipset_range r;

@@ -152,7 +152,8 @@ static void test_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_probes),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_probes),
 	    cmocka_unit_test(test_bad),
 	};
 
