@@ -357,7 +357,11 @@ t0 = time.time()
 caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
     "binary": chrome,
     "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-             "--user-data-dir=" + prof, "--no-first-run", "--disable-dev-shm-usage"]}}}}
+             "--user-data-dir=" + prof, "--no-first-run", "--disable-dev-shm-usage",
+             # loopback only: no background fetches (updates, sync, metrics)
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-default-apps", "--disable-domain-reliability",
+             "--no-proxy-server"]}}}}
 sess = call("POST", "/session", caps, timeout=90)
 sid = sess["sessionId"]
 S = "/session/" + sid

@@ -264,7 +264,9 @@ else
 	shots="$RW_BUILD/web-shots"
 	mkdir -p "$shots"
 	cr() { timeout -k 5 30 "$chrome" --headless --no-sandbox --disable-gpu \
-		--user-data-dir="$T/chrome" --no-first-run "$@" 2>>"$T/chrome.log"; }
+		--user-data-dir="$T/chrome" --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync --disable-default-apps \
+		--disable-domain-reliability --no-proxy-server "$@" 2>>"$T/chrome.log"; }
 	t0=$(date +%s)
 	if cr --dump-dom "$base/login" >"$T/dom-login.html" &&
 		[ $(($(date +%s) - t0)) -le 20 ]; then
