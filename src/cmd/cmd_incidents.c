@@ -719,6 +719,9 @@ static const struct {
     {"retest", DESK_CMD_RETEST, "retest scheduled; the daemon runs it at its next tick"},
     {"note", DESK_CMD_NOTE, "note recorded"},
     {"close", DESK_CMD_CLOSE, "closed"},
+    {"block", DESK_CMD_BLOCK, "block recorded; the daemon applies it at its next tick"},
+    {"unblock", DESK_CMD_UNBLOCK,
+     "unblock recorded (a new grace runs); the daemon applies it at its next tick"},
 };
 
 /* incident_usage - the synopsis of incident */
@@ -728,11 +731,15 @@ static void incident_usage(FILE *fp)
 	        "usage: relaywatch incident ID [--db PATH] [--json]\n"
 	        "       relaywatch incident ID retest [--user NAME] [--db PATH]\n"
 	        "       relaywatch incident ID note TEXT... [--user NAME] [--db PATH]\n"
-	        "       relaywatch incident ID close --reason TEXT [--user NAME] [--db PATH]\n\n"
-	        "Without a command: the incident and its timeline. retest, note and close go\n"
-	        "through the policy the configuration names; --user defaults to $SUDO_USER,\n"
-	        "$USER, then the login name. A note sends nothing; a blocked incident cannot be\n"
-	        "closed (only a retest that shows the repair lifts a block).\n"
+	        "       relaywatch incident ID close --reason TEXT [--user NAME] [--db PATH]\n"
+	        "       relaywatch incident ID block [--reason TEXT] [--user NAME] [--db PATH]\n"
+	        "       relaywatch incident ID unblock --reason TEXT [--user NAME] [--db PATH]\n\n"
+	        "Without a command: the incident and its timeline. The commands go through the\n"
+	        "policy the configuration names; --user defaults to $SUDO_USER, $USER, then the\n"
+	        "login name. A note sends nothing; a blocked incident cannot be closed (only a\n"
+	        "retest that shows the repair ends it). block blocks a confirmed incident now,\n"
+	        "without waiting for the grace; unblock lifts a block for a new grace period\n"
+	        "(blocked again at its end unless a retest shows the repair).\n"
 	        "exit status: 0 done, 1 refused by the incident's state (why on stderr),\n"
 	        "2 usage or configuration error, 3 no such incident or a store error.\n");
 }
@@ -883,7 +890,9 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 	while (k < sizeof(commands) / sizeof(commands[0]) && strcmp(verb, commands[k].name) != 0)
 		k++;
 	if (k == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "relaywatch incident: unknown command '%s' (retest, note, close)\n",
+		fprintf(stderr,
+		        "relaywatch incident: unknown command '%s' (retest, note, close, block, "
+		        "unblock)\n",
 		        verb);
 		return EXIT_USAGE;
 	}
@@ -892,10 +901,12 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 	const char *misuse = NULL, *stray = "";
 	if (json)
 		misuse = "--json goes with the timeline only";
-	else if (cmd != DESK_CMD_CLOSE && reason)
-		misuse = "--reason goes with close";
+	else if ((cmd == DESK_CMD_RETEST || cmd == DESK_CMD_NOTE) && reason)
+		misuse = "--reason goes with close, block and unblock";
 	else if (cmd == DESK_CMD_CLOSE && !reason)
 		misuse = "close needs --reason TEXT";
+	else if (cmd == DESK_CMD_UNBLOCK && !reason)
+		misuse = "unblock needs --reason TEXT (it is recorded)";
 	else if (cmd == DESK_CMD_NOTE && extra == 0)
 		misuse = "note needs its text";
 	else if (cmd != DESK_CMD_NOTE && extra > 0)
@@ -913,14 +924,14 @@ int cmd_incident(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (cmd == DESK_CMD_NOTE)
 		text = join(argc, argv, optind + 2);
-	else if (cmd == DESK_CMD_CLOSE)
+	else if (reason)
 		text = xstrdup(reason);
 	if (text) {
 		const char *what = cmd == DESK_CMD_NOTE ? "note" : "reason";
 		size_t max = cmd == DESK_CMD_NOTE ? CMD_NOTE_JSON_MAX : 2 * INCIDENT_REASON_MAX + 2;
 
 		why = text[0] == '\0' ? "is empty" : text_ok(text, max);
-		if (why == NULL && cmd == DESK_CMD_CLOSE && strlen(text) > INCIDENT_REASON_MAX)
+		if (why == NULL && cmd != DESK_CMD_NOTE && strlen(text) > INCIDENT_REASON_MAX)
 			why = "is too long";
 		if (why != NULL) {
 			fprintf(stderr, "relaywatch incident: the %s %s", what, why);

@@ -510,7 +510,10 @@ static void set_vars(struct desk *d, struct template_vars *v, const struct store
 	iso(buf, sizeof(buf), s->m.deadline_ms);
 	template_vars_set(v, "deadline", buf);
 	dur(buf, sizeof(buf), d->policy.grace_ms);
-	template_vars_set(v, "grace", buf);
+	/* an operator's block before the grace ended: no "after the grace" */
+	if (!(s->m.state == IS_BLOCKED && s->m.blocked_ms &&
+	      s->m.blocked_ms < s->m.notified_ms + d->policy.grace_ms))
+		template_vars_set(v, "grace", buf);
 	template_vars_set(v, "block.scope", policy_block_name(d->policy.block));
 	template_vars_set(v, "operator", d->operator_name);
 	template_vars_set(v, "abuse_contact", d->from);
@@ -1122,21 +1125,27 @@ int desk_command(struct desk *d, int64_t incident, enum desk_cmd cmd, const char
                  const char *text, long long now_ms)
 {
 	static const enum incident_event ev[] = {
-	    [DESK_CMD_RETEST] = EV_CMD_RETEST,
-	    [DESK_CMD_NOTE] = EV_CMD_NOTE,
-	    [DESK_CMD_CLOSE] = EV_CMD_CLOSE,
+	    [DESK_CMD_RETEST] = EV_CMD_RETEST,   [DESK_CMD_NOTE] = EV_CMD_NOTE,
+	    [DESK_CMD_CLOSE] = EV_CMD_CLOSE,     [DESK_CMD_BLOCK] = EV_CMD_BLOCK,
+	    [DESK_CMD_UNBLOCK] = EV_CMD_UNBLOCK,
 	};
 	struct ctx c = {.user = user && *user ? user : "operator", .text = text};
 	int64_t id = incident;
 
 	if (incident <= 0)
 		return fail(d, "incident %lld: no such incident", (long long)incident);
-	if ((unsigned)cmd > DESK_CMD_CLOSE)
+	if ((unsigned)cmd > DESK_CMD_UNBLOCK)
 		return fail(d, "unknown command");
-	if (cmd != DESK_CMD_RETEST && (text == NULL || *text == '\0'))
-		return fail(d, cmd == DESK_CMD_NOTE ? "a note needs its text"
-		                                    : "close needs a reason");
-	if (text && strlen(text) > INCIDENT_REASON_MAX && cmd == DESK_CMD_CLOSE)
+	if (cmd == DESK_CMD_RETEST)
+		text = NULL;
+	else if (cmd == DESK_CMD_BLOCK && text && *text == '\0')
+		text = NULL;
+	else if (cmd != DESK_CMD_BLOCK && (text == NULL || *text == '\0'))
+		return fail(d, cmd == DESK_CMD_NOTE    ? "a note needs its text"
+		               : cmd == DESK_CMD_CLOSE ? "close needs a reason"
+		                                       : "unblock needs a reason");
+	c.text = text;
+	if (text && strlen(text) > INCIDENT_REASON_MAX && cmd != DESK_CMD_NOTE)
 		return fail(d, "the reason is longer than %d bytes", INCIDENT_REASON_MAX);
 	int rv = apply(d, &id, NULL, 0, ev[cmd], &c, now_ms, NULL, NULL);
 	if (rv < 0)

@@ -127,12 +127,14 @@ typedef void desk_test_fn(void *arg, int64_t incident, const char *addr, unsigne
 int desk_due(struct desk *d, long long now_ms, desk_test_fn *on_test, void *arg);
 
 /* operator commands (incident_event EV_CMD_*) */
-enum desk_cmd { DESK_CMD_RETEST, DESK_CMD_NOTE, DESK_CMD_CLOSE };
+enum desk_cmd { DESK_CMD_RETEST, DESK_CMD_NOTE, DESK_CMD_CLOSE, DESK_CMD_BLOCK, DESK_CMD_UNBLOCK };
 
 /* desk_command - an operator's command on incident id, recorded with
- * user (the operator's name; NULL: "operator") and text (the note, or
- * the close reason; required for both). retest schedules a test now (the
- * daemon's next desk_due hands it out). 1 applied, 0 rejected by the
+ * user (the operator's name; NULL: "operator") and text (the note, the
+ * close or unblock reason: required for those; block's is optional).
+ * retest schedules a test now (the daemon's next desk_due hands it out);
+ * block and unblock record the action the daemon applies at its next
+ * tick (incident.h: unblock starts a new grace). 1 applied, 0 rejected by the
  * machine (e.g. close of a blocked incident, any command on a final
  * one: the why is in desk_error(), and the attempt is recorded), -1 an
  * error (no such incident, store). */

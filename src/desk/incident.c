@@ -71,6 +71,8 @@ enum move {
 	M_DEADLINE,       /* the grace has ended: block */
 	M_RETEST_NOW,     /* test now */
 	M_CLOSE,          /* operator close */
+	M_OP_BLOCK,       /* operator block: as the deadline would, now */
+	M_OP_UNBLOCK,     /* operator unblock: lift it, a new grace */
 };
 
 #define SAME IS__COUNT
@@ -113,6 +115,8 @@ struct cell {
 #define W_NO_DEADLINE  "no deadline runs in this state (stale timer)"
 #define W_NEW_INCIDENT "the incident is over: this opens a new one"
 #define W_NOTHING      "nothing to open on this verdict"
+#define W_UNCONFIRMED  "relaying is not verified yet: a block needs a test that found it open"
+#define W_NOT_BLOCKED  "nothing is blocked"
 
 /* The transitions: every state x event. */
 /* clang-format off */
@@ -132,6 +136,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = REJ(W_NO_INCIDENT),
 		[EV_CMD_NOTE] = REJ(W_NO_INCIDENT),
 		[EV_CMD_CLOSE] = REJ(W_NO_INCIDENT),
+		[EV_CMD_BLOCK] = REJ(W_NO_INCIDENT),
+		[EV_CMD_UNBLOCK] = REJ(W_NO_INCIDENT),
 	},
 	[IS_REPORTED] = {
 		[EV_COMPLAINT] = GO(M_MORE_COMPLAINT, SAME),
@@ -148,6 +154,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = GO(M_RETEST_NOW, SAME),
 		[EV_CMD_NOTE] = REC,
 		[EV_CMD_CLOSE] = GO(M_CLOSE, IS_CLOSED),
+		[EV_CMD_BLOCK] = REJ(W_UNCONFIRMED),
+		[EV_CMD_UNBLOCK] = REJ(W_NOT_BLOCKED),
 	},
 	[IS_TESTING] = {
 		[EV_COMPLAINT] = GO(M_MORE_COMPLAINT, SAME),
@@ -164,6 +172,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = GO(M_RETEST_NOW, SAME),
 		[EV_CMD_NOTE] = REC,
 		[EV_CMD_CLOSE] = GO(M_CLOSE, IS_CLOSED),
+		[EV_CMD_BLOCK] = REJ(W_UNCONFIRMED),
+		[EV_CMD_UNBLOCK] = REJ(W_NOT_BLOCKED),
 	},
 	[IS_CONFIRMED] = {
 		[EV_COMPLAINT] = GO(M_MORE_COMPLAINT, SAME),
@@ -180,6 +190,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = GO(M_RETEST_NOW, SAME),
 		[EV_CMD_NOTE] = REC,
 		[EV_CMD_CLOSE] = GO(M_CLOSE, IS_CLOSED),
+		[EV_CMD_BLOCK] = GO(M_OP_BLOCK, IS_BLOCKED),
+		[EV_CMD_UNBLOCK] = REJ(W_NOT_BLOCKED),
 	},
 	[IS_NOTIFIED] = {
 		[EV_COMPLAINT] = GO(M_MORE_COMPLAINT, SAME),
@@ -196,6 +208,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = GO(M_RETEST_NOW, SAME),
 		[EV_CMD_NOTE] = REC,
 		[EV_CMD_CLOSE] = GO(M_CLOSE, IS_CLOSED),
+		[EV_CMD_BLOCK] = GO(M_OP_BLOCK, IS_BLOCKED),
+		[EV_CMD_UNBLOCK] = REJ(W_NOT_BLOCKED),
 	},
 	[IS_BLOCKED] = {
 		[EV_COMPLAINT] = GO(M_MORE_COMPLAINT, SAME),
@@ -213,6 +227,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_NOTE] = REC,
 		[EV_CMD_CLOSE] = REJ("blocked: only a retest that returns closed or auth-required "
 				     "lifts the block; retest it"),
+		[EV_CMD_BLOCK] = REJ("already blocked"),
+		[EV_CMD_UNBLOCK] = GO(M_OP_UNBLOCK, IS_NOTIFIED),
 	},
 #define FINAL                                             \
 	{                                                 \
@@ -230,6 +246,8 @@ static const struct cell table[IS__COUNT][EV__COUNT] = {
 		[EV_CMD_RETEST] = REJ(W_CLOSED),          \
 		[EV_CMD_NOTE] = REC,                      \
 		[EV_CMD_CLOSE] = REJ(W_CLOSED),           \
+		[EV_CMD_BLOCK] = REJ(W_CLOSED),           \
+		[EV_CMD_UNBLOCK] = REJ(W_CLOSED),         \
 	}
 	[IS_REPAIRED] = FINAL,
 	[IS_NOT_REPRODUCED] = FINAL,
@@ -261,6 +279,8 @@ static const char *const event_names[EV__COUNT] = {
     [EV_CMD_RETEST] = "retest",
     [EV_CMD_NOTE] = "note",
     [EV_CMD_CLOSE] = "close",
+    [EV_CMD_BLOCK] = "block",
+    [EV_CMD_UNBLOCK] = "unblock",
 };
 
 static const char *const act_names[ACT__COUNT] = {
@@ -557,6 +577,26 @@ void incident_on_event(struct incident *inc, const struct policy *p, enum incide
 		notify(inc, p, out, STEP_CLOSED, -1);
 		finish(inc, out, IS_CLOSED, reason && *reason ? reason : "closed by the operator",
 		       now);
+		break;
+	case M_OP_BLOCK:
+		if (p->block == POLICY_BLOCK_NONE) {
+			out->outcome = IO_REJECTED;
+			out->why = "the policy blocks nothing (block = none)";
+			return;
+		}
+		block(inc, p, out, now);
+		break;
+	case M_OP_UNBLOCK:
+		if (reason == NULL || *reason == '\0') {
+			out->outcome = IO_REJECTED;
+			out->why = "an unblock needs a reason (it is recorded)";
+			return;
+		}
+		add(out, ACT_UNBLOCK)->what = inc->blocked;
+		inc->blocked = 0;
+		inc->blocked_ms = 0;
+		/* a new grace: blocked again at its end unless a retest shows the repair */
+		grace(inc, p, out, now);
 		break;
 	}
 	out->outcome = IO_APPLIED;

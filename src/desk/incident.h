@@ -26,7 +26,8 @@
  * closed or auth-required, other = tempfail/unreachable/not-smtp/error);
  * a result of a test or retest this machine asked for (the same four);
  * the confirmation notice sent; the deadline reached; operator commands
- * retest, note, close. incident_event_for() maps a verdict to an event.
+ * retest, note, close, block, unblock. incident_event_for() maps a
+ * verdict to an event.
  *
  * Actions: notify(step, recipient, template), test(at: replaces any test
  * scheduled for the incident), block(what), unblock(what), deadline(at;
@@ -37,7 +38,13 @@
  * tempfail_retry, never a repair; suspect is never a repair either (an
  * outbound block turns a live relay's open into suspect); a block is
  * lifted only by a retest that returns closed or auth-required, so an
- * operator cannot close a blocked incident; a note never sends a notice;
+ * operator cannot close a blocked incident; the operator's unblock is the
+ * one audited exception: it needs a reason, lifts the block and starts a
+ * new grace (state notified, deadline now + grace, retests as in the
+ * grace), so a host that is still open at its end is blocked again and
+ * only a retest closes the incident; the operator's block skips the rest
+ * of the grace of a confirmed or notified incident (the blocked notices go
+ * out as at the deadline); a note never sends a notice;
  * the ladder's level is taken at confirmation from the count of earlier
  * incidents the caller passes to incident_init().
  *
@@ -88,6 +95,8 @@ enum incident_event {
 	EV_CMD_RETEST,   /* operator (or the owner's retest button): test now */
 	EV_CMD_NOTE,     /* operator note: recorded, nothing sent */
 	EV_CMD_CLOSE,    /* operator close, with a reason */
+	EV_CMD_BLOCK,    /* operator: block now, without waiting for the grace */
+	EV_CMD_UNBLOCK,  /* operator: lift the block for a new grace (with a reason) */
 	EV__COUNT
 };
 
@@ -150,7 +159,8 @@ struct incident_out {
 void incident_init(struct incident *inc, int prior);
 
 /* incident_on_event - apply ev at now_ms under policy p: updates inc,
- * fills out (overwritten). reason: EV_CMD_CLOSE's text (may be NULL);
+ * fills out (overwritten). reason: the text of EV_CMD_CLOSE (may be
+ * NULL) and EV_CMD_UNBLOCK (required: rejected without one);
  * ignored for the other events. Never fails: see out->outcome. */
 void incident_on_event(struct incident *inc, const struct policy *p, enum incident_event ev,
                        const char *reason, long long now_ms, struct incident_out *out);

@@ -1,7 +1,7 @@
 /*
  * NAME
  *	page_incident - the incidents: a listing, one incident's page, and
- *	the operators' forms (retest, note, close)
+ *	the operators' forms (retest, note, close, block, unblock)
  * SUMMARY
  *	GET /incidents[?state=S], GET /incidents/N, POST /incidents/N/VERB
  * SYNOPSIS
@@ -11,9 +11,11 @@
  *	/incidents/N shows the facts (address, class, state, policy,
  *	contact, deadline), the evidence (page_evidence.c), the timeline
  *	(complaints, events with their actor, notices sent, actions), and,
- *	to operators only, three forms carrying the session's CSRF token.
- *	A form's POST (the dispatcher has checked role and CSRF) runs
- *	desk_command() as `relaywatch incident N retest|note|close` does,
+ *	to operators only, forms carrying the session's CSRF token: retest,
+ *	note and close, block (confirmed or notified: skip the rest of the
+ *	grace) and unblock (blocked: a reason, then a new grace). A form's
+ *	POST (the dispatcher has checked role and CSRF) runs desk_command()
+ *	as `relaywatch incident N retest|note|close|block|unblock` does,
  *	with the web user's name as the actor, and answers 303 back to the
  *	incident page (?done=VERB) or a page saying why the machine refused.
  * DIAGNOSTICS
@@ -165,10 +167,14 @@ static void detail_text(struct dbuf *b, const char *text)
 	json_decref(o);
 }
 
-/* forms - the operators' three forms */
-static void forms(struct dbuf *b, const struct web_req *r, int64_t id)
+/* forms - the operators' forms; block where the state allows one (a
+ * confirmed or notified incident), unblock (with its reason) when blocked */
+static void forms(struct dbuf *b, const struct web_req *r, int64_t id, const char *state)
 {
 	char act[64];
+	int blocked = state && strcmp(state, "blocked") == 0;
+	int blockable =
+	    state && (strcmp(state, "confirmed") == 0 || strcmp(state, "notified") == 0);
 
 	dbuf_adds(b, "<h2>Act</h2>\n");
 	snprintf(act, sizeof(act), "/incidents/%lld/retest", (long long)id);
@@ -187,6 +193,25 @@ static void forms(struct dbuf *b, const struct web_req *r, int64_t id)
 	            "<label>Reason <input name=\"text\" size=\"60\" maxlength=\"%d\" required>"
 	            "</label> <button>Close</button></form></div>\n",
 	            INCIDENT_REASON_MAX);
+	if (blockable) {
+		snprintf(act, sizeof(act), "/incidents/%lld/block", (long long)id);
+		dbuf_adds(b, "<div class=\"act\">");
+		html_form(b, r, act);
+		dbuf_printf(b,
+		            "<label>Reason <input name=\"text\" size=\"60\" maxlength=\"%d\">"
+		            "</label> <button>Block now</button></form></div>\n",
+		            INCIDENT_REASON_MAX);
+	}
+	if (blocked) {
+		snprintf(act, sizeof(act), "/incidents/%lld/unblock", (long long)id);
+		dbuf_adds(b, "<div class=\"act\">");
+		html_form(b, r, act);
+		dbuf_printf(
+		    b,
+		    "<label>Reason <input name=\"text\" size=\"60\" maxlength=\"%d\" "
+		    "required></label> <button>Unblock for a new grace</button></form></div>\n",
+		    INCIDENT_REASON_MAX);
+	}
 }
 
 /* one - GET /incidents/N */
@@ -215,7 +240,8 @@ static void one(struct web_req *r, int64_t id)
 	snprintf(title, sizeof(title), "Incident #%lld", (long long)id);
 	html_begin(&b, r, title);
 	if (done && (strcmp(done, "retest") == 0 || strcmp(done, "note") == 0 ||
-	             strcmp(done, "close") == 0))
+	             strcmp(done, "close") == 0 || strcmp(done, "block") == 0 ||
+	             strcmp(done, "unblock") == 0))
 		dbuf_printf(&b, "<p class=\"msg\">%s done.</p>\n", done);
 	page_incident_head(&b);
 	page_incident_row(&b, &in);
@@ -246,7 +272,7 @@ static void one(struct web_req *r, int64_t id)
 	}
 	dbuf_adds(&b, "</table>\n");
 	if (web_can_act(r))
-		forms(&b, r, id);
+		forms(&b, r, id, in.state);
 	html_end(&b);
 	web_reply_html(r, HTTP_OK, &b);
 out:
@@ -283,14 +309,17 @@ static int text_ok(const char *s, size_t max)
 	return 1;
 }
 
-/* page_incident_post - POST /incidents/N/retest|note|close (operator, CSRF checked) */
+/* page_incident_post - POST /incidents/N/VERB (operator, CSRF checked) */
 void page_incident_post(struct web_req *r)
 {
 	static const struct {
 		const char *verb;
 		enum desk_cmd cmd;
-	} verbs[] = {
-	    {"retest", DESK_CMD_RETEST}, {"note", DESK_CMD_NOTE}, {"close", DESK_CMD_CLOSE}};
+	} verbs[] = {{"retest", DESK_CMD_RETEST},
+	             {"note", DESK_CMD_NOTE},
+	             {"close", DESK_CMD_CLOSE},
+	             {"block", DESK_CMD_BLOCK},
+	             {"unblock", DESK_CMD_UNBLOCK}};
 	const char *s = r->rest[0] == '/' ? r->rest + 1 : "", *slash = strchr(s, '/');
 	const char *text = web_form_get(r, "text");
 	struct desk *d = web_server_desk(r->w);
@@ -316,6 +345,9 @@ void page_incident_post(struct web_req *r)
 	}
 	if (verbs[k].cmd == DESK_CMD_RETEST)
 		text = NULL;
+	else if (verbs[k].cmd == DESK_CMD_BLOCK &&
+	         (text == NULL || text[strspn(text, " ")] == '\0'))
+		text = NULL; /* the block's reason is optional */
 	else if (text == NULL ||
 	         !text_ok(text,
 	                  verbs[k].cmd == DESK_CMD_NOTE ? PAGE_NOTE_MAX : INCIDENT_REASON_MAX) ||

@@ -92,6 +92,24 @@ rw incident 1 --json >"$T/t.json" || fail "incident --json"
 grep -q 'by alice, "called the admin"$' "$T/show.out" && fail "the note was there before it was made"
 rw incident 1 | grep -q 'event  *note  *-  *by alice, "called the admin"$' || fail "the note in the timeline"
 
+# block and unblock: refused before relaying is verified (exit 1, the why);
+# unblock needs --reason (exit 2); the refusals are recorded, nothing acted
+rw incident 1 block --reason "spam run" >"$T/blk.out" 2>"$T/blk.err"
+[ $? -eq 1 ] || fail "block of a reported incident: want exit 1"
+grep -q "block refused: relaying is not verified yet" "$T/blk.err" || { cat "$T/blk.err"; fail "block: the why"; }
+rw incident 1 unblock >/dev/null 2>"$T/ublk.err"
+[ $? -eq 2 ] || fail "unblock without --reason: want exit 2"
+grep -q "unblock needs --reason" "$T/ublk.err" || { cat "$T/ublk.err"; fail "unblock: the usage message"; }
+rw incident 1 unblock --reason "payroll mail" >/dev/null 2>"$T/ublk2.err"
+[ $? -eq 1 ] || fail "unblock of an unblocked incident: want exit 1"
+grep -q "unblock refused: nothing is blocked" "$T/ublk2.err" || { cat "$T/ublk2.err"; fail "unblock: the why"; }
+rw incident 1 retest --reason x >/dev/null 2>&1
+[ $? -eq 2 ] || fail "retest --reason: want exit 2"
+rw incident 1 --json >"$T/b.json" || fail "incident --json after block"
+[ "$(jq "$T/b.json" '[(e["kind"], e["detail"]["outcome"]) for e in o["timeline"] if e["kind"] in ("block", "unblock")]')" = \
+	"[('block', 'rejected'), ('unblock', 'rejected')]" ] || { cat "$T/b.json"; fail "the refused block and unblock in the timeline"; }
+[ "$(jq "$T/b.json" '[e for e in o["timeline"] if e["source"] == "action"]')" = "[]" ] || fail "a refused block acted"
+
 # close; a second close is refused with the why
 rw incident 1 close --reason "false report" >"$T/close.out" || fail "close: exit $?"
 [ "$(cat "$T/close.out")" = "incident 1: closed" ] || fail "close output"

@@ -114,8 +114,9 @@ static enum incident_outcome feed(struct world *w, enum incident_event ev, const
 			break;
 		case ACT_UNBLOCK:
 			wlog(w, "%lldm unblock(%s)", rel, policy_block_name(a->what));
-			/* the rule: only a retest that returns closed or auth-required */
-			if (ev != EV_TEST_CLEAN)
+			/* the rule: only a retest that returns closed or auth-required,
+			 * or the operator's audited unblock (with its reason) */
+			if (ev != EV_TEST_CLEAN && !(ev == EV_CMD_UNBLOCK && reason && *reason))
 				fail_msg("unblock on %s", incident_event_name(ev));
 			w->blocked &= ~a->what;
 			break;
@@ -566,6 +567,71 @@ static void test_isp_ladder(void **state)
 	}
 }
 
+/* The operator's block and unblock: block skips the rest of the grace of a
+ * confirmed incident (not before relaying is verified); unblock needs a
+ * reason, lifts the block and starts a new grace, at whose end a host still
+ * open is blocked again; only a clean retest ends it */
+static void test_operator_block(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, "university.conf", 0);
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED); /* nothing open */
+	w.host = V_TEMPFAIL;
+	feed(&w, EV_COMPLAINT, NULL);
+	run_until(&w, T0 + 1);
+	assert_int_equal(w.inc.state, IS_TESTING);
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED); /* not verified */
+	assert_non_null(strstr(w.last.why, "not verified"));
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "why not"), IO_REJECTED);
+	w.host = V_OPEN;
+	run_until(&w, T0 + 2 * H);
+	assert_int_equal(w.inc.state, IS_NOTIFIED);
+	/* block now, hours before the deadline: the blocked notices, retests every 12h */
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, "spam run in progress"), IO_APPLIED);
+	assert_int_equal(w.inc.state, IS_BLOCKED);
+	assert_int_equal(w.blocked, w.p.block);
+	assert_int_equal(w.deadline, 0);
+	assert_int_equal(w.test_at, w.now + w.p.blocked_retest_ms);
+	assert_non_null(strstr(w.log, "notify(blocked,admin,"));
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED); /* already */
+	assert_int_equal(feed(&w, EV_CMD_CLOSE, "fixed"), IO_REJECTED);
+	/* unblock: a reason is required; then a new grace */
+	w.now += H;
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, NULL), IO_REJECTED);
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, ""), IO_REJECTED);
+	assert_int_equal(w.inc.state, IS_BLOCKED);
+	long long at = w.now;
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "customer's payroll mail; fix promised"),
+	                 IO_APPLIED);
+	assert_int_equal(w.inc.state, IS_NOTIFIED);
+	assert_int_equal(w.blocked, 0);
+	assert_int_equal(w.deadline, at + w.p.grace_ms);
+	assert_int_equal(w.test_at, at + w.p.retest_ms);
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "again"), IO_REJECTED); /* nothing blocked */
+	/* still open at the end of the new grace: blocked again */
+	run_until(&w, at + w.p.grace_ms);
+	assert_int_equal(w.inc.state, IS_BLOCKED);
+	assert_int_equal(w.blocked, w.p.block);
+	/* the repair: a clean retest lifts it and ends the incident */
+	w.host = V_CLOSED;
+	run_until(&w, at + w.p.grace_ms + w.p.blocked_retest_ms);
+	assert_int_equal(w.inc.state, IS_REPAIRED);
+	assert_int_equal(w.blocked, 0);
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED); /* over */
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "x"), IO_REJECTED);
+
+	/* a policy that never blocks refuses the operator's block */
+	world_init(&w, "university.conf", 0);
+	w.p.block = POLICY_BLOCK_NONE;
+	feed(&w, EV_COMPLAINT, NULL);
+	run_until(&w, T0 + 2 * H);
+	assert_int_equal(w.inc.state, IS_NOTIFIED);
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED);
+	assert_non_null(strstr(w.last.why, "block = none"));
+}
+
 /* The table is total: every state x event names a move, and running every
  * event from every state (set up as a real run would leave it) keeps the
  * invariants and lands where the table says */
@@ -646,6 +712,7 @@ int main(void)
 	    cmocka_unit_test(test_suspect),
 	    cmocka_unit_test(test_tempfail_first),
 	    cmocka_unit_test(test_operator),
+	    cmocka_unit_test(test_operator_block),
 	    cmocka_unit_test(test_second_complaint),
 	    cmocka_unit_test(test_isp_flow),
 	    cmocka_unit_test(test_isp_retest_on_demand),
