@@ -143,6 +143,8 @@
  * API's largest page); error text kept per store handle. */
 #define RW_STORE_BUSY_MS  10000
 #define RW_STORE_PAGE_MAX 1000
+/* shards a distributed scan is split into, per vantage (store_work.c) */
+#define RW_STORE_SHARDS_MAX 65536
 #define RW_STORE_ERR_MAX  512
 /* Store: largest scan params text (JSON: the command line and the whole
  * target space of a resumable scan); SQLite's own row limit is 1e9. */

@@ -6,7 +6,8 @@
  *	version 2: results.updated, arrivals.relayed, arrivals by (scan, id);
  *	version 3: the abuse desk (contacts, complaints, incidents, events,
  *	outbox, actions; store.h describes each);
- *	version 4: the web console (users, sessions, api_tokens)
+ *	version 4: the web console (users, sessions, api_tokens);
+ *	version 5: distributed scans (shards, workers)
  * SYNOPSIS
  *	extern const struct store_migration store_migrations_sqlite[];
  *	extern const size_t store_migrations_sqlite_n;
@@ -223,6 +224,34 @@
 	" last_used BIGINT NOT NULL DEFAULT 0);"                                                   \
 	"CREATE INDEX api_tokens_user ON api_tokens (user_name, id);"
 
+/* Version 5: the distributed scan's shards and workers (store.h). Times
+ * are ms since the epoch; walk_pos is a shard's low-water mark. */
+#define SCHEMA_V5(ID)                                                                              \
+	"CREATE TABLE shards ("                                                                    \
+	" id " ID ","                                                                              \
+	" scan BIGINT NOT NULL REFERENCES scans (id),"                                             \
+	" vantage TEXT NOT NULL DEFAULT '',"                                                       \
+	" shard BIGINT NOT NULL CHECK (shard >= 0),"                                               \
+	" shards BIGINT NOT NULL CHECK (shards >= 1 AND shard < shards),"                          \
+	" state TEXT NOT NULL DEFAULT 'pending'"                                                   \
+	"  CHECK (state IN ('pending', 'claimed', 'done')),"                                       \
+	" worker TEXT NOT NULL DEFAULT '',"                                                        \
+	" lease_ms BIGINT NOT NULL DEFAULT 0,"                                                     \
+	" claims BIGINT NOT NULL DEFAULT 0,"                                                       \
+	" walk_pos BIGINT NOT NULL DEFAULT 0,"                                                     \
+	" done BIGINT NOT NULL DEFAULT 0,"                                                         \
+	" counts TEXT NOT NULL DEFAULT '{}',"                                                      \
+	" updated_ms BIGINT NOT NULL DEFAULT 0,"                                                   \
+	" UNIQUE (scan, vantage, shard));"                                                         \
+	"CREATE INDEX shards_claim ON shards (state, id);"                                         \
+	"CREATE TABLE workers ("                                                                   \
+	" name TEXT NOT NULL UNIQUE,"                                                              \
+	" vantage TEXT NOT NULL DEFAULT '',"                                                       \
+	" started_ms BIGINT NOT NULL,"                                                             \
+	" seen_ms BIGINT NOT NULL,"                                                                \
+	" shard BIGINT NOT NULL DEFAULT 0,"                                                        \
+	" inflight BIGINT NOT NULL DEFAULT 0);"
+
 /* SQLite's spelling of the append-only rule (PostgreSQL: a trigger
  * function that RAISEs, or REVOKE UPDATE, DELETE) */
 #define EVENTS_APPEND_ONLY_SQLITE                                                                  \
@@ -242,6 +271,9 @@ const struct store_migration store_migrations_sqlite[] = {
     {.version = 4,
      .name = "web console: users, sessions, api_tokens",
      .sql = SCHEMA_V4("INTEGER PRIMARY KEY")},
+    {.version = 5,
+     .name = "distributed scans: shards, workers",
+     .sql = SCHEMA_V5("INTEGER PRIMARY KEY")},
 };
 const size_t store_migrations_sqlite_n =
     sizeof(store_migrations_sqlite) / sizeof(store_migrations_sqlite[0]);

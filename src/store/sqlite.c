@@ -472,6 +472,8 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->desk[i]);
 	for (int i = 0; i < SQLITE_WEB_STMTS; i++)
 		sqlite3_finalize(s->web[i]);
+	for (int i = 0; i < SQLITE_WORK_STMTS; i++)
+		sqlite3_finalize(s->work[i]);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		rw_panic("%s: %s: %s", __func__, s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -1193,4 +1195,5 @@ const struct store_ops store_sqlite_ops = {
     .tally = sq_tally,
     .desk = &store_sqlite_desk_ops,
     .web = &store_sqlite_web_ops,
+    .work = &store_sqlite_work_ops,
 };

@@ -1,7 +1,7 @@
 /*
  * sqlite_int.h - what the SQLite backend's files share (sqlite.c: the
  * scanner's calls and the session; sqlite_desk.c: the abuse desk's calls;
- * sqlite_web.c: the web console's)
+ * sqlite_web.c: the web console's; sqlite_work.c: the distributed scan's)
  */
 #ifndef RW_SQLITE_INT_H
 #define RW_SQLITE_INT_H
@@ -14,6 +14,7 @@
 #define SQLITE_CORE_STMTS 32
 #define SQLITE_DESK_STMTS 64
 #define SQLITE_WEB_STMTS  16
+#define SQLITE_WORK_STMTS 16
 
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
@@ -23,6 +24,7 @@ struct sqlite_store {
 	sqlite3_stmt *stmt[SQLITE_CORE_STMTS]; /* sqlite.c's */
 	sqlite3_stmt *desk[SQLITE_DESK_STMTS]; /* sqlite_desk.c's */
 	sqlite3_stmt *web[SQLITE_WEB_STMTS];   /* sqlite_web.c's */
+	sqlite3_stmt *work[SQLITE_WORK_STMTS]; /* sqlite_work.c's */
 };
 
 /* sqlite_prepare - the statement in *slot, prepared on first use and kept

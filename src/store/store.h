@@ -1,7 +1,8 @@
 /*
  * store.h - the store: scans, their progress, results and arrivals; the
  * abuse desk's contacts, complaints, incidents, events, outbox, actions;
- * the web console's users, sessions and API tokens
+ * the web console's users, sessions and API tokens; the work units
+ * (shards) of a scan spread over several workers, and the workers
  *
  * One interface, several backends (a `const struct store_ops` each, found
  * by name in a registry): SQLite now, PostgreSQL later. Every query the
@@ -57,7 +58,7 @@
 
 /* The schema version this program writes. A change to the schema adds a
  * migration step and bumps this (STYLE: store formats are versioned). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -534,6 +535,88 @@ struct store_web_ops {
 };
 
 /*
+ * The distributed scan (schema version 5; doc/scale.md).
+ *
+ * A scan planned for workers is split into `shards` contiguous slices of
+ * its permuted walk (src/scan/permute.h: permute_shard), once per vantage
+ * (a name for where it is tested from; "" = anywhere). A worker claims a
+ * shard for a lease (claim: the lowest id of a running scan's shards that
+ * is pending, or claimed with a lease that ended, for the worker's vantage
+ * or for ""), renews the lease while it runs, saves the shard's low-water
+ * mark with the results it accounts for (in the same batch), and marks it
+ * done. Renew, save and finish name the worker: when another has claimed
+ * the shard since (the lease ended), they return 0 and change nothing, so
+ * a worker that lost its lease cannot move a shard it no longer holds.
+ * Results carry the shard's vantage; their unique key (scan, target,
+ * port, probe, vantage) keeps each written once whatever replays.
+ * Workers also beat: a row per worker name with its vantage, the time it
+ * was last seen and its sessions in flight, from which the live workers
+ * share a scan's rate.
+ */
+
+/* One shard; strings owned when returned. */
+struct store_shard {
+	int64_t id;
+	int64_t scan;
+	const char *vantage; /* "" = any worker */
+	int64_t shard;       /* k of shards: 0 .. shards-1 */
+	int64_t shards;
+	const char *state;  /* "pending", "claimed", "done" */
+	const char *worker; /* the holder (or the last one); "" never claimed */
+	int64_t lease_ms;   /* the claim holds until then */
+	int64_t claims;     /* times claimed: more than 1 = taken over */
+	int64_t walk_pos;   /* every walk position of the shard below it is final */
+	int64_t done;       /* results the shard wrote */
+	const char *counts; /* JSON text, as store_progress's */
+	int64_t updated_ms;
+};
+struct store_shards {
+	size_t n;
+	struct store_shard *v;
+};
+
+/* One worker's heartbeat; strings borrowed for beat, owned when listed. */
+struct store_worker {
+	const char *name;
+	const char *vantage;
+	int64_t started_ms;
+	int64_t seen_ms;
+	int64_t shard;    /* the shard it runs (id), 0 none */
+	int64_t inflight; /* its sessions in flight */
+};
+struct store_workers {
+	size_t n;
+	struct store_worker *v;
+};
+
+struct store_work_ops {
+	/* shards_plan - n shards of scan for each of the nv vantages, in one
+	 * transaction; existing ones are kept: the count added */
+	int (*shards_plan)(struct store *st, int64_t scan, const char *const *vantages, size_t nv,
+	                   int64_t n, int64_t now_ms, int64_t *added);
+	/* shard_claim - see above: 1 and *out (owned), 0 none claimable */
+	int (*shard_claim)(struct store *st, const char *worker, const char *vantage,
+	                   int64_t now_ms, int64_t lease_ms, struct store_shard *out);
+	/* shard_renew / shard_save / shard_finish - 1 done, 0 not held by worker */
+	int (*shard_renew)(struct store *st, int64_t id, const char *worker, int64_t until_ms,
+	                   int64_t now_ms);
+	int (*shard_save)(struct store *st, int64_t id, const char *worker, int64_t walk_pos,
+	                  int64_t done, const char *counts, int64_t now_ms);
+	int (*shard_finish)(struct store *st, int64_t id, const char *worker, int64_t now_ms);
+	/* shards_list - the scan's shards in id order */
+	int (*shards_list)(struct store *st, int64_t scan, struct store_shards *out);
+	/* worker_beat - upsert the worker's row by name */
+	int (*worker_beat)(struct store *st, const struct store_worker *w);
+	/* workers_list - the workers seen at or after since_ms, by name */
+	int (*workers_list)(struct store *st, int64_t since_ms, struct store_workers *out);
+	/* result_keys_vantage - result_keys for one vantage only */
+	int (*result_keys_vantage)(struct store *st, int64_t scan, const char *probe,
+	                           const char *vantage,
+	                           void (*fn)(void *arg, const char *target, unsigned port),
+	                           void *arg);
+};
+
+/*
  * The backend interface. Backends embed `struct store` (store_int.h) at
  * the start of their handle; the store_* wrappers check the schema
  * version and the batch state before calling, so a callback may assume:
@@ -634,6 +717,8 @@ struct store_ops {
 	const struct store_desk_ops *desk;
 	/* the web console's calls (schema version 4) */
 	const struct store_web_ops *web;
+	/* the distributed scan's calls (schema version 5) */
+	const struct store_work_ops *work;
 };
 
 /* store_by_name - the backend registered under `name`, or NULL */
@@ -860,5 +945,27 @@ void store_session_clear(struct store_session *s);
 void store_apitoken_clear(struct store_apitoken *t);
 void store_users_free(struct store_users *l);
 void store_apitokens_free(struct store_apitokens *l);
+
+/* The distributed scan's calls (struct store_work_ops above).
+ * store_shards_plan: n >= 1 shards per vantage (vantages NULL or nv 0:
+ * the one vantage ""). store_shard_claim: lease_ms >= 1. */
+int store_shards_plan(struct store *st, int64_t scan, const char *const *vantages, size_t nv,
+                      int64_t n, int64_t now_ms, int64_t *added);
+int store_shard_claim(struct store *st, const char *worker, const char *vantage, int64_t now_ms,
+                      int64_t lease_ms, struct store_shard *out);
+int store_shard_renew(struct store *st, int64_t id, const char *worker, int64_t until_ms,
+                      int64_t now_ms);
+int store_shard_save(struct store *st, int64_t id, const char *worker, int64_t walk_pos,
+                     int64_t done, const char *counts, int64_t now_ms);
+int store_shard_finish(struct store *st, int64_t id, const char *worker, int64_t now_ms);
+int store_shards_list(struct store *st, int64_t scan, struct store_shards *out);
+int store_worker_beat(struct store *st, const struct store_worker *w);
+int store_workers_list(struct store *st, int64_t since_ms, struct store_workers *out);
+int store_result_keys_vantage(struct store *st, int64_t scan, const char *probe,
+                              const char *vantage,
+                              void (*fn)(void *arg, const char *target, unsigned port), void *arg);
+void store_shard_clear(struct store_shard *s);
+void store_shards_free(struct store_shards *l);
+void store_workers_free(struct store_workers *l);
 
 #endif

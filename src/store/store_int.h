@@ -44,5 +44,6 @@ extern const size_t store_migrations_sqlite_n;
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_desk_ops store_sqlite_desk_ops;
 extern const struct store_web_ops store_sqlite_web_ops;
+extern const struct store_work_ops store_sqlite_work_ops;
 
 #endif
