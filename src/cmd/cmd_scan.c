@@ -29,10 +29,16 @@
  *
  *	With a store (--db, or the default one) the scan saves its space
  *	(src/scan/space) and seed when it starts, and every batch of final
- *	results together with the low-water mark. --resume ID rebuilds the
- *	same walk from the store, skips the positions below the mark and
- *	every target that has a result, and goes on with the options saved
- *	with the scan (options given with --resume override them).
+ *	results together with the low-water mark. The progress row's counts
+ *	hold one member per verdict and "inflight", the sessions open now;
+ *	with no result to write it is saved alone when that number changed
+ *	(at most once a second) or every RW_SCAN_PROGRESS_EVERY seconds, so
+ *	the console's /metrics can tell a live scan's sessions, and the last
+ *	save says 0. --resume ID rebuilds the same walk from the store,
+ *	skips the positions below the mark and every target that has a
+ *	result, and goes on with the options saved with the scan (options
+ *	given with --resume override them); it reads the verdict members of
+ *	counts back and ignores the others.
  * DIAGNOSTICS
  *	Exit 0 nothing open or suspect, 1 at least one, 2 usage or config
  *	error (bad exclusion file, no canary), 3 runtime error (key, sink).
@@ -40,7 +46,8 @@
  * LIMITS
  *	RW_SCAN_CONCURRENCY default sessions in flight; RW_SCAN_PER_SUBNET;
  *	RW_SCAN_SPACE_MAX (permute); RW_SCAN_NAMES_MAX names resolved;
- *	RW_SCAN_MX_MAX --mx domains; RW_SCAN_RETRY_AFTER default retry delay.
+ *	RW_SCAN_MX_MAX --mx domains; RW_SCAN_RETRY_AFTER default retry delay;
+ *	RW_SCAN_PROGRESS_EVERY seconds between progress saves at most.
  * STANDARDS
  *	RFC 5321 (sessions, via src/smtp/sess), RFC 6890 (reserved blocks).
  */
@@ -160,6 +167,9 @@ struct scan {
 	struct pending_result batch[RW_SCAN_BATCH];
 	size_t nbatch;
 	struct event *flush_timer;
+	int ended;               /* the loop is over: no session is open any more */
+	uint64_t saved_inflight; /* "inflight" of the last progress saved */
+	long long saved_ms;      /* when it was saved (0: never) */
 	struct event *sigint, *sigterm;
 	struct event *stats_timer;
 	struct event *poll_timer; /* --no-sink: a separate sink's arrivals in the store */
@@ -251,10 +261,27 @@ static void check_finished(struct scan *s)
 	}
 }
 
-/* flush - the queued results and the progress they make, one transaction */
+/* inflight - the sessions open now, as the progress row tells them */
+static uint64_t inflight(const struct scan *s)
+{
+	struct sched_stats st;
+
+	if (s->ended || s->sched == NULL)
+		return 0;
+	sched_stats(s->sched, &st);
+	return st.inflight;
+}
+
+/* flush - the queued results and the progress they make, one transaction
+ * (none queued: the progress alone). counts holds one member per verdict
+ * and "inflight": sessions handed out and not yet ended (a session between
+ * its greylist rounds included; jobs waiting for arrivals or for their
+ * retry hold no connection and are not counted), 0 once the loop is over */
 static void flush(struct scan *s)
 {
 	struct dbuf counts;
+	uint64_t now_inflight = inflight(s);
+	long long now = probeopt_now_ms();
 	int ok;
 
 	if (!s->st || s->store_failed)
@@ -264,7 +291,7 @@ static void flush(struct scan *s)
 	for (int v = 0; v < V__COUNT; v++)
 		dbuf_printf(&counts, "%s\"%s\":%lu", v ? "," : "", verdict_name((enum verdict)v),
 		            s->count[v]);
-	dbuf_adds(&counts, "}");
+	dbuf_printf(&counts, ",\"inflight\":%llu}", (unsigned long long)now_inflight);
 	ok = store_batch_begin(s->st, 0) == 0;
 	for (size_t i = 0; ok && i < s->nbatch; i++) {
 		struct pending_result *p = &s->batch[i];
@@ -287,7 +314,7 @@ static void flush(struct scan *s)
 		                            .position = (int64_t)sched_low_water(s->sched),
 		                            .done = (int64_t)s->done,
 		                            .counts = (char *)dbuf_str(&counts),
-		                            .updated = probeopt_now_ms() / 1000};
+		                            .updated = now / 1000};
 
 		ok = store_progress_save(s->st, &pr) == 0;
 	}
@@ -298,6 +325,8 @@ static void flush(struct scan *s)
 		        store_error(s->st));
 		s->store_failed = 1;
 	}
+	s->saved_inflight = now_inflight;
+	s->saved_ms = now;
 drop:
 	for (size_t i = 0; i < s->nbatch; i++) {
 		free(s->batch[i].target);
@@ -341,14 +370,19 @@ static void queue_result(struct scan *s, const struct target_result *r)
 	queue_pending(s, r->addr, r->port, "smtp", r->verdict, r->reason, ev, r->finished);
 }
 
-/* on_flush_timer - write what is queued at least every RW_SCAN_FLUSH_MS */
+/* on_flush_timer - write what is queued at least every RW_SCAN_FLUSH_MS;
+ * with nothing queued, the progress alone when the sessions in flight
+ * changed or RW_SCAN_PROGRESS_EVERY passed, so /metrics sees the sessions
+ * of a scan whose results are slow to come, and a live scan's row stays
+ * younger than RW_SCAN_PROGRESS_STALE */
 static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct scan *s = arg;
 
 	(void)fd;
 	(void)what;
-	if (s->nbatch)
+	if (s->nbatch || inflight(s) != s->saved_inflight || s->saved_ms == 0 ||
+	    probeopt_now_ms() - s->saved_ms >= RW_SCAN_PROGRESS_EVERY * 1000LL)
 		flush(s);
 }
 
@@ -1800,6 +1834,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	fill(&s);
 	event_base_dispatch(s.base);
+	s.ended = 1; /* the final progress says no session is in flight */
 	if (s.tty) {
 		on_stats(-1, 0, &s);
 		fputc('\n', stderr);

@@ -137,6 +137,14 @@
 /* Scan: default --per-subnet, sessions in flight per /24 (IPv4) or /64
  * (IPv6), so a sweep never hammers one customer's network. */
 #define RW_SCAN_PER_SUBNET 32
+/* Scan progress as a heartbeat: a running scan with a store saves its
+ * progress row (its counts carry "inflight", the sessions open) when that
+ * number changed, at most once a second, and at least every
+ * RW_SCAN_PROGRESS_EVERY seconds; the console's /metrics believes a
+ * running scan's row for RW_SCAN_PROGRESS_STALE seconds, so a scanner
+ * killed -9 stops counting a minute later. */
+#define RW_SCAN_PROGRESS_EVERY 5
+#define RW_SCAN_PROGRESS_STALE 60
 
 /* Store: how long a write waits for another process's lock before it
  * fails (SQLite busy timeout, ms); rows in one page of a list (the JSON

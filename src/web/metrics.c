@@ -15,31 +15,39 @@
  *	relaywatch_outbox{state} and relaywatch_outbox_queue (queued plus
  *	sending), relaywatch_sink_arrivals_total{kind="relayed"|"quoted"},
  *	relaywatch_blocks{state}. Known verdicts and incident states are
- *	always present (0 when none). Sessions in flight, rates and the sink's
- *	connections live in the scanning or sink process, not in the store:
- *	they are not exported here (the daemon can add them once it serves
- *	the console on its own loop). relaywatch_store_up is 0 when a query
- *	failed; the families read before the failure are still written.
+ *	always present (0 when none). relaywatch_sessions_in_flight is what
+ *	the scanning processes say in their progress rows ("inflight" in
+ *	counts, cmd_scan.c): the sum over the running scans whose row is at
+ *	most RW_SCAN_PROGRESS_STALE seconds old, so a scanner killed -9 stops
+ *	counting; it reads the scans newest first (store_scan_list) until it
+ *	has met as many running ones as the tally counted, and each one's
+ *	progress (store_progress_load). Rates and the sink's connections live
+ *	in the scanning or sink process only: they are not exported here.
+ *	relaywatch_store_up is 0 when a query failed; the families read
+ *	before the failure are still written.
  *	The route is open to loopback peers without credentials (route.c).
  * DIAGNOSTICS
  *	Always 200; a store failure shows as relaywatch_store_up 0.
  * LIMITS
- *	none beyond the store's.
+ *	RW_SCAN_PROGRESS_STALE seconds a running scan's progress is believed.
  * STANDARDS
  *	Prometheus text exposition format 0.0.4.
  */
 #include "web_int.h"
 
+#include "../core/limits.h"
 #include "../core/xalloc.h"
 #include "../desk/incident.h"
 #include "../smtp/result.h"
 #include "../store/store.h"
 
 #include <event2/buffer.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A growing text buffer. */
 struct out {
@@ -151,6 +159,57 @@ static int family(struct out *o, struct store *st, const struct family *f, struc
 	return 0;
 }
 
+/* inflight_of - the "inflight" member of a progress row's counts (0: none) */
+static int64_t inflight_of(const char *counts)
+{
+	json_t *o = counts ? json_loads(counts, 0, NULL) : NULL;
+	json_int_t n = json_integer_value(json_object_get(o, "inflight"));
+
+	json_decref(o);
+	return n > 0 ? (int64_t)n : 0;
+}
+
+/* sessions_in_flight - the sum over the `running` running scans whose
+ * progress is fresh; 0 or -1 (store failed). Newest first, so the walk
+ * usually ends in its first page; ids only go down, which keeps a scan
+ * created between two pages from being counted twice. */
+static int sessions_in_flight(struct store *st, int64_t running, int64_t now, int64_t *sum)
+{
+	struct store_page pg = {.limit = RW_STORE_PAGE_MAX, .offset = 0};
+	int64_t seen = 0, last = INT64_MAX;
+
+	*sum = 0;
+	while (seen < running) {
+		struct store_scans l = {0};
+		size_t n;
+
+		if (store_scan_list(st, &pg, &l) < 0)
+			return -1;
+		for (size_t i = 0; i < l.n && seen < running; i++) {
+			struct store_progress p = {0};
+			int found;
+
+			if (l.v[i].id >= last || strcmp(l.v[i].state, "running") != 0)
+				continue;
+			last = l.v[i].id;
+			seen++;
+			if ((found = store_progress_load(st, l.v[i].id, &p)) < 0) {
+				store_scans_free(&l);
+				return -1;
+			}
+			if (found && now - p.updated <= RW_SCAN_PROGRESS_STALE)
+				*sum += inflight_of(p.counts);
+			store_progress_clear(&p);
+		}
+		n = l.n;
+		store_scans_free(&l);
+		if (n < (size_t)pg.limit)
+			break;
+		pg.offset += pg.limit;
+	}
+	return 0;
+}
+
 /* metrics_get - the whole exposition */
 void metrics_get(struct web_req *r)
 {
@@ -165,12 +224,27 @@ void metrics_get(struct web_req *r)
 			up = 0;
 			break;
 		}
-		if (families[i].what == STORE_TALLY_SCANS)
+		if (families[i].what == STORE_TALLY_SCANS) {
+			int64_t running = count_of(&t, "running"), sessions;
+
 			put(&o,
 			    "# HELP relaywatch_scans_running Scans in progress.\n"
 			    "# TYPE relaywatch_scans_running gauge\nrelaywatch_scans_running "
 			    "%lld\n",
-			    (long long)count_of(&t, "running"));
+			    (long long)running);
+			if (sessions_in_flight(r->st, running, (int64_t)time(NULL), &sessions) <
+			    0) {
+				store_tallies_free(&t);
+				up = 0;
+				break;
+			}
+			put(&o,
+			    "# HELP relaywatch_sessions_in_flight Probe sessions open in the "
+			    "running scans (progress saved in the last %d s).\n"
+			    "# TYPE relaywatch_sessions_in_flight gauge\n"
+			    "relaywatch_sessions_in_flight %lld\n",
+			    RW_SCAN_PROGRESS_STALE, (long long)sessions);
+		}
 		if (families[i].what == STORE_TALLY_OUTBOX)
 			put(&o,
 			    "# HELP relaywatch_outbox_queue Notices waiting to be sent (queued or "
