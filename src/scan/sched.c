@@ -123,6 +123,8 @@ struct sched *sched_new(const struct sched_config *c, const char **err)
 	build_spans(s);
 	if ((*err = permute_init(&s->pm, s->total, c->seed)) != NULL)
 		return sched_free(s);
+	if (c->shards > 1 && (*err = permute_shard(&s->pm, c->shard, c->shards)) != NULL)
+		return sched_free(s);
 	s->subnets = subnet_new(&s->c.subnet);
 	s->st.total = s->total;
 	return s;

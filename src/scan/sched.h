@@ -41,6 +41,10 @@ struct sched_config {
 	uint64_t rate;        /* new connections per second; 0: no limit */
 	struct subnet_limits subnet;
 	uint64_t retry_after_ms; /* delay of the one retry; 0: no retries */
+	/* a distributed scan's slice of the walk (permute_shard): shard k
+	 * of `shards`; shards 0 or 1 = the whole walk. Ordinals, the
+	 * low-water mark and sched_skip_before count within the slice. */
+	uint32_t shard, shards;
 };
 
 /* one target handed out */

@@ -112,6 +112,59 @@ static void test_covers_once(void **state)
 	}
 }
 
+/* shards: the slices together hand out every address x port exactly once;
+ * a slice resumed from its low-water mark after a stop hands out the rest
+ * of its own part only */
+static void test_shards(void **state)
+{
+	const char *spec = "10.1.0.0/22";
+	struct targets *t = space(&spec, 1);
+	struct targets_ports ports = {.n = 2, .port = {25, 587}};
+	const uint32_t K = 5;
+	size_t cap = 2 * 1024, n = 0;
+	uint64_t *got = calloc(2 * cap, sizeof(*got));
+
+	(void)state;
+	for (uint32_t k = 0; k < K; k++) {
+		struct sched_config c = base_config(t, &ports);
+		const char *err;
+		struct sched *s;
+		size_t first, mine;
+		uint64_t lw;
+
+		c.shard = k;
+		c.shards = K;
+		s = sched_new(&c, &err);
+		assert_non_null(s);
+		/* stop a third of the way (as a lost lease would), resume from the mark */
+		first = run(s, got + n, 2 * cap - n, 130);
+		lw = sched_low_water(s);
+		assert_int_equal(lw, first);
+		sched_free(s);
+		s = sched_new(&c, &err);
+		sched_skip_before(s, lw);
+		mine = run(s, got + n + first, 2 * cap - n - first, 0);
+		assert_true(first + mine > cap / K / 2); /* each slice has its share */
+		n += first + mine;
+		sched_free(s);
+	}
+	assert_int_equal(n, cap);
+	qsort(got, n, sizeof(*got), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		assert_true(got[i] != got[i - 1]);
+	{
+		struct sched_config c = base_config(t, &ports);
+		const char *err;
+
+		c.shard = K;
+		c.shards = K;
+		assert_null(sched_new(&c, &err));
+		assert_non_null(err);
+	}
+	free(got);
+	targets_free(t);
+}
+
 /* excluded and out-of-scope addresses are never handed out */
 static void test_never_and_scope(void **state)
 {
@@ -419,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(test_covers_once), cmocka_unit_test(test_never_and_scope),
 	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_retry),
 	    cmocka_unit_test(test_resume),      cmocka_unit_test(test_probes),
+	    cmocka_unit_test(test_shards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
