@@ -56,6 +56,7 @@
 #include "../core/log.h"
 #include "../core/xalloc.h"
 #include "../desk/desk.h"
+#include "../desk/deskclock.h"
 #include "../sink/sink.h"
 #include "../smtp/arrival.h"
 #include "../smtp/token.h"
@@ -94,6 +95,7 @@ struct daemon {
 	struct event *tick, *ev_term, *ev_int, *ev_hup, *ev_chld;
 	const char *clock_file;
 	long long now;
+	struct deskclock clock; /* read_clock() for the console's commands */
 	int tick_ms;
 	int reload_pending;
 	/* the sweep */
@@ -180,6 +182,13 @@ static long long read_clock(struct daemon *dm)
 	if (dm->now == 0)
 		dm->now = wall_ms();
 	return dm->now;
+}
+
+/* desk_now - read_clock as a deskclock: the console's commands get the
+ * desk's time, so a test clock moves them as it moves the timers */
+static long long desk_now(void *arg)
+{
+	return read_clock(arg);
 }
 
 /* sweep state -------------------------------------------------------------- */
@@ -712,11 +721,13 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	}
 	if (cfg->web && strcmp(cfg->web, "yes") == 0) {
+		dm.clock = (struct deskclock){.now_ms = desk_now, .arg = &dm};
 		struct web_conf wc = {.listen = cfg->web_listen,
 		                      .tls_cert = cfg->web_tls_cert,
 		                      .tls_key = cfg->web_tls_key,
 		                      .desk = dm.desk,
-		                      .owner_key = &dm.key};
+		                      .owner_key = &dm.key,
+		                      .clock = &dm.clock};
 
 		dm.wauth = web_auth_new(dm.st, RW_WEB_SESSION_TTL);
 		if ((dm.web = web_server_new(dm.base, dm.st, dm.wauth, &wc, err, sizeof(err))) ==

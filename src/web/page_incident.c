@@ -31,7 +31,6 @@
 
 #include "../core/limits.h"
 #include "../desk/desk.h"
-#include "../desk/deskclock.h"
 #include "../desk/incident.h"
 #include "../store/store.h"
 
@@ -362,8 +361,7 @@ void page_incident_post(struct web_req *r)
 		return;
 	}
 	store_incident_clear(&in);
-	struct deskclock clk = deskclock_system();
-	rc = desk_command(d, id, verbs[k].cmd, r->who.user, text, deskclock_now(&clk));
+	rc = desk_command(d, id, verbs[k].cmd, r->who.user, text, web_server_now_ms(r->w));
 	if (rc > 0) {
 		snprintf(where, sizeof(where), "/incidents/%lld?done=%s", (long long)id,
 		         verbs[k].verb);

@@ -15,9 +15,10 @@
  *	the policy has set one), the evidence (page_evidence.c) and the
  *	repair advice for the fingerprinted MTA or proxy. The retest button
  *	schedules a retest as `relaywatch incident N retest` does
- *	(desk_command, actor "owner"), at most once per incident per
- *	RW_WEB_OWNER_RETEST_SEC (the server's owner_limit table): a second
- *	request within that time is 429; a closed incident's is 409.
+ *	(desk_command, actor "owner", at the server's desk time), at most
+ *	once per incident per RW_WEB_OWNER_RETEST_SEC (the server's
+ *	owner_limit table): a second request within that time is 429; a
+ *	closed incident's is 409.
  * DIAGNOSTICS
  *	404 wrong token; 409 the machine refused; 429 too soon; 503 no desk.
  * LIMITS
@@ -30,7 +31,6 @@
 
 #include "../core/limits.h"
 #include "../desk/desk.h"
-#include "../desk/deskclock.h"
 #include "../desk/owner.h"
 #include "../store/store.h"
 
@@ -139,7 +139,6 @@ void page_owner_post(struct web_req *r)
 	struct store_incident in;
 	struct desk *d = web_server_desk(r->w);
 	struct login_limit *lim = web_server_owner_limit(r->w);
-	struct deskclock clk = deskclock_system();
 	char tok[OWNER_TOKEN_MAX], key[48], where[OWNER_TOKEN_MAX + 32];
 	long long now = (long long)time(NULL);
 	int64_t id;
@@ -160,7 +159,7 @@ void page_owner_post(struct web_req *r)
 		               "A retest was requested less than 10 minutes ago; please wait.");
 		return;
 	}
-	rc = desk_command(d, id, DESK_CMD_RETEST, "owner", NULL, deskclock_now(&clk));
+	rc = desk_command(d, id, DESK_CMD_RETEST, "owner", NULL, web_server_now_ms(r->w));
 	if (rc > 0) {
 		login_limit_fail(lim, key, now);
 		snprintf(where, sizeof(where), "/owner/%s?retest=1", tok);

@@ -56,6 +56,7 @@
 #include "../core/log.h"
 #include "../core/netaddr.h"
 #include "../core/xalloc.h"
+#include "../desk/deskclock.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -82,6 +83,7 @@ struct web_server {
 	struct desk *desk;                 /* borrowed; NULL: no forms */
 	const struct token_key *owner_key; /* borrowed; NULL: no owner pages */
 	struct login_limit *owner_limit;   /* owners' retest requests, per incident */
+	struct deskclock clock;            /* the desk's time (the daemon's test clock) */
 	unsigned port;                     /* first listener's */
 	uint64_t requests[6];              /* answered, by status class */
 };
@@ -452,6 +454,7 @@ struct web_server *web_server_new(struct event_base *base, struct store *st, str
 	w->desk = c->desk;
 	w->owner_key = c->owner_key;
 	w->owner_limit = login_limit_new(RW_WEB_OWNER_SLOTS, 1, RW_WEB_OWNER_RETEST_SEC);
+	w->clock = c->clock ? *c->clock : deskclock_system();
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		snprintf(err, errlen, "web_tls_cert and web_tls_key go together");
 		return web_server_free(w);
@@ -524,6 +527,13 @@ const struct token_key *web_server_owner_key(const struct web_server *w)
 struct login_limit *web_server_owner_limit(const struct web_server *w)
 {
 	return w->owner_limit;
+}
+
+/* web_server_now_ms - the desk's time for a command: the one the desk's
+ * own timers read (a daemon on --clock-file reads that file) */
+long long web_server_now_ms(const struct web_server *w)
+{
+	return deskclock_now(&w->clock);
 }
 
 int web_server_tls(const struct web_server *w)

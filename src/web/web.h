@@ -16,6 +16,7 @@ struct store;
 struct web_auth;
 struct desk;
 struct token_key;
+struct deskclock;
 
 struct web_conf {
 	const char *listen;   /* "ADDR:PORT[,ADDR:PORT...]", [v6]:PORT; NULL: default */
@@ -23,6 +24,8 @@ struct web_conf {
 	const char *tls_key;  /* PEM key file; with tls_cert */
 	struct desk *desk;    /* the desk the forms act through (borrowed); NULL: read only */
 	const struct token_key *owner_key; /* signs owner links (borrowed); NULL: no owner pages */
+	const struct deskclock *clock;     /* the desk's time for the forms' commands (copied;
+	                                      its arg must outlive the server); NULL: system */
 };
 
 struct web_server;

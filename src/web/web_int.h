@@ -73,6 +73,8 @@ struct web_auth *web_server_auth(const struct web_server *w);
 struct desk *web_server_desk(const struct web_server *w);
 const struct token_key *web_server_owner_key(const struct web_server *w);
 struct login_limit *web_server_owner_limit(const struct web_server *w);
+/* web_server_now_ms - the time desk commands are stamped with (web_conf's clock) */
+long long web_server_now_ms(const struct web_server *w);
 int web_server_tls(const struct web_server *w);
 
 /* web_cookie_value - cookie `name`'s value out of a Cookie header (NULL
