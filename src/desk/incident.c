@@ -377,16 +377,31 @@ static void block(struct incident *inc, const struct policy *p, struct incident_
 	enter(inc, out, IS_BLOCKED);
 }
 
-/* grace - the notice is out: the grace runs, retests within it */
-static void grace(struct incident *inc, const struct policy *p, struct incident_out *out,
-                  long long now)
+/* grace_for - a grace of ms: the deadline, retests within it */
+static void grace_for(struct incident *inc, const struct policy *p, struct incident_out *out,
+                      long long now, long long ms)
 {
 	inc->notified_ms = now;
 	enter(inc, out, IS_NOTIFIED);
 	if (p->block != POLICY_BLOCK_NONE)
-		deadline(inc, out, now + p->grace_ms);
-	if (p->retest_ms > 0 && (p->block == POLICY_BLOCK_NONE || p->retest_ms < p->grace_ms))
+		deadline(inc, out, now + ms);
+	if (p->retest_ms > 0 && (p->block == POLICY_BLOCK_NONE || p->retest_ms < ms))
 		test_at(inc, out, now + p->retest_ms);
+}
+
+/* grace - the notice is out: the grace runs, retests within it */
+static void grace(struct incident *inc, const struct policy *p, struct incident_out *out,
+                  long long now)
+{
+	grace_for(inc, p, out, now, p->grace_ms);
+}
+
+/* unblock_grace - the grace an operator's unblock gives */
+static long long unblock_grace(const struct policy *p)
+{
+	if (p->unblock_grace_ms > 0)
+		return p->unblock_grace_ms;
+	return p->grace_ms > 0 ? p->grace_ms : 24LL * 3600 * 1000;
 }
 
 /* confirm - relaying verified: results, the ladder, then block or grace */
@@ -596,7 +611,7 @@ void incident_on_event(struct incident *inc, const struct policy *p, enum incide
 		inc->blocked = 0;
 		inc->blocked_ms = 0;
 		/* a new grace: blocked again at its end unless a retest shows the repair */
-		grace(inc, p, out, now);
+		grace_for(inc, p, out, now, unblock_grace(p));
 		break;
 	}
 	out->outcome = IO_APPLIED;

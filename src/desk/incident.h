@@ -40,8 +40,9 @@
  * lifted only by a retest that returns closed or auth-required, so an
  * operator cannot close a blocked incident; the operator's unblock is the
  * one audited exception: it needs a reason, lifts the block and starts a
- * new grace (state notified, deadline now + grace, retests as in the
- * grace), so a host that is still open at its end is blocked again and
+ * new grace (state notified, deadline now + the policy's unblock_grace,
+ * retests as in the grace), so a host that is still open at its end is
+ * blocked again and
  * only a retest closes the incident; the operator's block skips the rest
  * of the grace of a confirmed or notified incident (the blocked notices go
  * out as at the deadline); a note never sends a notice;

@@ -87,6 +87,7 @@ static const struct key_def keys[] = {
     {P("suspect_retests"), CNT(suspect_retests, 0)},
     {P("block"), .kind = K_BLOCK},
     {P("block_at_once"), .kind = K_BOOL, .off = offsetof(struct policy, block_at_once)},
+    {P("unblock_grace"), DUR(unblock_grace_ms, 0)},
     {.name = "opened", NOTE(STEP_OPENED)},
     {.name = "confirmed", NOTE(STEP_CONFIRMED)},
     {.name = "warning", NOTE(STEP_WARNING)},

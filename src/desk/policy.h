@@ -82,9 +82,11 @@ struct policy {
 	long long tempfail_retry_ms; /* delay before retrying an inconclusive test */
 	int test_attempts;           /* inconclusive first tests before not-reproduced */
 	enum policy_suspect suspect;
-	int suspect_retests; /* suspect first tests retested before not-reproduced */
-	unsigned block;      /* enum policy_block bits */
-	int block_at_once;   /* block on confirmation, no grace */
+	int suspect_retests;        /* suspect first tests retested before not-reproduced */
+	unsigned block;             /* enum policy_block bits */
+	int block_at_once;          /* block on confirmation, no grace */
+	long long unblock_grace_ms; /* the operator's unblock: the new grace; 0 = grace, or
+	                               24 h when grace is 0 */
 	/* notify[step][rcpt]: template name, "" = no notice */
 	char notify[STEP__COUNT][RCPT__COUNT][POLICY_NAME_MAX + 1];
 	long long window_ms;    /* incidents counted for the ladder */

@@ -14,6 +14,12 @@
 #   1. `complaint add` opens incident 1; the daemon tests the host open
 #      and blocks it: state blocked, one applied outbound block, the add
 #      command ran once with the address, `block list --json` shows it
+#   1b. the operator's buttons (a console session, CSRF): on the blocked
+#      incident an "Unblock" form; its POST without a reason is 400, with
+#      one 303: state notified, deadline the desk clock + unblock_grace
+#      (1h), the block lifted and the remove command run, the reason and
+#      the user in the timeline; then "Block now": blocked again, the add
+#      command run a second time; a viewer's block is 403
 #   2. the host is repaired (closed-rcpt); for 2 s (10 ticks) nothing is
 #      retested and the block stays: only the button may lift it
 #   3. GET and POST /owner/WRONG (a changed MAC, another incident's id,
@@ -84,6 +90,7 @@ suspect = retest
 suspect_retests = 2
 block = outbound
 block_at_once = yes
+unblock_grace = 1h
 
 [notify]
 blocked = admin:blocked
@@ -110,6 +117,10 @@ CFG
 rw() { "$RW" --config "$T/rw.conf" "$@"; }
 printf 'cidr,customer,emails,account\n127.41.0.0/24,Owner Lab,admin@desk.test,U-41\n' >"$T/owners.csv"
 rw contacts import "$T/owners.csv" >/dev/null || fail "contacts import"
+echo "op-password-1" | rw user add oper --role operator >/dev/null 2>"$T/u1.err" ||
+	{ cat "$T/u1.err"; fail "user add oper"; }
+echo "view-password-1" | rw user add viewer1 --role viewer >/dev/null 2>"$T/u2.err" ||
+	{ cat "$T/u2.err"; fail "user add viewer1"; }
 
 # the store's view in Python: q prints an expression, wait polls one
 cat >"$T/desk.py" <<'PY'
@@ -222,11 +233,61 @@ sys.exit(0 if [(r["addr"], r["direction"], r["incident"], r["state"]) for r in r
 PY
 echo "ok: $H tested open and blocked (outbound), the add command ran"
 
+# 1b. the operator's unblock and block, through the console's forms
+base="http://127.0.0.1:$WP"
+# scode JAR METHOD PATH [curl args] - with a cookie jar; body and headers as code's
+scode() {
+	_jar=$1 _m=$2 _p=$3
+	shift 3
+	curl -s -m 10 -o "$T/body" -D "$T/hdr" -w '%{http_code}' -b "$_jar" -c "$_jar" -X "$_m" "$@" "$base$_p"
+}
+csrf_of() { grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"//'; }
+for who in oper:op-password-1 viewer1:view-password-1; do
+	c=$(scode "$T/${who%%:*}.jar" POST /login --data-urlencode "user=${who%%:*}" --data-urlencode "password=${who#*:}")
+	[ "$c" = 303 ] || { cat "$T/body"; fail "login ${who%%:*}: got $c"; }
+done
+c=$(scode "$T/viewer1.jar" GET /incidents/1)
+vcsrf=$(csrf_of)
+! grep -q "/incidents/1/unblock\|/incidents/1/block" "$T/body" || fail "a viewer sees the block forms"
+c=$(scode "$T/oper.jar" GET /incidents/1)
+[ "$c" = 200 ] && grep -q 'action="/incidents/1/unblock"' "$T/body" && ! grep -q 'action="/incidents/1/block"' "$T/body" ||
+	{ cat "$T/body"; fail "the blocked incident's page: want the unblock form and no block form"; }
+csrf=$(csrf_of)
+[ ${#csrf} -eq 64 ] || fail "no CSRF token on the operator's page"
+c=$(scode "$T/oper.jar" POST /incidents/1/unblock --data-urlencode "csrf=$csrf" --data-urlencode "text=")
+[ "$c" = 400 ] || { cat "$T/body"; fail "unblock without a reason: got $c, want 400"; }
+c=$(scode "$T/viewer1.jar" POST /incidents/1/unblock --data-urlencode "csrf=$vcsrf" --data-urlencode "text=viewer")
+[ "$c" = 403 ] || fail "a viewer's unblock: got $c, want 403"
+c=$(scode "$T/oper.jar" POST /incidents/1/unblock --data-urlencode "csrf=$csrf" \
+	--data-urlencode "text=payroll mail <today>; fix promised")
+[ "$c" = 303 ] && grep -qi "^location: /incidents/1?done=unblock" "$T/hdr" ||
+	{ cat "$T/hdr" "$T/body"; fail "the operator's unblock: got $c, want 303"; }
+wait_for 20 "the operator's unblock applied and the remove command run" 'inc(1)["state"] == "notified" and
+	[(a["kind"], a["state"]) for a in actions()] == [("block", "lifted"), ("unblock", "applied")] and
+	fw() == [["add", "'$H'", "outbound"], ["remove", "'$H'", "outbound"]]'
+true_now 'inc(1)["m"]["deadline_ms"] == clock() + 3600000 and
+	[(d["user"], d["text"], d["outcome"]) for d in [json.loads(e["detail"]) for e in events(1, "unblock")] if "outcome" in d] ==
+	[("oper", "payroll mail <today>; fix promised", "applied")]' \
+	"the unblock: want a new grace of 1h and the user and reason in the timeline"
+c=$(scode "$T/oper.jar" GET /incidents/1)
+grep -q 'action="/incidents/1/block"' "$T/body" && grep -q "payroll mail &lt;today&gt;" "$T/body" ||
+	{ cat "$T/body"; fail "the notified incident's page: want the block form and the escaped reason"; }
+c=$(scode "$T/viewer1.jar" POST /incidents/1/block --data-urlencode "csrf=$vcsrf")
+[ "$c" = 403 ] || fail "a viewer's block: got $c, want 403"
+c=$(scode "$T/oper.jar" POST /incidents/1/block --data-urlencode "csrf=$csrf" --data-urlencode "text=still relaying")
+[ "$c" = 303 ] || { cat "$T/body"; fail "the operator's block: got $c, want 303"; }
+wait_for 20 "the operator's block applied and the add command run again" 'inc(1)["state"] == "blocked" and
+	[(a["kind"], a["state"]) for a in actions()] == [("block", "lifted"), ("unblock", "applied"), ("block", "applied")] and
+	fw() == [["add", "'$H'", "outbound"], ["remove", "'$H'", "outbound"], ["add", "'$H'", "outbound"]]'
+c=$(scode "$T/oper.jar" POST /incidents/1/block --data-urlencode "csrf=$csrf")
+[ "$c" = 409 ] || fail "a second block: got $c, want 409 (already blocked)"
+echo "ok: the operator's unblock (reason, new grace of 1h) and block through the console, viewers refused"
+
 # 2. the repair; nothing retests it by itself
 lab_start closed-rcpt
 sleep 2
 true_now 'inc(1)["state"] == "blocked" and len(events(1, "test-started")) == 1 and
-	len(actions()) == 1 and fw() == [["add", "'$H'", "outbound"]]' \
+	len(actions()) == 3 and len(fw()) == 3' \
 	"a repaired host retested or unblocked without the button"
 echo "ok: repaired host, 10 ticks later still blocked and not retested"
 
@@ -238,7 +299,6 @@ mac = hmac.new(key, ("owner|%s" % sys.argv[2]).encode(), hashlib.sha256).hexdige
 print("%s-%s" % (sys.argv[2], mac))
 PY
 )
-base="http://127.0.0.1:$WP"
 # code METHOD PATH - the status; the body in $T/body, headers in $T/hdr
 code() {
 	curl -s -m 10 -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$1" "$base$2"
@@ -275,9 +335,9 @@ echo "ok: retest requested (303), at once again refused (429); wall clock ${lag}
 
 # 5. the retest runs, finds it closed, lifts the block
 wait_for 60 "incident 1 repaired by the owner's retest" "inc(1)['state'] == 'repaired'"
-wait_for 20 "the unblock applied and the remove command run" '[(a["kind"], a["what"], a["addr"], a["state"]) for a in actions()] ==
+wait_for 20 "the unblock applied and the remove command run" '[(a["kind"], a["what"], a["addr"], a["state"]) for a in actions()][2:] ==
 	[("block", "outbound", "'$H'", "lifted"), ("unblock", "outbound", "'$H'", "applied")] and
-	fw() == [["add", "'$H'", "outbound"], ["remove", "'$H'", "outbound"]]'
+	fw()[3:] == [["remove", "'$H'", "outbound"]]'
 true_now 'inc(1)["m"]["last_verdict"] == "closed" and inc(1)["closed_ms"] == clock() and
 	len(events(1, "test-started")) == 2 and len(events(1, "retest")) == 1 and
 	json.loads(events(1, "retest")[0]["detail"]).get("user") == "owner" and events(1, "retest")[0]["at_ms"] == clock() and

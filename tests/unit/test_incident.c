@@ -622,6 +622,20 @@ static void test_operator_block(void **state)
 	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_REJECTED); /* over */
 	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "x"), IO_REJECTED);
 
+	/* unblock_grace: its own length; a policy without grace gives 24 h */
+	world_init(&w, "university.conf", 0);
+	w.p.block_at_once = 1;
+	w.p.grace_ms = 0;
+	feed(&w, EV_COMPLAINT, NULL);
+	run_until(&w, T0 + 1);
+	assert_int_equal(w.inc.state, IS_BLOCKED);
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "why"), IO_APPLIED);
+	assert_int_equal(w.deadline, w.now + 24 * H);
+	assert_int_equal(feed(&w, EV_CMD_BLOCK, NULL), IO_APPLIED);
+	w.p.unblock_grace_ms = 2 * H;
+	assert_int_equal(feed(&w, EV_CMD_UNBLOCK, "why"), IO_APPLIED);
+	assert_int_equal(w.deadline, w.now + 2 * H);
+
 	/* a policy that never blocks refuses the operator's block */
 	world_init(&w, "university.conf", 0);
 	w.p.block = POLICY_BLOCK_NONE;
