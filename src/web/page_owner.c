@@ -118,12 +118,16 @@ void page_owner(struct web_req *r)
 	else
 		dbuf_adds(&b,
 		          "<p>Close the server to relaying or proxying for outside hosts.</p>\n");
-	dbuf_adds(&b, "<h2>Request a retest</h2>\n<p>Once repaired, ask us to test again (at most "
-	              "once every 10 minutes).</p>\n");
-	snprintf(act, sizeof(act), "/owner/%s/retest", tok);
-	dbuf_adds(&b, "<form method=\"post\" class=\"act\" action=\"");
-	html_text(&b, act);
-	dbuf_adds(&b, "\"><button>Request a retest</button></form>\n<h2>The evidence</h2>\n");
+	if (in.closed_ms == 0) {
+		dbuf_adds(&b, "<h2>Request a retest</h2>\n<p>Once repaired, ask us to test again "
+		              "(at most once every 10 minutes).</p>\n");
+		snprintf(act, sizeof(act), "/owner/%s/retest", tok);
+		dbuf_adds(&b, "<form method=\"post\" class=\"act\" action=\"");
+		html_text(&b, act);
+		dbuf_adds(&b, "\"><button>Request a retest</button></form>\n");
+	} else
+		dbuf_adds(&b, "<p>This case is over: nothing more to retest.</p>\n");
+	dbuf_adds(&b, "<h2>The evidence</h2>\n");
 	if (res)
 		evidence_html(&b, res);
 	else

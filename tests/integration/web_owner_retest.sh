@@ -304,7 +304,8 @@ code() {
 	curl -s -m 10 -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$1" "$base$2"
 }
 c=$(code GET "/owner/$tok")
-[ "$c" = 200 ] && grep -q "now <b>blocked</b>" "$T/body" && grep -q "$H" "$T/body" ||
+[ "$c" = 200 ] && grep -q "now <b>blocked</b>" "$T/body" && grep -q "$H" "$T/body" &&
+	grep -q "Request a retest</button>" "$T/body" ||
 	{ cat "$T/body"; fail "owner page: got $c, want 200 naming $H, blocked"; }
 
 # 3. wrong tokens: 404, no data
@@ -346,7 +347,8 @@ true_now 'inc(1)["m"]["last_verdict"] == "closed" and inc(1)["closed_ms"] == clo
 rw block list --json >"$T/bl2.json" || fail "block list after the repair"
 ! grep -q "\"$H\"" "$T/bl2.json" || { cat "$T/bl2.json"; fail "block list still shows $H"; }
 c=$(code GET "/owner/$tok")
-[ "$c" = 200 ] && grep -q "now <b>repaired</b>" "$T/body" && grep -q ": <b>closed</b>" "$T/body" ||
+[ "$c" = 200 ] && grep -q "now <b>repaired</b>" "$T/body" && grep -q ": <b>closed</b>" "$T/body" &&
+	! grep -q "Request a retest</button>" "$T/body" ||
 	{ cat "$T/body"; fail "owner page after the repair: got $c, want 200, repaired, the closed result"; }
 echo "ok: repaired, unblocked (remove command ran), no block listed, the page says so"
 
