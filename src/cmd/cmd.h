@@ -26,6 +26,8 @@ struct cmd_ctx {
 int cmd_test(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
+/* cmd_scan_stopped - the last cmd_scan() was stopped by SIGINT or SIGTERM */
+int cmd_scan_stopped(void);
 int cmd_scans(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_results(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_notify(int argc, char **argv, struct cmd_ctx *ctx);
@@ -40,6 +42,7 @@ int cmd_delist(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_block(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_user(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_web(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_worker(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags
  * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or

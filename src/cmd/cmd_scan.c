@@ -73,6 +73,7 @@
 #include "../smtp/verdict.h"
 #include "arrival_store.h"
 #include "cmd.h"
+#include "scan_work.h"
 #include "output.h"
 #include "probeopt.h"
 
@@ -176,7 +177,24 @@ struct scan {
 	int64_t poll_after;       /* the last arrival id read */
 	int tty;                  /* stderr is a terminal: one status line in place */
 	long long t0;             /* start, ms */
+	/* one shard of a distributed scan (relaywatch worker): shard_id 0 =
+	 * a whole scan of its own */
+	int64_t shard_id;
+	const char *worker;   /* the lease holder's name */
+	char *vantage;        /* the shard's: the results carry it ("" otherwise) */
+	long long lease_ms;   /* the claim's length; renewed every third of it */
+	long long renewed_ms; /* the last renewal */
+	long long beat_ms;    /* the last heartbeat */
+	int lease_lost;       /* another worker holds the shard now: write nothing more */
 };
+
+/* the last cmd_scan run was stopped by SIGINT or SIGTERM (relaywatch worker) */
+static int last_run_stopped;
+
+int cmd_scan_stopped(void)
+{
+	return last_run_stopped;
+}
 
 /* usage - the scan subcommand's options and exit statuses */
 static void usage(FILE *fp)
@@ -217,6 +235,11 @@ static void usage(FILE *fp)
 	    "      --no-db               keep nothing (no resume)\n"
 	    "      --resume ID           go on with a stopped or killed scan of the store\n"
 	    "      --id-file FILE        write the store's id of this scan to FILE\n"
+	    "      --shards N --no-run   plan the scan as N work units (per vantage) for\n"
+	    "                            `relaywatch worker` processes; contact nothing\n"
+	    "      --vantages LIST       with --shards: test every target from each of these\n"
+	    "                            vantages (names the workers give with --vantage)\n"
+	    "      --status ID           the progress of a scan across every worker\n"
 	    "      --stats-every S       a status line on stderr every S seconds (on a\n"
 	    "                            terminal one line is updated in place anyway)\n"
 	    "      --canary DOMAIN       canary domain or [address] the sink accepts (required)\n"
@@ -261,6 +284,23 @@ static void check_finished(struct scan *s)
 	}
 }
 
+/* lose_lease - another worker claimed the shard (our lease ran out):
+ * write nothing more, start nothing new, leave once the sessions end */
+static void lose_lease(struct scan *s)
+{
+	if (s->lease_lost)
+		return;
+	s->lease_lost = 1;
+	s->stopping = 1;
+	sched_stop(s->sched);
+	fprintf(stderr,
+	        "relaywatch scan: shard %lld: the lease was lost (another worker holds it): "
+	        "stopping\n",
+	        (long long)s->shard_id);
+	rw_log(LOG_WARNING, "scan event=lease-lost shard=%lld worker=%s", (long long)s->shard_id,
+	       s->worker);
+}
+
 /* inflight - the sessions open now, as the progress row tells them */
 static uint64_t inflight(const struct scan *s)
 {
@@ -300,7 +340,7 @@ static void flush(struct scan *s)
 		    .target = p->target,
 		    .port = p->port,
 		    .probe = p->probe,
-		    .vantage = "",
+		    .vantage = s->vantage ? s->vantage : "",
 		    .verdict = p->verdict,
 		    .reason = p->reason,
 		    .evidence = p->evidence,
@@ -309,7 +349,20 @@ static void flush(struct scan *s)
 
 		ok = store_result_put(s->st, &sr, NULL) >= 0;
 	}
-	if (ok) {
+	if (ok && s->shard_id) {
+		/* the shard's mark, only while this worker holds it */
+		int held = store_shard_save(s->st, s->shard_id, s->worker,
+		                            (int64_t)sched_low_water(s->sched), (int64_t)s->done,
+		                            dbuf_str(&counts), now);
+
+		ok = held >= 0;
+		if (held == 0) {
+			lose_lease(s);
+			store_batch_abort(s->st);
+			dbuf_free(&counts);
+			goto drop;
+		}
+	} else if (ok) {
 		struct store_progress pr = {.scan = s->db_id,
 		                            .position = (int64_t)sched_low_water(s->sched),
 		                            .done = (int64_t)s->done,
@@ -370,6 +423,38 @@ static void queue_result(struct scan *s, const struct target_result *r)
 	queue_pending(s, r->addr, r->port, "smtp", r->verdict, r->reason, ev, r->finished);
 }
 
+/* keep_lease - a shard's run: renew the lease every third of its length,
+ * and the worker's heartbeat (its sessions in flight) every few seconds */
+static void keep_lease(struct scan *s)
+{
+	long long now = probeopt_now_ms();
+	int r;
+
+	if (s->lease_lost || s->store_failed)
+		return;
+	if (now - s->renewed_ms >= s->lease_ms / 3) {
+		r = store_shard_renew(s->st, s->shard_id, s->worker, now + s->lease_ms, now);
+		if (r == 0)
+			lose_lease(s);
+		else if (r > 0)
+			s->renewed_ms = now;
+		else
+			rw_log(LOG_WARNING, "scan event=store-error what=lease error=\"%s\"",
+			       store_error(s->st));
+	}
+	if (now - s->beat_ms >= RW_SCAN_PROGRESS_EVERY * 1000LL) {
+		struct store_worker w = {.name = s->worker,
+		                         .vantage = s->vantage,
+		                         .started_ms = s->t0,
+		                         .seen_ms = now,
+		                         .shard = s->shard_id,
+		                         .inflight = (int64_t)inflight(s)};
+
+		if (store_worker_beat(s->st, &w) == 0)
+			s->beat_ms = now;
+	}
+}
+
 /* on_flush_timer - write what is queued at least every RW_SCAN_FLUSH_MS;
  * with nothing queued, the progress alone when the sessions in flight
  * changed or RW_SCAN_PROGRESS_EVERY passed, so /metrics sees the sessions
@@ -381,6 +466,8 @@ static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->shard_id)
+		keep_lease(s);
 	if (s->nbatch || inflight(s) != s->saved_inflight || s->saved_ms == 0 ||
 	    probeopt_now_ms() - s->saved_ms >= RW_SCAN_PROGRESS_EVERY * 1000LL)
 		flush(s);
@@ -985,7 +1072,14 @@ enum {
 	O_MX,
 	O_DNS,
 	O_IDFILE,
-	O_PROBE
+	O_PROBE,
+	O_SHARDS,
+	O_VANTAGES,
+	O_NORUN,
+	O_STATUS,
+	O_SHARDID,
+	O_WORKER,
+	O_LEASE
 };
 
 static const struct option scan_opts[] = {
@@ -1009,6 +1103,13 @@ static const struct option scan_opts[] = {
     {"dns-server", required_argument, NULL, O_DNS},
     {"id-file", required_argument, NULL, O_IDFILE},
     {"probe", required_argument, NULL, O_PROBE},
+    {"shards", required_argument, NULL, O_SHARDS},
+    {"vantages", required_argument, NULL, O_VANTAGES},
+    {"no-run", no_argument, NULL, O_NORUN},
+    {"status", required_argument, NULL, O_STATUS},
+    {"shard-id", required_argument, NULL, O_SHARDID},
+    {"worker", required_argument, NULL, O_WORKER},
+    {"lease", required_argument, NULL, O_LEASE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -1033,6 +1134,11 @@ struct scan_opts {
 	unsigned long long rate, seed, stats_every, retry_after, resume;
 	const char *db;
 	const char *id_file; /* --id-file: the store's scan id is written there */
+	/* distributed scans: --shards N --no-run plans; --status ID reports;
+	 * --shard-id with --resume and --worker runs one shard (relaywatch worker) */
+	unsigned long long shards, status, shard_id, lease;
+	int no_run;
+	const char *vantages, *worker;
 };
 
 /* write_id_file - "ID\n" into path, whole or not at all (temp + rename) */
@@ -1175,6 +1281,41 @@ static int parse_opts(int argc, char **av, struct rw_config *cfg, struct scan_op
 			break;
 		case O_IDFILE:
 			o->id_file = optarg;
+			break;
+		case O_NORUN:
+			o->no_run = 1;
+			break;
+		case O_VANTAGES:
+			o->vantages = optarg;
+			break;
+		case O_WORKER:
+			o->worker = optarg;
+			break;
+		case O_SHARDS:
+		case O_STATUS:
+		case O_SHARDID:
+		case O_LEASE:
+			if (number(optarg, 1,
+			           c == O_SHARDS  ? RW_STORE_SHARDS_MAX
+			           : c == O_LEASE ? 3600
+			                          : INT64_MAX,
+			           &v) < 0) {
+				fprintf(stderr, "relaywatch scan: %s %s: not a valid number\n",
+				        c == O_SHARDS   ? "--shards"
+				        : c == O_STATUS ? "--status"
+				        : c == O_LEASE  ? "--lease"
+				                        : "--shard-id",
+				        optarg);
+				return -1;
+			}
+			if (c == O_SHARDS)
+				o->shards = v;
+			else if (c == O_STATUS)
+				o->status = v;
+			else if (c == O_LEASE)
+				o->lease = v;
+			else
+				o->shard_id = v;
 			break;
 		case '?':
 		default:
@@ -1336,6 +1477,165 @@ static void on_done_proxy(void *arg, const char *target, unsigned port)
 		sched_skip_probe(arg, &a, port, TARGETS_PROBE_PROXY);
 }
 
+/* ---- one shard of a distributed scan (relaywatch worker) --------------- */
+
+/* load_shard - the shard --shard-id names, held by --worker: into *out and
+ * s; -1 after a message */
+static int load_shard(struct scan *s, const struct scan_opts *o, struct store_shard *out)
+{
+	struct store_shards l;
+	int rc = -1, found = 0;
+
+	if (store_shards_list(s->st, s->db_id, &l) < 0) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct store_shard *h = &l.v[i];
+
+		if (h->id != (int64_t)o->shard_id)
+			continue;
+		found = 1;
+		if (strcmp(h->state, "claimed") != 0 || strcmp(h->worker, o->worker) != 0) {
+			fprintf(stderr,
+			        "relaywatch scan: shard %lld of scan %lld is %s by '%s', not "
+			        "claimed by %s\n",
+			        (long long)h->id, (long long)s->db_id, h->state, h->worker,
+			        o->worker);
+			break;
+		}
+		*out = *h;
+		memset(h, 0, sizeof(*h)); /* moved */
+		s->shard_id = out->id;
+		s->worker = o->worker;
+		s->vantage = xstrdup(out->vantage);
+		s->lease_ms = (long long)(o->lease ? o->lease : RW_WORKER_LEASE) * 1000;
+		s->renewed_ms = probeopt_now_ms();
+		rc = 0;
+		break;
+	}
+	if (!found)
+		fprintf(stderr, "relaywatch scan: scan %lld has no shard %llu\n",
+		        (long long)s->db_id, o->shard_id);
+	store_shards_free(&l);
+	return rc;
+}
+
+/* share_limits - the scan's rate and per-subnet cap are for all its
+ * workers together: each of the n live ones takes its share */
+static void share_limits(struct scan *s, struct sched_config *c)
+{
+	struct store_workers l;
+	long long now = probeopt_now_ms();
+	uint64_t n = 0;
+
+	if (store_workers_list(s->st, now - RW_WORKER_LIVE * 1000LL, &l) == 0) {
+		for (size_t i = 0; i < l.n; i++)
+			n += strcmp(l.v[i].name, s->worker) != 0;
+		store_workers_free(&l);
+	}
+	n++; /* this one */
+	if (c->rate)
+		c->rate = (c->rate + n - 1) / n;
+	if (c->subnet.per_subnet)
+		c->subnet.per_subnet = c->subnet.per_subnet / n ? c->subnet.per_subnet / n : 1;
+	if (n > 1)
+		fprintf(stderr,
+		        "relaywatch scan: %llu live worker(s): this one takes rate %llu/s, "
+		        "%u per subnet\n",
+		        (unsigned long long)n, (unsigned long long)c->rate, c->subnet.per_subnet);
+}
+
+/* load_shard_progress - resume the shard: its mark, counters, and the
+ * targets its vantage already has a result for */
+static int load_shard_progress(struct scan *s, const struct store_shard *h)
+{
+	json_t *jc;
+
+	if (store_result_keys_vantage(s->st, s->db_id, "smtp", s->vantage, on_done_key, s->sched) <
+	        0 ||
+	    store_result_keys_vantage(s->st, s->db_id, "proxy", s->vantage, on_done_proxy,
+	                              s->sched) < 0) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		return -1;
+	}
+	sched_skip_before(s->sched, (uint64_t)h->walk_pos);
+	s->done = s->done_before = (uint64_t)h->done;
+	if (h->counts && (jc = json_loads(h->counts, 0, NULL)) != NULL) {
+		for (int v = 0; v < V__COUNT; v++)
+			s->count[v] = (unsigned long)json_integer_value(
+			    json_object_get(jc, verdict_name((enum verdict)v)));
+		json_decref(jc);
+	}
+	return 0;
+}
+
+/* finish_shard - the walk of the shard is over: done (unless stopped or
+ * taken over); the last shard done makes the scan done */
+static void finish_shard(struct scan *s)
+{
+	long long now = probeopt_now_ms();
+	struct store_shards l;
+	int r, all = 1;
+
+	if (s->store_failed || s->lease_lost || s->stopping)
+		return;
+	if ((r = store_shard_finish(s->st, s->shard_id, s->worker, now)) <= 0) {
+		if (r == 0)
+			lose_lease(s);
+		else
+			s->store_failed = 1;
+		return;
+	}
+	if (store_shards_list(s->st, s->db_id, &l) < 0) {
+		s->store_failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		all &= strcmp(l.v[i].state, "done") == 0;
+	store_shards_free(&l);
+	if (all && store_scan_state_set(s->st, s->db_id, "done", now / 1000) < 0)
+		s->store_failed = 1;
+	if (all)
+		fprintf(stderr, "relaywatch scan: scan %lld: every shard is done\n",
+		        (long long)s->db_id);
+}
+
+/* plan_shards - --shards N --no-run: the scan's work units, once per
+ * vantage; an exit status */
+static int plan_shards(struct scan *s, const struct scan_opts *o, long long now)
+{
+	char *list = xstrdup(o->vantages ? o->vantages : "");
+	const char *v[RW_WORKER_VANTAGES_MAX];
+	size_t nv = 0;
+	int64_t added = 0;
+	int rc = EXIT_CLEAN;
+
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (nv == RW_WORKER_VANTAGES_MAX || !vantage_name_ok(t)) {
+			fprintf(stderr, "relaywatch scan: --vantages: '%s': %s\n", t,
+			        nv == RW_WORKER_VANTAGES_MAX
+			            ? "too many vantages"
+			            : "a vantage is 1 to 64 letters, digits, '.', '_' or '-'");
+			free(list);
+			store_scan_state_set(s->st, s->db_id, "stopped", now / 1000);
+			return EXIT_USAGE;
+		}
+		v[nv++] = t;
+	}
+	if (store_shards_plan(s->st, s->db_id, v, nv, (int64_t)o->shards, now, &added) < 0) {
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		rc = EXIT_RUNTIME;
+	} else {
+		printf("scan %lld planned: %llu shard(s) x %zu vantage(s); run `relaywatch worker` "
+		       "on each node (relaywatch scan --status %lld)\n",
+		       (long long)s->db_id, o->shards, nv ? nv : 1, (long long)s->db_id);
+	}
+	free(list);
+	return rc;
+}
+
 /* load_progress - resume: counters and the low-water mark; the targets
  * with results are skipped. -1 after a message */
 static int load_progress(struct scan *s)
@@ -1488,7 +1788,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	json_t *jparams = NULL;
 	long long t0 = probeopt_now_ms();
 	struct sched_config schc;
+	struct store_shard shard = {0};
 
+	last_run_stopped = 0;
 	/* nmap's -iL is one dash and two letters: give getopt its long name */
 	for (int i = 0; i < argc; i++)
 		av[i] = strcmp(argv[i], "-iL") == 0 ? "--input-list" : argv[i];
@@ -1502,6 +1804,16 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto early;
 	}
 	if (probe_ports(&o) < 0) {
+		rc = EXIT_USAGE;
+		goto early;
+	}
+	if ((o.shards && !o.no_run) || (o.no_run && !o.shards) || (o.vantages && !o.shards) ||
+	    ((o.shard_id || o.worker) && !(o.shard_id && o.worker && o.resume)) ||
+	    ((o.shards || o.status || o.shard_id) && o.no_db) || (o.status && o.resume)) {
+		fprintf(stderr,
+		        "relaywatch scan: --shards N goes with --no-run (and --vantages); "
+		        "--shard-id and --worker with --resume (relaywatch worker runs them); "
+		        "--status ID alone; none of them with --no-db\n");
 		rc = EXIT_USAGE;
 		goto early;
 	}
@@ -1525,6 +1837,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
+	}
+	if (o.status) {
+		rc = scan_status(s.st, (int64_t)o.status, o.pf.json, probeopt_now_ms());
+		goto early;
 	}
 	if (o.resume) {
 		int found = s.st ? store_scan_get(s.st, (int64_t)o.resume, &saved) : 0;
@@ -1559,6 +1875,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		o.ntargets = o.ninputs = o.nmx = 0;
 		o.seed = saved.seed;
 		s.db_id = saved.id;
+		/* a plan's own flags are not the worker's */
+		o.shards = 0;
+		o.no_run = 0;
+		o.vantages = NULL;
+		if (o.shard_id && load_shard(&s, &o, &shard) < 0) {
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
 	}
 	s.verbose = ctx->verbose + o.verbose;
 	s.json = o.pf.json;
@@ -1588,7 +1912,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto early;
 	}
-	if (!o.dry && !o.pf.no_sink && !cfg->sink_listen) {
+	if (!o.dry && !o.no_run && !o.pf.no_sink && !cfg->sink_listen) {
 		fprintf(stderr, "relaywatch scan: sink_listen is not set (or use --no-sink)\n");
 		rc = EXIT_USAGE;
 		goto early;
@@ -1649,7 +1973,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	    .rate = o.rate,
 	    .subnet = o.sl,
 	    .retry_after_ms = o.retry_after * 1000,
+	    .shard = (uint32_t)shard.shard,
+	    .shards = (uint32_t)shard.shards,
 	};
+	if (s.shard_id)
+		share_limits(&s, &schc);
 	if (!o.dry)
 		fit_descriptors(&schc.concurrency);
 	if ((s.sched = sched_new(&schc, &e)) == NULL) {
@@ -1713,7 +2041,17 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto early;
 	}
 	snprintf(s.scan_id, sizeof(s.scan_id), "%lld", t0 / 1000);
-	if (s.st && o.resume) {
+	if (s.st && o.resume && s.shard_id) {
+		if (load_shard_progress(&s, &shard) < 0) {
+			rc = EXIT_RUNTIME;
+			goto early;
+		}
+		fprintf(stderr,
+		        "relaywatch scan: scan %lld shard %lld/%lld (vantage '%s') for worker %s: "
+		        "%llu done\n",
+		        (long long)s.db_id, (long long)shard.shard + 1, (long long)shard.shards,
+		        s.vantage, s.worker, (unsigned long long)s.done);
+	} else if (s.st && o.resume) {
 		if (load_progress(&s) < 0 ||
 		    store_scan_state_set(s.st, s.db_id, "running", t0 / 1000) < 0) {
 			if (s.st && store_error(s.st)[0])
@@ -1743,6 +2081,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	if (o.id_file && write_id_file(o.id_file, s.st ? s.scan_id : "0") < 0) {
 		fprintf(stderr, "relaywatch scan: --id-file %s: %s\n", o.id_file, strerror(errno));
 		rc = EXIT_RUNTIME;
+		goto early;
+	}
+	if (o.shards) {
+		rc = plan_shards(&s, &o, t0);
 		goto early;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -1841,13 +2183,16 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (s.st) {
 		flush(&s);
-		if (!s.store_failed &&
-		    store_scan_state_set(s.st, s.db_id, s.stopping ? "stopped" : "done",
-		                         probeopt_now_ms() / 1000) < 0) {
+		if (s.shard_id)
+			finish_shard(&s);
+		else if (!s.store_failed &&
+		         store_scan_state_set(s.st, s.db_id, s.stopping ? "stopped" : "done",
+		                              probeopt_now_ms() / 1000) < 0) {
 			fprintf(stderr, "relaywatch scan: store: %s\n", store_error(s.st));
 			s.store_failed = 1;
 		}
 	}
+	last_run_stopped = s.stopping && !s.lease_lost;
 	if (!s.json)
 		summary(&s, (double)(probeopt_now_ms() - t0) / 1000.0);
 	if (s.foreign_total && !s.json)
@@ -1863,7 +2208,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			rw_log(LOG_WARNING, "scan event=excluded-skipped count=%llu",
 			       (unsigned long long)st.refused);
 	}
-	if (s.stopping) {
+	if (s.stopping && !s.shard_id) {
 		fprintf(stderr, "relaywatch scan: stopped after %llu of %llu target(s)\n",
 		        (unsigned long long)s.done, (unsigned long long)s.total);
 		if (s.st)
@@ -1921,6 +2266,8 @@ early:
 	s.sched = sched_free(s.sched);
 	s.targets = targets_free(s.targets);
 	store_scan_clear(&saved);
+	store_shard_clear(&shard);
+	free(s.vantage);
 	json_decref(jparams);
 	free(params);
 	free(db_owned);

@@ -153,6 +153,11 @@
 #define RW_STORE_PAGE_MAX 1000
 /* shards a distributed scan is split into, per vantage (store_work.c) */
 #define RW_STORE_SHARDS_MAX 65536
+/* relaywatch worker: a shard's lease (seconds, renewed every third of it),
+ * how recent a heartbeat makes a worker live (seconds), vantages per scan */
+#define RW_WORKER_LEASE        30
+#define RW_WORKER_LIVE         30
+#define RW_WORKER_VANTAGES_MAX 16
 #define RW_STORE_ERR_MAX  512
 /* Store: largest scan params text (JSON: the command line and the whole
  * target space of a resumable scan); SQLite's own row limit is 1e9. */
