@@ -212,6 +212,14 @@ static const struct profile profiles[] = {
         .relay = RELAY_ALL,
         .trust = "chain-entry",
     },
+    {
+        .name = "inside-only",
+        .expect = "closed",
+        .about = "relays everything, but only for clients at 127.0.0.2 (the inside): closed to "
+                 "others",
+        .relay = RELAY_ALL,
+        .trust_ip = "127.0.0.2",
+    },
     /* ---- proxies and a web server (lab/proxyd.c); all on --port too ---- */
     {
         .name = "proxy-http-open",

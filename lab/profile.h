@@ -103,6 +103,8 @@ struct profile {
 	enum profile_refuse refuse_at;
 	const char *trust;          /* relay only for the host of this profile
 	                               (Postfix mynetworks); NULL: any client */
+	const char *trust_ip;       /* relay only for a client at this address
+	                               (an "internal" network); NULL: any */
 	const char *next_hop;       /* forward relayed mail to this profile's host
 	                               instead of the sink; NULL: the sink */
 	unsigned discard : 1;       /* 250 after DATA, never deliver */

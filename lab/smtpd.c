@@ -268,6 +268,8 @@ static int may_relay(const struct server_conn *c, const struct addr_route *r)
 
 	if (p->trust != NULL && strcmp(c->peer, c->host->trusted) != 0)
 		return 0;
+	if (p->trust_ip != NULL && strcmp(c->peer, p->trust_ip) != 0)
+		return 0;
 	if (!profile_relays(p, r->tricks))
 		return 0;
 	switch (p->sender) {

@@ -33,6 +33,7 @@
 #include "../smtp/result.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "results_vantage.h"
 
 #include <jansson.h>
 
@@ -50,6 +51,7 @@ struct list_opts {
 	const char *verdict; /* results only */
 	long long limit;     /* results only: 0 = all */
 	long long offset;
+	int by_vantage; /* results only: the verdicts per vantage side by side */
 };
 
 /* cmd_store_open - the --db (or default) store at the current schema, or
@@ -122,7 +124,7 @@ static void usage_line(FILE *fp, const char *cmd, int results)
 {
 	fprintf(fp,
 	        results ? "usage: relaywatch %s [--db PATH] [--verdict V] [--limit N] [--offset N]"
-	                  " [--json] SCAN-ID\n"
+	                  " [--json] [--by-vantage] SCAN-ID\n"
 	                : "usage: relaywatch %s [--db PATH] [--json]\n",
 	        cmd);
 	fprintf(fp,
@@ -138,13 +140,10 @@ static void usage_line(FILE *fp, const char *cmd, int results)
 static int parse_common(int argc, char **argv, const char *cmd, int results, struct list_opts *o)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"verdict", required_argument, NULL, 'V'},
-	    {"limit", required_argument, NULL, 'L'},
-	    {"offset", required_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},      {"json", no_argument, NULL, 'j'},
+	    {"verdict", required_argument, NULL, 'V'}, {"limit", required_argument, NULL, 'L'},
+	    {"offset", required_argument, NULL, 'O'},  {"by-vantage", no_argument, NULL, 'B'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -159,11 +158,14 @@ static int parse_common(int argc, char **argv, const char *cmd, int results, str
 		case 'V':
 		case 'L':
 		case 'O':
+		case 'B':
 			if (!results) {
 				usage_line(stderr, cmd, results);
 				return -1;
 			}
-			if (c == 'V')
+			if (c == 'B')
+				o->by_vantage = 1;
+			else if (c == 'V')
 				o->verdict = optarg;
 			else if (count_arg(cmd, c == 'L' ? "--limit" : "--offset", optarg,
 			                   c == 'L' ? &o->limit : &o->offset) < 0)
@@ -307,6 +309,11 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 		store_close(st);
 		return EXIT_RUNTIME;
 	}
+	if (o.by_vantage) {
+		rc = results_by_vantage(st, id, o.json) < 0 ? EXIT_RUNTIME : EXIT_CLEAN;
+		store_close(st);
+		return rc;
+	}
 	pg.offset = o.offset;
 	left = o.limit > 0 ? o.limit : -1; /* -1: no --limit */
 	while (left != 0) {
@@ -324,9 +331,10 @@ int cmd_results(int argc, char **argv, struct cmd_ctx *ctx)
 			if (o.json)
 				result_json(r);
 			else
-				printf("%-14s %s:%u%s  %s\n", r->verdict, r->target, r->port,
+				printf("%-14s %s:%u%s%s%s  %s\n", r->verdict, r->target, r->port,
 				       r->probe && strcmp(r->probe, "smtp") != 0 ? " proxy" : "",
-				       r->reason ? r->reason : "");
+				       r->vantage && *r->vantage ? " from " : "",
+				       r->vantage ? r->vantage : "", r->reason ? r->reason : "");
 		}
 		size_t n = l.n;
 		store_results_free(&l);

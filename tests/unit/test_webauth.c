@@ -538,7 +538,7 @@ static void test_migrate_v3(void **state)
 	assert_int_equal(store_user_list(st, &l), -1);
 	assert_non_null(strstr(store_error(st), "run migrate"));
 	assert_int_equal(store_migrate(st, NOW), 0);
-	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_contact_for(st, "192.0.2.1", &c), 1);
 	store_contact_clear(&c);
 	struct store_user u = {.name = "alice", .role = "viewer", .hash = "h", .created = NOW};
