@@ -1,0 +1,162 @@
+#!/bin/sh
+# scale_workers.sh - issue 9's distributed scan on one store: a lab /20
+# planned as shards, three `relaywatch worker` processes scan it, one is
+# killed with -9 midway; the scan completes with every target tested
+# exactly once and every lab host's verdict equal to the ground truth.
+# Then vantages: two workers with source addresses 127.0.0.2 ("inside")
+# and 127.0.0.1 ("outside"); the lab host inside-only relays only for
+# 127.0.0.2: open from inside, closed from outside (results --by-vantage).
+# The store is $RW_TEST_STORE_URL when set (PostgreSQL, store_pg.sh runs
+# this script again with it), else a SQLite file.
+# Peers: relaywatch-lab (the mail profiles) on 127.60.0.1.. at a free port;
+# `relaywatch sink --db` on the store gets every relayed message, and the
+# workers run with --no-sink: arrivals are tied through the store, whatever
+# node's test sent them.
+# LIMITS: each worker at most 120 s; every wait bounded (0.2 s polls).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+[ -x "$RW" ] || fail "$RW is not built"
+[ -x "$RWLAB" ] || fail "$RWLAB is not built"
+command -v python3 >/dev/null 2>&1 || skip "no python3"
+t0=$(date +%s)
+db=${RW_TEST_STORE_URL:-$T/scale.db}
+key_file "$T/key"
+port=$(free_port)
+sink=$(free_port)
+rw() { "$RW" "$@"; }
+
+# the lab: every mail profile (not the proxies, not the web server)
+smtp=$("$RWLAB" --list | awk 'NR > 1 && $1 !~ /^(proxy-|web-server$)/ { printf "%s%s", s, $1; s = "," }')
+rw_bg "$RWLAB" --sink "127.0.0.1:$sink" --canary canary.lab.test --base 127.60.0.1 \
+	--port "$port" --greylist 2 --delay 2 --profiles "$smtp" --truth "$T/truth" \
+	>"$T/lab.out" 2>"$T/lab.log"
+labpid=$RW_LASTPID
+n=0
+until grep -qx ready "$T/lab.out" 2>/dev/null; do
+	kill -0 "$labpid" 2>/dev/null || { cat "$T/lab.log"; fail "lab exited before ready"; }
+	n=$((n + 1)); [ $n -lt 150 ] || fail "lab not ready after 15s"
+	sleep 0.1
+done
+rw_bg "$RW" sink --db "$db" --listen "127.0.0.1:$sink" --canary canary.lab.test \
+	--token-key "$T/key" >"$T/sink.out" 2>"$T/sink.log"
+wait_port 127.0.0.1 "$sink" 10 || { cat "$T/sink.log"; fail "the sink does not listen"; }
+
+SCAN="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port --timeout 4 \
+--greylist-delay 3 --wait 8 --session-timeout 40 --retry-after 2 --concurrency 200"
+# scan_id FILE - the id `scan --shards --no-run` printed
+scan_id() { sed -n 's/^scan \([0-9]*\) planned:.*/\1/p' "$1"; }
+
+# ---- 1. three workers on a /20, one killed -9 midway
+# shellcheck disable=SC2086
+rw scan $SCAN --db "$db" --shards 24 --no-run --seed 11 127.60.0.0/20 >"$T/plan.out" 2>"$T/plan.err" ||
+	{ cat "$T/plan.err"; fail "plan: exit $?"; }
+S=$(scan_id "$T/plan.out")
+[ -n "$S" ] || { cat "$T/plan.out"; fail "no scan id in the plan's output"; }
+for w in a b c; do
+	rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name "w$w" --lease 3 --poll 1 \
+		-- --no-sink >"$T/w$w.log" 2>&1
+	eval "W_$w=\$RW_LASTPID"
+done
+# kill b once it has a shard with results saved (at most 30 s)
+python3 - "$db" "$S" <<'PY' || fail "worker b never saved a shard's progress"
+import sqlite3, sys, time, os
+db, scan = sys.argv[1], int(sys.argv[2])
+end = time.time() + 30
+while time.time() < end:
+    try:
+        if db.startswith("postgres"):
+            import subprocess
+            out = subprocess.run(["psql", "-At", db, "-c",
+                "SELECT count(*) FROM shards WHERE scan = %d AND worker = 'wb' AND state = 'claimed' AND done > 0" % scan],
+                capture_output=True, text=True).stdout.strip()
+            n = int(out or 0)
+        else:
+            c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+            n = c.execute("SELECT count(*) FROM shards WHERE scan = ? AND worker = 'wb'"
+                          " AND state = 'claimed' AND done > 0", (scan,)).fetchone()[0]
+        if n:
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(0.2)
+sys.exit(1)
+PY
+# $W_b is timeout(1); the worker is its child
+pkill -9 -P "$W_b" || fail "no worker b under timeout $W_b"
+echo "killed worker b (kill -9) in the middle of a shard"
+wait "$W_b" 2>/dev/null
+for w in a c; do
+	eval "p=\$W_$w"
+	wait "$p"; rc=$?
+	[ $rc -eq 0 ] || { tail -20 "$T/w$w.log"; fail "worker $w exited $rc"; }
+done
+rw scan --status "$S" --db "$db" >"$T/status.txt" || fail "scan --status"
+cat "$T/status.txt"
+rw scan --status "$S" --db "$db" --json >"$T/status.json" || fail "scan --status --json"
+python3 - "$T/status.json" <<'PY' || { cat "$T/status.txt"; fail "want the scan done, 24 shards done, at least one taken over"; }
+import json, sys
+o = json.load(open(sys.argv[1]))
+v = o["vantages"][0]
+ok = o["state"] == "done" and v["shards"] == 24 and v["done"] == 24 and v["taken_over"] >= 1
+sys.exit(0 if ok else 1)
+PY
+rw results "$S" --db "$db" --json >"$T/results.json" || fail "results --json"
+python3 - "$T/truth" "$T/results.json" <<'PY' || fail "the workers' results differ from the truth, or a target is missing or twice"
+import ipaddress, json, sys
+truth = {}
+for line in open(sys.argv[1]):
+    addr, p, profile, want = line.split()[:4]
+    truth[addr] = (profile, want)
+seen, bad = {}, 0
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    seen[o["addr"]] = seen.get(o["addr"], 0) + 1
+    if o["addr"] in truth:
+        profile, want = truth[o["addr"]]
+        if o["verdict"] != want:
+            print("%s (%s): %s, want %s" % (o["addr"], profile, o["verdict"], want)); bad += 1
+    elif o["verdict"] != "unreachable":
+        print("%s (no host): %s" % (o["addr"], o["verdict"])); bad += 1
+want = {str(a) for a in ipaddress.ip_network("127.60.0.0/20")}
+if set(seen) != want:
+    print("missing %d, extra %d" % (len(want - set(seen)), len(set(seen) - want))); bad += 1
+twice = [a for a, n in seen.items() if n > 1]
+if twice:
+    print("tested twice:", twice[:5]); bad += 1
+print("%d results, %d lab hosts, %d problems" % (len(seen), len(truth), bad))
+sys.exit(1 if bad else 0)
+PY
+echo "ok: 3 workers, one killed -9: $(wc -l <"$T/results.json") results, each target once, the truth"
+
+# ---- 2. vantages: inside (127.0.0.2) and outside (127.0.0.1)
+grep -q " inside-only " "$T/truth" || fail "the lab has no inside-only host"
+inside=$(awk '$3 == "inside-only" { print $1 }' "$T/truth")
+open1=$(awk '$3 == "open" { print $1 }' "$T/truth")
+# shellcheck disable=SC2086
+rw scan $SCAN --db "$db" --shards 2 --vantages inside,outside --no-run --seed 5 "$inside" "$open1" \
+	>"$T/plan2.out" 2>"$T/plan2.err" || { cat "$T/plan2.err"; fail "plan 2"; }
+S2=$(scan_id "$T/plan2.out")
+rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name vin --vantage inside -- --no-sink \
+	--source 127.0.0.2 >"$T/vin.log" 2>&1
+VIN=$RW_LASTPID
+rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name vout --vantage outside -- --no-sink \
+	--source 127.0.0.1 >"$T/vout.log" 2>&1
+VOUT=$RW_LASTPID
+wait "$VIN" || { tail "$T/vin.log"; fail "the inside worker failed"; }
+wait "$VOUT" || { tail "$T/vout.log"; fail "the outside worker failed"; }
+rw results "$S2" --db "$db" --by-vantage >"$T/bv.txt" || fail "results --by-vantage"
+cat "$T/bv.txt"
+rw results "$S2" --db "$db" --by-vantage --json >"$T/bv.json" || fail "results --by-vantage --json"
+python3 - "$T/bv.json" "$inside" "$open1" <<'PY' || fail "want $inside open from inside only, $open1 open from both"
+import json, sys
+rows = {json.loads(l)["target"]: json.loads(l) for l in open(sys.argv[1])}
+a, b = rows[sys.argv[2]], rows[sys.argv[3]]
+ok = (a["verdicts"] == {"inside": "open", "outside": "closed"} and a["exposure"] == "open-from-some" and
+      b["verdicts"] == {"inside": "open", "outside": "open"} and b["exposure"] == "open-to-all")
+sys.exit(0 if ok else 1)
+PY
+# the inside worker took only inside shards, the outside one only outside shards
+grep -q "vantage 'outside'" "$T/vin.log" && fail "the inside worker ran an outside shard"
+grep -q "vantage 'inside'" "$T/vout.log" && fail "the outside worker ran an inside shard"
+echo "PASS: workers share a /20 (one killed -9, its shard taken over), each target once; $inside open from inside only ($(( $(date +%s) - t0 )) s)"
+exit 0
