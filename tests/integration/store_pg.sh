@@ -1,0 +1,53 @@
+#!/bin/sh
+# store_pg.sh - the store suite on a real PostgreSQL: the same unit test
+# binaries make check runs on SQLite (test_store, test_store_desk,
+# test_store_late, test_webauth, test_desk), run again with
+# RW_TEST_STORE_URL naming a database of a server this test starts:
+# initdb in a temporary directory, pg_ctl, a Unix socket only (lib/pg.sh;
+# as root the server runs as nobody). Each binary must report the
+# PostgreSQL backend and pass every test; cmocka's skips (a check of
+# SQLite alone) are listed. Then `relaywatch migrate` and the listing
+# commands on the same database: the PostgreSQL URL where a path goes.
+# Skips (77) only when the server binaries are missing.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+. "$here/lib/pg.sh"
+
+pg_have || skip "no PostgreSQL server binaries (apt-get install postgresql)"
+[ -x "$RW" ] || skip "no $RW"
+pg_start || fail "PostgreSQL did not start"
+echo "server: $PG_URL"
+
+bad=0
+for t in test_store test_store_desk test_store_late test_webauth test_desk; do
+	bin="$RW_BUILD/tests/$t"
+	[ -x "$bin" ] || fail "no $bin (make unit)"
+	RW_TEST_STORE_URL=$PG_URL timeout -k 5 600 "$bin" >"$T/$t.out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL $t on postgresql (rc=$rc):"
+		tail -40 "$T/$t.out"
+		bad=$((bad + 1))
+		continue
+	fi
+	grep -q "store_fx: backend postgresql" "$T/$t.out" ||
+		{ echo "FAIL $t: it did not run on postgresql"; bad=$((bad + 1)); continue; }
+	echo "ok $t on postgresql: $(grep -E '^\[  PASSED  \]' "$T/$t.out")"
+	grep -E '^skip on postgresql|^\[  SKIPPED \]' "$T/$t.out" | sed 's/^/    /'
+done
+[ $bad -eq 0 ] || fail "$bad store test binaries failed on postgresql"
+
+# the program: migrate, then a listing, on the URL
+"$RW" migrate --db "$PG_URL" >"$T/migrate.out" 2>&1 || { cat "$T/migrate.out"; fail "migrate"; }
+cat "$T/migrate.out"
+grep -q "schema version" "$T/migrate.out" || fail "migrate did not print the version"
+"$RW" scans --db "$PG_URL" >"$T/scans.out" 2>&1 || { cat "$T/scans.out"; fail "scans"; }
+RELAYWATCH_DB=$PG_URL "$RW" scans >"$T/scans2.out" 2>&1 ||
+	{ cat "$T/scans2.out"; fail "scans with RELAYWATCH_DB a URL"; }
+# a wrong password is refused with a message that does not repeat it
+"$RW" scans --db "postgresql://rwtest:hunter2@/nosuchdb?host=$PG_DIR" >"$T/bad.out" 2>&1 &&
+	fail "scans on a missing database succeeded"
+cat "$T/bad.out"
+grep -q hunter2 "$T/bad.out" && fail "the password is in the error"
+grep -q 'nosuchdb' "$T/bad.out" || fail "the error does not name the database"
+echo "store suite passed on postgresql"
