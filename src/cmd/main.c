@@ -57,6 +57,7 @@ static const struct subcommand subcommands[] = {
     {"dnsbl", cmd_dnsbl, "export the DNSBL zone of listed relays; check addresses in DNSBLs"},
     {"web", cmd_web, "the desk's console: JSON API, OpenAPI document, /metrics"},
     {"delist", cmd_delist, "retest an address now; its listing ends when the retest passes"},
+    {"migrate", cmd_migrate, "bring a store (SQLite or PostgreSQL) to this version's schema"},
 };
 
 /* usage - global options, the subcommand table and the exit statuses */

@@ -13,6 +13,7 @@
  *	(every store_* call of store.h)
  *	char *store_path_choose(const struct store_path_env *env);
  *	char *store_default_path(void);
+ *	char *store_local_path(void);
  * DESCRIPTION
  *	store_open reads "scheme:rest" when the scheme names a backend
  *	("sqlite:PATH"; "postgresql://..." and "postgres://..." go whole to
@@ -486,11 +487,11 @@ char *store_path_choose(const struct store_path_env *env)
 	return NULL;
 }
 
-/* store_default_path - the default store of this process; owned or NULL */
-char *store_default_path(void)
+/* default_path - store_default_path, with or without $RELAYWATCH_DB */
+static char *default_path(int use_env)
 {
 	struct store_path_env env = {
-	    .db = getenv("RELAYWATCH_DB"),
+	    .db = use_env ? getenv("RELAYWATCH_DB") : NULL,
 	    .xdg = getenv("XDG_DATA_HOME"),
 	    .home = getenv("HOME"),
 	    .root = geteuid() == 0,
@@ -503,6 +504,18 @@ char *store_default_path(void)
 	    getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
 		env.home = res->pw_dir;
 	return store_path_choose(&env);
+}
+
+/* store_default_path - the default store of this process; owned or NULL */
+char *store_default_path(void)
+{
+	return default_path(1);
+}
+
+/* store_local_path - this host's default SQLite file, $RELAYWATCH_DB aside */
+char *store_local_path(void)
+{
+	return default_path(0);
 }
 
 /* store_scan_clear - free the scan's params; sc is zeroed */

@@ -726,6 +726,10 @@ struct store_path_env {
 char *store_path_choose(const struct store_path_env *env);
 /* store_default_path - store_path_choose() of this process; owned or NULL */
 char *store_default_path(void);
+/* store_local_path - the same without $RELAYWATCH_DB: this host's own
+ * default file, whose directory holds local state when the store is a
+ * server's (the daemon's, beside a PostgreSQL store); owned or NULL */
+char *store_local_path(void);
 
 /* Freeing what the store returned; each accepts an empty or zeroed struct. */
 void store_scan_clear(struct store_scan *sc);
