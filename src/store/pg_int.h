@@ -1,7 +1,7 @@
 /*
  * pg_int.h - what the PostgreSQL backend's files share (pg.c: the
- * session and the scanner's calls; pg_desk.c: the abuse desk's calls;
- * pg_web.c: the web console's)
+ * session; pg_scan.c: the scanner's calls and store_pg_ops; pg_desk.c:
+ * the abuse desk's calls; pg_web.c: the web console's)
  */
 #ifndef RW_PG_INT_H
 #define RW_PG_INT_H
@@ -70,6 +70,15 @@ int pg_own_begin(struct pg_store *s, int *own);
 /* pg_own_end - commit (rc >= 0) or roll back what own_begin began;
  * inside a batch the batch decides. rc, or -1 when the commit fails */
 int pg_own_end(struct pg_store *s, int own, int rc);
+
+/* pg.c's session calls, for store_pg_ops (pg_scan.c): store.h's
+ * contracts of open, close, migrate and the batch */
+struct store *pg_open(const char *location, char *err, size_t errlen);
+void pg_close(struct store *st);
+int pg_migrate(struct store *st, int64_t now);
+int pg_batch_begin(struct store *st, unsigned flags);
+int pg_batch_commit(struct store *st);
+int pg_batch_abort(struct store *st);
 
 /* PG_ROWS - every row of the result r into the list l through
  * rowfn(r, row, item), then PQclear(r); the list owns what rowfn copies */
