@@ -778,6 +778,71 @@ static void test_crash_sender(void **state)
 	store_close(st);
 }
 
+/* several senders claim at once: every due notice goes to exactly one of
+ * them (SQLite: the write lock; PostgreSQL: FOR UPDATE SKIP LOCKED) */
+static void test_claim_race(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ready(f->d.url);
+	enum { MSGS = 60, SENDERS = 3 };
+	int p[2], seen[MSGS + 1] = {0}, total = 0;
+	pid_t pids[SENDERS];
+	int64_t first = 0, id;
+
+	for (int i = 0; i < MSGS; i++) {
+		char mid[64];
+		struct store_outbox m = {.rcpt = "a@b", .message_id = mid, .queued_ms = MS};
+
+		snprintf(mid, sizeof(mid), "<race-%d@x>", i);
+		assert_int_equal(store_outbox_queue(st, &m, &id), 1);
+		if (i == 0)
+			first = id;
+	}
+	store_close(st);
+	assert_int_equal(pipe(p), 0);
+	for (int k = 0; k < SENDERS; k++) {
+		pids[k] = fork();
+		assert_true(pids[k] >= 0);
+		if (pids[k] == 0) {
+			char err[RW_STORE_ERR_MAX];
+			struct store *c = store_open(f->d.url, err, sizeof(err));
+			struct store_outbox got;
+			int rc;
+
+			close(p[0]);
+			if (c == NULL)
+				_exit(20);
+			while ((rc = store_outbox_claim(c, MS, 3600000, &got)) == 1) {
+				int64_t n = got.id - first;
+
+				if (write(p[1], &n, sizeof(n)) != sizeof(n))
+					_exit(21);
+				store_outbox_clear(&got);
+			}
+			store_close(c);
+			_exit(rc == 0 ? 0 : 22);
+		}
+	}
+	close(p[1]);
+	for (int64_t n; read(p[0], &n, sizeof(n)) == sizeof(n); total++) {
+		if (n < 0 || n >= MSGS)
+			fail_msg("claimed id %lld: not one of the queued", (long long)(n + first));
+		seen[n]++;
+	}
+	close(p[0]);
+	for (int k = 0; k < SENDERS; k++) {
+		int wst;
+
+		assert_int_equal(waitpid(pids[k], &wst, 0), pids[k]);
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
+			fail_msg("sender %d: got status 0x%x, want exit 0", k, wst);
+	}
+	for (int i = 0; i < MSGS; i++)
+		if (seen[i] != 1)
+			fail_msg("notice %d: claimed %d times, want once", i, seen[i]);
+	assert_int_equal(total, MSGS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +855,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timeline_report, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_in_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
