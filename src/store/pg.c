@@ -70,12 +70,68 @@ static struct pg_store *P(struct store *st)
 	return (struct pg_store *)st;
 }
 
+/* seq_len - the length of the valid UTF-8 sequence at p, 0 if invalid
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF) */
+static size_t seq_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* utf8_bad - the first byte of s that is no valid UTF-8, or NULL */
+static const char *utf8_bad(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = seq_len(p);
+
+		if (n == 0)
+			return (const char *)p;
+		p += n;
+	}
+	return NULL;
+}
+
+/* utf8_clean - an owned copy of s, each byte of an invalid sequence '?' */
+static char *utf8_clean(const char *s)
+{
+	char *out = xstrdup(s);
+
+	for (unsigned char *p = (unsigned char *)out; *p;) {
+		size_t n = seq_len(p);
+
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+	return out;
+}
+
 /* pg_text - append a text parameter (dflt for NULL) */
 void pg_text(struct pg_args *a, const char *str, const char *dflt)
 {
+	const char *v = str ? str : dflt;
+
 	if (a->n >= PG_PARAMS_MAX)
 		rw_panic("%s: more than %d parameters", __func__, PG_PARAMS_MAX);
-	a->v[a->n] = str ? str : dflt;
+	if (v != NULL && utf8_bad(v) != NULL)
+		v = a->own[a->n] = utf8_clean(v);
+	a->v[a->n] = v;
 	a->len[a->n] = 0;
 	a->fmt[a->n++] = 0;
 }
@@ -101,7 +157,8 @@ void pg_id(struct pg_args *a, int64_t id)
 /* pg_bytes - append bytes, sent binary */
 void pg_bytes(struct pg_args *a, const void *p, size_t len)
 {
-	pg_text(a, p, NULL);
+	pg_text(a, NULL, NULL);
+	a->v[a->n - 1] = p;
 	a->len[a->n - 1] = (int)len;
 	a->fmt[a->n - 1] = 1;
 }
@@ -181,8 +238,17 @@ static int session(struct pg_store *s)
 	return command(s, "session", "SET lock_timeout = " STR(RW_STORE_BUSY_MS));
 }
 
+/* args_done - free the copies a statement's arguments held */
+static void args_done(struct pg_args *a)
+{
+	for (int i = 0; a != NULL && i < a->n; i++) {
+		free(a->own[i]);
+		a->own[i] = NULL;
+	}
+}
+
 /* pg_exec - run one statement; recover a batch from its error */
-PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a)
+PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, struct pg_args *a)
 {
 	PGresult *r;
 	ExecStatusType rs;
@@ -190,11 +256,14 @@ PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, const s
 	if (!s->tx && PQstatus(s->conn) == CONNECTION_BAD) {
 		PQreset(s->conn);
 		if (PQstatus(s->conn) == CONNECTION_OK && strcmp(what, "session") != 0 &&
-		    session(s) < 0)
+		    session(s) < 0) {
+			args_done(a);
 			return NULL;
+		}
 	}
 	r = PQexecParams(s->conn, sql, a ? a->n : 0, NULL, a ? a->v : NULL, a ? a->len : NULL,
 	                 a ? a->fmt : NULL, 0);
+	args_done(a);
 	rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
 		return r;
@@ -213,7 +282,7 @@ PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, const s
 }
 
 /* pg_count - rows returned, else rows changed; -1 on error */
-int64_t pg_count(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a)
+int64_t pg_count(struct pg_store *s, const char *what, const char *sql, struct pg_args *a)
 {
 	PGresult *r = pg_exec(s, what, sql, a);
 	int64_t n;
@@ -226,8 +295,7 @@ int64_t pg_count(struct pg_store *s, const char *what, const char *sql, const st
 }
 
 /* pg_one_id - at most one row: 1 and its first column, 0 none */
-int pg_one_id(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a,
-              int64_t *id)
+int pg_one_id(struct pg_store *s, const char *what, const char *sql, struct pg_args *a, int64_t *id)
 {
 	PGresult *r = pg_exec(s, what, sql, a);
 	int found;

@@ -233,13 +233,13 @@ static struct pg_store *P(struct store *st)
 }
 
 /* q - run one of this file's statements */
-static PGresult *q(struct pg_store *s, enum dstmt id, const struct pg_args *a)
+static PGresult *q(struct pg_store *s, enum dstmt id, struct pg_args *a)
 {
 	return pg_exec(s, dstmts[id].name, dstmts[id].sql, a);
 }
 
 /* one_id - one of this file's statements returning at most one id */
-static int one_id(struct pg_store *s, enum dstmt id, const struct pg_args *a, int64_t *out)
+static int one_id(struct pg_store *s, enum dstmt id, struct pg_args *a, int64_t *out)
 {
 	return pg_one_id(s, dstmts[id].name, dstmts[id].sql, a, out);
 }
@@ -567,7 +567,7 @@ static int dk_incident_open_for(struct store *st, const char *addr, unsigned por
 }
 
 /* incidents - the rows of one of the incident lists */
-static int incidents(struct pg_store *s, enum dstmt id, const struct pg_args *a,
+static int incidents(struct pg_store *s, enum dstmt id, struct pg_args *a,
                      struct store_incidents *out)
 {
 	PGresult *r = q(s, id, a);

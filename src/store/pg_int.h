@@ -21,17 +21,21 @@ struct pg_store {
 };
 
 /* One statement's parameters, all sent as text (integers as decimal,
- * never spliced into SQL) except bytes, sent binary. NULL is a NULL. */
+ * never spliced into SQL) except bytes, sent binary. NULL is a NULL.
+ * Used once: pg_exec frees the copies it holds. */
 struct pg_args {
 	int n;
 	const char *v[PG_PARAMS_MAX];
 	int len[PG_PARAMS_MAX];
 	int fmt[PG_PARAMS_MAX];
 	char num[PG_PARAMS_MAX][24];
+	char *own[PG_PARAMS_MAX]; /* text made valid UTF-8 (pg_text) */
 };
 
 /* pg_text - append str (borrowed until the statement ran), or dflt when
- * str is NULL (NULL dflt: SQL NULL) */
+ * str is NULL (NULL dflt: SQL NULL). A text column holds UTF-8 only: a
+ * str that is not valid UTF-8 is sent as a copy with each byte of an
+ * invalid sequence as '?' (SQLite would keep the bytes; doc/postgresql.md) */
 void pg_text(struct pg_args *a, const char *str, const char *dflt);
 /* pg_int - append a 64-bit integer */
 void pg_int(struct pg_args *a, int64_t v);
@@ -46,15 +50,15 @@ void pg_bytes(struct pg_args *a, const void *p, size_t len);
  * transaction back and opens a fresh one, so later calls still run (the
  * batch is spoiled: store.c rolls back at its commit). Outside any
  * transaction a broken connection is reset first. */
-PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a);
+PGresult *pg_exec(struct pg_store *s, const char *what, const char *sql, struct pg_args *a);
 /* pg_fail - set the error of a failed statement (r may be NULL); -1 */
 int pg_fail(struct pg_store *s, const char *what, const PGresult *r);
 /* pg_count - run a statement and return how many rows it returned or
  * changed (RETURNING rows, else the command's count); -1 on error */
-int64_t pg_count(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a);
+int64_t pg_count(struct pg_store *s, const char *what, const char *sql, struct pg_args *a);
 /* pg_one_id - a statement returning at most one row: 1 and its first
  * column in *id (when not NULL), 0 no row, -1 error */
-int pg_one_id(struct pg_store *s, const char *what, const char *sql, const struct pg_args *a,
+int pg_one_id(struct pg_store *s, const char *what, const char *sql, struct pg_args *a,
               int64_t *id);
 
 /* pg_i64 / pg_int32 - a column as a number (NULL reads 0) */

@@ -164,7 +164,7 @@ static struct pg_store *P(struct store *st)
 }
 
 /* q - run one of this file's statements */
-static PGresult *q(struct pg_store *s, enum stmt_id id, const struct pg_args *a)
+static PGresult *q(struct pg_store *s, enum stmt_id id, struct pg_args *a)
 {
 	return pg_exec(s, stmts[id].name, stmts[id].sql, a);
 }

@@ -81,13 +81,13 @@ static struct pg_store *P(struct store *st)
 }
 
 /* q - run one of this file's statements */
-static PGresult *q(struct pg_store *s, enum wstmt id, const struct pg_args *a)
+static PGresult *q(struct pg_store *s, enum wstmt id, struct pg_args *a)
 {
 	return pg_exec(s, wstmts[id].name, wstmts[id].sql, a);
 }
 
 /* one_id - one of this file's statements returning at most one row */
-static int one_id(struct pg_store *s, enum wstmt id, const struct pg_args *a, int64_t *out)
+static int one_id(struct pg_store *s, enum wstmt id, struct pg_args *a, int64_t *out)
 {
 	return pg_one_id(s, wstmts[id].name, wstmts[id].sql, a, out);
 }

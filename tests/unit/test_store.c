@@ -619,6 +619,54 @@ static void test_result_once(void **state)
 	store_close(st);
 }
 
+/* text: UTF-8 round-trips on both backends; bytes that are not UTF-8 (a
+ * hostile server's reply in a reason) are stored, not refused: SQLite
+ * keeps them, PostgreSQL (UTF-8 only) stores each bad byte as '?' */
+static void test_text_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ready(f->d.url);
+	int64_t scan = new_scan(st, 1, 10, "{\"name\":\"\u00e9t\u00e9\"}");
+	static const struct {
+		const char *target, *reason, *want_pg; /* want_pg NULL: as given */
+	} cases[] = {
+	    {"192.0.2.1", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x93\xa7", NULL},
+	    {"192.0.2.2", "550 \xff\xfe refused", "550 ?? refused"},
+	    {"192.0.2.3", "cut \xe2\x9c", "cut ??"},
+	    {"192.0.2.4", "overlong \xc0\xaf", "overlong ??"},
+	    {"192.0.2.5", "surrogate \xed\xa0\x80", "surrogate ???"},
+	};
+	struct store_results l;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_result r = {.scan = scan,
+		                         .target = cases[i].target,
+		                         .port = 25,
+		                         .probe = "smtp",
+		                         .verdict = "closed",
+		                         .reason = cases[i].reason,
+		                         .tested = NOW};
+
+		if (store_result_put(st, &r, NULL) != 1)
+			fail_msg("%s: put: %s", cases[i].target, store_error(st));
+	}
+	assert_int_equal(store_results_list(st, scan, NULL, NULL, &l), 0);
+	assert_int_equal(l.n, sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < l.n; i++) {
+		const char *want = f->d.pg && cases[i].want_pg ? cases[i].want_pg : cases[i].reason;
+
+		if (strcmp(l.v[i].reason, want) != 0) {
+			print_error("%s: got reason \"%s\", want \"%s\"\n", cases[i].target,
+			            l.v[i].reason, want);
+			bad++;
+		}
+	}
+	store_results_free(&l);
+	assert_int_equal(bad, 0);
+	store_close(st);
+}
+
 static const char *const verdicts[] = {"open",     "suspect",     "closed",   "auth-required",
                                        "tempfail", "unreachable", "not-smtp", "error"};
 #define NVERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
@@ -1060,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_scans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_result_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_and_filter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tally_and_results_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arrivals, setup, teardown),
