@@ -6,8 +6,9 @@
 # initdb in a temporary directory, pg_ctl, a Unix socket only (lib/pg.sh;
 # as root the server runs as nobody). Each binary must report the
 # PostgreSQL backend and pass every test; cmocka's skips (a check of
-# SQLite alone) are listed. Then `relaywatch migrate` and the listing
-# commands on the same database: the PostgreSQL URL where a path goes.
+# SQLite alone) are listed. Then `relaywatch migrate`, the listings, contacts,
+# users, incidents and report on the same database: the PostgreSQL URL where
+# a path goes; and migrate of an SQLite file, as before.
 # Skips (77) only when the server binaries are missing.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -44,6 +45,23 @@ grep -q "schema version" "$T/migrate.out" || fail "migrate did not print the ver
 "$RW" scans --db "$PG_URL" >"$T/scans.out" 2>&1 || { cat "$T/scans.out"; fail "scans"; }
 RELAYWATCH_DB=$PG_URL "$RW" scans >"$T/scans2.out" 2>&1 ||
 	{ cat "$T/scans2.out"; fail "scans with RELAYWATCH_DB a URL"; }
+# the desk's and the console's commands on the same URL
+printf 'cidr,customer,emails,account\n192.0.2.0/24,Example,admin@example.net,C-1\n0.0.0.0/0,NOC,noc@example.edu,\n' >"$T/owners.csv"
+"$RW" contacts import --db "$PG_URL" "$T/owners.csv" >"$T/c.out" 2>&1 || { cat "$T/c.out"; fail "contacts import"; }
+"$RW" contacts for --db "$PG_URL" 192.0.2.9 >"$T/for.out" 2>&1 || { cat "$T/for.out"; fail "contacts for"; }
+grep -q Example "$T/for.out" || { cat "$T/for.out"; fail "contacts for: not the /24's"; }
+printf 'correct horse battery\n' >"$T/pw"
+"$RW" user add --db "$PG_URL" alice --role operator --password-file "$T/pw" >"$T/u.out" 2>&1 ||
+	{ cat "$T/u.out"; fail "user add"; }
+"$RW" user list --db "$PG_URL" >"$T/ul.out" 2>&1 && grep -q alice "$T/ul.out" ||
+	{ cat "$T/ul.out"; fail "user list"; }
+"$RW" incidents --db "$PG_URL" --all >"$T/i.out" 2>&1 || { cat "$T/i.out"; fail "incidents"; }
+"$RW" report --db "$PG_URL" >"$T/r.out" 2>&1 || { cat "$T/r.out"; fail "report"; }
+# the same database seen by SQLite's tools is not ours: migrate of a fresh
+# SQLite file beside it still works (no --db URL: everything as before)
+"$RW" migrate --db "$T/plain.db" >"$T/m2.out" 2>&1 && grep -q '(sqlite)' "$T/m2.out" ||
+	{ cat "$T/m2.out"; fail "migrate of an SQLite file"; }
+
 # a wrong password is refused with a message that does not repeat it
 "$RW" scans --db "postgresql://rwtest:hunter2@/nosuchdb?host=$PG_DIR" >"$T/bad.out" 2>&1 &&
 	fail "scans on a missing database succeeded"
