@@ -11,7 +11,7 @@
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
 
 CC ?= cc
-PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libcares gmime-3.0
+PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libpq libcares gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -152,4 +152,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LAB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LAB_OBJ:.o=.d) $(UNIT_BIN:=.d)

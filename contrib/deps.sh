@@ -37,13 +37,14 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing
 [ -z "$policy_rc" ] || { rm -f "$policy_rc"; policy_rc=""; }
-# ... and they are not to start at boot either: the proxies we just
-# installed are stopped and disabled (ones installed before are left alone)
+# ... and they are not to start at boot either: the proxies (and the
+# PostgreSQL cluster) we just installed are stopped and disabled (ones installed before are left alone)
 for p in $missing; do
 	case $p in
 	tinyproxy) svc=tinyproxy ;;
 	squid) svc=squid ;;
 	dante-server) svc=danted ;;
+	postgresql) svc=postgresql ;;
 	*) continue ;;
 	esac
 	if [ -d /run/systemd/system ]; then

@@ -204,6 +204,7 @@ int cmd_contacts(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((st = cmd_store_open("contacts", db, strcmp(verb, "import") == 0, &rc)) == NULL)
 		return rc;
+	rc = EXIT_CLEAN; /* cmd_store_open left EXIT_RUNTIME, for its failure */
 	if (strcmp(verb, "import") == 0) {
 		rc = import(st, argv[optind]);
 	} else if (strcmp(verb, "for") == 0) {

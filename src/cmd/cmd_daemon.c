@@ -83,6 +83,7 @@ struct daemon {
 	struct cmd_ctx *ctx;
 	struct event_base *base;
 	char *db, *statedir, *config_path;
+	char db_shown[512]; /* db for logs: a URL's password masked */
 	struct store *st;
 	struct desk *desk;
 	struct outbox_sender *ob;
@@ -387,6 +388,28 @@ static void sweep_due(struct daemon *dm)
 	}
 }
 
+/* make_dirs - mkdir -p path, new directories 0700 */
+static int make_dirs(const char *path)
+{
+	char *dir = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = dir + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = c;
+		if (c == '\0' || rc < 0)
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
 /* reload ------------------------------------------------------------------- */
 
 static void job_env_of(const struct daemon *dm, struct job_env *e)
@@ -673,11 +696,32 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	dm.db = db[0] == '/' ? xstrdup(db)
-	                     : xasprintf("%s/%s", getenv("PWD") ? getenv("PWD") : ".", db);
+	/* a file: its absolute path, and the state beside it; a server URL as
+	 * given, the state in this host's default store directory */
+	const char *path = store_path(db);
+	dm.db = path == NULL || path[0] == '/'
+	            ? xstrdup(db)
+	            : xasprintf("%s/%s", getenv("PWD") ? getenv("PWD") : ".", path);
+	store_redact(dm.db, dm.db_shown, sizeof(dm.db_shown));
 	if ((dm.st = cmd_store_open("daemon", dm.db, 1, &rc)) == NULL)
 		goto out;
-	dm.statedir = xasprintf("%s.d", dm.db);
+	if (store_path(dm.db) != NULL)
+		dm.statedir = xasprintf("%s.d", store_path(dm.db));
+	else if ((dm.statedir = store_local_path()) != NULL) {
+		char *d = xasprintf("%s.d", dm.statedir);
+
+		free(dm.statedir);
+		dm.statedir = d;
+		if (make_dirs(dm.statedir) < 0) {
+			fprintf(stderr, "relaywatch daemon: %s: %s\n", dm.statedir,
+			        strerror(errno));
+			goto out;
+		}
+	} else {
+		fprintf(stderr,
+		        "relaywatch daemon: no directory for the daemon's state (no home)\n");
+		goto out;
+	}
 	if (mkdir(dm.statedir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "relaywatch daemon: %s: %s\n", dm.statedir, strerror(errno));
 		goto out;
@@ -759,7 +803,7 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	resume_sweep(&dm);
 
 	rw_log(LOG_NOTICE, "daemon event=started pid=%ld db=%s sink=%s canary=%s tick_ms=%d%s",
-	       (long)getpid(), dm.db, dm.listen, dm.canary, dm.tick_ms,
+	       (long)getpid(), dm.db_shown, dm.listen, dm.canary, dm.tick_ms,
 	       dm.clock_file ? " clock=file" : "");
 	sd_notify_send("READY=1");
 	event_active(dm.tick, 0, 0); /* a first look now */

@@ -163,6 +163,7 @@ struct scan {
 	FILE *found;      /* open and suspect lines for the human report */
 	struct store *st; /* --db, or NULL */
 	const char *db;
+	char db_shown[512]; /* db for messages: a URL's password masked */
 	int64_t db_id;
 	int store_failed;
 	struct pending_result batch[RW_SCAN_BATCH];
@@ -1043,7 +1044,7 @@ static void summary(struct scan *s, double secs)
 	printf("%-14s %llu (in %.1f s)\n", "total", (unsigned long long)s->done, secs);
 	if (s->done_before)
 		printf("(%llu of them before the resume: relaywatch results %lld --db %s)\n",
-		       (unsigned long long)s->done_before, (long long)s->db_id, s->db);
+		       (unsigned long long)s->done_before, (long long)s->db_id, s->db_shown);
 	if (ftell(s->found) > 0) {
 		putchar('\n');
 		rewind(s->found);
@@ -1646,7 +1647,7 @@ static int load_progress(struct scan *s)
 
 	if (found < 0 || store_result_keys(s->st, s->db_id, "smtp", on_done_key, s->sched) < 0 ||
 	    store_result_keys(s->st, s->db_id, "proxy", on_done_proxy, s->sched) < 0) {
-		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db_shown, store_error(s->st));
 		store_progress_clear(&pr);
 		return -1;
 	}
@@ -1759,11 +1760,11 @@ static int open_db(struct scan *s, long long now_s)
 	char err[512];
 
 	if ((s->st = store_open(s->db, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, err);
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db_shown, err);
 		return -1;
 	}
 	if (store_migrate(s->st, now_s) < 0) {
-		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
+		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db_shown, store_error(s->st));
 		return -1;
 	}
 	return 0;
@@ -1833,6 +1834,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = EXIT_USAGE;
 			goto early;
 		}
+		store_redact(s.db, s.db_shown, sizeof(s.db_shown));
 		if (open_db(&s, t0 / 1000) < 0) {
 			rc = EXIT_RUNTIME;
 			goto early;
@@ -2055,13 +2057,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		if (load_progress(&s) < 0 ||
 		    store_scan_state_set(s.st, s.db_id, "running", t0 / 1000) < 0) {
 			if (s.st && store_error(s.st)[0])
-				fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db,
+				fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db_shown,
 				        store_error(s.st));
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
 		fprintf(stderr, "relaywatch scan: resuming scan %lld in %s: %llu of %llu done\n",
-		        (long long)s.db_id, s.db, (unsigned long long)s.done,
+		        (long long)s.db_id, s.db_shown, (unsigned long long)s.done,
 		        (unsigned long long)s.total);
 	} else if (s.st) {
 		struct store_scan ss = {
@@ -2070,11 +2072,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		params = params_json(argc, argv, cfg, s.targets, &s.ports);
 		ss.params = params;
 		if (store_scan_create(s.st, &ss, &s.db_id) < 0) {
-			fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db, store_error(s.st));
+			fprintf(stderr, "relaywatch scan: --db %s: %s\n", s.db_shown,
+			        store_error(s.st));
 			rc = EXIT_RUNTIME;
 			goto early;
 		}
-		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id, s.db);
+		fprintf(stderr, "relaywatch scan: scan %lld in %s\n", (long long)s.db_id,
+		        s.db_shown);
 	}
 	if (s.st)
 		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
@@ -2215,7 +2219,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			fprintf(
 			    stderr,
 			    "relaywatch scan: to go on: relaywatch scan --resume %lld --db %s\n",
-			    (long long)s.db_id, s.db);
+			    (long long)s.db_id, s.db_shown);
 	}
 	if (s.count[V_OPEN] || s.count[V_SUSPECT])
 		rc = EXIT_FOUND;

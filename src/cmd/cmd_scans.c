@@ -59,7 +59,7 @@ struct list_opts {
  * (create 0) never creates the default store */
 struct store *cmd_store_open(const char *cmd, const char *db, int create, int *rc)
 {
-	char err[512], *dflt = NULL;
+	char err[512], shown[512], *dflt = NULL;
 	struct store *st;
 	struct stat sb;
 
@@ -72,8 +72,10 @@ struct store *cmd_store_open(const char *cmd, const char *db, int create, int *r
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
-	/* a listing never creates the default store; an explicit --db it opens as given */
-	if (dflt && !create && stat(db, &sb) < 0) {
+	/* a listing never creates the default store (a file; a server's
+	 * database exists or the open says so); an explicit --db it opens as
+	 * given */
+	if (dflt && !create && store_path(db) != NULL && stat(store_path(db), &sb) < 0) {
 		fprintf(stderr,
 		        "relaywatch %s: no store at %s (the default; --db PATH names "
 		        "another)\n",
@@ -81,11 +83,12 @@ struct store *cmd_store_open(const char *cmd, const char *db, int create, int *r
 		free(dflt);
 		return NULL;
 	}
+	store_redact(db, shown, sizeof(shown)); /* a URL's password stays out of messages */
 	if ((st = store_open(db, err, sizeof(err))) == NULL)
-		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db,
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", shown,
 		        err);
 	else if (store_migrate(st, (int64_t)time(NULL)) < 0) {
-		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", db,
+		fprintf(stderr, "relaywatch %s: %s %s: %s\n", cmd, dflt ? "store" : "--db", shown,
 		        store_error(st));
 		st = store_close(st);
 	}

@@ -291,7 +291,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	struct sink_run run = {0};
 	const char *listen_arg = NULL, *canary_arg = NULL, *db = NULL, *e;
 	char *listen = NULL, *canary = NULL;
-	char err[512];
+	char err[512], shown[512] = "";
 	struct token_key key;
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -347,13 +347,15 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 
 	if (db) {
+		store_redact(db, shown, sizeof(shown)); /* no password in messages */
 		if ((run.st = store_open(db, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "relaywatch sink: --db %s: %s\n", db, err);
+			fprintf(stderr, "relaywatch sink: --db %s: %s\n", shown, err);
 			rc = EXIT_RUNTIME;
 			goto out;
 		}
 		if (store_migrate(run.st, (int64_t)time(NULL)) < 0) {
-			fprintf(stderr, "relaywatch sink: --db %s: %s\n", db, store_error(run.st));
+			fprintf(stderr, "relaywatch sink: --db %s: %s\n", shown,
+			        store_error(run.st));
 			rc = EXIT_RUNTIME;
 			goto out;
 		}
@@ -392,7 +394,7 @@ int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx)
 		goto out;
 	}
 	fprintf(stderr, "relaywatch sink: listening on %s for mail to @%s%s%s\n", listen, canary,
-	        db ? ", recording in " : "", db ? db : "");
+	        db ? ", recording in " : "", db ? shown : "");
 	event_base_dispatch(base);
 	sink_stats(sink, &conns, &msgs, &refused);
 	sink_proxy_stats(sink, &http, &helo);

@@ -159,6 +159,10 @@
 #define RW_WORKER_LIVE         30
 #define RW_WORKER_VANTAGES_MAX 16
 #define RW_STORE_ERR_MAX  512
+/* Store (PostgreSQL): seconds a connection attempt may take before open
+ * fails (libpq's connect_timeout; a URL's own connect_timeout wins). The
+ * lock wait is RW_STORE_BUSY_MS (lock_timeout), as SQLite's. */
+#define RW_STORE_CONNECT_S 10
 /* Store: largest scan params text (JSON: the command line and the whole
  * target space of a resumable scan); SQLite's own row limit is 1e9. */
 #define RW_STORE_PARAMS_MAX (64L * 1024 * 1024)

@@ -6,18 +6,24 @@
  * SYNOPSIS
  *	const struct store_ops *store_by_name(const char *name);
  *	struct store *store_open(const char *url, char *err, size_t errlen);
+ *	const char *store_path(const char *url);
+ *	void store_redact(const char *url, char *buf, size_t len);
  *	struct store *store_close(struct store *st);
  *	int store_migrate(st, now); int store_batch_begin(st, flags); ...
  *	(every store_* call of store.h)
  *	char *store_path_choose(const struct store_path_env *env);
  *	char *store_default_path(void);
+ *	char *store_local_path(void);
  * DESCRIPTION
- *	store_open reads "scheme:rest" when the scheme names a backend of
- *	the registry ("sqlite:PATH"); a reserved scheme whose backend is not
- *	in this build ("postgresql://", "postgres://") is refused with a
- *	clear error; anything else is a plain SQLite path (a path that must
- *	start with a scheme-like word can be written "./word:..."; ":memory:"
- *	is SQLite's private in-memory database).
+ *	store_open reads "scheme:rest" when the scheme names a backend
+ *	("sqlite:PATH"; "postgresql://..." and "postgres://..." go whole to
+ *	libpq), a libpq "keyword=value ..." string ("host=/run/postgresql
+ *	dbname=relaywatch") as PostgreSQL's; anything else is a plain
+ *	SQLite path (a path that must start with a scheme-like word or
+ *	"keyword=" can be written "./word:..."; ":memory:" is SQLite's
+ *	private in-memory database). store_path tells a file from a server,
+ *	so callers skip what only a file needs (directories, stat);
+ *	store_redact masks a URL's password for messages and logs.
  *	The wrappers do what every backend would otherwise repeat: refuse
  *	data calls until the schema is current, enforce the batch order
  *	(begin twice, or commit without begin, is a caller bug: rw_panic),
@@ -48,10 +54,20 @@
 
 static const struct store_ops *const backends[] = {
     &store_sqlite_ops,
+    &store_pg_ops,
 };
 
-/* Schemes whose backend is planned but not in this build. */
-static const char *const reserved[] = {"postgresql", "postgres"};
+/* The URL schemes: the backend, and whether it reads the whole URL
+ * (libpq parses its own URIs) or what follows "scheme:". */
+static const struct {
+	const char *scheme;
+	const struct store_ops *ops;
+	int whole;
+} schemes[] = {
+    {"sqlite", &store_sqlite_ops, 0},
+    {"postgresql", &store_pg_ops, 1},
+    {"postgres", &store_pg_ops, 1},
+};
 
 static const char *const scan_states[] = {"running", "stopped", "done"};
 
@@ -78,31 +94,52 @@ static size_t scheme_len(const char *url)
 	return url[n] == ':' ? n : 0;
 }
 
+/* resolve - the backend of url and the location it reads */
+static const struct store_ops *resolve(const char *url, const char **location)
+{
+	size_t n = scheme_len(url);
+
+	*location = url;
+	for (size_t i = 0; n > 0 && i < NELEM(schemes); i++)
+		if (strlen(schemes[i].scheme) == n && strncmp(url, schemes[i].scheme, n) == 0) {
+			if (!schemes[i].whole)
+				*location = url + n + 1;
+			return schemes[i].ops;
+		}
+	if (n == 0 && store_pg_conninfo(url))
+		return &store_pg_ops;
+	return &store_sqlite_ops;
+}
+
+/* store_path - the file an SQLite URL names, or NULL */
+const char *store_path(const char *url)
+{
+	const char *location;
+
+	if (resolve(url, &location) != &store_sqlite_ops || strcmp(location, ":memory:") == 0 ||
+	    *location == '\0')
+		return NULL;
+	return location;
+}
+
+/* store_redact - url with any password masked */
+void store_redact(const char *url, char *buf, size_t len)
+{
+	const char *location;
+
+	if (resolve(url, &location) == &store_pg_ops)
+		store_pg_redact(url, buf, len);
+	else
+		snprintf(buf, len, "%s", url);
+}
+
 /* store_open - open a store by URL or plain SQLite path */
 struct store *store_open(const char *url, char *err, size_t errlen)
 {
-	const struct store_ops *ops = &store_sqlite_ops;
-	const char *location = url;
-	size_t n = scheme_len(url);
+	const char *location;
+	const struct store_ops *ops = resolve(url, &location);
 	struct store *st;
 
-	if (n > 0) {
-		char scheme[32];
-
-		if (n < sizeof(scheme)) {
-			memcpy(scheme, url, n);
-			scheme[n] = '\0';
-			for (size_t i = 0; i < NELEM(reserved); i++)
-				if (strcmp(scheme, reserved[i]) == 0) {
-					snprintf(err, errlen, "%s: backend not built", scheme);
-					return NULL;
-				}
-			if (store_by_name(scheme) != NULL) {
-				ops = store_by_name(scheme);
-				location = url + n + 1;
-			}
-		}
-	}
 	if (*location == '\0') {
 		snprintf(err, errlen, "%s: empty database location", ops->name);
 		return NULL;
@@ -450,11 +487,11 @@ char *store_path_choose(const struct store_path_env *env)
 	return NULL;
 }
 
-/* store_default_path - the default store of this process; owned or NULL */
-char *store_default_path(void)
+/* default_path - store_default_path, with or without $RELAYWATCH_DB */
+static char *default_path(int use_env)
 {
 	struct store_path_env env = {
-	    .db = getenv("RELAYWATCH_DB"),
+	    .db = use_env ? getenv("RELAYWATCH_DB") : NULL,
 	    .xdg = getenv("XDG_DATA_HOME"),
 	    .home = getenv("HOME"),
 	    .root = geteuid() == 0,
@@ -467,6 +504,18 @@ char *store_default_path(void)
 	    getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
 		env.home = res->pw_dir;
 	return store_path_choose(&env);
+}
+
+/* store_default_path - the default store of this process; owned or NULL */
+char *store_default_path(void)
+{
+	return default_path(1);
+}
+
+/* store_local_path - this host's default SQLite file, $RELAYWATCH_DB aside */
+char *store_local_path(void)
+{
+	return default_path(0);
 }
 
 /* store_scan_clear - free the scan's params; sc is zeroed */

@@ -5,7 +5,7 @@
  * (shards) of a scan spread over several workers, and the workers
  *
  * One interface, several backends (a `const struct store_ops` each, found
- * by name in a registry): SQLite now, PostgreSQL later. Every query the
+ * by name in a registry): SQLite (sqlite.c) and PostgreSQL (pg.c). Every query the
  * program makes goes through the store_* functions below; callers never
  * see SQL or the backend's handle (`struct store` is opaque).
  *
@@ -625,12 +625,14 @@ struct store_work_ops {
  * Every callback sets the error with store_seterr() when it returns -1.
  */
 struct store_ops {
-	const char *name; /* URL scheme: "sqlite" */
+	const char *name; /* URL scheme: "sqlite", "postgresql" */
 
-	/* open - connect to `location` (the URL without "scheme:"), create
-	 * it if missing (files 0600, missing parent directories 0700), set
-	 * the session up (SQLite: WAL, synchronous=NORMAL, foreign keys,
-	 * busy timeout) and read the schema version into st->version.
+	/* open - connect to `location` (the URL without "scheme:"; the
+	 * whole URL for PostgreSQL), create it if missing (SQLite: files
+	 * 0600, missing parent directories 0700; a PostgreSQL database must
+	 * exist), set the session up (SQLite: WAL, synchronous=NORMAL,
+	 * foreign keys, busy timeout; PostgreSQL: lock_timeout) and read the
+	 * schema version into st->version.
 	 * A database whose version is newer than STORE_SCHEMA_VERSION, or
 	 * that belongs to another program, is refused. On error returns NULL
 	 * with the reason in err; nothing is left open. */
@@ -724,10 +726,19 @@ struct store_ops {
 /* store_by_name - the backend registered under `name`, or NULL */
 const struct store_ops *store_by_name(const char *name);
 
-/* store_open - open "sqlite:PATH", a plain PATH (SQLite) or, once built,
- * "postgresql://...". Returns an owned handle, or NULL with err filled
- * ("postgresql: backend not built" for a reserved scheme). */
+/* store_open - open "sqlite:PATH", a plain PATH (SQLite),
+ * "postgresql://[user[:password]@][host][:port]/dbname[?key=value...]"
+ * (also "postgres://"), or a libpq "host=... dbname=..." string
+ * (PostgreSQL). Returns an owned handle, or NULL with err filled (a
+ * password never appears in it). */
 struct store *store_open(const char *url, char *err, size_t errlen);
+/* store_path - the file an SQLite URL or path names (borrowed: points
+ * into url), NULL when the store is no file (a PostgreSQL URL,
+ * ":memory:"): what creates directories or stats the store checks it */
+const char *store_path(const char *url);
+/* store_redact - url for a message or a log, its password (if any)
+ * replaced by "***", into buf */
+void store_redact(const char *url, char *buf, size_t len);
 /* store_close - roll back any open batch and free st; accepts NULL, returns NULL */
 struct store *store_close(struct store *st);
 /* store_error - the last error text; borrowed until the next call on st */
@@ -800,6 +811,10 @@ struct store_path_env {
 char *store_path_choose(const struct store_path_env *env);
 /* store_default_path - store_path_choose() of this process; owned or NULL */
 char *store_default_path(void);
+/* store_local_path - the same without $RELAYWATCH_DB: this host's own
+ * default file, whose directory holds local state when the store is a
+ * server's (the daemon's, beside a PostgreSQL store); owned or NULL */
+char *store_local_path(void);
 
 /* Freeing what the store returned; each accepts an empty or zeroed struct. */
 void store_scan_clear(struct store_scan *sc);

@@ -39,11 +39,25 @@ struct store_migration {
 /* The steps for SQLite, versions 1..STORE_SCHEMA_VERSION in order. */
 extern const struct store_migration store_migrations_sqlite[];
 extern const size_t store_migrations_sqlite_n;
+/* The same steps in PostgreSQL's dialect, the same version numbers. */
+extern const struct store_migration store_migrations_pg[];
+extern const size_t store_migrations_pg_n;
 
 /* The backends in this build. */
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_desk_ops store_sqlite_desk_ops;
 extern const struct store_web_ops store_sqlite_web_ops;
 extern const struct store_work_ops store_sqlite_work_ops;
+extern const struct store_ops store_pg_ops;
+/* The comment on schema_version that marks a PostgreSQL schema as ours
+ * (SQLite's application_id) */
+#define STORE_PG_MARK "relaywatch store"
+/* store_pg_conninfo - s is a libpq "keyword=value ..." string (pg.c) */
+int store_pg_conninfo(const char *s);
+/* store_pg_redact - loc with its password masked, into buf (pg.c) */
+void store_pg_redact(const char *loc, char *buf, size_t len);
+extern const struct store_desk_ops store_pg_desk_ops;
+extern const struct store_web_ops store_pg_web_ops;
+extern const struct store_work_ops store_pg_work_ops;
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * test_desk - the desk engine end to end on a temporary SQLite store with
- * a fake clock: the university policy from complaint to repair, and the
- * ISP ladder to suspension. Tests are "run" by a callback that records
+ * test_desk - the desk engine end to end on a temporary store (SQLite, or
+ * PostgreSQL with RW_TEST_STORE_URL: store_fx.h) with a fake clock: the university policy from
+ * complaint to repair, and the ISP ladder to suspension. Tests are "run" by a callback that records
  * which incident asked; the test feeds the verdict back.
  */
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include "../../src/desk/policy.h"
 #include "../../src/smtp/result.h"
 #include "../../src/store/store.h"
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
 
 struct fx {
 	char dir[256];
-	char db[320];
+	struct fx_db db;
 	struct store *st;
 	struct policy p;
 	struct desk *d;
@@ -61,8 +62,8 @@ static struct fx *fx_new(const char *policy_file)
 
 	snprintf(f->dir, sizeof(f->dir), "%s/test_desk.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
-	f->st = store_open(f->db, err, sizeof(err));
+	assert_int_equal(fxdb_make(&f->db, f->dir), 0);
+	f->st = store_open(f->db.url, err, sizeof(err));
 	if (f->st == NULL)
 		fail_msg("open: %s", err);
 	assert_int_equal(store_migrate(f->st, T0 / 1000), 0);
@@ -92,6 +93,7 @@ static void fx_free(struct fx *f)
 {
 	desk_free(f->d);
 	store_close(f->st);
+	fxdb_drop(&f->db);
 	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 }

@@ -1,9 +1,11 @@
 /*
- * test_store - the store interface on its SQLite backend
+ * test_store - the store interface, on SQLite or (RW_TEST_STORE_URL) on
+ * PostgreSQL: one suite, run by make check and by store_pg.sh
  *
- * Each test runs in its own mkdtemp directory (removed by the teardown).
- * Checks the store cannot make about itself (journal mode, integrity,
- * row counts) read the file through a second, raw SQLite connection.
+ * Each test runs in its own mkdtemp directory (removed by the teardown)
+ * with a store of its own (store_fx.h: a file, or a PostgreSQL schema).
+ * Checks the store cannot make about itself (row counts; SQLite's journal
+ * mode and integrity) read the database through a second, raw connection.
  * Failures print "what: got X, want Y". The crash tests fork a writer
  * and kill it with SIGKILL between or inside batches; the parent then
  * reopens the file and requires exactly the committed rows.
@@ -17,7 +19,7 @@
 #include "../../src/core/limits.h"
 #include "../../src/store/store.h"
 
-#include <sqlite3.h>
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <inttypes.h>
@@ -34,7 +36,7 @@
 
 struct fx {
 	char dir[256];
-	char db[320];
+	struct fx_db d;
 };
 
 static int setup(void **state)
@@ -47,9 +49,8 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
 	*state = f;
-	return 0;
+	return fxdb_make(&f->d, f->dir);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -61,6 +62,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	fxdb_drop(&f->d);
 	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
@@ -79,8 +81,8 @@ static struct store *open_ready(const char *url)
 	return st;
 }
 
-/* raw_int - first column of sql on a separate connection */
-static int64_t raw_int(const char *path, const char *sql)
+/* sq_int - first column of sql on a separate SQLite connection */
+static int64_t sq_int(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *q;
@@ -97,26 +99,8 @@ static int64_t raw_int(const char *path, const char *sql)
 	return v;
 }
 
-/* raw_text - first column of sql as text into buf */
-static char *raw_text(const char *path, const char *sql, char *buf, size_t len)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-
-	buf[0] = '\0';
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return buf;
-}
-
-/* raw_exec - run sql on a separate connection */
-static void raw_exec(const char *path, const char *sql)
+/* sq_exec - run sql on a separate SQLite connection */
+static void sq_exec(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	char *msg = NULL;
@@ -170,19 +154,23 @@ static int64_t count(struct store *st, int64_t scan, const char *verdict)
 	return n;
 }
 
-/* create, migrate, reopen: idempotent, WAL, one schema_version row */
+/* create, migrate, reopen: idempotent, one schema_version row; SQLite:
+ * missing directories made, WAL, its application_id; PostgreSQL: the
+ * schema_version comment that marks the schema as ours */
 static void test_create_migrate_reopen(void **state)
 {
 	struct fx *f = *state;
-	char path[512], err[RW_STORE_ERR_MAX], buf[64];
+	struct fx_db d = f->d;
+	char err[RW_STORE_ERR_MAX], buf[64];
 	struct store *st;
 	struct store_scans l;
 
-	snprintf(path, sizeof(path), "%s/a/b/c/relay.db", f->dir);
-	st = store_open(path, err, sizeof(err));
+	if (!d.pg)
+		snprintf(d.url, sizeof(d.url), "%s/a/b/c/relay.db", f->dir);
+	st = store_open(d.url, err, sizeof(err));
 	if (st == NULL)
 		fail_msg("open: %s", err);
-	assert_string_equal(store_backend(st), "sqlite");
+	assert_string_equal(store_backend(st), d.pg ? "postgresql" : "sqlite");
 	assert_int_equal(store_schema_version(st), 0);
 	/* data calls refuse an old schema */
 	assert_int_equal(store_scan_list(st, NULL, &l), -1);
@@ -194,7 +182,7 @@ static void test_create_migrate_reopen(void **state)
 	store_close(st);
 
 	for (int round = 0; round < 2; round++) {
-		st = store_open(path, err, sizeof(err));
+		st = store_open(d.url, err, sizeof(err));
 		if (st == NULL)
 			fail_msg("reopen: %s", err);
 		assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
@@ -204,13 +192,19 @@ static void test_create_migrate_reopen(void **state)
 		store_scans_free(&l);
 		store_close(st);
 	}
-	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM schema_version"),
-	                 STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(path, "SELECT applied FROM schema_version WHERE version = 1"),
-	                 NOW);
-	assert_string_equal(raw_text(path, "PRAGMA journal_mode", buf, sizeof(buf)), "wal");
-	assert_int_equal(raw_int(path, "PRAGMA application_id"), 0x72777374);
-	assert_string_equal(raw_text(path, "PRAGMA integrity_check", buf, sizeof(buf)), "ok");
+	assert_int_equal(fxdb_int(&d, "SELECT COUNT(*) FROM schema_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(fxdb_int(&d, "SELECT applied FROM schema_version WHERE version = 1"), NOW);
+	if (d.pg) {
+		assert_string_equal(fxdb_text(&d,
+		                              "SELECT obj_description('schema_version'::regclass,"
+		                              " 'pg_class')",
+		                              buf, sizeof(buf)),
+		                    STORE_PG_MARK);
+		return;
+	}
+	assert_string_equal(fxdb_text(&d, "PRAGMA journal_mode", buf, sizeof(buf)), "wal");
+	assert_int_equal(fxdb_int(&d, "PRAGMA application_id"), 0x72777374);
+	fxdb_integrity(&d);
 }
 
 /* new files 0600 (with the -wal and -shm), new directories 0700, whatever the umask */
@@ -224,6 +218,7 @@ static void test_modes(void **state)
 	static const char *const files[] = {"", "-wal", "-shm"};
 	static const char *const dirs[] = {"/x", "/x/y"};
 
+	fxdb_sqlite_only(&f->d, "file and directory modes");
 	snprintf(path, sizeof(path), "%s/x/y/store.db", f->dir);
 	snprintf(p, sizeof(p), "sqlite:%s", path);
 	st = open_ready(p);
@@ -245,7 +240,9 @@ static void test_modes(void **state)
 	umask(old);
 }
 
-/* URLs: the registry, the reserved scheme, bad locations, foreign files */
+/* URLs: the registry, PostgreSQL's forms (a socket that is not there:
+ * refused at once, the password never in the error), bad locations,
+ * foreign files */
 static void test_urls(void **state)
 {
 	struct fx *f = *state;
@@ -255,9 +252,16 @@ static void test_urls(void **state)
 		const char *url;      /* "%s" is the test directory */
 		const char *want_err; /* NULL: opens */
 	} cases[] = {
-	    {"postgresql", "postgresql://rw@db.example/relaywatch",
-	     "postgresql: backend not built"},
-	    {"postgres", "postgres:///relaywatch", "postgres: backend not built"},
+	    {"postgresql", "postgresql://rw:s3cret@/relaywatch?host=%s/none",
+	     "postgresql: postgresql://rw:***@/relaywatch?host="},
+	    {"postgres", "postgres:///relaywatch?host=%s/none", "connection to server"},
+	    {"password in the query", "postgresql:///rw?host=%s/none&password=s3cret",
+	     "password=***"},
+	    {"keywords", "host=%s/none dbname=relaywatch password='s3cret'",
+	     "connection to server"},
+	    {"bad escape in the password", "postgresql://rw:s3cret%%zz@/x?host=%s/none",
+	     "percent-encoded"},
+	    {"keyword-like file", "%s/host=x.db", NULL},
 	    {"empty", "", "empty database location"},
 	    {"empty sqlite", "sqlite:", "empty database location"},
 	    {"memory", ":memory:", NULL},
@@ -273,7 +277,7 @@ static void test_urls(void **state)
 	FILE *fp;
 
 	assert_non_null(store_by_name("sqlite"));
-	assert_null(store_by_name("postgresql"));
+	assert_non_null(store_by_name("postgresql"));
 	assert_null(store_by_name("nope"));
 
 	snprintf(garbage, sizeof(garbage), "%s/garbage.db", f->dir);
@@ -283,7 +287,7 @@ static void test_urls(void **state)
 		fputs("not sqlite at all ", fp);
 	fclose(fp);
 	snprintf(foreign, sizeof(foreign), "%s/foreign.db", f->dir);
-	raw_exec(foreign, "CREATE TABLE mail (id INTEGER PRIMARY KEY, body TEXT)");
+	sq_exec(foreign, "CREATE TABLE mail (id INTEGER PRIMARY KEY, body TEXT)");
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char url[600], err[RW_STORE_ERR_MAX] = "";
@@ -303,6 +307,9 @@ static void test_urls(void **state)
 			print_error("%s: got \"%s\", want \"%s\"\n", cases[i].name, err,
 			            cases[i].want_err);
 			bad++;
+		} else if (strstr(err, "s3cret") != NULL) {
+			print_error("%s: got \"%s\", the password shown\n", cases[i].name, err);
+			bad++;
 		} else if (st != NULL && store_migrate(st, NOW) < 0) {
 			print_error("%s: migrate: %s\n", cases[i].name, store_error(st));
 			bad++;
@@ -312,8 +319,50 @@ static void test_urls(void **state)
 	/* both spellings reach the same file */
 	snprintf(plain, sizeof(plain), "%s/plain.db", f->dir);
 	snprintf(prefixed, sizeof(prefixed), "%s/prefixed.db", f->dir);
-	assert_int_equal(raw_int(plain, "PRAGMA application_id"), 0x72777374);
-	assert_int_equal(raw_int(prefixed, "PRAGMA application_id"), 0x72777374);
+	assert_int_equal(sq_int(plain, "PRAGMA application_id"), 0x72777374);
+	assert_int_equal(sq_int(prefixed, "PRAGMA application_id"), 0x72777374);
+	assert_int_equal(bad, 0);
+}
+
+/* what messages show of a URL, and which URLs name a file */
+static void test_redact_and_path(void **state)
+{
+	static const struct {
+		const char *url, *shown, *path; /* path NULL: no file */
+	} cases[] = {
+	    {"/var/lib/rw.db", "/var/lib/rw.db", "/var/lib/rw.db"},
+	    {"sqlite:/x/rw.db", "sqlite:/x/rw.db", "/x/rw.db"},
+	    {"rw.db", "rw.db", "rw.db"},
+	    {":memory:", ":memory:", NULL},
+	    {"postgresql://rw:pw@db.example:5432/rw", "postgresql://rw:***@db.example:5432/rw",
+	     NULL},
+	    {"postgres://rw@db.example/rw", "postgres://rw@db.example/rw", NULL},
+	    {"postgresql:///rw?host=/run/pg&password=pw&sslmode=require",
+	     "postgresql:///rw?host=/run/pg&password=***&sslmode=require", NULL},
+	    {"host=/run/pg dbname=rw password='p w'", "host=/run/pg dbname=rw password=***", NULL},
+	    {"dbname=rw user=rw", "dbname=rw user=rw", NULL},
+	    {"./dbname=rw", "./dbname=rw", "./dbname=rw"},
+	};
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256];
+		const char *p = store_path(cases[i].url);
+
+		store_redact(cases[i].url, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].shown) != 0) {
+			print_error("%s: shown \"%s\", want \"%s\"\n", cases[i].url, buf,
+			            cases[i].shown);
+			bad++;
+		}
+		if ((p == NULL) != (cases[i].path == NULL) ||
+		    (p != NULL && strcmp(p, cases[i].path) != 0)) {
+			print_error("%s: path %s, want %s\n", cases[i].url, p ? p : "none",
+			            cases[i].path ? cases[i].path : "none");
+			bad++;
+		}
+	}
 	assert_int_equal(bad, 0);
 }
 
@@ -330,7 +379,7 @@ static void test_concurrent_migrate(void **state)
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
 			char err[RW_STORE_ERR_MAX];
-			struct store *c = store_open(f->db, err, sizeof(err));
+			struct store *c = store_open(f->d.url, err, sizeof(err));
 
 			if (c == NULL || store_migrate(c, NOW + i) < 0 ||
 			    store_schema_version(c) != STORE_SCHEMA_VERSION) {
@@ -348,9 +397,9 @@ static void test_concurrent_migrate(void **state)
 		if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
 			fail_msg("migrator %d: got status 0x%x, want exit 0", i, wst);
 	}
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM schema_version"),
 	                 STORE_SCHEMA_VERSION);
-	st = open_ready(f->db);
+	st = open_ready(f->d.url);
 	new_scan(st, 1, 1, "{}");
 	store_close(st);
 }
@@ -360,16 +409,16 @@ static void test_future_schema(void **state)
 {
 	struct fx *f = *state;
 	char err[RW_STORE_ERR_MAX];
-	struct store *st = open_ready(f->db), *st2;
+	struct store *st = open_ready(f->d.url), *st2;
 
 	/* another (newer) program migrates while st is open */
-	raw_exec(f->db, "INSERT INTO schema_version (version, name, applied)"
-	                " VALUES (99, 'from the future', 0)");
+	fxdb_exec(&f->d, "INSERT INTO schema_version (version, name, applied)"
+	                 " VALUES (99, 'from the future', 0)");
 	assert_int_equal(store_migrate(st, NOW), -1);
 	assert_non_null(strstr(store_error(st), "newer"));
 	store_close(st);
 
-	st2 = store_open(f->db, err, sizeof(err));
+	st2 = store_open(f->d.url, err, sizeof(err));
 	assert_null(st2);
 	if (strstr(err, "schema version 99 is newer") == NULL)
 		fail_msg("got \"%s\", want schema version 99 is newer", err);
@@ -379,7 +428,7 @@ static void test_future_schema(void **state)
 static void test_scans(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	static const struct {
 		uint64_t seed;
 		int64_t total;
@@ -443,7 +492,7 @@ static void test_scans(void **state)
 static void test_progress(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t id = new_scan(st, 7, 4096, "{}");
 	struct store_progress p, in = {.scan = id,
 	                               .position = 1000,
@@ -471,11 +520,11 @@ static void test_progress(void **state)
 	assert_string_equal(p.counts, "{}");
 	assert_int_equal(p.updated, NOW + 5);
 	store_progress_clear(&p);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM scan_progress"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM scan_progress"), 1);
 
 	in.scan = id + 1;
 	assert_int_equal(store_progress_save(st, &in), -1);
-	assert_non_null(strstr(store_error(st), "FOREIGN KEY"));
+	assert_non_null(strcasestr(store_error(st), "foreign key"));
 	in.scan = id;
 	in.position = -1;
 	assert_int_equal(store_progress_save(st, &in), -1);
@@ -486,7 +535,7 @@ static void test_progress(void **state)
 static void test_result_once(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, 1, 10, "{}"), s2 = new_scan(st, 2, 10, "{}");
 	struct store_result base = {.scan = s1,
 	                            .target = "192.0.2.7",
@@ -570,6 +619,54 @@ static void test_result_once(void **state)
 	store_close(st);
 }
 
+/* text: UTF-8 round-trips on both backends; bytes that are not UTF-8 (a
+ * hostile server's reply in a reason) are stored, not refused: SQLite
+ * keeps them, PostgreSQL (UTF-8 only) stores each bad byte as '?' */
+static void test_text_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ready(f->d.url);
+	int64_t scan = new_scan(st, 1, 10, "{\"name\":\"\u00e9t\u00e9\"}");
+	static const struct {
+		const char *target, *reason, *want_pg; /* want_pg NULL: as given */
+	} cases[] = {
+	    {"192.0.2.1", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x93\xa7", NULL},
+	    {"192.0.2.2", "550 \xff\xfe refused", "550 ?? refused"},
+	    {"192.0.2.3", "cut \xe2\x9c", "cut ??"},
+	    {"192.0.2.4", "overlong \xc0\xaf", "overlong ??"},
+	    {"192.0.2.5", "surrogate \xed\xa0\x80", "surrogate ???"},
+	};
+	struct store_results l;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_result r = {.scan = scan,
+		                         .target = cases[i].target,
+		                         .port = 25,
+		                         .probe = "smtp",
+		                         .verdict = "closed",
+		                         .reason = cases[i].reason,
+		                         .tested = NOW};
+
+		if (store_result_put(st, &r, NULL) != 1)
+			fail_msg("%s: put: %s", cases[i].target, store_error(st));
+	}
+	assert_int_equal(store_results_list(st, scan, NULL, NULL, &l), 0);
+	assert_int_equal(l.n, sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < l.n; i++) {
+		const char *want = f->d.pg && cases[i].want_pg ? cases[i].want_pg : cases[i].reason;
+
+		if (strcmp(l.v[i].reason, want) != 0) {
+			print_error("%s: got reason \"%s\", want \"%s\"\n", cases[i].target,
+			            l.v[i].reason, want);
+			bad++;
+		}
+	}
+	store_results_free(&l);
+	assert_int_equal(bad, 0);
+	store_close(st);
+}
+
 static const char *const verdicts[] = {"open",     "suspect",     "closed",   "auth-required",
                                        "tempfail", "unreachable", "not-smtp", "error"};
 #define NVERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
@@ -578,7 +675,7 @@ static const char *const verdicts[] = {"open",     "suspect",     "closed",   "a
 static void test_pages_and_filter(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t scan = new_scan(st, 3, 1500, "{}"), other = new_scan(st, 4, 5, "{}");
 	enum { N = 1500 }; /* more than RW_STORE_PAGE_MAX */
 	static const int64_t limits[] = {3, 64, 1000, 0};
@@ -700,7 +797,7 @@ static void test_tally_and_results_of(void **state)
 	    {"no blocks yet", STORE_TALLY_BLOCKS, ""},
 	};
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t a = new_scan(st, 1, 10, "{}"), b = new_scan(st, 2, 10, "{}");
 	struct store_tallies bad;
 	struct store_results l;
@@ -757,7 +854,7 @@ static void test_tally_and_results_of(void **state)
 static void test_arrivals(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t scan = new_scan(st, 5, 1, "{}"), id = 0;
 	struct store_arrival a = {.token = "rw1-1-19-plain-ngdnjpuy-0c3f",
 	                          .scan = scan,
@@ -808,7 +905,7 @@ static void test_arrivals(void **state)
 static void test_batches(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db), *other = open_ready(f->db);
+	struct store *st = open_ready(f->d.url), *other = open_ready(f->d.url);
 	int64_t scan = new_scan(st, 6, 100, "{}");
 	struct store_progress p = {.scan = scan + 1, .updated = NOW};
 
@@ -851,7 +948,7 @@ static void test_batches(void **state)
 	store_close(st);
 	assert_int_equal(count(other, scan, NULL), 20);
 	store_close(other);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM results"), 20);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM results"), 20);
 }
 
 /* writer - the child of the crash tests: batches of `per` results, each
@@ -883,22 +980,22 @@ static _Noreturn void writer(const char *db, int64_t scan, int per, int stop_in)
 
 /* check_consistent - after a crash: integrity ok, results == progress,
  * every index below the saved position present exactly once */
-static int64_t check_consistent(const char *db, struct store *st, int64_t scan, int per)
+static int64_t check_consistent(const struct fx_db *d, struct store *st, int64_t scan, int per)
 {
-	char buf[64];
 	struct store_progress p;
 	int64_t n = count(st, scan, NULL);
 
-	assert_string_equal(raw_text(db, "PRAGMA integrity_check", buf, sizeof(buf)), "ok");
-	assert_int_equal(raw_int(db, "PRAGMA foreign_key_check"), -1); /* no rows */
+	fxdb_integrity(d);
+	if (!d->pg)
+		assert_int_equal(fxdb_int(d, "PRAGMA foreign_key_check"), -1); /* no rows */
 	assert_int_equal(store_progress_load(st, scan, &p), 1);
 	if (p.done != n || p.position != n || n % per != 0)
 		fail_msg("got %" PRId64 " results, progress %" PRId64 "/%" PRId64
 		         ", want equal and whole batches of %d",
 		         n, p.position, p.done, per);
 	store_progress_clear(&p);
-	assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM (SELECT DISTINCT target, port"
-	                             " FROM results)"),
+	assert_int_equal(fxdb_int(d, "SELECT COUNT(*) FROM (SELECT DISTINCT target, port"
+	                             " FROM results) k"),
 	                 n);
 	return n;
 }
@@ -908,7 +1005,7 @@ static int64_t check_consistent(const char *db, struct store *st, int64_t scan, 
 static void test_crash_mid_batch(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t scan = new_scan(st, 9, 1000, "{}"), n;
 	enum { PER = 100 };
 	int wst, fresh = 0;
@@ -918,13 +1015,13 @@ static void test_crash_mid_batch(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		writer(f->db, scan, PER, 2);
+		writer(f->d.url, scan, PER, 2);
 	assert_int_equal(waitpid(pid, &wst, 0), pid);
 	if (!WIFSIGNALED(wst) || WTERMSIG(wst) != SIGKILL)
 		fail_msg("writer: got status 0x%x, want killed by SIGKILL", wst);
 
-	st = open_ready(f->db);
-	n = check_consistent(f->db, st, scan, PER);
+	st = open_ready(f->d.url);
+	n = check_consistent(&f->d, st, scan, PER);
 	assert_int_equal(n, 2 * PER);
 	/* the resumed scan replays from the start of the lost batch, and a
 	 * careless one from 0: either way each key lands once */
@@ -940,7 +1037,7 @@ static void test_crash_mid_batch(void **state)
 static void test_crash_any_moment(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t scan = new_scan(st, 10, 1000000, "{}"), before = 0;
 	enum { PER = 50, ROUNDS = 4 };
 
@@ -955,7 +1052,7 @@ static void test_crash_any_moment(void **state)
 		if (pid == 0) {
 			/* resume where the last run's progress says */
 			char err[RW_STORE_ERR_MAX];
-			struct store *c = store_open(f->db, err, sizeof(err));
+			struct store *c = store_open(f->d.url, err, sizeof(err));
 			struct store_progress p;
 			int start;
 
@@ -982,15 +1079,15 @@ static void test_crash_any_moment(void **state)
 			nanosleep(&ts, NULL);
 			if (waitpid(pid, &wst, WNOHANG) == pid)
 				fail_msg("round %d: writer exited early, status 0x%x", round, wst);
-		} while (raw_int(f->db, "SELECT COUNT(*) FROM results") <= before);
+		} while (fxdb_int(&f->d, "SELECT COUNT(*) FROM results") <= before);
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &wst, 0), pid);
 		if (!WIFSIGNALED(wst) || WTERMSIG(wst) != SIGKILL)
 			fail_msg("round %d: writer got status 0x%x, want killed by SIGKILL", round,
 			         wst);
-		st = open_ready(f->db);
-		n = check_consistent(f->db, st, scan, PER);
+		st = open_ready(f->d.url);
+		n = check_consistent(&f->d, st, scan, PER);
 		store_close(st);
 		if (n <= before)
 			fail_msg("round %d: got %" PRId64 " results, want more than %" PRId64,
@@ -1005,11 +1102,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_migrate_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_urls, setup, teardown),
+	    cmocka_unit_test(test_redact_and_path),
 	    cmocka_unit_test_setup_teardown(test_concurrent_migrate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_future_schema, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_result_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_and_filter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tally_and_results_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arrivals, setup, teardown),

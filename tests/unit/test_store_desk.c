@@ -1,13 +1,14 @@
 /*
- * test_store_desk - the abuse desk's store calls (schema 3) on SQLite
+ * test_store_desk - the abuse desk's store calls (schema 3), on SQLite or
+ * (RW_TEST_STORE_URL) on PostgreSQL: one suite, run twice (store_fx.h)
  *
- * Each test runs in its own mkdtemp directory (removed by the teardown).
- * What the store cannot show about itself (row counts, the append-only
- * triggers, the unique index) is read or tried through a second, raw
- * SQLite connection. The crash tests fork a writer that does its writes
- * inside a batch (or claims a notice), tell the parent, and are killed
- * with SIGKILL before the commit (or the mark): the parent then requires
- * exactly the committed rows, and a replay writes each once.
+ * Each test runs in its own mkdtemp directory (removed by the teardown)
+ * with a store of its own. What the store cannot show about itself (row
+ * counts, the append-only triggers, the unique index) is read or tried
+ * through a second, raw connection of the same backend. The crash tests fork a writer that does its
+ * writes inside a batch (or claims a notice), tell the parent, and are killed with SIGKILL before
+ * the commit (or the mark): the parent then requires exactly the committed rows, and a replay
+ * writes each once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +20,7 @@
 #include "../../src/store/store.h"
 #include "../../src/store/store_int.h"
 
-#include <sqlite3.h>
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <signal.h>
@@ -36,7 +37,7 @@
 
 struct fx {
 	char dir[256];
-	char db[320];
+	struct fx_db d;
 };
 
 static int setup(void **state)
@@ -49,9 +50,8 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
 	*state = f;
-	return 0;
+	return fxdb_make(&f->d, f->dir);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -63,6 +63,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	fxdb_drop(&f->d);
 	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
@@ -78,38 +79,6 @@ static struct store *open_ready(const char *url)
 	if (store_migrate(st, NOW) < 0)
 		fail_msg("migrate %s: %s", url, store_error(st));
 	return st;
-}
-
-/* raw_int - first column of sql on a separate connection */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
-}
-
-/* raw_exec_rc - run sql on a separate connection; sqlite's result code */
-static int raw_exec_rc(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	int rc;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
 }
 
 /* contact - put one contact, failing the test on error */
@@ -144,35 +113,16 @@ static int open_inc(struct store *st, const char *addr, unsigned port, int64_t a
 	return rc;
 }
 
-/* v2 -> current: a file at version 2 (as released) migrates; its rows stay */
+/* v2 -> current: a store at version 2 (as released) migrates; its rows stay */
 static void test_migrate_v2(void **state)
 {
 	struct fx *f = *state;
 	char err[RW_STORE_ERR_MAX];
-	sqlite3 *db;
 	struct store *st;
 	struct store_scans l;
 
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                              "PRAGMA journal_mode = WAL;"
-	                              "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-	                              " name TEXT NOT NULL, applied BIGINT NOT NULL);",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	for (int v = 0; v < 2; v++)
-		assert_int_equal(sqlite3_exec(db, store_migrations_sqlite[v].sql, NULL, NULL, NULL),
-		                 SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-	                 "INSERT INTO schema_version VALUES (1, 'v1', 1), (2, 'v2', 2);"
-	                 "PRAGMA application_id = 1920430964;"
-	                 "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-
-	st = store_open(f->db, err, sizeof(err));
+	fxdb_at_version(&f->d, 2, "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3)");
+	st = store_open(f->d.url, err, sizeof(err));
 	if (st == NULL)
 		fail_msg("open v2: %s", err);
 	assert_int_equal(store_schema_version(st), 2);
@@ -184,26 +134,24 @@ static void test_migrate_v2(void **state)
 	}
 	assert_int_equal(store_migrate(st, NOW), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM schema_version"),
 	                 STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->db, "SELECT applied FROM schema_version WHERE version = 3"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT applied FROM schema_version WHERE version = 3"),
 	                 NOW);
 	assert_int_equal(store_scan_list(st, NULL, &l), 0);
 	assert_int_equal(l.n, 1);
 	store_scans_free(&l);
 	contact(st, "0.0.0.0/0", "noc", 1);
 	store_close(st);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM contacts"), 1);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM pragma_integrity_check"
-	                                " WHERE integrity_check = 'ok'"),
-	                 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM contacts"), 1);
+	fxdb_integrity(&f->d);
 }
 
 /* longest prefix wins, for IPv4 and IPv6; the /0 is the NOC's fallback */
 static void test_contacts(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	static const struct {
 		const char *addr, *want; /* customer; NULL = none */
 		int prefix;
@@ -294,7 +242,7 @@ static void test_contacts(void **state)
 static void test_one_open_incident(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t a = 0, b = 0, c = 0, d = 0;
 	struct store_incident inc;
 	struct store_event ev = {.at_ms = MS + 50, .kind = "close", .detail = "{}"};
@@ -304,7 +252,7 @@ static void test_one_open_incident(void **state)
 	assert_int_equal(b, a);
 	assert_int_equal(open_inc(st, "192.0.2.7", 587, MS, &c), 1); /* another port */
 	assert_true(c != a);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM events"), 2);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM events"), 2);
 	assert_int_equal(store_incident_open_for(st, "192.0.2.7", 25, &inc), 1);
 	assert_int_equal(inc.id, a);
 	assert_string_equal(inc.state, "reported");
@@ -327,10 +275,9 @@ static void test_one_open_incident(void **state)
 	assert_int_equal(store_incident_open_for(st, "192.0.2.7", 25, &inc), 0);
 	assert_int_equal(open_inc(st, "192.0.2.7", 25, MS + 60, &d), 1);
 	assert_true(d != a);
-	assert_int_equal(raw_exec_rc(f->db,
-	                             "INSERT INTO incidents (addr, port, state, opened_ms,"
-	                             " updated_ms) VALUES ('192.0.2.7', 25, 'testing', 1, 1)"),
-	                 SQLITE_CONSTRAINT);
+	assert_int_equal(fxdb_try(&f->d, "INSERT INTO incidents (addr, port, state, opened_ms,"
+	                                 " updated_ms) VALUES ('192.0.2.7', 25, 'testing', 1, 1)"),
+	                 1);
 	store_close(st);
 }
 
@@ -339,7 +286,7 @@ static void test_one_open_incident(void **state)
 static void test_update_events_due(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t a, b;
 	struct store_incident inc, old;
 	struct store_incidents l;
@@ -377,10 +324,10 @@ static void test_update_events_due(void **state)
 	assert_string_equal(evs.v[1].detail, "{\"verdict\":\"open\"}");
 	store_events_free(&evs);
 	/* append-only */
-	assert_int_equal(raw_exec_rc(f->db, "UPDATE events SET kind = 'x'"), SQLITE_CONSTRAINT);
-	assert_int_equal(raw_exec_rc(f->db, "DELETE FROM events"), SQLITE_CONSTRAINT);
-	assert_int_equal(raw_exec_rc(f->db, "DELETE FROM incidents"), SQLITE_CONSTRAINT);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM events"), 3);
+	assert_int_equal(fxdb_try(&f->d, "UPDATE events SET kind = 'x'"), 1);
+	assert_int_equal(fxdb_try(&f->d, "DELETE FROM events"), 1);
+	assert_int_equal(fxdb_try(&f->d, "DELETE FROM incidents"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM events"), 3);
 	/* due: b at MS + 1001, a at MS + 5000 */
 	assert_int_equal(store_incidents_due(st, MS + 1000, 0, &l), 0);
 	assert_int_equal(l.n, 0);
@@ -414,7 +361,7 @@ static void test_update_events_due(void **state)
 static void test_outbox(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t inc, id1, id2, again;
 	struct store_outbox m = {.step = "confirmed",
 	                         .rcpt = "admin@example.net",
@@ -431,7 +378,7 @@ static void test_outbox(void **state)
 	m.message_id = "<rw.1.opened@desk.example>";
 	m.next_ms = MS + 100;
 	assert_int_equal(store_outbox_queue(st, &m, &id2), 1);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox"), 2);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM outbox"), 2);
 
 	assert_int_equal(store_outbox_claim(st, MS, 1000, &got), 1);
 	assert_int_equal(got.id, id1);
@@ -462,8 +409,8 @@ static void test_outbox(void **state)
 	assert_int_equal(store_outbox_failed(st, id1, "550 no such user"), 1);
 	/* sent and failed are never claimed again, however late */
 	assert_int_equal(store_outbox_claim(st, MS + 1000000000LL, 1000, &got), 0);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"), 1);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'"), 1);
 	{
 		struct store_outbox bad = m;
 
@@ -477,7 +424,7 @@ static void test_outbox(void **state)
 static void test_actions(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t inc, b1, b2, s1, u1;
 	struct store_actions l;
 	struct store_action a = {
@@ -538,7 +485,7 @@ static void test_actions(void **state)
 static void test_timeline_report(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	size_t big = RW_STORE_RAW_MAX + 10;
 	char *raw = malloc(big);
 	int64_t c1, c2, inc, inc2, act;
@@ -706,7 +653,7 @@ static void crash_writer(const char *db, int64_t inc, int pipefd)
 static void test_crash_in_batch(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t inc;
 	int p[2], wst;
 	char b;
@@ -720,7 +667,7 @@ static void test_crash_in_batch(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);
-		crash_writer(f->db, inc, p[1]);
+		crash_writer(f->d.url, inc, p[1]);
 	}
 	close(p[1]);
 	assert_int_equal(read(p[0], &b, 1), 1); /* every write done, none committed */
@@ -730,20 +677,20 @@ static void test_crash_in_batch(void **state)
 	if (!WIFSIGNALED(wst) || WTERMSIG(wst) != SIGKILL)
 		fail_msg("writer: got status 0x%x, want killed by SIGKILL", wst);
 
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM events"), 1);
-	assert_int_equal(raw_int(f->db, "SELECT rev FROM incidents"), 1);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM incidents WHERE state = 'reported'"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM events"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT rev FROM incidents"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM incidents WHERE state = 'reported'"),
 	                 1);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox"), 0);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM actions"), 0);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM complaints"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM outbox"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM actions"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM complaints"), 0);
 
 	/* the restarted daemon replays the same step: all of it, once */
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char err[RW_STORE_ERR_MAX];
-		struct store *c = store_open(f->db, err, sizeof(err));
+		struct store *c = store_open(f->d.url, err, sizeof(err));
 		struct store_event ev = {.at_ms = MS + 10, .kind = "test-open"};
 		struct store_outbox m = {.incident = inc,
 		                         .step = "confirmed",
@@ -770,9 +717,9 @@ static void test_crash_in_batch(void **state)
 	assert_int_equal(waitpid(pid, &wst, 0), pid);
 	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
 		fail_msg("replayer: got status 0x%x, want exit 0", wst);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM events"), 2);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM outbox"), 1);
-	assert_int_equal(raw_int(f->db, "SELECT rev FROM incidents"), 2);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM events"), 2);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM outbox"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT rev FROM incidents"), 2);
 }
 
 /* kill -9 of a sender between claim and mark: the restarted sender gets
@@ -780,7 +727,7 @@ static void test_crash_in_batch(void **state)
 static void test_crash_sender(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	struct store_outbox m = {.rcpt = "a@b", .message_id = "<lease@x>", .queued_ms = MS};
 	struct store_outbox got;
 	int p[2], wst;
@@ -796,7 +743,7 @@ static void test_crash_sender(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char err[RW_STORE_ERR_MAX];
-		struct store *c = store_open(f->db, err, sizeof(err));
+		struct store *c = store_open(f->d.url, err, sizeof(err));
 		struct store_outbox one, two;
 
 		close(p[0]);
@@ -820,7 +767,7 @@ static void test_crash_sender(void **state)
 	assert_int_equal(waitpid(pid, &wst, 0), pid);
 	assert_true(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL);
 
-	st = open_ready(f->db);
+	st = open_ready(f->d.url);
 	assert_int_equal(store_outbox_claim(st, MS + 59999, 60000, &got), 0); /* leased */
 	assert_int_equal(store_outbox_claim(st, MS + 60000, 60000, &got), 1);
 	assert_string_equal(got.message_id, "<lease@x>");
@@ -829,6 +776,71 @@ static void test_crash_sender(void **state)
 	store_outbox_clear(&got);
 	assert_int_equal(store_outbox_claim(st, MS + 1000000000LL, 60000, &got), 0);
 	store_close(st);
+}
+
+/* several senders claim at once: every due notice goes to exactly one of
+ * them (SQLite: the write lock; PostgreSQL: FOR UPDATE SKIP LOCKED) */
+static void test_claim_race(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ready(f->d.url);
+	enum { MSGS = 60, SENDERS = 3 };
+	int p[2], seen[MSGS + 1] = {0}, total = 0;
+	pid_t pids[SENDERS];
+	int64_t first = 0, id;
+
+	for (int i = 0; i < MSGS; i++) {
+		char mid[64];
+		struct store_outbox m = {.rcpt = "a@b", .message_id = mid, .queued_ms = MS};
+
+		snprintf(mid, sizeof(mid), "<race-%d@x>", i);
+		assert_int_equal(store_outbox_queue(st, &m, &id), 1);
+		if (i == 0)
+			first = id;
+	}
+	store_close(st);
+	assert_int_equal(pipe(p), 0);
+	for (int k = 0; k < SENDERS; k++) {
+		pids[k] = fork();
+		assert_true(pids[k] >= 0);
+		if (pids[k] == 0) {
+			char err[RW_STORE_ERR_MAX];
+			struct store *c = store_open(f->d.url, err, sizeof(err));
+			struct store_outbox got;
+			int rc;
+
+			close(p[0]);
+			if (c == NULL)
+				_exit(20);
+			while ((rc = store_outbox_claim(c, MS, 3600000, &got)) == 1) {
+				int64_t n = got.id - first;
+
+				if (write(p[1], &n, sizeof(n)) != sizeof(n))
+					_exit(21);
+				store_outbox_clear(&got);
+			}
+			store_close(c);
+			_exit(rc == 0 ? 0 : 22);
+		}
+	}
+	close(p[1]);
+	for (int64_t n; read(p[0], &n, sizeof(n)) == sizeof(n); total++) {
+		if (n < 0 || n >= MSGS)
+			fail_msg("claimed id %lld: not one of the queued", (long long)(n + first));
+		seen[n]++;
+	}
+	close(p[0]);
+	for (int k = 0; k < SENDERS; k++) {
+		int wst;
+
+		assert_int_equal(waitpid(pids[k], &wst, 0), pids[k]);
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
+			fail_msg("sender %d: got status 0x%x, want exit 0", k, wst);
+	}
+	for (int i = 0; i < MSGS; i++)
+		if (seen[i] != 1)
+			fail_msg("notice %d: claimed %d times, want once", i, seen[i]);
+	assert_int_equal(total, MSGS);
 }
 
 int main(void)
@@ -843,6 +855,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timeline_report, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_in_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /*
- * test_store_late - the store's schema version 2 on SQLite: late arrivals
+ * test_store_late - the store's schema version 2 on SQLite or
+ * (RW_TEST_STORE_URL) PostgreSQL (store_fx.h): late arrivals
  * upgrade suspect results once, a version 1 file migrates, a scan polls
  * its arrivals by id, resume walks result keys, scan params may be large
  *
@@ -18,7 +19,7 @@
 #include "../../src/store/store.h"
 #include "../../src/store/store_int.h"
 
-#include <sqlite3.h>
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <inttypes.h>
@@ -34,7 +35,7 @@
 
 struct fx {
 	char dir[256];
-	char db[320];
+	struct fx_db d;
 };
 
 static int setup(void **state)
@@ -47,9 +48,8 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
 	*state = f;
-	return 0;
+	return fxdb_make(&f->d, f->dir);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -61,6 +61,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	fxdb_drop(&f->d);
 	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
@@ -77,24 +78,6 @@ static struct store *open_ready(const char *url)
 	if (store_migrate(st, NOW) < 0)
 		fail_msg("migrate %s: %s", url, store_error(st));
 	return st;
-}
-
-/* raw_int - first column of sql on a second connection */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
 }
 
 static int64_t new_scan(struct store *st, const char *params)
@@ -202,7 +185,7 @@ static int expect(struct store *st, const char *name, int64_t scan, const char *
 static void test_late_upgrade(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}"), s2 = new_scan(st, "{}");
 	int bad = 0;
 
@@ -240,7 +223,7 @@ static void test_late_upgrade(void **state)
 static void test_late_before_result(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}");
 	struct store_arrivals l;
 	int bad = 0;
@@ -272,7 +255,7 @@ static void test_late_before_result(void **state)
 static void test_late_in_batch(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}");
 	int bad = 0;
 
@@ -280,16 +263,16 @@ static void test_late_in_batch(void **state)
 	assert_int_equal(store_batch_begin(st, 0), 0);
 	assert_int_equal(arrive(st, s1, "192.0.2.7", 25, "plain", "192.0.2.7", 0, NOW + 60), 1);
 	bad += expect(st, "inside", s1, "192.0.2.7", 25, "smtp", "open", LATE_7, NOW + 60);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM results WHERE verdict = 'open'"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM results WHERE verdict = 'open'"), 0);
 	assert_int_equal(store_batch_abort(st), 0);
 	bad += expect(st, "aborted", s1, "192.0.2.7", 25, "smtp", "suspect", NULL, 0);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM arrivals"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM arrivals"), 0);
 
 	assert_int_equal(store_batch_begin(st, STORE_DURABLE), 0);
 	assert_int_equal(arrive(st, s1, "192.0.2.7", 25, "plain", "192.0.2.7", 0, NOW + 60), 1);
 	assert_int_equal(store_batch_commit(st), 0);
 	bad += expect(st, "committed", s1, "192.0.2.7", 25, "smtp", "open", LATE_7, NOW + 60);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM arrivals"), 1);
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM arrivals"), 1);
 	assert_int_equal(bad, 0);
 	store_close(st);
 }
@@ -301,7 +284,7 @@ static void test_late_in_batch(void **state)
 static void test_late_race(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}");
 	char target[64];
 	pid_t pid;
@@ -312,7 +295,7 @@ static void test_late_race(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char err[RW_STORE_ERR_MAX];
-		struct store *cs = store_open(f->db, err, sizeof(err));
+		struct store *cs = store_open(f->d.url, err, sizeof(err));
 
 		if (cs == NULL)
 			_exit(2);
@@ -324,7 +307,7 @@ static void test_late_race(void **state)
 		store_close(cs);
 		_exit(0);
 	}
-	st = open_ready(f->db);
+	st = open_ready(f->d.url);
 	for (int i = 0; i < RACE_KEYS; i++) {
 		snprintf(target, sizeof(target), "198.51.100.%d", i);
 		assert_int_equal(result(st, s1, target, 25, "smtp", "suspect", NOW + i), 1);
@@ -332,8 +315,8 @@ static void test_late_race(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM results WHERE verdict = 'open'"
-	                                " AND updated > 0"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM results WHERE verdict = 'open'"
+	                                 " AND updated > 0"),
 	                 RACE_KEYS);
 	store_close(st);
 }
@@ -344,35 +327,18 @@ static void test_migrate_v1(void **state)
 {
 	struct fx *f = *state;
 	char err[RW_STORE_ERR_MAX];
-	sqlite3 *db;
 	struct store *st;
 	struct store_results l;
 	int bad = 0;
 
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                              "PRAGMA journal_mode = WAL;"
-	                              "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-	                              " name TEXT NOT NULL, applied BIGINT NOT NULL);",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, store_migrations_sqlite[0].sql, NULL, NULL, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-	                 "INSERT INTO schema_version VALUES (1, 'v1', 1);"
-	                 "PRAGMA application_id = 1920430964;"
-	                 "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);"
-	                 "INSERT INTO results (scan, target, port, probe, verdict,"
-	                 " reason, evidence, tested) VALUES (1, '192.0.2.7', 25, 'smtp',"
-	                 " 'suspect', 'scan''s reason', '{\"verdict\":\"x\"}', 5);"
-	                 "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-	                 " arrived) VALUES ('t', 1, '192.0.2.8', 25, 'plain', 'p', 6);",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-
-	st = store_open(f->db, err, sizeof(err));
+	fxdb_at_version(&f->d, 1,
+	                "INSERT INTO scans (created, seed, total) VALUES (1, 2, 3);"
+	                "INSERT INTO results (scan, target, port, probe, verdict,"
+	                " reason, evidence, tested) VALUES (1, '192.0.2.7', 25, 'smtp',"
+	                " 'suspect', 'scan''s reason', '{\"verdict\":\"x\"}', 5);"
+	                "INSERT INTO arrivals (token, scan, target, port, test, peer,"
+	                " arrived) VALUES ('t', 1, '192.0.2.8', 25, 'plain', 'p', 6);");
+	st = store_open(f->d.url, err, sizeof(err));
 	if (st == NULL)
 		fail_msg("open v1: %s", err);
 	assert_int_equal(store_schema_version(st), 1);
@@ -380,11 +346,11 @@ static void test_migrate_v1(void **state)
 	assert_non_null(strstr(store_error(st), "run migrate"));
 	assert_int_equal(store_migrate(st, NOW), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM schema_version"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT COUNT(*) FROM schema_version"),
 	                 STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->db, "SELECT applied FROM schema_version WHERE version = 2"),
+	assert_int_equal(fxdb_int(&f->d, "SELECT applied FROM schema_version WHERE version = 2"),
 	                 NOW);
-	assert_int_equal(raw_int(f->db, "SELECT relayed FROM arrivals"), 0);
+	assert_int_equal(fxdb_int(&f->d, "SELECT relayed FROM arrivals"), 0);
 	bad += expect(st, "v1 row", 1, "192.0.2.7", 25, "smtp", "suspect", NULL, 0);
 	/* a v1 arrival is not known to be proof (it may have been a bounce) */
 	assert_int_equal(result(st, 1, "192.0.2.8", 25, "smtp", "suspect", NOW), 1);
@@ -393,16 +359,14 @@ static void test_migrate_v1(void **state)
 	bad += expect(st, "v1 result", 1, "192.0.2.7", 25, "smtp", "open", LATE_7, NOW + 9);
 	assert_int_equal(bad, 0);
 	store_close(st);
-	assert_int_equal(raw_int(f->db, "SELECT COUNT(*) FROM pragma_integrity_check"
-	                                " WHERE integrity_check = 'ok'"),
-	                 1);
+	fxdb_integrity(&f->d);
 }
 
 /* polling: every arrival of the scan once, in id order, in pages */
 static void test_arrivals_since(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}"), s2 = new_scan(st, "{}"), after = 0, last = 0;
 	static const int64_t limits[] = {1, 7, 0, RW_STORE_PAGE_MAX + 5};
 	char target[64];
@@ -482,7 +446,7 @@ static void on_key(void *arg, const char *target, unsigned port)
 static void test_result_keys(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}"), s2 = new_scan(st, "{}");
 	struct walk w = {.st = st, .scan = s1};
 	char target[64];
@@ -522,7 +486,7 @@ static void count_key(void *arg, const char *target, unsigned port)
 static void test_result_keys_all(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	int64_t s1 = new_scan(st, "{}");
 	char target[64];
 
@@ -547,7 +511,7 @@ static void test_result_keys_all(void **state)
 static void test_big_params(void **state)
 {
 	struct fx *f = *state;
-	struct store *st = open_ready(f->db);
+	struct store *st = open_ready(f->d.url);
 	size_t big = 8u << 20;
 	char *p = malloc(big + 1), *huge;
 	struct store_scan sc = {.created = NOW, .seed = 1, .total = 1}, got;

@@ -4,9 +4,8 @@
  * taken over and the old holder can no longer move the shard, saves go
  * with the results' batch, worker heartbeats, result keys per vantage.
  *
- * The store is $RW_TEST_STORE_URL when set (the PostgreSQL run of the
- * suite: each test then works on scans of its own), else a SQLite file in
- * a mkdtemp directory removed by the teardown.
+ * One fresh store per test (store_fx.h): a SQLite file, or with
+ * RW_TEST_STORE_URL a PostgreSQL schema of its own (store_pg.sh).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 
 #include "../../src/core/limits.h"
 #include "../../src/store/store.h"
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -28,36 +28,32 @@
 
 struct fx {
 	char dir[256];
-	char url[320];
+	struct fx_db d;
 	struct store *st;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR"), *url = getenv("RW_TEST_STORE_URL");
+	const char *tmp = getenv("TMPDIR");
 	char err[RW_STORE_ERR_MAX];
 
-	if (url && *url) {
-		snprintf(f->url, sizeof(f->url), "%s", url);
-	} else {
-		snprintf(f->dir, sizeof(f->dir), "%s/test_store_work.XXXXXX",
-		         tmp && *tmp ? tmp : "/tmp");
-		if (mkdtemp(f->dir) == NULL) {
-			free(f);
-			return -1;
-		}
-		snprintf(f->url, sizeof(f->url), "%s/store.db", f->dir);
+	snprintf(f->dir, sizeof(f->dir), "%s/test_store_work.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
 	}
-	if ((f->st = store_open(f->url, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "open %s: %s\n", f->url, err);
+	*state = f;
+	if (fxdb_make(&f->d, f->dir) < 0)
+		return -1;
+	if ((f->st = store_open(f->d.url, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "open %s: %s\n", f->d.url, err);
 		return -1;
 	}
 	if (store_migrate(f->st, NOW / 1000) < 0) {
 		fprintf(stderr, "migrate: %s\n", store_error(f->st));
 		return -1;
 	}
-	*state = f;
 	return 0;
 }
 
@@ -71,8 +67,8 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	store_close(f->st);
-	if (f->dir[0])
-		nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fxdb_drop(&f->d);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
 }

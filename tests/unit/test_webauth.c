@@ -1,6 +1,7 @@
 /*
  * test_webauth - the web console's authentication (src/web/auth.h) on a
- * temporary SQLite store: scrypt hashes, the login sequence with its rate
+ * temporary store (SQLite, or PostgreSQL with RW_TEST_STORE_URL:
+ * store_fx.h): scrypt hashes, the login sequence with its rate
  * limit under a fake clock, sessions, bearer tokens, CSRF, roles, and the
  * store's users / sessions / api_tokens (schema 4)
  *
@@ -19,7 +20,7 @@
 #include "../../src/web/credential.h"
 #include "../../src/web/ratelimit_login.h"
 
-#include <sqlite3.h>
+#include "store_fx.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@
 
 struct fx {
 	char dir[256];
-	char db[320];
+	struct fx_db db;
 	struct store *st;
 	struct web_auth *a;
 };
@@ -82,10 +83,11 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
-	if ((f->st = store_open(f->db, err, sizeof(err))) == NULL ||
+	if (fxdb_make(&f->db, f->dir) < 0)
+		return -1;
+	if ((f->st = store_open(f->db.url, err, sizeof(err))) == NULL ||
 	    store_migrate(f->st, NOW) < 0) {
-		fprintf(stderr, "store %s: %s\n", f->db, f->st ? store_error(f->st) : err);
+		fprintf(stderr, "store %s: %s\n", f->db.url, f->st ? store_error(f->st) : err);
 		return -1;
 	}
 	add_user(f->st, "alice", "operator", "correct horse", 0);
@@ -107,6 +109,7 @@ static int teardown(void **state)
 
 	web_auth_free(f->a);
 	store_close(f->st);
+	fxdb_drop(&f->db);
 	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
@@ -496,13 +499,13 @@ static void test_session_expire(void **state)
 	assert_int_equal(store_session_del(f->st, "h2"), 0);
 }
 
-/* v3 -> v4: a file at version 3 (as released) migrates; its rows stay and
- * users can be added */
+/* v3 -> v4: a store at version 3 (as released) migrates; its rows stay
+ * and users can be added */
 static void test_migrate_v3(void **state)
 {
-	char dir[256], path[320], err[RW_STORE_ERR_MAX];
+	char dir[256], err[RW_STORE_ERR_MAX];
 	const char *tmp = getenv("TMPDIR");
-	sqlite3 *db;
+	struct fx_db d;
 	struct store *st;
 	struct store_contact c;
 	struct store_users l;
@@ -510,29 +513,11 @@ static void test_migrate_v3(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/test_webauth.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/v3.db", dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                              "PRAGMA journal_mode = WAL;"
-	                              "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-	                              " name TEXT NOT NULL, applied BIGINT NOT NULL);",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	for (int v = 0; v < 3; v++)
-		assert_int_equal(sqlite3_exec(db, store_migrations_sqlite[v].sql, NULL, NULL, NULL),
-		                 SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-	                 "INSERT INTO schema_version VALUES (1, 'v1', 1), (2, 'v2', 2),"
-	                 " (3, 'v3', 3);"
-	                 "PRAGMA application_id = 1920430964;"
-	                 "INSERT INTO contacts (netblock, family, prefix, network,"
-	                 " updated_ms) VALUES ('0.0.0.0/0', 4, 0, '00000000', 1);",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-
-	if ((st = store_open(path, err, sizeof(err))) == NULL)
+	assert_int_equal(fxdb_make(&d, dir), 0);
+	fxdb_at_version(&d, 3,
+	                "INSERT INTO contacts (netblock, family, prefix, network,"
+	                " updated_ms) VALUES ('0.0.0.0/0', 4, 0, '00000000', 1)");
+	if ((st = store_open(d.url, err, sizeof(err))) == NULL)
 		fail_msg("open v3: %s", err);
 	assert_int_equal(store_schema_version(st), 3);
 	assert_int_equal(store_user_list(st, &l), -1);
@@ -548,6 +533,7 @@ static void test_migrate_v3(void **state)
 	assert_int_equal(l.n, 1);
 	store_users_free(&l);
 	store_close(st);
+	fxdb_drop(&d);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
