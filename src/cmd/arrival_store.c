@@ -10,16 +10,12 @@
  * DESCRIPTION
  *	What both the scan's embedded sink and the standalone sink write for
  *	each accepted message. arrival_store_scan reads the scan id out of a
- *	valid token (canonical decimal, as token.c writes it); anything else
- *	is 0. arrival_store_put copies the token's fields only when the token
- *	is valid (a forged one could name any target), and marks it relayed
- *	only when not `quoted`, so a bounce quoting a token never upgrades a
- *	result.
- * DIAGNOSTICS
- *	store_arrival_put's: -1 with store_error(st).
- * LIMITS
- *	RW_RECEIVED_MAX Received lines (the arrival's own bound).
- * STANDARDS
+ *	valid token (canonical decimal, as token.c writes it, maybe followed
+ *	by a vantage's tag "v" and 8 hex digits: a distributed scan's test
+ *	from that vantage); anything else is 0. arrival_store_put copies the token's fields only
+ *when the token is valid (a forged one could name any target), and marks it relayed only when not
+ *`quoted`, so a bounce quoting a token never upgrades a result. DIAGNOSTICS store_arrival_put's: -1
+ *with store_error(st). LIMITS RW_RECEIVED_MAX Received lines (the arrival's own bound). STANDARDS
  *	RFC 8259 (the received column's JSON).
  */
 #include "arrival_store.h"
@@ -36,14 +32,17 @@
 /* the largest scan id read from a token: 18 digits always fit int64_t */
 #define SCAN_DIGITS_MAX 18
 
-/* arrival_store_scan - the scan id a valid token names, or 0 */
+/* arrival_store_scan - the scan id a valid token names, or 0; a shard's
+ * test of a vantage signs "ID" "v" 8 hex digits (the vantage's tag) */
 int64_t arrival_store_scan(const struct arrival *a)
 {
 	const char *s = a->fields.scan;
-	size_t n = strlen(s);
+	size_t n = strspn(s, "0123456789"), len = strlen(s);
 
-	if (a->token_status != TOKEN_VALID || n == 0 || n > SCAN_DIGITS_MAX || s[0] == '0' ||
-	    strspn(s, "0123456789") != n)
+	if (a->token_status != TOKEN_VALID || n == 0 || n > SCAN_DIGITS_MAX || s[0] == '0')
+		return 0;
+	if (n != len &&
+	    !(len == n + 9 && s[n] == 'v' && strspn(s + n + 1, "0123456789abcdef") == 8))
 		return 0;
 	return (int64_t)strtoll(s, NULL, 10);
 }

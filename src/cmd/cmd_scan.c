@@ -630,9 +630,9 @@ static void on_pxprobe_done(struct pxprobe *p, void *arg)
  * its token names it */
 static void save_arrival(struct scan *s, const struct arrival *a)
 {
-	int ours = a->token_status == TOKEN_VALID && strcmp(a->fields.scan, s->scan_id) == 0;
-
-	if (arrival_store_put(s->st, a, ours ? s->db_id : 0, NULL) < 0)
+	/* any scan of the store the token names: another node's test is
+	 * proven by this sink too (its worker ties it through the store) */
+	if (arrival_store_put(s->st, a, arrival_store_scan(a), NULL) < 0)
 		rw_log(LOG_WARNING, "scan event=store-error what=arrival error=\"%s\"",
 		       store_error(s->st));
 }
@@ -675,6 +675,15 @@ static void on_arrival(const struct arrival *a, void *arg)
 	       a->peer, a->token[0] ? token_status_name(a->token_status) : "none", a->replayed);
 }
 
+/* token_scan_is - the stored token's scan field is scan_id */
+static int token_scan_is(const char *tok, const char *scan_id)
+{
+	size_t n = strlen(scan_id);
+
+	return tok && strncmp(tok, "rw1-", 4) == 0 && strncmp(tok + 4, scan_id, n) == 0 &&
+	       tok[4 + n] == '-';
+}
+
 /* on_poll - --no-sink with a store: the arrivals a separate `relaywatch
  * sink --db` recorded for this scan, tied like the embedded sink's */
 static void on_poll(evutil_socket_t fd, short what, void *arg)
@@ -704,6 +713,11 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 		snprintf(a.token, sizeof(a.token), "%s", sa->token);
 		snprintf(a.fields.scan, sizeof(a.fields.scan), "%s", s->scan_id);
 		snprintf(a.fields.target, sizeof(a.fields.target), "%s", sa->target);
+		/* the token's own scan field: a vantage's tests are its own */
+		if (!token_scan_is(sa->token, s->scan_id)) {
+			arrival_clear(&a);
+			continue;
+		}
 		snprintf(a.fields.test, sizeof(a.fields.test), "%s", sa->test);
 		a.fields.port = sa->port;
 		json_array_foreach(rcv, k, v)
@@ -712,7 +726,9 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 				a.received[a.nreceived++] = xstrdup(json_string_value(v));
 		}
 		json_decref(rcv);
-		if (!tie_arrival(s, &a))
+		/* a shard with its own sink polls too: what that sink tied
+		 * already comes back here, and is no stranger */
+		if (!tie_arrival(s, &a) && !(s->shard_id && s->sink))
 			s->foreign_total += sa->relayed != 0;
 		arrival_clear(&a);
 	}
@@ -2082,6 +2098,15 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (s.st)
 		snprintf(s.scan_id, sizeof(s.scan_id), "%lld", (long long)s.db_id);
+	if (s.shard_id && s.vantage[0]) {
+		/* the vantage's tag in the tokens: each vantage ties only its own
+		 * tests' arrivals, though the same target is tested from several */
+		uint32_t h = 2166136261u;
+
+		for (const char *p = s.vantage; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		snprintf(s.scan_id, sizeof(s.scan_id), "%lldv%08x", (long long)s.db_id, h);
+	}
 	if (o.id_file && write_id_file(o.id_file, s.st ? s.scan_id : "0") < 0) {
 		fprintf(stderr, "relaywatch scan: --id-file %s: %s\n", o.id_file, strerror(errno));
 		rc = EXIT_RUNTIME;
@@ -2154,7 +2179,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		s.flush_timer = event_new(s.base, -1, EV_PERSIST, on_flush_timer, &s);
 		event_add(s.flush_timer, &ftv);
 	}
-	if (s.st && o.pf.no_sink) {
+	if (s.st && (o.pf.no_sink || s.shard_id)) {
 		struct timeval ptv = {.tv_sec = 1};
 
 		s.poll_timer = event_new(s.base, -1, EV_PERSIST, on_poll, &s);

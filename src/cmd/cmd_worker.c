@@ -257,6 +257,12 @@ int cmd_worker(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		optind = 0;
 	}
+	{
+		/* gone: out of the live workers that share a scan's rate */
+		struct store_worker w = {.name = name, .vantage = vantage, .started_ms = started};
+
+		store_worker_beat(st, &w);
+	}
 	rw_log(LOG_INFO, "worker event=stop name=%s shards=%d", name, shards);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -6,6 +6,8 @@
 # Then vantages: two workers with source addresses 127.0.0.2 ("inside")
 # and 127.0.0.1 ("outside"); the lab host inside-only relays only for
 # 127.0.0.2: open from inside, closed from outside (results --by-vantage).
+# Then two workers with sinks of their own, the relays delivering to node
+# A's only: node B's tests are proven through the store all the same.
 # The store is $RW_TEST_STORE_URL when set (PostgreSQL, store_pg.sh runs
 # this script again with it), else a SQLite file.
 # Peers: relaywatch-lab (the mail profiles) on 127.60.0.1.. at a free port;
@@ -158,5 +160,46 @@ PY
 # the inside worker took only inside shards, the outside one only outside shards
 grep -q "vantage 'outside'" "$T/vin.log" && fail "the inside worker ran an outside shard"
 grep -q "vantage 'inside'" "$T/vout.log" && fail "the outside worker ran an inside shard"
+# ---- 3. a relay delivers to another node's sink: still proven
+# eight open hosts deliver to worker A's embedded sink only; worker B (its
+# own sink on another port, where nothing arrives) ties its tests' arrivals
+# through the store
+sinkA=$(free_port)
+sinkB=$(free_port)
+port3=$(free_port)
+rw_bg "$RWLAB" --sink "127.0.0.1:$sinkA" --canary canary.lab.test --base 127.61.0.1 \
+	--port "$port3" --profiles open --repeat 8 --truth "$T/truth3" \
+	>"$T/lab3.out" 2>"$T/lab3.log"
+n=0
+until grep -qx ready "$T/lab3.out" 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 150 ] || fail "lab 3 not ready after 15s"
+	sleep 0.1
+done
+SCAN3="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port3 --timeout 4 \
+--wait 8 --session-timeout 40 --retry-after 0"
+# shellcheck disable=SC2086
+rw scan $SCAN3 --db "$db" --shards 2 --no-run --seed 3 127.61.0.1-127.61.0.8 >"$T/plan3.out" 2>&1 ||
+	{ cat "$T/plan3.out"; fail "plan 3"; }
+S3=$(scan_id "$T/plan3.out")
+rw_bg timeout -k 5 120 "$RW" worker --db "$db" --name nodeA --poll 1 -- --sink-listen "127.0.0.1:$sinkA" \
+	>"$T/nodeA.log" 2>&1
+NA=$RW_LASTPID
+wait_port 127.0.0.1 "$sinkA" 10 || { cat "$T/nodeA.log"; fail "node A's sink does not listen"; }
+rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name nodeB -- --sink-listen "127.0.0.1:$sinkB" \
+	>"$T/nodeB.log" 2>&1
+NB=$RW_LASTPID
+wait "$NB" || { tail "$T/nodeB.log"; fail "node B failed"; }
+i=0
+until rw scan --status "$S3" --db "$db" | grep -q "^scan $S3: done"; do
+	i=$((i + 1)); [ $i -lt 300 ] || { tail "$T/nodeA.log"; fail "scan 3 not done within 60 s"; }
+	sleep 0.2
+done
+pkill -TERM -P "$NA"; wait "$NA" 2>/dev/null
+grep -q "shard" "$T/nodeB.log" || fail "node B ran no shard"
+rw results "$S3" --db "$db" >"$T/r3.txt" || fail "results 3"
+cat "$T/r3.txt"
+[ "$(grep -c '^open ' "$T/r3.txt")" -eq 8 ] || { cat "$T/nodeB.log"; fail "want 8 open: node B's relays delivered to node A's sink"; }
+echo "ok: relays delivering to node A's sink proved node B's tests too"
+
 echo "PASS: workers share a /20 (one killed -9, its shard taken over), each target once; $inside open from inside only ($(( $(date +%s) - t0 )) s)"
 exit 0
