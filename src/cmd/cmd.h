@@ -43,6 +43,7 @@ int cmd_block(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_user(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_web(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_worker(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_feed(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_migrate(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags

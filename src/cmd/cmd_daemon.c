@@ -256,7 +256,8 @@ static void finding_of(const struct store_result *r, struct desk_finding *f)
 	                           .verdict = verdict_by_name(r->verdict),
 	                           .reason = r->reason,
 	                           .evidence = r->evidence,
-	                           .probe = r->probe};
+	                           .probe = r->probe,
+	                           .vantage = r->vantage};
 }
 
 /* feed_sweep - up to DAEMON_FEED_MAX more results of the sweep to the desk */

@@ -58,6 +58,7 @@ static const struct subcommand subcommands[] = {
     {"web", cmd_web, "the desk's console: JSON API, OpenAPI document, /metrics"},
     {"delist", cmd_delist, "retest an address now; its listing ends when the retest passes"},
     {"worker", cmd_worker, "one node of a distributed scan: claim planned shards, scan them"},
+    {"feed", cmd_feed, "hand a scan's results to the abuse desk, as the daemon's sweeps"},
     {"migrate", cmd_migrate, "bring a store (SQLite or PostgreSQL) to this version's schema"},
 };
 

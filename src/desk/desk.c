@@ -118,6 +118,7 @@ struct ctx {
 	const char *text;  /* ... the note or the close reason */
 	const char *why;   /* out: the machine's why when it ignored or rejected */
 	const char *klass; /* the class the result or complaint is of; NULL: relay */
+	int internal;      /* open from an internal vantage, ignored by the policy */
 };
 
 /* policy template name -> default file stem */
@@ -938,6 +939,12 @@ static int apply_once(struct desk *d, int64_t *id, const char *addr, unsigned po
 			json_object_set_new(o, "reason", jtext(ctx_reason(c)));
 			if (mismatch)
 				json_object_set_new(o, "class", json_string(klass));
+			if (c->f && c->f->vantage && *c->f->vantage)
+				json_object_set_new(o, "vantage", jtext(c->f->vantage));
+			if (c->internal)
+				json_object_set_new(o, "ignored",
+				                    json_string("open from an internal vantage: "
+				                                "internal_open = ignore"));
 		}
 		det = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
@@ -1060,7 +1067,8 @@ static int scan_step(struct desk *d, struct ctx *c, const char *addr, unsigned p
 {
 	int64_t id = 0;
 	int rv =
-	    apply(d, &id, addr, port ? port : 25, incident_event_for(v, 1), c, now_ms, NULL, NULL);
+	    apply(d, &id, addr, port ? port : 25,
+	          c->internal ? EV_SCAN_OTHER : incident_event_for(v, 1), c, now_ms, NULL, NULL);
 
 	if (incident)
 		*incident = id;
@@ -1076,6 +1084,11 @@ static int result_step(struct desk *d, struct ctx *c, int64_t incident_id, enum 
 		return fail(d, "incident %lld: no such incident", (long long)incident_id);
 	int rv = apply(d, &id, NULL, 0, incident_event_for(v, 0), c, now_ms, NULL, NULL);
 	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
+}
+
+const struct policy *desk_policy(const struct desk *d)
+{
+	return &d->policy;
 }
 
 int desk_scan(struct desk *d, const struct target_result *r, long long now_ms, int64_t *incident)
@@ -1098,6 +1111,8 @@ int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long no
 {
 	struct ctx c = {.f = f, .klass = finding_class(f)};
 
+	c.internal = (f->verdict == V_OPEN || f->verdict == V_SUSPECT) &&
+	             d->policy.internal_ignore && policy_internal(&d->policy, f->vantage);
 	return scan_step(d, &c, f->addr, f->port, f->verdict, now_ms, incident);
 }
 

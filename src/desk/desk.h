@@ -67,6 +67,8 @@ struct desk;
 struct desk *desk_new(struct store *st, const struct desk_config *cfg, char *err, size_t errlen);
 /* desk_free - NULL ok; returns NULL */
 struct desk *desk_free(struct desk *d);
+/* desk_policy - the policy the desk applies (borrowed) */
+const struct policy *desk_policy(const struct desk *d);
 /* desk_error - the last failure's text; borrowed until the next call */
 const char *desk_error(const struct desk *d);
 
@@ -99,6 +101,11 @@ struct desk_finding {
 	const char *evidence; /* output_json's JSON (the store's evidence), or NULL */
 	const char *probe;    /* the store's probe: "smtp" or "proxy"; NULL: the
 	                         evidence's "probe", and without one "smtp" */
+	const char *vantage;  /* where it was tested from (doc/scale.md); NULL or "":
+	                         the one place. An open or suspect finding from one
+	                         of the policy's internal_vantages opens or confirms
+	                         nothing under internal_open = ignore (recorded as
+	                         inconclusive, the why in the event) */
 };
 
 /* desk_scan_finding, desk_result_finding - desk_scan and desk_result of

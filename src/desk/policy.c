@@ -52,6 +52,8 @@ enum key_kind {
 	K_SUSPECT,
 	K_BLOCK,
 	K_BOOL,
+	K_VANTAGES,
+	K_INTERNAL,
 	K_NOTIFY,
 	K_RUNG
 };
@@ -88,6 +90,8 @@ static const struct key_def keys[] = {
     {P("block"), .kind = K_BLOCK},
     {P("block_at_once"), .kind = K_BOOL, .off = offsetof(struct policy, block_at_once)},
     {P("unblock_grace"), DUR(unblock_grace_ms, 0)},
+    {P("internal_vantages"), .kind = K_VANTAGES},
+    {P("internal_open"), .kind = K_INTERNAL},
     {.name = "opened", NOTE(STEP_OPENED)},
     {.name = "confirmed", NOTE(STEP_CONFIRMED)},
     {.name = "warning", NOTE(STEP_WARNING)},
@@ -391,6 +395,34 @@ static const char *set_key(struct policy *p, const struct key_def *k, const char
 		return NULL;
 	case K_NOTIFY:
 		return set_notify(p, k->index, v, buf, len);
+	case K_VANTAGES: {
+		size_t at = 0;
+
+		p->internal_vantages[0] = '\0';
+		while (next_word(&v, &w, &n)) {
+			if (n > 64 ||
+			    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			              "0123456789._-") < n) {
+				snprintf(buf, len, "'%.*s': a vantage is 1-64 of A-Z a-z 0-9 . _ -",
+				         (int)n, w);
+				return buf;
+			}
+			if (at + n + 1 > POLICY_VANTAGES_MAX)
+				return "too many internal vantages";
+			at += (size_t)snprintf(p->internal_vantages + at,
+			                       sizeof(p->internal_vantages) - at, "%s%.*s",
+			                       at ? " " : "", (int)n, w);
+		}
+		return NULL;
+	}
+	case K_INTERNAL:
+		if (strcmp(v, "incident") == 0)
+			p->internal_ignore = 0;
+		else if (strcmp(v, "ignore") == 0)
+			p->internal_ignore = 1;
+		else
+			return "internal_open is incident or ignore";
+		return NULL;
 	}
 	return "bad key kind";
 }
@@ -578,6 +610,22 @@ int policy_load_string(const char *name, const char *text, struct policy *p, cha
 	struct pctx c = {.p = p, .path = name, .err = err, .errlen = errlen, .text = text};
 
 	return load(&c);
+}
+
+/* policy_internal - vantage is a word of internal_vantages */
+int policy_internal(const struct policy *p, const char *vantage)
+{
+	size_t n = vantage ? strlen(vantage) : 0;
+	const char *s = p->internal_vantages;
+
+	while (n && *s) {
+		size_t w = strcspn(s, " ");
+
+		if (w == n && strncmp(s, vantage, n) == 0)
+			return 1;
+		s += w + (s[w] == ' ');
+	}
+	return 0;
 }
 
 /* policy_defaults - open on complaints, notify nobody, never block */

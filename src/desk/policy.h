@@ -73,6 +73,9 @@ enum policy_suspect {
 /* escalation levels, lowest first (rungs of the ladder) */
 enum policy_level { LEVEL_NONE, LEVEL_WARNING, LEVEL_SUSPEND, LEVEL_TERMINATE, LEVEL__COUNT };
 
+/* the internal_vantages list, bytes */
+#define POLICY_VANTAGES_MAX 255
+
 struct policy {
 	char name[POLICY_NAME_MAX + 1];
 	unsigned open_on;            /* enum policy_trigger bits */
@@ -87,11 +90,19 @@ struct policy {
 	int block_at_once;          /* block on confirmation, no grace */
 	long long unblock_grace_ms; /* the operator's unblock: the new grace; 0 = grace, or
 	                               24 h when grace is 0 */
+	/* vantages (doc/scale.md) whose view is the inside of the network,
+	 * space separated; "" none; and what an open or suspect result seen
+	 * from one of them does: 0 as any (incident), 1 nothing (ignored) */
+	char internal_vantages[POLICY_VANTAGES_MAX + 1];
+	int internal_ignore;
 	/* notify[step][rcpt]: template name, "" = no notice */
 	char notify[STEP__COUNT][RCPT__COUNT][POLICY_NAME_MAX + 1];
 	long long window_ms;    /* incidents counted for the ladder */
 	int rung[LEVEL__COUNT]; /* incidents in the window for each level; 0 = unused */
 };
+
+/* policy_internal - vantage is one of p's internal_vantages */
+int policy_internal(const struct policy *p, const char *vantage);
 
 /* policy_defaults - a policy that opens on complaints, notifies nobody,
  * never blocks, 48 h grace, 6 h retests, 1 h tempfail retry, 6 attempts,

@@ -6,6 +6,9 @@
 # Then vantages: two workers with source addresses 127.0.0.2 ("inside")
 # and 127.0.0.1 ("outside"); the lab host inside-only relays only for
 # 127.0.0.2: open from inside, closed from outside (results --by-vantage).
+# The desk: `feed` of that scan under a policy with internal_vantages =
+# inside and internal_open = ignore opens an incident for the open host
+# only; under internal_open = incident for both.
 # Then two workers with sinks of their own, the relays delivering to node
 # A's only: node B's tests are proven through the store all the same.
 # The store is $RW_TEST_STORE_URL when set (PostgreSQL, store_pg.sh runs
@@ -160,6 +163,38 @@ PY
 # the inside worker took only inside shards, the outside one only outside shards
 grep -q "vantage 'outside'" "$T/vin.log" && fail "the inside worker ran an outside shard"
 grep -q "vantage 'inside'" "$T/vout.log" && fail "the outside worker ran an inside shard"
+echo "ok: $inside open from inside only, $open1 open from both"
+
+# the desk's policy: "open from inside only" ignored, then treated as any
+for mode in ignore incident; do
+	cat >"$T/policy-$mode.conf" <<POL
+[policy]
+name = vantage-$mode
+open_on = scan
+internal_vantages = inside
+internal_open = $mode
+POL
+	printf 'db = %s\npolicy = %s\nnotify_from = abuse@desk.test\n' "$db" "$T/policy-$mode.conf" >"$T/rw-$mode.conf"
+done
+"$RW" --config "$T/rw-ignore.conf" feed "$S2" --json >"$T/feed1.json" 2>"$T/feed1.err"
+[ $? -eq 1 ] || { cat "$T/feed1.json" "$T/feed1.err"; fail "feed (ignore): want exit 1 (an incident opened)"; }
+"$RW" --config "$T/rw-ignore.conf" incidents --json >"$T/inc1.json" || fail "incidents after the first feed"
+python3 - "$T/feed1.json" "$T/inc1.json" "$inside" "$open1" <<'PY' || { cat "$T/feed1.json" "$T/inc1.json"; fail "internal_open = ignore: want an incident for the open host only"; }
+import json, sys
+f = json.load(open(sys.argv[1]))
+incs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+addrs = sorted(i["addr"] for i in incs)
+sys.exit(0 if f["internal_ignored"] == 2 and addrs == [sys.argv[4]] else 1)
+PY
+"$RW" --config "$T/rw-incident.conf" feed "$S2" >"$T/feed2.out" 2>"$T/feed2.err"
+[ $? -eq 1 ] || { cat "$T/feed2.out" "$T/feed2.err"; fail "feed (incident): want exit 1"; }
+"$RW" --config "$T/rw-incident.conf" incidents --json >"$T/inc2.json" || fail "incidents after the second feed"
+python3 - "$T/inc2.json" "$inside" "$open1" <<'PY' || { cat "$T/inc2.json"; fail "internal_open = incident: want incidents for both hosts"; }
+import json, sys
+incs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(0 if sorted(i["addr"] for i in incs) == sorted([sys.argv[2], sys.argv[3]]) else 1)
+PY
+echo "ok: the desk ignores an inside-only relay under internal_open = ignore, opens one under incident"
 # ---- 3. a relay delivers to another node's sink: still proven
 # eight open hosts deliver to worker A's embedded sink only; worker B (its
 # own sink on another port, where nothing arrives) ties its tests' arrivals

@@ -256,6 +256,41 @@ static void test_good_string(void **state)
 	assert_int_equal(p.grace_ms, 48 * H);
 }
 
+/* internal vantages: a list of names; internal_open incident or ignore */
+static void test_vantages(void **state)
+{
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	policy_defaults(&p);
+	assert_int_equal(p.internal_ignore, 0);
+	assert_int_equal(policy_internal(&p, "inside"), 0);
+	assert_int_equal(policy_load_string("x",
+	                                    "[policy]\ninternal_vantages = inside, core-1 lab.2\n"
+	                                    "internal_open = ignore\nunblock_grace = 2h\n",
+	                                    &p, err, sizeof(err)),
+	                 0);
+	assert_int_equal(p.internal_ignore, 1);
+	assert_int_equal(p.unblock_grace_ms, 2 * H);
+	assert_int_equal(policy_internal(&p, "inside"), 1);
+	assert_int_equal(policy_internal(&p, "core-1"), 1);
+	assert_int_equal(policy_internal(&p, "lab.2"), 1);
+	assert_int_equal(policy_internal(&p, "core"), 0);
+	assert_int_equal(policy_internal(&p, "inside2"), 0);
+	assert_int_equal(policy_internal(&p, ""), 0);
+	assert_int_equal(policy_internal(&p, NULL), 0);
+	policy_defaults(&p);
+	assert_int_not_equal(
+	    policy_load_string("x", "[policy]\ninternal_open = sometimes\n", &p, err, sizeof(err)),
+	    0);
+	assert_non_null(strstr(err, "incident or ignore"));
+	assert_int_not_equal(policy_load_string("x", "[policy]\ninternal_vantages = in$side\n", &p,
+	                                        err, sizeof(err)),
+	                     0);
+	assert_non_null(strstr(err, "in$side"));
+}
+
 static void test_missing_file(void **state)
 {
 	struct policy p;
@@ -283,10 +318,10 @@ static void test_short_err_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_university),       cmocka_unit_test(test_isp),
-	    cmocka_unit_test(test_durations),        cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_good_string),      cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_short_err_buffer),
+	    cmocka_unit_test(test_university),  cmocka_unit_test(test_isp),
+	    cmocka_unit_test(test_durations),   cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_good_string), cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_vantages),    cmocka_unit_test(test_short_err_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
