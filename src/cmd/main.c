@@ -72,6 +72,8 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	        "\nglobal options:\n"
 	        "  -c, --config FILE  configuration file (default %s, optional)\n"
+	        "      --db URL       the store of every command: a SQLite path or a\n"
+	        "                     postgresql:// URL (over the configuration's db)\n"
 	        "  -v, --verbose      more detail (twice: debug log)\n"
 	        "  -h, --help         this help; COMMAND --help for a command's options\n"
 	        "  -V, --version      print the version\n\n"
@@ -84,15 +86,14 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	struct rw_config cfg;
 	struct cmd_ctx ctx = {.cfg = &cfg};
 	char err[512];
+	const char *db = NULL;
 	int c, rc;
 
 	/* '+' stops at the subcommand so its flags stay its own */
@@ -100,6 +101,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			ctx.config_path = optarg;
+			break;
+		case 'd':
+			db = optarg;
 			break;
 		case 'v':
 			ctx.verbose++;
@@ -130,6 +134,17 @@ int main(int argc, char **argv)
 	} else if (access(RW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
 		if (config_load(RW_CONFIG_DEFAULT_PATH, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "relaywatch: %s\n", err);
+			config_free(&cfg);
+			return EXIT_USAGE;
+		}
+	}
+	/* relaywatch --db URL COMMAND: the store of every command, over the
+	 * configuration's db key (a command's own --db still wins) */
+	if (db) {
+		const char *e = config_set(&cfg, "db", db);
+
+		if (e != NULL) {
+			fprintf(stderr, "relaywatch: --db %s: %s\n", db, e);
 			config_free(&cfg);
 			return EXIT_USAGE;
 		}

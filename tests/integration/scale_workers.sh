@@ -58,7 +58,7 @@ rw scan $SCAN --db "$db" --shards 24 --no-run --seed 11 127.60.0.0/20 >"$T/plan.
 S=$(scan_id "$T/plan.out")
 [ -n "$S" ] || { cat "$T/plan.out"; fail "no scan id in the plan's output"; }
 for w in a b c; do
-	rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name "w$w" --lease 3 --poll 1 \
+	rw_bg timeout -k 5 120 "$RW" --db "$db" worker --once --name "w$w" --lease 3 --poll 1 \
 		-- --no-sink >"$T/w$w.log" 2>&1
 	eval "W_$w=\$RW_LASTPID"
 done
@@ -141,10 +141,10 @@ open1=$(awk '$3 == "open" { print $1 }' "$T/truth")
 rw scan $SCAN --db "$db" --shards 2 --vantages inside,outside --no-run --seed 5 "$inside" "$open1" \
 	>"$T/plan2.out" 2>"$T/plan2.err" || { cat "$T/plan2.err"; fail "plan 2"; }
 S2=$(scan_id "$T/plan2.out")
-rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name vin --vantage inside -- --no-sink \
+rw_bg timeout -k 5 120 "$RW" --db "$db" worker --once --name vin --vantage inside -- --no-sink \
 	--source 127.0.0.2 >"$T/vin.log" 2>&1
 VIN=$RW_LASTPID
-rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name vout --vantage outside -- --no-sink \
+rw_bg timeout -k 5 120 "$RW" --db "$db" worker --once --name vout --vantage outside -- --no-sink \
 	--source 127.0.0.1 >"$T/vout.log" 2>&1
 VOUT=$RW_LASTPID
 wait "$VIN" || { tail "$T/vin.log"; fail "the inside worker failed"; }
@@ -216,11 +216,11 @@ SCAN3="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $por
 rw scan $SCAN3 --db "$db" --shards 2 --no-run --seed 3 127.61.0.1-127.61.0.8 >"$T/plan3.out" 2>&1 ||
 	{ cat "$T/plan3.out"; fail "plan 3"; }
 S3=$(scan_id "$T/plan3.out")
-rw_bg timeout -k 5 120 "$RW" worker --db "$db" --name nodeA --poll 1 -- --sink-listen "127.0.0.1:$sinkA" \
+rw_bg timeout -k 5 120 "$RW" --db "$db" worker --name nodeA --poll 1 -- --sink-listen "127.0.0.1:$sinkA" \
 	>"$T/nodeA.log" 2>&1
 NA=$RW_LASTPID
 wait_port 127.0.0.1 "$sinkA" 10 || { cat "$T/nodeA.log"; fail "node A's sink does not listen"; }
-rw_bg timeout -k 5 120 "$RW" worker --db "$db" --once --name nodeB -- --sink-listen "127.0.0.1:$sinkB" \
+rw_bg timeout -k 5 120 "$RW" --db "$db" worker --once --name nodeB -- --sink-listen "127.0.0.1:$sinkB" \
 	>"$T/nodeB.log" 2>&1
 NB=$RW_LASTPID
 wait "$NB" || { tail "$T/nodeB.log"; fail "node B failed"; }
