@@ -144,8 +144,16 @@ int scan_status(struct store *st, int64_t scan, int json, long long now_ms)
 	}
 	printf("scan %lld: %s, %lld target(s) x port(s), %zu shard(s)\n", (long long)scan, sc.state,
 	       (long long)sc.total, l.n);
-	if (l.n == 0)
+	if (l.n == 0) {
+		struct store_progress pr = {0};
+
+		if (store_progress_load(st, scan, &pr) > 0)
+			printf("one process: %lld result(s), walk position %lld, %s\n",
+			       (long long)pr.done, (long long)pr.position,
+			       pr.counts ? pr.counts : "{}");
+		store_progress_clear(&pr);
 		printf("not planned for workers (relaywatch scan --shards N --no-run plans one)\n");
+	}
 	for (size_t k = 0; k < nv; k++) {
 		const char *key;
 		json_t *n;
