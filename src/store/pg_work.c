@@ -24,6 +24,8 @@
  */
 #include "pg_int.h"
 
+#include "work_sql.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,46 +42,19 @@ enum kstmt {
 	K__COUNT
 };
 
-#define SHARD_COLS                                                                                 \
-	"id, scan, vantage, shard, shards, state, worker, lease_ms, claims, walk_pos, done,"       \
-	" counts, updated_ms"
-#define WORKER_COLS "name, vantage, started_ms, seen_ms, shard, inflight"
-
 static const struct {
 	const char *name;
 	const char *sql;
 } kstmts[K__COUNT] = {
-    [K_PLAN] = {"shards plan", "INSERT INTO shards (scan, vantage, shard, shards, updated_ms)"
-                               " VALUES ($1, $2, $3, $4, $5)"
-                               " ON CONFLICT (scan, vantage, shard) DO NOTHING RETURNING id"},
-    [K_CLAIM] = {"shard claim",
-                 "UPDATE shards SET state = 'claimed', worker = $1, lease_ms = $2,"
-                 " claims = claims + 1, updated_ms = $3"
-                 " WHERE id = (SELECT sh.id FROM shards sh JOIN scans sc ON sc.id = sh.scan"
-                 " WHERE sc.state = 'running' AND sh.vantage IN ($4, '')"
-                 " AND (sh.state = 'pending' OR (sh.state = 'claimed' AND sh.lease_ms < $3))"
-                 " ORDER BY sh.id LIMIT 1 FOR UPDATE OF sh SKIP LOCKED) RETURNING " SHARD_COLS},
-    [K_RENEW] = {"shard renew",
-                 "UPDATE shards SET lease_ms = $1, updated_ms = $2"
-                 " WHERE id = $3 AND worker = $4 AND state = 'claimed' RETURNING id"},
-    [K_SAVE] = {"shard save",
-                "UPDATE shards SET walk_pos = $1, done = $2, counts = $3, updated_ms = $4"
-                " WHERE id = $5 AND worker = $6 AND state = 'claimed' RETURNING id"},
-    [K_FINISH] = {"shard finish",
-                  "UPDATE shards SET state = 'done', lease_ms = 0, updated_ms = $1"
-                  " WHERE id = $2 AND worker = $3 AND state = 'claimed' RETURNING id"},
-    [K_LIST] = {"shards list", "SELECT " SHARD_COLS " FROM shards WHERE scan = $1 ORDER BY id"},
-    [K_BEAT] = {"worker beat",
-                "INSERT INTO workers (name, vantage, started_ms, seen_ms, shard, inflight)"
-                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET"
-                " vantage = excluded.vantage, started_ms = excluded.started_ms,"
-                " seen_ms = excluded.seen_ms, shard = excluded.shard,"
-                " inflight = excluded.inflight"},
-    [K_WORKERS] = {"workers list", "SELECT " WORKER_COLS " FROM workers WHERE seen_ms >= $1"
-                                   " ORDER BY name COLLATE \"C\""},
-    [K_KEYS] = {"result keys", "SELECT id, target, port FROM results WHERE scan = $1"
-                               " AND id > $2 AND probe = $3 AND vantage = $4"
-                               " ORDER BY id LIMIT $5"},
+    [K_PLAN] = {"shards plan", WORK_SQL_PLAN},
+    [K_CLAIM] = {"shard claim", WORK_SQL_CLAIM(" FOR UPDATE OF sh SKIP LOCKED")},
+    [K_RENEW] = {"shard renew", WORK_SQL_RENEW},
+    [K_SAVE] = {"shard save", WORK_SQL_SAVE},
+    [K_FINISH] = {"shard finish", WORK_SQL_FINISH},
+    [K_LIST] = {"shards list", WORK_SQL_LIST},
+    [K_BEAT] = {"worker beat", WORK_SQL_BEAT},
+    [K_WORKERS] = {"workers list", WORK_SQL_WORKERS("name COLLATE \"C\"")},
+    [K_KEYS] = {"result keys", WORK_SQL_KEYS},
 };
 
 static struct pg_store *P(struct store *st)
