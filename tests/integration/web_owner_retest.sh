@@ -123,64 +123,7 @@ echo "view-password-1" | rw user add viewer1 --role viewer >/dev/null 2>"$T/u2.e
 	{ cat "$T/u2.err"; fail "user add viewer1"; }
 
 # the store's view in Python: q prints an expression, wait polls one
-cat >"$T/desk.py" <<'PY'
-import json, os, sqlite3, sys, time
-
-db = sys.argv[1]
-
-def con():
-    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
-    c.row_factory = sqlite3.Row
-    return c
-
-def inc(i):
-    with con() as c:
-        r = c.execute("SELECT * FROM incidents WHERE id = ?", (i,)).fetchone()
-    if r is None:
-        return None
-    d = dict(r)
-    d["m"] = json.loads(r["machine"])
-    return d
-
-def events(i, kind=None):
-    with con() as c:
-        rows = c.execute("SELECT * FROM events WHERE incident = ? ORDER BY id", (i,)).fetchall()
-    return [dict(r) for r in rows if kind is None or r["kind"] == kind]
-
-def actions(i=None):
-    with con() as c:
-        rows = c.execute("SELECT * FROM actions ORDER BY id").fetchall()
-    return [dict(r) for r in rows if i is None or r["incident"] == i]
-
-def outbox(i=None, step=None):
-    with con() as c:
-        rows = c.execute("SELECT * FROM outbox ORDER BY id").fetchall()
-    return [dict(r) for r in rows if (i is None or r["incident"] == i) and
-            (step is None or r["step"] == step)]
-
-def fw():
-    return [l.split() for l in open(os.environ["FWLOG"]) if l.strip()]
-
-def clock():
-    return int(open(os.environ["CLOCK"]).read())
-
-if sys.argv[2] == "q":
-    print(eval("(%s)" % sys.argv[3]))
-elif sys.argv[2] == "wait":
-    secs, what, cond = float(sys.argv[3]), sys.argv[4], "(%s)" % sys.argv[5]
-    end, n, last = time.time() + secs, 0, None
-    while time.time() < end and n < secs * 5 + 1:
-        try:
-            if eval(cond):
-                sys.exit(0)
-        except (sqlite3.OperationalError, KeyError, TypeError) as e:
-            last = e
-        time.sleep(0.2)
-        n += 1
-    print("timed out after %gs waiting for %s (%s)%s" % (secs, what, cond,
-          ": %s" % last if last else ""))
-    sys.exit(1)
-PY
+cp "$here/lib/deskq.py" "$T/desk.py"
 CLOCK="$T/clock" FWLOG="$T/fw.log"
 export CLOCK FWLOG
 q() { python3 "$T/desk.py" "$T/d.db" q "$1"; }
