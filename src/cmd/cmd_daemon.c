@@ -16,6 +16,9 @@
  *	- retests and sweeps as `relaywatch scan` children (daemon_jobs): a
  *	  finished retest's stored result goes to desk_result_finding, each
  *	  sweep result to desk_scan_finding (a few hundred per tick);
+ *	- the results of distributed scans (planned with --shards, scanned
+ *	  by workers) to the desk with their vantages, scan after scan
+ *	  (daemon_dist.c, DB.d/dist.state);
  *	- SIGHUP: the configuration and policy are read again (on an error
  *	  the old ones stay and the error is logged); SIGTERM or SIGINT: the
  *	  children are stopped, the session in flight abandoned (its lease
@@ -47,6 +50,7 @@
 #include "arrival_store.h"
 #include "block_apply.h"
 #include "cmd_desk.h"
+#include "daemon_dist.h"
 #include "daemon_dnsbl.h"
 #include "daemon_jobs.h"
 #include "../web/auth.h"
@@ -108,6 +112,7 @@ struct daemon {
 	int zone_dirty; /* a result was fed: the listing may have changed */
 	long long zone_next, zone_last, watch_next;
 	struct block_sched blk; /* the firewall's retries and reconciles */
+	struct dist_feed dist;  /* distributed scans' results to the desk */
 };
 
 static void usage(FILE *fp)
@@ -520,6 +525,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		rw_log(LOG_ERR, "daemon event=desk-error error=\"%s\"", desk_error(dm->desk));
 	sweep_due(dm);
 	feed_sweep(dm);
+	if (dist_feed_tick(&dm->dist, dm->st, dm->desk, dm->now, DAEMON_FEED_MAX, dm->statedir))
+		dm->zone_dirty = 1;
 	outbox_sender_kick(dm->ob, dm->desk, dm->now);
 	block_tick(&dm->blk, dm->st, dm->ctx->cfg, dm->now); /* the firewall: pending actions */
 	dnsbl_tick(dm);
@@ -601,6 +608,7 @@ static void resume_sweep(struct daemon *dm)
 	struct store_scan sc;
 
 	sweep_load(dm);
+	dist_feed_load(&dm->dist, dm->statedir);
 	if (dm->sweep_scan <= 0 || dm->sweep_done)
 		return;
 	int r = store_scan_get(dm->st, dm->sweep_scan, &sc);

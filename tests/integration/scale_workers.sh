@@ -44,6 +44,7 @@ until grep -qx ready "$T/lab.out" 2>/dev/null; do
 done
 rw_bg "$RW" sink --db "$db" --listen "127.0.0.1:$sink" --canary canary.lab.test \
 	--token-key "$T/key" >"$T/sink.out" 2>"$T/sink.log"
+SINKPID=$RW_LASTPID
 wait_port 127.0.0.1 "$sink" 10 || { cat "$T/sink.log"; fail "the sink does not listen"; }
 
 SCAN="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port --timeout 4 \
@@ -195,6 +196,43 @@ incs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sys.exit(0 if sorted(i["addr"] for i in incs) == sorted([sys.argv[2], sys.argv[3]]) else 1)
 PY
 echo "ok: the desk ignores an inside-only relay under internal_open = ignore, opens one under incident"
+
+# the daemon feeds a planned scan's results to the desk by itself (SQLite:
+# a daemon on a URL store keeps its state in the system directory)
+if [ -z "${RW_TEST_STORE_URL:-}" ]; then
+	rm -f "$T/dd.db"
+	# the lab's relays deliver to $sink: that sink now writes into dd.db
+	kill "$SINKPID"; wait "$SINKPID" 2>/dev/null
+	rw_bg "$RW" sink --db "$T/dd.db" --listen "127.0.0.1:$sink" --canary canary.lab.test \
+		--token-key "$T/key" >"$T/sink2.out" 2>"$T/sink2.log"
+	wait_port 127.0.0.1 "$sink" 10 || { cat "$T/sink2.log"; fail "the second sink does not listen"; }
+	# shellcheck disable=SC2086
+	rw scan $SCAN --db "$T/dd.db" --shards 2 --vantages inside,outside --no-run --seed 5 "$inside" "$open1" \
+		>"$T/plan4.out" 2>&1 || { cat "$T/plan4.out"; fail "plan 4"; }
+	for v in inside:127.0.0.2 outside:127.0.0.1; do
+		timeout -k 5 120 "$RW" --db "$T/dd.db" worker --once --name "d${v%%:*}" --vantage "${v%%:*}" \
+			-- --no-sink --source "${v#*:}" >"$T/dw-${v%%:*}.log" 2>&1 ||
+			{ tail "$T/dw-${v%%:*}.log"; fail "daemon scenario: worker ${v%%:*}"; }
+	done
+	dsink=$(free_port)
+	printf 'db = %s\npolicy = %s\nnotify_from = abuse@desk.test\nsink_listen = 127.0.0.1:%s\ncanary_domain = canary.lab.test\ntoken_key = %s\n' \
+		"$T/dd.db" "$T/policy-ignore.conf" "$dsink" "$T/key" >"$T/rw-daemon.conf"
+	rw_bg "$RW" --config "$T/rw-daemon.conf" daemon -f --tick-ms 200 >"$T/daemon.log" 2>&1
+	DM=$RW_LASTPID
+	i=0
+	until grep -q "event=scan-fed" "$T/daemon.log"; do
+		i=$((i + 1)); [ $i -lt 150 ] || { tail -20 "$T/daemon.log"; fail "the daemon fed nothing within 30 s"; }
+		sleep 0.2
+	done
+	kill -TERM "$DM"; wait "$DM"
+	"$RW" --config "$T/rw-daemon.conf" incidents --json >"$T/inc3.json" || fail "incidents (daemon)"
+	python3 - "$T/inc3.json" "$open1" <<'PY' || { cat "$T/inc3.json"; tail "$T/daemon.log"; fail "the daemon's feed: want an incident for the open host only"; }
+import json, sys
+incs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(0 if sorted(i["addr"] for i in incs) == [sys.argv[2]] else 1)
+PY
+	echo "ok: the daemon fed the planned scan to the desk (the inside-only relay ignored)"
+fi
 # ---- 3. a relay delivers to another node's sink: still proven
 # eight open hosts deliver to worker A's embedded sink only; worker B (its
 # own sink on another port, where nothing arrives) ties its tests' arrivals
