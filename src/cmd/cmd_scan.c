@@ -704,20 +704,20 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 		const struct store_arrival *sa = &l.v[i];
 		struct arrival a = {
 		    .time = sa->arrived, .token_status = TOKEN_VALID, .quoted = !sa->relayed};
-		json_t *rcv = json_loads(sa->received ? sa->received : "[]", 0, NULL);
+		json_t *rcv;
 		size_t k;
 		json_t *v;
 
 		s->poll_after = sa->id;
+		/* the token's own scan field: a vantage's tests are its own */
+		if (!token_scan_is(sa->token, s->scan_id))
+			continue;
+		rcv = json_loads(sa->received ? sa->received : "[]", 0, NULL);
 		snprintf(a.peer, sizeof(a.peer), "%s", sa->peer);
 		snprintf(a.token, sizeof(a.token), "%s", sa->token);
 		snprintf(a.fields.scan, sizeof(a.fields.scan), "%s", s->scan_id);
 		snprintf(a.fields.target, sizeof(a.fields.target), "%s", sa->target);
-		/* the token's own scan field: a vantage's tests are its own */
-		if (!token_scan_is(sa->token, s->scan_id)) {
-			arrival_clear(&a);
-			continue;
-		}
+
 		snprintf(a.fields.test, sizeof(a.fields.test), "%s", sa->test);
 		a.fields.port = sa->port;
 		json_array_foreach(rcv, k, v)
