@@ -10,7 +10,8 @@
  *	The callbacks of struct store_ops (store.h) past the session, on
  *	pg.c's connection (pg_int.h), statement for statement as sqlite.c:
  *	every value a parameter, text ordered by bytes (COLLATE "C") as
- *	SQLite orders it, whatever the database's locale.
+ *	SQLite orders it, whatever the database's locale. The texts both
+ *	backends run are scan_sql.h's.
  *	The late-arrival rule (store.h): result_put of an smtp suspect and
  *	arrival_put of a tied relayed arrival take a transaction-level
  *	advisory lock on the key (scan, target, port), hashed (FNV-1a), before
@@ -29,6 +30,7 @@
  *	PostgreSQL 10+ (ON CONFLICT, RETURNING, advisory locks).
  */
 #include "pg_int.h"
+#include "scan_sql.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
 
@@ -68,94 +70,49 @@ enum stmt_id {
 	S__COUNT
 };
 
-#define SCAN_COLS "id, created, finished, state, seed, total, params"
-#define RESULT_COLS                                                                                \
-	"id, scan, target, port, probe, vantage, verdict, reason, evidence, tested, updated"
-#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, relayed"
-
 /* Text orders by bytes (COLLATE "C"), as SQLite's: the same keys come in
  * the same order whatever the database's locale. */
+#define COLLATE_C " COLLATE \"C\""
+
 static const struct {
 	const char *name; /* for error texts */
 	const char *sql;
 } stmts[S__COUNT] = {
-    [S_SCAN_INSERT] = {"scan create", "INSERT INTO scans (created, seed, total, params)"
-                                      " VALUES ($1, $2, $3, $4) RETURNING id"},
-    [S_SCAN_GET] = {"scan get", "SELECT " SCAN_COLS " FROM scans WHERE id = $1"},
-    [S_SCAN_LIST] = {"scan list",
-                     "SELECT " SCAN_COLS " FROM scans ORDER BY id DESC LIMIT $1 OFFSET $2"},
-    [S_SCAN_STATE] = {"scan state",
-                      "UPDATE scans SET state = $1, finished = $2 WHERE id = $3 RETURNING id"},
-    [S_PROGRESS_SAVE] = {"progress save",
-                         "INSERT INTO scan_progress (scan, perm_pos, done, counts, updated)"
-                         " VALUES ($1, $2, $3, $4, $5)"
-                         " ON CONFLICT (scan) DO UPDATE SET perm_pos = excluded.perm_pos,"
-                         " done = excluded.done, counts = excluded.counts,"
-                         " updated = excluded.updated"},
-    [S_PROGRESS_LOAD] = {"progress load",
-                         "SELECT perm_pos, done, counts, updated FROM scan_progress"
-                         " WHERE scan = $1"},
+    [S_SCAN_INSERT] = {"scan create", SCAN_SQL_INSERT},
+    [S_SCAN_GET] = {"scan get", SCAN_SQL_GET},
+    [S_SCAN_LIST] = {"scan list", SCAN_SQL_LIST},
+    [S_SCAN_STATE] = {"scan state", SCAN_SQL_STATE},
+    [S_PROGRESS_SAVE] = {"progress save", SCAN_SQL_PROGRESS_SAVE},
+    [S_PROGRESS_LOAD] = {"progress load", SCAN_SQL_PROGRESS_LOAD},
+    /* PostgreSQL's alone: SQLite serialises on its write lock instead */
     [S_KEY_LOCK] = {"key lock", "SELECT pg_advisory_xact_lock($1::bigint)"},
-    [S_RESULT_PUT] = {"result put",
-                      "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
-                      " reason, evidence, tested, updated)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                      " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
-                      " RETURNING id"},
-    [S_RESULTS_ALL] = {"results list", "SELECT " RESULT_COLS " FROM results WHERE scan = $1"
-                                       " ORDER BY id LIMIT $2 OFFSET $3"},
-    [S_RESULTS_VERDICT] = {"results list",
-                           "SELECT " RESULT_COLS " FROM results"
-                           " WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4"},
-    [S_RESULTS_OF] = {"results of", "SELECT " RESULT_COLS " FROM results WHERE target = $1"
-                                    " ORDER BY id DESC LIMIT $2 OFFSET $3"},
-    [S_TALLY_SCANS] = {"tally scans", "SELECT state, COUNT(*) FROM scans GROUP BY state"
-                                      " ORDER BY state COLLATE \"C\""},
-    [S_TALLY_RESULTS] = {"tally results", "SELECT verdict, COUNT(*) FROM results"
-                                          " GROUP BY verdict ORDER BY verdict COLLATE \"C\""},
-    [S_TALLY_INCIDENTS] = {"tally incidents", "SELECT state, COUNT(*) FROM incidents"
-                                              " GROUP BY state ORDER BY state COLLATE \"C\""},
-    [S_TALLY_OUTBOX] = {"tally outbox", "SELECT state, COUNT(*) FROM outbox GROUP BY state"
-                                        " ORDER BY state COLLATE \"C\""},
+    [S_RESULT_PUT] = {"result put", SCAN_SQL_RESULT_PUT},
+    [S_RESULTS_ALL] = {"results list", SCAN_SQL_RESULTS_ALL},
+    [S_RESULTS_VERDICT] = {"results list", SCAN_SQL_RESULTS_VERDICT},
+    [S_RESULTS_OF] = {"results of", SCAN_SQL_RESULTS_OF},
+    [S_TALLY_SCANS] = {"tally scans", SCAN_SQL_TALLY_SCANS(COLLATE_C)},
+    [S_TALLY_RESULTS] = {"tally results", SCAN_SQL_TALLY_RESULTS(COLLATE_C)},
+    [S_TALLY_INCIDENTS] = {"tally incidents", SCAN_SQL_TALLY_INCIDENTS(COLLATE_C)},
+    [S_TALLY_OUTBOX] = {"tally outbox", SCAN_SQL_TALLY_OUTBOX(COLLATE_C)},
+    /* its own text: relayed is an integer, not a truth value, here, and
+     * ORDER BY cannot collate an output column's name, hence the
+     * subquery */
     [S_TALLY_ARRIVALS] = {"tally arrivals",
                           "SELECT k, n FROM (SELECT CASE WHEN relayed = 1 THEN 'relayed'"
                           " ELSE 'quoted' END AS k, COUNT(*) AS n FROM arrivals GROUP BY 1) t"
                           " ORDER BY k COLLATE \"C\""},
-    [S_TALLY_BLOCKS] = {"tally blocks", "SELECT state, COUNT(*) FROM actions"
-                                        " WHERE kind = 'block' GROUP BY state"
-                                        " ORDER BY state COLLATE \"C\""},
-    [S_COUNT_ALL] = {"results count", "SELECT COUNT(*) FROM results WHERE scan = $1"},
-    [S_COUNT_VERDICT] = {"results count",
-                         "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2"},
-    [S_ARRIVAL_PUT] = {"arrival put",
-                       "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-                       " received, arrived, relayed)"
-                       " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
-                       " $7, $8, $9)"
-                       " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan"},
-    [S_ARRIVALS_SCAN] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
-                                          " ORDER BY id LIMIT $2 OFFSET $3"},
-    [S_ARRIVALS_NONE] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
-                                          " ORDER BY id LIMIT $1 OFFSET $2"},
-    [S_ARRIVALS_SINCE] = {"arrivals since",
-                          "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1 AND id > $2"
-                          " ORDER BY id LIMIT $3"},
-    [S_ARRIVALS_SINCE_NONE] = {"arrivals since",
-                               "SELECT " ARRIVAL_COLS " FROM arrivals"
-                               " WHERE scan IS NULL AND id > $1 ORDER BY id LIMIT $2"},
-    [S_ARRIVAL_PROOF] = {"arrival proof",
-                         "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
-                         " AND port = $3 AND relayed = 1 ORDER BY id LIMIT 1"},
-    [S_UPGRADE] = {"late arrival",
-                   "UPDATE results SET verdict = 'open', reason = $1, updated = $2"
-                   " WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
-                   " AND verdict = 'suspect'"},
-    [S_KEYS_ALL] = {"result keys",
-                    "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-                    " ORDER BY id LIMIT $3"},
-    [S_KEYS_PROBE] = {"result keys",
-                      "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-                      " AND probe = $3 ORDER BY id LIMIT $4"},
+    [S_TALLY_BLOCKS] = {"tally blocks", SCAN_SQL_TALLY_BLOCKS(COLLATE_C)},
+    [S_COUNT_ALL] = {"results count", SCAN_SQL_COUNT_ALL},
+    [S_COUNT_VERDICT] = {"results count", SCAN_SQL_COUNT_VERDICT},
+    [S_ARRIVAL_PUT] = {"arrival put", SCAN_SQL_ARRIVAL_PUT},
+    [S_ARRIVALS_SCAN] = {"arrivals list", SCAN_SQL_ARRIVALS_SCAN},
+    [S_ARRIVALS_NONE] = {"arrivals list", SCAN_SQL_ARRIVALS_NONE},
+    [S_ARRIVALS_SINCE] = {"arrivals since", SCAN_SQL_ARRIVALS_SINCE},
+    [S_ARRIVALS_SINCE_NONE] = {"arrivals since", SCAN_SQL_ARRIVALS_SINCE_NONE},
+    [S_ARRIVAL_PROOF] = {"arrival proof", SCAN_SQL_ARRIVAL_PROOF},
+    [S_UPGRADE] = {"late arrival", SCAN_SQL_UPGRADE},
+    [S_KEYS_ALL] = {"result keys", SCAN_SQL_KEYS_ALL},
+    [S_KEYS_PROBE] = {"result keys", SCAN_SQL_KEYS_PROBE},
 };
 
 static struct pg_store *P(struct store *st)

@@ -7,11 +7,12 @@
  *	extern const struct store_web_ops store_pg_web_ops;
  * DESCRIPTION
  *	The callbacks of struct store_web_ops (store.h), on the session of
- *	pg.c (pg_int.h), as sqlite_web.c: one statement each, every value a
- *	parameter. user_put tells an insert from an update in its one upsert
- *	(RETURNING xmax = 0). Deleting a user deletes its sessions and
- *	tokens through the foreign keys (ON DELETE CASCADE). Users list by
- *	name in byte order (COLLATE "C"), as SQLite's.
+ *	pg.c (pg_int.h), as sqlite_web.c (the texts both run are
+ *	web_sql.h's): one statement each, every value a parameter. user_put
+ *	tells an insert from an update in its one upsert (RETURNING
+ *	xmax = 0). Deleting a user deletes its sessions and tokens through
+ *	the foreign keys (ON DELETE CASCADE). Users list by name in byte
+ *	order (COLLATE "C"), as SQLite's.
  * DIAGNOSTICS
  *	-1 with "postgresql: what: the server's message (SQLSTATE)".
  * LIMITS
@@ -20,6 +21,7 @@
  *	PostgreSQL 10+ (ON CONFLICT, RETURNING).
  */
 #include "pg_int.h"
+#include "web_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,37 +44,27 @@ enum wstmt {
 	W__COUNT
 };
 
-#define USER_COLS    "id, name, role, hash, created, disabled"
-#define SESSION_COLS "id, user_name, csrf, created, expires"
-#define TOKEN_COLS   "id, hash, user_name, label, created, last_used"
+/* Text orders by bytes (COLLATE "C"), as SQLite's */
+#define COLLATE_C " COLLATE \"C\""
 
 static const struct {
 	const char *name;
 	const char *sql;
 } wstmts[W__COUNT] = {
-    [W_USER_PUT] = {"user put", "INSERT INTO users (name, role, hash, created, disabled)"
-                                " VALUES ($1, $2, $3, $4, $5)"
-                                " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
-                                " hash = excluded.hash, disabled = excluded.disabled"
-                                " RETURNING id, xmax = 0"},
-    [W_USER_GET] = {"user get", "SELECT " USER_COLS " FROM users WHERE name = $1"},
-    [W_USER_LIST] = {"user list", "SELECT " USER_COLS " FROM users ORDER BY name COLLATE \"C\""},
-    [W_USER_DEL] = {"user del", "DELETE FROM users WHERE name = $1 RETURNING id"},
-    [W_SESSION_PUT] = {"session put", "INSERT INTO sessions (id, user_name, csrf, created, expires)"
-                                      " VALUES ($1, $2, $3, $4, $5)"},
-    [W_SESSION_GET] = {"session get", "SELECT " SESSION_COLS " FROM sessions WHERE id = $1"},
-    [W_SESSION_DEL] = {"session del", "DELETE FROM sessions WHERE id = $1 RETURNING created"},
-    [W_SESSION_EXPIRE] = {"session expire", "DELETE FROM sessions WHERE expires <= $1"},
-    [W_TOKEN_PUT] = {"apitoken put", "INSERT INTO api_tokens (hash, user_name, label, created)"
-                                     " VALUES ($1, $2, $3, $4) RETURNING id"},
-    [W_TOKEN_GET] = {"apitoken get", "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = $1"},
-    [W_TOKEN_LIST_ALL] = {"apitoken list", "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id"},
-    [W_TOKEN_LIST] = {"apitoken list", "SELECT " TOKEN_COLS " FROM api_tokens"
-                                       " WHERE user_name = $1 ORDER BY id"},
-    [W_TOKEN_DEL] = {"apitoken del",
-                     "DELETE FROM api_tokens WHERE id = $1 AND user_name = $2 RETURNING id"},
-    [W_TOKEN_USED] = {"apitoken used",
-                      "UPDATE api_tokens SET last_used = $1 WHERE id = $2 RETURNING id"},
+    [W_USER_PUT] = {"user put", WEB_SQL_USER_PUT(" RETURNING id, xmax = 0")},
+    [W_USER_GET] = {"user get", WEB_SQL_USER_GET},
+    [W_USER_LIST] = {"user list", WEB_SQL_USER_LIST(COLLATE_C)},
+    [W_USER_DEL] = {"user del", WEB_SQL_USER_DEL},
+    [W_SESSION_PUT] = {"session put", WEB_SQL_SESSION_PUT},
+    [W_SESSION_GET] = {"session get", WEB_SQL_SESSION_GET},
+    [W_SESSION_DEL] = {"session del", WEB_SQL_SESSION_DEL},
+    [W_SESSION_EXPIRE] = {"session expire", WEB_SQL_SESSION_EXPIRE},
+    [W_TOKEN_PUT] = {"apitoken put", WEB_SQL_TOKEN_PUT},
+    [W_TOKEN_GET] = {"apitoken get", WEB_SQL_TOKEN_GET},
+    [W_TOKEN_LIST_ALL] = {"apitoken list", WEB_SQL_TOKEN_LIST_ALL},
+    [W_TOKEN_LIST] = {"apitoken list", WEB_SQL_TOKEN_LIST},
+    [W_TOKEN_DEL] = {"apitoken del", WEB_SQL_TOKEN_DEL},
+    [W_TOKEN_USED] = {"apitoken used", WEB_SQL_TOKEN_USED},
 };
 
 static struct pg_store *P(struct store *st)

@@ -23,7 +23,8 @@
  *	Statements are prepared on first use and kept for the handle's life.
  *	Their SQL is the dialect PostgreSQL reads too: $N parameters (SQLite
  *	numbers them by first appearance, checked at prepare), RETURNING,
- *	ON CONFLICT. Every value is bound, none is spliced into SQL.
+ *	ON CONFLICT. Every value is bound, none is spliced into SQL. The
+ *	texts both backends run are scan_sql.h's, shared with pg_scan.c.
  *	Batches are BEGIN IMMEDIATE .. COMMIT: the write lock is taken at
  *	begin, so a batch never fails half-way for a lock upgrade.
  *	arrival_put and result_put read and write (the late-arrival rule of
@@ -44,6 +45,7 @@
  *	SQLite 3.35+ (RETURNING); https://sqlite.org/wal.html.
  */
 #include "sqlite_int.h"
+#include "scan_sql.h"
 #include "../core/log.h"
 #include "../core/xalloc.h"
 
@@ -103,96 +105,47 @@ enum stmt_id {
 };
 _Static_assert(S__COUNT <= SQLITE_CORE_STMTS, "room for every statement");
 
-#define SCAN_COLS "id, created, finished, state, seed, total, params"
-#define RESULT_COLS                                                                                \
-	"id, scan, target, port, probe, vantage, verdict, reason, evidence, tested, updated"
-#define ARRIVAL_COLS "id, token, scan, target, port, test, peer, received, arrived, relayed"
-
 static const struct {
 	const char *name; /* for error texts */
 	const char *sql;
 } stmts[S__COUNT] = {
+    /* SQLite's alone: pg.c runs its own transactions */
     [S_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
     [S_COMMIT] = {"commit", "COMMIT"},
     [S_ROLLBACK] = {"rollback", "ROLLBACK"},
     [S_SYNC_FULL] = {"synchronous", "PRAGMA synchronous = FULL"},
     [S_SYNC_NORMAL] = {"synchronous", "PRAGMA synchronous = NORMAL"},
-    [S_SCAN_INSERT] = {"scan create", "INSERT INTO scans (created, seed, total, params)"
-                                      " VALUES ($1, $2, $3, $4) RETURNING id"},
-    [S_SCAN_GET] = {"scan get", "SELECT " SCAN_COLS " FROM scans WHERE id = $1"},
-    [S_SCAN_LIST] = {"scan list",
-                     "SELECT " SCAN_COLS " FROM scans ORDER BY id DESC LIMIT $1 OFFSET $2"},
-    [S_SCAN_STATE] = {"scan state",
-                      "UPDATE scans SET state = $1, finished = $2 WHERE id = $3 RETURNING id"},
-    [S_PROGRESS_SAVE] = {"progress save",
-                         "INSERT INTO scan_progress (scan, perm_pos, done, counts, updated)"
-                         " VALUES ($1, $2, $3, $4, $5)"
-                         " ON CONFLICT (scan) DO UPDATE SET perm_pos = excluded.perm_pos,"
-                         " done = excluded.done, counts = excluded.counts,"
-                         " updated = excluded.updated"},
-    [S_PROGRESS_LOAD] = {"progress load",
-                         "SELECT perm_pos, done, counts, updated FROM scan_progress"
-                         " WHERE scan = $1"},
-    [S_RESULT_PUT] = {"result put",
-                      "INSERT INTO results (scan, target, port, probe, vantage, verdict,"
-                      " reason, evidence, tested, updated)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                      " ON CONFLICT (scan, target, port, probe, vantage) DO NOTHING"
-                      " RETURNING id"},
-    [S_RESULTS_ALL] = {"results list", "SELECT " RESULT_COLS " FROM results WHERE scan = $1"
-                                       " ORDER BY id LIMIT $2 OFFSET $3"},
-    [S_RESULTS_VERDICT] = {"results list",
-                           "SELECT " RESULT_COLS " FROM results"
-                           " WHERE scan = $1 AND verdict = $2 ORDER BY id LIMIT $3 OFFSET $4"},
-    [S_RESULTS_OF] = {"results of", "SELECT " RESULT_COLS " FROM results WHERE target = $1"
-                                    " ORDER BY id DESC LIMIT $2 OFFSET $3"},
-    [S_TALLY_SCANS] = {"tally scans",
-                       "SELECT state, COUNT(*) FROM scans GROUP BY state ORDER BY state"},
-    [S_TALLY_RESULTS] = {"tally results", "SELECT verdict, COUNT(*) FROM results"
-                                          " GROUP BY verdict ORDER BY verdict"},
-    [S_TALLY_INCIDENTS] = {"tally incidents", "SELECT state, COUNT(*) FROM incidents"
-                                              " GROUP BY state ORDER BY state"},
-    [S_TALLY_OUTBOX] = {"tally outbox",
-                        "SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state"},
+    [S_SCAN_INSERT] = {"scan create", SCAN_SQL_INSERT},
+    [S_SCAN_GET] = {"scan get", SCAN_SQL_GET},
+    [S_SCAN_LIST] = {"scan list", SCAN_SQL_LIST},
+    [S_SCAN_STATE] = {"scan state", SCAN_SQL_STATE},
+    [S_PROGRESS_SAVE] = {"progress save", SCAN_SQL_PROGRESS_SAVE},
+    [S_PROGRESS_LOAD] = {"progress load", SCAN_SQL_PROGRESS_LOAD},
+    [S_RESULT_PUT] = {"result put", SCAN_SQL_RESULT_PUT},
+    [S_RESULTS_ALL] = {"results list", SCAN_SQL_RESULTS_ALL},
+    [S_RESULTS_VERDICT] = {"results list", SCAN_SQL_RESULTS_VERDICT},
+    [S_RESULTS_OF] = {"results of", SCAN_SQL_RESULTS_OF},
+    [S_TALLY_SCANS] = {"tally scans", SCAN_SQL_TALLY_SCANS("")},
+    [S_TALLY_RESULTS] = {"tally results", SCAN_SQL_TALLY_RESULTS("")},
+    [S_TALLY_INCIDENTS] = {"tally incidents", SCAN_SQL_TALLY_INCIDENTS("")},
+    [S_TALLY_OUTBOX] = {"tally outbox", SCAN_SQL_TALLY_OUTBOX("")},
+    /* its own text: SQLite reads the integer relayed as a truth value and
+     * orders by the output column's name (pg_scan.c can do neither) */
     [S_TALLY_ARRIVALS] = {"tally arrivals",
                           "SELECT CASE WHEN relayed THEN 'relayed' ELSE 'quoted' END AS k,"
                           " COUNT(*) FROM arrivals GROUP BY k ORDER BY k"},
-    [S_TALLY_BLOCKS] = {"tally blocks", "SELECT state, COUNT(*) FROM actions"
-                                        " WHERE kind = 'block' GROUP BY state ORDER BY state"},
-    [S_COUNT_ALL] = {"results count", "SELECT COUNT(*) FROM results WHERE scan = $1"},
-    [S_COUNT_VERDICT] = {"results count",
-                         "SELECT COUNT(*) FROM results WHERE scan = $1 AND verdict = $2"},
-    [S_ARRIVAL_PUT] = {"arrival put",
-                       "INSERT INTO arrivals (token, scan, target, port, test, peer,"
-                       " received, arrived, relayed)"
-                       " VALUES ($1, (SELECT id FROM scans WHERE id = $2), $3, $4, $5, $6,"
-                       " $7, $8, $9)"
-                       " ON CONFLICT (token, peer, arrived) DO NOTHING RETURNING id, scan"},
-    [S_ARRIVALS_SCAN] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1"
-                                          " ORDER BY id LIMIT $2 OFFSET $3"},
-    [S_ARRIVALS_NONE] = {"arrivals list", "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan IS NULL"
-                                          " ORDER BY id LIMIT $1 OFFSET $2"},
-    [S_ARRIVALS_SINCE] = {"arrivals since",
-                          "SELECT " ARRIVAL_COLS " FROM arrivals WHERE scan = $1 AND id > $2"
-                          " ORDER BY id LIMIT $3"},
-    [S_ARRIVALS_SINCE_NONE] = {"arrivals since",
-                               "SELECT " ARRIVAL_COLS " FROM arrivals"
-                               " WHERE scan IS NULL AND id > $1 ORDER BY id LIMIT $2"},
-    /* the late-arrival rule (store.h): the first arrival that proves a
-     * key, and the one-time upgrade of its suspect smtp results */
-    [S_ARRIVAL_PROOF] = {"arrival proof",
-                         "SELECT test, peer FROM arrivals WHERE scan = $1 AND target = $2"
-                         " AND port = $3 AND relayed = 1 ORDER BY id LIMIT 1"},
-    [S_UPGRADE] = {"late arrival",
-                   "UPDATE results SET verdict = 'open', reason = $1, updated = $2"
-                   " WHERE scan = $3 AND target = $4 AND port = $5 AND probe = 'smtp'"
-                   " AND verdict = 'suspect'"},
-    [S_KEYS_ALL] = {"result keys",
-                    "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-                    " ORDER BY id LIMIT $3"},
-    [S_KEYS_PROBE] = {"result keys",
-                      "SELECT id, target, port FROM results WHERE scan = $1 AND id > $2"
-                      " AND probe = $3 ORDER BY id LIMIT $4"},
+    [S_TALLY_BLOCKS] = {"tally blocks", SCAN_SQL_TALLY_BLOCKS("")},
+    [S_COUNT_ALL] = {"results count", SCAN_SQL_COUNT_ALL},
+    [S_COUNT_VERDICT] = {"results count", SCAN_SQL_COUNT_VERDICT},
+    [S_ARRIVAL_PUT] = {"arrival put", SCAN_SQL_ARRIVAL_PUT},
+    [S_ARRIVALS_SCAN] = {"arrivals list", SCAN_SQL_ARRIVALS_SCAN},
+    [S_ARRIVALS_NONE] = {"arrivals list", SCAN_SQL_ARRIVALS_NONE},
+    [S_ARRIVALS_SINCE] = {"arrivals since", SCAN_SQL_ARRIVALS_SINCE},
+    [S_ARRIVALS_SINCE_NONE] = {"arrivals since", SCAN_SQL_ARRIVALS_SINCE_NONE},
+    [S_ARRIVAL_PROOF] = {"arrival proof", SCAN_SQL_ARRIVAL_PROOF},
+    [S_UPGRADE] = {"late arrival", SCAN_SQL_UPGRADE},
+    [S_KEYS_ALL] = {"result keys", SCAN_SQL_KEYS_ALL},
+    [S_KEYS_PROBE] = {"result keys", SCAN_SQL_KEYS_PROBE},
 };
 
 static struct sqlite_store *S(struct store *st)

@@ -9,11 +9,12 @@
  * DESCRIPTION
  *	The callbacks of struct store_desk_ops (store.h), on the session of
  *	sqlite.c (sqlite_int.h): statements prepared once per handle, $N
- *	parameters, every value bound. The calls that write two rows
- *	(incident_open, incident_update: the incident and its event;
- *	contact_put: the read that tells an insert from an update) run in
- *	their own BEGIN IMMEDIATE unless the caller's batch is open, so a
- *	crash leaves both rows or neither.
+ *	parameters, every value bound, the texts both backends run in
+ *	desk_sql.h. The calls that write two rows (incident_open,
+ *	incident_update: the incident and its event; contact_put: the read
+ *	that tells an insert from an update) run in their own BEGIN
+ *	IMMEDIATE unless the caller's batch is open, so a crash leaves both
+ *	rows or neither.
  *	outbox_claim is one UPDATE .. WHERE id = (SELECT .. LIMIT 1)
  *	RETURNING: SQLite holds the write lock for the statement, so two
  *	senders never claim one message (PostgreSQL will add FOR UPDATE SKIP
@@ -29,6 +30,7 @@
  *	SQLite 3.35+ (RETURNING; partial-index ON CONFLICT targets).
  */
 #include "sqlite_int.h"
+#include "desk_sql.h"
 #include "../core/xalloc.h"
 
 #include <stdlib.h>
@@ -76,135 +78,47 @@ enum dstmt {
 };
 _Static_assert(D__COUNT <= SQLITE_DESK_STMTS, "room for every desk statement");
 
-#define CONTACT_COLS "id, netblock, customer, account, emails, noc, updated_ms, prefix"
-#define COMPLAINT_COLS                                                                             \
-	"id, received_ms, reporter, addr, port, kind, summary, raw, raw_size, ref, incident"
-#define INCIDENT_COLS                                                                              \
-	"id, addr, port, state, policy, contact, opened_ms, updated_ms, closed_ms, machine,"       \
-	" due_ms, level, rev"
-#define EVENT_COLS "id, incident, at_ms, kind, detail"
-#define OUTBOX_COLS                                                                                \
-	"id, incident, step, rcpt, subject, body, message_id, state, attempts, next_ms,"           \
-	" queued_ms, sent_ms, last_error"
-#define ACTION_COLS                                                                                \
-	"id, incident, kind, what, addr, state, requested_ms, applied_ms, lifted_ms, error"
-
 static const struct {
 	const char *name;
 	const char *sql;
 } dstmts[D__COUNT] = {
+    /* SQLite's alone: its upsert does not say whether it inserted, so
+     * contact_put reads the id first (pg_desk.c's RETURNING asks xmax) */
     [D_CONTACT_ID] = {"contact put", "SELECT id FROM contacts WHERE netblock = $1"},
-    [D_CONTACT_PUT] = {"contact put",
-                       "INSERT INTO contacts (netblock, family, prefix, network, customer,"
-                       " account, emails, noc, updated_ms)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                       " ON CONFLICT (netblock) DO UPDATE SET customer = excluded.customer,"
-                       " account = excluded.account, emails = excluded.emails,"
-                       " noc = excluded.noc, updated_ms = excluded.updated_ms RETURNING id"},
-    [D_CONTACT_MATCH] = {"contact for", "SELECT " CONTACT_COLS " FROM contacts"
-                                        " WHERE family = $1 AND prefix = $2 AND network = $3"},
-    [D_CONTACT_PREFIXES] = {"contact for", "SELECT DISTINCT prefix FROM contacts WHERE family = $1"
-                                           " ORDER BY prefix DESC"},
-    [D_CONTACT_DELETE] = {"contact delete",
-                          "DELETE FROM contacts WHERE netblock = $1 RETURNING id"},
-    [D_CONTACTS_LIST] = {"contacts list", "SELECT " CONTACT_COLS " FROM contacts"
-                                          " ORDER BY family, network, prefix LIMIT $1 OFFSET $2"},
-    [D_COMPLAINT_ADD] = {"complaint add",
-                         "INSERT INTO complaints (received_ms, reporter, addr, port, kind,"
-                         " summary, raw, raw_size, ref, incident)"
-                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                         " (SELECT id FROM incidents WHERE id = $10))"
-                         " ON CONFLICT (ref) WHERE ref <> '' DO NOTHING RETURNING id"},
-    [D_COMPLAINT_REF] = {"complaint add", "SELECT id FROM complaints WHERE ref = $1"},
-    [D_COMPLAINT_ATTACH] = {"complaint attach",
-                            "UPDATE complaints SET incident = $1 WHERE id = $2 RETURNING id"},
-    [D_COMPLAINT_GET] = {"complaint get",
-                         "SELECT " COMPLAINT_COLS " FROM complaints WHERE id = $1"},
-    [D_COMPLAINTS_FOR] = {"complaints for",
-                          "SELECT " COMPLAINT_COLS " FROM complaints WHERE incident = $1"
-                          " ORDER BY id"},
-    [D_INCIDENT_INSERT] = {"incident open",
-                           "INSERT INTO incidents (addr, port, state, policy, contact,"
-                           " opened_ms, updated_ms, machine, due_ms, level)"
-                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                           " ON CONFLICT (addr, port) WHERE closed_ms = 0 DO NOTHING"
-                           " RETURNING id"},
-    [D_INCIDENT_OPEN_ID] = {"incident open",
-                            "SELECT id FROM incidents WHERE addr = $1 AND port = $2"
-                            " AND closed_ms = 0"},
-    [D_INCIDENT_UPDATE] = {"incident update",
-                           "UPDATE incidents SET state = $1, updated_ms = $2, closed_ms = $3,"
-                           " machine = $4, due_ms = $5, level = $6, rev = rev + 1"
-                           " WHERE id = $7 AND rev = $8 RETURNING id"},
-    [D_INCIDENT_GET] = {"incident get", "SELECT " INCIDENT_COLS " FROM incidents WHERE id = $1"},
-    [D_INCIDENT_OPEN_FOR] = {"incident open for",
-                             "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
-                             " AND port = $2 AND closed_ms = 0"},
-    [D_INCIDENTS_DUE] = {"incidents due",
-                         "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
-                         " AND due_ms > 0 AND due_ms <= $1 ORDER BY due_ms, id LIMIT $2"},
-    [D_INCIDENTS_ALL] = {"incidents list",
-                         "SELECT " INCIDENT_COLS " FROM incidents ORDER BY id DESC"
-                         " LIMIT $1 OFFSET $2"},
-    [D_INCIDENTS_STATE] = {"incidents list",
-                           "SELECT " INCIDENT_COLS " FROM incidents WHERE state = $1"
-                           " ORDER BY id DESC LIMIT $2 OFFSET $3"},
-    [D_INCIDENTS_OF] = {"incidents of", "SELECT " INCIDENT_COLS " FROM incidents WHERE addr = $1"
-                                        " ORDER BY id DESC LIMIT $2 OFFSET $3"},
-    [D_INCIDENTS_OPEN] = {"incidents list",
-                          "SELECT " INCIDENT_COLS " FROM incidents WHERE closed_ms = 0"
-                          " ORDER BY id DESC LIMIT $1 OFFSET $2"},
-    [D_COUNT_OPEN] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE closed_ms = 0"},
-    [D_COUNT_ALL] = {"incidents count", "SELECT COUNT(*) FROM incidents"},
-    [D_COUNT_STATE] = {"incidents count", "SELECT COUNT(*) FROM incidents WHERE state = $1"},
-    [D_EVENT_ADD] = {"event add", "INSERT INTO events (incident, at_ms, kind, detail)"
-                                  " VALUES ($1, $2, $3, $4) RETURNING id"},
-    [D_EVENTS_LIST] = {"events list",
-                       "SELECT " EVENT_COLS " FROM events WHERE incident = $1 ORDER BY id"},
-    /* o orders sources at one instant: the complaint, what it caused,
-     * the notices and the actions */
-    [D_TIMELINE] = {"timeline",
-                    "SELECT at_ms, o, id, kind, state, txt FROM ("
-                    " SELECT received_ms AS at_ms, 0 AS o, id, kind, '' AS state,"
-                    " summary AS txt FROM complaints WHERE incident = $1"
-                    " UNION ALL SELECT at_ms, 1, id, kind, '', detail FROM events"
-                    " WHERE incident = $1"
-                    " UNION ALL SELECT queued_ms, 2, id, step, state, subject FROM outbox"
-                    " WHERE incident = $1"
-                    " UNION ALL SELECT requested_ms, 3, id, kind, state,"
-                    " what || ' ' || addr FROM actions WHERE incident = $1"
-                    ") t ORDER BY at_ms, o, id"},
-    [D_REPORT] = {"report", "SELECT (SELECT COUNT(*) FROM incidents WHERE opened_ms >= $1),"
-                            " (SELECT COUNT(*) FROM incidents WHERE state = 'repaired'"
-                            "  AND closed_ms >= $1),"
-                            " (SELECT COUNT(*) FROM actions WHERE kind = 'block' AND applied_ms > 0"
-                            "  AND applied_ms >= $1),"
-                            " (SELECT COUNT(*) FROM events WHERE kind = '" STORE_EVENT_ESCALATE "'"
-                            "  AND at_ms >= $1),"
-                            " (SELECT COUNT(*) FROM complaints WHERE received_ms >= $1)"},
-    [D_REPAIR_TIMES] = {"report",
-                        "SELECT closed_ms - opened_ms FROM incidents WHERE state = 'repaired'"
-                        " AND closed_ms >= $1 ORDER BY 1 LIMIT $2 OFFSET $3"},
-    [D_OUTBOX_QUEUE] = {"outbox queue",
-                        "INSERT INTO outbox (incident, step, rcpt, subject, body, message_id,"
-                        " next_ms, queued_ms)"
-                        " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5,"
-                        " $6, $7, $8)"
-                        " ON CONFLICT (message_id) DO NOTHING RETURNING id"},
-    [D_OUTBOX_CLAIM] = {"outbox claim",
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-                        " next_ms = $1 WHERE id = (SELECT id FROM outbox"
-                        " WHERE state IN ('queued', 'sending') AND next_ms <= $2"
-                        " ORDER BY next_ms, id LIMIT 1) RETURNING " OUTBOX_COLS},
-    [D_OUTBOX_MARK] = {"outbox mark",
-                       "UPDATE outbox SET state = $1, next_ms = $2, sent_ms = $3,"
-                       " last_error = $4 WHERE id = $5 AND state = 'sending' RETURNING id"},
-    [D_OUTBOX_FOR] = {"outbox for",
-                      "SELECT " OUTBOX_COLS " FROM outbox WHERE incident = $1 ORDER BY id"},
-    [D_ACTION_ADD] = {"action add",
-                      "INSERT INTO actions (incident, kind, what, addr, requested_ms)"
-                      " VALUES ((SELECT id FROM incidents WHERE id = $1), $2, $3, $4, $5)"
-                      " RETURNING id"},
+    [D_CONTACT_PUT] = {"contact put", DESK_SQL_CONTACT_PUT(" RETURNING id")},
+    [D_CONTACT_MATCH] = {"contact for", DESK_SQL_CONTACT_MATCH},
+    [D_CONTACT_PREFIXES] = {"contact for", DESK_SQL_CONTACT_PREFIXES},
+    [D_CONTACT_DELETE] = {"contact delete", DESK_SQL_CONTACT_DELETE},
+    [D_CONTACTS_LIST] = {"contacts list", DESK_SQL_CONTACTS_LIST("")},
+    [D_COMPLAINT_ADD] = {"complaint add", DESK_SQL_COMPLAINT_ADD},
+    [D_COMPLAINT_REF] = {"complaint add", DESK_SQL_COMPLAINT_REF},
+    [D_COMPLAINT_ATTACH] = {"complaint attach", DESK_SQL_COMPLAINT_ATTACH},
+    [D_COMPLAINT_GET] = {"complaint get", DESK_SQL_COMPLAINT_GET},
+    [D_COMPLAINTS_FOR] = {"complaints for", DESK_SQL_COMPLAINTS_FOR},
+    [D_INCIDENT_INSERT] = {"incident open", DESK_SQL_INCIDENT_INSERT},
+    [D_INCIDENT_OPEN_ID] = {"incident open", DESK_SQL_INCIDENT_OPEN_ID},
+    [D_INCIDENT_UPDATE] = {"incident update", DESK_SQL_INCIDENT_UPDATE},
+    [D_INCIDENT_GET] = {"incident get", DESK_SQL_INCIDENT_GET},
+    [D_INCIDENT_OPEN_FOR] = {"incident open for", DESK_SQL_INCIDENT_OPEN_FOR},
+    [D_INCIDENTS_DUE] = {"incidents due", DESK_SQL_INCIDENTS_DUE},
+    [D_INCIDENTS_ALL] = {"incidents list", DESK_SQL_INCIDENTS_ALL},
+    [D_INCIDENTS_STATE] = {"incidents list", DESK_SQL_INCIDENTS_STATE},
+    [D_INCIDENTS_OF] = {"incidents of", DESK_SQL_INCIDENTS_OF},
+    [D_INCIDENTS_OPEN] = {"incidents list", DESK_SQL_INCIDENTS_OPEN},
+    [D_COUNT_OPEN] = {"incidents count", DESK_SQL_COUNT_OPEN},
+    [D_COUNT_ALL] = {"incidents count", DESK_SQL_COUNT_ALL},
+    [D_COUNT_STATE] = {"incidents count", DESK_SQL_COUNT_STATE},
+    [D_EVENT_ADD] = {"event add", DESK_SQL_EVENT_ADD},
+    [D_EVENTS_LIST] = {"events list", DESK_SQL_EVENTS_LIST},
+    [D_TIMELINE] = {"timeline", DESK_SQL_TIMELINE("''")},
+    [D_REPORT] = {"report", DESK_SQL_REPORT},
+    [D_REPAIR_TIMES] = {"report", DESK_SQL_REPAIR_TIMES},
+    [D_OUTBOX_QUEUE] = {"outbox queue", DESK_SQL_OUTBOX_QUEUE},
+    [D_OUTBOX_CLAIM] = {"outbox claim", DESK_SQL_OUTBOX_CLAIM("", "")},
+    [D_OUTBOX_MARK] = {"outbox mark", DESK_SQL_OUTBOX_MARK},
+    [D_OUTBOX_FOR] = {"outbox for", DESK_SQL_OUTBOX_FOR},
+    [D_ACTION_ADD] = {"action add", DESK_SQL_ACTION_ADD},
+    /* its own text: pg_desk.c's casts its parameters to their types */
     [D_ACTION_MARK] = {"action mark",
                        "UPDATE actions SET state = $1,"
                        " applied_ms = CASE WHEN $1 = 'applied' THEN $2 ELSE applied_ms END,"
@@ -213,12 +127,8 @@ static const struct {
                        " WHERE id = $4 AND ((state IN ('pending', 'failed') AND $1 = 'applied')"
                        " OR (state = 'pending' AND $1 = 'failed')"
                        " OR (state = 'applied' AND $1 = 'lifted')) RETURNING id"},
-    [D_ACTIONS_STATE] = {"actions list",
-                         "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND id > $2"
-                         " ORDER BY id LIMIT $3"},
-    [D_ACTIONS_KIND] = {"actions list",
-                        "SELECT " ACTION_COLS " FROM actions WHERE state = $1 AND kind = $2"
-                        " AND id > $3 ORDER BY id LIMIT $4"},
+    [D_ACTIONS_STATE] = {"actions list", DESK_SQL_ACTIONS_STATE},
+    [D_ACTIONS_KIND] = {"actions list", DESK_SQL_ACTIONS_KIND},
 };
 
 static struct sqlite_store *S(struct store *st)

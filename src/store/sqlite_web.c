@@ -9,10 +9,11 @@
  * DESCRIPTION
  *	The callbacks of struct store_web_ops (store.h), on the session of
  *	sqlite.c (sqlite_int.h), as sqlite_desk.c does it: statements
- *	prepared once per handle, $N parameters, every value bound. Each
- *	call is one statement, so each is its own transaction outside a
- *	batch. Deleting a user deletes its sessions and tokens through the
- *	foreign keys (ON DELETE CASCADE; sqlite.c turns foreign keys on).
+ *	prepared once per handle, $N parameters, every value bound, the
+ *	texts both backends run in web_sql.h. Each call is one statement,
+ *	so each is its own transaction outside a batch. Deleting a user
+ *	deletes its sessions and tokens through the foreign keys (ON DELETE
+ *	CASCADE; sqlite.c turns foreign keys on).
  *	The column naming a user is user_name: "user" is a keyword in
  *	PostgreSQL.
  * DIAGNOSTICS
@@ -23,6 +24,7 @@
  *	SQLite 3.35+ (RETURNING).
  */
 #include "sqlite_int.h"
+#include "web_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,38 +49,27 @@ enum wstmt {
 };
 _Static_assert(W__COUNT <= SQLITE_WEB_STMTS, "room for every web statement");
 
-#define USER_COLS    "id, name, role, hash, created, disabled"
-#define SESSION_COLS "id, user_name, csrf, created, expires"
-#define TOKEN_COLS   "id, hash, user_name, label, created, last_used"
-
 static const struct {
 	const char *name;
 	const char *sql;
 } wstmts[W__COUNT] = {
+    /* SQLite's alone: its upsert does not say whether it inserted, so
+     * user_put reads the id first (pg_web.c's RETURNING asks xmax) */
     [W_USER_EXISTS] = {"user put", "SELECT id FROM users WHERE name = $1"},
-    [W_USER_PUT] = {"user put", "INSERT INTO users (name, role, hash, created, disabled)"
-                                " VALUES ($1, $2, $3, $4, $5)"
-                                " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
-                                " hash = excluded.hash, disabled = excluded.disabled"
-                                " RETURNING id"},
-    [W_USER_GET] = {"user get", "SELECT " USER_COLS " FROM users WHERE name = $1"},
-    [W_USER_LIST] = {"user list", "SELECT " USER_COLS " FROM users ORDER BY name"},
-    [W_USER_DEL] = {"user del", "DELETE FROM users WHERE name = $1 RETURNING id"},
-    [W_SESSION_PUT] = {"session put", "INSERT INTO sessions (id, user_name, csrf, created, expires)"
-                                      " VALUES ($1, $2, $3, $4, $5)"},
-    [W_SESSION_GET] = {"session get", "SELECT " SESSION_COLS " FROM sessions WHERE id = $1"},
-    [W_SESSION_DEL] = {"session del", "DELETE FROM sessions WHERE id = $1 RETURNING created"},
-    [W_SESSION_EXPIRE] = {"session expire", "DELETE FROM sessions WHERE expires <= $1"},
-    [W_TOKEN_PUT] = {"apitoken put", "INSERT INTO api_tokens (hash, user_name, label, created)"
-                                     " VALUES ($1, $2, $3, $4) RETURNING id"},
-    [W_TOKEN_GET] = {"apitoken get", "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = $1"},
-    [W_TOKEN_LIST_ALL] = {"apitoken list", "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id"},
-    [W_TOKEN_LIST] = {"apitoken list", "SELECT " TOKEN_COLS " FROM api_tokens"
-                                       " WHERE user_name = $1 ORDER BY id"},
-    [W_TOKEN_DEL] = {"apitoken del",
-                     "DELETE FROM api_tokens WHERE id = $1 AND user_name = $2 RETURNING id"},
-    [W_TOKEN_USED] = {"apitoken used",
-                      "UPDATE api_tokens SET last_used = $1 WHERE id = $2 RETURNING id"},
+    [W_USER_PUT] = {"user put", WEB_SQL_USER_PUT(" RETURNING id")},
+    [W_USER_GET] = {"user get", WEB_SQL_USER_GET},
+    [W_USER_LIST] = {"user list", WEB_SQL_USER_LIST("")},
+    [W_USER_DEL] = {"user del", WEB_SQL_USER_DEL},
+    [W_SESSION_PUT] = {"session put", WEB_SQL_SESSION_PUT},
+    [W_SESSION_GET] = {"session get", WEB_SQL_SESSION_GET},
+    [W_SESSION_DEL] = {"session del", WEB_SQL_SESSION_DEL},
+    [W_SESSION_EXPIRE] = {"session expire", WEB_SQL_SESSION_EXPIRE},
+    [W_TOKEN_PUT] = {"apitoken put", WEB_SQL_TOKEN_PUT},
+    [W_TOKEN_GET] = {"apitoken get", WEB_SQL_TOKEN_GET},
+    [W_TOKEN_LIST_ALL] = {"apitoken list", WEB_SQL_TOKEN_LIST_ALL},
+    [W_TOKEN_LIST] = {"apitoken list", WEB_SQL_TOKEN_LIST},
+    [W_TOKEN_DEL] = {"apitoken del", WEB_SQL_TOKEN_DEL},
+    [W_TOKEN_USED] = {"apitoken used", WEB_SQL_TOKEN_USED},
 };
 
 static struct sqlite_store *S(struct store *st)
