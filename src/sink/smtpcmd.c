@@ -345,11 +345,16 @@ static enum smtpcmd_event data_byte(struct smtpcmd_parser *p, char ch)
  * each of them, without a call per byte of every message. */
 static size_t data_span(struct smtpcmd_parser *p, const char *buf, size_t len)
 {
-	size_t n = 0;
+	size_t n = 0, room = p->line_len < DATA_TEXT_MAX ? DATA_TEXT_MAX - p->line_len : 0;
 
+	/* look no further than the line's room: past it every byte goes the
+	 * slow way anyway, and scanning the rest again for each of them made
+	 * an overlong line cost O(n^2) */
+	if (len > room)
+		len = room;
 	while (n < len && buf[n] != '\r' && buf[n] != '\n')
 		n++;
-	if (n == 0 || p->line_len + n > DATA_TEXT_MAX)
+	if (n == 0)
 		return 0;
 	p->line_len += n;
 	if (dbuf_add(&p->msg, buf, n) < 0)

@@ -388,6 +388,30 @@ static void test_message_lifetime(void **state)
 	assert_null(smtpcmd_free(NULL));
 }
 
+/* test_overlong_data_line - a hostile 32 MiB message line in one read is
+ * consumed in one pass: the line is cut at its limit, the message ends at
+ * its dot. (Each byte past the limit used to rescan the rest of the
+ * buffer: O(n^2), hours for this input; the suite's timeout catches a
+ * return of that.) */
+static void test_overlong_data_line(void **state)
+{
+	size_t n = 32u << 20, used = 0, len;
+	char *in = malloc(n + 5);
+	struct smtpcmd_parser *p = smtpcmd_new(64u << 20);
+
+	(void)state;
+	assert_non_null(in);
+	memset(in, 'x', n);
+	memcpy(in + n, "\r\n.\r\n", 5);
+	smtpcmd_begin_data(p);
+	assert_int_equal(smtpcmd_feed(p, in, n + 5, &used), SMTPCMD_MESSAGE);
+	assert_int_equal(used, n + 5);
+	smtpcmd_message(p, &len);
+	assert_true(len <= RW_DATA_LINE_MAX);
+	smtpcmd_free(p);
+	free(in);
+}
+
 /* test_get_before_feed - a fresh parser reports no command, not garbage */
 static void test_get_before_feed(void **state)
 {
@@ -405,7 +429,7 @@ static void test_get_before_feed(void **state)
 int main(void)
 {
 	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NCASES + 3];
+	struct CMUnitTest tests[NCASES + 4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NCASES; i++) {
@@ -416,5 +440,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_verb_names);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_message_lifetime);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_get_before_feed);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_overlong_data_line);
 	return _cmocka_run_group_tests("smtpcmd", tests, n, NULL, NULL);
 }
