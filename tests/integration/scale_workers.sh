@@ -1,5 +1,5 @@
 #!/bin/sh
-# scale_workers.sh - issue 9's distributed scan on one store: a lab /20
+# scale_workers.sh - issue 9's distributed scan on one store: a lab /20 (/22 on SQLite)
 # planned as shards, three `relaywatch worker` processes scan it, one is
 # killed with -9 midway; the scan completes with every target tested
 # exactly once and every lab host's verdict equal to the ground truth.
@@ -52,9 +52,11 @@ SCAN="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port
 # scan_id FILE - the id `scan --shards --no-run` printed
 scan_id() { sed -n 's/^scan \([0-9]*\) planned:.*/\1/p' "$1"; }
 
-# ---- 1. three workers on a /20, one killed -9 midway
+# ---- 1. three workers on a /20 (PostgreSQL; SQLite: a /22), one killed -9 midway
+NET=127.60.0.0/20
+[ -n "${RW_TEST_STORE_URL:-}" ] || NET=127.60.0.0/22
 # shellcheck disable=SC2086
-rw scan $SCAN --db "$db" --shards 24 --no-run --seed 11 127.60.0.0/20 >"$T/plan.out" 2>"$T/plan.err" ||
+rw scan $SCAN --db "$db" --shards 24 --no-run --seed 11 "$NET" >"$T/plan.out" 2>"$T/plan.err" ||
 	{ cat "$T/plan.err"; fail "plan: exit $?"; }
 S=$(scan_id "$T/plan.out")
 [ -n "$S" ] || { cat "$T/plan.out"; fail "no scan id in the plan's output"; }
@@ -107,7 +109,7 @@ ok = o["state"] == "done" and v["shards"] == 24 and v["done"] == 24 and v["taken
 sys.exit(0 if ok else 1)
 PY
 rw results "$S" --db "$db" --json >"$T/results.json" || fail "results --json"
-python3 - "$T/truth" "$T/results.json" <<'PY' || fail "the workers' results differ from the truth, or a target is missing or twice"
+python3 - "$T/truth" "$T/results.json" "$NET" <<'PY' || fail "the workers' results differ from the truth, or a target is missing or twice"
 import ipaddress, json, sys
 truth = {}
 for line in open(sys.argv[1]):
@@ -123,7 +125,7 @@ for line in open(sys.argv[2]):
             print("%s (%s): %s, want %s" % (o["addr"], profile, o["verdict"], want)); bad += 1
     elif o["verdict"] != "unreachable":
         print("%s (no host): %s" % (o["addr"], o["verdict"])); bad += 1
-want = {str(a) for a in ipaddress.ip_network("127.60.0.0/20")}
+want = {str(a) for a in ipaddress.ip_network(sys.argv[3])}
 if set(seen) != want:
     print("missing %d, extra %d" % (len(want - set(seen)), len(set(seen) - want))); bad += 1
 twice = [a for a, n in seen.items() if n > 1]
@@ -233,7 +235,9 @@ sys.exit(0 if sorted(i["addr"] for i in incs) == [sys.argv[2]] else 1)
 PY
 	echo "ok: the daemon fed the planned scan to the desk (the inside-only relay ignored)"
 fi
-# ---- 3. a relay delivers to another node's sink: still proven
+# ---- 3. a relay delivers to another node's sink: still proven (the
+# store's part is the same on both backends: run on SQLite only)
+if [ -z "${RW_TEST_STORE_URL:-}" ]; then
 # eight open hosts deliver to worker A's embedded sink only; worker B (its
 # own sink on another port, where nothing arrives) ties its tests' arrivals
 # through the store
@@ -273,6 +277,7 @@ rw results "$S3" --db "$db" >"$T/r3.txt" || fail "results 3"
 cat "$T/r3.txt"
 [ "$(grep -c '^open ' "$T/r3.txt")" -eq 8 ] || { cat "$T/nodeB.log"; fail "want 8 open: node B's relays delivered to node A's sink"; }
 echo "ok: relays delivering to node A's sink proved node B's tests too"
+fi
 
-echo "PASS: workers share a /20 (one killed -9, its shard taken over), each target once; $inside open from inside only ($(( $(date +%s) - t0 )) s)"
+echo "PASS: workers share a $NET (one killed -9, its shard taken over), each target once; $inside open from inside only ($(( $(date +%s) - t0 )) s)"
 exit 0
