@@ -1595,8 +1595,14 @@ static void finish_shard(struct scan *s)
 	struct store_shards l;
 	int r, all = 1;
 
-	if (s->store_failed || s->lease_lost || s->stopping)
+	if (s->store_failed || s->lease_lost)
 		return;
+	if (s->stopping) {
+		/* stopped: let the next worker have it now, not when the lease ends */
+		if (store_shard_renew(s->st, s->shard_id, s->worker, 0, now) < 0)
+			s->store_failed = 1;
+		return;
+	}
 	if ((r = store_shard_finish(s->st, s->shard_id, s->worker, now)) <= 0) {
 		if (r == 0)
 			lose_lease(s);
@@ -2019,6 +2025,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	fprintf(stderr, "relaywatch scan: %llu target(s) x port(s), seed %llu\n",
 	        (unsigned long long)s.total, (unsigned long long)s.seed);
+	if (s.shard_id && shard.shards > 1) /* this slice's share, for the status line */
+		s.total = (s.total + (uint64_t)shard.shards - 1) / (uint64_t)shard.shards;
 	if (s.total == 0) {
 		fprintf(stderr, "relaywatch scan: nothing to scan\n");
 		goto early;

@@ -21,7 +21,7 @@
  *	on from the mark. With nothing to claim the worker waits --poll
  *	seconds and asks again (--once: exits instead). SIGINT or SIGTERM
  *	stops the running shard as `scan` stops (its sessions end, its
- *	results are saved; the shard waits for its lease to run out) and
+ *	results are saved, its lease ends at once for another worker) and
  *	ends the loop.
  * DIAGNOSTICS
  *	Exit 0 (stopped, or --once with nothing left), 2 usage, 3 a store

@@ -279,5 +279,29 @@ cat "$T/r3.txt"
 echo "ok: relays delivering to node A's sink proved node B's tests too"
 fi
 
+# ---- 4. SIGTERM: the worker stops its shard and gives it up at once (SQLite)
+if [ -z "${RW_TEST_STORE_URL:-}" ]; then
+	# shellcheck disable=SC2086
+	rw scan $SCAN --rate 50 --db "$db" --shards 2 --no-run --seed 21 127.62.0.0/24 >"$T/plan5.out" 2>&1 ||
+		{ cat "$T/plan5.out"; fail "plan 5"; }
+	S5=$(scan_id "$T/plan5.out")
+	rw_bg "$RW" --db "$db" worker --name stopper --lease 60 -- --no-sink >"$T/stopper.log" 2>&1
+	ST=$RW_LASTPID
+	i=0
+	until grep -q "shard 1/2\|shard 2/2" "$T/stopper.log"; do
+		i=$((i + 1)); [ $i -lt 100 ] || { cat "$T/stopper.log"; fail "the worker claimed nothing"; }
+		sleep 0.1
+	done
+	kill -TERM "$ST"
+	wait "$ST" || { tail "$T/stopper.log"; fail "the stopped worker exited $?"; }
+	start=$(date +%s)
+	timeout -k 5 60 "$RW" --db "$db" worker --once --name after-stop -- --no-sink >"$T/after.log" 2>&1 ||
+		{ tail "$T/after.log"; fail "the next worker failed"; }
+	rw scan --status "$S5" --db "$db" | grep -q "^scan $S5: done" ||
+		{ rw scan --status "$S5" --db "$db"; fail "after SIGTERM the shard was not taken over"; }
+	[ $(( $(date +%s) - start )) -lt 50 ] || fail "the stopped worker's 60 s lease was waited out"
+	echo "ok: SIGTERM gives the shard up at once: taken over in $(( $(date +%s) - start )) s (lease 60 s)"
+fi
+
 echo "PASS: workers share a $NET (one killed -9, its shard taken over), each target once; $inside open from inside only ($(( $(date +%s) - t0 )) s)"
 exit 0
