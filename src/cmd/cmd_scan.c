@@ -187,6 +187,9 @@ struct scan {
 	long long renewed_ms; /* the last renewal */
 	long long beat_ms;    /* the last heartbeat */
 	int lease_lost;       /* another worker holds the shard now: write nothing more */
+	uint64_t full_rate;   /* the scan's --rate and --per-subnet, for all workers */
+	unsigned full_subnet;
+	uint64_t workers; /* live workers the share was taken for */
 };
 
 /* the last cmd_scan run was stopped by SIGINT or SIGTERM (relaywatch worker) */
@@ -424,6 +427,8 @@ static void queue_result(struct scan *s, const struct target_result *r)
 	queue_pending(s, r->addr, r->port, "smtp", r->verdict, r->reason, ev, r->finished);
 }
 
+static void reshare(struct scan *s);
+
 /* keep_lease - a shard's run: renew the lease every third of its length,
  * and the worker's heartbeat (its sessions in flight) every few seconds */
 static void keep_lease(struct scan *s)
@@ -453,6 +458,7 @@ static void keep_lease(struct scan *s)
 
 		if (store_worker_beat(s->st, &w) == 0)
 			s->beat_ms = now;
+		reshare(s);
 	}
 }
 
@@ -1538,9 +1544,8 @@ static int load_shard(struct scan *s, const struct scan_opts *o, struct store_sh
 	return rc;
 }
 
-/* share_limits - the scan's rate and per-subnet cap are for all its
- * workers together: each of the n live ones takes its share */
-static void share_limits(struct scan *s, struct sched_config *c)
+/* live_workers - the workers seen within RW_WORKER_LIVE, this one included */
+static uint64_t live_workers(struct scan *s)
 {
 	struct store_workers l;
 	long long now = probeopt_now_ms();
@@ -1551,16 +1556,47 @@ static void share_limits(struct scan *s, struct sched_config *c)
 			n += strcmp(l.v[i].name, s->worker) != 0;
 		store_workers_free(&l);
 	}
-	n++; /* this one */
-	if (c->rate)
-		c->rate = (c->rate + n - 1) / n;
-	if (c->subnet.per_subnet)
-		c->subnet.per_subnet = c->subnet.per_subnet / n ? c->subnet.per_subnet / n : 1;
-	if (n > 1)
+	return n + 1;
+}
+
+/* share_of - the scan's rate (rounded up) and per-subnet cap (at least 1)
+ * divided among n workers */
+static void share_of(const struct scan *s, uint64_t n, uint64_t *rate, unsigned *subnet)
+{
+	*rate = s->full_rate ? (s->full_rate + n - 1) / n : 0;
+	*subnet = s->full_subnet ? (s->full_subnet / n ? s->full_subnet / (unsigned)n : 1) : 0;
+}
+
+/* share_limits - the scan's rate and per-subnet cap are for all its
+ * workers together: each of the n live ones takes its share (taken again
+ * at each heartbeat as workers come and go: reshare) */
+static void share_limits(struct scan *s, struct sched_config *c)
+{
+	s->full_rate = c->rate;
+	s->full_subnet = c->subnet.per_subnet;
+	s->workers = live_workers(s);
+	share_of(s, s->workers, &c->rate, &c->subnet.per_subnet);
+	if (s->workers > 1)
 		fprintf(stderr,
 		        "relaywatch scan: %llu live worker(s): this one takes rate %llu/s, "
 		        "%u per subnet\n",
-		        (unsigned long long)n, (unsigned long long)c->rate, c->subnet.per_subnet);
+		        (unsigned long long)s->workers, (unsigned long long)c->rate,
+		        c->subnet.per_subnet);
+}
+
+/* reshare - the live workers changed: this one's share follows */
+static void reshare(struct scan *s)
+{
+	uint64_t n = live_workers(s), rate;
+	unsigned subnet;
+
+	if (n == s->workers)
+		return;
+	s->workers = n;
+	share_of(s, n, &rate, &subnet);
+	sched_set_limits(s->sched, rate, subnet);
+	rw_log(LOG_INFO, "scan event=reshare shard=%lld workers=%llu rate=%llu per_subnet=%u",
+	       (long long)s->shard_id, (unsigned long long)n, (unsigned long long)rate, subnet);
 }
 
 /* load_shard_progress - resume the shard: its mark, counters, and the

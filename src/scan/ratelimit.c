@@ -283,3 +283,11 @@ size_t subnet_count(const struct subnet_table *t)
 {
 	return t->used;
 }
+
+void subnet_set_cap(struct subnet_table *t, unsigned per_subnet)
+{
+	if (t->lim.per_subnet == 0 || per_subnet == 0)
+		rw_panic("%s: a cap of 0 cannot change (%u -> %u)", __func__, t->lim.per_subnet,
+		         per_subnet);
+	t->lim.per_subnet = per_subnet;
+}

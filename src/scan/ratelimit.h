@@ -60,6 +60,9 @@ enum subnet_status subnet_acquire(struct subnet_table *t, const struct sockaddr 
 /* subnet_release - one session of sa's subnet ended; it must have been
  * admitted (anything else is a broken invariant: rw_panic) */
 void subnet_release(struct subnet_table *t, const struct sockaddr *sa);
+/* subnet_set_cap - a new per_subnet for t; both the old and the new cap
+ * must be nonzero (sessions counted under one are released under the other) */
+void subnet_set_cap(struct subnet_table *t, unsigned per_subnet);
 /* subnet_inflight - sessions counted in the subnet of sa */
 unsigned subnet_inflight(const struct subnet_table *t, const struct sockaddr *sa);
 /* subnet_count - subnets with a session in flight */

@@ -220,6 +220,18 @@ static void mark_final(struct sched *s, uint64_t o)
 	}
 }
 
+void sched_set_limits(struct sched *s, uint64_t rate, unsigned per_subnet)
+{
+	if (rate != s->c.rate) {
+		s->c.rate = rate;
+		s->bucket_ready = 0; /* a new bucket at the next hand-out */
+	}
+	if (per_subnet != s->c.subnet.per_subnet && s->c.subnet.per_subnet && per_subnet) {
+		s->c.subnet.per_subnet = per_subnet;
+		subnet_set_cap(s->subnets, per_subnet);
+	}
+}
+
 uint64_t sched_low_water(const struct sched *s)
 {
 	return s->lw;

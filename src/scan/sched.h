@@ -105,6 +105,11 @@ void sched_end(struct sched *s, const struct sched_item *it);
 int sched_retry(struct sched *s, const struct sched_item *it, uint64_t now_ms);
 /* sched_final - it's result is final (reported and stored) */
 void sched_final(struct sched *s, const struct sched_item *it);
+/* sched_set_limits - a new rate (new connections per second, 0 none) and
+ * per-subnet cap (both nonzero before and after, or unchanged): a
+ * distributed scan's share as workers come and go. Sessions in flight
+ * keep their slots; more than the new cap may run until they end. */
+void sched_set_limits(struct sched *s, uint64_t rate, unsigned per_subnet);
 /* sched_stop - hand out nothing more: sched_next returns each queued
  * retry as SCHED_DROP, then SCHED_DONE */
 void sched_stop(struct sched *s);

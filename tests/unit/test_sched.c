@@ -165,6 +165,51 @@ static void test_shards(void **state)
 	targets_free(t);
 }
 
+/* sched_set_limits: a worker's share changes while it runs (per-subnet
+ * cap up and down, the rate's bucket renewed) */
+static void test_set_limits(void **state)
+{
+	const char *spec = "10.2.0.0/24";
+	struct targets *t = space(&spec, 1);
+	struct targets_ports ports = {.n = 1, .port = {25}};
+	struct sched_config c = base_config(t, &ports);
+	struct sched_item it[8];
+	uint64_t wait;
+	const char *err;
+	struct sched *s;
+
+	(void)state;
+	c.subnet.per_subnet = 2;
+	s = sched_new(&c, &err);
+	assert_non_null(s);
+	assert_int_equal(sched_next(s, 1000, &it[0], &wait), SCHED_GO);
+	assert_int_equal(sched_next(s, 1000, &it[1], &wait), SCHED_GO);
+	assert_int_equal(sched_next(s, 1000, &it[2], &wait), SCHED_FULL);
+	sched_set_limits(s, 0, 3); /* a worker left: a larger share */
+	assert_int_equal(sched_next(s, 1000, &it[2], &wait), SCHED_GO);
+	assert_int_equal(sched_next(s, 1000, &it[3], &wait), SCHED_FULL);
+	sched_set_limits(s, 0, 1); /* two joined: the running ones keep their slots */
+	sched_end(s, &it[0]);
+	sched_final(s, &it[0]);
+	assert_int_equal(sched_next(s, 1000, &it[3], &wait), SCHED_FULL);
+	sched_end(s, &it[1]);
+	sched_final(s, &it[1]);
+	sched_end(s, &it[2]);
+	sched_final(s, &it[2]);
+	assert_int_equal(sched_next(s, 1000, &it[3], &wait), SCHED_GO);
+	sched_end(s, &it[3]);
+	sched_final(s, &it[3]);
+	/* the rate: one a second now; the next waits about a second */
+	sched_set_limits(s, 1, 1);
+	assert_int_equal(sched_next(s, 2000, &it[4], &wait), SCHED_GO);
+	sched_end(s, &it[4]);
+	sched_final(s, &it[4]);
+	assert_int_equal(sched_next(s, 2000, &it[5], &wait), SCHED_WAIT);
+	assert_true(wait > 0 && wait <= 1000);
+	sched_free(s);
+	targets_free(t);
+}
+
 /* excluded and out-of-scope addresses are never handed out */
 static void test_never_and_scope(void **state)
 {
@@ -472,7 +517,7 @@ int main(void)
 	    cmocka_unit_test(test_covers_once), cmocka_unit_test(test_never_and_scope),
 	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_retry),
 	    cmocka_unit_test(test_resume),      cmocka_unit_test(test_probes),
-	    cmocka_unit_test(test_shards),
+	    cmocka_unit_test(test_shards),      cmocka_unit_test(test_set_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
