@@ -1605,10 +1605,13 @@ static int load_shard_progress(struct scan *s, const struct store_shard *h)
 {
 	json_t *jc;
 
-	if (store_result_keys_vantage(s->st, s->db_id, "smtp", s->vantage, on_done_key, s->sched) <
-	        0 ||
-	    store_result_keys_vantage(s->st, s->db_id, "proxy", s->vantage, on_done_proxy,
-	                              s->sched) < 0) {
+	/* a shard never worked on has no result: the scan's keys (every other
+	 * shard's) would only cost a read of them all per shard */
+	if ((h->claims > 1 || h->done > 0 || h->walk_pos > 0) &&
+	    (store_result_keys_vantage(s->st, s->db_id, "smtp", s->vantage, on_done_key, s->sched) <
+	         0 ||
+	     store_result_keys_vantage(s->st, s->db_id, "proxy", s->vantage, on_done_proxy,
+	                               s->sched) < 0)) {
 		fprintf(stderr, "relaywatch scan: --db %s: %s\n", s->db, store_error(s->st));
 		return -1;
 	}
