@@ -6,6 +6,7 @@
 #   make bench      bench/scan (+ bench/proxy): relaywatch against nmap, proxycheck (root)
 #   make bench-dnsbl  bench/dnsbl_export: the DNSBL export of 1,000,000 addresses
 #   make bench-web  bench/web: 200 API clients against relaywatch web, 100,000 results
+#   make bench-scale  bench/scale: one lab by 1, 2, 3 workers on PostgreSQL and 1 on SQLite
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
@@ -56,7 +57,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/test_fuzz_%)
 LIBRW := $(B)/librw.a
 
-.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench bench-dnsbl bench-web
+.PHONY: all check asan fuzz fuzz-run demo deps clean format unit bench bench-dnsbl bench-web bench-scale
 
 all: $(B)/relaywatch $(B)/relaywatch-lab
 
@@ -135,6 +136,10 @@ bench-dnsbl: all
 # bench/web: relaywatch web under 200 concurrent API clients, a store of 100,000 results
 bench-web: all
 	@RW_BUILD=$(abspath $(B)) sh bench/web
+
+# bench/scale: one lab /16 by 1, 2, 3 workers on PostgreSQL and 1 on SQLite (issue 9)
+bench-scale: all
+	@RW_BUILD=$(abspath $(B)) sh bench/scale
 
 deps:
 	@sh contrib/deps.sh
