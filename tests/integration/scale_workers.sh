@@ -48,7 +48,7 @@ SINKPID=$RW_LASTPID
 wait_port 127.0.0.1 "$sink" 10 || { cat "$T/sink.log"; fail "the sink does not listen"; }
 
 SCAN="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port --timeout 4 \
---greylist-delay 3 --wait 8 --session-timeout 40 --retry-after 2 --concurrency 200"
+--greylist-delay 3 --wait 5 --session-timeout 40 --retry-after 2 --concurrency 200"
 # scan_id FILE - the id `scan --shards --no-run` printed
 scan_id() { sed -n 's/^scan \([0-9]*\) planned:.*/\1/p' "$1"; }
 
@@ -56,7 +56,7 @@ scan_id() { sed -n 's/^scan \([0-9]*\) planned:.*/\1/p' "$1"; }
 NET=127.60.0.0/20
 [ -n "${RW_TEST_STORE_URL:-}" ] || NET=127.60.0.0/22
 # shellcheck disable=SC2086
-rw scan $SCAN --db "$db" --shards 24 --no-run --seed 11 "$NET" >"$T/plan.out" 2>"$T/plan.err" ||
+rw scan $SCAN --db "$db" --shards 9 --no-run --seed 11 "$NET" >"$T/plan.out" 2>"$T/plan.err" ||
 	{ cat "$T/plan.err"; fail "plan: exit $?"; }
 S=$(scan_id "$T/plan.out")
 [ -n "$S" ] || { cat "$T/plan.out"; fail "no scan id in the plan's output"; }
@@ -101,11 +101,11 @@ done
 rw scan --status "$S" --db "$db" >"$T/status.txt" || fail "scan --status"
 cat "$T/status.txt"
 rw scan --status "$S" --db "$db" --json >"$T/status.json" || fail "scan --status --json"
-python3 - "$T/status.json" <<'PY' || { cat "$T/status.txt"; fail "want the scan done, 24 shards done, at least one taken over"; }
+python3 - "$T/status.json" <<'PY' || { cat "$T/status.txt"; fail "want the scan done, 9 shards done, at least one taken over"; }
 import json, sys
 o = json.load(open(sys.argv[1]))
 v = o["vantages"][0]
-ok = o["state"] == "done" and v["shards"] == 24 and v["done"] == 24 and v["taken_over"] >= 1
+ok = o["state"] == "done" and v["shards"] == 9 and v["done"] == 9 and v["taken_over"] >= 1
 sys.exit(0 if ok else 1)
 PY
 rw results "$S" --db "$db" --json >"$T/results.json" || fail "results --json"
@@ -253,7 +253,7 @@ until grep -qx ready "$T/lab3.out" 2>/dev/null; do
 	sleep 0.1
 done
 SCAN3="--allow-reserved --token-key $T/key --canary canary.lab.test --ports $port3 --timeout 4 \
---wait 8 --session-timeout 40 --retry-after 0"
+--wait 5 --session-timeout 40 --retry-after 0"
 # shellcheck disable=SC2086
 rw scan $SCAN3 --db "$db" --shards 2 --no-run --seed 3 127.61.0.1-127.61.0.8 >"$T/plan3.out" 2>&1 ||
 	{ cat "$T/plan3.out"; fail "plan 3"; }
