@@ -246,25 +246,6 @@ static void sweep_load(struct daemon *dm)
 
 /* results -> desk ------------------------------------------------------------ */
 
-static enum verdict verdict_by_name(const char *s)
-{
-	for (int v = 0; v < V__COUNT; v++)
-		if (s && strcmp(s, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return V_ERROR;
-}
-
-static void finding_of(const struct store_result *r, struct desk_finding *f)
-{
-	*f = (struct desk_finding){.addr = r->target,
-	                           .port = r->port,
-	                           .verdict = verdict_by_name(r->verdict),
-	                           .reason = r->reason,
-	                           .evidence = r->evidence,
-	                           .probe = r->probe,
-	                           .vantage = r->vantage};
-}
-
 /* feed_sweep - up to DAEMON_FEED_MAX more results of the sweep to the desk */
 static void feed_sweep(struct daemon *dm)
 {
@@ -279,9 +260,8 @@ static void feed_sweep(struct daemon *dm)
 		return;
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		struct desk_finding f;
+		struct desk_finding f = desk_finding_of(&l.v[i]);
 		int64_t inc = 0;
-		finding_of(&l.v[i], &f);
 		int r = desk_scan_finding(dm->desk, &f, dm->now, &inc);
 		if (r < 0)
 			rw_log(LOG_ERR, "daemon event=desk-error host=%s error=\"%s\"", f.addr,
@@ -340,7 +320,7 @@ static void on_job_done(void *arg, const struct job_done *jd)
 			           jd->proxy ? "proxy" : "smtp") == 0)
 				hit = &l.v[i];
 	if (hit)
-		finding_of(hit, &f);
+		f = desk_finding_of(hit);
 	read_clock(dm);
 	if (dm->desk && desk_result_finding(dm->desk, jd->incident, &f, dm->now) < 0)
 		rw_log(LOG_ERR, "daemon event=desk-error incident=%lld error=\"%s\"",

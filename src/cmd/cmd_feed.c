@@ -37,14 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum verdict by_name(const char *s)
-{
-	for (int v = 0; v < V__COUNT; v++)
-		if (s && strcmp(s, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return V_ERROR;
-}
-
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: relaywatch feed [--db URL] [--json] SCAN-ID\n"
@@ -116,13 +108,7 @@ int cmd_feed(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 		for (size_t i = 0; i < l.n; i++) {
 			const struct store_result *r = &l.v[i];
-			struct desk_finding f = {.addr = r->target,
-			                         .port = r->port,
-			                         .verdict = by_name(r->verdict),
-			                         .reason = r->reason,
-			                         .evidence = r->evidence,
-			                         .probe = r->probe,
-			                         .vantage = r->vantage};
+			struct desk_finding f = desk_finding_of(r);
 			int64_t inc = 0;
 			int a = desk_scan_finding(d, &f, deskclock_now(&clk), &inc);
 

@@ -110,14 +110,6 @@ static int64_t next_scan(struct store *st, int64_t last)
 	return best;
 }
 
-static enum verdict by_name(const char *s)
-{
-	for (int v = 0; v < V__COUNT; v++)
-		if (s && strcmp(s, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return V_ERROR;
-}
-
 int dist_feed_tick(struct dist_feed *f, struct store *st, struct desk *d, long long now_ms,
                    int64_t max, const char *dir)
 {
@@ -146,13 +138,7 @@ int dist_feed_tick(struct dist_feed *f, struct store *st, struct desk *d, long l
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct store_result *r = &l.v[i];
-		struct desk_finding fd = {.addr = r->target,
-		                          .port = r->port,
-		                          .verdict = by_name(r->verdict),
-		                          .reason = r->reason,
-		                          .evidence = r->evidence,
-		                          .probe = r->probe,
-		                          .vantage = r->vantage};
+		struct desk_finding fd = desk_finding_of(r);
 		int64_t inc = 0;
 		int a = desk_scan_finding(d, &fd, now_ms, &inc);
 

@@ -158,7 +158,7 @@
 #define RW_WORKER_LEASE        30
 #define RW_WORKER_LIVE         30
 #define RW_WORKER_VANTAGES_MAX 16
-#define RW_STORE_ERR_MAX  512
+#define RW_STORE_ERR_MAX       512
 /* Store (PostgreSQL): seconds a connection attempt may take before open
  * fails (libpq's connect_timeout; a URL's own connect_timeout wins). The
  * lock wait is RW_STORE_BUSY_MS (lock_timeout), as SQLite's. */

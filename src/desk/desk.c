@@ -1086,6 +1086,22 @@ static int result_step(struct desk *d, struct ctx *c, int64_t incident_id, enum 
 	return rv < 0 ? -1 : rv == 1 ? 1 : 0;
 }
 
+struct desk_finding desk_finding_of(const struct store_result *r)
+{
+	enum verdict v = V_ERROR;
+
+	for (int i = 0; i < V__COUNT; i++)
+		if (r->verdict && strcmp(r->verdict, verdict_name((enum verdict)i)) == 0)
+			v = (enum verdict)i;
+	return (struct desk_finding){.addr = r->target,
+	                             .port = r->port,
+	                             .verdict = v,
+	                             .reason = r->reason,
+	                             .evidence = r->evidence,
+	                             .probe = r->probe,
+	                             .vantage = r->vantage};
+}
+
 const struct policy *desk_policy(const struct desk *d)
 {
 	return &d->policy;

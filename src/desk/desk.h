@@ -118,6 +118,9 @@ struct desk_finding {
  * confirmation, never a repair), and the event's detail says so. */
 int desk_scan_finding(struct desk *d, const struct desk_finding *f, long long now_ms,
                       int64_t *incident);
+/* desk_finding_of - the finding of a stored result (r's strings borrowed;
+ * an unknown verdict name reads as error) */
+struct desk_finding desk_finding_of(const struct store_result *r);
 int desk_result_finding(struct desk *d, int64_t incident_id, const struct desk_finding *f,
                         long long now_ms);
 
