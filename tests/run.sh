@@ -5,18 +5,35 @@
 # or anything else (fail). RW_STRICT=1 (CI) turns skips into failures.
 # VALGRIND=1 runs unit tests under valgrind (and tells scripts via env).
 # RW_TEST_TIMEOUT (seconds, default 900) bounds each test.
+# TESTS=REGEX runs only the tests whose name matches (grep -E).
+#
+# RW_TEST_JOBS=N (default 1) runs N integration scripts at once: most of
+# them wait on peers and timers, not on the CPU. The longest known ones
+# (tests/slow.txt) start first. A script whose header has the line
+# "# rw-test: exclusive" (it changes the machine, or holds a fixed port or
+# a tight time bound) runs alone, after the others. Every test has its own
+# log in $RW_BUILD/test-logs; a failure's tail is printed with its line.
 set -u
 : "${RW_BUILD:?RW_BUILD must name the build directory}"
 here=$(cd "$(dirname "$0")" && pwd)
 logdir="$RW_BUILD/test-logs"
 mkdir -p "$logdir"
-pass=0 fail=0 skip=0
 only="${TESTS:-}"
+jobs="${RW_TEST_JOBS:-1}"
+case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
+# the outcome of each test: one file per test, so parallel runs add up
+resdir=$(mktemp -d "$logdir/.results.XXXXXX")
+trap 'rm -rf "$resdir"' EXIT
+trap 'exit 130' INT TERM
 
-run_one() { # name, command...
+selected() { [ -z "$only" ] || echo "$1" | grep -Eq "$only"; }
+
+# run_one NAME COMMAND... - run one test within its time bound, print its
+# line (one write, so parallel lines do not mix) and keep its outcome
+run_one() {
 	name=$1; shift
-	if [ -n "$only" ] && ! echo "$name" | grep -Eq "$only"; then return; fi
-	log="$logdir/$(echo "$name" | tr / _).log"
+	base=$(echo "$name" | tr / _)
+	log="$logdir/$base.log"
 	start=$(date +%s)
 	# every test is bounded: a hang fails (124) instead of holding CI
 	timeout -k 10 "${RW_TEST_TIMEOUT:-900}" "$@" >"$log" 2>&1
@@ -24,12 +41,15 @@ run_one() { # name, command...
 	[ $rc -eq 124 ] && echo "timed out after ${RW_TEST_TIMEOUT:-900}s" >>"$log"
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
-		pass=$((pass + 1)); echo "PASS $name (${secs}s)"
+		echo pass >"$resdir/$base"
+		echo "PASS $name (${secs}s)"
 	elif [ $rc -eq 77 ] && [ "${RW_STRICT:-0}" != 1 ]; then
-		skip=$((skip + 1)); echo "SKIP $name ($(tail -1 "$log"))"
+		echo skip >"$resdir/$base"
+		echo "SKIP $name ($(tail -1 "$log"))"
 	else
-		fail=$((fail + 1)); echo "FAIL $name (rc=$rc, ${secs}s; log $log)"
-		tail -25 "$log" | sed 's/^/    /'
+		echo fail >"$resdir/$base"
+		printf 'FAIL %s (rc=%d, %ds; log %s)\n%s\n' "$name" $rc $secs "$log" \
+			"$(tail -25 "$log" | sed 's/^/    /')"
 	fi
 }
 
@@ -40,12 +60,67 @@ fi
 
 for t in "$RW_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
+	selected "unit/$(basename "$t")" || continue
 	run_one "unit/$(basename "$t")" $vg "$t"
 done
-for s in "$here"/integration/*.sh; do
-	[ -f "$s" ] || continue
-	run_one "integration/$(basename "$s" .sh)" sh "$s"
+
+# the integration scripts: the slow ones first, then the rest in name order
+queue="$resdir/queue" solo="$resdir/solo"
+: >"$queue"; : >"$solo"
+{
+	grep -v '^#' "$here/slow.txt" 2>/dev/null | while read -r s; do
+		[ -f "$here/integration/$s.sh" ] && echo "$s"
+	done
+	for s in "$here"/integration/*.sh; do
+		[ -f "$s" ] && basename "$s" .sh
+	done
+} | awk '!seen[$0]++' | while read -r s; do
+	selected "integration/$s" || continue
+	if grep -q '^# rw-test: exclusive' "$here/integration/$s.sh"; then
+		echo "$s" >>"$solo"
+	else
+		echo "$s" >>"$queue"
+	fi
 done
-[ $skip -gt 0 ] && echo "$skip skipped"
+
+# take - the next name from the queue (a mkdir lock among the lanes)
+take() {
+	_n=0
+	until mkdir "$queue.lock" 2>/dev/null; do
+		_n=$((_n + 1))
+		[ $_n -lt 600 ] || return 1 # 60 s: a lane died holding it
+		sleep 0.1
+	done
+	_t=$(sed -n 1p "$queue")
+	sed -i 1d "$queue"
+	rmdir "$queue.lock"
+	[ -n "$_t" ] && echo "$_t"
+}
+
+lane() {
+	while s=$(take); do
+		run_one "integration/$s" sh "$here/integration/$s.sh"
+	done
+}
+
+if [ "$jobs" -gt 1 ]; then
+	i=0 pids=""
+	while [ $i -lt "$jobs" ]; do
+		lane &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for p in $pids; do wait "$p"; done
+else
+	lane
+fi
+while read -r s; do
+	run_one "integration/$s" sh "$here/integration/$s.sh"
+done <"$solo"
+
+pass=$(grep -lx pass "$resdir"/* 2>/dev/null | wc -l)
+fail=$(grep -lx fail "$resdir"/* 2>/dev/null | wc -l)
+skip=$(grep -lx skip "$resdir"/* 2>/dev/null | wc -l)
+[ "$skip" -gt 0 ] && echo "$skip skipped"
 echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ "$fail" -eq 0 ]

@@ -28,6 +28,8 @@
 /* Sink connections from one peer address (the relays we wait for must
  * find a free slot whatever one host does). */
 #define RW_SINK_CONN_PER_PEER 64
+/* one log record's text (key=value fields); longer ones end in "..." */
+#define RW_LOG_LINE_MAX 2048
 /* the sink's listen backlog: a scan's burst of relays and proxy tunnels
  * must queue, not be dropped (the kernel caps it at net.core.somaxconn) */
 #define RW_SINK_BACKLOG 4096

@@ -15,15 +15,19 @@
  *	logging) and opens syslog (LOG_PID, facility LOG_MAIL) for
  *	LOG_DEST_SYSLOG. log_verbose() is nonzero at level 2 only. rw_log()
  *	writes "ident: text" and a newline on stderr, or one syslog record.
- *	Not thread-safe; the settings are global by design.
+ *	The formatted text is cut at RW_LOG_LINE_MAX bytes (marked "...")
+ *	and log_escape()d, so a value that came off the network (a peer's
+ *	name, a reply, a form field) can neither end the line nor forge
+ *	another record. Not thread-safe; the settings are global by design.
  * DIAGNOSTICS
  *	none: a failed write to stderr or syslog is ignored.
  * LIMITS
- *	none here; callers keep lines short.
+ *	RW_LOG_LINE_MAX bytes of text per record (before escaping).
  * STANDARDS
  *	none (syslog(3), facility LOG_MAIL).
  */
 #include "log.h"
+#include "limits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,26 +74,52 @@ int log_verbose(void)
 	return log_verbosity > 1;
 }
 
+/* log_escape - src's bytes with every control byte (and DEL, and a
+ * backslash) written as \xNN, into dst of dstlen; the result length */
+size_t log_escape(char *dst, size_t dstlen, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (dstlen == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			if (n + 4 >= dstlen)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[*p >> 4];
+			dst[n++] = hex[*p & 15];
+		} else {
+			if (n + 1 >= dstlen)
+				break;
+			dst[n++] = (char)*p;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 /* rw_log - one line at prio, dropped below the verbosity threshold */
 void rw_log(int prio, const char *fmt, ...)
 {
+	char text[RW_LOG_LINE_MAX + 4], line[4 * RW_LOG_LINE_MAX + 4];
 	va_list ap;
+	int n;
 
 	if ((prio == LOG_DEBUG && log_verbosity < 2) || (prio == LOG_INFO && log_verbosity < 1))
 		return;
 	va_start(ap, fmt);
-	if (log_dest == LOG_DEST_BOTH) {
-		va_list aq;
-		va_copy(aq, ap);
-		vsyslog(prio, fmt, aq);
-		va_end(aq);
-	}
-	if (log_dest == LOG_DEST_SYSLOG) {
-		vsyslog(prio, fmt, ap);
-	} else {
-		fprintf(stderr, "%s: ", log_ident);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
+	n = vsnprintf(text, RW_LOG_LINE_MAX + 1, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > RW_LOG_LINE_MAX)
+		memcpy(text + RW_LOG_LINE_MAX, "...", 4);
+	log_escape(line, sizeof(line), text);
+	if (log_dest != LOG_DEST_STDERR)
+		syslog(prio, "%s", line);
+	if (log_dest != LOG_DEST_SYSLOG)
+		fprintf(stderr, "%s: %s\n", log_ident, line);
 }

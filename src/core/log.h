@@ -4,6 +4,7 @@
 #ifndef RW_LOG_H
 #define RW_LOG_H
 
+#include <stddef.h>
 #include <syslog.h>
 
 enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG, LOG_DEST_BOTH };
@@ -18,6 +19,9 @@ void log_init_facility(const char *ident, enum log_dest dest, int facility, int 
 int log_facility_by_name(const char *name);
 /* log_verbose - nonzero when debug lines are wanted (test before formatting) */
 int log_verbose(void);
+/* log_escape - src with control bytes, DEL and backslash as \\xNN, cut to
+ * fit dstlen (NUL included); returns the length written */
+size_t log_escape(char *dst, size_t dstlen, const char *src);
 void rw_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define rw_debug(...)                         \

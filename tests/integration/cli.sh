@@ -1,4 +1,5 @@
 #!/bin/sh
+# rw-test: exclusive (it checks the default sink on port 25 of every address)
 # cli.sh - relaywatch's command line as a user meets it: exit statuses,
 # configuration errors that name the line, names resolved from /etc/hosts
 # (no DNS server), IPv6 targets, the default canary (an address literal of

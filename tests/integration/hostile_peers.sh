@@ -1,4 +1,5 @@
 #!/bin/sh
+# rw-test: exclusive (its time bounds do not hold on a machine busy with other tests)
 # hostile_peers.sh - "hostile input is normal": SMTP peers that drip, flood,
 # lie and break the protocol get a clear verdict with an informative reason,
 # within their deadlines, in bounded memory, and never a crash.
