@@ -10,6 +10,7 @@
 #   make demo       install missing packages, build, run the lab and test it
 #   make deps       install missing Debian packages (root) or print the line
 #   VALGRIND=1 make check   run unit and lab tests under valgrind
+#   RW_TEST_JOBS=2 make check  run two integration scripts at a time (CI does)
 
 CC ?= cc
 PKGS := libevent libevent_openssl openssl jansson inih sqlite3 libpq libcares gmime-3.0
@@ -93,7 +94,7 @@ $(B)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBRW)
 unit: $(UNIT_BIN) $(REPLAY_BIN)
 
 check: all $(UNIT_BIN) $(REPLAY_BIN)
-	@RW_BUILD=$(abspath $(B)) VALGRIND=$(VALGRIND) sh tests/run.sh
+	@RW_BUILD=$(abspath $(B)) RW_SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run.sh
 
 asan:
 	$(MAKE) SANITIZE=1 CC=$(CC) check

@@ -11,7 +11,10 @@
 # them wait on peers and timers, not on the CPU. The longest known ones
 # (tests/slow.txt) start first. A script whose header has the line
 # "# rw-test: exclusive" (it changes the machine, or holds a fixed port or
-# a tight time bound) runs alone, after the others. Every test has its own
+# a tight time bound) runs alone, after the others. One with the line
+# "# rw-test: plain build" (it builds and checks a package, not the code
+# under a sanitizer) is not run in a sanitizer build (RW_SANITIZE=1, set by
+# make asan) and says so. Every test has its own
 # log in $RW_BUILD/test-logs; a failure's tail is printed with its line.
 set -u
 : "${RW_BUILD:?RW_BUILD must name the build directory}"
@@ -76,7 +79,9 @@ queue="$resdir/queue" solo="$resdir/solo"
 	done
 } | awk '!seen[$0]++' | while read -r s; do
 	selected "integration/$s" || continue
-	if grep -q '^# rw-test: exclusive' "$here/integration/$s.sh"; then
+	if [ "${RW_SANITIZE:-0}" = 1 ] && grep -q '^# rw-test: plain build' "$here/integration/$s.sh"; then
+		echo "NOT RUN integration/$s (plain build only: the sanitizer build does not change it)"
+	elif grep -q '^# rw-test: exclusive' "$here/integration/$s.sh"; then
 		echo "$s" >>"$solo"
 	else
 		echo "$s" >>"$queue"
