@@ -259,10 +259,11 @@ uninstall:
 			[ ! -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d 2>/dev/null || break; \
 			d=$$(dirname $$d); done; done; fi
 
-# the Debian package (debian/), built from this tree without signing; the
-# .deb, .buildinfo and .changes dpkg-buildpackage leaves in .. move to $(B)/
+# the Debian package (debian/), built from this tree without signing (this
+# make's jobserver and flags kept out of it); the .deb, .buildinfo and
+# .changes dpkg-buildpackage leaves in .. move to $(B)/
 deb:
-	dpkg-buildpackage -us -uc -b
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
 	@mkdir -p $(B)
 	@v=$$(dpkg-parsechangelog -S Version); v=$${v#*:}; \
 	for f in ../relaywatch_$${v}_*.deb ../relaywatch-dbgsym_$${v}_*.deb \
