@@ -11,11 +11,11 @@
  *	cmd_desk_open loads the policy file of the `policy` key (every
  *	problem reported), finds the template directory (`templates`, else
  *	RW_TEMPLATE_DIR_INSTALLED when it exists, else the source tree's
- *	contrib/templates the binary was built from) and builds the engine
- *	with notify_from (else abuse_contact), noc, incident_url and
- *	operator_name. Every command that acts on incidents opens the desk
- *	here, so the complaint intake, the operator's commands and the
- *	daemon run one policy.
+ *	contrib/templates the binary was built from: the Makefile's
+ *	$(B)/paths.h sets both) and builds the engine with notify_from
+ *	(else abuse_contact), noc, incident_url and operator_name. Every
+ *	command that acts on incidents opens the desk here, so the complaint
+ *	intake, the operator's commands and the daemon run one policy.
  * DIAGNOSTICS
  *	NULL after "relaywatch WHO: ..." on stderr: EXIT_USAGE for no policy,
  *	a bad policy or a missing template, EXIT_RUNTIME otherwise.
@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#ifndef RW_TEMPLATE_DIR_INSTALLED
 #define RW_TEMPLATE_DIR_INSTALLED "/usr/share/relaywatch/templates"
+#endif
 #ifndef RW_TEMPLATE_DIR_SOURCE
 #define RW_TEMPLATE_DIR_SOURCE "contrib/templates"
 #endif

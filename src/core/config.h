@@ -45,7 +45,11 @@
 
 #include <stddef.h>
 
+/* the Makefile's installed path (sysconfdir's relaywatch/relaywatch.conf,
+ * from $(B)/paths.h) wins over this, the packaged one */
+#ifndef RW_CONFIG_DEFAULT_PATH
 #define RW_CONFIG_DEFAULT_PATH "/etc/relaywatch/relaywatch.conf"
+#endif
 /* the longest list value (all lines of a repeated key together) */
 #define RW_CONFIG_LIST_MAX 65536
 
