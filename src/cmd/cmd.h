@@ -45,6 +45,20 @@ int cmd_web(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_worker(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_feed(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_migrate(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_config(int argc, char **argv, struct cmd_ctx *ctx);
+
+/* cmd_config_validate - what the daemon needs of ctx->cfg, checked without
+ * binding a socket or opening the store: the policy file, the From address,
+ * the templates, the token key, the sink's address and canary, the
+ * smarthost's settings, the console's TLS files, the pid file's directory.
+ * Every problem to fn, with the file and line of the key it concerns (an
+ * unset key: the configuration file, line 0); who names the command in the
+ * messages it borrows. Returns the number of problems (cmd_config.c). */
+int cmd_config_validate(const char *who, const struct cmd_ctx *ctx, config_problem_fn *fn,
+                        void *arg);
+/* cmd_config_print - a config_problem_fn: "relaywatch WHO: FILE:LINE:
+ * problem (hint: ...)" on stderr; who (a const char *) NULL: "relaywatch:" */
+void cmd_config_print(void *who, const struct config_problem *p);
 
 /* cmd_sink_identity - the sink's listen address and canary from the flags
  * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or

@@ -24,6 +24,10 @@
  *	  children are stopped, the session in flight abandoned (its lease
  *	  runs out and it is sent again under the same Message-ID), and the
  *	  process exits 0 within a few seconds; SIGCHLD reaps.
+ *	Before anything starts, and again on SIGHUP, the configuration
+ *	(with its drop-ins) goes through cmd_config_validate(), the checks
+ *	of `relaywatch config check`: every problem is printed (or logged)
+ *	with the file and line of its key.
  *	It does not fork into the background: systemd (Type=notify: READY=1,
  *	RELOADING=1, STOPPING=1 go to $NOTIFY_SOCKET) or a supervisor runs
  *	it. The pid file, when configured, is locked (flock) so a second
@@ -38,7 +42,8 @@
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT; 2 for a usage or configuration error
  *	(no policy, bad templates, bad smarthost settings, the sink's
- *	address or canary), 3 when the store, the key, the pid file or the
+ *	address or canary; each "relaywatch daemon: FILE:LINE: problem
+ *	(hint: ...)"), 3 when the store, the key, the pid file or the
  *	listen address fail. Messages on stderr before the loop starts,
  *	in the log afterwards.
  * LIMITS
@@ -409,6 +414,16 @@ static void job_env_of(const struct daemon *dm, struct job_env *e)
 	                      .max_retests = 8};
 }
 
+/* log_problem - a configuration problem found on reload, to the log */
+static void log_problem(void *arg, const struct config_problem *p)
+{
+	char line[1024];
+
+	(void)arg;
+	config_problem_format(p, line, sizeof(line));
+	rw_log(LOG_ERR, "daemon event=reload-failed error=\"%s\"", line);
+}
+
 /* reload - the configuration and the desk again; the old ones stay on error */
 static void reload(struct daemon *dm)
 {
@@ -425,15 +440,17 @@ static void reload(struct daemon *dm)
 	dm->reload_pending = 0;
 	sd_notify_send("RELOADING=1");
 	config_defaults(&fresh);
-	if (dm->config_path && config_load(dm->config_path, &fresh, err, sizeof(err)) < 0) {
-		rw_log(LOG_ERR, "daemon event=reload-failed error=\"%s\"", err);
+	/* the desk and the sender are built from the fresh configuration,
+	 * after the start-up checks: every problem logged with its line */
+	struct cmd_ctx tmp = *dm->ctx;
+	tmp.cfg = &fresh;
+	if ((dm->config_path &&
+	     config_read_tree(dm->config_path, &fresh, log_problem, NULL, NULL)) ||
+	    cmd_config_validate("daemon", &tmp, log_problem, NULL)) {
 		config_free(&fresh);
 		sd_notify_send("READY=1");
 		return;
 	}
-	/* the desk and the sender are built from the fresh configuration */
-	struct cmd_ctx tmp = *dm->ctx;
-	tmp.cfg = &fresh;
 	if ((d = cmd_desk_open("daemon", &tmp, dm->st, &rc)) == NULL) {
 		rw_log(LOG_ERR,
 		       "daemon event=reload-failed error=\"policy or templates (see stderr)\"");
@@ -673,6 +690,14 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	if (ctx->config_path && !dm.config_path) {
 		fprintf(stderr, "relaywatch daemon: %s: %s\n", ctx->config_path, strerror(errno));
 		return EXIT_USAGE;
+	}
+	/* what it will need, checked before anything starts: every problem,
+	 * each with the file and line of its key */
+	if (pid_flag && config_set(cfg, "pid_file", pid_flag) != NULL)
+		config_set(cfg, "pid_file", ""); /* too long a key: pid_lock will judge it */
+	if (cmd_config_validate("daemon", ctx, cmd_config_print, (void *)"daemon") > 0) {
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	fac = log_facility_by_name(cfg->syslog_facility);
 	log_init_facility("relaywatch", fg ? LOG_DEST_BOTH : LOG_DEST_SYSLOG,

@@ -7,16 +7,18 @@
  *	int main(int argc, char **argv);
  * DESCRIPTION
  *	Loads the configuration (the default path is optional, an explicit
- *	--config is not), then runs the subcommand from the table. Only
+ *	--config is not) and then its drop-ins (the *.conf of relaywatch.d beside
+ *	it), reporting every bad line, then runs the subcommand from the
+ *	table; `config` reads the configuration itself, to report on it. Only
  *	src/cmd exits the process. Global flags stop at the subcommand
  *	name ('+' in getopt), so its flags stay its own; getopt is reset
  *	before the subcommand parses argv from its own name. -v counts up
  *	(log to stderr); -h and -V print and exit 0. The configuration is
  *	freed after the subcommand returns.
  * DIAGNOSTICS
- *	Exit 2 for usage and configuration errors (the message names the
- *	file and line) and for an unknown subcommand, else the subcommand's
- *	status.
+ *	Exit 2 for usage and configuration errors (each bad line named by
+ *	its file and line) and for an unknown subcommand, else the
+ *	subcommand's status.
  * LIMITS
  *	none here; see the subcommands.
  * STANDARDS
@@ -60,6 +62,7 @@ static const struct subcommand subcommands[] = {
     {"worker", cmd_worker, "one node of a distributed scan: claim planned shards, scan them"},
     {"feed", cmd_feed, "hand a scan's results to the abuse desk, as the daemon's sweeps"},
     {"migrate", cmd_migrate, "bring a store (SQLite or PostgreSQL) to this version's schema"},
+    {"config", cmd_config, "check the configuration, its drop-ins and the policy: every problem"},
 };
 
 /* usage - global options, the subcommand table and the exit statuses */
@@ -92,8 +95,8 @@ int main(int argc, char **argv)
 	};
 	struct rw_config cfg;
 	struct cmd_ctx ctx = {.cfg = &cfg};
-	char err[512];
-	const char *db = NULL;
+	const struct subcommand *sub = NULL;
+	const char *db = NULL, *path;
 	int c, rc;
 
 	/* '+' stops at the subcommand so its flags stay its own */
@@ -123,20 +126,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(subcommands[i].name, argv[optind]) == 0)
+			sub = &subcommands[i];
+	if (sub == NULL) {
+		fprintf(stderr, "relaywatch: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	log_init("relaywatch", LOG_DEST_STDERR, ctx.verbose);
 	config_defaults(&cfg);
-	if (ctx.config_path) {
-		if (config_load(ctx.config_path, &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "relaywatch: %s\n", err);
-			config_free(&cfg);
-			return EXIT_USAGE;
-		}
-	} else if (access(RW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
-		if (config_load(RW_CONFIG_DEFAULT_PATH, &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "relaywatch: %s\n", err);
-			config_free(&cfg);
-			return EXIT_USAGE;
-		}
+	/* the file and its drop-ins; every bad line is named before the exit */
+	path = ctx.config_path                             ? ctx.config_path
+	       : access(RW_CONFIG_DEFAULT_PATH, F_OK) == 0 ? RW_CONFIG_DEFAULT_PATH
+	                                                   : NULL;
+	/* config reads it itself: a configuration with problems is its input */
+	if (sub->fn != cmd_config && path &&
+	    config_read_tree(path, &cfg, cmd_config_print, NULL, NULL)) {
+		config_free(&cfg);
+		return EXIT_USAGE;
 	}
 	/* relaywatch --db URL COMMAND: the store of every command, over the
 	 * configuration's db key (a command's own --db still wins) */
@@ -156,19 +164,11 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-		if (strcmp(subcommands[i].name, argv[optind]) == 0) {
-			char **sub = argv + optind;
-			int subc = argc - optind;
+	char **subv = argv + optind;
+	int subc = argc - optind;
 
-			optind = 0; /* reset getopt for the subcommand (GNU: 0 reinitialises) */
-			rc = subcommands[i].fn(subc, sub, &ctx);
-			config_free(&cfg);
-			return rc;
-		}
-	}
-	fprintf(stderr, "relaywatch: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
+	optind = 0; /* reset getopt for the subcommand (GNU: 0 reinitialises) */
+	rc = sub->fn(subc, subv, &ctx);
 	config_free(&cfg);
-	return EXIT_USAGE;
+	return rc;
 }

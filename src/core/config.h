@@ -39,6 +39,9 @@
  *   templates, split on spaces, run without a shell; the words {addr} and
  *   {direction} become the address and inbound/outbound)
  * Command-line flags override these after loading.
+ *
+ * Drop-ins: after a file FILE, every *.conf in dirname(FILE)/relaywatch.d
+ * (not dotfiles) is read in strcmp order, a later value over an earlier.
  */
 #ifndef RW_CONFIG_H
 #define RW_CONFIG_H
@@ -99,6 +102,7 @@ struct rw_config {
 	char *web_tls_cert, *web_tls_key; /* PEM files; NULL: plain HTTP */
 	char *loaded_from;                /* path actually read, or NULL */
 	char check_err[160];              /* config_set's text about a checked string value */
+	struct config_where *where;       /* each key's file and line (config_where) */
 };
 
 void config_defaults(struct rw_config *c);
@@ -110,6 +114,37 @@ int config_load(const char *path, struct rw_config *c, char *err, size_t errlen)
  * c->check_err until the next call). */
 const char *config_set(struct rw_config *c, const char *key, const char *value);
 void config_free(struct rw_config *c);
+/* the most drop-ins (the *.conf of relaywatch.d) read after one file */
+#define RW_CONFIG_DROPIN_MAX 128
+
+/* one problem of a configuration file */
+struct config_problem {
+	const char *file; /* borrowed for the call; NULL: of no file */
+	int line;         /* 0: the file as a whole */
+	const char *key;  /* the key of the line, or NULL */
+	const char *text; /* what is wrong, "key = value: problem" for a value */
+	const char *hint; /* what would be right ("did you mean wait?"), or NULL */
+};
+/* config_problem_fn - called once per problem, in the order of the lines */
+typedef void config_problem_fn(void *arg, const struct config_problem *p);
+
+/* config_read - read path over c and go on past bad lines: each is
+ * reported to fn (NULL: counted only) and the good ones are set. Returns
+ * the number of problems (a file that cannot be opened is one). */
+int config_read(const char *path, struct rw_config *c, config_problem_fn *fn, void *arg);
+/* config_read_tree - config_read() of path, then, when path could be
+ * read, of each drop-in of config_dropin_dir(path) in name order;
+ * *ndropins (may be NULL) counts the drop-ins read. The problems of all. */
+int config_read_tree(const char *path, struct rw_config *c, config_problem_fn *fn, void *arg,
+                     int *ndropins);
+/* config_dropin_dir - dirname(path)/relaywatch.d; owned */
+char *config_dropin_dir(const char *path);
+/* config_where - the line key was last set at by a file, and *file that
+ * file (borrowed from c until config_free); 0 and NULL: a default or a flag */
+int config_where(const struct rw_config *c, const char *key, const char **file);
+/* config_problem_format - "FILE:LINE: text (hint: ...)"; no :LINE for line 0 */
+void config_problem_format(const struct config_problem *p, char *buf, size_t len);
+
 /* config_default_key_path - /var/lib/relaywatch/token.key when writable,
  * else $HOME/.relaywatch/token.key; owned */
 char *config_default_key_path(void);
