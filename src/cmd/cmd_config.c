@@ -184,8 +184,11 @@ static int check_policy(struct vstate *v)
 	int ok;
 
 	if (path == NULL) {
-		at_key(v, NULL, "set policy = FILE; examples in contrib/policies/",
-		       "no policy: the abuse desk needs one");
+		char hint[256];
+
+		snprintf(hint, sizeof(hint), "set policy = FILE; examples in %s",
+		         cmd_desk_examples());
+		at_key(v, NULL, hint, "no policy: the abuse desk needs one");
 		return 0;
 	}
 	if (access(path, R_OK) < 0) {

@@ -34,6 +34,9 @@
 #ifndef RW_TEMPLATE_DIR_INSTALLED
 #define RW_TEMPLATE_DIR_INSTALLED "/usr/share/relaywatch/templates"
 #endif
+#ifndef RW_EXAMPLES_DIR
+#define RW_EXAMPLES_DIR "/usr/share/doc/relaywatch/examples"
+#endif
 #ifndef RW_TEMPLATE_DIR_SOURCE
 #define RW_TEMPLATE_DIR_SOURCE "contrib/templates"
 #endif
@@ -41,6 +44,14 @@
 const char *cmd_desk_db(const struct cmd_ctx *ctx, const char *flag)
 {
 	return flag ? flag : ctx->cfg->db;
+}
+
+/* cmd_desk_examples - where the example policies are: the installed
+ * examples directory when it is there, else the source tree's */
+const char *cmd_desk_examples(void)
+{
+	return access(RW_EXAMPLES_DIR "/policies", R_OK) == 0 ? RW_EXAMPLES_DIR "/policies/"
+	                                                      : "contrib/policies/ in the sources";
 }
 
 struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct store *st, int *rc)
@@ -55,8 +66,8 @@ struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct st
 	if (cfg->policy == NULL) {
 		fprintf(stderr,
 		        "relaywatch %s: no policy: set `policy = FILE` in the configuration "
-		        "(examples: contrib/policies/)\n",
-		        who);
+		        "(examples: %s)\n",
+		        who, cmd_desk_examples());
 		return NULL;
 	}
 	policy_defaults(&p);

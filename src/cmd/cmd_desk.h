@@ -17,6 +17,8 @@ struct policy;
  * abuse_contact), `noc`, `incident_url`, operator_name. NULL after a
  * message "relaywatch WHO: ..." on stderr, *rc set (EXIT_USAGE for a
  * configuration problem). */
+/* cmd_desk_examples - the example policies' directory, for hints */
+const char *cmd_desk_examples(void);
 struct desk *cmd_desk_open(const char *who, const struct cmd_ctx *ctx, struct store *st, int *rc);
 
 /* cmd_desk_db - the store path: the command's --db, else the `db` key,

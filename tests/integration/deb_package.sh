@@ -159,6 +159,8 @@ ru timeout 20 /usr/bin/relaywatch daemon -f >"$T/refuse1.log" 2>&1
 rc=$?
 [ $rc -eq 2 ] || { cat "$T/refuse1.log"; fail "daemon with the shipped configuration: exit $rc, want 2"; }
 grep -q "no policy" "$T/refuse1.log" || { cat "$T/refuse1.log"; fail "daemon: no reason given"; }
+grep -q "examples in /usr/share/doc/relaywatch/examples/policies/" "$T/refuse1.log" ||
+	{ cat "$T/refuse1.log"; fail "daemon: the hint does not name the installed example policies"; }
 cp "$repo/contrib/policies/isp.conf" "$W/policy.conf"
 { cat /etc/relaywatch/relaywatch.conf; echo "policy = $W/policy.conf"; echo "db = $W/refuse.db"
 	echo "token_key = $W/key"; } >"$W/shipped.conf"
@@ -229,6 +231,12 @@ rc=$?
 D=""
 [ $rc -eq 0 ] || { tail -5 "$T/daemon.log"; fail "the daemon exited $rc after SIGTERM, want 0"; }
 echo "daemon stopped in $(( $(date +%s) - t0 ))s"
+# the log: key=value fields, never the token key
+echo "$line" | grep -Eq "incident=[0-9]+ host=$HOST port=$LP .*verdict=open" ||
+	fail "the sweep's line lacks incident=, host=, port=: $line"
+key=$(tr -d '\n' <"$W/key" 2>/dev/null)
+[ -n "$key" ] || fail "the daemon made no token key at $W/key"
+! grep -qF "$key" "$T/daemon.log" || fail "the token key is in the daemon's log"
 
 # --- purge, here rather than in the trap, to check it --------------------------
 t0=$(date +%s)
