@@ -141,10 +141,13 @@ grep -qF "relaywatch daemon: $T/badpolicy.conf:$pl: grace = soon" "$T/d3.log" ||
 "$RW" config frob >/dev/null 2>&1; [ $? -eq 2 ] || fail "config frob: want exit 2"
 "$RW" config check --frob >/dev/null 2>&1; [ $? -eq 2 ] || fail "config check --frob: want exit 2"
 "$RW" config --help | grep -q "config check" || fail "config --help"
-if [ ! -e /etc/relaywatch/relaywatch.conf ]; then
+# the default path is compiled in (make's sysconfdir): --help names it
+def=$("$RW" --help | sed -n 's/.*configuration file (default \(.*\), optional).*/\1/p')
+[ -n "$def" ] || fail "relaywatch --help names no default configuration"
+if [ ! -e "$def" ]; then
 	"$RW" config check >/dev/null 2>"$T/def.err"
 	[ $? -eq 1 ] || fail "no default file: want exit 1"
-	grep -q "^no configuration at /etc/relaywatch/relaywatch.conf" "$T/def.err" ||
+	grep -qF "no configuration at $def " "$T/def.err" ||
 		{ cat "$T/def.err"; fail "no default file: not said"; }
 fi
 
