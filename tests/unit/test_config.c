@@ -177,8 +177,8 @@ static void test_every_problem(void **state)
 	    "5|syntax error|a line is `key = value`, a [section] or a # comment",
 	    "6|tls = maybe: not one of the allowed values|one of auto, require, never",
 	    "7|unknown section [relaywach]|did you mean [relaywatch]?",
-	    "10|unknown section [notify]|that is a section of the policy file, which the "
-	    "policy key names",
+	    ("10|unknown section [notify]|that is a section of the policy file, which the "
+	     "policy key names"),
 	};
 	struct rw_config c;
 	struct seen s = {0};
