@@ -3,7 +3,7 @@
  *	cmd_config - relaywatch config check: the whole configuration, as the
  *	daemon would take it, every problem with its file and line
  * SUMMARY
- *	relaywatch [--config FILE] config check [--json]
+ *	relaywatch [--config FILE] config check [--json] [POLICY...]
  * SYNOPSIS
  *	int cmd_config(int argc, char **argv, struct cmd_ctx *ctx);
  *	int cmd_config_validate(const char *who, const struct cmd_ctx *ctx,
@@ -175,24 +175,19 @@ static char *unprefix(struct vstate *v, char *l)
 	return l;
 }
 
-/* check_policy - the policy file exists and every line of it is good */
-static int check_policy(struct vstate *v)
+/* check_policy_file - path readable, and every line of it good; problems at
+ * path:line (what = the key that named it, for an unreadable file) */
+static int check_policy_file(struct vstate *v, const char *path, const char *what)
 {
-	const char *path = v->cfg->policy;
 	struct policy p;
 	char *err, *rest, *l;
 	int ok;
 
-	if (path == NULL) {
-		char hint[256];
-
-		snprintf(hint, sizeof(hint), "set policy = FILE; examples in %s",
-		         cmd_desk_examples());
-		at_key(v, NULL, hint, "no policy: the abuse desk needs one");
-		return 0;
-	}
 	if (access(path, R_OK) < 0) {
-		at_key(v, "policy", NULL, "policy = %s: %s", path, strerror(errno));
+		if (what)
+			at_key(v, what, NULL, "%s = %s: %s", what, path, strerror(errno));
+		else
+			report(v, path, 0, NULL, NULL, strerror(errno));
 		return 0;
 	}
 	err = xmalloc(CHECK_POLICY_ERR_MAX);
@@ -210,6 +205,20 @@ static int check_policy(struct vstate *v)
 	}
 	free(err);
 	return ok;
+}
+
+/* check_policy - the configuration's policy file: set, readable and good */
+static int check_policy(struct vstate *v)
+{
+	if (v->cfg->policy == NULL) {
+		char hint[256];
+
+		snprintf(hint, sizeof(hint), "set policy = FILE; examples in %s",
+		         cmd_desk_examples());
+		at_key(v, NULL, hint, "no policy: the abuse desk needs one");
+		return 0;
+	}
+	return check_policy_file(v, v->cfg->policy, "policy");
 }
 
 /* check_from - the notices' From: a mailbox with a domain */
@@ -501,14 +510,15 @@ static void on_problem(void *arg, const struct config_problem *p)
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: relaywatch [--config FILE] config check [--json]\n\n"
+	        "usage: relaywatch [--config FILE] config check [--json] [POLICY...]\n\n"
 	        "Check the configuration (FILE, default %s, and the\n"
 	        "*.conf drop-ins of relaywatch.d beside it) and what it names, as the daemon\n"
 	        "would at start-up but without binding a socket or opening the store:\n"
 	        "every key and value, the policy file, the templates, the token key, the\n"
 	        "sink's address and canary, the smarthost's settings, the console's TLS\n"
 	        "files, the pid file. Every problem goes to stderr as\n"
-	        "FILE:LINE: problem (hint: ...). Run it as the daemon's user.\n\n"
+	        "FILE:LINE: problem (hint: ...). Run it as the daemon's user. Each POLICY\n"
+	        "file named is checked too (a new policy before the configuration names it).\n\n"
 	        "  --json      one JSON object on stdout instead (config, dropins, policy,\n"
 	        "              ok, problems: [{file, line, key, problem, hint}])\n"
 	        "  -h, --help  this help\n\n"
@@ -552,11 +562,6 @@ int cmd_config(int argc, char **argv, struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "relaywatch config check: unexpected argument '%s'\n",
-		        argv[optind]);
-		return EXIT_USAGE;
-	}
 	if (json)
 		o.problems = json_array();
 	if (ctx->config_path == NULL && access(path, F_OK) < 0) {
@@ -572,6 +577,14 @@ int cmd_config(int argc, char **argv, struct cmd_ctx *ctx)
 		if (ctx->cfg->loaded_from) /* else all would be about defaults */
 			n += cmd_config_validate("config", ctx, on_problem, &o);
 	}
+	/* more policy files to check: a new policy before it is switched to */
+	for (int i = optind; i < argc; i++) {
+		struct vstate v = {
+		    .who = "config", .ctx = ctx, .cfg = ctx->cfg, .fn = on_problem, .arg = &o};
+
+		check_policy_file(&v, argv[i], NULL);
+		n += v.n;
+	}
 	if (json) {
 		json_t *r =
 		    json_pack("{s:s, s:i, s:s?, s:b, s:o}", "config", path, "dropins", ndropins,
@@ -582,8 +595,11 @@ int cmd_config(int argc, char **argv, struct cmd_ctx *ctx)
 		free(s);
 		json_decref(r);
 	} else if (n == 0) {
-		printf("config ok: %s (+ %d drop-in%s), policy %s\n", path, ndropins,
+		printf("config ok: %s (+ %d drop-in%s), policy %s", path, ndropins,
 		       ndropins == 1 ? "" : "s", ctx->cfg->policy);
+		for (int i = optind; i < argc; i++)
+			printf(", %s", argv[i]);
+		printf("\n");
 	}
 	return n == 0 ? EXIT_CLEAN : EXIT_FOUND;
 }

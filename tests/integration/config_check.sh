@@ -92,6 +92,15 @@ run_check pol "$T/pol.conf"
 [ $rc -eq 1 ] || { cat "$T/pol.err"; fail "bad policy: exit $rc, want 1"; }
 grep -q "^$T/badpolicy.conf:$pl: grace = soon: " "$T/pol.err" ||
 	{ cat "$T/pol.err"; fail "bad policy: not named by its path and line $pl"; }
+# ... and a policy named on the command line (the configuration's is good)
+"$RW" --config "$T/etc/rw.conf" config check "$T/policy.conf" >"$T/arg.out" 2>"$T/arg.err" ||
+	{ cat "$T/arg.err"; fail "config check GOOD-POLICY: want exit 0"; }
+grep -q "^config ok: .*, $T/policy.conf\$" "$T/arg.out" || { cat "$T/arg.out"; fail "config ok does not name the extra policy"; }
+"$RW" --config "$T/etc/rw.conf" config check "$T/badpolicy.conf" "$T/none.conf" >/dev/null 2>"$T/arg.err"
+[ $? -eq 1 ] || { cat "$T/arg.err"; fail "config check BAD-POLICY: want exit 1"; }
+grep -q "^$T/badpolicy.conf:$pl: grace = soon: " "$T/arg.err" &&
+	grep -q "^$T/none.conf: No such file" "$T/arg.err" ||
+	{ cat "$T/arg.err"; fail "policies named on the command line: problems not reported"; }
 
 # 4. drop-ins: relaywatch.d beside the file, in name order, later wins
 mkdir "$T/etc/relaywatch.d"
