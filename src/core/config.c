@@ -18,14 +18,15 @@
  * DESCRIPTION
  *	config_defaults() fills safe defaults (no canary: the caller picks an
  *	address literal of this machine); it overwrites c without freeing.
- *	The files are read with inih through a reader of our own that counts
- *	lines (as src/desk/policy.c does), so every problem has its line:
+ *	The files are read with inih through a reader that counts lines
+ *	(src/core/iniline, as src/desk/policy.c), so every problem has its line:
  *	section headers other than [relaywatch] (keys before the first header
  *	are accepted; the keys under a bad header are skipped), unknown keys
  *	(with the nearest known key as a hint), bad values (with what the key
  *	accepts), lines that are not INI and lines longer than inih's buffer.
  *	An indented line continues the key before it (inih's multi-line
- *	values): the next items of a list key, an error under any other.
+ *	values), "[x]" too: the next items of a list key, an error under any
+ *	other.
  *	config_read() goes on past a bad line and reports each to its
  *	callback; config_read_tree() then reads the drop-ins, the *.conf
  *	files of dirname(path)/relaywatch.d without dotfiles, in strcmp
@@ -59,11 +60,11 @@
  *	none (INI as read by inih).
  */
 #include "config.h"
+#include "iniline.h"
 #include "limits.h"
 #include "nslist.h"
 #include "xalloc.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
@@ -568,23 +569,15 @@ static const char *value_hint(const struct key_def *k, const char *problem, char
 	}
 }
 
-/* line kinds, as the reader sees them before inih */
-enum line_kind { L_BLANK, L_SECTION, L_PAIR };
-
 struct load_ctx {
 	struct rw_config *c;
 	const char *path;
-	FILE *fp;
+	struct iniline il; /* the file, and the line inih is parsing */
 	config_problem_fn *fn;
 	void *arg;
-	int stop;     /* stop reading at the first problem (config_load) */
-	int nproblem; /* problems reported */
-	int line;     /* the line inih is parsing */
-	enum line_kind kind;
-	int handled;     /* inih called on_pair for this line */
+	int stop;        /* stop reading at the first problem (config_load) */
+	int nproblem;    /* problems reported */
 	int bad_section; /* the section in force is not [relaywatch] */
-	int after_pair;  /* a key was read since the last section header */
-	int indented;    /* this line continues that key's value (inih's multi-line) */
 };
 
 /* problem - report one problem of this file */
@@ -623,83 +616,45 @@ static const char *section_hint(const char *name, size_t n, char *buf, size_t le
 	return buf;
 }
 
-/* judge_line - classify the line inih is about to parse; report bad
- * section headers here, where their line is known */
-static void judge_line(struct load_ctx *lc, const char *s)
+/* judge_section - a section header at its line: only [relaywatch] (name:
+ * n bytes, NULL without ']'); the keys under any other are skipped */
+static void judge_section(struct load_ctx *lc, const char *name, size_t n)
 {
-	const char *q = s, *end;
 	char hint[160];
-	size_t n;
 
-	if (lc->line == 1 && (unsigned char)q[0] == 0xEF && (unsigned char)q[1] == 0xBB &&
-	    (unsigned char)q[2] == 0xBF)
-		q += 3; /* inih skips a UTF-8 BOM */
-	lc->indented = lc->after_pair && (*q == ' ' || *q == '\t');
-	while (isspace((unsigned char)*q))
-		q++;
-	lc->handled = 0;
-	if (*q == '\0' || *q == ';' || *q == '#') {
-		lc->kind = L_BLANK;
-		return;
-	}
-	if (*q != '[' || lc->indented) { /* inih: an indented line continues, even "[x]" */
-		lc->kind = L_PAIR;
-		return;
-	}
-	lc->kind = L_SECTION;
-	lc->after_pair = 0;
-	if ((end = strchr(q, ']')) == NULL) {
-		lc->bad_section = 1;
-		problem(lc, lc->line, NULL, "a section header is [relaywatch]",
+	lc->bad_section = 1;
+	if (name == NULL) {
+		problem(lc, lc->il.line, NULL, "a section header is [relaywatch]",
 		        "section header without ']'");
 		return;
 	}
-	n = (size_t)(end - q - 1);
-	lc->bad_section = !(n == 10 && strncmp(q + 1, "relaywatch", 10) == 0);
-	if (!lc->bad_section)
-		return;
-	problem(lc, lc->line, NULL, section_hint(q + 1, n, hint, sizeof(hint)),
-	        "unknown section [%.*s]", (int)n, q + 1);
+	lc->bad_section = !(n == 10 && strncmp(name, "relaywatch", 10) == 0);
+	if (lc->bad_section)
+		problem(lc, lc->il.line, NULL, section_hint(name, n, hint, sizeof(hint)),
+		        "unknown section [%.*s]", (int)n, name);
 }
 
-/* reader - inih's fgets: counts lines, and judges the previous one now that
- * inih is done with it (a pair line on_pair never saw is not INI); at the
- * first problem in stop mode it ends the file */
+/* reader - inih's fgets (src/core/iniline): reports the previous line if
+ * it was a pair on_pair never saw (not INI), an overlong line, and section
+ * headers; at the first problem in stop mode it ends the file */
 static char *reader(char *buf, int num, void *stream)
 {
 	struct load_ctx *lc = stream;
-	size_t n = 0;
-	int ch = EOF, toolong = 0;
+	const char *name;
+	size_t n;
 
-	if (lc->line > 0 && lc->kind == L_PAIR && !lc->handled)
-		problem(lc, lc->line, NULL, "a line is `key = value`, a [section] or a # comment",
-		        "syntax error");
-	lc->kind = L_BLANK;
-	if (num < 3 || (lc->stop && lc->nproblem))
+	if (iniline_unhandled(&lc->il))
+		problem(lc, lc->il.line, NULL,
+		        "a line is `key = value`, a [section] or a # comment", "syntax error");
+	if (lc->stop && lc->nproblem)
 		return NULL;
-	for (;;) {
-		if ((ch = getc(lc->fp)) == EOF)
-			break;
-		if ((int)n < num - 2)
-			buf[n++] = (char)ch;
-		else if (ch != '\n')
-			toolong = 1;
-		if (ch == '\n')
-			break;
-	}
-	if (n == 0 && ch == EOF)
+	if (iniline_read(&lc->il, buf, num) == NULL)
 		return NULL;
-	if (ch == '\n' && buf[n - 1] != '\n')
-		buf[n++] = '\n';
-	buf[n] = '\0';
-	lc->line++;
-	if (toolong) {
-		problem(lc, lc->line, NULL, "split a list over repeated keys",
+	if (lc->il.toolong)
+		problem(lc, lc->il.line, NULL, "split a list over repeated keys",
 		        "line longer than %d characters", num - 2);
-		buf[0] = '\n'; /* inih sees a blank line */
-		buf[1] = '\0';
-	}
-	judge_line(lc, buf);
+	if (iniline_judge(&lc->il, buf, &name, &n) == INILINE_SECTION)
+		judge_section(lc, name, n);
 	return buf;
 }
 
@@ -712,14 +667,13 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 	int i;
 
 	(void)section; /* judged at its header line */
-	lc->handled = 1;
-	lc->after_pair = 1;
+	iniline_handled(&lc->il, name);
 	if (lc->bad_section || (lc->stop && lc->nproblem))
 		return 1;
 	i = key_index(name);
-	if (lc->indented && (i < 0 || keys[i].kind != K_LIST)) {
+	if (lc->il.indented && (i < 0 || keys[i].kind != K_LIST)) {
 		if (i >= 0) /* (an unknown key was reported at its own line) */
-			problem(lc, lc->line, name,
+			problem(lc, lc->il.line, name,
 			        "write the value on the key's line; only a list key (scope, sweep, "
 			        "dnsbl_watch) continues on indented lines",
 			        "%s: an indented line continues a key of one value", name);
@@ -730,15 +684,15 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 			snprintf(hint, sizeof(hint), "did you mean %s?", s);
 		else
 			snprintf(hint, sizeof(hint), "relaywatch.conf(5) lists the keys");
-		problem(lc, lc->line, name, hint, "%s = %s: unknown key", name, value);
+		problem(lc, lc->il.line, name, hint, "%s = %s: unknown key", name, value);
 		return 1;
 	}
 	if ((e = config_set(lc->c, name, value)) != NULL) {
-		problem(lc, lc->line, name, value_hint(&keys[i], e, hint, sizeof(hint)),
+		problem(lc, lc->il.line, name, value_hint(&keys[i], e, hint, sizeof(hint)),
 		        "%s = %s: %s", name, value, e);
 		return 1;
 	}
-	set_where(lc->c, i, lc->path, lc->line);
+	set_where(lc->c, i, lc->path, lc->il.line);
 	return 1;
 }
 
@@ -750,15 +704,15 @@ static int read_file(const char *path, struct rw_config *c, int stop, config_pro
 	int rc;
 
 	*opened = 0;
-	if ((lc.fp = fopen(path, "r")) == NULL) {
+	if ((lc.il.fp = fopen(path, "r")) == NULL) {
 		problem(&lc, 0, NULL, NULL, "cannot open: %s", strerror(errno));
 		return lc.nproblem;
 	}
 	*opened = 1;
 	rc = ini_parse_stream(reader, &lc, on_pair, &lc);
-	if (ferror(lc.fp))
-		problem(&lc, lc.line, NULL, NULL, "read error");
-	fclose(lc.fp);
+	if (ferror(lc.il.fp))
+		problem(&lc, lc.il.line, NULL, NULL, "read error");
+	fclose(lc.il.fp);
 	if (rc < 0)
 		problem(&lc, 0, NULL, NULL, "out of memory reading the file");
 	else if (rc > 0 && lc.nproblem == 0) /* inih saw what the reader did not */

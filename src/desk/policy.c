@@ -14,10 +14,11 @@
  *	policy_step_name(), policy_rcpt_name(), policy_level_name(), policy_block_name()
  * DESCRIPTION
  *	policy_load() and policy_load_string() parse with inih through a
- *	reader of our own that counts lines, so every problem is reported
- *	with its line and parsing goes on: unknown sections and keys, bad
- *	values, keys given twice, lines that are not INI (inih's own return
- *	names only the first), lines longer than inih's buffer, and
+ *	reader that counts lines (src/core/iniline), so every problem is
+ *	reported with its line and parsing goes on: unknown sections and keys,
+ *	bad values, keys given twice, lines that are not INI (inih's own return
+ *	names only the first), lines longer than inih's buffer, indented lines
+ *	after a key (inih's continuation lines, even "[x]": one line a key), and
  *	cross-key problems (a ladder whose rungs do not climb, block_at_once
  *	without anything to block) at the line of the later key. Keys read
  *	before a bad line stay set; p is only usable when 0 is returned.
@@ -35,6 +36,8 @@
  *	none (INI as read by inih).
  */
 #include "policy.h"
+
+#include "../core/iniline.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -129,24 +132,13 @@ static const char *const level_names[LEVEL__COUNT] = {
     [LEVEL_TERMINATE] = "terminate",
 };
 
-/* the kind of the line inih is processing, judged as the reader hands it over */
-enum line_kind { L_BLANK, L_SECTION, L_PAIR };
-
 struct pctx {
 	struct policy *p;
 	const char *path;
 	char *err;
 	size_t errlen, used;
 	int nerr;
-	/* the source */
-	FILE *fp;
-	const char *text;
-	/* the line inih is working on */
-	int line;
-	enum line_kind kind;
-	int handled;         /* the handler saw a pair on this line */
-	int indented;        /* began with white space after a pair: a continuation */
-	int after_pair;      /* a pair was seen since the last section header */
+	struct iniline il;   /* the source, and the line inih is working on */
 	int bad_section;     /* keys here were already reported with the header */
 	int key_line[NKEYS]; /* where each key was set, 0 = not set */
 };
@@ -436,109 +428,69 @@ static int on_pair(void *arg, const char *section, const char *name, const char 
 	char buf[200];
 	const char *e;
 
-	c->handled = 1;
-	if (c->indented) {
-		problem(c, c->line, "continuation lines are not supported: one line per key");
+	iniline_handled(&c->il, name);
+	if (c->il.indented) {
+		problem(c, c->il.line, "continuation lines are not supported: one line per key");
 		return 1;
 	}
 	if (c->bad_section)
 		return 1;
 	if (*section == '\0') {
-		problem(c, c->line, "%s: key before any section ([policy], [notify], [escalation])",
-		        name);
+		problem(c, c->il.line,
+		        "%s: key before any section ([policy], [notify], [escalation])", name);
 		return 1;
 	}
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			k = &keys[ki = i];
 	if (k == NULL) {
-		problem(c, c->line, "%s: unknown key in [%s]", name, section);
+		problem(c, c->il.line, "%s: unknown key in [%s]", name, section);
 		return 1;
 	}
 	if (c->key_line[ki]) {
-		problem(c, c->line, "%s: given twice (first at line %d)", name, c->key_line[ki]);
+		problem(c, c->il.line, "%s: given twice (first at line %d)", name, c->key_line[ki]);
 		return 1;
 	}
-	c->key_line[ki] = c->line;
+	c->key_line[ki] = c->il.line;
 	if ((e = set_key(c->p, k, value, buf, sizeof(buf))) != NULL)
-		problem(c, c->line, "%s = %s: %s", name, value, e);
+		problem(c, c->il.line, "%s = %s: %s", name, value, e);
 	return 1;
 }
 
-/* judge_line - classify the line inih is about to parse; report bad section headers */
-static void judge_line(struct pctx *c, const char *s)
+/* judge_section - a section header at its line (name: n bytes, NULL
+ * without ']'); the keys under a bad one are skipped */
+static void judge_section(struct pctx *c, const char *name, size_t n)
 {
-	const char *q = s, *end;
-
-	if (c->line == 1 && (unsigned char)q[0] == 0xEF && (unsigned char)q[1] == 0xBB &&
-	    (unsigned char)q[2] == 0xBF)
-		q += 3; /* inih skips a UTF-8 BOM */
-	c->indented = c->after_pair && (*q == ' ' || *q == '\t');
-	while (isspace((unsigned char)*q))
-		q++;
-	c->handled = 0;
-	if (*q == '\0' || *q == ';' || *q == '#') {
-		c->kind = L_BLANK;
-		return;
-	}
-	if (*q != '[') {
-		c->kind = L_PAIR;
-		c->after_pair = 1;
-		return;
-	}
-	c->kind = L_SECTION;
-	c->indented = 0;
-	c->after_pair = 0;
 	c->bad_section = 1;
-	if ((end = strchr(q, ']')) == NULL) {
-		problem(c, c->line, "section header without ']'");
+	if (name == NULL) {
+		problem(c, c->il.line, "section header without ']'");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-		if (word_is(q + 1, (size_t)(end - q - 1), sections[i]))
+		if (word_is(name, n, sections[i]))
 			c->bad_section = 0;
 	if (c->bad_section)
-		problem(c, c->line, "unknown section [%.*s] (want policy, notify or escalation)",
-		        (int)(end - q - 1), q + 1);
+		problem(c, c->il.line, "unknown section [%.*s] (want policy, notify or escalation)",
+		        (int)n, name);
 }
 
-/* reader - inih's fgets: counts lines, and judges the previous one now that
- * inih is done with it (a pair line the handler never saw is not INI) */
+/* reader - inih's fgets (src/core/iniline): reports the previous line if
+ * it was a pair the handler never saw (not INI), an overlong line, and
+ * section headers */
 static char *reader(char *buf, int num, void *stream)
 {
 	struct pctx *c = stream;
-	size_t n = 0;
-	int ch, toolong = 0;
+	const char *name;
+	size_t n;
 
-	if (c->line > 0 && c->kind == L_PAIR && !c->handled)
-		problem(c, c->line, "not 'key = value', a [section] or a comment");
-	if (num < 2)
+	if (iniline_unhandled(&c->il))
+		problem(c, c->il.line, "not 'key = value', a [section] or a comment");
+	if (iniline_read(&c->il, buf, num) == NULL)
 		return NULL;
-	for (;;) {
-		ch = c->fp ? getc(c->fp) : (*c->text ? (unsigned char)*c->text++ : EOF);
-		if (ch == EOF)
-			break;
-		if ((int)n < num - 2)
-			buf[n++] = (char)ch;
-		else if (ch != '\n')
-			toolong = 1;
-		if (ch == '\n')
-			break;
-	}
-	if (n == 0 && ch == EOF) {
-		c->kind = L_BLANK;
-		return NULL;
-	}
-	if (ch == '\n' && (n == 0 || buf[n - 1] != '\n'))
-		buf[n++] = '\n';
-	buf[n] = '\0';
-	c->line++;
-	if (toolong) {
-		problem(c, c->line, "line longer than %d characters", num - 2);
-		buf[0] = '\n'; /* inih sees a blank line */
-		buf[1] = '\0';
-	}
-	judge_line(c, buf);
+	if (c->il.toolong)
+		problem(c, c->il.line, "line longer than %d characters", num - 2);
+	if (iniline_judge(&c->il, buf, &name, &n) == INILINE_SECTION)
+		judge_section(c, name, n);
 	return buf;
 }
 
@@ -592,14 +544,14 @@ int policy_load(const char *path, struct policy *p, char *err, size_t errlen)
 	struct pctx c = {.p = p, .path = path, .err = err, .errlen = errlen};
 	int n;
 
-	if ((c.fp = fopen(path, "r")) == NULL) {
+	if ((c.il.fp = fopen(path, "r")) == NULL) {
 		if (errlen)
 			err[0] = '\0';
 		problem(&c, 0, "cannot open: %s", strerror(errno));
 		return c.nerr;
 	}
 	n = load(&c);
-	fclose(c.fp);
+	fclose(c.il.fp);
 	return n;
 }
 
@@ -607,7 +559,7 @@ int policy_load(const char *path, struct policy *p, char *err, size_t errlen)
 int policy_load_string(const char *name, const char *text, struct policy *p, char *err,
                        size_t errlen)
 {
-	struct pctx c = {.p = p, .path = name, .err = err, .errlen = errlen, .text = text};
+	struct pctx c = {.p = p, .path = name, .err = err, .errlen = errlen, .il.text = text};
 
 	return load(&c);
 }

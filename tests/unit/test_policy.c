@@ -187,6 +187,11 @@ static void test_errors(void **state)
 	    {"continuation",
 	     "[notify]\nconfirmed = admin:results\n  complainant:results\n",
 	     {":3: continuation lines are not supported"}},
+	    /* inih reads an indented "[x]" after a key as that key's next line, not as a
+	     * header: the keys after it are still in [policy] */
+	    {"indented section after a key",
+	     "[policy]\ngrace = 1h\n  [escalation]\nwindow = 30d\n",
+	     {":3: continuation lines are not supported", ":4: window: unknown key in [policy]"}},
 	    {"long line",
 	     "[policy]\nname = "
 	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
