@@ -198,12 +198,7 @@ ru /usr/bin/relaywatch --config "$W/rw.conf" contacts import "$W/contacts.csv" >
 rw_bg /usr/bin/relaywatch-lab --sink "127.0.0.1:$SP" --canary canary.lab.test --base "$HOST" --port "$LP" \
 	--profiles open --truth "$T/truth" >"$T/lab.out" 2>"$T/lab.log"
 LAB=$RW_LASTPID
-i=0
-until grep -qx ready "$T/lab.out" 2>/dev/null; do
-	kill -0 "$LAB" 2>/dev/null || { cat "$T/lab.log"; fail "the installed lab exited before ready"; }
-	i=$((i + 1)); [ $i -lt 150 ] || fail "the installed lab is not ready after 15 s"
-	sleep 0.1
-done
+lab_ready "$T/lab.out" "$LAB" "$T/lab.log" "the installed lab"
 
 t0=$(date +%s)
 ru /usr/bin/relaywatch --config "$W/rw.conf" daemon -f --tick 1 >"$T/daemon.log" 2>&1 &

@@ -73,12 +73,7 @@ lab() {
 	rw_bg "$RWLAB" --sink "127.0.0.1:$SP" --canary canary.lab.test --base "$HOST" --port 25 \
 		--profiles "$1" --truth "$T/truth" >"$T/lab$LABN.out" 2>"$T/lab$LABN.log"
 	LABPID=$RW_LASTPID
-	_i=0
-	until grep -qx ready "$T/lab$LABN.out" 2>/dev/null; do
-		kill -0 "$LABPID" 2>/dev/null || { cat "$T/lab$LABN.log"; fail "lab ($1) exited before ready"; }
-		_i=$((_i + 1)); [ $_i -lt 150 ] || fail "lab ($1) not ready after 15 s"
-		sleep 0.1
-	done
+	lab_ready "$T/lab$LABN.out" "$LABPID" "$T/lab$LABN.log" "lab ($1)"
 	grep -q "^$HOST 25 $1 " "$T/truth" || { cat "$T/truth"; fail "lab truth: not $1 at $HOST:25"; }
 }
 

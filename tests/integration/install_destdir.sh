@@ -68,12 +68,7 @@ key_file "$T/key"
 rw_bg "$D$P/bin/relaywatch-lab" --sink "127.0.0.1:$SP" --canary canary.lab.test --base 127.46.0.1 \
 	--port "$LP" --profiles open,closed-rcpt --truth "$T/truth" >"$T/lab.out" 2>"$T/lab.log"
 LAB=$RW_LASTPID
-i=0
-until grep -qx ready "$T/lab.out" 2>/dev/null; do
-	kill -0 "$LAB" 2>/dev/null || { cat "$T/lab.log"; fail "the installed lab exited before ready"; }
-	i=$((i + 1)); [ $i -lt 150 ] || fail "the installed lab is not ready after 15 s"
-	sleep 0.1
-done
+lab_ready "$T/lab.out" "$LAB" "$T/lab.log" "the installed lab"
 n=0
 while read -r addr port profile want _proxy; do
 	timeout -k 5 90 "$D$P/bin/relaywatch" test --json --token-key "$T/key" --canary canary.lab.test \

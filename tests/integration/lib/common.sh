@@ -43,6 +43,17 @@ PY
 	return 1
 }
 
+# lab_ready OUT PID LOG WHAT - wait up to 15 s for relaywatch-lab's "ready"
+# line in OUT; fail (showing LOG) if PID exits first or it never comes
+lab_ready() {
+	_i=0
+	until grep -qx ready "$1" 2>/dev/null; do
+		kill -0 "$2" 2>/dev/null || { cat "$3"; fail "$4 exited before ready"; }
+		_i=$((_i + 1)); [ $_i -lt 150 ] || fail "$4 not ready after 15 s"
+		sleep 0.1
+	done
+}
+
 # free_port - a TCP port free on loopback now
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
