@@ -220,6 +220,14 @@ static const struct profile profiles[] = {
         .relay = RELAY_ALL,
         .trust_ip = "127.0.0.2",
     },
+    {
+        .name = "sender-domain-only",
+        .expect = "open",
+        .about = "relays plain canary mail only from a sender in its parent domain (lab.test): "
+                 "Postfix's check_sender_access with 'lab.test OK'",
+        .relay = RELAY_PLAIN,
+        .sender = SENDER_DOMAIN,
+    },
     /* ---- proxies and a web server (lab/proxyd.c); all on --port too ---- */
     {
         .name = "proxy-http-open",

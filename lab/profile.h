@@ -66,6 +66,7 @@ enum profile_sender {
 	SENDER_ANY,
 	SENDER_NULL_ONLY, /* only MAIL FROM:<> */
 	SENDER_OWN,       /* only a sender in the host's own domain or literal */
+	SENDER_DOMAIN,    /* only a sender exactly in its name's parent domain */
 };
 
 /* Where a refused relay attempt is refused. */

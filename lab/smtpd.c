@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../src/core/dbuf.h"
@@ -279,6 +280,12 @@ static int may_relay(const struct server_conn *c, const struct addr_route *r)
 		return c->sender[0] == '\0';
 	case SENDER_OWN:
 		return c->sender_own;
+	case SENDER_DOMAIN: {
+		const char *at = strrchr(c->sender, '@');
+		const char *parent = strchr(c->host->name, '.');
+
+		return at && parent && strcasecmp(at + 1, parent + 1) == 0;
+	}
 	}
 	return 0;
 }

@@ -276,6 +276,8 @@ static const struct {
     {"sender-host", T_SENDER},
     {"sender-ip", T_SENDER},
     {"sender-postmaster", T_SENDER},
+    {"sender-domain", T_SENDER},
+    {"sender-parent", T_SENDER},
     {"sender-unqualified", T_SENDER},
     {"trailing-dot", T_SPELLING},
     {"upper-case", T_SPELLING},
@@ -305,6 +307,11 @@ static const struct {
      "Routed address (user@domain@yourhost) accepted: keep allow_untrusted_routing = no\n"
      "(the default) and check that no access table answers OK for your own domain\n"
      "before reject_unauth_destination.\n"},
+    {"postfix", T_SENDER,
+     "Relaying worked with a sender in your own domain: no check_sender_access (or other\n"
+     "sender restriction) may answer OK before reject_unauth_destination in\n"
+     "smtpd_relay_restrictions / smtpd_recipient_restrictions; anyone can forge an\n"
+     "envelope sender. Use permit_sasl_authenticated or permit_mynetworks instead.\n"},
     {"sendmail", T_PERCENT,
      "Percent hack (user%domain@yourhost) accepted: remove FEATURE(`loose_relay_check'),\n"
      "which makes Sendmail strip @yourhost and relay user%domain without checking it.\n"},

@@ -75,6 +75,20 @@ static const struct battery_test table[] = {
      .trick = "sender spoofed as the target's postmaster (classic)",
      .mail_from = "postmaster@{host}",
      .rcpt_to = RCPT},
+    {.id = "sender-domain",
+     .sets = F,
+     .trick = "sender spoofed in the target's own domain, the name given or its banner's "
+              "(check_sender_access, 'senders =' or relay_mail_from trusting a domain)",
+     .mail_from = "{user}@{domain}",
+     .rcpt_to = RCPT,
+     .no_bounce = 1},
+    {.id = "sender-parent",
+     .sets = F,
+     .trick = "sender spoofed in the parent domain of the target's name "
+              "(mail.example.org: example.org)",
+     .mail_from = "{user}@{parent}",
+     .rcpt_to = RCPT,
+     .no_bounce = 1},
     {.id = "sender-unqualified",
      .sets = F,
      .trick = "unqualified sender, no domain (classic)",
@@ -253,6 +267,8 @@ static const struct placeholder {
     {"rawip", offsetof(struct battery_vars, rawip), VK_RAWIP, VC_ASIS},
     {"host", offsetof(struct battery_vars, host), VK_DOMAIN, VC_ASIS},
     {"me", offsetof(struct battery_vars, me), VK_DOMAIN, VC_ASIS},
+    {"domain", offsetof(struct battery_vars, domain), VK_DOMAIN, VC_ASIS},
+    {"parent", offsetof(struct battery_vars, parent), VK_DOMAIN, VC_ASIS},
 };
 
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

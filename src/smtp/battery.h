@@ -8,6 +8,9 @@
  *   {ip}      the target's address literal "[192.0.2.7]" / "[IPv6:...]"
  *   {rawip}   the target's address without brackets
  *   {host}    the target's host name (given, or from its banner)
+ *   {domain}  the target's own name for senders: the one given, else the
+ *             banner's or EHLO's; unset (the row is not run) when none
+ *   {parent}  {domain} less its first label, when that still has a dot
  *   {me}      our own HELO name
  * An empty mail_from means the null sender <>.
  */
@@ -28,6 +31,7 @@ struct battery_test {
 	const char *mail_from; /* template; "" = <> */
 	const char *rcpt_to;   /* template */
 	unsigned sets;         /* BATTERY_* it belongs to */
+	int no_bounce;         /* sender in a real domain: RCPT asks NOTIFY=NEVER where DSN is offered */
 };
 
 struct battery_vars {
@@ -37,6 +41,8 @@ struct battery_vars {
 	const char *rawip;
 	const char *host;
 	const char *me;
+	const char *domain; /* NULL when the target has no name */
+	const char *parent; /* NULL when domain has no parent with a dot */
 };
 
 /* battery_get - tests of the named battery ("quick", "full") in order;

@@ -76,6 +76,7 @@ struct test_result {
 	struct arrival *arrival; /* what the sink saw; owned; NULL when nothing arrived */
 	int bounced;             /* came back only quoted in a bounce/auto-reply */
 	int sender_fallback;     /* its sender was refused; run again from the plain one */
+	int unexpanded;          /* not run for want of a variable (no name yet): a later name runs it */
 };
 
 struct target_result {

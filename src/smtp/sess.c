@@ -111,7 +111,7 @@ struct sess {
 	int mail_ok, rcpt_ok;
 	int reconnects, banner_retries;
 	int conn_errors;                     /* 4xx/5xx replies on this connection */
-	char banner_host[RW_DOMAIN_MAX + 1]; /* name in the banner: HELO tests only */
+	char banner_host[RW_DOMAIN_MAX + 1]; /* banner's (else EHLO's) name: HELO and sender rows */
 	int greet_test;                      /* test whose HELO greets the next connection, or -1 */
 	int no_rehelo;                       /* the server refuses a second EHLO (OpenSMTPD: 503) */
 	int rerun;                           /* run the current test again (sender fallback) */
@@ -265,6 +265,14 @@ int sess_expand_tests(struct sess *s, const char *host)
 	snprintf(name, sizeof(name), "%s", host && *host ? host : ip); /* host may be r->host */
 	host = name;
 	snprintf(r->host, sizeof(r->host), "%s", host);
+	/* the target's own domain, for the sender rows only: the name
+	 * given, else the banner's (or EHLO's); its parent when that still
+	 * has a dot. A sender routes nothing to that domain unless the
+	 * relay bounces, and those rows ask NOTIFY=NEVER where DSN is
+	 * offered; recipients never use it. */
+	const char *domain = host[0] != '[' ? host : s->banner_host[0] ? s->banner_host : NULL;
+	const char *dot = domain ? strchr(domain, '.') : NULL;
+	const char *parent = dot && strchr(dot + 1, '.') ? dot + 1 : NULL;
 	for (size_t i = 0; i < r->ntests; i++) {
 		struct test_result *t = &r->tests[i];
 		/* In MAIL and RCPT, {host} is always the IP literal: a relay
@@ -278,7 +286,9 @@ int sess_expand_tests(struct sess *s, const char *host)
 		                         .ip = ip,
 		                         .rawip = r->addr,
 		                         .host = ip,
-		                         .me = s->cfg->myname};
+		                         .me = s->cfg->myname,
+		                         .domain = domain,
+		                         .parent = parent};
 		struct battery_vars hv = v;
 
 		hv.host = host;
@@ -296,10 +306,22 @@ int sess_expand_tests(struct sess *s, const char *host)
 		    battery_expand(t->test->rcpt_to, &v, to, sizeof(to)) < 0) {
 			/* never send a test whose addresses did not fit: it
 			 * stays "notrun" and out of the verdict */
+			int want_name = (!domain && strstr(t->test->mail_from, "{domain}")) ||
+			                (!parent && strstr(t->test->mail_from, "{parent}"));
+
 			t->done = 1;
 			free(t->text);
-			t->text = xstrdup("not run: its addresses do not fit RFC 5321 limits");
+			t->text = xstrdup(want_name ? "not run: the target has no domain name (none given, "
+			                              "none in its banner or EHLO) or no parent domain"
+			                            : "not run: its addresses do not fit RFC 5321 limits");
+			t->unexpanded = want_name;
 			rc = -1;
+		} else if (t->unexpanded && t->attempts == 0) {
+			/* a name came later (the banner, EHLO): it runs after all */
+			t->unexpanded = 0;
+			t->done = 0;
+			free(t->text);
+			t->text = NULL;
 		}
 		result_test_set(t, helo, from, to, t->token);
 	}
@@ -458,6 +480,17 @@ static void record(struct sess *s, enum stage stage, const struct reply *rep)
 	s->in_test = 0;
 }
 
+/* send_rcpt - RCPT of test t; a sender row in a real domain asks for no
+ * DSN where the server offers DSN (RFC 3461 4.1): a failed relay then
+ * bounces to nobody */
+static void send_rcpt(struct sess *s, const struct test_result *t)
+{
+	if (t->test->no_bounce && (s->r->ehlo.caps & EHLO_DSN))
+		send_cmd(s, SS_RCPT, "RCPT TO:<%s> NOTIFY=NEVER", t->rcpt_to);
+	else
+		send_cmd(s, SS_RCPT, "RCPT TO:<%s>", t->rcpt_to);
+}
+
 /* send_txn - MAIL, RCPT, DATA of the current test; one group when the
  * server pipelines */
 static void send_txn(struct sess *s)
@@ -467,7 +500,7 @@ static void send_txn(struct sess *s)
 	s->mail_ok = s->rcpt_ok = 0;
 	send_cmd(s, SS_MAIL, "MAIL FROM:<%s>", t->mail_from);
 	if (s->pipelining) {
-		send_cmd(s, SS_RCPT, "RCPT TO:<%s>", t->rcpt_to);
+		send_rcpt(s, t);
 		send_cmd(s, SS_DATA, "DATA");
 	}
 }
@@ -693,6 +726,11 @@ static struct sess_step on_ehlo(struct sess *s, const struct reply *rep, long lo
 		ehlo_parse(rep, &s->r->ehlo);
 		s->r->esmtp = 1;
 		s->pipelining = (s->r->ehlo.caps & EHLO_PIPELINING) != 0;
+		if (!s->banner_host[0] && looks_like_host(s->r->ehlo.domain)) {
+			/* a banner without a name: EHLO's is the one it gives */
+			snprintf(s->banner_host, sizeof(s->banner_host), "%s", s->r->ehlo.domain);
+			sess_expand_tests(s, s->r->host);
+		}
 		if (!s->r->mta[0])
 			fingerprint_guess(s->r->banner, rep->text, s->r->mta, sizeof(s->r->mta));
 		return after_hello(s, now_ms);
@@ -828,7 +866,7 @@ static struct sess_step on_test_reply(struct sess *s, enum sstate k, const struc
 		}
 		s->mail_ok = 1;
 		if (!s->pipelining)
-			send_cmd(s, SS_RCPT, "RCPT TO:<%s>", t->rcpt_to);
+			send_rcpt(s, t);
 		return flush(s);
 	case SS_RCPT:
 		if (!s->mail_ok)

@@ -108,6 +108,8 @@ static void test_tricks(void **state)
 	    {"exim", "quoted-percent", "percent_hack_domains"},
 	    {"qmail", "percent-ip", "control/percenthack"},
 	    {"hmailserver", "sender-ip", "Local to external"},
+	    {"postfix", "sender-parent", "check_sender_access"},
+	    {"exim", "sender-domain", "senders = "},
 	    {"postfix", "null-sender", "null sender <>"},
 	    {"exchange", "source-route-ip", "RFC 5321"},
 	    {"", "quoted", "inside the quotes"},

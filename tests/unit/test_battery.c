@@ -46,6 +46,8 @@ static void vars_for(const struct battery_test *t, const char *canary, const str
 	v->rawip = tg->rawip;
 	v->host = tg->host;
 	v->me = "scanner.example.org";
+	v->domain = "mail.target.example";
+	v->parent = "target.example";
 }
 
 /* THE safety property: every recipient, read by the target, reaches the canary */
@@ -111,6 +113,8 @@ static void test_rows_use_their_trick(void **state)
 	    {"sender-host", 0},
 	    {"sender-ip", 0},
 	    {"sender-postmaster", 0},
+	    {"sender-domain", 0},
+	    {"sender-parent", 0},
 	    {"sender-unqualified", 0},
 	    {"percent-ip", TRICK_PERCENT | TRICK_VIA_SELF},
 	    {"percent-host", TRICK_PERCENT | TRICK_VIA_SELF},
@@ -402,6 +406,10 @@ static void test_expand(void **state)
 		const char *want;
 	} cases[] = {
 	    {"no placeholder", "postmaster", STD, 0, 0, "postmaster"},
+	    {"no domain: not run", "{user}@{domain}", STD, 0, -1, ""},
+	    {"domain", "{user}@{domain}", {.user = "u", .domain = "mx.lab.test"}, 0, 0, "u@mx.lab.test"},
+	    {"parent", "{user}@{parent}", {.user = "u", .parent = "lab.test"}, 0, 0, "u@lab.test"},
+	    {"domain with a hop", "{user}@{domain}", {.user = "u", .domain = "a@b"}, 0, -1, ""},
 	    {"empty", "", STD, 0, 0, ""},
 	    {"user at canary", "{user}@{canary}", STD, 0, 0, "rw-plain@canary.example.net"},
 	    {"upper", "{user}@{CANARY}", STD, 0, 0, "rw-plain@CANARY.EXAMPLE.NET"},

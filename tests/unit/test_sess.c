@@ -406,6 +406,63 @@ static void test_banner_name_helo_only(void **state)
 	fx_free(&f);
 }
 
+/* the sender rows take the target's own domain from its banner, else its
+ * EHLO; its parent too; RCPT asks NOTIFY=NEVER where DSN is offered; with
+ * no name anywhere they are not run */
+static void test_sender_domain_rows(void **state)
+{
+	const struct battery_test *const rows[] = {battery_by_id("sender-domain"),
+	                                           battery_by_id("sender-parent")};
+	struct fx f;
+
+	(void)state;
+	assert_non_null(rows[0]);
+	assert_non_null(rows[1]);
+	/* the banner names it; DSN offered */
+	fx_init(&f, rows, 2);
+	connect_ok(&f);
+	answer(&f, "220 mx.lab.test ESMTP\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250-mx.lab.test\r\n250 DSN\r\n", SA_SEND,
+	       "MAIL FROM:<rw-sender-domain@mx.lab.test>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT TO:<rw-sender-domain@canary.test> NOTIFY=NEVER\r\n");
+	answer(&f, "554 5.7.1 Relay access denied\r\n", SA_SEND, "RSET");
+	answer(&f, "250 ok\r\n", SA_SEND, "MAIL FROM:<rw-sender-parent@lab.test>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT TO:<rw-sender-parent@canary.test> NOTIFY=NEVER\r\n");
+	fx_free(&f);
+	/* a banner without a name: EHLO's; no DSN, so no NOTIFY */
+	fx_init(&f, rows, 2);
+	connect_ok(&f);
+	answer(&f, "220 ESMTP ready\r\n", SA_SEND, "EHLO tester.test\r\n");
+	assert_int_equal(f.r.tests[0].done, 1); /* no name yet */
+	answer(&f, "250-relay.corp.example.org\r\n250 8BITMIME\r\n", SA_SEND,
+	       "MAIL FROM:<rw-sender-domain@relay.corp.example.org>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT TO:<rw-sender-domain@canary.test>\r\n");
+	answer(&f, "550 no\r\n", SA_SEND, "RSET");
+	answer(&f, "250 ok\r\n", SA_SEND, "MAIL FROM:<rw-sender-parent@corp.example.org>\r\n");
+	fx_free(&f);
+	/* no name anywhere: neither runs, and the verdict says nothing of them */
+	fx_init(&f, rows, 2);
+	connect_ok(&f);
+	answer(&f, "220 ESMTP ready\r\n", SA_SEND, "EHLO tester.test\r\n");
+	answer(&f, "250 8BITMIME\r\n", SA_SEND, "QUIT");
+	answer(&f, "221 bye\r\n", SA_FINISH, NULL);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(f.r.tests[i].attempts, 0);
+		assert_int_equal(f.r.tests[i].stage, STAGE_NOTRUN);
+		assert_non_null(strstr(f.r.tests[i].text, "no domain name"));
+	}
+	fx_free(&f);
+	/* a one-dot name has no parent: sender-domain runs, sender-parent not */
+	fx_init(&f, rows, 2);
+	connect_ok(&f);
+	answer(&f, "220 lab.test ESMTP\r\n", SA_SEND, "EHLO");
+	answer(&f, "250 lab.test\r\n", SA_SEND, "MAIL FROM:<rw-sender-domain@lab.test>\r\n");
+	answer(&f, "250 ok\r\n", SA_SEND, "RCPT");
+	answer(&f, "550 no\r\n", SA_SEND, "QUIT");
+	assert_int_equal(f.r.tests[1].attempts, 0);
+	fx_free(&f);
+}
+
 /* the sink saw the token before the 250 reached us: still delivered */
 static void test_arrival_before_250(void **state)
 {
@@ -832,6 +889,7 @@ int main(void)
 	    cmocka_unit_test(test_no_transcript),
 	    cmocka_unit_test(test_arrival_before_250),
 	    cmocka_unit_test(test_banner_name_helo_only),
+	    cmocka_unit_test(test_sender_domain_rows),
 	    cmocka_unit_test(test_arrival_then_refusal),
 	    cmocka_unit_test(test_unexpandable_not_sent),
 	    cmocka_unit_test(test_sender_fallback),
