@@ -37,8 +37,11 @@
 #                         another listener on a free port, stored in VAR, with
 #                         POLICY none, relay-defer (relaying refused with
 #                         451 4.7.1), predata-deny (550 at the DATA command),
-#                         data-deny (550 after the message) or queue-only
-#                         (accepted, queued, never delivered) (before start)
+#                         data-deny (550 after the message), queue-only
+#                         (accepted, queued, never delivered) or
+#                         sender-trust (the RCPT ACL accepts any sender
+#                         *@lab.test, the parent of exim.lab.test, before
+#                         its relay check: the sender trick) (before start)
 #   exim_start            write and check the configuration, start the
 #                         daemon, wait for every port
 #   exim_stop             stop the daemon, kill its stray processes
@@ -192,7 +195,7 @@ exim_init() {
 exim_listener() {
 	_var=$1 _pol=$2
 	case $_pol in
-	none | relay-defer | predata-deny | data-deny | queue-only) ;;
+	none | relay-defer | predata-deny | data-deny | queue-only | sender-trust) ;;
 	*) fail "exim_listener: unknown policy '$_pol'" ;;
 	esac
 	_p=$(mta_new_port "$_exim_ports") || fail "no fresh free port"
@@ -225,6 +228,8 @@ RW_PORTS_DEFER = $(_exim_policy relay-defer)
 RW_PORTS_PREDATA = $(_exim_policy predata-deny)
 RW_PORTS_DATA = $(_exim_policy data-deny)
 RW_PORTS_QUEUE = $(_exim_policy queue-only)
+RW_PORTS_SENDER = $(_exim_policy sender-trust)
+RW_SENDER_DOMAIN = ${EXIM_HOST#*.}
 
 exim_path = $EXIM_BIN
 spool_directory = $EXIM_SPOOL
@@ -282,6 +287,10 @@ acl_check_rcpt:
   defer   condition     = ${if inlist{$received_port}{RW_PORTS_DEFER}}
           domains       = !+local_domains : !+relay_to_domains
           message       = 4.7.1 relay not permitted, try again later
+  # sender-trust listeners: the misconfiguration that trusts an envelope
+  # sender in the own domain (anyone can forge one) before the relay check
+  accept  condition     = ${if inlist{$received_port}{RW_PORTS_SENDER}}
+          senders       = *@RW_SENDER_DOMAIN
   require message       = relay not permitted
           domains       = +local_domains : +relay_to_domains
   require verify        = recipient

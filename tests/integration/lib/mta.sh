@@ -37,6 +37,14 @@
 #                         default $MTA_RECEIVED) or "none"
 #   mta_tests OUT PORT STAGE ID...
 #                         each named test of $MTA_ADDR:PORT ended at STAGE
+#   mta_delivered OUT PORT ID...
+#                         the tests of $MTA_ADDR:PORT that ended "delivered",
+#                         and those with an arrival, are exactly ID..., and
+#                         the verdict's reason names each of them
+#   mta_rcpt_params OUT PORT ID [PARAM...]
+#                         every RCPT command of test ID in the transcript
+#                         (run relaywatch with -v) carries exactly PARAM...
+#                         after its path (none: a bare RCPT TO:<path>)
 #   mta_log_has PATTERN WHAT / mta_log_lacks PATTERN WHAT
 #                         $MTA_LOG shows / never shows PATTERN (grep -E)
 #   mta_log_wait SECONDS PATTERN WHAT
@@ -198,6 +206,56 @@ for i in ids:
 sys.exit(bad)
 PY
 	echo "ok: $MTA_ADDR:$2 stage $3:" "$(echo "$@" | cut -d' ' -f4-)"
+}
+
+# mta_delivered OUT PORT ID... - exactly these tests were delivered, and the reason says so
+mta_delivered() {
+	python3 - "$MTA_ADDR" "$@" <<'PY' || { $MTA_DUMP; fail "$MTA_ADDR:$2: delivered tests are not exactly $(echo "$@" | cut -d' ' -f3-)"; }
+import json, re, sys
+addr, out, port, ids = sys.argv[1], sys.argv[2], int(sys.argv[3]), set(sys.argv[4:])
+o = [json.loads(l) for l in open(out) if l.strip()]
+o = [x for x in o if x.get("port") == port and x.get("addr") == addr][0]
+got = {t["id"] for t in o.get("tests", []) if t.get("stage") == "delivered"}
+arrived = {a.get("test") for a in o.get("arrivals", [])}
+bad = 0
+if got != ids:
+    print("delivered tests: got %s, want %s" % (sorted(got), sorted(ids))); bad = 1
+if arrived != ids:
+    print("arrivals: got %s, want %s" % (sorted(arrived), sorted(ids))); bad = 1
+reason = o.get("reason") or ""
+for i in sorted(ids):
+    if not re.search(r"(^|[ ,:])%s($|[ ,.;])" % re.escape(i), reason):
+        print("reason: got %r, want it to name %s" % (reason, i)); bad = 1
+sys.exit(bad)
+PY
+	echo "ok: $MTA_ADDR:$2 delivered exactly:" "$(echo "$@" | cut -d' ' -f3-)"
+}
+
+# mta_rcpt_params OUT PORT ID [PARAM...] - test ID's RCPT carried exactly PARAM...
+mta_rcpt_params() {
+	python3 - "$MTA_ADDR" "$@" <<'PY' || { $MTA_DUMP; fail "$MTA_ADDR:$2: RCPT of $3 not as wanted"; }
+import json, sys
+addr, out, port, tid, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+o = [json.loads(l) for l in open(out) if l.strip()]
+o = [x for x in o if x.get("port") == port and x.get("addr") == addr][0]
+if "transcript" not in o:
+    print("no transcript: run relaywatch with -v"); sys.exit(1)
+t = [t for t in o.get("tests", []) if t["id"] == tid]
+if not t:
+    print("test %s: not in the result" % tid); sys.exit(1)
+cmd = "C: RCPT TO:<%s>" % t[0]["rcpt_to"]
+lines = [l for l in o["transcript"] if l == cmd or l.startswith(cmd + " ")]
+if not lines:
+    print("test %s: no %r line in the transcript%s" % (tid, cmd,
+          " (truncated)" if o.get("transcript_truncated") else "")); sys.exit(1)
+bad = 0
+for l in lines:
+    if l[len(cmd):].split() != want:
+        print("test %s: got %r, want %r" % (tid, l, " ".join([cmd] + want))); bad = 1
+sys.exit(bad)
+PY
+	_mta_p=$(echo "$@" | cut -d' ' -f4-)
+	echo "ok: $MTA_ADDR:$2 RCPT of $3: ${_mta_p:-no parameters}"
 }
 
 # mta_log_has PATTERN WHAT - the log shows PATTERN (grep -E), else fail

@@ -15,7 +15,8 @@
 #   pf_require            skip (77) unless postfix is installed and we are root
 #   pf_init PROFILE SINKPORT
 #                         write main.cf/master.cf for PROFILE (open, default,
-#                         datareject); the first smtpd listens on $PF_PORT
+#                         sender-domain, datareject); the first smtpd listens
+#                         on $PF_PORT
 #   pf_listener VAR [-o name=value]...
 #                         add another smtpd on a free port, stored in VAR,
 #                         with per-service overrides (before pf_start)
@@ -82,6 +83,19 @@ smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" ;;
 		# permit_sasl_authenticated, defer_unauth_destination); our client
 		# 127.0.0.1 lies outside mynetworks, so it is a stranger
 		_pf_policy="mynetworks = 127.0.0.2/32" ;;
+	sender-domain)
+		# the sender trick: 127.0.0.1 is a stranger (outside mynetworks),
+		# but an access map answers OK for the own domain (the parent of
+		# myhostname, lab.test) before reject_unauth_destination, so any
+		# client that forges such an envelope sender relays. By
+		# parent_domain_matches_subdomains (smtpd_access_maps is in its
+		# default) the key also covers pf.lab.test. reject_non_fqdn_sender
+		# comes first: without it an unqualified sender gets @$myorigin
+		# appended and relays too, and the older sender-unqualified row
+		# would find this open without the sender-domain rows
+		_pf_policy="mynetworks = 127.0.0.2/32
+smtpd_relay_restrictions = permit_mynetworks, reject_non_fqdn_sender,
+	check_sender_access inline:{${PF_HOST#*.}=OK}, reject_unauth_destination" ;;
 	datareject)
 		# relaying is allowed, but the message itself is refused
 		_pf_policy="mynetworks = 0.0.0.0/0
