@@ -52,17 +52,32 @@ int cmd_config(int argc, char **argv, struct cmd_ctx *ctx);
  * the templates, the token key, the sink's address and canary, the
  * smarthost's settings, the console's TLS files, the pid file's directory.
  * Every problem to fn, with the file and line of the key it concerns (an
- * unset key: the configuration file, line 0); who names the command in the
- * messages it borrows. Returns the number of problems (cmd_config.c). */
-int cmd_config_validate(const char *who, const struct cmd_ctx *ctx, config_problem_fn *fn,
-                        void *arg);
+ * unset key: the configuration file, line 0). Prints nothing itself.
+ * Returns the number of problems (cmd_config.c). */
+int cmd_config_validate(const struct cmd_ctx *ctx, config_problem_fn *fn, void *arg);
 /* cmd_config_print - a config_problem_fn: "relaywatch WHO: FILE:LINE:
  * problem (hint: ...)" on stderr; who (a const char *) NULL: "relaywatch:" */
 void cmd_config_print(void *who, const struct config_problem *p);
 
-/* cmd_sink_identity - the sink's listen address and canary from the flags
+/* CMD_SINK_ERR_MAX - room for a problem of cmd_sink_check: a listen
+ * address of the configuration (RW_DOMAIN_MAX) quoted with its reason; a
+ * longer one (a flag's) is cut */
+#define CMD_SINK_ERR_MAX 512
+
+/* cmd_sink_err - why cmd_sink_check refused */
+struct cmd_sink_err {
+	const char *key;  /* the key to change: "sink_listen" or "canary_domain" */
+	const char *hint; /* what to do, a constant; NULL: none */
+	char msg[CMD_SINK_ERR_MAX];
+};
+
+/* cmd_sink_check - the sink's listen address and canary from the flags
  * (NULL: none) or the configuration (cmd_sink.c): 0 with both owned, or
- * EXIT_USAGE after a message on stderr */
+ * -1 with both NULL and *err filled; prints nothing */
+int cmd_sink_check(const struct rw_config *cfg, const char *listen_arg, const char *canary_arg,
+                   char **listen, char **canary, struct cmd_sink_err *err);
+/* cmd_sink_identity - cmd_sink_check for a command: 0 with both owned, or
+ * EXIT_USAGE after "relaywatch WHO: problem; hint" on stderr */
 int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
                       const char *canary_arg, char **listen, char **canary);
 

@@ -6,7 +6,7 @@
  *	relaywatch [--config FILE] config check [--json] [POLICY...]
  * SYNOPSIS
  *	int cmd_config(int argc, char **argv, struct cmd_ctx *ctx);
- *	int cmd_config_validate(const char *who, const struct cmd_ctx *ctx,
+ *	int cmd_config_validate(const struct cmd_ctx *ctx,
  *		config_problem_fn *fn, void *arg);
  *	void cmd_config_print(void *who, const struct config_problem *p);
  * DESCRIPTION
@@ -19,16 +19,18 @@
  *	cmd_config_validate() checks what the daemon needs at start-up
  *	without binding a socket or opening the store: the policy file (its
  *	own problems at its own lines), the From address, the templates the
- *	policy names (through cmd_desk_open, which knows the template
+ *	policy names (through cmd_desk_try, which knows the template
  *	directory's fallbacks), the token key (readable, or creatable), the
- *	sink's address and canary (cmd_sink_identity), the smarthost's
+ *	sink's address and canary (cmd_sink_check), the smarthost's
  *	address, AUTH pair, password file and CA file, the console's TLS
  *	files, the pid file's directory, sweep_exclude and dnsbl_output's
  *	directory. A problem of a key names the file and line that set it
- *	(config_where); of an unset key, the configuration file (line 0). The
- *	messages of cmd_desk_open and cmd_sink_identity are taken from a
- *	stderr swapped for a memory stream while they run (glibc's stderr is
- *	assignable), so they are written once, where they are checked.
+ *	(config_where); of an unset key, the configuration file (line 0).
+ *	cmd_desk_try and cmd_sink_check are the checks the commands run,
+ *	with the problem returned instead of printed: the desk's lines with
+ *	the template directory it tried (a template's own problem keeps its
+ *	FILE:LINE), the sink's text with the key at fault and a hint. So
+ *	each check is written once, and nothing is printed behind fn.
  *	cmd_config_print() is a config_problem_fn for "relaywatch WHO: ..."
  *	lines on stderr (who NULL: "relaywatch: ...").
  * DIAGNOSTICS
@@ -67,7 +69,6 @@
 
 /* the checks' state: the configuration and where problems go */
 struct vstate {
-	const char *who;
 	const struct cmd_ctx *ctx;
 	const struct rw_config *cfg;
 	config_problem_fn *fn;
@@ -123,31 +124,6 @@ static int split_at(char *s, char **file, int *line, char **text)
 	return 0;
 }
 
-/* captured stderr: messages of a check that prints its own */
-struct capture {
-	FILE *saved, *mem;
-	char *buf;
-	size_t len;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	*c = (struct capture){.saved = stderr};
-	if ((c->mem = open_memstream(&c->buf, &c->len)) != NULL)
-		stderr = c->mem;
-}
-
-/* capture_end - stderr back; the text written meanwhile, owned */
-static char *capture_end(struct capture *c)
-{
-	if (c->mem) {
-		fclose(c->mem);
-		stderr = c->saved;
-	}
-	return c->buf ? c->buf : xstrdup("");
-}
-
 /* next_line - the next line of *s (cut in place), or NULL */
 static char *next_line(char **s)
 {
@@ -161,17 +137,6 @@ static char *next_line(char **s)
 	} else {
 		*s = l + strlen(l);
 	}
-	return l;
-}
-
-/* unprefix - a message without its "relaywatch WHO: " */
-static char *unprefix(struct vstate *v, char *l)
-{
-	size_t n = strlen(v->who);
-
-	if (strncmp(l, "relaywatch ", 11) == 0 && strncmp(l + 11, v->who, n) == 0 &&
-	    strncmp(l + 11 + n, ": ", 2) == 0)
-		return l + 13 + n;
 	return l;
 }
 
@@ -239,16 +204,17 @@ static int check_from(struct vstate *v)
 }
 
 /* check_templates - the template directory, and every template the policy
- * names found and parsed (cmd_desk_open, a desk on no store) */
+ * names found and parsed (cmd_desk_try, a desk on no store) */
 static void check_templates(struct vstate *v, int policy_ok, int from_ok)
 {
 	const char *dir = v->cfg->templates;
 	const char *key = dir ? "templates" : "policy";
-	struct capture cap;
+	struct cmd_desk_err err;
 	struct stat st;
 	struct desk *d;
-	char *out, *rest, *l, *tdir = NULL;
-	int rc, bad = 0;
+	const char *tdir;
+	char *rest, *l;
+	int bad = 0;
 
 	if (dir && (bad = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR) != 0) {
 		at_key(v, "templates", "a directory of *.tpl files (contrib/templates)",
@@ -257,38 +223,32 @@ static void check_templates(struct vstate *v, int policy_ok, int from_ok)
 	}
 	if (!policy_ok || !from_ok)
 		return; /* the desk would fail on them first */
-	capture_begin(&cap);
-	d = cmd_desk_open(v->who, v->ctx, NULL, &rc);
-	out = capture_end(&cap);
-	if (d != NULL) {
+	if ((d = cmd_desk_try(v->ctx, NULL, &err)) != NULL) {
 		desk_free(d);
-		free(out);
 		return;
 	}
-	for (rest = out; (l = next_line(&rest)) != NULL;) {
-		char *file, *text, *m = unprefix(v, l), *t;
+	/* the policy changed since check_policy read it: as the desk says */
+	if (err.fault == CMD_DESK_POLICY)
+		at_key(v, key, NULL, "policy %s:", v->cfg->policy);
+	tdir = err.fault == CMD_DESK_NEW ? err.templates : NULL;
+	/* one problem a line: a template's "FILE:LINE: ...", or one of the
+	 * template directory (a template the policy names is missing) */
+	for (rest = err.msg; (l = next_line(&rest)) != NULL;) {
+		char *file, *text;
 		int line;
 
-		/* "desk (policy P, templates DIR): first problem", then one a line */
-		if (strncmp(m, "desk (", 6) == 0 && (t = strstr(m, "): ")) != NULL) {
-			*t = '\0';
-			if ((tdir = strstr(m, ", templates ")) != NULL)
-				tdir += 12;
-			m = t + 3;
-		}
-		if (*m == '\0')
+		if (*l == '\0')
 			continue;
-		if (split_at(m, &file, &line, &text)) /* a template's own line */
+		if (split_at(l, &file, &line, &text)) /* a template's own line */
 			report(v, file, line, NULL, NULL, text);
-		else if (tdir && strncmp(m, tdir, strlen(tdir)) == 0 && m[strlen(tdir)] == ':')
+		else if (tdir && strncmp(l, tdir, strlen(tdir)) == 0 && l[strlen(tdir)] == ':')
 			at_key(v, key,
 			       "the policy's [notify] names it: add the file or change the policy",
 			       "%s %s:%s", dir ? "templates =" : "template directory", tdir,
-			       m + strlen(tdir) + 1);
+			       l + strlen(tdir) + 1);
 		else
-			at_key(v, key, NULL, "%s", m);
+			at_key(v, key, NULL, "%s", l);
 	}
-	free(out);
 }
 
 /* parent - the directory of path; owned */
@@ -339,30 +299,20 @@ static void check_key(struct vstate *v)
 /* check_sink - the sink's listen address and canary, as the daemon takes them */
 static void check_sink(struct vstate *v)
 {
-	struct capture cap;
-	char *listen = NULL, *canary = NULL, *out, *rest, *l, *hint;
-	int rc;
+	struct cmd_sink_err err;
+	char *listen, *canary;
+	const char *value;
 
-	capture_begin(&cap);
-	rc = cmd_sink_identity(v->who, v->cfg, NULL, NULL, &listen, &canary);
-	out = capture_end(&cap);
-	free(listen);
-	free(canary);
-	for (rest = out; rc != 0 && (l = next_line(&rest)) != NULL;) {
-		char *m = unprefix(v, l);
-		const char *key =
-		    strncmp(m, "bad canary", 10) == 0 ? "canary_domain" : "sink_listen";
-		const char *value =
-		    strcmp(key, "canary_domain") == 0 ? v->cfg->canary : v->cfg->sink_listen;
-
-		if ((hint = strstr(m, "; ")) != NULL)
-			*hint = '\0', hint += 2;
-		if (value)
-			at_key(v, key, hint, "%s = %s: %s", key, value, m);
-		else
-			at_key(v, key, hint, "%s", m);
+	if (cmd_sink_check(v->cfg, NULL, NULL, &listen, &canary, &err) == 0) {
+		free(listen);
+		free(canary);
+		return;
 	}
-	free(out);
+	value = strcmp(err.key, "canary_domain") == 0 ? v->cfg->canary : v->cfg->sink_listen;
+	if (value)
+		at_key(v, err.key, err.hint, "%s = %s: %s", err.key, value, err.msg);
+	else
+		at_key(v, err.key, err.hint, "%s", err.msg);
 }
 
 /* readable - 1, or a problem of key naming the file */
@@ -463,10 +413,9 @@ static void check_files(struct vstate *v)
 }
 
 /* cmd_config_validate - the daemon's start-up checks, every problem to fn */
-int cmd_config_validate(const char *who, const struct cmd_ctx *ctx, config_problem_fn *fn,
-                        void *arg)
+int cmd_config_validate(const struct cmd_ctx *ctx, config_problem_fn *fn, void *arg)
 {
-	struct vstate v = {.who = who, .ctx = ctx, .cfg = ctx->cfg, .fn = fn, .arg = arg};
+	struct vstate v = {.ctx = ctx, .cfg = ctx->cfg, .fn = fn, .arg = arg};
 	int policy_ok = check_policy(&v), from_ok = check_from(&v);
 
 	check_templates(&v, policy_ok, from_ok);
@@ -575,12 +524,11 @@ int cmd_config(int argc, char **argv, struct cmd_ctx *ctx)
 	} else {
 		n = config_read_tree(path, ctx->cfg, on_problem, &o, &ndropins);
 		if (ctx->cfg->loaded_from) /* else all would be about defaults */
-			n += cmd_config_validate("config", ctx, on_problem, &o);
+			n += cmd_config_validate(ctx, on_problem, &o);
 	}
 	/* more policy files to check: a new policy before it is switched to */
 	for (int i = optind; i < argc; i++) {
-		struct vstate v = {
-		    .who = "config", .ctx = ctx, .cfg = ctx->cfg, .fn = on_problem, .arg = &o};
+		struct vstate v = {.ctx = ctx, .cfg = ctx->cfg, .fn = on_problem, .arg = &o};
 
 		check_policy_file(&v, argv[i], NULL);
 		n += v.n;

@@ -446,7 +446,7 @@ static void reload(struct daemon *dm)
 	tmp.cfg = &fresh;
 	if ((dm->config_path &&
 	     config_read_tree(dm->config_path, &fresh, log_problem, NULL, NULL)) ||
-	    cmd_config_validate("daemon", &tmp, log_problem, NULL)) {
+	    cmd_config_validate(&tmp, log_problem, NULL)) {
 		config_free(&fresh);
 		sd_notify_send("READY=1");
 		return;
@@ -695,7 +695,7 @@ int cmd_daemon(int argc, char **argv, struct cmd_ctx *ctx)
 	 * each with the file and line of its key */
 	if (pid_flag && config_set(cfg, "pid_file", pid_flag) != NULL)
 		config_set(cfg, "pid_file", ""); /* too long a key: pid_lock will judge it */
-	if (cmd_config_validate("daemon", ctx, cmd_config_print, (void *)"daemon") > 0) {
+	if (cmd_config_validate(ctx, cmd_config_print, (void *)"daemon") > 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

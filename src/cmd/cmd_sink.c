@@ -6,6 +6,12 @@
  *	    [--token-key FILE] [--db PATH]
  * SYNOPSIS
  *	int cmd_sink(int argc, char **argv, struct cmd_ctx *ctx);
+ *	int cmd_sink_check(const struct rw_config *cfg, const char *listen_arg,
+ *		const char *canary_arg, char **listen, char **canary,
+ *		struct cmd_sink_err *err);
+ *	int cmd_sink_identity(const char *who, const struct rw_config *cfg,
+ *		const char *listen_arg, const char *canary_arg, char **listen,
+ *		char **canary);
  * DESCRIPTION
  *	Flags override the configuration (sink_listen, canary_domain). With
  *	no listen address the sink takes this machine's address (the one its
@@ -27,6 +33,11 @@
  *	goes on (the arrival is still printed).
  *	The sink is also the open-proxy canary (sink.h): sink_greet_wait
  *	(ms) is how long it waits for an HTTP request before its banner.
+ *	cmd_sink_check() picks the listen address and canary as above, for
+ *	the sink and the daemon, and prints nothing: a problem comes back in
+ *	the caller's struct cmd_sink_err (the key to change, the text, a
+ *	hint), which `config check` places at that key's line.
+ *	cmd_sink_identity() is cmd_sink_check() with the problem on stderr.
  * DIAGNOSTICS
  *	EXIT_USAGE for bad flags, a malformed listen address, no address of
  *	this machine to default to, no or a bad canary, no token_key;
@@ -34,9 +45,11 @@
  *	be opened or migrated, the address cannot be bound or the event loop
  *	or signals cannot be set up;
  *	EXIT_CLEAN after a signal. Messages go to stderr.
+ *	cmd_sink_check: -1 with err filled; cmd_sink_identity: EXIT_USAGE.
  * LIMITS
  *	Those of the sink (sink.c); SINK_DEFAULT_PORT for the default listen
- *	address only (an explicit one must carry its port).
+ *	address only (an explicit one must carry its port); CMD_SINK_ERR_MAX
+ *	bytes of a problem (cmd.h).
  * STANDARDS
  *	RFC 5321 2.3.5 / 4.1.3 (address literals as the canary).
  */
@@ -55,6 +68,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,30 +245,42 @@ static int is_wildcard(const char *host)
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
 }
 
-/* cmd_sink_identity - listen address and canary, as the sink takes them */
-int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
-                      const char *canary_arg, char **listenp, char **canaryp)
+/* refuse - a problem of key into err; -1 */
+static int refuse(struct cmd_sink_err *err, const char *key, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(struct cmd_sink_err *err, const char *key, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->key = key;
+	err->hint = hint;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* cmd_sink_check - listen address and canary, as the sink takes them */
+int cmd_sink_check(const struct rw_config *cfg, const char *listen_arg, const char *canary_arg,
+                   char **listenp, char **canaryp, struct cmd_sink_err *err)
 {
 	char host[RW_DOMAIN_MAX + 1];
 	char *listen = NULL, *canary = NULL;
 	const char *e;
+	int rc;
 
 	*listenp = *canaryp = NULL;
 	if (listen_arg)
 		listen = xstrdup(listen_arg);
 	else if (cfg->sink_listen)
 		listen = xstrdup(cfg->sink_listen);
-	else if ((listen = default_listen()) == NULL) {
-		fprintf(stderr,
-		        "relaywatch %s: cannot tell this machine's address; "
-		        "set sink_listen or --listen\n",
-		        who);
-		return EXIT_USAGE;
-	}
+	else if ((listen = default_listen()) == NULL)
+		return refuse(err, "sink_listen", "set sink_listen or --listen",
+		              "cannot tell this machine's address");
 	if ((e = listen_check(listen, host, sizeof(host))) != NULL) {
-		fprintf(stderr, "relaywatch %s: listen address '%s': %s\n", who, listen, e);
+		rc = refuse(err, "sink_listen", NULL, "listen address '%s': %s", listen, e);
 		free(listen);
-		return EXIT_USAGE;
+		return rc;
 	}
 	if (canary_arg)
 		canary = xstrdup(canary_arg);
@@ -263,16 +289,33 @@ int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *
 	else if (!is_wildcard(host))
 		canary = xasprintf(strchr(host, ':') ? "[IPv6:%s]" : "[%s]", host);
 	if (!canary || !canary[0] || strlen(canary) > RW_DOMAIN_MAX || strpbrk(canary, " \t<>@")) {
-		fprintf(stderr, "relaywatch %s: %s; set canary_domain or --canary\n", who,
-		        canary ? "bad canary domain"
-		               : "no canary domain (listening on a wildcard)");
+		/* no canary is the wildcard listen address's fault: that key's line */
+		if (canary)
+			rc = refuse(err, "canary_domain", "set canary_domain or --canary",
+			            "bad canary domain");
+		else
+			rc = refuse(err, "sink_listen", "set canary_domain or --canary",
+			            "no canary domain (listening on a wildcard)");
 		free(listen);
 		free(canary);
-		return EXIT_USAGE;
+		return rc;
 	}
 	*listenp = listen;
 	*canaryp = canary;
 	return 0;
+}
+
+/* cmd_sink_identity - cmd_sink_check, its problem on stderr */
+int cmd_sink_identity(const char *who, const struct rw_config *cfg, const char *listen_arg,
+                      const char *canary_arg, char **listenp, char **canaryp)
+{
+	struct cmd_sink_err err;
+
+	if (cmd_sink_check(cfg, listen_arg, canary_arg, listenp, canaryp, &err) == 0)
+		return 0;
+	fprintf(stderr, "relaywatch %s: %s%s%s\n", who, err.msg, err.hint ? "; " : "",
+	        err.hint ? err.hint : "");
+	return EXIT_USAGE;
 }
 
 /* cmd_sink - run the sink in the foreground until a signal, printing each arrival */
