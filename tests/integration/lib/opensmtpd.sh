@@ -79,6 +79,22 @@ MTA_DUMP=osd_dump
 MTA_LOG=$OSD_LOG MTA_LOG_WHAT="opensmtpd log"
 MTA_RW_TIMEOUT=120
 
+# _osd_try GETENT-ARGS... -- CREATE... - until getent finds the name, run
+# CREATE (its failure is only reported); 10 tries, 0.5 s apart
+_osd_try() {
+	_q=""
+	while [ "$1" != -- ]; do _q="$_q $1"; shift; done
+	shift
+	_n=0
+	while ! $_q >/dev/null; do
+		[ $_n -lt 10 ] || return 1
+		"$@" || echo "osd: '$*' failed, try $((_n + 1)) of 10"
+		_n=$((_n + 1))
+		$_q >/dev/null && return 0
+		sleep 0.5
+	done
+}
+
 # osd_require - skip unless everything a private OpenSMTPD needs is here
 osd_require() {
 	command -v python3 >/dev/null 2>&1 || skip "python3 missing"
@@ -99,13 +115,15 @@ osd_require() {
 	# its postinst creates them), as its "unknown user NAME" messages say
 	_osd_users=$(grep -ao 'unknown user [a-z_][a-z0-9_-]*' "$OSD_SMTPD" | sed 's/.* //' | sort -u)
 	[ -n "$_osd_users" ] || _osd_users="opensmtpd opensmtpq"
+	# (opensmtpd_open and opensmtpd_closed may do this at once in two lanes:
+	# the other one's useradd can win, or hold /etc/passwd's lock, so each
+	# is tried again until the name exists, 10 times at most)
 	for _u in $_osd_users; do
-		getent group "$_u" >/dev/null || groupadd --system "$_u" ||
+		_osd_try getent group "$_u" -- groupadd --system "$_u" ||
 			skip "cannot create group $_u"
-		getent passwd "$_u" >/dev/null ||
-			useradd --system --gid "$_u" --home-dir /var/lib/opensmtpd/empty \
-				--no-create-home --shell /usr/sbin/nologin \
-				--comment "OpenSMTPD privsep (relaywatch tests)" "$_u" ||
+		_osd_try getent passwd "$_u" -- useradd --system --gid "$_u" \
+			--home-dir /var/lib/opensmtpd/empty --no-create-home \
+			--shell /usr/sbin/nologin --comment "OpenSMTPD privsep (relaywatch tests)" "$_u" ||
 			skip "cannot create user $_u"
 	done
 	getent passwd nobody >/dev/null || skip "no user nobody for local deliveries"
