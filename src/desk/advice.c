@@ -27,7 +27,12 @@
  *	source route, quoted, double @, null sender, forged local sender,
  *	domain spelling, HELO); advice_trick() prefers the MTA's text for the
  *	class, else the generic one. advice_write() writes the general fix and
- *	each class's text once, however many of its tests worked. The texts
+ *	each class's text once, however many of its tests worked. A recipient
+ *	trick sent with the target's own literal as sender (the nmap rows) is
+ *	no evidence of its own when sender-ip, that sender with the plain
+ *	recipient, relayed too: it gets no advice of its own, only a line naming
+ *	it after the sender's (Sendmail's relay_mail_from, Postfix's
+ *	check_sender_access let every such row through). The texts
  *	name settings from each MTA's own manual (postconf(5), Sendmail's
  *	cf/README, Exim's spec and exim_checkaccess(8), smtpd.conf(5), qmail's
  *	qmail-smtpd(8) and qmail-control(5), makesmtpaccess(8), Haraka's relay
@@ -48,6 +53,8 @@
  *	RFC 5321 3.6.1 (relaying), appendix C (source routes); RFC 976 (bang).
  */
 #include "advice.h"
+
+#include "../smtp/battery.h"
 
 #include <string.h>
 #include <strings.h>
@@ -416,11 +423,34 @@ const char *advice_trick(const char *mta, const char *test_id)
 	return trick_text(mta, trick_of(test_id));
 }
 
-/* advice_write - the general fix, then each trick class once */
+/* the battery's plain recipient, and the sender of rows that do not vary it */
+#define PLAIN_RCPT "{user}@{canary}"
+
+/* sender_explains - whether id's relay is explained by its sender alone:
+ * its row varies the recipient with a sender that is not the canary's (the
+ * nmap rows send from the target's own literal), and the row with the same
+ * sender and the plain recipient (sender-ip) relayed too */
+static int sender_explains(const char *id, const char *const *ids, size_t nids)
+{
+	const struct battery_test *r = battery_by_id(id), *s;
+
+	if (!r || strcmp(r->rcpt_to, PLAIN_RCPT) == 0 || strcmp(r->mail_from, PLAIN_RCPT) == 0)
+		return 0;
+	for (size_t i = 0; i < nids; i++)
+		if (ids[i] && (s = battery_by_id(ids[i])) != NULL &&
+		    strcmp(s->rcpt_to, PLAIN_RCPT) == 0 && strcmp(s->mail_from, r->mail_from) == 0)
+			return 1;
+	return 0;
+}
+
+/* advice_write - the general fix, then each trick class once; recipient
+ * tricks that relayed only as far as their sender explains are named after
+ * the sender's advice instead of getting advice of their own */
 void advice_write(struct dbuf *out, const char *mta, const char *const *ids, size_t nids)
 {
 	const struct advice *a = advice_for(mta);
 	int seen[T__COUNT] = {0};
+	size_t nexpl = 0;
 
 	if (strcmp(a->mta, "unknown") == 0 && mta && mta[0])
 		dbuf_printf(out,
@@ -431,7 +461,13 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 		enum trick k = trick_of(ids[i]);
 		const char *t;
 
-		if (k == T_NONE || seen[k])
+		if (k == T_NONE)
+			continue;
+		if (k != T_SENDER && sender_explains(ids[i], ids, nids)) {
+			nexpl++;
+			continue;
+		}
+		if (seen[k])
 			continue;
 		seen[k] = 1;
 		if ((t = trick_text(mta, k)) != NULL) {
@@ -439,6 +475,17 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 			dbuf_adds(out, t);
 		}
 	}
+	if (nexpl == 0)
+		return;
+	dbuf_adds(out,
+	          "\nThese tests relayed too, but with a sender at your server's own address,\n"
+	          "which relayed with a plain recipient as well: the sender is what let them\n"
+	          "through, and the fix above for it covers them:");
+	for (size_t i = 0; i < nids; i++)
+		if (trick_of(ids[i]) != T_SENDER && trick_of(ids[i]) != T_NONE &&
+		    sender_explains(ids[i], ids, nids))
+			dbuf_printf(out, " %s", ids[i]);
+	dbuf_adds(out, ".\n");
 }
 
 /* advice_verify - the manual check, then our retest */

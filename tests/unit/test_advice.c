@@ -158,6 +158,43 @@ static void test_write(void **state)
 	dbuf_free(&b);
 }
 
+/* test_write_sender_explains - recipient tricks sent from the target's own
+ * literal, when sender-ip (that sender, the plain recipient) relayed too, get
+ * no advice of their own but are named after the sender's; without sender-ip
+ * (or with a canary sender) they keep their own */
+static void test_write_sender_explains(void **state)
+{
+	const char *both[] = {"sender-ip", "percent-ip", "bang-host", "sender-domain"};
+	const char *alone[] = {"percent-ip", "bang-host"};
+	const char *canary[] = {"sender-ip", "unqualified"};
+	struct dbuf b;
+	const char *s;
+
+	(void)state;
+	dbuf_init(&b, 0);
+	advice_write(&b, "sendmail", both, 4);
+	s = dbuf_str(&b);
+	assert_non_null(strstr(s, "relay_mail_from"));
+	assert_null(strstr(s, "Percent hack"));
+	assert_null(strstr(s, "nouucp"));
+	assert_non_null(strstr(s, "the sender is what let them"));
+	assert_non_null(strstr(s, "covers them: percent-ip bang-host.\n"));
+	dbuf_reset(&b);
+	advice_write(&b, "sendmail", alone, 2);
+	s = dbuf_str(&b);
+	assert_non_null(strstr(s, "Percent hack"));
+	assert_non_null(strstr(s, "nouucp"));
+	assert_null(strstr(s, "the sender is what let them"));
+	dbuf_reset(&b);
+	/* unqualified (a percent row) sends from the canary: its own evidence */
+	advice_write(&b, "sendmail", canary, 2);
+	s = dbuf_str(&b);
+	assert_non_null(strstr(s, "relay_mail_from"));
+	assert_non_null(strstr(s, "Percent hack"));
+	assert_null(strstr(s, "the sender is what let them"));
+	dbuf_free(&b);
+}
+
 /* test_proxy_rows - software string (or, without one, the protocols that
  * worked) -> row, and the settings its fix or check must name */
 static void test_proxy_rows(void **state)
@@ -277,9 +314,13 @@ static void test_proxy_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rows),        cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_tricks),      cmocka_unit_test(test_write),
-	    cmocka_unit_test(test_proxy_rows),  cmocka_unit_test(test_proxy_table),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_tricks),
+	    cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_write_sender_explains),
+	    cmocka_unit_test(test_proxy_rows),
+	    cmocka_unit_test(test_proxy_table),
 	    cmocka_unit_test(test_proxy_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,7 @@
 #                         Sendmail (fetched on first use) are available
 #   sm_init PROFILE SINKPORT
 #                         write the configuration for PROFILE (open, default,
-#                         percent) and build sendmail.cf; port in $SM_PORT
+#                         percent, sender-domain) and build sendmail.cf; port in $SM_PORT
 #   sm_start              check the routing with -bt, start, wait for the port
 #   sm_stop               stop the instance and anything of it left behind
 #   sm_dump               print the traffic log and the queue (for failures)
@@ -135,6 +135,8 @@ sm_init() {
 	SM_PORT=$(free_port)
 	_tab=$(printf '\t')
 	_sm_rules=""
+	_sm_names=""
+	_sm_mt=""
 	case $_profile in
 	open)
 		# an old-style open relay: relays for anyone, takes any sender
@@ -157,17 +159,32 @@ FEATURE(\`accept_unresolvable_domains')dnl" ;;
 SLocal_check_rcpt
 R\$*${_tab}\$: \$>canonify \$1
 R\$+ % \$+ < @ \$=w . >${_tab}\$#OK" ;;
+	sender-domain)
+		# a site that lets its own senders relay from anywhere:
+		# FEATURE(relay_mail_from, domain) with From:lab.test RELAY in the
+		# access map (lab.test, the parent of sm.lab.test), so any forged
+		# sender in lab.test or below (sm.lab.test too) relays for anyone.
+		_sm_policy="FEATURE(\`access_db', \`text -T<TMPF> -k0 -v1 -z\\t $SM_DIR/access')dnl
+FEATURE(\`relay_mail_from', \`domain')dnl"
+		printf 'From:lab.test\tRELAY\n' >"$SM_DIR/access"
+		# lab.test has an address, as a real parent domain has, and its
+		# mail stays here (the local mailer drops it): a sender whose
+		# domain routes to the error mailer is refused at MAIL
+		_sm_names="$SM_ADDR	lab.test"
+		_sm_mt="lab.test	local:postmaster" ;;
 	*) fail "sm_init: unknown profile '$_profile'" ;;
 	esac
 	# names: ours, the canary's "A record" (the sink's machine), the client's
 	printf '127.0.0.1\tlocalhost\n%s\t%s sm\n127.0.0.1\tcanary.test\n%s\t%s\n' \
 		"$SM_ADDR" "$SM_HOST" "$SM_CLIENT" "$SM_CLIENT_NAME" >"$SM_DIR/hosts"
+	[ -z "$_sm_names" ] || printf '%s\n' "$_sm_names" >>"$SM_DIR/hosts"
 	printf 'hosts: files\nnetworks: files\n' >"$SM_DIR/nsswitch.conf"
 	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"$SM_DIR/resolv.conf"
 	printf 'hosts\tfiles\naliases\tfiles\n' >"$SM_DIR/service.switch"
 	: >"$SM_DIR/empty"
-	printf 'canary.test\tesmtp:[127.0.0.1]\n.\terror:5.7.1:nothing leaves the relaywatch test instance\n' \
-		>"$SM_DIR/mailertable"
+	{ printf 'canary.test\tesmtp:[127.0.0.1]\n'
+	  [ -z "$_sm_mt" ] || printf '%s\n' "$_sm_mt"
+	  printf '.\terror:5.7.1:nothing leaves the relaywatch test instance\n'; } >"$SM_DIR/mailertable"
 	cp "$SM_ROOT/etc/mail/helpfile" "$SM_DIR/helpfile"
 	cat >"$SM_DIR/sendmail.mc" <<EOF
 divert(-1)
@@ -216,8 +233,9 @@ EOF
 		"$SM_ROOT/usr/share/sendmail/cf/m4/cf.m4" "$SM_DIR/sendmail.mc" \
 		>"$SM_DIR/sendmail.cf" 2>"$SM_DIR/m4.err" ||
 		{ cat "$SM_DIR/m4.err"; fail "m4 could not build sendmail.cf"; }
-	# the only expected warning is promiscuous_relay's
-	if grep -v -e promiscuous_relay -e 'relay.  Do NOT use' -e '^[[:space:]]*$' "$SM_DIR/m4.err"; then
+	# the only expected warnings are promiscuous_relay's and relay_mail_from's
+	if grep -v -e promiscuous_relay -e 'relay.  Do NOT use' -e relay_mail_from \
+		-e 'relay.  Use SMTP AUTH' -e '^[[:space:]]*$' "$SM_DIR/m4.err"; then
 		fail "m4 warns about sendmail.mc"
 	fi
 	# the namespace's set-up, then the command
