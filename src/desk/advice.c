@@ -450,13 +450,14 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 {
 	const struct advice *a = advice_for(mta);
 	int seen[T__COUNT] = {0};
-	size_t nexpl = 0;
+	struct dbuf expl; /* " id" of each test its sender explains */
 
 	if (strcmp(a->mta, "unknown") == 0 && mta && mta[0])
 		dbuf_printf(out,
 		            "(The server looks like %s; there is no advice of its own for it.)\n",
 		            mta);
 	dbuf_adds(out, a->fix);
+	dbuf_init(&expl, 0);
 	for (size_t i = 0; i < nids; i++) {
 		enum trick k = trick_of(ids[i]);
 		const char *t;
@@ -464,7 +465,7 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 		if (k == T_NONE)
 			continue;
 		if (k != T_SENDER && sender_explains(ids[i], ids, nids)) {
-			nexpl++;
+			dbuf_printf(&expl, " %s", ids[i]);
 			continue;
 		}
 		if (seen[k])
@@ -475,17 +476,14 @@ void advice_write(struct dbuf *out, const char *mta, const char *const *ids, siz
 			dbuf_adds(out, t);
 		}
 	}
-	if (nexpl == 0)
-		return;
-	dbuf_adds(out,
-	          "\nThese tests relayed too, but with a sender at your server's own address,\n"
-	          "which relayed with a plain recipient as well: the sender is what let them\n"
-	          "through, and the fix above for it covers them:");
-	for (size_t i = 0; i < nids; i++)
-		if (trick_of(ids[i]) != T_SENDER && trick_of(ids[i]) != T_NONE &&
-		    sender_explains(ids[i], ids, nids))
-			dbuf_printf(out, " %s", ids[i]);
-	dbuf_adds(out, ".\n");
+	if (dbuf_str(&expl)[0])
+		dbuf_printf(
+		    out,
+		    "\nThese tests relayed too, but with a sender at your server's own address,\n"
+		    "which relayed with a plain recipient as well: the sender is what let them\n"
+		    "through, and the fix above for it covers them:%s.\n",
+		    dbuf_str(&expl));
+	dbuf_free(&expl);
 }
 
 /* advice_verify - the manual check, then our retest */
